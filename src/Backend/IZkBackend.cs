@@ -1,0 +1,88 @@
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Backend;
+
+/// <summary>
+/// The narrow waist between the gateway and the coordination backend: one method per ZooKeeper
+/// operation, domain arguments only (paths, data, versions, <see cref="Stat"/>, <see cref="Acl"/>),
+/// never the wire records. Request failures are values (<see cref="ErrorCode"/>), not exceptions.
+/// <para>
+/// Writes go through the FaaSKeeper pipeline (writer queue, writer function, distributor queue,
+/// distributor function) and complete when they are durable and applied. Reads go straight to user
+/// storage. Watches are registered per watcher (one per client connection) and delivered to the
+/// <see cref="INotificationSink"/> given at construction.
+/// </para>
+/// </summary>
+public interface IZkBackend : IAsyncDisposable
+{
+    /// <summary>Highest zxid assigned so far. A client whose lastZxidSeen is above it is refused.</summary>
+    long LastZxid { get; }
+
+    /// <summary>The zxid of the last applied transaction; read replies carry it.</summary>
+    long LastAppliedZxid { get; }
+
+    /// <summary>Counts for the four-letter words.</summary>
+    BackendStatistics GetStatistics();
+
+    // ---- sessions ------------------------------------------------------------------------
+
+    /// <summary>Creates a session through the write path (it consumes a zxid, as in ZooKeeper).</summary>
+    ValueTask<SessionGrant> CreateSessionAsync(int timeoutMs, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Checks a resume: the session exists, is not closing, and the password matches. On success the
+    /// session's timeout is renegotiated and its lease renewed.
+    /// </summary>
+    ValueTask<bool> TryResumeSessionAsync(long sessionId, ReadOnlyMemory<byte> password, int timeoutMs, CancellationToken cancellationToken = default);
+
+    /// <summary>Renews the session's lease (every packet from its client does this).</summary>
+    void TouchSession(long sessionId);
+
+    /// <summary>Whether the session is live (not expired, not closing).</summary>
+    bool IsSessionLive(long sessionId);
+
+    // ---- writes --------------------------------------------------------------------------
+
+    /// <summary>
+    /// Submits a write (create, delete, setData, multi, sync, closeSession) on behalf of a session.
+    /// Submissions of one session are applied in the order they are made. The task completes once
+    /// the write is durable and applied and its watch events have been delivered.
+    /// </summary>
+    Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CancellationToken cancellationToken = default);
+
+    // ---- reads (straight from user storage) -------------------------------------------------
+
+    /// <summary>exists: the node's Stat, or NoNode. With a watcher, a data watch is set either way.</summary>
+    ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CancellationToken cancellationToken = default);
+
+    /// <summary>getData: data and Stat, or NoNode. With a watcher, a data watch is set only if the node exists.</summary>
+    ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CancellationToken cancellationToken = default);
+
+    /// <summary>getChildren/getChildren2: child names and the parent's Stat. With a watcher, a child watch is set if the node exists.</summary>
+    ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CancellationToken cancellationToken = default);
+
+    /// <summary>getACL: the node's ACL and Stat.</summary>
+    ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>getAllChildrenNumber: the number of all descendants.</summary>
+    ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>getEphemerals: this session's ephemeral nodes whose path starts with the prefix ("" or "/" = all).</summary>
+    ValueTask<ReadResult<IReadOnlyList<string>>> GetEphemeralsAsync(long sessionId, string prefix, CancellationToken cancellationToken = default);
+
+    // ---- watches -------------------------------------------------------------------------
+
+    /// <summary>
+    /// SetWatches on reconnect, with relativeZxid semantics: watches whose node changed after
+    /// <paramref name="relativeZxid"/> fire now (events with zxid -1, delivered to the sink before this
+    /// returns); the others are registered.
+    /// </summary>
+    ValueTask SetWatchesAsync(long watcher, long relativeZxid, IReadOnlyList<string> dataWatches, IReadOnlyList<string> existWatches, IReadOnlyList<string> childWatches, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops every watch of a watcher (its connection closed).</summary>
+    void RemoveWatcher(long watcher);
+
+    /// <summary>Number of registered watches, and of watched paths, for wchs/mntr.</summary>
+    (int Watches, int Paths) WatchCounts();
+}

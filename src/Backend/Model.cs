@@ -1,0 +1,76 @@
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Backend;
+
+/// <summary>A new session: its id, 16-byte password and negotiated timeout.</summary>
+public sealed record SessionGrant(long SessionId, byte[] Password, int TimeoutMs, long Zxid);
+
+/// <summary>Result of a read: a value, or an error code. Zxid is the last applied zxid at read time.</summary>
+public readonly record struct ReadResult<T>(ErrorCode Error, T? Value, long Zxid)
+{
+    public bool IsOk => Error == ErrorCode.Ok;
+
+    public static ReadResult<T> Ok(T value, long zxid) => new(ErrorCode.Ok, value, zxid);
+
+    public static ReadResult<T> Fail(ErrorCode error, long zxid) => new(error, default, zxid);
+}
+
+public sealed record NodeData(byte[] Data, Stat Stat);
+
+public sealed record ChildList(IReadOnlyList<string> Children, Stat Stat);
+
+public sealed record NodeAcl(IReadOnlyList<Acl> Acl, Stat Stat);
+
+/// <summary>Backend counters for srvr/mntr.</summary>
+public sealed record BackendStatistics(int NodeCount, long ApproximateDataSize, int EphemeralCount, int SessionCount);
+
+/// <summary>A watch notification for one watcher: WatcherEvent{type, state=SyncConnected, path} with the triggering zxid (-1 when synthesized).</summary>
+public readonly record struct WatchEvent(EventType Type, string Path, long Zxid);
+
+/// <summary>Where the backend delivers watch events (the gateway's inbox).</summary>
+public interface INotificationSink
+{
+    /// <summary>
+    /// Delivers an event to a watcher. Called in zxid order, before the reply of the write that
+    /// caused it completes; must not block.
+    /// </summary>
+    void Deliver(long watcher, WatchEvent watchEvent);
+
+    /// <summary>The session has ended (expired or closed); its connection should be closed.</summary>
+    void SessionClosed(long sessionId);
+}
+
+// ---- write operations ----------------------------------------------------------------------
+
+/// <summary>A write request in domain form.</summary>
+public abstract record WriteOperation;
+
+/// <summary>create / create2 / createContainer / createTTL. <see cref="Ttl"/> is 0 unless the mode is a TTL mode.</summary>
+public sealed record CreateOperation(string Path, byte[] Data, IReadOnlyList<Acl> Acl, CreateMode Mode, long Ttl = 0) : WriteOperation;
+
+public sealed record DeleteOperation(string Path, int Version) : WriteOperation;
+
+public sealed record SetDataOperation(string Path, byte[] Data, int Version) : WriteOperation;
+
+/// <summary>check (only inside multi).</summary>
+public sealed record CheckOperation(string Path, int Version) : WriteOperation;
+
+/// <summary>multi: all or nothing, one zxid.</summary>
+public sealed record MultiOperation(IReadOnlyList<WriteOperation> Operations) : WriteOperation;
+
+/// <summary>sync: passes through the write pipeline, so it completes after every earlier write is applied.</summary>
+public sealed record SyncOperation(string Path) : WriteOperation;
+
+/// <summary>closeSession: deletes the session's ephemeral nodes.</summary>
+public sealed record CloseSessionOperation : WriteOperation;
+
+/// <summary>The outcome of one operation (a multi has one per op).</summary>
+public sealed record OpResult(ErrorCode Error, string? Path = null, Stat? Stat = null);
+
+/// <summary>
+/// The outcome of a write. <see cref="Zxid"/> is the transaction's zxid (failed writes consume one too).
+/// For multi, <see cref="Error"/> is Ok and <see cref="MultiResults"/> holds the per-op results
+/// (0 before the failing op, its code, then RuntimeInconsistency).
+/// </summary>
+public sealed record WriteResult(ErrorCode Error, long Zxid, OpResult? Result = null, IReadOnlyList<OpResult>? MultiResults = null);
