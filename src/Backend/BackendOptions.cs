@@ -1,0 +1,23 @@
+namespace ZkGateway.Backend;
+
+/// <summary>Settings of the backend, taken from the gateway's zoo.cfg-style configuration.</summary>
+public sealed class BackendOptions
+{
+    /// <summary>Where the embedded provider keeps its SQLite database.</summary>
+    public string DataDir { get; set; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
+
+    /// <summary>ZooKeeper's tickTime: session deadlines are rounded up to a multiple of it, and expiry runs every tick.</summary>
+    public int TickTime { get; set; } = 2000;
+
+    /// <summary>The server id in the top byte of session ids.</summary>
+    public int ServerId { get; set; }
+
+    /// <summary>zookeeper.extendedTypesEnabled: TTL nodes. Off by default, as in ZooKeeper.</summary>
+    public bool ExtendedTypesEnabled { get; set; }
+
+    /// <summary>At most this many queued writes are committed together (group commit).</summary>
+    public int MaxWriteBatch { get; set; } = 256;
+
+    /// <summary>This gateway's name in reply addresses.</summary>
+    public string GatewayId { get; set; } = "embedded";
+}

@@ -1,0 +1,266 @@
+using Microsoft.Data.Sqlite;
+using ZkGateway.Backend.Paths;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute.Data;
+
+namespace ZkGateway.Backend.Embedded;
+
+/// <summary>
+/// User storage for the embedded deployment: the tree in memory for direct reads, persisted to SQLite
+/// without fsync (see <see cref="SqliteDatabase"/> for why that is safe). A reader-writer lock makes
+/// each read atomic with respect to each applied transaction and its watch firing.
+/// </summary>
+public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
+{
+    private sealed class Entry(byte[] data, Stat stat, IReadOnlyList<Acl> acl)
+    {
+        public byte[] Data = data;
+        public Stat Stat = stat;
+        public IReadOnlyList<Acl> Acl = acl;
+        public readonly HashSet<string> Children = new(StringComparer.Ordinal);
+    }
+
+    private readonly SqliteDatabase _db;
+    private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
+    private long _appliedZxid;
+    private long _dataSize;
+
+    public EmbeddedUserStorage(SqliteDatabase db)
+    {
+        _db = db;
+        Load();
+    }
+
+    public long AppliedZxid => Volatile.Read(ref _appliedZxid);
+
+    public int NodeCount
+    {
+        get
+        {
+            _gate.EnterReadLock();
+            try
+            {
+                return _nodes.Count;
+            }
+            finally
+            {
+                _gate.ExitReadLock();
+            }
+        }
+    }
+
+    public long ApproximateDataSize => Volatile.Read(ref _dataSize);
+
+    /// <summary>Sets the applied zxid after recovery (the start of the new epoch).</summary>
+    public void SetAppliedZxid(long zxid) => Volatile.Write(ref _appliedZxid, zxid);
+
+    private void Load()
+    {
+        using var command = _db.User.CreateCommand();
+        command.CommandText = "SELECT path, data, stat, acl FROM user_nodes";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            string path = reader.GetString(0);
+            var entry = new Entry((byte[])reader[1], StorageCodec.DecodeStat((byte[])reader[2]), StorageCodec.DecodeAcl((byte[])reader[3]));
+            _nodes[path] = entry;
+            _dataSize += path.Length + entry.Data.Length;
+        }
+        foreach (string path in _nodes.Keys)
+        {
+            if (ZkPath.Parent(path) is { } parent && _nodes.TryGetValue(parent, out var parentEntry))
+            {
+                parentEntry.Children.Add(ZkPath.Name(path));
+            }
+        }
+    }
+
+    public ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            UserNode? node = _nodes.TryGetValue(path, out var entry)
+                ? new UserNode(path, entry.Data, entry.Stat, entry.Acl, entry.Children)
+                : null;
+            return ValueTask.FromResult(read(node, _appliedZxid));
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    public ValueTask<int> CountDescendantsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            if (!_nodes.TryGetValue(path, out var entry))
+            {
+                return ValueTask.FromResult(-1);
+            }
+            int count = 0;
+            var stack = new Stack<(string Path, Entry Entry)>();
+            stack.Push((path, entry));
+            while (stack.Count > 0)
+            {
+                var (p, e) = stack.Pop();
+                foreach (string child in e.Children)
+                {
+                    count++;
+                    string childPath = ZkPath.Join(p, child);
+                    if (_nodes.TryGetValue(childPath, out var c))
+                    {
+                        stack.Push((childPath, c));
+                    }
+                }
+            }
+            return ValueTask.FromResult(count);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    {
+        foreach (var txn in txns)
+        {
+            _gate.EnterWriteLock();
+            try
+            {
+                foreach (var change in txn.Changes)
+                {
+                    ApplyInMemory(change);
+                }
+                if (txn.Zxid > _appliedZxid)
+                {
+                    Volatile.Write(ref _appliedZxid, txn.Zxid);
+                }
+                onApplied(txn);
+            }
+            finally
+            {
+                _gate.ExitWriteLock();
+            }
+        }
+        await PersistAsync(txns, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ApplyInMemory(NodeChange change)
+    {
+        string? parent = ZkPath.Parent(change.Path);
+        if (change.Kind == NodeChangeKind.Delete)
+        {
+            if (_nodes.Remove(change.Path, out var removed))
+            {
+                _dataSize -= change.Path.Length + removed.Data.Length;
+            }
+            if (parent is not null && _nodes.TryGetValue(parent, out var p))
+            {
+                p.Children.Remove(ZkPath.Name(change.Path));
+            }
+            return;
+        }
+        if (_nodes.TryGetValue(change.Path, out var entry))
+        {
+            if (change.Data is not null)
+            {
+                _dataSize += change.Data.Length - entry.Data.Length;
+                entry.Data = change.Data;
+            }
+            entry.Stat = change.Stat;
+            if (change.Acl is not null)
+            {
+                entry.Acl = change.Acl;
+            }
+            return;
+        }
+        var created = new Entry(change.Data ?? [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe);
+        _nodes[change.Path] = created;
+        _dataSize += change.Path.Length + created.Data.Length;
+        if (parent is not null && _nodes.TryGetValue(parent, out var parentEntry))
+        {
+            parentEntry.Children.Add(ZkPath.Name(change.Path));
+        }
+    }
+
+    private async ValueTask PersistAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken)
+    {
+        long maxZxid = 0;
+        bool any = false;
+        foreach (var txn in txns)
+        {
+            if (txn.ChangesState)
+            {
+                any = true;
+                maxZxid = Math.Max(maxZxid, txn.Zxid);
+            }
+        }
+        if (!any)
+        {
+            return;
+        }
+        await _db.UserLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _db.User.BeginTransaction();
+            using var insert = Command(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
+            using var updateStat = Command(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
+            using var delete = Command(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
+            foreach (var txn in txns)
+            {
+                foreach (var change in txn.Changes)
+                {
+                    if (change.Kind == NodeChangeKind.Delete)
+                    {
+                        Run(delete, change.Path);
+                    }
+                    else if (change.Data is not null)
+                    {
+                        Run(insert, change.Path, change.Data, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
+                    }
+                    else
+                    {
+                        Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
+                    }
+                }
+            }
+            using (var pop = Command(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z"))
+            {
+                Run(pop, maxZxid);
+            }
+            transaction.Commit();
+        }
+        finally
+        {
+            _db.UserLock.Release();
+        }
+    }
+
+    private static SqliteCommand Command(SqliteTransaction transaction, string sql, params string[] parameters)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (string name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        return command;
+    }
+
+    private static void Run(SqliteCommand command, params object[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

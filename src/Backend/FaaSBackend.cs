@@ -1,0 +1,331 @@
+using System.Collections.Concurrent;
+using ZkGateway.Backend.Embedded;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Paths;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Backend;
+
+/// <summary>
+/// <see cref="IZkBackend"/> over the FaaSKeeper pipeline. Writes go to the writer queue and come back
+/// through this gateway's inbox (<see cref="IGatewayChannel"/>); reads go straight to user storage.
+/// It also keeps the session leases of the sessions this gateway serves and runs the heartbeat that
+/// expires lapsed sessions through the write path.
+/// <para>
+/// <see cref="StartEmbeddedAsync"/> assembles the embedded provider set and hosts the writer and
+/// distributor functions in-process.
+/// </para>
+/// </summary>
+public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
+{
+    private readonly BackendOptions _options;
+    private readonly ISystemStorage _system;
+    private readonly IUserStorage _user;
+    private readonly IWatchStorage _watches;
+    private readonly IOrderedQueue<WriteRequest> _writerQueue;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<WriteResult>> _inflight = new();
+    private readonly ConcurrentDictionary<long, SessionLease> _leases = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _workers = [];
+    private readonly List<IDisposable> _owned = [];
+    private long _nextRequestId;
+    private long _nextSessionId;
+    private INotificationSink _sink = null!;
+
+    private sealed class SessionLease(int timeoutMs, long expiresAt)
+    {
+        public int TimeoutMs = timeoutMs;
+        public long ExpiresAt = expiresAt;
+        public bool Closing;
+    }
+
+    private FaaSBackend(BackendOptions options, ISystemStorage system, IUserStorage user, IWatchStorage watches, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time)
+    {
+        _options = options;
+        _system = system;
+        _user = user;
+        _watches = watches;
+        _writerQueue = writerQueue;
+        _time = time;
+        // ZooKeeper's scheme (SessionTrackerImpl.initializeNextSessionId): time in the middle bits, server id on top.
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        _nextSessionId = ((now << 24) >>> 8) | ((long)options.ServerId << 56);
+    }
+
+    /// <summary>The embedded deployment: SQLite-backed storage, in-process queues and functions.</summary>
+    public static async Task<FaaSBackend> StartEmbeddedAsync(BackendOptions options, INotificationSink sink, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var db = SqliteDatabase.Open(options.DataDir);
+        var system = new EmbeddedSystemStorage(db, time);
+        var user = new EmbeddedUserStorage(db);
+        var writerQueue = new ChannelQueue<WriteRequest>();
+        var distributorQueue = new ChannelQueue<Txn>();
+        var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), writerQueue, time);
+        backend._owned.Add(user);
+        backend._owned.Add(db);
+
+        if (system.IsEmpty)
+        {
+            await BootstrapTreeAsync(system, user).ConfigureAwait(false);
+        }
+
+        // Recovery: transactions committed (durable) but not yet applied to user storage before a crash.
+        var pending = await system.GetPendingAsync().ConfigureAwait(false);
+        if (pending.Count > 0)
+        {
+            await user.ApplyAsync(pending, _ => { }).ConfigureAwait(false);
+            await system.PopPendingAsync(pending[^1].Zxid).ConfigureAwait(false);
+        }
+
+        // A new epoch per start keeps zxids growing across restarts: epoch << 32 | counter.
+        long epoch = (db.ReadMeta("epoch") ?? 0) + 1;
+        db.WriteMetaDurably("epoch", epoch);
+        long firstZxid = epoch << 32;
+        system.SetCounter(WriterFunction.ZxidCounter, firstZxid);
+        user.SetAppliedZxid(firstZxid);
+
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var session in await system.ListSessionsAsync().ConfigureAwait(false))
+        {
+            backend._leases[session.SessionId] = new SessionLease(session.TimeoutMs, backend.Deadline(now, session.TimeoutMs));
+        }
+
+        var writer = new WriterFunction(system, distributorQueue, time, options);
+        var distributor = new DistributorFunction(user, system, backend._watches, sink, backend);
+        backend._sink = sink;
+        backend._workers.Add(Task.Run(async () =>
+        {
+            await writer.RunAsync(writerQueue, CancellationToken.None).ConfigureAwait(false);
+            distributorQueue.Complete();
+        }));
+        backend._workers.Add(Task.Run(() => distributor.RunAsync(distributorQueue, CancellationToken.None)));
+        backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
+        return backend;
+    }
+
+    /// <summary>The initial tree of a fresh ZooKeeper: /, /zookeeper, /zookeeper/quota, /zookeeper/config.</summary>
+    private static async Task BootstrapTreeAsync(EmbeddedSystemStorage system, EmbeddedUserStorage user)
+    {
+        Stat Empty(int children) => new(0, 0, 0, 0, 0, 0, 0, 0, 0, children, 0);
+        var nodes = new[]
+        {
+            new SystemNode(ZkPath.Root, Empty(1), Acl.OpenAclUnsafe),
+            new SystemNode(ZkPath.ZooKeeper, Empty(2), Acl.OpenAclUnsafe),
+            new SystemNode(ZkPath.Quota, Empty(0), Acl.OpenAclUnsafe),
+            // ZooKeeper's config node: empty, world-readable only, aversion -1 (DataTree.addConfigNode).
+            new SystemNode(ZkPath.Config, Empty(0) with { Aversion = -1 }, Acl.ReadAclUnsafe),
+        };
+        var token = LockToken.New();
+        foreach (var node in nodes)
+        {
+            await system.TryLockAsync(node.Path, token, WriterFunction.LockLease).ConfigureAwait(false);
+        }
+        var changes = nodes.Select(n => new NodeChange(NodeChangeKind.Put, n.Path, WriterFunction.VisibleStat(n), [], n.Acl)).ToList();
+        var txn = new Txn(0, 0, 0, null, new WriteResult(ErrorCode.Ok, 0), changes, []);
+        await system.CommitAsync([new CommitRequest(token, [.. nodes.Select(n => n.Path)], [.. nodes.Select(n => new SystemNodeWrite(n.Path, n))], null, 0, txn)]).ConfigureAwait(false);
+        await user.ApplyAsync([txn], _ => { }).ConfigureAwait(false);
+    }
+
+    public long LastZxid => _system.ReadCounterAsync(WriterFunction.ZxidCounter).Result;
+
+    public long LastAppliedZxid => _user.AppliedZxid;
+
+    public BackendStatistics GetStatistics()
+    {
+        var embedded = _system as EmbeddedSystemStorage;
+        return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, embedded?.EphemeralCount ?? 0, _leases.Count);
+    }
+
+    // ---- writes and the inbox ----------------------------------------------------------------
+
+    public Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CancellationToken cancellationToken = default)
+    {
+        long requestId = Interlocked.Increment(ref _nextRequestId);
+        var completion = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inflight[requestId] = completion;
+        var send = _writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(_options.GatewayId, requestId)), cancellationToken);
+        if (!send.IsCompletedSuccessfully)
+        {
+            return AwaitSend(send, completion);
+        }
+        return completion.Task;
+
+        static async Task<WriteResult> AwaitSend(ValueTask send, TaskCompletionSource<WriteResult> completion)
+        {
+            await send.ConfigureAwait(false);
+            return await completion.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The inbox: a function's reply to one of this gateway's requests.</summary>
+    public void SendReply(ReplyAddress address, WriteResult result)
+    {
+        if (_inflight.TryRemove(address.RequestId, out var completion))
+        {
+            completion.TrySetResult(result);
+        }
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------
+
+    public ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CancellationToken cancellationToken = default)
+    {
+        if (path.Contains('\0'))
+        {
+            return ValueTask.FromResult(ReadResult<Stat>.Fail(ErrorCode.BadArguments, _user.AppliedZxid));
+        }
+        return _user.ReadAsync(path, (node, zxid) =>
+        {
+            if (watcher is { } w)
+            {
+                _watches.Register(path, node is null ? WatchKind.Exist : WatchKind.Data, w);
+            }
+            return node is null ? ReadResult<Stat>.Fail(ErrorCode.NoNode, zxid) : ReadResult<Stat>.Ok(node.Stat, zxid);
+        }, cancellationToken);
+    }
+
+    public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CancellationToken cancellationToken = default) =>
+        _user.ReadAsync(path, (node, zxid) =>
+        {
+            if (node is null)
+            {
+                return ReadResult<NodeData>.Fail(ErrorCode.NoNode, zxid);
+            }
+            if (!AclRules.Allows(node.Acl, Perms.Read))
+            {
+                return ReadResult<NodeData>.Fail(ErrorCode.NoAuth, zxid);
+            }
+            if (watcher is { } w)
+            {
+                _watches.Register(path, WatchKind.Data, w);
+            }
+            return ReadResult<NodeData>.Ok(new NodeData(node.Data, node.Stat), zxid);
+        }, cancellationToken);
+
+    public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CancellationToken cancellationToken = default) =>
+        _user.ReadAsync(path, (node, zxid) =>
+        {
+            if (node is null)
+            {
+                return ReadResult<ChildList>.Fail(ErrorCode.NoNode, zxid);
+            }
+            if (!AclRules.Allows(node.Acl, Perms.Read))
+            {
+                return ReadResult<ChildList>.Fail(ErrorCode.NoAuth, zxid);
+            }
+            if (watcher is { } w)
+            {
+                _watches.Register(path, WatchKind.Child, w);
+            }
+            return ReadResult<ChildList>.Ok(new ChildList([.. node.Children], node.Stat), zxid);
+        }, cancellationToken);
+
+    public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CancellationToken cancellationToken = default) =>
+        _user.ReadAsync(path, (node, zxid) => node is null
+            ? ReadResult<NodeAcl>.Fail(ErrorCode.NoNode, zxid)
+            : ReadResult<NodeAcl>.Ok(new NodeAcl(node.Acl, node.Stat), zxid), cancellationToken);
+
+    public async ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CancellationToken cancellationToken = default)
+    {
+        int count = await _user.CountDescendantsAsync(path, cancellationToken).ConfigureAwait(false);
+        return count < 0 ? ReadResult<int>.Fail(ErrorCode.NoNode, _user.AppliedZxid) : ReadResult<int>.Ok(count, _user.AppliedZxid);
+    }
+
+    public async ValueTask<ReadResult<IReadOnlyList<string>>> GetEphemeralsAsync(long sessionId, string prefix, CancellationToken cancellationToken = default)
+    {
+        var all = await _system.GetEphemeralsAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> matching = prefix is "" or "/" ? all : [.. all.Where(p => p.StartsWith(prefix, StringComparison.Ordinal))];
+        return ReadResult<IReadOnlyList<string>>.Ok(matching, _user.AppliedZxid);
+    }
+
+    // ---- watches -------------------------------------------------------------------------------
+
+    public async ValueTask SetWatchesAsync(long watcher, long relativeZxid, IReadOnlyList<string> dataWatches, IReadOnlyList<string> existWatches, IReadOnlyList<string> childWatches, CancellationToken cancellationToken = default)
+    {
+        // DataTree.setWatches: fire what changed after relativeZxid now (zxid -1), register the rest.
+        foreach (string path in dataWatches)
+        {
+            await _user.ReadAsync<bool>(path, (node, _) =>
+            {
+                if (node is null)
+                {
+                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeDeleted, path, -1));
+                }
+                else if (node.Stat.Mzxid > relativeZxid)
+                {
+                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeDataChanged, path, -1));
+                }
+                else
+                {
+                    _watches.Register(path, WatchKind.Data, watcher);
+                }
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (string path in existWatches)
+        {
+            await _user.ReadAsync<bool>(path, (node, _) =>
+            {
+                if (node is not null)
+                {
+                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeCreated, path, -1));
+                }
+                else
+                {
+                    _watches.Register(path, WatchKind.Exist, watcher);
+                }
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (string path in childWatches)
+        {
+            await _user.ReadAsync<bool>(path, (node, _) =>
+            {
+                if (node is null)
+                {
+                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeDeleted, path, -1));
+                }
+                else if (node.Stat.Pzxid > relativeZxid)
+                {
+                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeChildrenChanged, path, -1));
+                }
+                else
+                {
+                    _watches.Register(path, WatchKind.Child, watcher);
+                }
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void RemoveWatcher(long watcher) => _watches.RemoveWatcher(watcher);
+
+    public (int Watches, int Paths) WatchCounts() => _watches.Counts();
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        _writerQueue.Complete();
+        try
+        {
+            await Task.WhenAll(_workers).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down: the heartbeat ends with a cancellation.
+        }
+        foreach (var pending in _inflight.Values)
+        {
+            pending.TrySetCanceled();
+        }
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,480 @@
+using ZkGateway.Backend.Paths;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Backend.Functions;
+
+/// <summary>
+/// FaaSKeeper's writer function: consumes the writer queue in order and, per request, takes timed
+/// locks on the node and its parent (reading them in the same step), validates with ZooKeeper's check
+/// order, assigns the zxid, commits system state conditionally on still holding the locks (appending
+/// the transaction to the pending-update list), then pushes the transaction to the distributor queue.
+/// <para>
+/// A batch of requests is committed together (group commit: one durable storage transaction for the
+/// batch). Requests later in a batch see the uncommitted effects of earlier ones through the batch
+/// overlay, exactly as if they had been committed one by one.
+/// </para>
+/// </summary>
+public sealed class WriterFunction
+{
+    /// <summary>How long a lock is ours. Far above a batch's duration; a crashed holder's locks lapse.</summary>
+    public static readonly TimeSpan LockLease = TimeSpan.FromSeconds(7);
+
+    public const string ZxidCounter = "zxid";
+
+    private readonly ISystemStorage _system;
+    private readonly IOrderedQueue<Txn> _distributorQueue;
+    private readonly TimeProvider _time;
+    private readonly BackendOptions _options;
+
+    public WriterFunction(ISystemStorage system, IOrderedQueue<Txn> distributorQueue, TimeProvider time, BackendOptions options)
+    {
+        _system = system;
+        _distributorQueue = distributorQueue;
+        _time = time;
+        _options = options;
+    }
+
+    /// <summary>Consumes the writer queue until it completes.</summary>
+    public async Task RunAsync(IOrderedQueue<WriteRequest> writerQueue, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var batch = await writerQueue.ReceiveBatchAsync(_options.MaxWriteBatch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+            await HandleBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task HandleBatchAsync(IReadOnlyList<WriteRequest> batch, CancellationToken cancellationToken)
+    {
+        var token = LockToken.New();
+        var overlay = new Dictionary<string, SystemNode?>(StringComparer.Ordinal);
+        var commits = new List<CommitRequest>();
+        var txns = new Txn[batch.Count];
+        // Locks of requests that changed nothing are released after the batch's commit, not before:
+        // an earlier request of the batch may hold the same path (same token) until its commit.
+        var unlockAfterCommit = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var scope = new RequestScope(this, token, overlay);
+            var request = batch[i];
+            txns[i] = await ProcessAsync(request, scope, cancellationToken).ConfigureAwait(false);
+            if (txns[i].ChangesState || scope.CreatedSession is not null || scope.ClosedSession != 0)
+            {
+                scope.MergeInto(overlay);
+                commits.Add(new CommitRequest(token, scope.LockedPaths, scope.Writes, scope.CreatedSession, scope.ClosedSession, txns[i]));
+            }
+            else
+            {
+                unlockAfterCommit.UnionWith(scope.LockedPaths);
+            }
+        }
+
+        bool[] applied = commits.Count == 0 ? [] : await _system.CommitAsync(commits, cancellationToken).ConfigureAwait(false);
+        foreach (var commit in commits)
+        {
+            unlockAfterCommit.ExceptWith(commit.LockedPaths);
+        }
+        foreach (string path in unlockAfterCommit)
+        {
+            await _system.UnlockAsync(path, token, cancellationToken).ConfigureAwait(false);
+        }
+        var lost = new HashSet<long>();
+        for (int i = 0; i < applied.Length; i++)
+        {
+            if (!applied[i])
+            {
+                lost.Add(commits[i].Pending.Zxid);
+            }
+        }
+        foreach (var txn in txns)
+        {
+            // A commit that lost its lock did not happen: the client gets a system error, not a silent success.
+            var outgoing = lost.Contains(txn.Zxid)
+                ? txn with { Changes = [], Triggers = [], Result = new WriteResult(ErrorCode.SystemError, txn.Zxid) }
+                : txn;
+            await _distributorQueue.SendAsync(outgoing, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Txn> ProcessAsync(WriteRequest request, RequestScope scope, CancellationToken ct)
+    {
+        long time = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (request.Operation is SyncOperation sync)
+        {
+            // sync is not a transaction: no zxid; it only keeps its place in the total order.
+            long current = await CurrentZxidAsync(ct).ConfigureAwait(false);
+            return new Txn(current, time, request.SessionId, request.ReplyTo, new WriteResult(ErrorCode.Ok, current, new OpResult(ErrorCode.Ok, sync.Path)), [], []);
+        }
+
+        long zxid = await _system.IncrementCounterAsync(ZxidCounter, ct).ConfigureAwait(false);
+        var changes = new List<NodeChange>();
+        var triggers = new List<WatchTrigger>();
+        WriteResult result;
+        switch (request.Operation)
+        {
+            case CreateSessionOperation create:
+                scope.CreatedSession = new SessionRecord(create.SessionId, create.Password, create.TimeoutMs);
+                result = new WriteResult(ErrorCode.Ok, zxid);
+                break;
+            case CloseSessionOperation:
+                await CloseSessionAsync(request.SessionId, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                result = new WriteResult(ErrorCode.Ok, zxid);
+                break;
+            case MultiOperation multi:
+                result = await MultiAsync(request.SessionId, multi, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                break;
+            default:
+                if (!await SessionAliveAsync(request.SessionId, scope, ct).ConfigureAwait(false))
+                {
+                    result = new WriteResult(ErrorCode.SessionExpired, zxid);
+                    break;
+                }
+                var op = await ApplyAsync(request.SessionId, request.Operation, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                result = new WriteResult(op.Error, zxid, op);
+                break;
+        }
+        if (result.Error != ErrorCode.Ok || (result.MultiResults is { } r && r.Any(x => x.Error != ErrorCode.Ok)))
+        {
+            scope.DiscardWrites();
+            changes.Clear();
+            triggers.Clear();
+        }
+        return new Txn(zxid, time, request.SessionId, request.ReplyTo, result, changes, triggers, scope.ClosedSession);
+    }
+
+    private ValueTask<long> CurrentZxidAsync(CancellationToken ct) => _system.ReadCounterAsync(ZxidCounter, ct);
+
+    private async ValueTask<bool> SessionAliveAsync(long sessionId, RequestScope scope, CancellationToken ct)
+    {
+        if (scope.ClosedSession == sessionId)
+        {
+            return false;
+        }
+        return await _system.GetSessionAsync(sessionId, ct).ConfigureAwait(false) is not null;
+    }
+
+    private async Task<WriteResult> MultiAsync(long sessionId, MultiOperation multi, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    {
+        var results = new List<OpResult>(multi.Operations.Count);
+        bool alive = await SessionAliveAsync(sessionId, scope, ct).ConfigureAwait(false);
+        int failedAt = -1;
+        for (int i = 0; i < multi.Operations.Count; i++)
+        {
+            var op = alive
+                ? await ApplyAsync(sessionId, multi.Operations[i], zxid, time, scope, changes, triggers, ct).ConfigureAwait(false)
+                : new OpResult(ErrorCode.SessionExpired);
+            results.Add(op);
+            if (op.Error != ErrorCode.Ok)
+            {
+                failedAt = i;
+                break;
+            }
+        }
+        if (failedAt >= 0)
+        {
+            // All or nothing: earlier ops report Ok (kazoo's RolledBackError), the failing op its code,
+            // later ops RuntimeInconsistency. The reply header's err stays Ok.
+            var rolledBack = new List<OpResult>(multi.Operations.Count);
+            for (int i = 0; i < multi.Operations.Count; i++)
+            {
+                rolledBack.Add(i < failedAt ? new OpResult(ErrorCode.Ok) : i == failedAt ? new OpResult(results[i].Error) : new OpResult(ErrorCode.RuntimeInconsistency));
+            }
+            return new WriteResult(ErrorCode.Ok, zxid, null, rolledBack);
+        }
+        return new WriteResult(ErrorCode.Ok, zxid, null, results);
+    }
+
+    private async Task CloseSessionAsync(long sessionId, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    {
+        if (await _system.GetSessionAsync(sessionId, ct).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+        foreach (string path in await _system.GetEphemeralsAsync(sessionId, ct).ConfigureAwait(false))
+        {
+            var node = await scope.GetAsync(path, ct).ConfigureAwait(false);
+            if (node is null || node.Stat.EphemeralOwner != sessionId)
+            {
+                continue;
+            }
+            await RemoveNodeAsync(node, zxid, scope, changes, triggers, ct).ConfigureAwait(false);
+        }
+        scope.ClosedSession = sessionId;
+    }
+
+    /// <summary>One operation with ZooKeeper's check order (PrepRequestProcessor); stages its effects in the scope.</summary>
+    private async Task<OpResult> ApplyAsync(long sessionId, WriteOperation operation, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    {
+        switch (operation)
+        {
+            case CreateOperation create:
+                return await CreateAsync(sessionId, create, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+
+            case DeleteOperation delete:
+            {
+                if (delete.Path.LastIndexOf('/') < 0 || delete.Path.Contains('\0') || ZkPath.IsReserved(delete.Path))
+                {
+                    return new OpResult(ErrorCode.BadArguments);
+                }
+                var parent = await scope.GetAsync(ZkPath.Parent(delete.Path)!, ct).ConfigureAwait(false);
+                if (parent is null)
+                {
+                    return new OpResult(ErrorCode.NoNode);
+                }
+                if (!AclRules.Allows(parent.Acl, Perms.Delete))
+                {
+                    return new OpResult(ErrorCode.NoAuth);
+                }
+                var node = await scope.GetAsync(delete.Path, ct).ConfigureAwait(false);
+                if (node is null)
+                {
+                    return new OpResult(ErrorCode.NoNode);
+                }
+                if (delete.Version != -1 && delete.Version != node.Stat.Version)
+                {
+                    return new OpResult(ErrorCode.BadVersion);
+                }
+                if (node.Stat.NumChildren > 0)
+                {
+                    return new OpResult(ErrorCode.NotEmpty);
+                }
+                await RemoveNodeAsync(node, zxid, scope, changes, triggers, ct).ConfigureAwait(false);
+                return new OpResult(ErrorCode.Ok);
+            }
+
+            case SetDataOperation set:
+            {
+                if (!ZkPath.IsValid(set.Path))
+                {
+                    return new OpResult(ErrorCode.BadArguments);
+                }
+                var node = await scope.GetAsync(set.Path, ct).ConfigureAwait(false);
+                if (node is null)
+                {
+                    return new OpResult(ErrorCode.NoNode);
+                }
+                if (!AclRules.Allows(node.Acl, Perms.Write))
+                {
+                    return new OpResult(ErrorCode.NoAuth);
+                }
+                if (set.Version != -1 && set.Version != node.Stat.Version)
+                {
+                    return new OpResult(ErrorCode.BadVersion);
+                }
+                var updated = node with
+                {
+                    Stat = node.Stat with { Mzxid = zxid, Mtime = time, Version = NextVersion(node.Stat.Version), DataLength = set.Data.Length },
+                };
+                scope.Put(updated);
+                changes.Add(new NodeChange(NodeChangeKind.Put, set.Path, updated.ClientStat, set.Data));
+                triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path));
+                return new OpResult(ErrorCode.Ok, set.Path, updated.ClientStat);
+            }
+
+            case CheckOperation check:
+            {
+                if (!ZkPath.IsValid(check.Path))
+                {
+                    return new OpResult(ErrorCode.BadArguments);
+                }
+                var node = await scope.GetAsync(check.Path, ct).ConfigureAwait(false);
+                if (node is null)
+                {
+                    return new OpResult(ErrorCode.NoNode);
+                }
+                if (!AclRules.Allows(node.Acl, Perms.Read))
+                {
+                    return new OpResult(ErrorCode.NoAuth);
+                }
+                return check.Version != -1 && check.Version != node.Stat.Version
+                    ? new OpResult(ErrorCode.BadVersion)
+                    : new OpResult(ErrorCode.Ok);
+            }
+
+            default:
+                return new OpResult(ErrorCode.Unimplemented);
+        }
+    }
+
+    private async Task<OpResult> CreateAsync(long sessionId, CreateOperation create, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    {
+        string path = create.Path;
+        if (create.Mode.IsTtl() && !_options.ExtendedTypesEnabled)
+        {
+            return new OpResult(ErrorCode.Unimplemented);
+        }
+        if (create.Mode.IsTtl() && (create.Ttl <= 0 || create.Ttl > MaxTtl))
+        {
+            return new OpResult(ErrorCode.BadArguments);
+        }
+        int lastSlash = path.LastIndexOf('/');
+        if (lastSlash < 0 || path.Contains('\0'))
+        {
+            return new OpResult(ErrorCode.BadArguments);
+        }
+        var acl = AclRules.Validate(create.Acl);
+        if (acl is null)
+        {
+            return new OpResult(ErrorCode.InvalidAcl);
+        }
+        string parentPath = lastSlash == 0 ? ZkPath.Root : path[..lastSlash];
+        var parent = await scope.GetAsync(parentPath, ct).ConfigureAwait(false);
+        if (parent is null)
+        {
+            return new OpResult(ErrorCode.NoNode);
+        }
+        if (!AclRules.Allows(parent.Acl, Perms.Create))
+        {
+            return new OpResult(ErrorCode.NoAuth);
+        }
+        if (create.Mode.IsSequential())
+        {
+            path += SequenceSuffix(parent.Stat.Cversion);
+        }
+        if (!ZkPath.IsValid(path))
+        {
+            return new OpResult(ErrorCode.BadArguments);
+        }
+        if (await scope.GetAsync(path, ct).ConfigureAwait(false) is not null)
+        {
+            return new OpResult(ErrorCode.NodeExists);
+        }
+        // Only a session's ephemeral (owner > 0) refuses children; container and TTL markers are negative.
+        if (parent.Stat.EphemeralOwner > 0)
+        {
+            return new OpResult(ErrorCode.NoChildrenForEphemerals);
+        }
+
+        long owner = create.Mode switch
+        {
+            CreateMode.Ephemeral or CreateMode.EphemeralSequential => sessionId,
+            CreateMode.Container => long.MinValue,
+            CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl => TtlMarker(create.Ttl),
+            _ => 0,
+        };
+        var node = new SystemNode(path, new Stat(zxid, zxid, time, time, 0, 0, 0, owner, create.Data.Length, 0, zxid), acl);
+        var updatedParent = parent with
+        {
+            Stat = parent.Stat with { Cversion = parent.Stat.Cversion + 1, NumChildren = parent.Stat.NumChildren + 1, Pzxid = zxid },
+        };
+        scope.Put(node);
+        scope.Put(updatedParent);
+        var clientStat = VisibleStat(node);
+        changes.Add(new NodeChange(NodeChangeKind.Put, path, clientStat, create.Data, acl));
+        changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, VisibleStat(updatedParent)));
+        triggers.Add(new WatchTrigger(EventType.NodeCreated, path));
+        triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath));
+        return new OpResult(ErrorCode.Ok, path, clientStat);
+    }
+
+    private static async Task RemoveNodeAsync(SystemNode node, long zxid, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    {
+        string parentPath = ZkPath.Parent(node.Path)!;
+        var parent = await scope.GetAsync(parentPath, ct).ConfigureAwait(false);
+        scope.Delete(node.Path);
+        changes.Add(new NodeChange(NodeChangeKind.Delete, node.Path, node.ClientStat));
+        triggers.Add(new WatchTrigger(EventType.NodeDeleted, node.Path));
+        if (parent is not null)
+        {
+            var updatedParent = parent with { Stat = parent.Stat with { NumChildren = parent.Stat.NumChildren - 1, Pzxid = zxid } };
+            scope.Put(updatedParent);
+            changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, VisibleStat(updatedParent)));
+            triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath));
+        }
+    }
+
+    /// <summary>TTL nodes' largest TTL: 2^40 − 1 ms (EphemeralType.TTL).</summary>
+    private const long MaxTtl = (1L << 40) - 1;
+
+    /// <summary>ZooKeeper marks TTL nodes with 0xFF in the owner's top byte plus the TTL.</summary>
+    private static long TtlMarker(long ttl) => unchecked((long)0xFF00000000000000UL) | ttl;
+
+    /// <summary>What clients see: cversion derived from the creation counter; container/TTL markers hidden.</summary>
+    public static Stat VisibleStat(SystemNode node)
+    {
+        var stat = node.ClientStat;
+        return stat.EphemeralOwner < 0 ? stat with { EphemeralOwner = 0 } : stat;
+    }
+
+    /// <summary>setData's version + 1; ZOOKEEPER-4743: a wrap that would give -1 (the "any" version) gives 0.</summary>
+    private static int NextVersion(int version)
+    {
+        int next = unchecked(version + 1);
+        return next == -1 ? 0 : next;
+    }
+
+    /// <summary>Java's <c>String.format("%010d", counter)</c>: width 10 including a minus sign.</summary>
+    public static string SequenceSuffix(int counter) =>
+        counter >= 0 ? counter.ToString("D10", System.Globalization.CultureInfo.InvariantCulture)
+        : counter == int.MinValue ? "-2147483648"
+        : "-" + (-counter).ToString("D9", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The state one request sees and stages: its own uncommitted writes over the batch's, over
+    /// committed state read under the batch's lock token.
+    /// </summary>
+    private sealed class RequestScope(WriterFunction writer, LockToken token, Dictionary<string, SystemNode?> batchOverlay)
+    {
+        private readonly Dictionary<string, SystemNode?> _local = new(StringComparer.Ordinal);
+        private readonly List<string> _locked = [];
+
+        public List<string> LockedPaths => _locked;
+
+        public List<SystemNodeWrite> Writes { get; } = [];
+
+        public SessionRecord? CreatedSession { get; set; }
+
+        public long ClosedSession { get; set; }
+
+        public async ValueTask<SystemNode?> GetAsync(string path, CancellationToken ct)
+        {
+            if (_local.TryGetValue(path, out var local))
+            {
+                return local;
+            }
+            await LockAsync(path, ct).ConfigureAwait(false);
+            if (batchOverlay.TryGetValue(path, out var staged))
+            {
+                return staged;
+            }
+            return (await writer._system.TryLockAsync(path, token, LockLease, ct).ConfigureAwait(false)).Node;
+        }
+
+        private async ValueTask LockAsync(string path, CancellationToken ct)
+        {
+            if (_locked.Contains(path))
+            {
+                return;
+            }
+            var delay = TimeSpan.FromMilliseconds(1);
+            while (!(await writer._system.TryLockAsync(path, token, LockLease, ct).ConfigureAwait(false)).Acquired)
+            {
+                // Another writer holds it (only possible with several writer instances): back off.
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
+            }
+            _locked.Add(path);
+        }
+
+        public void Put(SystemNode node) => _local[node.Path] = node;
+
+        public void Delete(string path) => _local[path] = null;
+
+        public void DiscardWrites() => _local.Clear();
+
+        public void MergeInto(Dictionary<string, SystemNode?> overlay)
+        {
+            foreach (var (path, node) in _local)
+            {
+                overlay[path] = node;
+                Writes.Add(new SystemNodeWrite(path, node));
+            }
+        }
+    }
+}

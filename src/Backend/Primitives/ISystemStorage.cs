@@ -1,0 +1,74 @@
+using ZkGateway.Jute.Data;
+
+namespace ZkGateway.Backend.Primitives;
+
+/// <summary>A unique lock token (FaaSKeeper used whole seconds, which allows an ABA mix-up).</summary>
+public readonly record struct LockToken(Guid Value)
+{
+    public static LockToken New() => new(Guid.NewGuid());
+}
+
+/// <summary>The outcome of a lock attempt: whether we hold it, and the node's committed state (null if absent).</summary>
+public readonly record struct LockResult(bool Acquired, SystemNode? Node);
+
+/// <summary>One item of a conditional commit: the node's new state, or null to delete it.</summary>
+public sealed record SystemNodeWrite(string Path, SystemNode? NewState);
+
+/// <summary>
+/// A conditional commit: applied only while every locked path is still held with <see cref="Token"/>;
+/// releases the locks and appends <see cref="Pending"/> to the pending-update list, atomically.
+/// </summary>
+public sealed record CommitRequest(
+    LockToken Token,
+    IReadOnlyList<string> LockedPaths,
+    IReadOnlyList<SystemNodeWrite> Nodes,
+    SessionRecord? CreatedSession,
+    long ClosedSession,
+    Txn Pending);
+
+/// <summary>
+/// Strongly consistent storage touched only by functions (DynamoDB on AWS): node metadata, timed
+/// locks, counters, sessions, and the pending-update list.
+/// </summary>
+public interface ISystemStorage
+{
+    /// <summary>Takes a timed lock on a path (re-entrant for the same token) and reads the node in the same step.</summary>
+    ValueTask<LockResult> TryLockAsync(string path, LockToken token, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases a lock if still held with this token.</summary>
+    ValueTask UnlockAsync(string path, LockToken token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits a batch of conditional commits durably (one storage transaction where the provider
+    /// allows). Returns, per request, whether it was applied (false: a lock was lost).
+    /// </summary>
+    ValueTask<bool[]> CommitAsync(IReadOnlyList<CommitRequest> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>Atomically increments a named counter and returns the new value.</summary>
+    ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a counter's current value.</summary>
+    ValueTask<long> ReadCounterAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a node's committed state without locking.</summary>
+    ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>Transactions committed but not yet confirmed applied by the distributor, in zxid order.</summary>
+    ValueTask<IReadOnlyList<Txn>> GetPendingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Drops pending entries up to and including <paramref name="zxid"/> (the distributor applied them).</summary>
+    ValueTask PopPendingAsync(long zxid, CancellationToken cancellationToken = default);
+
+    ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default);
+
+    ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Ephemeral node paths owned by a session.</summary>
+    ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Updates a session's negotiated timeout (on resume).</summary>
+    ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A node as user storage keeps it for direct reads: data, the client-visible Stat, children, ACL.</summary>
+public sealed record UserNode(string Path, byte[] Data, Stat Stat, IReadOnlyList<Acl> Acl, IReadOnlyCollection<string> Children);
