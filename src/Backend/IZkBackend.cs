@@ -36,6 +36,9 @@ public interface IZkBackend : IAsyncDisposable
     /// </summary>
     ValueTask<bool> TryResumeSessionAsync(long sessionId, ReadOnlyMemory<byte> password, int timeoutMs, CancellationToken cancellationToken = default);
 
+    /// <summary>closeSession: marks the session closing, then deletes its ephemerals through the write path.</summary>
+    Task<WriteResult> CloseSessionAsync(long sessionId, CancellationToken cancellationToken = default);
+
     /// <summary>Renews the session's lease (every packet from its client does this).</summary>
     void TouchSession(long sessionId);
 

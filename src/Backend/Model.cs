@@ -46,8 +46,11 @@ public interface INotificationSink
 /// <summary>A write request in domain form.</summary>
 public abstract record WriteOperation;
 
-/// <summary>create / create2 / createContainer / createTTL. <see cref="Ttl"/> is 0 unless the mode is a TTL mode.</summary>
-public sealed record CreateOperation(string Path, byte[] Data, IReadOnlyList<Acl> Acl, CreateMode Mode, long Ttl = 0) : WriteOperation;
+/// <summary>create / create2 / createContainer / createTTL. <see cref="Ttl"/> is -1 unless the request carried one (op 21).</summary>
+public sealed record CreateOperation(string Path, byte[] Data, IReadOnlyList<Acl> Acl, CreateMode Mode, long Ttl = -1) : WriteOperation;
+
+/// <summary>An op of a multi that the gateway already knows to be invalid (for example unknown create flags).</summary>
+public sealed record InvalidOperation(ErrorCode Error) : WriteOperation;
 
 public sealed record DeleteOperation(string Path, int Version) : WriteOperation;
 

@@ -297,6 +297,9 @@ public sealed class WriterFunction
                     : new OpResult(ErrorCode.Ok);
             }
 
+            case InvalidOperation invalid:
+                return new OpResult(invalid.Error);
+
             default:
                 return new OpResult(ErrorCode.Unimplemented);
         }

@@ -1,0 +1,249 @@
+using ZkGateway.Backend;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Backend.Tests;
+
+/// <summary>
+/// ZooKeeper 3.8's operation semantics on the embedded backend: check order, error codes and Stat
+/// fields. Expected values were checked against a real ZooKeeper 3.8.0 (Debian) with kazoo.
+/// </summary>
+public sealed class OperationSemanticsTests : IAsyncLifetime
+{
+    private EmbeddedBackend _zk = null!;
+    private long _session;
+
+    public async Task InitializeAsync()
+    {
+        _zk = await EmbeddedBackend.StartAsync();
+        _session = await _zk.NewSessionAsync();
+    }
+
+    public async Task DisposeAsync() => await _zk.DisposeAsync();
+
+    private IZkBackend B => _zk.Backend;
+
+    [Fact]
+    public async Task Fresh_tree_matches_zookeeper_initial_stats()
+    {
+        var root = await B.GetDataAsync("/", null);
+        Assert.Equal(ErrorCode.Ok, root.Error);
+        Assert.Equal(-1, root.Value!.Stat.Cversion);
+        Assert.Equal(1, root.Value.Stat.NumChildren);
+        var zookeeper = await B.GetDataAsync("/zookeeper", null);
+        Assert.Equal(-2, zookeeper.Value!.Stat.Cversion);
+        var config = await B.GetAclAsync("/zookeeper/config");
+        Assert.Equal(-1, config.Value!.Stat.Aversion);
+        Assert.Equal(Acl.ReadAclUnsafe, config.Value.Acl);
+        var children = await B.GetChildrenAsync("/zookeeper", null);
+        Assert.Equal(["config", "quota"], children.Value!.Children.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Create_sets_stat_fields_and_updates_parent()
+    {
+        var created = await _zk.CreateAsync(_session, "/a", "hello");
+        Assert.Equal(ErrorCode.Ok, created.Error);
+        var stat = created.Result!.Stat!.Value;
+        Assert.Equal(created.Zxid, stat.Czxid);
+        Assert.Equal(created.Zxid, stat.Mzxid);
+        Assert.Equal(created.Zxid, stat.Pzxid);
+        Assert.Equal(5, stat.DataLength);
+        Assert.Equal(0, stat.Version);
+        Assert.Equal(0, stat.EphemeralOwner);
+
+        var root = await B.ExistsAsync("/", null);
+        Assert.Equal(created.Zxid, root.Value.Pzxid);
+        Assert.Equal(2, root.Value.NumChildren);
+        Assert.Equal(0, root.Value.Cversion); // 2 × 1 created − 2 children
+
+        var data = await B.GetDataAsync("/a", null);
+        Assert.Equal("hello"u8.ToArray(), data.Value!.Data);
+    }
+
+    [Fact]
+    public async Task Sequential_suffix_comes_from_the_parent_creation_counter()
+    {
+        await _zk.CreateAsync(_session, "/t");
+        var names = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            names.Add((await _zk.CreateAsync(_session, "/t/s-", mode: CreateMode.PersistentSequential)).Result!.Path!);
+        }
+        Assert.Equal(["/t/s-0000000000", "/t/s-0000000001", "/t/s-0000000002"], names);
+        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(_session, new DeleteOperation("/t/s-0000000001", -1))).Result!.Error);
+        var next = await _zk.CreateAsync(_session, "/t/s-", mode: CreateMode.PersistentSequential);
+        Assert.Equal("/t/s-0000000003", next.Result!.Path);
+        var t = await B.ExistsAsync("/t", null);
+        Assert.Equal(5, t.Value.Cversion); // as ZooKeeper: 2 × 4 − 3
+        Assert.Equal(3, t.Value.NumChildren);
+    }
+
+    [Fact]
+    public async Task Create_check_order()
+    {
+        // Parent missing beats an invalid name: "/a//b" has parent "/a/" → NoNode.
+        Assert.Equal(ErrorCode.NoNode, (await _zk.CreateAsync(_session, "/missing/x")).Result!.Error);
+        Assert.Equal(ErrorCode.BadArguments, (await _zk.CreateAsync(_session, "noslash")).Result!.Error);
+        // The parent is looked up before the name is validated: "/bad/" → parent "/bad" → NoNode.
+        Assert.Equal(ErrorCode.NoNode, (await _zk.CreateAsync(_session, "/bad/")).Result!.Error);
+        Assert.Equal(ErrorCode.BadArguments, (await _zk.CreateAsync(_session, "/.")).Result!.Error);
+        await _zk.CreateAsync(_session, "/p");
+        Assert.Equal(ErrorCode.BadArguments, (await _zk.CreateAsync(_session, "/p/")).Result!.Error);
+        Assert.Equal(ErrorCode.BadArguments, (await _zk.CreateAsync(_session, "/p/")).Result!.Error);
+        Assert.Equal(ErrorCode.NodeExists, (await _zk.CreateAsync(_session, "/p")).Result!.Error);
+        // "/p/" with a sequential flag is valid: the suffix is appended before validation.
+        Assert.Equal("/p/0000000000", (await _zk.CreateAsync(_session, "/p/", mode: CreateMode.PersistentSequential)).Result!.Path);
+        await _zk.CreateAsync(_session, "/e", mode: CreateMode.Ephemeral);
+        Assert.Equal(ErrorCode.NoChildrenForEphemerals, (await _zk.CreateAsync(_session, "/e/c")).Result!.Error);
+        var invalidAcl = await B.SubmitAsync(_session, new CreateOperation("/acl", [], [], CreateMode.Persistent));
+        Assert.Equal(ErrorCode.InvalidAcl, invalidAcl.Result!.Error);
+        // /zookeeper/config is world-readable only.
+        Assert.Equal(ErrorCode.NoAuth, (await _zk.CreateAsync(_session, "/zookeeper/config/x")).Result!.Error);
+        Assert.Equal(ErrorCode.Unimplemented, (await _zk.CreateAsync(_session, "/ttl", mode: CreateMode.PersistentWithTtl)).Result!.Error);
+    }
+
+    [Fact]
+    public async Task Delete_check_order_bad_version_before_not_empty()
+    {
+        await _zk.CreateAsync(_session, "/d");
+        await _zk.CreateAsync(_session, "/d/c");
+        Assert.Equal(ErrorCode.BadVersion, (await B.SubmitAsync(_session, new DeleteOperation("/d", 7))).Result!.Error);
+        Assert.Equal(ErrorCode.NotEmpty, (await B.SubmitAsync(_session, new DeleteOperation("/d", 0))).Result!.Error);
+        Assert.Equal(ErrorCode.NoNode, (await B.SubmitAsync(_session, new DeleteOperation("/d/none", -1))).Result!.Error);
+        Assert.Equal(ErrorCode.NoNode, (await B.SubmitAsync(_session, new DeleteOperation("/none/x", -1))).Result!.Error);
+        foreach (string reserved in new[] { "/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config" })
+        {
+            Assert.Equal(ErrorCode.BadArguments, (await B.SubmitAsync(_session, new DeleteOperation(reserved, -1))).Result!.Error);
+        }
+        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(_session, new DeleteOperation("/d/c", 0))).Result!.Error);
+        var parent = await B.ExistsAsync("/d", null);
+        Assert.Equal(2, parent.Value.Cversion); // one create + one delete
+    }
+
+    [Fact]
+    public async Task SetData_versions_and_stat()
+    {
+        var created = await _zk.CreateAsync(_session, "/s", "v0");
+        Assert.Equal(ErrorCode.BadVersion, (await B.SubmitAsync(_session, new SetDataOperation("/s", [1], 3))).Result!.Error);
+        var set = await B.SubmitAsync(_session, new SetDataOperation("/s", [1, 2, 3], 0));
+        Assert.Equal(ErrorCode.Ok, set.Result!.Error);
+        var stat = set.Result.Stat!.Value;
+        Assert.Equal(1, stat.Version);
+        Assert.Equal(set.Zxid, stat.Mzxid);
+        Assert.Equal(created.Zxid, stat.Czxid);
+        Assert.Equal(3, stat.DataLength);
+        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(_session, new SetDataOperation("/s", [], -1))).Result!.Error);
+        Assert.Equal(ErrorCode.NoNode, (await B.SubmitAsync(_session, new SetDataOperation("/nope", [], -1))).Result!.Error);
+        Assert.Equal(ErrorCode.BadArguments, (await B.SubmitAsync(_session, new SetDataOperation("/s/", [], -1))).Result!.Error);
+        Assert.Equal(ErrorCode.NoAuth, (await B.SubmitAsync(_session, new SetDataOperation("/zookeeper/config", [], -1))).Result!.Error);
+    }
+
+    [Fact]
+    public async Task Failed_writes_consume_a_zxid_and_zxids_only_grow()
+    {
+        var first = await _zk.CreateAsync(_session, "/z");
+        var failed = await _zk.CreateAsync(_session, "/z");
+        var next = await _zk.CreateAsync(_session, "/z2");
+        Assert.Equal(ErrorCode.NodeExists, failed.Result!.Error);
+        Assert.Equal(first.Zxid + 1, failed.Zxid);
+        Assert.Equal(failed.Zxid + 1, next.Zxid);
+        Assert.True(B.LastAppliedZxid >= next.Zxid);
+    }
+
+    [Fact]
+    public async Task Multi_is_all_or_nothing_with_zookeeper_result_codes()
+    {
+        await _zk.CreateAsync(_session, "/m");
+        var ops = new WriteOperation[]
+        {
+            new CreateOperation("/m/a", [], Acl.OpenAclUnsafe, CreateMode.Persistent),
+            new CreateOperation("/m/a/b", [], Acl.OpenAclUnsafe, CreateMode.Persistent),
+            new CheckOperation("/m", 5),
+            new SetDataOperation("/m", [1], -1),
+        };
+        var failed = await B.SubmitAsync(_session, new MultiOperation(ops));
+        Assert.Equal(ErrorCode.Ok, failed.Error);
+        Assert.Equal([ErrorCode.Ok, ErrorCode.Ok, ErrorCode.BadVersion, ErrorCode.RuntimeInconsistency], failed.MultiResults!.Select(r => r.Error));
+        Assert.Equal(ErrorCode.NoNode, (await B.ExistsAsync("/m/a", null)).Error);
+        Assert.Equal(0, (await B.ExistsAsync("/m", null)).Value.Version);
+
+        ops[2] = new CheckOperation("/m", 0);
+        var ok = await B.SubmitAsync(_session, new MultiOperation(ops));
+        Assert.All(ok.MultiResults!, r => Assert.Equal(ErrorCode.Ok, r.Error));
+        var b = await B.ExistsAsync("/m/a/b", null);
+        Assert.Equal(ok.Zxid, b.Value.Czxid);
+        Assert.Equal(ok.Zxid, (await B.ExistsAsync("/m", null)).Value.Mzxid);
+    }
+
+    [Fact]
+    public async Task Watches_fire_once_with_zookeeper_event_types()
+    {
+        const long watcher = 42;
+        await _zk.CreateAsync(_session, "/w");
+        await B.GetDataAsync("/w", watcher);
+        await B.GetChildrenAsync("/w", watcher);
+        await B.ExistsAsync("/w/new", watcher);
+        _zk.Sink.Drain();
+
+        await _zk.CreateAsync(_session, "/w/new");
+        var events = _zk.Sink.Drain();
+        Assert.Equal([(EventType.NodeCreated, "/w/new"), (EventType.NodeChildrenChanged, "/w")], events.Select(e => (e.Event.Type, e.Event.Path)));
+        Assert.All(events, e => Assert.Equal(watcher, e.Watcher));
+
+        await B.SubmitAsync(_session, new SetDataOperation("/w", [1], -1));
+        Assert.Equal([(EventType.NodeDataChanged, "/w")], _zk.Sink.Drain().Select(e => (e.Event.Type, e.Event.Path)));
+
+        // One-shot: nothing is registered any more.
+        await B.SubmitAsync(_session, new SetDataOperation("/w", [2], -1));
+        await B.SubmitAsync(_session, new DeleteOperation("/w/new", -1));
+        Assert.Empty(_zk.Sink.Drain());
+
+        // Delete fires one NodeDeleted per watcher even with both a data and a child watch.
+        await B.GetDataAsync("/w", watcher);
+        await B.GetChildrenAsync("/w", watcher);
+        await B.SubmitAsync(_session, new DeleteOperation("/w", -1));
+        var deleted = _zk.Sink.Drain();
+        Assert.Single(deleted, e => e.Event.Type == EventType.NodeDeleted && e.Event.Path == "/w");
+    }
+
+    [Fact]
+    public async Task Closing_a_session_deletes_its_ephemerals_and_tells_watchers()
+    {
+        long other = await _zk.NewSessionAsync();
+        await _zk.CreateAsync(other, "/eph", mode: CreateMode.Ephemeral);
+        var owned = await B.GetEphemeralsAsync(other, "/");
+        Assert.Equal(["/eph"], owned.Value!);
+        Assert.Equal(other, (await B.ExistsAsync("/eph", 7)).Value.EphemeralOwner);
+        await B.CloseSessionAsync(other);
+        Assert.Equal(ErrorCode.NoNode, (await B.ExistsAsync("/eph", null)).Error);
+        Assert.Contains(_zk.Sink.Drain(), e => e.Watcher == 7 && e.Event.Type == EventType.NodeDeleted);
+        Assert.Contains(other, _zk.Sink.ClosedSessions);
+        Assert.False(B.IsSessionLive(other));
+        Assert.False(await B.TryResumeSessionAsync(other, new byte[16], 30000));
+    }
+
+    [Fact]
+    public async Task SetWatches_fires_what_changed_after_relative_zxid_and_registers_the_rest()
+    {
+        await _zk.CreateAsync(_session, "/sw");
+        await _zk.CreateAsync(_session, "/sw2");
+        long relative = B.LastAppliedZxid;
+        await B.SubmitAsync(_session, new SetDataOperation("/sw", [1], -1));
+        await _zk.CreateAsync(_session, "/appeared");
+        _zk.Sink.Drain();
+
+        await B.SetWatchesAsync(9, relative, ["/sw", "/sw2", "/gone"], ["/appeared", "/absent"], ["/sw2"]);
+        var fired = _zk.Sink.Drain().Select(e => (e.Event.Type, e.Event.Path, e.Event.Zxid)).ToList();
+        Assert.Contains((EventType.NodeDataChanged, "/sw", -1L), fired);
+        Assert.Contains((EventType.NodeDeleted, "/gone", -1L), fired);
+        Assert.Contains((EventType.NodeCreated, "/appeared", -1L), fired);
+        Assert.Equal(3, fired.Count);
+
+        await _zk.CreateAsync(_session, "/absent");
+        await B.SubmitAsync(_session, new SetDataOperation("/sw2", [1], -1));
+        var later = _zk.Sink.Drain().Select(e => (e.Event.Type, e.Event.Path)).ToList();
+        Assert.Contains((EventType.NodeCreated, "/absent"), later);
+        Assert.Contains((EventType.NodeDataChanged, "/sw2"), later);
+    }
+}
