@@ -1,0 +1,267 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Framing;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+using static ZkGateway.Jute.Tests.Golden.GoldenFrames;
+
+namespace ZkGateway.Jute.Tests;
+
+public class MalformedTests
+{
+    private static byte[] Int(int value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+
+    // ---- framing ----
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    [InlineData(JuteLimits.DefaultMaxBuffer + 1)]
+    [InlineData(int.MaxValue)]
+    public void FrameLength_OutOfRange_RejectedWithOnlyThePrefix(int length)
+    {
+        var sequence = new ReadOnlySequence<byte>(Int(length));
+        Assert.Throws<JuteFormatException>(() => FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out _));
+    }
+
+    [Fact]
+    public void FrameLength_AtMaxBuffer_WaitsForTheBody()
+    {
+        var sequence = new ReadOnlySequence<byte>(Int(JuteLimits.DefaultMaxBuffer));
+        Assert.False(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out _));
+        Assert.Equal(4, sequence.Length);
+    }
+
+    [Fact]
+    public void FrameLength_CustomLimit()
+    {
+        var frame = Wire.Bytes(KazooCreateRequest); // 59-byte payload
+        var ok = new ReadOnlySequence<byte>(frame);
+        Assert.True(FrameReader.TryRead(ref ok, 59, out _));
+        var tooBig = new ReadOnlySequence<byte>(frame[..4]);
+        Assert.Throws<JuteFormatException>(() => FrameReader.TryRead(ref tooBig, 58, out _));
+    }
+
+    [Fact]
+    public void FrameLength_Zero_IsAnEmptyFrame()
+    {
+        var sequence = new ReadOnlySequence<byte>(Int(0));
+        Assert.True(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out var payload));
+        Assert.Equal(0, payload.Length);
+    }
+
+    // ---- truncated records inside a complete frame ----
+
+    private delegate void Decode(byte[] payload);
+
+    private static void ReadRequest<T>(byte[] p) where T : IJuteReadable<T>
+    {
+        var r = new JuteReader(p);
+        RequestHeader.Read(ref r);
+        T.Read(ref r);
+    }
+
+    private static void ReadReply<T>(byte[] p) where T : IJuteReadable<T>
+    {
+        var r = new JuteReader(p);
+        ReplyHeader.Read(ref r);
+        T.Read(ref r);
+    }
+
+    private static void ReadMultiRequest(byte[] p)
+    {
+        var r = new JuteReader(p);
+        var h = RequestHeader.Read(ref r);
+        MultiRequest.Read(ref r, h.Type);
+    }
+
+    private static readonly (string Name, string Frame, Decode Decode, int[] ValidPrefixes)[] Decoders =
+    [
+        (nameof(KazooConnectRequest), KazooConnectRequest, p => JuteSerializer.ReadExact<ConnectRequest>(p), [44]),
+        (nameof(KazooConnectResponse), KazooConnectResponse, p => JuteSerializer.ReadExact<ConnectResponse>(p), [36]),
+        (nameof(KazooCreateRequest), KazooCreateRequest, ReadRequest<CreateRequest>, []),
+        (nameof(KazooCreateReply), KazooCreateReply, ReadReply<CreateResponse>, []),
+        (nameof(KazooGetDataReply), KazooGetDataReply, ReadReply<GetDataResponse>, []),
+        (nameof(KazooNotification), KazooNotification, ReadReply<WatcherEvent>, []),
+        (nameof(KazooGetChildren2Reply), KazooGetChildren2Reply, ReadReply<GetChildren2Response>, []),
+        (nameof(KazooMultiRequest), KazooMultiRequest, ReadMultiRequest, []),
+        (nameof(KazooMultiReply), KazooMultiReply, ReadReply<MultiResponse>, []),
+        (nameof(ApiMultiOkReply), ApiMultiOkReply, ReadReply<MultiResponse>, []),
+        (nameof(ApiMultiReadRequest), ApiMultiReadRequest, ReadMultiRequest, []),
+        (nameof(JavaAuthRequest), JavaAuthRequest, ReadRequest<AuthPacket>, []),
+        (nameof(JavaWhoAmIReply), JavaWhoAmIReply, ReadReply<WhoAmIResponse>, []),
+        (nameof(JavaGetAclReply), JavaGetAclReply, ReadReply<GetACLResponse>, []),
+        (nameof(ApiSetAclRequest), ApiSetAclRequest, ReadRequest<SetACLRequest>, []),
+        (nameof(RawSetWatchesRequest), RawSetWatchesRequest, ReadRequest<SetWatches>, []),
+        (nameof(JavaAddWatchReply), JavaAddWatchReply, ReadReply<ErrorResponse>, []),
+    ];
+
+    public static TheoryData<string> DecoderNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var d in Decoders)
+        {
+            data.Add(d.Name);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DecoderNames))]
+    public void TruncatedPayload_AtEveryOffset_IsMalformed(string name)
+    {
+        var (_, frame, decode, validPrefixes) = Decoders.Single(d => d.Name == name);
+        var payload = Wire.Payload(frame);
+        decode(payload); // the whole payload decodes
+        for (int length = 0; length < payload.Length; length++)
+        {
+            if (validPrefixes.Contains(length))
+            {
+                decode(payload[..length]);
+                continue;
+            }
+            var truncated = payload[..length];
+            Assert.Throws<JuteFormatException>(() => decode(truncated));
+        }
+    }
+
+    [Fact]
+    public void TrailingBytes_RejectedByReadExact()
+    {
+        var payload = Concat(Wire.Payload(KazooCreateReply).AsSpan(ReplyHeader.Size).ToArray(), [0]);
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<CreateResponse>(payload));
+    }
+
+    // ---- lengths and counts ----
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(100)]
+    [InlineData(int.MaxValue)]
+    [InlineData(-2)]
+    [InlineData(int.MinValue)]
+    public void StringAndBufferLength_OutOfRange(int length)
+    {
+        var payload = Concat(Int(length), [(byte)'a', (byte)'b', (byte)'c']);
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<SyncRequest>(payload));
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<SetSASLResponse>(payload));
+    }
+
+    [Fact]
+    public void MinusOne_DecodesAsNull()
+    {
+        Assert.Null(JuteSerializer.ReadExact<SyncRequest>(Int(-1)).Path);
+        Assert.Null(JuteSerializer.ReadExact<SetSASLResponse>(Int(-1)).Token);
+        Assert.Null(JuteSerializer.ReadExact<GetChildrenResponse>(Int(-1)).Children);
+        Assert.Null(JuteSerializer.ReadExact<WhoAmIResponse>(Int(-1)).ClientInfo);
+        var acl = JuteSerializer.ReadExact<GetACLResponse>(Concat(Int(-1), new byte[Stat.Size]));
+        Assert.Null(acl.Acl);
+        // And null is written back as -1, distinct from empty.
+        Assert.Equal("ffffffff", Wire.Hex(JuteSerializer.ToArray(new GetChildrenResponse(null))));
+        Assert.Equal("00000000", Wire.Hex(JuteSerializer.ToArray(new GetChildrenResponse([]))));
+        Assert.Equal("ffffffff", Wire.Hex(JuteSerializer.ToArray(new SyncRequest(null))));
+        Assert.Equal("00000000", Wire.Hex(JuteSerializer.ToArray(new SyncRequest(""))));
+    }
+
+    [Theory]
+    [InlineData(-2)]
+    [InlineData(int.MinValue)]
+    [InlineData(2)] // two strings need 8 bytes; only 4 are left
+    [InlineData(100_000_000)]
+    [InlineData(int.MaxValue)]
+    public void VectorCount_OutOfRange_RejectedWithoutAllocating(int count)
+    {
+        var payload = Concat(Int(count), Int(0));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<GetChildrenResponse>(payload));
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<WhoAmIResponse>(payload));
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<GetACLResponse>(payload));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Exceptions cost a few KB; a list sized from the count would cost hundreds of MB.
+        Assert.True(allocated < 256 * 1024, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void VectorCount_ExactlyFits()
+    {
+        var payload = Concat(Int(1), Int(0));
+        Assert.Equal([""], JuteSerializer.ReadExact<GetChildrenResponse>(payload).Children!);
+    }
+
+    [Fact]
+    public void NullElementInStringVector_IsMalformed()
+    {
+        var payload = Concat(Int(2), Int(1), [(byte)'a'], Int(-1));
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<GetChildrenResponse>(payload));
+    }
+
+    // ---- multi ----
+
+    [Fact]
+    public void Multi_WithoutTerminator_IsMalformed()
+    {
+        var frameBytes = Wire.Payload(KazooMultiRequest);
+        var withoutTerminator = frameBytes.AsSpan(RequestHeader.Size, frameBytes.Length - RequestHeader.Size - MultiHeader.Size).ToArray();
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<MultiRequest>(withoutTerminator));
+    }
+
+    [Theory]
+    [InlineData(OpCode.Exists)]
+    [InlineData(OpCode.GetData)]
+    [InlineData(OpCode.Multi)]
+    [InlineData(OpCode.Error)]
+    [InlineData((OpCode)12345)]
+    public void Multi_UnknownOpType_IsMalformed(OpCode type)
+    {
+        var body = JuteSerializer.ToArray(new MultiRequest([new MultiOp(type, new ExistsRequest("/a", false))]));
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<MultiRequest>(body));
+    }
+
+    [Fact]
+    public void MultiRead_WriteOp_IsMalformed()
+    {
+        var body = JuteSerializer.ToArray(new MultiRequest([new MultiOp(OpCode.Delete, new DeleteRequest("/a", -1))]));
+        Assert.Throws<JuteFormatException>(() =>
+        {
+            var reader = new JuteReader(body);
+            MultiRequest.ReadMultiRead(ref reader);
+        });
+        // The same body is fine as a multi.
+        Assert.Single(JuteSerializer.ReadExact<MultiRequest>(body).Ops);
+    }
+
+    [Fact]
+    public void MultiResponse_UnknownResultType_IsMalformed()
+    {
+        var body = JuteSerializer.ToArray(new MultiResponse([new MultiResult(OpCode.Exists, ErrorCode.Ok, new ExistsResponse(default))]));
+        Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<MultiResponse>(body));
+    }
+
+    [Fact]
+    public void Multi_Empty_IsJustTheTerminator()
+    {
+        var body = JuteSerializer.ToArray(new MultiRequest([]));
+        Assert.Equal("ffffffff01ffffffff", Wire.Hex(body));
+        Assert.Empty(JuteSerializer.ReadExact<MultiRequest>(body).Ops);
+        Assert.Equal("ffffffff01ffffffff", Wire.Hex(JuteSerializer.ToArray(new MultiResponse([]))));
+    }
+
+    [Fact]
+    public void MultiRequest_ReadRejectsNonMultiKind()
+    {
+        var body = JuteSerializer.ToArray(new MultiRequest([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+        {
+            var reader = new JuteReader(body);
+            MultiRequest.Read(ref reader, OpCode.Create);
+        });
+    }
+}
