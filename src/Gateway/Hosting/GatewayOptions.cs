@@ -1,0 +1,145 @@
+namespace ZkGateway.Gateway.Hosting;
+
+/// <summary>
+/// Effective server configuration, with ZooKeeper's key names and defaults (zoo.cfg semantics).
+/// Built by <see cref="ZooCfg"/>; registered as a singleton by <see cref="GatewayHost"/>.
+/// </summary>
+public sealed class GatewayOptions
+{
+    /// <summary>ZooKeeper's default whitelist since 3.5.3: <c>srvr</c> only (srvr is always enabled).</summary>
+    public static readonly IReadOnlySet<string> DefaultFourLetterWordWhitelist = new HashSet<string>(StringComparer.Ordinal) { "srvr" };
+
+    /// <summary><c>clientPort</c>; default 2181.</summary>
+    public int ClientPort { get; set; } = 2181;
+
+    /// <summary><c>clientPortAddress</c>; ZooKeeper binds all interfaces by default, we default to loopback.</summary>
+    public string ClientPortAddress { get; set; } = "127.0.0.1";
+
+    /// <summary><c>dataDir</c>; default <c>./zkdata</c> under the current directory.</summary>
+    public string DataDir { get; set; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
+
+    /// <summary><c>dataLogDir</c>; defaults to <see cref="DataDir"/> like ZooKeeper.</summary>
+    public string? DataLogDir { get; set; }
+
+    /// <summary><c>tickTime</c> in ms; default 2000 (the sample zoo.cfg value).</summary>
+    public int TickTime { get; set; } = 2000;
+
+    /// <summary><c>minSessionTimeout</c> in ms; -1 means 2×tickTime.</summary>
+    public int MinSessionTimeout { get; set; } = -1;
+
+    /// <summary><c>maxSessionTimeout</c> in ms; -1 means 20×tickTime.</summary>
+    public int MaxSessionTimeout { get; set; } = -1;
+
+    /// <summary><c>maxClientCnxns</c>: concurrent connections per client IP; 0 = unlimited.</summary>
+    public int MaxClientCnxns { get; set; } = 60;
+
+    /// <summary><c>jute.maxbuffer</c>: largest accepted frame in bytes; default 0xfffff.</summary>
+    public int JuteMaxBuffer { get; set; } = 0xfffff;
+
+    /// <summary>
+    /// <c>4lw.commands.whitelist</c>. ZooKeeper's default is <c>srvr</c> only; <c>*</c> enables all.
+    /// <c>srvr</c> is always enabled (zkServer.sh depends on it), as in ZooKeeper.
+    /// Readiness probes that use <c>ruok</c> need <c>--4lw.commands.whitelist=*</c> (or <c>ruok</c>).
+    /// </summary>
+    public ISet<string> FourLetterWordWhitelist { get; set; } = new HashSet<string>(DefaultFourLetterWordWhitelist, StringComparer.Ordinal);
+
+    /// <summary><c>zookeeper.extendedTypesEnabled</c> (TTL nodes); default false.</summary>
+    public bool ExtendedTypesEnabled { get; set; }
+
+    /// <summary>Server id, the top byte of session ids; 0 for standalone.</summary>
+    public long ServerId { get; set; }
+
+    /// <summary>
+    /// How long a new connection may take to send its ConnectRequest (or 4lw) before it is closed
+    /// (<c>handshakeTimeoutMs</c>, our extension; default 10 000 ms).
+    /// </summary>
+    public int HandshakeTimeoutMs { get; set; } = 10_000;
+
+    /// <summary><c>clientPortListenBacklog</c>; -1 = platform default.</summary>
+    public int ClientPortListenBacklog { get; set; } = -1;
+
+    /// <summary>Console logging at Information/Debug instead of Warning (<c>--verbose</c>).</summary>
+    public bool Verbose { get; set; }
+
+    /// <summary>Every key seen, file then command line, later values winning (for <c>conf</c> and extensions).</summary>
+    public Dictionary<string, string> Raw { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The effective minimum session timeout: <see cref="MinSessionTimeout"/>, or 2×tickTime when -1.</summary>
+    public int EffectiveMinSessionTimeout => MinSessionTimeout == -1 ? TickTime * 2 : MinSessionTimeout;
+
+    /// <summary>The effective maximum session timeout: <see cref="MaxSessionTimeout"/>, or 20×tickTime when -1.</summary>
+    public int EffectiveMaxSessionTimeout => MaxSessionTimeout == -1 ? TickTime * 20 : MaxSessionTimeout;
+
+    /// <summary>The effective transaction log directory (<see cref="DataLogDir"/> or <see cref="DataDir"/>).</summary>
+    public string EffectiveDataLogDir => DataLogDir ?? DataDir;
+
+    /// <summary>
+    /// ZooKeeper's negotiation: clamp the client's requested timeout to [min, max]
+    /// (ZooKeeperServer.processConnectRequest).
+    /// </summary>
+    public int ClampSessionTimeout(int requested)
+    {
+        int min = EffectiveMinSessionTimeout, max = EffectiveMaxSessionTimeout;
+        if (requested < min)
+        {
+            return min;
+        }
+        return requested > max ? max : requested;
+    }
+
+    /// <summary>True when the four-letter word may run: whitelisted, <c>*</c>, or <c>srvr</c>.</summary>
+    public bool IsFourLetterWordEnabled(string command) =>
+        command == "srvr" || FourLetterWordWhitelist.Contains("*") || FourLetterWordWhitelist.Contains(command);
+
+    /// <summary>Checks cross-field consistency; throws <see cref="GatewayConfigurationException"/>.</summary>
+    public void Validate()
+    {
+        if (ClientPort is < 0 or > 65535)
+        {
+            throw new GatewayConfigurationException("clientPort", ClientPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 0 and 65535");
+        }
+        if (!System.Net.IPAddress.TryParse(ClientPortAddress, out _))
+        {
+            throw new GatewayConfigurationException("clientPortAddress", ClientPortAddress, "must be an IP address");
+        }
+        if (TickTime <= 0)
+        {
+            throw new GatewayConfigurationException("tickTime", TickTime.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be positive");
+        }
+        if (EffectiveMinSessionTimeout > EffectiveMaxSessionTimeout)
+        {
+            throw new GatewayConfigurationException("minSessionTimeout",
+                EffectiveMinSessionTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"must not be larger than maxSessionTimeout ({EffectiveMaxSessionTimeout})");
+        }
+        if (MaxClientCnxns < 0)
+        {
+            throw new GatewayConfigurationException("maxClientCnxns", MaxClientCnxns.ToString(System.Globalization.CultureInfo.InvariantCulture), "must not be negative");
+        }
+        if (JuteMaxBuffer <= 0)
+        {
+            throw new GatewayConfigurationException("jute.maxbuffer", JuteMaxBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be positive");
+        }
+        if (HandshakeTimeoutMs <= 0)
+        {
+            throw new GatewayConfigurationException("handshakeTimeoutMs", HandshakeTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be positive");
+        }
+    }
+}
+
+/// <summary>A bad configuration value or argument; the message names the key.</summary>
+public sealed class GatewayConfigurationException : Exception
+{
+    public GatewayConfigurationException(string message) : base(message) { }
+
+    public GatewayConfigurationException(string message, Exception inner) : base(message, inner) { }
+
+    public GatewayConfigurationException(string key, string value, string problem)
+        : base($"Invalid configuration: {key}={value}: {problem}")
+    {
+        Key = key;
+    }
+
+    /// <summary>The offending key, when there is one.</summary>
+    public string? Key { get; }
+}

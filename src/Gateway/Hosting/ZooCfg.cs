@@ -1,0 +1,344 @@
+using System.Globalization;
+using System.Text;
+
+namespace ZkGateway.Gateway.Hosting;
+
+/// <summary>
+/// zoo.cfg and command-line parsing. The file is java.util.Properties-like (<c>key=value</c>,
+/// <c>key: value</c> or <c>key value</c>; <c>#</c>/<c>!</c> comment lines; trailing-backslash continuation;
+/// later keys win). Command-line <c>--key=value</c> overrides the file.
+/// </summary>
+public static class ZooCfg
+{
+    /// <summary>Canonical key names (ZooKeeper's), including accepted aliases.</summary>
+    public static class Keys
+    {
+        public const string ClientPort = "clientPort";
+        public const string ClientPortAddress = "clientPortAddress";
+        public const string DataDir = "dataDir";
+        public const string DataLogDir = "dataLogDir";
+        public const string TickTime = "tickTime";
+        public const string MinSessionTimeout = "minSessionTimeout";
+        public const string MaxSessionTimeout = "maxSessionTimeout";
+        public const string MaxClientCnxns = "maxClientCnxns";
+        public const string ClientPortListenBacklog = "clientPortListenBacklog";
+        public const string JuteMaxBuffer = "jute.maxbuffer";
+        public const string Whitelist = "4lw.commands.whitelist";
+        public const string ExtendedTypesEnabled = "zookeeper.extendedTypesEnabled";
+        public const string ServerId = "serverId";
+        public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
+        public const string Verbose = "verbose";
+        public const string SuperDigest = "zookeeper.DigestAuthenticationProvider.superDigest";
+    }
+
+    /// <summary>
+    /// Parses command-line arguments: <c>--config PATH</c>, <c>--config=PATH</c>, a single bare path
+    /// (like ZooKeeper's main), <c>--key=value</c>, <c>-Dkey=value</c>, and flags <c>--verbose</c>/<c>-v</c>.
+    /// The config file (if any) is applied first, then the command-line keys in order.
+    /// </summary>
+    /// <exception cref="GatewayConfigurationException">On an unreadable file, a malformed argument or a bad value.</exception>
+    public static GatewayOptions Parse(IReadOnlyList<string> args)
+    {
+        string? configPath = null;
+        var overrides = new List<KeyValuePair<string, string>>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string a = args[i];
+            if (a == "--config" || a == "-c")
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new GatewayConfigurationException($"Missing path after {a}");
+                }
+                configPath = args[++i];
+                continue;
+            }
+            if (a.StartsWith("--config=", StringComparison.Ordinal))
+            {
+                configPath = a["--config=".Length..];
+                continue;
+            }
+            if (a is "--verbose" or "-v")
+            {
+                overrides.Add(new(Keys.Verbose, "true"));
+                continue;
+            }
+            string? body = a.StartsWith("--", StringComparison.Ordinal) ? a[2..]
+                : a.StartsWith("-D", StringComparison.Ordinal) ? a[2..]
+                : null;
+            if (body is null)
+            {
+                if (configPath is null && !a.StartsWith('-'))
+                {
+                    configPath = a;
+                    continue;
+                }
+                throw new GatewayConfigurationException($"Unrecognized argument '{a}' (expected --key=value or --config PATH)");
+            }
+            int eq = body.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw new GatewayConfigurationException($"Unrecognized argument '{a}' (expected --key=value)");
+            }
+            overrides.Add(new(body[..eq].Trim(), body[(eq + 1)..].Trim()));
+        }
+
+        var options = new GatewayOptions();
+        if (configPath is not null)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(configPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                throw new GatewayConfigurationException($"Cannot read config file '{configPath}': {e.Message}", e);
+            }
+            foreach (var kv in ParseProperties(text))
+            {
+                Apply(options, kv.Key, kv.Value);
+            }
+        }
+        foreach (var kv in overrides)
+        {
+            Apply(options, kv.Key, kv.Value);
+        }
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Parses zoo.cfg text into options (no command line), then validates.</summary>
+    public static GatewayOptions ParseText(string text)
+    {
+        var options = new GatewayOptions();
+        foreach (var kv in ParseProperties(text))
+        {
+            Apply(options, kv.Key, kv.Value);
+        }
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>
+    /// java.util.Properties-style parsing, returning entries in file order (duplicates kept; apply in order so later wins).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ParseProperties(string text)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].TrimStart(' ', '\t', '\f');
+            if (line.Length == 0 || line[0] == '#' || line[0] == '!')
+            {
+                continue;
+            }
+            // Logical line: an odd number of trailing backslashes continues onto the next line.
+            var logical = new StringBuilder();
+            while (true)
+            {
+                int trailing = 0;
+                for (int j = line.Length - 1; j >= 0 && line[j] == '\\'; j--)
+                {
+                    trailing++;
+                }
+                if (trailing % 2 == 1 && i + 1 < lines.Length)
+                {
+                    logical.Append(line, 0, line.Length - 1);
+                    line = lines[++i].TrimStart(' ', '\t', '\f');
+                    continue;
+                }
+                logical.Append(trailing % 2 == 1 ? line[..^1] : line);
+                break;
+            }
+            string l = logical.ToString();
+            int sep = -1;
+            for (int j = 0; j < l.Length; j++)
+            {
+                char c = l[j];
+                if (c == '\\')
+                {
+                    j++;
+                    continue;
+                }
+                if (c is '=' or ':' or ' ' or '\t' or '\f')
+                {
+                    sep = j;
+                    break;
+                }
+            }
+            string key, value;
+            if (sep < 0)
+            {
+                key = l;
+                value = "";
+            }
+            else
+            {
+                key = l[..sep];
+                int v = sep;
+                // Skip whitespace, then at most one '='/':' and whitespace again.
+                while (v < l.Length && l[v] is ' ' or '\t' or '\f')
+                {
+                    v++;
+                }
+                if (v < l.Length && l[v] is '=' or ':')
+                {
+                    v++;
+                }
+                value = l[v..];
+            }
+            result.Add(new(Unescape(key).Trim(), Unescape(value).Trim()));
+        }
+        return result;
+    }
+
+    private static string Unescape(string s)
+    {
+        if (!s.Contains('\\', StringComparison.Ordinal))
+        {
+            return s;
+        }
+        var sb = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c != '\\' || i + 1 >= s.Length)
+            {
+                sb.Append(c);
+                continue;
+            }
+            char n = s[++i];
+            switch (n)
+            {
+                case 't': sb.Append('\t'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'u' when i + 4 < s.Length && ushort.TryParse(s.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ushort u):
+                    sb.Append((char)u);
+                    i += 4;
+                    break;
+                default: sb.Append(n); break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Applies one key to <paramref name="options"/> (also recording it in <see cref="GatewayOptions.Raw"/>).</summary>
+    /// <exception cref="GatewayConfigurationException">When the value is invalid for a known key.</exception>
+    public static void Apply(GatewayOptions options, string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        options.Raw[key] = value;
+        switch (key)
+        {
+            case Keys.ClientPort:
+                options.ClientPort = ParseInt(key, value, 0, 65535);
+                break;
+            case Keys.ClientPortAddress:
+                if (!System.Net.IPAddress.TryParse(value, out _))
+                {
+                    throw new GatewayConfigurationException(key, value, "must be an IP address");
+                }
+                options.ClientPortAddress = value;
+                break;
+            case Keys.DataDir:
+                options.DataDir = NonEmpty(key, value);
+                break;
+            case Keys.DataLogDir:
+                options.DataLogDir = NonEmpty(key, value);
+                break;
+            case Keys.TickTime:
+                options.TickTime = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.MinSessionTimeout:
+                options.MinSessionTimeout = ParseInt(key, value, -1, int.MaxValue);
+                break;
+            case Keys.MaxSessionTimeout:
+                options.MaxSessionTimeout = ParseInt(key, value, -1, int.MaxValue);
+                break;
+            case Keys.MaxClientCnxns:
+                options.MaxClientCnxns = ParseInt(key, value, 0, int.MaxValue);
+                break;
+            case Keys.ClientPortListenBacklog:
+                options.ClientPortListenBacklog = ParseInt(key, value, -1, int.MaxValue);
+                break;
+            case Keys.JuteMaxBuffer:
+                options.JuteMaxBuffer = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.Whitelist:
+            case "zookeeper." + Keys.Whitelist:
+                options.FourLetterWordWhitelist = ParseWhitelist(value);
+                break;
+            case Keys.ExtendedTypesEnabled:
+            case "extendedTypesEnabled":
+                options.ExtendedTypesEnabled = ParseBool(key, value);
+                break;
+            case Keys.ServerId:
+                options.ServerId = ParseInt(key, value, 0, 255);
+                break;
+            case Keys.HandshakeTimeoutMs:
+                options.HandshakeTimeoutMs = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.Verbose:
+                options.Verbose = ParseBool(key, value);
+                break;
+            default:
+                // Unknown keys (superDigest, admin.*, initLimit, ...) stay in Raw only.
+                break;
+        }
+    }
+
+    /// <summary>Parses a comma-separated whitelist; entries are trimmed, empties dropped.</summary>
+    public static ISet<string> ParseWhitelist(string value)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in value.Split(','))
+        {
+            string t = part.Trim();
+            if (t.Length > 0)
+            {
+                set.Add(t);
+            }
+        }
+        return set;
+    }
+
+    private static string NonEmpty(string key, string value) =>
+        value.Length == 0 ? throw new GatewayConfigurationException(key, value, "must not be empty") : value;
+
+    private static int ParseInt(string key, string value, int min, int max)
+    {
+        long parsed;
+        bool ok = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || value.StartsWith("0X", StringComparison.Ordinal)
+            ? long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out parsed)
+            : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out parsed);
+        if (!ok)
+        {
+            throw new GatewayConfigurationException(key, value, "not an integer");
+        }
+        if (parsed < min || parsed > max)
+        {
+            throw new GatewayConfigurationException(key, value,
+                max == int.MaxValue ? $"must be at least {min}" : $"must be between {min} and {max}");
+        }
+        return (int)parsed;
+    }
+
+    private static bool ParseBool(string key, string value)
+    {
+        if (string.Equals(value, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        if (string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        throw new GatewayConfigurationException(key, value, "must be true or false");
+    }
+}

@@ -1,0 +1,1 @@
+return await ZkGateway.Gateway.Hosting.GatewayHost.RunAsync(args);

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using ZkGateway.Gateway.Hosting;
+
+namespace ZkGateway.Gateway.Tests.Hosting;
+
+public sealed class GatewayHostTests
+{
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task RunAsync_BadConfig_ReturnsNonZero()
+    {
+        Assert.Equal(GatewayHost.ConfigErrorExitCode, await GatewayHost.RunAsync(["--clientPort=banana"]));
+        Assert.Equal(GatewayHost.ConfigErrorExitCode, await GatewayHost.RunAsync(["--nonsense"]));
+    }
+
+    [Fact]
+    public async Task Host_ListensOnConfiguredPort_AndStopsCleanly()
+    {
+        var options = ZooCfg.Parse([$"--clientPort={FreePort()}", "--4lw.commands.whitelist=*"]);
+        await using var app = GatewayHost.Build(options);
+        Assert.Same(options, app.Services.GetService(typeof(GatewayOptions)));
+        await app.StartAsync();
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, options.ClientPort);
+            Assert.True(client.Connected);
+        }
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task RunAsync_PortInUse_ReturnsStartupError()
+    {
+        using var blocker = new TcpListener(IPAddress.Loopback, 0);
+        blocker.Start();
+        int port = ((IPEndPoint)blocker.LocalEndpoint).Port;
+        var options = ZooCfg.Parse([$"--clientPort={port}"]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal(GatewayHost.StartupErrorExitCode, await GatewayHost.RunAsync(options, cts.Token));
+    }
+
+    [Fact]
+    public async Task RunAsync_StopsWhenApplicationStops()
+    {
+        var options = ZooCfg.Parse([$"--clientPort={FreePort()}"]);
+        using var cts = new CancellationTokenSource();
+        var run = GatewayHost.RunAsync(options, cts.Token);
+        // Wait until it accepts, then cancel (the in-process equivalent of SIGTERM's StopApplication).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, options.ClientPort);
+                break;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+        }
+        cts.Cancel();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}

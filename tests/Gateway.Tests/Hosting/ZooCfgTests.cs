@@ -1,0 +1,165 @@
+using ZkGateway.Gateway.Hosting;
+
+namespace ZkGateway.Gateway.Tests.Hosting;
+
+public sealed class ZooCfgTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("zkgw-cfg-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteCfg(string text)
+    {
+        string path = Path.Combine(_dir, "zoo.cfg");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Defaults_MatchZooKeeper()
+    {
+        var o = ZooCfg.Parse([]);
+        Assert.Equal(2181, o.ClientPort);
+        Assert.Equal("127.0.0.1", o.ClientPortAddress);
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "zkdata"), o.DataDir);
+        Assert.Equal(2000, o.TickTime);
+        Assert.Equal(4000, o.EffectiveMinSessionTimeout);
+        Assert.Equal(40000, o.EffectiveMaxSessionTimeout);
+        Assert.Equal(60, o.MaxClientCnxns);
+        Assert.Equal(0xfffff, o.JuteMaxBuffer);
+        Assert.Equal(["srvr"], o.FourLetterWordWhitelist.ToArray());
+        Assert.False(o.ExtendedTypesEnabled);
+        Assert.Equal(0, o.ServerId);
+        Assert.Empty(o.Raw);
+    }
+
+    [Fact]
+    public void Properties_CommentsSeparatorsTrimAndLaterWins()
+    {
+        var kv = ZooCfg.ParseProperties(
+            "# comment\n! also comment\n\n  tickTime = 3000  \nclientPort:2182\ndataDir /tmp/x\r\ntickTime=4000\nempty=\nmulti=a,\\\n  b\n");
+        Assert.Equal(
+            [
+                new("tickTime", "3000"), new("clientPort", "2182"), new("dataDir", "/tmp/x"),
+                new("tickTime", "4000"), new("empty", ""), new("multi", "a,b"),
+            ],
+            kv.ToArray());
+        var o = ZooCfg.ParseText("tickTime=3000\ntickTime=4000\n");
+        Assert.Equal(4000, o.TickTime);
+        Assert.Equal(8000, o.EffectiveMinSessionTimeout);
+        Assert.Equal(80000, o.EffectiveMaxSessionTimeout);
+    }
+
+    [Fact]
+    public void ConfigFile_AllKnownKeys()
+    {
+        string path = WriteCfg("""
+            tickTime=1000
+            clientPort=2999
+            clientPortAddress=0.0.0.0
+            dataDir=/var/lib/zk
+            dataLogDir=/var/log/zk
+            minSessionTimeout=1500
+            maxSessionTimeout=90000
+            maxClientCnxns=0
+            jute.maxbuffer=0x200000
+            4lw.commands.whitelist=ruok, stat ,mntr
+            zookeeper.extendedTypesEnabled=true
+            initLimit=10
+            """);
+        var o = ZooCfg.Parse(["--config", path]);
+        Assert.Equal(1000, o.TickTime);
+        Assert.Equal(2999, o.ClientPort);
+        Assert.Equal("0.0.0.0", o.ClientPortAddress);
+        Assert.Equal("/var/lib/zk", o.DataDir);
+        Assert.Equal("/var/log/zk", o.EffectiveDataLogDir);
+        Assert.Equal(1500, o.EffectiveMinSessionTimeout);
+        Assert.Equal(90000, o.EffectiveMaxSessionTimeout);
+        Assert.Equal(0, o.MaxClientCnxns);
+        Assert.Equal(0x200000, o.JuteMaxBuffer);
+        Assert.Equal(new HashSet<string> { "ruok", "stat", "mntr" }, o.FourLetterWordWhitelist);
+        Assert.True(o.ExtendedTypesEnabled);
+        Assert.Equal("10", o.Raw["initLimit"]);
+        Assert.Equal("2999", o.Raw["clientPort"]);
+    }
+
+    [Fact]
+    public void CommandLine_OverridesFile_InBothConfigForms()
+    {
+        string path = WriteCfg("clientPort=2999\ntickTime=1000\n");
+        var a = ZooCfg.Parse([$"--config={path}", "--clientPort=3000"]);
+        var b = ZooCfg.Parse(["--clientPort=3000", "--config", path]);
+        foreach (var o in new[] { a, b })
+        {
+            Assert.Equal(3000, o.ClientPort);
+            Assert.Equal(1000, o.TickTime);
+            Assert.Equal("3000", o.Raw["clientPort"]);
+        }
+    }
+
+    [Fact]
+    public void CommandLine_BarePathAndDashD()
+    {
+        string path = WriteCfg("clientPort=2999\n");
+        var o = ZooCfg.Parse([path, "-Dzookeeper.4lw.commands.whitelist=*", "--verbose"]);
+        Assert.Equal(2999, o.ClientPort);
+        Assert.True(o.IsFourLetterWordEnabled("cons"));
+        Assert.True(o.Verbose);
+    }
+
+    [Fact]
+    public void SuperDigest_AndUnknownKeys_KeptInRaw()
+    {
+        var o = ZooCfg.Parse(["--zookeeper.DigestAuthenticationProvider.superDigest=super:abc=", "--foo.bar=baz"]);
+        Assert.Equal("super:abc=", o.Raw[ZooCfg.Keys.SuperDigest]);
+        Assert.Equal("baz", o.Raw["foo.bar"]);
+    }
+
+    [Fact]
+    public void Whitelist_StarEnablesAll_SrvrAlwaysEnabled()
+    {
+        var def = ZooCfg.Parse([]);
+        Assert.True(def.IsFourLetterWordEnabled("srvr"));
+        Assert.False(def.IsFourLetterWordEnabled("ruok"));
+        var star = ZooCfg.Parse(["--4lw.commands.whitelist=*"]);
+        Assert.All(FourLetterWords.All, c => Assert.True(star.IsFourLetterWordEnabled(c)));
+        var some = ZooCfg.Parse(["--4lw.commands.whitelist=ruok"]);
+        Assert.True(some.IsFourLetterWordEnabled("ruok"));
+        Assert.True(some.IsFourLetterWordEnabled("srvr"));
+        Assert.False(some.IsFourLetterWordEnabled("stat"));
+    }
+
+    [Theory]
+    [InlineData("--clientPort=abc", "clientPort")]
+    [InlineData("--clientPort=70000", "clientPort")]
+    [InlineData("--tickTime=0", "tickTime")]
+    [InlineData("--tickTime=", "tickTime")]
+    [InlineData("--minSessionTimeout=-5", "minSessionTimeout")]
+    [InlineData("--maxClientCnxns=-1", "maxClientCnxns")]
+    [InlineData("--jute.maxbuffer=lots", "jute.maxbuffer")]
+    [InlineData("--clientPortAddress=localhost", "clientPortAddress")]
+    [InlineData("--zookeeper.extendedTypesEnabled=yes", "zookeeper.extendedTypesEnabled")]
+    [InlineData("--dataDir=", "dataDir")]
+    public void BadValues_NameTheKey(string arg, string key)
+    {
+        var e = Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse([arg]));
+        Assert.Contains(key, e.Message, StringComparison.Ordinal);
+        Assert.Equal(key, e.Key);
+    }
+
+    [Fact]
+    public void MinLargerThanMax_IsRejected()
+    {
+        var e = Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--minSessionTimeout=50000", "--maxSessionTimeout=10000"]));
+        Assert.Contains("minSessionTimeout", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadArguments_AndMissingFile_AreClearErrors()
+    {
+        Assert.Contains("--config", Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--config"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--nonsense", Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--nonsense"])).Message, StringComparison.Ordinal);
+        string missing = Path.Combine(_dir, "nope.cfg");
+        Assert.Contains(missing, Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--config", missing])).Message, StringComparison.Ordinal);
+    }
+}
