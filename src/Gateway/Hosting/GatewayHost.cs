@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ZkGateway.Backend;
 using ZkGateway.Gateway.Connections;
 
 namespace ZkGateway.Gateway.Hosting;
@@ -146,9 +147,19 @@ public static class GatewayHost
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
-        // TODO(lead): register the backend (IZkBackend / FaaSBackend with BackendOptions derived from
-        // options.DataDir etc.), the session/connection/watch registries and whatever ZkConnectionHandler
-        // needs (e.g. a ServerSnapshot provider for the four-letter words). Keep registrations cheap:
-        // startup must stay well under 300 ms to the first accepted connection.
+        // The backend starts here, before Kestrel listens: recovery of the data directory and the new
+        // epoch must be done before the first client is answered.
+        var registry = new ConnectionRegistry();
+        var backendOptions = new BackendOptions
+        {
+            DataDir = options.DataDir,
+            TickTime = options.TickTime,
+            ServerId = (int)options.ServerId,
+            ExtendedTypesEnabled = options.ExtendedTypesEnabled,
+        };
+        var backend = FaaSBackend.StartEmbeddedAsync(backendOptions, registry).GetAwaiter().GetResult();
+        services.AddSingleton(registry);
+        services.AddSingleton<IZkBackend>(backend);
+        services.AddSingleton<GatewayStatistics>();
     }
 }

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using ZkGateway.Backend;
+
+namespace ZkGateway.Gateway.Connections;
+
+/// <summary>
+/// Cross-connection state: live connections by id (the watcher id the backend knows them by) and by
+/// session. It is the gateway's inbox for watch events and session ends (<see cref="INotificationSink"/>).
+/// </summary>
+public sealed class ConnectionRegistry : INotificationSink
+{
+    private readonly ConcurrentDictionary<long, ZkConnection> _byId = new();
+    private readonly ConcurrentDictionary<long, ZkConnection> _bySession = new();
+    private long _nextId;
+
+    public long NextConnectionId() => Interlocked.Increment(ref _nextId);
+
+    public void Add(ZkConnection connection) => _byId[connection.Id] = connection;
+
+    public IReadOnlyCollection<ZkConnection> Connections => (IReadOnlyCollection<ZkConnection>)_byId.Values;
+
+    public int Count => _byId.Count;
+
+    /// <summary>Attaches a session to a connection; a session's previous connection is closed (ZooKeeper does the same).</summary>
+    public void AttachSession(long sessionId, ZkConnection connection)
+    {
+        if (_bySession.TryGetValue(sessionId, out var previous) && previous != connection)
+        {
+            previous.Outbound.Abort();
+            previous.Abort();
+        }
+        _bySession[sessionId] = connection;
+    }
+
+    public void Remove(ZkConnection connection)
+    {
+        _byId.TryRemove(connection.Id, out _);
+        if (connection.SessionId != 0)
+        {
+            _bySession.TryRemove(new KeyValuePair<long, ZkConnection>(connection.SessionId, connection));
+        }
+    }
+
+    public void Deliver(long watcher, WatchEvent watchEvent)
+    {
+        if (_byId.TryGetValue(watcher, out var connection))
+        {
+            connection.Outbound.PostEvent(watchEvent);
+        }
+    }
+
+    public void SessionClosed(long sessionId)
+    {
+        if (_bySession.TryRemove(sessionId, out var connection))
+        {
+            connection.Outbound.CloseWhenDrained();
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using ZkGateway.Backend;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Framing;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Gateway.Connections;
+
+/// <summary>
+/// The only writer to a connection's socket. It keeps two promises of ZooKeeper's:
+/// <list type="number">
+/// <item>Replies leave in request order: a slot is reserved when a request is read, and filled when
+/// its result is known; the writer never passes an unfilled slot.</item>
+/// <item>A watch event leaves before any reply that could show its change, and after the reply that
+/// set the watch: an event is placed just before the first still-unfilled slot (a reply not yet
+/// computed may reflect the change; every filled one was computed before it).</item>
+/// </list>
+/// The writer drains everything that is ready, then flushes once.
+/// </summary>
+public sealed class OutboundQueue
+{
+    /// <summary>A reply, or an event when <see cref="Event"/> is set.</summary>
+    public sealed class Slot
+    {
+        internal int Xid;
+        internal long Zxid;
+        internal ErrorCode Error;
+        internal IJuteRecord? Body;
+        internal WatchEvent? Event;
+        internal bool Ready;
+        internal bool CloseAfter;
+        internal int OpType;
+        internal long StartTicks;
+    }
+
+    private readonly Lock _lock = new();
+    private readonly LinkedList<Slot> _items = new();
+    private readonly Channel<bool> _wakeup = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly List<Slot> _drained = [];
+    private readonly FrameBuffer _buffer = new();
+    private LinkedListNode<Slot>? _firstPending;
+    private bool _closeWhenDrained;
+    private bool _closed;
+
+    /// <summary>Raised after a reply frame is written: (op type, start ticks).</summary>
+    public Action<int, long>? ReplySent { get; set; }
+
+    /// <summary>Reserves the next reply position, in request order. Called only by the read loop.</summary>
+    public Slot Reserve(int xid, int opType)
+    {
+        var slot = new Slot { Xid = xid, OpType = opType, StartTicks = Environment.TickCount64 };
+        lock (_lock)
+        {
+            var node = _items.AddLast(slot);
+            _firstPending ??= node;
+        }
+        return slot;
+    }
+
+    /// <summary>
+    /// Fills a slot. Any thread. The body is written whenever it is given: callers pass none on an
+    /// error, except where ZooKeeper sends one anyway (multi, addWatch).
+    /// </summary>
+    public void Complete(Slot slot, long zxid, ErrorCode error, IJuteRecord? body, bool closeAfter = false)
+    {
+        lock (_lock)
+        {
+            slot.Zxid = zxid;
+            slot.Error = error;
+            slot.Body = body;
+            slot.CloseAfter = closeAfter;
+            slot.Ready = true;
+            // Events are only ever inserted before _firstPending, so everything after it is a reply.
+            while (_firstPending is { Value.Ready: true })
+            {
+                _firstPending = _firstPending.Next;
+            }
+        }
+        _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>Queues a watch event before the first reply not yet computed. Any thread; never blocks.</summary>
+    public void PostEvent(WatchEvent watchEvent)
+    {
+        var slot = new Slot { Xid = Xids.Notification, Zxid = watchEvent.Zxid, Event = watchEvent, Ready = true };
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            if (_firstPending is null)
+            {
+                _items.AddLast(slot);
+            }
+            else
+            {
+                _items.AddBefore(_firstPending, slot);
+            }
+        }
+        _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>Closes the connection once every slot reserved so far has been written.</summary>
+    public void CloseWhenDrained()
+    {
+        lock (_lock)
+        {
+            _closeWhenDrained = true;
+        }
+        _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>Stops the writer without sending what is left.</summary>
+    public void Abort()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+        }
+        _wakeup.Writer.TryComplete();
+    }
+
+    /// <summary>The writer loop. Returns when the connection should close.</summary>
+    public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        while (await _wakeup.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _wakeup.Reader.TryRead(out _);
+            bool close;
+            lock (_lock)
+            {
+                while (_items.First is { } head && head.Value.Ready)
+                {
+                    _drained.Add(head.Value);
+                    _items.RemoveFirst();
+                }
+                close = _closeWhenDrained && _items.Count == 0;
+            }
+            bool stop = false;
+            foreach (var slot in _drained)
+            {
+                WriteFrame(slot);
+                if (slot.CloseAfter)
+                {
+                    stop = true;
+                    break;
+                }
+            }
+            if (_buffer.WrittenCount > 0)
+            {
+                var flush = await output.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                _buffer.Clear();
+                foreach (var slot in _drained)
+                {
+                    if (slot.Event is null)
+                    {
+                        ReplySent?.Invoke(slot.OpType, slot.StartTicks);
+                    }
+                }
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    stop = true;
+                }
+            }
+            _drained.Clear();
+            if (stop || close)
+            {
+                lock (_lock)
+                {
+                    _closed = true;
+                }
+                return;
+            }
+        }
+    }
+
+    private void WriteFrame(Slot slot)
+    {
+        _buffer.BeginFrame();
+        var writer = new JuteWriter(_buffer);
+        writer.WriteInt(slot.Xid);
+        // ZooKeeper 3.8 sends every notification with zxid -1 (NIOServerCnxn.process); later versions
+        // send the triggering zxid. Clients ignore it either way; we match the 3.8 bytes.
+        writer.WriteLong(slot.Event is null ? slot.Zxid : -1);
+        if (slot.Event is { } e)
+        {
+            writer.WriteInt((int)ErrorCode.Ok);
+            writer.WriteInt((int)e.Type);
+            writer.WriteInt((int)KeeperState.SyncConnected);
+            writer.WriteString(e.Path);
+        }
+        else
+        {
+            writer.WriteInt((int)slot.Error);
+            slot.Body?.Write(ref writer);
+        }
+        _buffer.EndFrame();
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+
+namespace ZkGateway.Gateway.Connections;
+
+/// <summary>
+/// One client connection after its handshake. Owned by its read loop: only that loop touches the
+/// session id, the ordering barriers and the per-connection counters (the writer loop and other
+/// threads touch only <see cref="Outbound"/>, which is thread-safe, and the statistics fields, which
+/// are read racily for four-letter words).
+/// </summary>
+public sealed class ZkConnection
+{
+    private readonly ConnectionContext _context;
+
+    public ZkConnection(long id, ConnectionContext context)
+    {
+        Id = id;
+        _context = context;
+        RemoteEndPoint = context.RemoteEndPoint as IPEndPoint;
+        Established = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Connection id; also the watcher id the backend registers this connection's watches under.</summary>
+    public long Id { get; }
+
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    public DateTimeOffset Established { get; }
+
+    public OutboundQueue Outbound { get; } = new();
+
+    public long SessionId { get; set; }
+
+    public int SessionTimeout { get; set; }
+
+    /// <summary>Whether the client sent the trailing readOnly byte in its ConnectRequest.</summary>
+    public bool ClientSentReadOnly { get; set; }
+
+    /// <summary>
+    /// Completion of the previous request (its reply computed). A read waits for it, so it sees every
+    /// earlier write of the session and never older state than an earlier read.
+    /// </summary>
+    public Task PreviousCompleted { get; set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// The previous request's start in the total order: a read's completion, a write's submission.
+    /// A write waits for it before entering the writer queue, so it cannot overtake an earlier read.
+    /// </summary>
+    public Task PreviousStarted { get; set; } = Task.CompletedTask;
+
+    // ---- statistics for four-letter words (written by the loops, read racily) ------------------
+    public long PacketsReceived;
+    public long PacketsSent;
+    public long LastCxid;
+    public long LastZxid;
+    public string LastOperation = "NA";
+    public long LastResponseTime;
+    public long LastLatency;
+    public long MinLatency = long.MaxValue;
+    public long MaxLatency;
+    public long TotalLatency;
+    public long LatencyCount;
+    public int Outstanding;
+
+    public void RecordReply(long latencyMs)
+    {
+        Interlocked.Increment(ref PacketsSent);
+        LastLatency = latencyMs;
+        LastResponseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        MinLatency = Math.Min(MinLatency, latencyMs);
+        MaxLatency = Math.Max(MaxLatency, latencyMs);
+        TotalLatency += latencyMs;
+        LatencyCount++;
+    }
+
+    /// <summary>Closes the transport (another connection took over the session, or the server is stopping).</summary>
+    public void Abort() => _context.Abort(new ConnectionAbortedException("Connection closed by the server."));
+}

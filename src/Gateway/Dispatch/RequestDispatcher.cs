@@ -1,0 +1,431 @@
+using ZkGateway.Backend;
+using ZkGateway.Gateway.Connections;
+using ZkGateway.Gateway.Hosting;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Gateway.Dispatch;
+
+/// <summary>
+/// Turns one request frame into backend calls and a reply in the connection's outbound queue: one
+/// switch on the opcode (zetcd's DispatchZK, Garnet's ProcessBasicCommands).
+/// <para>
+/// Ordering (ZooKeeper's FIFO client order): the reply slot is reserved now, in request order. A read
+/// runs once the previous request has completed, so it sees the session's earlier writes; a write
+/// enters the writer queue once the previous request has started (a read completed, a write
+/// submitted), so it never overtakes an earlier read. When nothing is pending, both run inline.
+/// </para>
+/// </summary>
+public sealed class RequestDispatcher
+{
+    private readonly IZkBackend _backend;
+    private readonly GatewayOptions _options;
+
+    public RequestDispatcher(IZkBackend backend, GatewayOptions options)
+    {
+        _backend = backend;
+        _options = options;
+    }
+
+    /// <summary>What the read loop does after a request.</summary>
+    public enum Next
+    {
+        Continue,
+
+        /// <summary>Stop reading; the connection closes once its reply is written.</summary>
+        Close,
+    }
+
+    public Next Dispatch(ZkConnection connection, RequestHeader header, ReadOnlySpan<byte> body)
+    {
+        var op = header.Type;
+        var slot = connection.Outbound.Reserve(header.Xid, (int)header.Type);
+        var reader = new JuteReader(body);
+        try
+        {
+            switch (op)
+            {
+                case OpCode.Ping:
+                    Read(connection, slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null)));
+                    return Next.Continue;
+
+                case OpCode.CloseSession:
+                    Write(connection, slot, () => Closing(connection), close: true);
+                    return Next.Close;
+
+                case OpCode.Create:
+                case OpCode.Create2:
+                case OpCode.CreateContainer:
+                {
+                    var request = CreateRequest.Read(ref reader);
+                    var mode = request.Flags;
+                    var createOp = ToCreate(op, request.Path, request.Data, request.Acl, request.Flags, -1);
+                    if (createOp is null)
+                    {
+                        return Fail(connection, slot, ErrorCode.BadArguments);
+                    }
+                    Write(connection, slot, () => SubmitCreate(connection, op, createOp, mode));
+                    return Next.Continue;
+                }
+
+                case OpCode.CreateTtl:
+                {
+                    var request = CreateTTLRequest.Read(ref reader);
+                    if (!_options.ExtendedTypesEnabled)
+                    {
+                        return Fail(connection, slot, ErrorCode.Unimplemented);
+                    }
+                    var createOp = ToCreate(op, request.Path, request.Data, request.Acl, request.Flags, request.Ttl);
+                    if (createOp is null)
+                    {
+                        return Fail(connection, slot, ErrorCode.BadArguments);
+                    }
+                    Write(connection, slot, () => SubmitCreate(connection, op, createOp, createOp.Mode));
+                    return Next.Continue;
+                }
+
+                case OpCode.Delete:
+                {
+                    var request = DeleteRequest.Read(ref reader);
+                    Write(connection, slot, () => SubmitSingle(connection, new DeleteOperation(request.Path ?? "", request.Version), _ => null));
+                    return Next.Continue;
+                }
+
+                case OpCode.SetData:
+                {
+                    var request = SetDataRequest.Read(ref reader);
+                    Write(connection, slot, () => SubmitSingle(connection, new SetDataOperation(request.Path ?? "", request.Data ?? [], request.Version), r => new SetDataResponse(r.Stat!.Value)));
+                    return Next.Continue;
+                }
+
+                case OpCode.Sync:
+                {
+                    var request = SyncRequest.Read(ref reader);
+                    Write(connection, slot, () => SubmitSingle(connection, new SyncOperation(request.Path ?? ""), _ => new SyncResponse(request.Path)));
+                    return Next.Continue;
+                }
+
+                case OpCode.Multi:
+                {
+                    var request = MultiRequest.Read(ref reader);
+                    var ops = new List<WriteOperation>(request.Ops.Count);
+                    foreach (var item in request.Ops)
+                    {
+                        ops.Add(ToWriteOperation(item) ?? new InvalidOperation(ErrorCode.BadArguments));
+                    }
+                    Write(connection, slot, () => SubmitMulti(connection, request, ops));
+                    return Next.Continue;
+                }
+
+                case OpCode.Exists:
+                {
+                    var request = ExistsRequest.Read(ref reader);
+                    Read(connection, slot, async () =>
+                    {
+                        var r = await _backend.ExistsAsync(request.Path ?? "", request.Watch ? connection.Id : null).ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? new ExistsResponse(r.Value) : null);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.GetData:
+                {
+                    var request = GetDataRequest.Read(ref reader);
+                    Read(connection, slot, async () =>
+                    {
+                        var r = await _backend.GetDataAsync(request.Path ?? "", request.Watch ? connection.Id : null).ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetDataResponse(r.Value!.Data, r.Value.Stat) : null);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.GetChildren:
+                case OpCode.GetChildren2:
+                {
+                    // GetChildrenRequest and GetChildren2Request share one layout.
+                    var request = GetChildrenRequest.Read(ref reader);
+                    Read(connection, slot, async () =>
+                    {
+                        var r = await _backend.GetChildrenAsync(request.Path ?? "", request.Watch ? connection.Id : null).ConfigureAwait(false);
+                        IJuteRecord? response = !r.IsOk ? null
+                            : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value!.Children)
+                            : new GetChildren2Response(r.Value!.Children, r.Value.Stat);
+                        return new Reply(r.Zxid, r.Error, response);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.GetAcl:
+                {
+                    var request = GetACLRequest.Read(ref reader);
+                    Read(connection, slot, async () =>
+                    {
+                        var r = await _backend.GetAclAsync(request.Path ?? "").ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetACLResponse(r.Value!.Acl, r.Value.Stat) : null);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.GetAllChildrenNumber:
+                {
+                    var request = GetAllChildrenNumberRequest.Read(ref reader);
+                    Read(connection, slot, async () =>
+                    {
+                        var r = await _backend.GetAllChildrenNumberAsync(request.Path ?? "").ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetAllChildrenNumberResponse(r.Value) : null);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.GetEphemerals:
+                {
+                    var request = GetEphemeralsRequest.Read(ref reader);
+                    Read(connection, slot, async () =>
+                    {
+                        var r = await _backend.GetEphemeralsAsync(connection.SessionId, request.PrefixPath ?? "").ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetEphemeralsResponse(r.Value!) : null);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.SetWatches:
+                case OpCode.SetWatches2:
+                {
+                    // SetWatches2 adds persistent and recursive watches, which only addWatch creates;
+                    // addWatch is not served yet, so those lists are empty in practice.
+                    var request = op == OpCode.SetWatches
+                        ? SetWatches.Read(ref reader)
+                        : ToSetWatches(SetWatches2.Read(ref reader));
+                    Read(connection, slot, async () =>
+                    {
+                        await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, request.DataWatches ?? [], request.ExistWatches ?? [], request.ChildWatches ?? []).ConfigureAwait(false);
+                        return new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null);
+                    });
+                    return Next.Continue;
+                }
+
+                case OpCode.Auth:
+                {
+                    var request = AuthPacket.Read(ref reader);
+                    // digest never fails (a wrong password simply matches nothing); an unknown scheme is
+                    // AuthFailed and the connection is closed. Auth replies carry zxid 0.
+                    if (request.Scheme == "digest")
+                    {
+                        connection.Outbound.Complete(slot, 0, ErrorCode.Ok, null);
+                        return Next.Continue;
+                    }
+                    connection.Outbound.Complete(slot, 0, ErrorCode.AuthFailed, null, closeAfter: true);
+                    return Next.Close;
+                }
+
+                case OpCode.Check:
+                    // check exists only inside multi; at top level ZooKeeper answers Unimplemented and closes.
+                    connection.Outbound.Complete(slot, _backend.LastAppliedZxid, ErrorCode.Unimplemented, null, closeAfter: true);
+                    return Next.Close;
+
+                case OpCode.SetAcl:
+                case OpCode.MultiRead:
+                case OpCode.AddWatch:
+                case OpCode.CheckWatches:
+                case OpCode.RemoveWatches:
+                case OpCode.WhoAmI:
+                case OpCode.Sasl:
+                case OpCode.Reconfig:
+                    // Valid ZooKeeper requests this release does not serve yet: a clear per-request error,
+                    // the connection and session carry on.
+                    return Fail(connection, slot, ErrorCode.Unimplemented);
+
+                default:
+                    // Unknown opcodes: Unimplemented, then close (ZooKeeper does the same).
+                    connection.Outbound.Complete(slot, _backend.LastAppliedZxid, ErrorCode.Unimplemented, null, closeAfter: true);
+                    return Next.Close;
+            }
+        }
+        catch (JuteFormatException)
+        {
+            // A body that cannot be decoded: MarshallingError for this request; the stream itself is intact.
+            return Fail(connection, slot, ErrorCode.MarshallingError);
+        }
+    }
+
+    private Next Fail(ZkConnection connection, OutboundQueue.Slot slot, ErrorCode error)
+    {
+        // Keep FIFO order with respect to pending work: the failure is answered in its turn.
+        Read(connection, slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, error, null)));
+        return Next.Continue;
+    }
+
+    private readonly record struct Reply(long Zxid, ErrorCode Error, IJuteRecord? Body);
+
+    private static void Read(ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run)
+    {
+        var previous = connection.PreviousCompleted;
+        Task done = previous.IsCompleted ? RunNow(connection, slot, run) : RunAfter(previous, connection, slot, run);
+        connection.PreviousCompleted = done;
+        connection.PreviousStarted = done;
+    }
+
+    private static Task RunNow(ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run)
+    {
+        var pending = run();
+        if (pending.IsCompletedSuccessfully)
+        {
+            var reply = pending.Result;
+            connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body);
+            return Task.CompletedTask;
+        }
+        return Finish(pending, connection, slot);
+    }
+
+    private static async Task RunAfter(Task previous, ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run)
+    {
+        await previous.ConfigureAwait(false);
+        await Finish(run(), connection, slot).ConfigureAwait(false);
+    }
+
+    private static async Task Finish(ValueTask<Reply> pending, ZkConnection connection, OutboundQueue.Slot slot)
+    {
+        Reply reply;
+        try
+        {
+            reply = await pending.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            reply = new Reply(0, ErrorCode.SystemError, null);
+        }
+        connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body);
+    }
+
+    private static void Write(ZkConnection connection, OutboundQueue.Slot slot, Func<Task<Reply>> submit, bool close = false)
+    {
+        var previousStarted = connection.PreviousStarted;
+        Task<Reply> result;
+        Task submitted;
+        if (previousStarted.IsCompleted)
+        {
+            result = submit();
+            submitted = Task.CompletedTask;
+        }
+        else
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            result = SubmitAfter(previousStarted, gate, submit);
+            submitted = gate.Task;
+        }
+        connection.PreviousStarted = submitted;
+        connection.PreviousCompleted = CompleteWhenDone(result, connection, slot, close);
+    }
+
+    private static async Task<Reply> SubmitAfter(Task previous, TaskCompletionSource gate, Func<Task<Reply>> submit)
+    {
+        await previous.ConfigureAwait(false);
+        Task<Reply> result;
+        try
+        {
+            result = submit();
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+        return await result.ConfigureAwait(false);
+    }
+
+    private static async Task CompleteWhenDone(Task<Reply> result, ZkConnection connection, OutboundQueue.Slot slot, bool close)
+    {
+        Reply reply;
+        try
+        {
+            reply = await result.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            reply = new Reply(0, ErrorCode.SystemError, null);
+        }
+        connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body, close);
+    }
+
+    private async Task<Reply> Closing(ZkConnection connection)
+    {
+        var result = await _backend.CloseSessionAsync(connection.SessionId).ConfigureAwait(false);
+        return new Reply(result.Zxid, ErrorCode.Ok, null);
+    }
+
+    private async Task<Reply> SubmitSingle(ZkConnection connection, WriteOperation operation, Func<OpResult, IJuteRecord?> body)
+    {
+        var result = await _backend.SubmitAsync(connection.SessionId, operation).ConfigureAwait(false);
+        var error = result.Result?.Error ?? result.Error;
+        return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : null);
+    }
+
+    private Task<Reply> SubmitCreate(ZkConnection connection, OpCode op, CreateOperation create, CreateMode mode) =>
+        SubmitSingle(connection, create, r => op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value));
+
+    private async Task<Reply> SubmitMulti(ZkConnection connection, MultiRequest request, List<WriteOperation> ops)
+    {
+        var result = await _backend.SubmitAsync(connection.SessionId, new MultiOperation(ops)).ConfigureAwait(false);
+        var outcomes = result.MultiResults ?? [];
+        var results = new List<MultiResult>(request.Ops.Count);
+        bool failed = outcomes.Any(o => o.Error != ErrorCode.Ok);
+        for (int i = 0; i < request.Ops.Count; i++)
+        {
+            var outcome = i < outcomes.Count ? outcomes[i] : new OpResult(ErrorCode.RuntimeInconsistency);
+            if (failed)
+            {
+                // Every result of a failed multi is an error result: 0 for the rolled-back ops before
+                // the failure, the failing op's code, then RuntimeInconsistency.
+                results.Add(MultiResult.Error(outcome.Error));
+                continue;
+            }
+            var type = request.Ops[i].Type;
+            // Result types mirror the op; a plain create comes back as type 1 (kazoo and go-zk parse only that).
+            results.Add(type switch
+            {
+                OpCode.Create => MultiResult.Create(outcome.Path!),
+                OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl => MultiResult.Create2(outcome.Path!, outcome.Stat!.Value),
+                OpCode.SetData => MultiResult.SetData(outcome.Stat!.Value),
+                OpCode.Delete => MultiResult.Delete(),
+                _ => MultiResult.Check(),
+            });
+        }
+        return new Reply(result.Zxid, ErrorCode.Ok, new MultiResponse(results));
+    }
+
+    /// <summary>
+    /// Maps a create request to a domain operation. Null means BadArguments: flags that are no
+    /// CreateMode, a TTL mode through create/create2, a TTL with a non-TTL mode, or a container op
+    /// with another mode.
+    /// </summary>
+    private static CreateOperation? ToCreate(OpCode op, string? path, byte[]? data, IReadOnlyList<Acl>? acl, CreateMode mode, long ttl)
+    {
+        if (!mode.IsValid())
+        {
+            return null;
+        }
+        if (op == OpCode.CreateContainer && mode != CreateMode.Container)
+        {
+            return null;
+        }
+        if (op == OpCode.CreateTtl && !mode.IsTtl())
+        {
+            return null;
+        }
+        return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, ttl);
+    }
+
+    private static SetWatches ToSetWatches(SetWatches2 request) =>
+        new(request.RelativeZxid, request.DataWatches, request.ExistWatches, request.ChildWatches);
+
+    private static WriteOperation? ToWriteOperation(MultiOp op) => op.Record switch
+    {
+        CreateRequest c => ToCreate(op.Type, c.Path, c.Data, c.Acl, c.Flags, -1),
+        CreateTTLRequest t => ToCreate(op.Type, t.Path, t.Data, t.Acl, t.Flags, t.Ttl),
+        DeleteRequest d => new DeleteOperation(d.Path ?? "", d.Version),
+        CheckVersionRequest c => new CheckOperation(c.Path ?? "", c.Version),
+        SetDataRequest s => new SetDataOperation(s.Path ?? "", s.Data ?? [], s.Version),
+        _ => null,
+    };
+}

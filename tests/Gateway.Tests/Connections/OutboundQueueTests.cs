@@ -1,0 +1,89 @@
+using System.IO.Pipelines;
+using ZkGateway.Backend;
+using ZkGateway.Gateway.Connections;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Framing;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Gateway.Tests.Connections;
+
+/// <summary>The ordering rules of the per-connection writer, checked on the bytes it writes.</summary>
+public sealed class OutboundQueueTests
+{
+    private static async Task<List<string>> RunAsync(Action<OutboundQueue> script)
+    {
+        var pipe = new Pipe();
+        var queue = new OutboundQueue();
+        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
+        script(queue);
+        queue.CloseWhenDrained();
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        await pipe.Writer.CompleteAsync();
+        var frames = new List<string>();
+        while (true)
+        {
+            var result = await pipe.Reader.ReadAsync();
+            var buffer = result.Buffer;
+            while (FrameReader.TryRead(ref buffer, JuteLimits.DefaultMaxBuffer, out var payload))
+            {
+                var reader = new JuteReader(payload.ToArray());
+                var header = ReplyHeader.Read(ref reader);
+                frames.Add(header.Xid == Xids.Notification
+                    ? $"event {(EventType)WatcherEvent.Read(ref reader).Type}"
+                    : $"reply {header.Xid} {(ErrorCode)header.Err}");
+            }
+            pipe.Reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return frames;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Replies_leave_in_request_order_whatever_order_they_complete_in()
+    {
+        var frames = await RunAsync(q =>
+        {
+            var a = q.Reserve(1, 4);
+            var b = q.Reserve(2, 4);
+            var c = q.Reserve(3, 4);
+            q.Complete(c, 10, ErrorCode.Ok, null);
+            q.Complete(a, 10, ErrorCode.NoNode, null);
+            q.Complete(b, 10, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 NoNode", "reply 2 Ok", "reply 3 Ok"], frames);
+    }
+
+    [Fact]
+    public async Task An_event_goes_before_the_first_reply_not_yet_computed_and_after_computed_ones()
+    {
+        var frames = await RunAsync(q =>
+        {
+            var setWatch = q.Reserve(1, 4);
+            var pendingWrite = q.Reserve(2, 5);
+            var laterRead = q.Reserve(3, 4);
+            q.Complete(setWatch, 10, ErrorCode.Ok, null);
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            q.Complete(laterRead, 11, ErrorCode.Ok, null);
+            q.Complete(pendingWrite, 11, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 Ok", "event NodeDataChanged", "reply 2 Ok", "reply 3 Ok"], frames);
+    }
+
+    [Fact]
+    public async Task A_close_after_reply_stops_the_writer_after_that_reply()
+    {
+        var frames = await RunAsync(q =>
+        {
+            var a = q.Reserve(1, 4);
+            var b = q.Reserve(2, 0);
+            var c = q.Reserve(3, 4);
+            q.Complete(c, 10, ErrorCode.Ok, null);
+            q.Complete(b, 10, ErrorCode.Unimplemented, null, closeAfter: true);
+            q.Complete(a, 10, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 Ok", "reply 2 Unimplemented"], frames);
+    }
+}
