@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Connections;
@@ -30,8 +31,8 @@ public sealed class OutboundQueueTests
                 var reader = new JuteReader(payload.ToArray());
                 var header = ReplyHeader.Read(ref reader);
                 frames.Add(header.Xid == Xids.Notification
-                    ? $"event {(EventType)WatcherEvent.Read(ref reader).Type}"
-                    : $"reply {header.Xid} {(ErrorCode)header.Err}");
+                    ? $"event {WatcherEvent.Read(ref reader).Type} zxid {header.Zxid}"
+                    : $"reply {header.Xid} {header.Err}");
             }
             pipe.Reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
@@ -69,7 +70,7 @@ public sealed class OutboundQueueTests
             q.Complete(laterRead, 11, ErrorCode.Ok, null);
             q.Complete(pendingWrite, 11, ErrorCode.Ok, null);
         });
-        Assert.Equal(["reply 1 Ok", "event NodeDataChanged", "reply 2 Ok", "reply 3 Ok"], frames);
+        Assert.Equal(["reply 1 Ok", "event NodeDataChanged zxid -1", "reply 2 Ok", "reply 3 Ok"], frames);
     }
 
     [Fact]

@@ -6,6 +6,9 @@ namespace ZkGateway.Gateway.Tests.Hosting;
 
 public sealed class GatewayHostTests
 {
+    /// <summary>Each host gets its own data directory: the embedded backend opens its database there.</summary>
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "zkgw-host-" + Guid.NewGuid().ToString("N"));
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -23,7 +26,7 @@ public sealed class GatewayHostTests
     [Fact]
     public async Task Host_ListensOnConfiguredPort_AndStopsCleanly()
     {
-        var options = ZooCfg.Parse([$"--clientPort={FreePort()}", "--4lw.commands.whitelist=*"]);
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={FreePort()}", "--4lw.commands.whitelist=*"]);
         await using var app = GatewayHost.Build(options);
         Assert.Same(options, app.Services.GetService(typeof(GatewayOptions)));
         await app.StartAsync();
@@ -41,7 +44,7 @@ public sealed class GatewayHostTests
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
         int port = ((IPEndPoint)blocker.LocalEndpoint).Port;
-        var options = ZooCfg.Parse([$"--clientPort={port}"]);
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={port}"]);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         Assert.Equal(GatewayHost.StartupErrorExitCode, await GatewayHost.RunAsync(options, cts.Token));
     }
@@ -49,7 +52,7 @@ public sealed class GatewayHostTests
     [Fact]
     public async Task RunAsync_StopsWhenApplicationStops()
     {
-        var options = ZooCfg.Parse([$"--clientPort={FreePort()}"]);
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={FreePort()}"]);
         using var cts = new CancellationTokenSource();
         var run = GatewayHost.RunAsync(options, cts.Token);
         // Wait until it accepts, then cancel (the in-process equivalent of SIGTERM's StopApplication).
