@@ -12,7 +12,7 @@ namespace ZkGateway.Testing;
 /// <summary>A reply as received: header plus the raw body bytes (empty when err != 0).</summary>
 public sealed record RawReply(ReplyHeader Header, byte[] Body)
 {
-    public ErrorCode Error => (ErrorCode)Header.Err;
+    public ErrorCode Error => Header.Err;
 
     public T Decode<T>() where T : IJuteReadable<T>
     {
@@ -142,7 +142,7 @@ public sealed class RawZkClient : IAsyncDisposable
         buffer.BeginFrame();
         var writer = new JuteWriter(buffer);
         int id = xid ?? Interlocked.Increment(ref _nextXid);
-        new RequestHeader(id, (int)op).Write(ref writer);
+        new RequestHeader(id, op).Write(ref writer);
         body?.Write(ref writer);
         buffer.EndFrame();
         var completion = new TaskCompletionSource<RawReply>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -205,7 +205,7 @@ public sealed class RawZkClient : IAsyncDisposable
                     var e = WatcherEvent.Read(ref reader);
                     lock (Transcript)
                     {
-                        Transcript.Add($"event:{(EventType)e.Type}:{e.Path}");
+                        Transcript.Add($"event:{e.Type}:{e.Path}");
                     }
                     Events.Writer.TryWrite(e);
                     continue;
@@ -254,17 +254,17 @@ public sealed class RawZkClient : IAsyncDisposable
     // ---- conveniences ---------------------------------------------------------------------------
 
     public Task<RawReply> CreateAsync(string path, byte[]? data = null, CreateMode mode = CreateMode.Persistent, OpCode op = OpCode.Create) =>
-        SendAsync(op, new CreateRequest(path, data ?? [], [.. Acl.OpenAclUnsafe], (int)mode));
+        SendAsync(op, new CreateRequest(path, data ?? [], Acl.OpenAclUnsafe, mode));
 
-    public Task<RawReply> GetDataAsync(string path, bool watch = false) => SendAsync(OpCode.GetData, new PathWatchRequest(path, watch));
+    public Task<RawReply> GetDataAsync(string path, bool watch = false) => SendAsync(OpCode.GetData, new GetDataRequest(path, watch));
 
-    public Task<RawReply> ExistsAsync(string path, bool watch = false) => SendAsync(OpCode.Exists, new PathWatchRequest(path, watch));
+    public Task<RawReply> ExistsAsync(string path, bool watch = false) => SendAsync(OpCode.Exists, new ExistsRequest(path, watch));
 
-    public Task<RawReply> GetChildrenAsync(string path, bool watch = false) => SendAsync(OpCode.GetChildren, new PathWatchRequest(path, watch));
+    public Task<RawReply> GetChildrenAsync(string path, bool watch = false) => SendAsync(OpCode.GetChildren, new GetChildrenRequest(path, watch));
 
     public Task<RawReply> SetDataAsync(string path, byte[] data, int version = -1) => SendAsync(OpCode.SetData, new SetDataRequest(path, data, version));
 
-    public Task<RawReply> DeleteAsync(string path, int version = -1) => SendAsync(OpCode.Delete, new PathVersionRequest(path, version));
+    public Task<RawReply> DeleteAsync(string path, int version = -1) => SendAsync(OpCode.Delete, new DeleteRequest(path, version));
 
     public Task<RawReply> PingAsync() => SendAsync(OpCode.Ping, null, Xids.Ping);
 

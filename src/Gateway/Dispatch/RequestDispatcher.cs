@@ -221,8 +221,10 @@ public sealed class RequestDispatcher
                 }
 
                 case OpCode.Check:
-                    // check exists only inside multi; at top level ZooKeeper answers Unimplemented and closes.
-                    connection.Outbound.Complete(slot, _backend.LastAppliedZxid, ErrorCode.Unimplemented, null, closeAfter: true);
+                    // check exists only inside multi. ZooKeeper 3.8.0 never answers a top-level check (the
+                    // client waits until its timeout); later versions answer Unimplemented and close. We
+                    // give the clear answer (docs/compatibility.md).
+                    connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
                     return Next.Close;
 
                 case OpCode.SetAcl:
@@ -238,14 +240,16 @@ public sealed class RequestDispatcher
                     return Fail(connection, slot, ErrorCode.Unimplemented);
 
                 default:
-                    // Unknown opcodes: Unimplemented, then close (ZooKeeper does the same).
-                    connection.Outbound.Complete(slot, _backend.LastAppliedZxid, ErrorCode.Unimplemented, null, closeAfter: true);
+                    // Unknown opcodes: Unimplemented with zxid -1, then close (as ZooKeeper 3.8.0 answers).
+                    connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
                     return Next.Close;
             }
         }
         catch (JuteFormatException)
         {
-            // A body that cannot be decoded: MarshallingError for this request; the stream itself is intact.
+            // A body that cannot be decoded: MarshallingError for this request, with the current zxid
+            // (none is consumed, as in ZooKeeper 3.8.0); the stream itself is intact and the
+            // connection carries on.
             return Fail(connection, slot, ErrorCode.MarshallingError);
         }
     }
@@ -381,11 +385,13 @@ public sealed class RequestDispatcher
                 continue;
             }
             var type = request.Ops[i].Type;
-            // Result types mirror the op; a plain create comes back as type 1 (kazoo and go-zk parse only that).
+            // ZooKeeper 3.8 picks a create's result type from its mode, not its opcode: containers and
+            // TTL nodes come back as create2 (with the Stat), everything else as a plain create (path
+            // only), even for an op-15 create2 (checked against 3.8.0). kazoo and go-zk parse only type 1.
             results.Add(type switch
             {
-                OpCode.Create => MultiResult.Create(outcome.Path!),
-                OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl => MultiResult.Create2(outcome.Path!, outcome.Stat!.Value),
+                OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl when IsContainerOrTtl(ops[i]) => MultiResult.Create2(outcome.Path!, outcome.Stat!.Value),
+                OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl => MultiResult.Create(outcome.Path!),
                 OpCode.SetData => MultiResult.SetData(outcome.Stat!.Value),
                 OpCode.Delete => MultiResult.Delete(),
                 _ => MultiResult.Check(),
@@ -396,16 +402,12 @@ public sealed class RequestDispatcher
 
     /// <summary>
     /// Maps a create request to a domain operation. Null means BadArguments: flags that are no
-    /// CreateMode, a TTL mode through create/create2, a TTL with a non-TTL mode, or a container op
-    /// with another mode.
+    /// CreateMode, or a TTL with a non-TTL mode. (createContainer takes its mode from the flags, as
+    /// in ZooKeeper 3.8: op 19 with flags 0 creates a persistent node.)
     /// </summary>
     private static CreateOperation? ToCreate(OpCode op, string? path, byte[]? data, IReadOnlyList<Acl>? acl, CreateMode mode, long ttl)
     {
         if (!mode.IsValid())
-        {
-            return null;
-        }
-        if (op == OpCode.CreateContainer && mode != CreateMode.Container)
         {
             return null;
         }
@@ -415,6 +417,9 @@ public sealed class RequestDispatcher
         }
         return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, ttl);
     }
+
+    private static bool IsContainerOrTtl(WriteOperation operation) =>
+        operation is CreateOperation { Mode: CreateMode.Container or CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl };
 
     private static SetWatches ToSetWatches(SetWatches2 request) =>
         new(request.RelativeZxid, request.DataWatches, request.ExistWatches, request.ChildWatches);

@@ -159,7 +159,8 @@ public static class GatewayHost
         };
         var backend = FaaSBackend.StartEmbeddedAsync(backendOptions, registry).GetAwaiter().GetResult();
         services.AddSingleton(registry);
-        services.AddSingleton<IZkBackend>(backend);
+        // A factory registration, so the container disposes the backend (closing the database) on shutdown.
+        services.AddSingleton<IZkBackend>(_ => backend);
         services.AddSingleton<GatewayStatistics>();
     }
 }

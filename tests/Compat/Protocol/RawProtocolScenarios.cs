@@ -1,0 +1,339 @@
+using System.Buffers.Binary;
+using ZkGateway.Compat.Targets;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+using ZkGateway.Testing;
+
+namespace ZkGateway.Compat.Protocol;
+
+/// <summary>
+/// Byte-level scenarios, written once and run against real ZooKeeper 3.8 and the gateway with the
+/// same expectations: the handshake rules, error codes and check order, ordering of events and
+/// replies, and where the server closes the connection.
+/// </summary>
+[Collection(TargetsCollection.Name)]
+public sealed class RawProtocolScenarios(TargetsFixture targets)
+{
+    private static string Unique(string name) => $"/{name}-{Guid.NewGuid():N}";
+
+    private Task<RawZkClient> ConnectAsync(string target, int timeoutMs = 10000, bool sendReadOnly = true) =>
+        RawZkClient.ConnectAsync(targets[target].Port, timeoutMs, sendReadOnly: sendReadOnly);
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Handshake_mirrors_the_readOnly_field_and_clamps_the_timeout(string target)
+    {
+        await using (var modern = await ConnectAsync(target, timeoutMs: 1000))
+        {
+            Assert.True(modern.Handshake.HasReadOnly);
+            Assert.Equal(false, modern.Handshake.ReadOnly);
+            Assert.Equal(4000, modern.Handshake.TimeOut); // 2 × tickTime
+            Assert.Equal(16, modern.Password.Length);
+            Assert.NotEqual(0, modern.SessionId);
+        }
+        await using (var old = await ConnectAsync(target, timeoutMs: 100000, sendReadOnly: false))
+        {
+            Assert.False(old.Handshake.HasReadOnly);
+            Assert.Equal(40000, old.Handshake.TimeOut); // 20 × tickTime
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Resume_with_a_wrong_password_or_unknown_session_gets_the_zeroed_response_then_close(string target)
+    {
+        long sessionId;
+        await using (var first = await ConnectAsync(target))
+        {
+            sessionId = first.SessionId;
+        }
+        foreach (var (id, password) in new[] { (sessionId, new byte[16]), (0x7123456789L, new byte[16]) })
+        {
+            var (tcp, response) = await RawZkClient.HandshakeAsync(targets[target].Port, 10000, id, password, 0, sendReadOnly: true);
+            using (tcp)
+            {
+                Assert.NotNull(response);
+                Assert.Equal(0, response.TimeOut);
+                Assert.Equal(0, response.SessionId);
+                Assert.Equal(new byte[16], response.Passwd);
+                Assert.Null(await RawZkClient.ReadFrameAsync(tcp.GetStream()).WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task A_client_that_has_seen_a_newer_zxid_is_refused_without_a_reply(string target)
+    {
+        var (tcp, response) = await RawZkClient.HandshakeAsync(targets[target].Port, 10000, 0, null, long.MaxValue / 2, sendReadOnly: true);
+        using (tcp)
+        {
+            Assert.Null(response);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Session_resumes_on_a_new_connection_and_keeps_its_ephemerals(string target)
+    {
+        string path = Unique("resume");
+        long sessionId;
+        byte[] password;
+        await using (var first = await ConnectAsync(target))
+        {
+            Assert.Equal(ErrorCode.Ok, (await first.CreateAsync(path, mode: CreateMode.Ephemeral)).Error);
+            sessionId = first.SessionId;
+            password = first.Password;
+        }
+        await using var second = await RawZkClient.ConnectAsync(targets[target].Port, 10000, sessionId, password);
+        Assert.Equal(sessionId, second.SessionId);
+        var exists = await second.ExistsAsync(path);
+        Assert.Equal(ErrorCode.Ok, exists.Error);
+        Assert.Equal(sessionId, exists.Decode<ExistsResponse>().Stat.EphemeralOwner);
+        Assert.Equal(ErrorCode.Ok, (await second.CloseSessionAsync()).Error);
+        await second.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        await using var observer = await ConnectAsync(target);
+        Assert.Equal(ErrorCode.NoNode, (await observer.ExistsAsync(path)).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Unknown_opcodes_get_unimplemented_with_zxid_minus_one_then_close(string target)
+    {
+        foreach (var op in new[] { (OpCode)999, (OpCode)0, (OpCode)50 })
+        {
+            await using var client = await ConnectAsync(target);
+            var reply = await client.SendAsync(op, null);
+            Assert.Equal(ErrorCode.Unimplemented, reply.Error);
+            Assert.Equal(-1, reply.Header.Zxid);
+            await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task A_malformed_body_gets_marshalling_error_and_the_connection_carries_on(string target)
+    {
+        await using var client = await ConnectAsync(target);
+        string path = Unique("marshal");
+        var before = await client.CreateAsync(path);
+        // getData whose path length says 100 bytes but only 3 follow.
+        var header = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(header, 77);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), (int)OpCode.GetData);
+        byte[] body = [0, 0, 0, 100, (byte)'/', (byte)'a', (byte)'b'];
+        var frame = new byte[4 + header.Length + body.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, header.Length + body.Length);
+        header.CopyTo(frame, 4);
+        body.CopyTo(frame, 12);
+        var expect = client.ExpectReply(77);
+        await client.SendRawAsync(frame);
+        var reply = await expect.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(ErrorCode.MarshallingError, reply.Error);
+        Assert.Equal(before.Header.Zxid, reply.Header.Zxid); // no zxid is consumed
+        Assert.Equal(ErrorCode.Ok, (await client.ExistsAsync(path)).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Oversize_or_negative_frame_lengths_close_only_that_connection(string target)
+    {
+        await using var bystander = await ConnectAsync(target);
+        string path = Unique("bystander");
+        Assert.Equal(ErrorCode.Ok, (await bystander.CreateAsync(path, [1, 2, 3])).Error);
+        foreach (int length in new[] { JuteLimits.DefaultMaxBuffer + 1024 + 1, int.MaxValue, -5 })
+        {
+            await using var client = await ConnectAsync(target);
+            var prefix = new byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(prefix, length);
+            await client.SendRawAsync(prefix);
+            await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        var data = await bystander.GetDataAsync(path);
+        Assert.Equal(ErrorCode.Ok, data.Error);
+        Assert.Equal([1, 2, 3], data.Decode<GetDataResponse>().Data);
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Error_codes_and_check_order_match(string target)
+    {
+        await using var c = await ConnectAsync(target);
+        string root = Unique("errors");
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root)).Error);
+        Assert.Equal(ErrorCode.NodeExists, (await c.CreateAsync(root)).Error);
+        Assert.Equal(ErrorCode.NoNode, (await c.CreateAsync(root + "/missing/child")).Error);
+        Assert.Equal(ErrorCode.NoNode, (await c.CreateAsync(root + "/missing/")).Error);
+        Assert.Equal(ErrorCode.BadArguments, (await c.CreateAsync(root + "/")).Error);
+        Assert.Equal(ErrorCode.BadArguments, (await c.CreateAsync(root + "/.")).Error);
+        Assert.Equal(ErrorCode.BadArguments, (await c.CreateAsync("relative")).Error);
+        Assert.Equal(ErrorCode.BadArguments, (await c.SendAsync(OpCode.Create, new CreateRequest(root + "/f", [], Acl.OpenAclUnsafe, (CreateMode)42))).Error);
+        Assert.Equal(ErrorCode.InvalidAcl, (await c.SendAsync(OpCode.Create, new CreateRequest(root + "/a", [], [], CreateMode.Persistent))).Error);
+        Assert.Equal(ErrorCode.Unimplemented, (await c.CreateAsync(root + "/ttl", mode: CreateMode.PersistentWithTtl)).Error);
+        Assert.Equal(ErrorCode.NoAuth, (await c.CreateAsync("/zookeeper/config/x")).Error);
+        Assert.Equal(ErrorCode.NoAuth, (await c.SetDataAsync("/zookeeper/config", [1])).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root + "/child")).Error);
+        Assert.Equal(ErrorCode.BadVersion, (await c.DeleteAsync(root, 3)).Error);
+        Assert.Equal(ErrorCode.NotEmpty, (await c.DeleteAsync(root, 0)).Error);
+        Assert.Equal(ErrorCode.BadVersion, (await c.SetDataAsync(root, [1], 1)).Error);
+        Assert.Equal(ErrorCode.NoNode, (await c.SetDataAsync(root + "/none", [1])).Error);
+        Assert.Equal(ErrorCode.NoNode, (await c.GetDataAsync(root + "/none")).Error);
+        Assert.Equal(ErrorCode.NoNode, (await c.GetChildrenAsync(root + "/none")).Error);
+        Assert.Equal(ErrorCode.NoNode, (await c.DeleteAsync(root + "/none")).Error);
+        foreach (string reserved in new[] { "/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config" })
+        {
+            Assert.Equal(ErrorCode.BadArguments, (await c.DeleteAsync(reserved)).Error);
+        }
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root + "/eph", mode: CreateMode.Ephemeral)).Error);
+        Assert.Equal(ErrorCode.NoChildrenForEphemerals, (await c.CreateAsync(root + "/eph/x")).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Stats_sequence_numbers_and_zxids_behave_alike(string target)
+    {
+        await using var c = await ConnectAsync(target);
+        string root = Unique("stats");
+        var created = await c.SendAsync(OpCode.Create2, new CreateRequest(root, [1, 2], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        var stat = created.Decode<Create2Response>().Stat;
+        Assert.Equal(created.Header.Zxid, stat.Czxid);
+        Assert.Equal(stat.Czxid, stat.Mzxid);
+        Assert.Equal(stat.Czxid, stat.Pzxid);
+        Assert.Equal(2, stat.DataLength);
+
+        var names = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            names.Add((await c.CreateAsync(root + "/s-", mode: CreateMode.PersistentSequential)).Decode<CreateResponse>().Path!);
+        }
+        Assert.Equal([root + "/s-0000000000", root + "/s-0000000001", root + "/s-0000000002"], names);
+        Assert.Equal(ErrorCode.Ok, (await c.DeleteAsync(root + "/s-0000000001")).Error);
+        Assert.Equal(root + "/s-0000000003", (await c.CreateAsync(root + "/s-", mode: CreateMode.PersistentSequential)).Decode<CreateResponse>().Path);
+        var parent = (await c.ExistsAsync(root)).Decode<ExistsResponse>().Stat;
+        Assert.Equal(5, parent.Cversion);
+        Assert.Equal(3, parent.NumChildren);
+
+        // A failed write consumes a zxid; the next write gets the one after.
+        var failed = await c.CreateAsync(root);
+        Assert.Equal(ErrorCode.NodeExists, failed.Error);
+        var set = await c.SetDataAsync(root, [9]);
+        Assert.Equal(failed.Header.Zxid + 1, set.Header.Zxid);
+        var setStat = set.Decode<SetDataResponse>().Stat;
+        Assert.Equal(1, setStat.Version);
+        Assert.Equal(set.Header.Zxid, setStat.Mzxid);
+
+        var ping = await c.PingAsync();
+        Assert.Equal(Xids.Ping, ping.Header.Xid);
+        Assert.Equal(set.Header.Zxid, ping.Header.Zxid);
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Multi_rolls_back_with_zookeeper_result_codes(string target)
+    {
+        await using var c = await ConnectAsync(target);
+        string root = Unique("multi");
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root)).Error);
+        var failing = new MultiRequest(
+        [
+            new MultiOp(OpCode.Create, new CreateRequest(root + "/a", [], Acl.OpenAclUnsafe, CreateMode.Persistent)),
+            new MultiOp(OpCode.Check, new CheckVersionRequest(root, 7)),
+            new MultiOp(OpCode.SetData, new SetDataRequest(root, [1], -1)),
+        ]);
+        var reply = await c.SendAsync(OpCode.Multi, failing);
+        Assert.Equal(ErrorCode.Ok, reply.Error);
+        var results = reply.Decode<MultiResponse>().Results;
+        Assert.Equal([OpCode.Error, OpCode.Error, OpCode.Error], results.Select(r => r.Type));
+        Assert.Equal([ErrorCode.Ok, ErrorCode.BadVersion, ErrorCode.RuntimeInconsistency], results.Select(r => r.Err));
+        Assert.Equal(ErrorCode.NoNode, (await c.ExistsAsync(root + "/a")).Error);
+
+        var succeeding = new MultiRequest(
+        [
+            new MultiOp(OpCode.Create, new CreateRequest(root + "/a", [], Acl.OpenAclUnsafe, CreateMode.Persistent)),
+            new MultiOp(OpCode.Create2, new CreateRequest(root + "/b", [], Acl.OpenAclUnsafe, CreateMode.Persistent)),
+            new MultiOp(OpCode.CreateContainer, new CreateRequest(root + "/c", [], Acl.OpenAclUnsafe, CreateMode.Container)),
+            new MultiOp(OpCode.Check, new CheckVersionRequest(root, 0)),
+            new MultiOp(OpCode.SetData, new SetDataRequest(root, [1], -1)),
+            new MultiOp(OpCode.Delete, new DeleteRequest(root + "/a", -1)),
+        ]);
+        var ok = await c.SendAsync(OpCode.Multi, succeeding);
+        var okResults = ok.Decode<MultiResponse>().Results;
+        // ZooKeeper 3.8 types a create's result by its mode: only containers (and TTL nodes) get create2.
+        Assert.Equal([OpCode.Create, OpCode.Create, OpCode.Create2, OpCode.Check, OpCode.SetData, OpCode.Delete], okResults.Select(r => r.Type));
+        Assert.All(okResults, r => Assert.Equal(ErrorCode.Ok, r.Err));
+        Assert.Equal(ok.Header.Zxid, (await c.ExistsAsync(root + "/b")).Decode<ExistsResponse>().Stat.Czxid);
+
+        var empty = await c.SendAsync(OpCode.Multi, new MultiRequest([]));
+        Assert.Empty(empty.Decode<MultiResponse>().Results);
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Watch_event_comes_after_the_reply_that_set_it_and_before_the_reply_of_the_change(string target)
+    {
+        await using var c = await ConnectAsync(target);
+        string path = Unique("order");
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(path)).Error);
+        await c.GetDataAsync(path, watch: true);
+        await c.GetChildrenAsync(path, watch: true);
+        await c.ExistsAsync(path + "/kid", watch: true);
+        lock (c.Transcript)
+        {
+            c.Transcript.Clear();
+        }
+        var create = await c.CreateAsync(path + "/kid");
+        var set = await c.SetDataAsync(path, [1]);
+        var delete = await c.DeleteAsync(path + "/kid");
+        string[] expected =
+        [
+            $"event:NodeCreated:{path}/kid",
+            $"event:NodeChildrenChanged:{path}",
+            $"reply:{create.Header.Xid}",
+            $"event:NodeDataChanged:{path}",
+            $"reply:{set.Header.Xid}",
+            $"reply:{delete.Header.Xid}",
+        ];
+        lock (c.Transcript)
+        {
+            Assert.Equal(expected, c.Transcript);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Watches_fire_once_across_sessions(string target)
+    {
+        await using var watcher = await ConnectAsync(target);
+        await using var writer = await ConnectAsync(target);
+        string path = Unique("cross");
+        Assert.Equal(ErrorCode.NoNode, (await watcher.ExistsAsync(path, watch: true)).Error);
+        await writer.CreateAsync(path);
+        var created = await watcher.Events.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((EventType.NodeCreated, KeeperState.SyncConnected, path), (created.Type, created.State, created.Path));
+        await watcher.GetDataAsync(path, watch: true);
+        await writer.SetDataAsync(path, [1]);
+        await writer.SetDataAsync(path, [2]);
+        await writer.DeleteAsync(path);
+        var changed = await watcher.Events.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(EventType.NodeDataChanged, changed.Type);
+        // One-shot: the second set and the delete were not reported. A round trip flushes anything pending.
+        await watcher.PingAsync();
+        Assert.False(watcher.Events.Reader.TryRead(out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task Four_letter_words_answer_in_zookeeper_form(string target)
+    {
+        var server = targets[target];
+        Assert.Equal("imok", await server.FourLetterWordAsync("ruok"));
+        string srvr = await server.FourLetterWordAsync("srvr");
+        Assert.StartsWith("Zookeeper version: ", srvr);
+        Assert.Contains("Mode: standalone", srvr);
+        Assert.Matches(@"Zxid: 0x[0-9a-f]+", srvr);
+        Assert.Contains("zk_server_state\tstandalone", await server.FourLetterWordAsync("mntr"));
+        Assert.Equal("rw", await server.FourLetterWordAsync("isro"));
+    }
+}
