@@ -100,6 +100,35 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
 
     [Theory]
     [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
+    public async Task An_expired_session_loses_its_ephemerals_watchers_are_told_and_it_cannot_resume(string target)
+    {
+        string path = Unique("expiring");
+        await using var watcher = await ConnectAsync(target);
+        // 4000 ms is the minimum (2 × tickTime); this client never pings, so its session lapses.
+        var doomed = await ConnectAsync(target, timeoutMs: 4000);
+        Assert.Equal(ErrorCode.Ok, (await doomed.CreateAsync(path, mode: CreateMode.Ephemeral)).Error);
+        Assert.Equal(ErrorCode.Ok, (await watcher.ExistsAsync(path, watch: true)).Error);
+        var started = DateTime.UtcNow;
+
+        var deleted = await watcher.Events.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal((EventType.NodeDeleted, path), (deleted.Type, deleted.Path));
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(3), "the session expired before its timeout");
+        // The server closes the expired session's connection.
+        await doomed.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(ErrorCode.NoNode, (await watcher.ExistsAsync(path)).Error);
+
+        var (tcp, response) = await RawZkClient.HandshakeAsync(targets[target].Port, 4000, doomed.SessionId, doomed.Password, 0, sendReadOnly: true);
+        using (tcp)
+        {
+            Assert.NotNull(response);
+            Assert.Equal(0, response.TimeOut);
+            Assert.Equal(0, response.SessionId);
+        }
+        await doomed.DisposeAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
     public async Task Unknown_opcodes_get_unimplemented_with_zxid_minus_one_then_close(string target)
     {
         foreach (var op in new[] { (OpCode)999, (OpCode)0, (OpCode)50 })
