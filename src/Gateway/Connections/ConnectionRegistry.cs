@@ -11,7 +11,35 @@ public sealed class ConnectionRegistry : INotificationSink
 {
     private readonly ConcurrentDictionary<long, ZkConnection> _byId = new();
     private readonly ConcurrentDictionary<long, ZkConnection> _bySession = new();
+    private readonly ConcurrentDictionary<System.Net.IPAddress, int> _perAddress = new();
     private long _nextId;
+
+    /// <summary>
+    /// Admits a new TCP connection from <paramref name="address"/> unless it already has
+    /// <paramref name="limit"/> open (maxClientCnxns; 0 = unlimited). Pair with <see cref="Release"/>.
+    /// </summary>
+    public bool TryAdmit(System.Net.IPAddress? address, int limit)
+    {
+        if (address is null)
+        {
+            return true;
+        }
+        int count = _perAddress.AddOrUpdate(address, 1, (_, n) => n + 1);
+        if (limit > 0 && count > limit)
+        {
+            Release(address);
+            return false;
+        }
+        return true;
+    }
+
+    public void Release(System.Net.IPAddress? address)
+    {
+        if (address is not null && _perAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
+        {
+            _perAddress.TryRemove(new KeyValuePair<System.Net.IPAddress, int>(address, 0));
+        }
+    }
 
     public long NextConnectionId() => Interlocked.Increment(ref _nextId);
 

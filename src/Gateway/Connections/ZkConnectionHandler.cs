@@ -38,6 +38,15 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
     {
         var input = context.Transport.Input;
         var output = context.Transport.Output;
+        var address = (context.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        if (!_registry.TryAdmit(address, _options.MaxClientCnxns))
+        {
+            // ZooKeeper closes at accept time: "Too many connections from <ip> - max is N".
+            Log.TooManyConnections(_logger, address?.ToString() ?? "?", _options.MaxClientCnxns);
+            await output.CompleteAsync().ConfigureAwait(false);
+            await input.CompleteAsync().ConfigureAwait(false);
+            return;
+        }
         ZkConnection? connection = null;
         try
         {
@@ -88,6 +97,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         }
         finally
         {
+            _registry.Release(address);
             if (connection is not null)
             {
                 _registry.Remove(connection);
@@ -288,5 +298,8 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
 
         [LoggerMessage(2, LogLevel.Information, "Refusing a client whose lastZxidSeen 0x{ClientZxid:x} is ahead of ours 0x{ServerZxid:x}")]
         public static partial void ClientAhead(ILogger logger, long clientZxid, long serverZxid);
+
+        [LoggerMessage(3, LogLevel.Warning, "Too many connections from {Address} - max is {Limit}")]
+        public static partial void TooManyConnections(ILogger logger, string address, int limit);
     }
 }
