@@ -155,11 +155,11 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
         try
         {
             using var transaction = _db.System.BeginTransaction();
-            using var upsertNode = Command(transaction, "INSERT INTO system_nodes(path, stat, acl) VALUES($p, $s, $a) ON CONFLICT(path) DO UPDATE SET stat = excluded.stat, acl = excluded.acl", "$p", "$s", "$a");
-            using var deleteNode = Command(transaction, "DELETE FROM system_nodes WHERE path = $p", "$p");
-            using var insertSession = Command(transaction, "INSERT OR REPLACE INTO sessions(id, password, timeout) VALUES($i, $w, $t)", "$i", "$w", "$t");
-            using var deleteSession = Command(transaction, "DELETE FROM sessions WHERE id = $i", "$i");
-            using var insertPending = Command(transaction, "INSERT INTO pending(zxid, txn) VALUES($z, $x)", "$z", "$x");
+            using var upsertNode = SqliteDatabase.Prepare(transaction, "INSERT INTO system_nodes(path, stat, acl) VALUES($p, $s, $a) ON CONFLICT(path) DO UPDATE SET stat = excluded.stat, acl = excluded.acl", "$p", "$s", "$a");
+            using var deleteNode = SqliteDatabase.Prepare(transaction, "DELETE FROM system_nodes WHERE path = $p", "$p");
+            using var insertSession = SqliteDatabase.Prepare(transaction, "INSERT OR REPLACE INTO sessions(id, password, timeout) VALUES($i, $w, $t)", "$i", "$w", "$t");
+            using var deleteSession = SqliteDatabase.Prepare(transaction, "DELETE FROM sessions WHERE id = $i", "$i");
+            using var insertPending = SqliteDatabase.Prepare(transaction, "INSERT INTO pending(zxid, txn) VALUES($z, $x)", "$z", "$x");
             for (int i = 0; i < requests.Count; i++)
             {
                 if (!applied[i])
@@ -171,24 +171,24 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
                 {
                     if (write.NewState is { } state)
                     {
-                        Run(upsertNode, write.Path, StorageCodec.EncodeStat(state.Stat), StorageCodec.EncodeAcl(state.Acl));
+                        SqliteDatabase.Run(upsertNode, write.Path, StorageCodec.EncodeStat(state.Stat), StorageCodec.EncodeAcl(state.Acl));
                     }
                     else
                     {
-                        Run(deleteNode, write.Path);
+                        SqliteDatabase.Run(deleteNode, write.Path);
                     }
                 }
                 if (request.CreatedSession is { } session)
                 {
-                    Run(insertSession, session.SessionId, session.Password, session.TimeoutMs);
+                    SqliteDatabase.Run(insertSession, session.SessionId, session.Password, session.TimeoutMs);
                 }
                 if (request.ClosedSession != 0)
                 {
-                    Run(deleteSession, request.ClosedSession);
+                    SqliteDatabase.Run(deleteSession, request.ClosedSession);
                 }
                 if (request.Pending.ChangesState)
                 {
-                    Run(insertPending, request.Pending.Zxid, StorageCodec.EncodeTxn(request.Pending));
+                    SqliteDatabase.Run(insertPending, request.Pending.Zxid, StorageCodec.EncodeTxn(request.Pending));
                 }
             }
             transaction.Commit();
@@ -370,25 +370,4 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
         }
     }
 
-    private static SqliteCommand Command(SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (string name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-        command.Prepare();
-        return command;
-    }
-
-    private static void Run(SqliteCommand command, params object[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i];
-        }
-        command.ExecuteNonQuery();
-    }
 }

@@ -208,30 +208,30 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         try
         {
             using var transaction = _db.User.BeginTransaction();
-            using var insert = Command(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
-            using var updateStat = Command(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
-            using var delete = Command(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
+            using var insert = SqliteDatabase.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
+            using var updateStat = SqliteDatabase.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
+            using var delete = SqliteDatabase.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
             foreach (var txn in txns)
             {
                 foreach (var change in txn.Changes)
                 {
                     if (change.Kind == NodeChangeKind.Delete)
                     {
-                        Run(delete, change.Path);
+                        SqliteDatabase.Run(delete, change.Path);
                     }
                     else if (change.Data is not null)
                     {
-                        Run(insert, change.Path, change.Data, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
+                        SqliteDatabase.Run(insert, change.Path, change.Data, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
                     }
                     else
                     {
-                        Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
+                        SqliteDatabase.Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
                     }
                 }
             }
-            using (var pop = Command(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z"))
+            using (var pop = SqliteDatabase.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z"))
             {
-                Run(pop, maxZxid);
+                SqliteDatabase.Run(pop, maxZxid);
             }
             transaction.Commit();
         }
@@ -239,27 +239,6 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         {
             _db.UserLock.Release();
         }
-    }
-
-    private static SqliteCommand Command(SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (string name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-        return command;
-    }
-
-    private static void Run(SqliteCommand command, params object[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i];
-        }
-        command.ExecuteNonQuery();
     }
 
     public void Dispose() => _gate.Dispose();

@@ -66,6 +66,30 @@ public sealed class SqliteDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A command in a transaction with named parameters, to be run many times with <see cref="Run"/>.</summary>
+    public static SqliteCommand Prepare(SqliteTransaction transaction, string sql, params string[] parameters)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (string name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        command.Prepare();
+        return command;
+    }
+
+    /// <summary>Runs a prepared command with its parameters' values in order.</summary>
+    public static void Run(SqliteCommand command, params object[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+        command.ExecuteNonQuery();
+    }
+
     public long? ReadMeta(string key)
     {
         using var command = System.CreateCommand();

@@ -22,32 +22,7 @@ public readonly record struct Acl(Perms Perms, Id Id) : IJuteRecord, IJuteReadab
         Id.Write(ref writer);
     }
 
-    public static List<Acl>? ReadList(ref JuteReader reader)
-    {
-        int count = reader.ReadVectorCount(MinSize);
-        if (count < 0)
-        {
-            return null;
-        }
-        var list = new List<Acl>(count);
-        for (int i = 0; i < count; i++)
-        {
-            list.Add(Read(ref reader));
-        }
-        return list;
-    }
+    public static List<Acl>? ReadList(ref JuteReader reader) => Proto.JuteLists.ReadList<Acl>(ref reader, MinSize);
 
-    public static void WriteList(ref JuteWriter writer, IReadOnlyList<Acl>? acls)
-    {
-        if (acls is null)
-        {
-            writer.WriteInt(-1);
-            return;
-        }
-        writer.WriteInt(acls.Count);
-        for (int i = 0; i < acls.Count; i++)
-        {
-            acls[i].Write(ref writer);
-        }
-    }
+    public static void WriteList(ref JuteWriter writer, IReadOnlyList<Acl>? acls) => Proto.JuteLists.WriteList(ref writer, acls);
 }
