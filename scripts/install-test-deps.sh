@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what the Compat tests need on a Debian 12 machine (run as root, .NET SDK already present):
+#   apt: Apache ZooKeeper 3.8 server + zkCli (zookeeper, zookeeper-bin), kazoo (python3-kazoo),
+#        the C client (libzookeeper-mt-dev, gcc), Go + go-zookeeper, pytest, a JDK/JRE and node/npm;
+#   npm: node-zookeeper-client into tests/Compat/clients/node (from its package-lock.json).
+# Idempotent: apt-get runs only when a package is missing (one `apt-get update` at most), npm only
+# when node_modules does not match the lock file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "install-test-deps: $*"; }
+
+packages=(zookeeper zookeeper-bin python3-kazoo libzookeeper-mt-dev gcc libc6-dev
+          golang-go golang-github-samuel-go-zookeeper-dev python3-pytest)
+# Java 17 and node 20 are normally pre-installed; only ask apt when the commands are absent.
+command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm  >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg -s "$p" >/dev/null 2>&1; then missing+=("$p"); fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  say "apt packages already installed: ${packages[*]}"
+else
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  say "apt-get update"
+  "${as_root[@]}" apt-get update -qq
+  say "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_dir=tests/Compat/clients/node
+if [ -f "$node_dir/node_modules/.package-lock.json" ] && [ -d "$node_dir/node_modules/node-zookeeper-client" ] \
+   && cmp -s <(grep '"integrity"' "$node_dir/package-lock.json") \
+             <(grep '"integrity"' "$node_dir/node_modules/.package-lock.json"); then
+  say "npm packages already installed in $node_dir"
+else
+  say "npm ci in $node_dir"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+say "done"
