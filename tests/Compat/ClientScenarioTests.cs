@@ -1,0 +1,82 @@
+using ZkGateway.Compat.Infrastructure;
+
+namespace ZkGateway.Compat;
+
+/// <summary>
+/// Each official client runs the same scenario programs against real ZooKeeper 3.8 and against the gateway.
+/// ZooKeeper: the transcript must equal the checked-in <c>expected/&lt;client&gt;-&lt;scenario&gt;.txt</c>.
+/// Gateway: the transcript must equal real ZooKeeper's (which must itself equal the expected file).
+/// Set COMPAT_WRITE_EXPECTED=1 to (re)write the expected files from real ZooKeeper.
+/// </summary>
+[Collection(CompatCollection.Name)]
+public sealed class ClientScenarioTests(CompatFixture fixture)
+{
+    public static readonly string[] Scenarios = ["basic", "resume", "expiry"];
+
+    public static TheoryData<string, TargetKind> Cases()
+    {
+        var d = new TheoryData<string, TargetKind>();
+        foreach (var s in Scenarios)
+        {
+            d.Add(s, TargetKind.ZooKeeper);
+            d.Add(s, TargetKind.Gateway);
+        }
+
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task Python(string scenario, TargetKind target) => RunAsync(ClientKind.Python, scenario, target);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task Java(string scenario, TargetKind target) => RunAsync(ClientKind.Java, scenario, target);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task C(string scenario, TargetKind target) => RunAsync(ClientKind.C, scenario, target);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task Node(string scenario, TargetKind target) => RunAsync(ClientKind.Node, scenario, target);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task Go(string scenario, TargetKind target) => RunAsync(ClientKind.Go, scenario, target);
+
+    private async Task RunAsync(ClientKind client, string scenario, TargetKind target)
+    {
+        var zk = await ZooKeeperResultAsync(client, scenario);
+        if (target == TargetKind.ZooKeeper)
+        {
+            return;
+        }
+
+        var gateway = await fixture.GetAsync(TargetKind.Gateway);
+        var result = await ScenarioRunner.RunAsync(client, scenario, gateway);
+        Transcripts.AssertSame(zk.Transcript, result, $"{client}/{scenario}: the gateway's transcript differs from real ZooKeeper's");
+    }
+
+    /// <summary>Runs (or reuses) the real ZooKeeper transcript and checks it against the expected file.</summary>
+    private async Task<ScenarioResult> ZooKeeperResultAsync(ClientKind client, string scenario)
+    {
+        if (!fixture.ZooKeeperResults.TryGetValue((client, scenario), out var result))
+        {
+            var zk = await fixture.GetAsync(TargetKind.ZooKeeper);
+            result = await ScenarioRunner.RunAsync(client, scenario, zk);
+        }
+
+        Assert.True(result.ExitCode == 0, $"{client}/{scenario} against real ZooKeeper failed: {result.Describe()}");
+        var file = Path.Combine(RepoPaths.ExpectedDir, $"{client.ToString().ToLowerInvariant()}-{scenario}.txt");
+        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
+        {
+            File.WriteAllLines(file, result.Transcript);
+        }
+
+        Assert.True(File.Exists(file), $"no expected transcript {file}; real ZooKeeper printed:\n{result.Describe()}");
+        Transcripts.AssertSame(File.ReadAllLines(file), result, $"{client}/{scenario}: real ZooKeeper's transcript differs from {file}");
+        fixture.ZooKeeperResults[(client, scenario)] = result;
+        return result;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace ZkGateway.Compat.Infrastructure;
+
+/// <summary>
+/// The ZkGateway process: <c>dotnet src/Gateway/bin/&lt;Configuration&gt;/net10.0/ZkGateway.dll --clientPort=N --dataDir=DIR --tickTime=2000</c>,
+/// built with <c>dotnet build src/Gateway -c &lt;Configuration&gt;</c> when the dll is missing.
+/// </summary>
+public sealed class GatewayServer : ProcessZkTarget
+{
+    private static readonly SemaphoreSlim BuildLock = new(1, 1);
+
+    public GatewayServer()
+        : base("gw")
+    {
+    }
+
+    public override TargetKind Kind => TargetKind.Gateway;
+
+    public static string DllPath =>
+        Path.Combine(RepoPaths.RepoRoot, "src", "Gateway", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.dll");
+
+    protected override async Task PrepareAsync()
+    {
+        await BuildLock.WaitAsync();
+        try
+        {
+            if (File.Exists(DllPath))
+            {
+                return;
+            }
+
+            var project = Path.Combine(RepoPaths.RepoRoot, "src", "Gateway");
+            if (!Directory.Exists(project))
+            {
+                throw new InvalidOperationException($"{DllPath} is missing and there is no project at {project} to build it from");
+            }
+
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = RepoPaths.RepoRoot,
+            };
+            foreach (var a in new[] { "build", project, "-c", RepoPaths.Configuration, "-nologo", "-v", "quiet" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet build");
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            if (p.ExitCode != 0 || !File.Exists(DllPath))
+            {
+                throw new InvalidOperationException(
+                    $"{DllPath} is missing and `dotnet build {project} -c {RepoPaths.Configuration}` failed (exit {p.ExitCode}):\n{await stdout}{await stderr}");
+            }
+        }
+        finally
+        {
+            BuildLock.Release();
+        }
+    }
+
+    protected override ProcessStartInfo CreateStartInfo()
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = WorkDir };
+        psi.ArgumentList.Add(DllPath);
+        psi.ArgumentList.Add($"--clientPort={Port}");
+        psi.ArgumentList.Add($"--dataDir={DataDir}");
+        psi.ArgumentList.Add("--tickTime=2000");
+        return psi;
+    }
+}

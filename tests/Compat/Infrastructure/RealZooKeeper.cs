@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace ZkGateway.Compat.Infrastructure;
+
+/// <summary>Apache ZooKeeper 3.8 from Debian's jar, standalone, on 127.0.0.1 with a fresh dataDir (environment.md §1).</summary>
+public sealed class RealZooKeeper : ProcessZkTarget
+{
+    public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
+
+    public RealZooKeeper()
+        : base("zk")
+    {
+    }
+
+    public override TargetKind Kind => TargetKind.ZooKeeper;
+
+    protected override Task PrepareAsync()
+    {
+        if (!File.Exists("/usr/share/java/zookeeper.jar"))
+        {
+            throw new InvalidOperationException("/usr/share/java/zookeeper.jar is missing: run scripts/install-test-deps.sh");
+        }
+
+        // Comments on their own lines only: ZooKeeper does not strip trailing comments from values.
+        File.WriteAllText(Path.Combine(WorkDir, "zoo.cfg"), $"""
+            tickTime=2000
+            dataDir={DataDir}
+            clientPort={Port}
+            clientPortAddress=127.0.0.1
+            maxClientCnxns=0
+            admin.enableServer=false
+            4lw.commands.whitelist=*
+
+            """);
+        return Task.CompletedTask;
+    }
+
+    protected override ProcessStartInfo CreateStartInfo()
+    {
+        var psi = new ProcessStartInfo("java") { WorkingDirectory = WorkDir };
+        foreach (var a in new[]
+                 {
+                     "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ServerClassPath,
+                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                     "org.apache.zookeeper.server.ZooKeeperServerMain", Path.Combine(WorkDir, "zoo.cfg"),
+                 })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return psi;
+    }
+}

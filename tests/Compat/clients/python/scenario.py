@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""Compat scenarios on kazoo (Debian python3-kazoo 2.8.0); run with /usr/bin/python3.
+
+usage: scenario.py <basic|resume|expiry> <direct hosts> <proxied hosts> <prefix>
+Prints one deterministic transcript line per step. Lines starting with '@' ask the test harness to act on
+the proxy (@cut, @blackhole, @restore); the harness answers 'ok' on stdin.
+"""
+import queue
+import re
+import sys
+import threading
+
+from kazoo.client import KazooClient, KazooState
+
+SCENARIO, DIRECT, PROXIED, P = sys.argv[1:5]
+WAIT = 20
+
+
+def out(line):
+    print(line, flush=True)
+
+
+def harness(request):
+    out("@" + request)
+    if sys.stdin.readline().strip() != "ok":
+        raise SystemExit("harness did not acknowledge " + request)
+
+
+def name(e):
+    return type(e).__name__
+
+
+def attempt(label, fn):
+    try:
+        r = fn()
+        out("%s -> %s" % (label, r))
+        return r
+    except Exception as e:  # noqa: BLE001 - the exception type is the transcript
+        out("%s -> %s" % (label, name(e)))
+        return None
+
+
+class Events:
+    def __init__(self):
+        self.q = queue.Queue()
+
+    def __call__(self, ev):
+        self.q.put(ev)
+
+    def next(self, label):
+        try:
+            ev = self.q.get(timeout=WAIT)
+            out("%s -> %s %s" % (label, ev.type, ev.path))
+        except queue.Empty:
+            out("%s -> none" % label)
+
+
+def client(hosts, timeout=10.0):
+    zk = KazooClient(hosts=hosts, timeout=timeout)
+    zk.start(timeout=15)
+    return zk
+
+
+def basic():
+    zk = client(DIRECT)
+    out("connect -> %s" % zk.state)
+    attempt("create %s" % P, lambda: zk.create(P, b""))
+    attempt("create %s/a" % P, lambda: zk.create(P + "/a", b"v1"))
+    attempt("create %s/a again" % P, lambda: zk.create(P + "/a", b"v1"))
+    data, st = zk.get(P + "/a")
+    out("get %s/a -> %s version=%d dataLength=%d numChildren=%d" % (P, data.decode(), st.version, st.dataLength, st.numChildren))
+    st2 = attempt("set %s/a v2 version 0" % P, lambda: zk.set(P + "/a", b"v2", version=0).version)
+    _, st = zk.get(P + "/a")
+    out("stat mzxid>czxid -> %s" % (st.mzxid > st.czxid))
+    attempt("set %s/a bad version" % P, lambda: zk.set(P + "/a", b"x", version=7))
+    attempt("delete %s/a bad version" % P, lambda: zk.delete(P + "/a", version=7))
+    attempt("get %s/missing" % P, lambda: zk.get(P + "/missing"))
+    attempt("delete %s/missing" % P, lambda: zk.delete(P + "/missing"))
+    attempt("create %s/x/y no parent" % P, lambda: zk.create(P + "/x/y", b""))
+
+    ev = Events()
+    attempt("get with watch %s/a" % P, lambda: zk.get(P + "/a", watch=ev)[0].decode())
+    attempt("set %s/a v3" % P, lambda: zk.set(P + "/a", b"v3").version)
+    ev.next("watch event")
+    attempt("exists with watch %s/b" % P, lambda: zk.exists(P + "/b", watch=ev))
+    attempt("create %s/b" % P, lambda: zk.create(P + "/b", b"b"))
+    ev.next("watch event")
+    attempt("children with watch %s" % P, lambda: sorted(zk.get_children(P, watch=ev)))
+    attempt("create %s/c" % P, lambda: zk.create(P + "/c", b""))
+    ev.next("watch event")
+    attempt("exists with watch %s/c" % P, lambda: zk.exists(P + "/c", watch=ev) is not None)
+    attempt("delete %s/c" % P, lambda: zk.delete(P + "/c"))
+    ev.next("watch event")
+
+    attempt("create ephemeral %s/e" % P, lambda: zk.create(P + "/e", b"", ephemeral=True))
+    st = zk.exists(P + "/e")
+    out("ephemeralOwner is session -> %s" % (st.ephemeralOwner == zk.client_id[0]))
+    attempt("create %s/seq" % P, lambda: zk.create(P + "/seq", b""))
+    for i in range(2):
+        attempt("create sequential %s/seq/s-" % P, lambda: zk.create(P + "/seq/s-", b"", sequence=True))
+    r = attempt("create ephemeral sequential %s/seq/e-" % P,
+                lambda: zk.create(P + "/seq/e-", b"", sequence=True, ephemeral=True))
+    out("suffix is 10 digits -> %s" % bool(re.fullmatch(r".*/e-\d{10}", r or "")))
+    attempt("children %s/seq" % P, lambda: sorted(zk.get_children(P + "/seq")))
+
+    t = zk.transaction()
+    t.create(P + "/m1", b"")
+    t.set_data(P + "/a", b"m", version=99)
+    t.create(P + "/m2", b"")
+    attempt("multi create,set bad version,create -> results", lambda: [name(x) if isinstance(x, Exception) else x for x in t.commit()])
+    attempt("exists %s/m1 after failed multi" % P, lambda: zk.exists(P + "/m1") is not None)
+    t = zk.transaction()
+    t.create(P + "/m1", b"")
+    t.check(P + "/a", 2)
+    t.set_data(P + "/a", b"m")
+    t.delete(P + "/b")
+    attempt("multi create,check,set,delete -> results",
+            lambda: [name(x) if isinstance(x, Exception) else (x.version if hasattr(x, "version") else x) for x in t.commit()])
+    attempt("children %s" % P, lambda: sorted(zk.get_children(P)))
+    attempt("get %s/a" % P, lambda: zk.get(P + "/a")[0].decode())
+    attempt("delete %s/a version 3" % P, lambda: zk.delete(P + "/a", version=3))
+    attempt("delete %s non-empty" % P, lambda: zk.delete(P))
+    zk.stop()
+    zk.close()
+    out("close -> ok")
+
+
+def resume():
+    zk = client(PROXIED, timeout=10.0)
+    states = queue.Queue()
+    zk.add_listener(lambda s: states.put(s))
+    out("connect -> %s" % zk.state)
+    sid = zk.client_id[0]
+    attempt("create %s" % P, lambda: zk.create(P, b""))
+    attempt("create ephemeral %s/eph" % P, lambda: zk.create(P + "/eph", b"", ephemeral=True))
+    attempt("create %s/w" % P, lambda: zk.create(P + "/w", b"1"))
+    ev = Events()
+    attempt("get with watch %s/w" % P, lambda: zk.get(P + "/w", watch=ev)[0].decode())
+    harness("cut")
+    seen = []
+    while True:
+        try:
+            s = states.get(timeout=WAIT)
+        except queue.Empty:
+            break
+        seen.append(s)
+        if s == KazooState.CONNECTED:
+            break
+    out("states after cut -> %s" % seen)
+    out("same session -> %s" % (zk.client_id[0] == sid))
+    attempt("exists %s/eph" % P, lambda: zk.exists(P + "/eph") is not None)
+    attempt("set %s/w" % P, lambda: zk.set(P + "/w", b"2").version)
+    ev.next("watch event after reconnect")
+    zk.stop()
+    zk.close()
+    out("close -> ok")
+
+
+def expiry():
+    w = client(DIRECT)
+    e = KazooClient(hosts=PROXIED, timeout=4.0)
+    states = queue.Queue()
+    e.add_listener(lambda s: states.put(s))
+    e.start(timeout=15)
+    out("connect watcher -> %s" % w.state)
+    out("connect short session -> %s" % e.state)
+    attempt("create %s" % P, lambda: e.create(P, b""))
+    attempt("create ephemeral %s/eph" % P, lambda: e.create(P + "/eph", b"", ephemeral=True))
+    ev = Events()
+    attempt("watcher exists with watch %s/eph" % P, lambda: w.exists(P + "/eph", watch=ev) is not None)
+    harness("blackhole")
+    ev.next("watcher event")
+    attempt("watcher exists %s/eph" % P, lambda: w.exists(P + "/eph") is not None)
+    harness("restore")
+    lost = False
+    while True:
+        try:
+            s = states.get(timeout=WAIT)
+        except queue.Empty:
+            break
+        if s == KazooState.LOST:
+            lost = True
+            break
+    out("short session observed -> %s" % ("LOST" if lost else "nothing"))
+    e.stop()
+    e.close()
+    w.stop()
+    w.close()
+    out("close -> ok")
+
+
+{"basic": basic, "resume": resume, "expiry": expiry}[SCENARIO]()
