@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ZkGateway.Compat.Infrastructure;
 
 /// <summary>
-/// The ZkGateway process: <c>dotnet src/Gateway/bin/&lt;Configuration&gt;/net10.0/ZkGateway.dll --clientPort=N --dataDir=DIR --tickTime=2000</c>,
+/// The ZkGateway process: <c>dotnet src/Gateway/bin/&lt;Configuration&gt;/net10.0/ZkGateway.dll --clientPort=N --dataDir=DIR --tickTime=2000 --4lw.commands.whitelist=*</c>,
 /// built with <c>dotnet build src/Gateway -c &lt;Configuration&gt;</c> when the dll is missing.
 /// </summary>
 public sealed class GatewayServer : ProcessZkTarget
@@ -71,6 +71,8 @@ public sealed class GatewayServer : ProcessZkTarget
         psi.ArgumentList.Add($"--clientPort={Port}");
         psi.ArgumentList.Add($"--dataDir={DataDir}");
         psi.ArgumentList.Add("--tickTime=2000");
+        // Like ZooKeeper 3.8, the gateway whitelists only srvr by default; readiness needs ruok.
+        psi.ArgumentList.Add("--4lw.commands.whitelist=*");
         return psi;
     }
 }

@@ -36,7 +36,7 @@ public static class RepoPaths
     /// <summary>A fresh, empty temporary directory.</summary>
     public static string NewTempDir(string tag)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"zkcompat-{tag}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..60]);
+        var dir = Path.Combine(Path.GetTempPath(), $"zkcompat-{tag}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(dir);
         return dir;
     }

@@ -1,0 +1,251 @@
+// Compat scenarios on go-zookeeper (Debian golang-github-samuel-go-zookeeper-dev; sends 44-byte ConnectRequests).
+// build: GO111MODULE=off GOPATH=/usr/share/gocode go build -o scenario-go scenario.go
+// usage: scenario-go <basic|resume|expiry> <direct hosts> <proxied hosts> <prefix>
+// Prints one deterministic transcript line per step. Lines starting with '@' ask the test harness to act on the
+// proxy (@cut, @blackhole, @restore); the harness answers "ok" on stdin.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"log"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/samuel/go-zookeeper/zk"
+)
+
+var (
+	P     string
+	stdin = bufio.NewReader(os.Stdin)
+	acl   = zk.WorldACL(zk.PermAll)
+)
+
+const wait = 20 * time.Second
+
+func out(format string, a ...interface{}) { fmt.Printf(format+"\n", a...) }
+
+func harness(req string) {
+	out("@%s", req)
+	line, err := stdin.ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ok" {
+		log.Fatalf("harness did not acknowledge %s", req)
+	}
+}
+
+func res(v interface{}, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprint(v)
+}
+
+func connect(hosts string, timeout time.Duration) (*zk.Conn, <-chan zk.Event) {
+	c, ev, err := zk.Connect([]string{hosts}, timeout, zk.WithLogger(log.New(os.Stderr, "zk ", 0)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if waitState(ev, zk.StateHasSession) == nil {
+		log.Fatal("no session")
+	}
+	return c, ev
+}
+
+// waitState drains session events until one in `want` arrives.
+func waitState(ev <-chan zk.Event, want ...zk.State) *zk.State {
+	deadline := time.After(wait)
+	for {
+		select {
+		case e := <-ev:
+			for _, w := range want {
+				if e.State == w {
+					s := e.State
+					return &s
+				}
+			}
+		case <-deadline:
+			return nil
+		}
+	}
+}
+
+func stateName(s *zk.State) string {
+	if s == nil {
+		return "none"
+	}
+	return s.String()
+}
+
+func nextEvent(label string, ch <-chan zk.Event) {
+	select {
+	case e := <-ch:
+		out("%s -> %s %s", label, e.Type, e.Path)
+	case <-time.After(wait):
+		out("%s -> none", label)
+	}
+}
+
+func sorted(l []string, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	c := append([]string(nil), l...)
+	sort.Strings(c)
+	return "[" + strings.Join(c, ", ") + "]"
+}
+
+func describe(rs []zk.MultiResponse) string {
+	s := []string{}
+	for _, r := range rs {
+		switch {
+		case r.Error != nil:
+			s = append(s, "error("+r.Error.Error()+")")
+		case r.String != "":
+			s = append(s, "create "+r.String)
+		case r.Stat != nil:
+			s = append(s, fmt.Sprintf("version=%d", r.Stat.Version))
+		default:
+			s = append(s, "ok")
+		}
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func basic(hosts string) {
+	c, _ := connect(hosts, 10*time.Second)
+	out("connect -> %s", c.State())
+	out("create %s -> %s", P, res(c.Create(P, nil, 0, acl)))
+	out("create %s/a -> %s", P, res(c.Create(P+"/a", []byte("v1"), 0, acl)))
+	out("create %s/a again -> %s", P, res(c.Create(P+"/a", []byte("v1"), 0, acl)))
+	d, st, err := c.Get(P + "/a")
+	out("get %s/a -> %s %s version=%d dataLength=%d numChildren=%d", P, res("ok", err), d, st.Version, st.DataLength, st.NumChildren)
+	st, err = c.Set(P+"/a", []byte("v2"), 0)
+	out("set %s/a v2 version 0 -> %s version=%d", P, res("ok", err), st.Version)
+	_, st, _ = c.Exists(P + "/a")
+	out("stat mzxid>czxid -> %v", st.Mzxid > st.Czxid)
+	_, err = c.Set(P+"/a", []byte("x"), 7)
+	out("set %s/a bad version -> %s", P, res("ok", err))
+	out("delete %s/a bad version -> %s", P, res("ok", c.Delete(P+"/a", 7)))
+	_, _, err = c.Get(P + "/missing")
+	out("get %s/missing -> %s", P, res("ok", err))
+	out("delete %s/missing -> %s", P, res("ok", c.Delete(P+"/missing", -1)))
+	ok, _, err := c.Exists(P + "/missing")
+	out("exists %s/missing -> %s", P, res(ok, err))
+	out("create %s/x/y no parent -> %s", P, res(c.Create(P+"/x/y", nil, 0, acl)))
+
+	d, _, ch, err := c.GetW(P + "/a")
+	out("get with watch %s/a -> %s %s", P, res("ok", err), d)
+	st, err = c.Set(P+"/a", []byte("v3"), -1)
+	out("set %s/a v3 -> %s version=%d", P, res("ok", err), st.Version)
+	nextEvent("watch event", ch)
+	ok, _, ch, err = c.ExistsW(P + "/b")
+	out("exists with watch %s/b -> %s", P, res(ok, err))
+	out("create %s/b -> %s", P, res(c.Create(P+"/b", []byte("b"), 0, acl)))
+	nextEvent("watch event", ch)
+	kids, _, ch, err := c.ChildrenW(P)
+	out("children with watch %s -> %s", P, sorted(kids, err))
+	out("create %s/c -> %s", P, res(c.Create(P+"/c", nil, 0, acl)))
+	nextEvent("watch event", ch)
+	ok, _, ch, err = c.ExistsW(P + "/c")
+	out("exists with watch %s/c -> %s", P, res(ok, err))
+	out("delete %s/c -> %s", P, res("ok", c.Delete(P+"/c", -1)))
+	nextEvent("watch event", ch)
+
+	out("create ephemeral %s/e -> %s", P, res(c.Create(P+"/e", nil, zk.FlagEphemeral, acl)))
+	_, st, _ = c.Exists(P + "/e")
+	out("ephemeralOwner is session -> %v", st.EphemeralOwner == c.SessionID())
+	out("create %s/seq -> %s", P, res(c.Create(P+"/seq", nil, 0, acl)))
+	for i := 0; i < 2; i++ {
+		out("create sequential %s/seq/s- -> %s", P, res(c.Create(P+"/seq/s-", nil, zk.FlagSequence, acl)))
+	}
+	name, err := c.Create(P+"/seq/e-", nil, zk.FlagSequence|zk.FlagEphemeral, acl)
+	out("create ephemeral sequential %s/seq/e- -> %s", P, res(name, err))
+	out("suffix is 10 digits -> %v", regexp.MustCompile(`/e-\d{10}$`).MatchString(name))
+	out("children %s/seq -> %s", P, sorted(childrenOf(c, P+"/seq")))
+
+	rs, err := c.Multi(&zk.CreateRequest{Path: P + "/m1", Acl: acl},
+		&zk.SetDataRequest{Path: P + "/a", Data: []byte("m"), Version: 99},
+		&zk.CreateRequest{Path: P + "/m2", Acl: acl})
+	out("multi create,set bad version,create -> %s %s", res("ok", err), describe(rs))
+	ok, _, err = c.Exists(P + "/m1")
+	out("exists %s/m1 after failed multi -> %s", P, res(ok, err))
+	rs, err = c.Multi(&zk.CreateRequest{Path: P + "/m1", Acl: acl},
+		&zk.CheckVersionRequest{Path: P + "/a", Version: 2},
+		&zk.SetDataRequest{Path: P + "/a", Data: []byte("m"), Version: -1},
+		&zk.DeleteRequest{Path: P + "/b", Version: -1})
+	out("multi create,check,set,delete -> %s %s", res("ok", err), describe(rs))
+	out("children %s -> %s", P, sorted(childrenOf(c, P)))
+	d, _, err = c.Get(P + "/a")
+	out("get %s/a -> %s %s", P, res("ok", err), d)
+	out("delete %s/a version 3 -> %s", P, res("ok", c.Delete(P+"/a", 3)))
+	out("delete %s non-empty -> %s", P, res("ok", c.Delete(P, -1)))
+	c.Close()
+	out("close -> ok")
+}
+
+func childrenOf(c *zk.Conn, p string) ([]string, error) {
+	k, _, err := c.Children(p)
+	return k, err
+}
+
+func resume(hosts string) {
+	c, ev := connect(hosts, 10*time.Second)
+	out("connect -> %s", c.State())
+	sid := c.SessionID()
+	out("create %s -> %s", P, res(c.Create(P, nil, 0, acl)))
+	out("create ephemeral %s/eph -> %s", P, res(c.Create(P+"/eph", nil, zk.FlagEphemeral, acl)))
+	out("create %s/w -> %s", P, res(c.Create(P+"/w", []byte("1"), 0, acl)))
+	d, _, ch, err := c.GetW(P + "/w")
+	out("get with watch %s/w -> %s %s", P, res("ok", err), d)
+	harness("cut")
+	out("state after cut -> %s", stateName(waitState(ev, zk.StateDisconnected)))
+	out("state after reconnect -> %s", stateName(waitState(ev, zk.StateHasSession, zk.StateExpired)))
+	out("same session -> %v", c.SessionID() == sid)
+	ok, _, err := c.Exists(P + "/eph")
+	out("exists %s/eph -> %s", P, res(ok, err))
+	st, err := c.Set(P+"/w", []byte("2"), -1)
+	out("set %s/w -> %s version=%d", P, res("ok", err), st.Version)
+	nextEvent("watch event after reconnect", ch)
+	c.Close()
+	out("close -> ok")
+}
+
+func expiry(direct, proxied string) {
+	w, _ := connect(direct, 10*time.Second)
+	e, eev := connect(proxied, 4*time.Second)
+	out("connect watcher -> %s", w.State())
+	out("connect short session -> %s", e.State())
+	out("create %s -> %s", P, res(e.Create(P, nil, 0, acl)))
+	out("create ephemeral %s/eph -> %s", P, res(e.Create(P+"/eph", nil, zk.FlagEphemeral, acl)))
+	ok, _, ch, err := w.ExistsW(P + "/eph")
+	out("watcher exists with watch %s/eph -> %s", P, res(ok, err))
+	harness("blackhole")
+	nextEvent("watcher event", ch)
+	ok, _, err = w.Exists(P + "/eph")
+	out("watcher exists %s/eph -> %s", P, res(ok, err))
+	harness("restore")
+	out("short session observed -> %s", stateName(waitState(eev, zk.StateExpired)))
+	e.Close()
+	w.Close()
+	out("close -> ok")
+}
+
+func main() {
+	if len(os.Args) < 5 {
+		log.Fatal("usage: scenario-go <scenario> <direct> <proxied> <prefix>")
+	}
+	P = os.Args[4]
+	switch os.Args[1] {
+	case "basic":
+		basic(os.Args[2])
+	case "resume":
+		resume(os.Args[3])
+	case "expiry":
+		expiry(os.Args[2], os.Args[3])
+	default:
+		log.Fatalf("unknown scenario %s", os.Args[1])
+	}
+}
