@@ -109,11 +109,23 @@ public sealed class TcpCutProxy : IAsyncDisposable
             {
                 var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 link.Upstream = upstream;
+                if (link.Closed)
+                {
+                    upstream.Dispose();
+                    return;
+                }
+
                 await upstream.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
             }
 
-            var up = link.Upstream is null ? Task.CompletedTask : PumpAsync(link, link.Upstream, link.Client);
-            await Task.WhenAny(PumpAsync(link, link.Client, link.Upstream), up);
+            if (link.Upstream is null)
+            {
+                await PumpAsync(link, link.Client, null); // black-holed from the start: swallow until closed
+            }
+            else
+            {
+                await Task.WhenAny(PumpAsync(link, link.Client, link.Upstream), PumpAsync(link, link.Upstream, link.Client));
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {

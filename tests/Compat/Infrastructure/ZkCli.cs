@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ZkGateway.Compat.Infrastructure;
+
+/// <summary>
+/// Runs Debian's <c>zkCli.sh</c> (the Java CLI) with commands piped on stdin, one JVM for all of them
+/// (environment.md §2), and turns its output into a deterministic transcript.
+/// </summary>
+public static class ZkCli
+{
+    public const string Script = "/usr/share/zookeeper/bin/zkCli.sh";
+
+    // Absolute zxids, times and session ids differ between servers and runs.
+    private static readonly string[] Volatile = ["cZxid =", "ctime =", "mZxid =", "mtime =", "pZxid =", "ephemeralOwner ="];
+
+    public static string NewPrefix() => $"/compat-zkcli-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <param name="commands">zkCli commands; <c>{P}</c> is replaced by a unique prefix, printed back as <c>/T</c>.</param>
+    /// <param name="prefix">The node prefix; a fresh one by default (see <see cref="NewPrefix"/>).</param>
+    public static async Task<ScenarioResult> RunAsync(IZkTarget target, IEnumerable<string> commands, string? prefix = null)
+    {
+        prefix ??= NewPrefix();
+        // zkCli prints results on stdout and errors ("Node already exists: ...") on stderr: merge them in order.
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"exec {Script} -server {target.ConnectString} 2>&1");
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Script}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        foreach (var c in commands)
+        {
+            await p.StandardInput.WriteLineAsync(c.Replace("{P}", prefix, StringComparison.Ordinal));
+        }
+
+        await p.StandardInput.WriteLineAsync("quit");
+        p.StandardInput.Close();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var transcript = new List<string>();
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+            transcript.Add("!! timed out");
+        }
+
+        var all = (await stdout).Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        // Command output follows the banner; the watcher's connection events may print anywhere in between.
+        var start = all.FindIndex(l => l.StartsWith("JLine support is disabled", StringComparison.Ordinal));
+        foreach (var line in all.Skip(start + 1))
+        {
+            if (line.Length == 0 || line == "WATCHER::" || line.StartsWith("WatchedEvent state:", StringComparison.Ordinal)
+                || line.StartsWith("SLF4J:", StringComparison.Ordinal) || Volatile.Any(v => line.StartsWith(v, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            transcript.Add(line.Replace(prefix, "/T", StringComparison.Ordinal));
+        }
+
+        if (start < 0)
+        {
+            transcript.Add("!! no zkCli banner");
+        }
+
+        transcript.Add($"exit code -> {(p.HasExited ? p.ExitCode : -1)}");
+        return new ScenarioResult(transcript, $"{await stderr}\n--- raw stdout ---\n{string.Join('\n', all)}", 0, sw.Elapsed);
+    }
+}
