@@ -17,8 +17,13 @@ public sealed class GatewayServer : ProcessZkTarget
 
     public override TargetKind Kind => TargetKind.Gateway;
 
+    /// <summary>Set to test a gateway built elsewhere (e.g. a published one); it is then never built by the tests.</summary>
+    public const string DllOverrideVariable = "ZKGATEWAY_DLL";
+
     public static string DllPath =>
-        Path.Combine(RepoPaths.RepoRoot, "src", "Gateway", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.dll");
+        Environment.GetEnvironmentVariable(DllOverrideVariable) is { Length: > 0 } overridden
+            ? Path.GetFullPath(overridden)
+            : Path.Combine(RepoPaths.RepoRoot, "src", "Gateway", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.dll");
 
     protected override async Task PrepareAsync()
     {
@@ -28,6 +33,11 @@ public sealed class GatewayServer : ProcessZkTarget
             if (File.Exists(DllPath))
             {
                 return;
+            }
+
+            if (Environment.GetEnvironmentVariable(DllOverrideVariable) is { Length: > 0 })
+            {
+                throw new InvalidOperationException($"{DllOverrideVariable} points to {DllPath}, which does not exist");
             }
 
             var project = Path.Combine(RepoPaths.RepoRoot, "src", "Gateway");

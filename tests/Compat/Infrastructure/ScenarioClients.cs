@@ -17,7 +17,24 @@ public static class ScenarioClients
 {
     public const string JavaClientClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar";
 
-    private static readonly Lazy<string> BinDir = new(() => RepoPaths.NewTempDir("bin"));
+    private static readonly Lazy<string> BinDir = new(() =>
+    {
+        var dir = RepoPaths.NewTempDir("bin");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        };
+        return dir;
+    });
     private static readonly Lazy<Task<string>> CBinary = new(() => BuildAsync(
         "gcc", ["-DTHREADED", "-O1", "-Wall", "-o", Path.Combine(BinDir.Value, "scenario-c"), Path.Combine(RepoPaths.ClientsDir, "c", "scenario.c"), "-lzookeeper_mt"],
         Path.Combine(BinDir.Value, "scenario-c"), null));
