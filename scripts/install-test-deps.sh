@@ -12,8 +12,9 @@ say() { echo "install-test-deps: $*"; }
 
 packages=(zookeeper zookeeper-bin python3-kazoo libzookeeper-mt-dev gcc libc6-dev
           golang-go golang-github-samuel-go-zookeeper-dev python3-pytest)
-# Java 17 and node 20 are normally pre-installed; only ask apt when the commands are absent.
-command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+# Java 17 and node 20 are normally pre-installed; only ask apt when they are absent. The Java scenario runs
+# with the source launcher (`java Scenario.java`), which needs a JDK (module jdk.compiler), not just a JRE.
+if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then packages+=(default-jdk-headless); fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm  >/dev/null 2>&1 || packages+=(npm)
 
@@ -29,7 +30,7 @@ else
   say "apt-get update"
   "${as_root[@]}" apt-get update -qq
   say "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 node_dir=tests/Compat/clients/node
