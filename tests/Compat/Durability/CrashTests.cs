@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ZkGateway.Compat.Targets;
+using ZkGateway.Compat.Infrastructure;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
 using ZkGateway.Testing;
@@ -11,13 +11,13 @@ namespace ZkGateway.Compat.Durability;
 /// of pipelined writes from several sessions, restarted on the same data directory, and every write it
 /// acknowledged must be there, with zxids still growing and sessions still resumable.
 /// </summary>
-[Collection(TargetsCollection.Name)]
+[Collection(CompatCollection.Name)]
 public sealed class CrashTests
 {
     [Fact]
     public async Task Sigkill_during_acknowledged_writes_loses_nothing()
     {
-        await using var gateway = new GatewayTarget();
+        await using var gateway = new GatewayServer();
         await gateway.StartAsync();
 
         await using (var setup = await RawZkClient.ConnectAsync(gateway.Port))

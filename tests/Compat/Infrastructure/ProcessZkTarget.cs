@@ -82,7 +82,9 @@ public abstract class ProcessZkTarget : IZkTarget
             }
 
             last = await Net.FourLetterAsync(Port, "ruok", TimeSpan.FromSeconds(2));
-            if (last == "imok")
+            // ZooKeeper answers ruok before its database is loaded, and closes session requests until
+            // then; srvr says "not currently serving requests" in that window.
+            if (last == "imok" && (await Net.FourLetterAsync(Port, "srvr", TimeSpan.FromSeconds(2)))?.StartsWith("Zookeeper version:", StringComparison.Ordinal) == true)
             {
                 Append($"--- ready after {sw.ElapsedMilliseconds} ms");
                 return;

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using ZkGateway.Compat.Targets;
+using ZkGateway.Compat.Infrastructure;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
@@ -13,17 +13,21 @@ namespace ZkGateway.Compat.Protocol;
 /// same expectations: the handshake rules, error codes and check order, ordering of events and
 /// replies, and where the server closes the connection.
 /// </summary>
-[Collection(TargetsCollection.Name)]
-public sealed class RawProtocolScenarios(TargetsFixture targets)
+[Collection(CompatCollection.Name)]
+public sealed class RawProtocolScenarios(CompatFixture targets)
 {
     private static string Unique(string name) => $"/{name}-{Guid.NewGuid():N}";
 
-    private Task<RawZkClient> ConnectAsync(string target, int timeoutMs = 10000, bool sendReadOnly = true) =>
-        RawZkClient.ConnectAsync(targets[target].Port, timeoutMs, sendReadOnly: sendReadOnly);
+    private async Task<RawZkClient> ConnectAsync(TargetKind target, int timeoutMs = 10000, bool sendReadOnly = true) =>
+        await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port, timeoutMs, sendReadOnly: sendReadOnly);
+
+    private static async Task<string> FourLetterWordAsync(IZkTarget server, string command) =>
+        await Net.FourLetterAsync(server.Port, command, TimeSpan.FromSeconds(5)) ?? "";
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Handshake_mirrors_the_readOnly_field_and_clamps_the_timeout(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Handshake_mirrors_the_readOnly_field_and_clamps_the_timeout(TargetKind target)
     {
         await using (var modern = await ConnectAsync(target, timeoutMs: 1000))
         {
@@ -41,8 +45,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Resume_with_a_wrong_password_or_unknown_session_gets_the_zeroed_response_then_close(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Resume_with_a_wrong_password_or_unknown_session_gets_the_zeroed_response_then_close(TargetKind target)
     {
         long sessionId;
         await using (var first = await ConnectAsync(target))
@@ -51,7 +56,7 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
         }
         foreach (var (id, password) in new[] { (sessionId, new byte[16]), (0x7123456789L, new byte[16]) })
         {
-            var (tcp, response) = await RawZkClient.HandshakeAsync(targets[target].Port, 10000, id, password, 0, sendReadOnly: true);
+            var (tcp, response) = await RawZkClient.HandshakeAsync((await targets.GetAsync(target)).Port, 10000, id, password, 0, sendReadOnly: true);
             using (tcp)
             {
                 Assert.NotNull(response);
@@ -64,10 +69,11 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task A_client_that_has_seen_a_newer_zxid_is_refused_without_a_reply(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task A_client_that_has_seen_a_newer_zxid_is_refused_without_a_reply(TargetKind target)
     {
-        var (tcp, response) = await RawZkClient.HandshakeAsync(targets[target].Port, 10000, 0, null, long.MaxValue / 2, sendReadOnly: true);
+        var (tcp, response) = await RawZkClient.HandshakeAsync((await targets.GetAsync(target)).Port, 10000, 0, null, long.MaxValue / 2, sendReadOnly: true);
         using (tcp)
         {
             Assert.Null(response);
@@ -75,8 +81,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Session_resumes_on_a_new_connection_and_keeps_its_ephemerals(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Session_resumes_on_a_new_connection_and_keeps_its_ephemerals(TargetKind target)
     {
         string path = Unique("resume");
         long sessionId;
@@ -87,7 +94,7 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
             sessionId = first.SessionId;
             password = first.Password;
         }
-        await using var second = await RawZkClient.ConnectAsync(targets[target].Port, 10000, sessionId, password);
+        await using var second = await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port, 10000, sessionId, password);
         Assert.Equal(sessionId, second.SessionId);
         var exists = await second.ExistsAsync(path);
         Assert.Equal(ErrorCode.Ok, exists.Error);
@@ -99,8 +106,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task An_expired_session_loses_its_ephemerals_watchers_are_told_and_it_cannot_resume(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task An_expired_session_loses_its_ephemerals_watchers_are_told_and_it_cannot_resume(TargetKind target)
     {
         string path = Unique("expiring");
         await using var watcher = await ConnectAsync(target);
@@ -117,7 +125,7 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
         await doomed.Closed.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(ErrorCode.NoNode, (await watcher.ExistsAsync(path)).Error);
 
-        var (tcp, response) = await RawZkClient.HandshakeAsync(targets[target].Port, 4000, doomed.SessionId, doomed.Password, 0, sendReadOnly: true);
+        var (tcp, response) = await RawZkClient.HandshakeAsync((await targets.GetAsync(target)).Port, 4000, doomed.SessionId, doomed.Password, 0, sendReadOnly: true);
         using (tcp)
         {
             Assert.NotNull(response);
@@ -128,8 +136,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Unknown_opcodes_get_unimplemented_with_zxid_minus_one_then_close(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Unknown_opcodes_get_unimplemented_with_zxid_minus_one_then_close(TargetKind target)
     {
         foreach (var op in new[] { (OpCode)999, (OpCode)0, (OpCode)50 })
         {
@@ -142,8 +151,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task A_malformed_body_gets_marshalling_error_and_the_connection_carries_on(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task A_malformed_body_gets_marshalling_error_and_the_connection_carries_on(TargetKind target)
     {
         await using var client = await ConnectAsync(target);
         string path = Unique("marshal");
@@ -166,8 +176,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Oversize_or_negative_frame_lengths_close_only_that_connection(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Oversize_or_negative_frame_lengths_close_only_that_connection(TargetKind target)
     {
         await using var bystander = await ConnectAsync(target);
         string path = Unique("bystander");
@@ -186,8 +197,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Error_codes_and_check_order_match(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Error_codes_and_check_order_match(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
         string root = Unique("errors");
@@ -220,8 +232,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Stats_sequence_numbers_and_zxids_behave_alike(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Stats_sequence_numbers_and_zxids_behave_alike(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
         string root = Unique("stats");
@@ -259,8 +272,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Multi_rolls_back_with_zookeeper_result_codes(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Multi_rolls_back_with_zookeeper_result_codes(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
         string root = Unique("multi");
@@ -299,8 +313,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Watch_event_comes_after_the_reply_that_set_it_and_before_the_reply_of_the_change(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Watch_event_comes_after_the_reply_that_set_it_and_before_the_reply_of_the_change(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
         string path = Unique("order");
@@ -331,8 +346,9 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Watches_fire_once_across_sessions(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Watches_fire_once_across_sessions(TargetKind target)
     {
         await using var watcher = await ConnectAsync(target);
         await using var writer = await ConnectAsync(target);
@@ -353,16 +369,17 @@ public sealed class RawProtocolScenarios(TargetsFixture targets)
     }
 
     [Theory]
-    [MemberData(nameof(TargetNames.Both), MemberType = typeof(TargetNames))]
-    public async Task Four_letter_words_answer_in_zookeeper_form(string target)
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task Four_letter_words_answer_in_zookeeper_form(TargetKind target)
     {
-        var server = targets[target];
-        Assert.Equal("imok", await server.FourLetterWordAsync("ruok"));
-        string srvr = await server.FourLetterWordAsync("srvr");
+        var server = await targets.GetAsync(target);
+        Assert.Equal("imok", await FourLetterWordAsync(server, "ruok"));
+        string srvr = await FourLetterWordAsync(server, "srvr");
         Assert.StartsWith("Zookeeper version: ", srvr);
         Assert.Contains("Mode: standalone", srvr);
         Assert.Matches(@"Zxid: 0x[0-9a-f]+", srvr);
-        Assert.Contains("zk_server_state\tstandalone", await server.FourLetterWordAsync("mntr"));
-        Assert.Equal("rw", await server.FourLetterWordAsync("isro"));
+        Assert.Contains("zk_server_state\tstandalone", await FourLetterWordAsync(server, "mntr"));
+        Assert.Equal("rw", await FourLetterWordAsync(server, "isro"));
     }
 }
