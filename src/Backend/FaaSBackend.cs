@@ -134,10 +134,10 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     public long LastAppliedZxid => _user.AppliedZxid;
 
-    public BackendStatistics GetStatistics()
+    public async ValueTask<BackendStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
-        var embedded = _system as EmbeddedSystemStorage;
-        return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, embedded?.EphemeralCount ?? 0, _leases.Count);
+        int ephemerals = await _system.CountEphemeralsAsync(cancellationToken).ConfigureAwait(false);
+        return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, ephemerals, _leases.Count);
     }
 
     // ---- writes and the inbox ----------------------------------------------------------------

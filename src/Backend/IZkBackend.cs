@@ -23,7 +23,7 @@ public interface IZkBackend : IAsyncDisposable
     long LastAppliedZxid { get; }
 
     /// <summary>Counts for the four-letter words.</summary>
-    BackendStatistics GetStatistics();
+    ValueTask<BackendStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
 
     // ---- sessions ------------------------------------------------------------------------
 

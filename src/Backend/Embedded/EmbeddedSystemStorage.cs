@@ -90,25 +90,11 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
         }
     }
 
-    public int EphemeralCount
+    public ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default)
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                return _ephemerals.Sum(e => e.Value.Count);
-            }
-        }
-    }
-
-    public int SessionCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _sessions.Count;
-            }
+            return ValueTask.FromResult(_ephemerals.Sum(e => e.Value.Count));
         }
     }
 

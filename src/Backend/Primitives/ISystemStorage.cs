@@ -66,6 +66,9 @@ public interface ISystemStorage
     /// <summary>Ephemeral node paths owned by a session.</summary>
     ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default);
 
+    /// <summary>How many ephemeral nodes exist (for mntr's zk_ephemerals_count).</summary>
+    ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Updates a session's negotiated timeout (on resume).</summary>
     ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default);
 }

@@ -42,9 +42,9 @@ public sealed class GatewayStatistics
         Interlocked.Exchange(ref _latencyCount, 0);
     }
 
-    public ServerSnapshot Snapshot(IZkBackend backend, ConnectionRegistry registry)
+    public async ValueTask<ServerSnapshot> SnapshotAsync(IZkBackend backend, ConnectionRegistry registry)
     {
-        var stats = backend.GetStatistics();
+        var stats = await backend.GetStatisticsAsync().ConfigureAwait(false);
         var (watches, paths) = backend.WatchCounts();
         long count = Interlocked.Read(ref _latencyCount);
         var connections = registry.Connections.Select(c => new ConnectionSnapshot

@@ -53,7 +53,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             var (request, fourLetterWord) = await ReadFirstFrameAsync(input).ConfigureAwait(false);
             if (fourLetterWord is not null)
             {
-                string text = FourLetterWords.Respond(fourLetterWord, _statistics.Snapshot(_backend, _registry), _options);
+                string text = FourLetterWords.Respond(fourLetterWord, await _statistics.SnapshotAsync(_backend, _registry).ConfigureAwait(false), _options);
                 if (fourLetterWord == "srst" && FourLetterWords.IsEnabled(fourLetterWord, _options))
                 {
                     _statistics.Reset();
