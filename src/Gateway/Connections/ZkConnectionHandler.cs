@@ -101,6 +101,9 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             if (connection is not null)
             {
                 _registry.Remove(connection);
+                // A read still queued behind a write may register a watch; let it finish first so that
+                // no watch outlives its connection.
+                await IgnoreFailure(connection.PreviousCompleted.WaitAsync(TimeSpan.FromSeconds(30))).ConfigureAwait(false);
                 _backend.RemoveWatcher(connection.Id);
             }
             await output.CompleteAsync().ConfigureAwait(false);

@@ -348,6 +348,51 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    public async Task SetWatches_on_reconnect_fires_what_changed_since_relative_zxid_before_its_reply(TargetKind target)
+    {
+        string root = Unique("setwatches");
+        await using var writer = await ConnectAsync(target);
+        await writer.CreateAsync(root);
+        await writer.CreateAsync(root + "/changed");
+        await writer.CreateAsync(root + "/stable");
+        await writer.CreateAsync(root + "/gone");
+        long relative = (await writer.PingAsync()).Header.Zxid;
+        await writer.SetDataAsync(root + "/changed", [1]);
+        await writer.DeleteAsync(root + "/gone");
+        await writer.CreateAsync(root + "/appeared");
+
+        await using var client = await ConnectAsync(target);
+        var request = new SetWatches(
+            relative,
+            [root + "/changed", root + "/stable", root + "/gone"],
+            [root + "/appeared", root + "/absent"],
+            [root + "/stable"]);
+        var reply = await client.SendAsync(OpCode.SetWatches, request, xid: Xids.SetWatches);
+        Assert.Equal(ErrorCode.Ok, reply.Error);
+        lock (client.Transcript)
+        {
+            Assert.Equal($"reply:{Xids.SetWatches}", client.Transcript[^1]);
+            Assert.Equal(
+                new[] { $"event:NodeCreated:{root}/appeared", $"event:NodeDataChanged:{root}/changed", $"event:NodeDeleted:{root}/gone" },
+                client.Transcript.Take(client.Transcript.Count - 1).Order(StringComparer.Ordinal));
+        }
+
+        // The rest were registered: they fire on the next change.
+        await writer.CreateAsync(root + "/absent");
+        await writer.SetDataAsync(root + "/stable", [2]);
+        await writer.CreateAsync(root + "/stable/kid");
+        await client.PingAsync();
+        lock (client.Transcript)
+        {
+            Assert.Contains($"event:NodeCreated:{root}/absent", client.Transcript);
+            Assert.Contains($"event:NodeDataChanged:{root}/stable", client.Transcript);
+            Assert.Contains($"event:NodeChildrenChanged:{root}/stable", client.Transcript);
+        }
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
     public async Task Watches_fire_once_across_sessions(TargetKind target)
     {
         await using var watcher = await ConnectAsync(target);
