@@ -249,58 +249,35 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         // DataTree.setWatches: fire what changed after relativeZxid now (zxid -1), register the rest.
         foreach (string path in dataWatches)
         {
-            await _user.ReadAsync<bool>(path, (node, _) =>
-            {
-                if (node is null)
-                {
-                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeDeleted, path, -1));
-                }
-                else if (node.Stat.Mzxid > relativeZxid)
-                {
-                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeDataChanged, path, -1));
-                }
-                else
-                {
-                    _watches.Register(path, WatchKind.Data, watcher);
-                }
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
+            await ReplayWatchAsync(watcher, path, WatchKind.Data, node =>
+                node is null ? EventType.NodeDeleted : node.Stat.Mzxid > relativeZxid ? EventType.NodeDataChanged : null, cancellationToken).ConfigureAwait(false);
         }
         foreach (string path in existWatches)
         {
-            await _user.ReadAsync<bool>(path, (node, _) =>
-            {
-                if (node is not null)
-                {
-                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeCreated, path, -1));
-                }
-                else
-                {
-                    _watches.Register(path, WatchKind.Exist, watcher);
-                }
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
+            await ReplayWatchAsync(watcher, path, WatchKind.Exist, node =>
+                node is not null ? EventType.NodeCreated : null, cancellationToken).ConfigureAwait(false);
         }
         foreach (string path in childWatches)
         {
-            await _user.ReadAsync<bool>(path, (node, _) =>
-            {
-                if (node is null)
-                {
-                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeDeleted, path, -1));
-                }
-                else if (node.Stat.Pzxid > relativeZxid)
-                {
-                    _sink.Deliver(watcher, new WatchEvent(EventType.NodeChildrenChanged, path, -1));
-                }
-                else
-                {
-                    _watches.Register(path, WatchKind.Child, watcher);
-                }
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
+            await ReplayWatchAsync(watcher, path, WatchKind.Child, node =>
+                node is null ? EventType.NodeDeleted : node.Stat.Pzxid > relativeZxid ? EventType.NodeChildrenChanged : null, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>One watch of a SetWatches: the event it missed (delivered now), or a fresh registration.</summary>
+    private ValueTask<bool> ReplayWatchAsync(long watcher, string path, WatchKind kind, Func<UserNode?, EventType?> missed, CancellationToken cancellationToken) =>
+        _user.ReadAsync(path, (node, _) =>
+        {
+            if (missed(node) is { } type)
+            {
+                _sink.Deliver(watcher, new WatchEvent(type, path, -1));
+            }
+            else
+            {
+                _watches.Register(path, kind, watcher);
+            }
+            return true;
+        }, cancellationToken);
 
     public void RemoveWatcher(long watcher) => _watches.RemoveWatcher(watcher);
 

@@ -60,13 +60,12 @@ public sealed class RequestDispatcher
                 case OpCode.CreateContainer:
                 {
                     var request = CreateRequest.Read(ref reader);
-                    var mode = request.Flags;
                     var createOp = ToCreate(op, request.Path, request.Data, request.Acl, request.Flags, -1);
                     if (createOp is null)
                     {
                         return Fail(connection, slot, ErrorCode.BadArguments);
                     }
-                    Write(connection, slot, () => SubmitCreate(connection, op, createOp, mode));
+                    Write(connection, slot, () => SubmitCreate(connection, op, createOp));
                     return Next.Continue;
                 }
 
@@ -82,7 +81,7 @@ public sealed class RequestDispatcher
                     {
                         return Fail(connection, slot, ErrorCode.BadArguments);
                     }
-                    Write(connection, slot, () => SubmitCreate(connection, op, createOp, createOp.Mode));
+                    Write(connection, slot, () => SubmitCreate(connection, op, createOp));
                     return Next.Continue;
                 }
 
@@ -289,7 +288,7 @@ public sealed class RequestDispatcher
         await Finish(run(), connection, slot).ConfigureAwait(false);
     }
 
-    private static async Task Finish(ValueTask<Reply> pending, ZkConnection connection, OutboundQueue.Slot slot)
+    private static async Task Finish(ValueTask<Reply> pending, ZkConnection connection, OutboundQueue.Slot slot, bool close = false)
     {
         Reply reply;
         try
@@ -300,7 +299,7 @@ public sealed class RequestDispatcher
         {
             reply = new Reply(0, ErrorCode.SystemError, null);
         }
-        connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body);
+        connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body, close);
     }
 
     private static void Write(ZkConnection connection, OutboundQueue.Slot slot, Func<Task<Reply>> submit, bool close = false)
@@ -320,7 +319,7 @@ public sealed class RequestDispatcher
             submitted = gate.Task;
         }
         connection.PreviousStarted = submitted;
-        connection.PreviousCompleted = CompleteWhenDone(result, connection, slot, close);
+        connection.PreviousCompleted = Finish(new ValueTask<Reply>(result), connection, slot, close);
     }
 
     private static async Task<Reply> SubmitAfter(Task previous, TaskCompletionSource gate, Func<Task<Reply>> submit)
@@ -338,20 +337,6 @@ public sealed class RequestDispatcher
         return await result.ConfigureAwait(false);
     }
 
-    private static async Task CompleteWhenDone(Task<Reply> result, ZkConnection connection, OutboundQueue.Slot slot, bool close)
-    {
-        Reply reply;
-        try
-        {
-            reply = await result.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            reply = new Reply(0, ErrorCode.SystemError, null);
-        }
-        connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body, close);
-    }
-
     private async Task<Reply> Closing(ZkConnection connection)
     {
         var result = await _backend.CloseSessionAsync(connection.SessionId).ConfigureAwait(false);
@@ -365,7 +350,7 @@ public sealed class RequestDispatcher
         return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : null);
     }
 
-    private Task<Reply> SubmitCreate(ZkConnection connection, OpCode op, CreateOperation create, CreateMode mode) =>
+    private Task<Reply> SubmitCreate(ZkConnection connection, OpCode op, CreateOperation create) =>
         SubmitSingle(connection, create, r => op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value));
 
     private async Task<Reply> SubmitMulti(ZkConnection connection, MultiRequest request, List<WriteOperation> ops)
