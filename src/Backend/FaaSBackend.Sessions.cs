@@ -16,7 +16,7 @@ public sealed partial class FaaSBackend
         while (sessionId == long.MinValue || sessionId == 0 || _leases.ContainsKey(sessionId));
         byte[] password = RandomNumberGenerator.GetBytes(16);
         _leases[sessionId] = new SessionLease(timeoutMs, Deadline(Now, timeoutMs));
-        var result = await SubmitAsync(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), cancellationToken).ConfigureAwait(false);
+        var result = await SubmitAsync(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), cancellationToken: cancellationToken).ConfigureAwait(false);
         return new SessionGrant(sessionId, password, timeoutMs, result.Zxid);
     }
 
@@ -73,7 +73,7 @@ public sealed partial class FaaSBackend
                 lease.Closing = true;
             }
         }
-        var result = await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken).ConfigureAwait(false);
+        var result = await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken: cancellationToken).ConfigureAwait(false);
         _leases.TryRemove(sessionId, out _);
         return result;
     }
@@ -117,7 +117,7 @@ public sealed partial class FaaSBackend
     {
         try
         {
-            await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken).ConfigureAwait(false);
+            await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         finally
         {

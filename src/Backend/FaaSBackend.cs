@@ -142,12 +142,12 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     // ---- writes and the inbox ----------------------------------------------------------------
 
-    public Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CancellationToken cancellationToken = default)
+    public Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
     {
         long requestId = Interlocked.Increment(ref _nextRequestId);
         var completion = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _inflight[requestId] = completion;
-        var send = _writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(_options.GatewayId, requestId)), cancellationToken);
+        var send = _writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(_options.GatewayId, requestId), caller ?? CallerIdentity.Anonymous), cancellationToken);
         if (!send.IsCompletedSuccessfully)
         {
             return AwaitSend(send, completion);
@@ -172,14 +172,20 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     // ---- reads ---------------------------------------------------------------------------------
 
-    public ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CancellationToken cancellationToken = default)
+    public ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
     {
         if (path.Contains('\0'))
         {
             return ValueTask.FromResult(ReadResult<Stat>.Fail(ErrorCode.BadArguments, _user.AppliedZxid));
         }
+        var who = caller ?? CallerIdentity.Anonymous;
         return _user.ReadAsync(path, (node, zxid) =>
         {
+            // exists checks READ only when the node exists; a denied exists sets no watch.
+            if (node is not null && !AclRules.Allows(node.Acl, Perms.Read, who))
+            {
+                return ReadResult<Stat>.Fail(ErrorCode.NoAuth, zxid);
+            }
             if (watcher is { } w)
             {
                 _watches.Register(path, node is null ? WatchKind.Exist : WatchKind.Data, w);
@@ -188,14 +194,14 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }, cancellationToken);
     }
 
-    public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CancellationToken cancellationToken = default) =>
+    public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
         _user.ReadAsync(path, (node, zxid) =>
         {
             if (node is null)
             {
                 return ReadResult<NodeData>.Fail(ErrorCode.NoNode, zxid);
             }
-            if (!AclRules.Allows(node.Acl, Perms.Read))
+            if (!AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous))
             {
                 return ReadResult<NodeData>.Fail(ErrorCode.NoAuth, zxid);
             }
@@ -206,14 +212,14 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             return ReadResult<NodeData>.Ok(new NodeData(node.Data, node.Stat), zxid);
         }, cancellationToken);
 
-    public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CancellationToken cancellationToken = default) =>
+    public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
         _user.ReadAsync(path, (node, zxid) =>
         {
             if (node is null)
             {
                 return ReadResult<ChildList>.Fail(ErrorCode.NoNode, zxid);
             }
-            if (!AclRules.Allows(node.Acl, Perms.Read))
+            if (!AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous))
             {
                 return ReadResult<ChildList>.Fail(ErrorCode.NoAuth, zxid);
             }
@@ -224,10 +230,22 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             return ReadResult<ChildList>.Ok(new ChildList([.. node.Children], node.Stat), zxid);
         }, cancellationToken);
 
-    public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CancellationToken cancellationToken = default) =>
-        _user.ReadAsync(path, (node, zxid) => node is null
-            ? ReadResult<NodeAcl>.Fail(ErrorCode.NoNode, zxid)
-            : ReadResult<NodeAcl>.Ok(new NodeAcl(node.Acl, node.Stat), zxid), cancellationToken);
+    public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
+        _user.ReadAsync(path, (node, zxid) =>
+        {
+            if (node is null)
+            {
+                return ReadResult<NodeAcl>.Fail(ErrorCode.NoNode, zxid);
+            }
+            var who = caller ?? CallerIdentity.Anonymous;
+            // FinalRequestProcessor: READ or ADMIN to read the ACL; without ADMIN digest hashes are masked.
+            if (!AclRules.Allows(node.Acl, Perms.Read | Perms.Admin, who))
+            {
+                return ReadResult<NodeAcl>.Fail(ErrorCode.NoAuth, zxid);
+            }
+            var acl = AclRules.Allows(node.Acl, Perms.Admin, who) ? node.Acl : AclRules.MaskDigests(node.Acl);
+            return ReadResult<NodeAcl>.Ok(new NodeAcl(acl, node.Stat), zxid);
+        }, cancellationToken);
 
     public async ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CancellationToken cancellationToken = default)
     {

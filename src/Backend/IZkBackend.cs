@@ -52,21 +52,24 @@ public interface IZkBackend : IAsyncDisposable
     /// Submissions of one session are applied in the order they are made. The task completes once
     /// the write is durable and applied and its watch events have been delivered.
     /// </summary>
-    Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CancellationToken cancellationToken = default);
+    /// <remarks><paramref name="caller"/>: the connection's authenticated ids (null = none).</remarks>
+    Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
     // ---- reads (straight from user storage) -------------------------------------------------
 
+    // Reads take the caller's identity (null = no authenticated ids): NoNode first, then NoAuth (READ).
+
     /// <summary>exists: the node's Stat, or NoNode. With a watcher, a data watch is set either way.</summary>
-    ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CancellationToken cancellationToken = default);
+    ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
     /// <summary>getData: data and Stat, or NoNode. With a watcher, a data watch is set only if the node exists.</summary>
-    ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CancellationToken cancellationToken = default);
+    ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
     /// <summary>getChildren/getChildren2: child names and the parent's Stat. With a watcher, a child watch is set if the node exists.</summary>
-    ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CancellationToken cancellationToken = default);
+    ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
-    /// <summary>getACL: the node's ACL and Stat.</summary>
-    ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CancellationToken cancellationToken = default);
+    /// <summary>getACL: the node's ACL and Stat; needs READ or ADMIN; without ADMIN digest ids come back as <c>user:x</c>.</summary>
+    ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
     /// <summary>getAllChildrenNumber: the number of all descendants.</summary>
     ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CancellationToken cancellationToken = default);

@@ -16,6 +16,19 @@ public readonly record struct ReadResult<T>(ErrorCode Error, T? Value, long Zxid
     public static ReadResult<T> Fail(ErrorCode error, long zxid) => new(error, default, zxid);
 }
 
+/// <summary>
+/// Who a request is made by: the authenticated ids its connection holds (ZooKeeper's authInfo), such as
+/// <c>ip:127.0.0.1</c>, <c>digest:user:hash</c> and <c>super:</c>. ACL checks and the <c>auth</c> scheme use them.
+/// </summary>
+public sealed record CallerIdentity(IReadOnlyList<Id> Ids)
+{
+    /// <summary>No authenticated ids at all (only <c>world:anyone</c> entries grant anything).</summary>
+    public static readonly CallerIdentity Anonymous = new([]);
+
+    /// <summary>The super id bypasses every ACL check.</summary>
+    public bool IsSuper => Ids.Any(i => i.Scheme == "super");
+}
+
 public sealed record NodeData(byte[] Data, Stat Stat);
 
 public sealed record ChildList(IReadOnlyList<string> Children, Stat Stat);
@@ -55,6 +68,9 @@ public sealed record InvalidOperation(ErrorCode Error) : WriteOperation;
 public sealed record DeleteOperation(string Path, int Version) : WriteOperation;
 
 public sealed record SetDataOperation(string Path, byte[] Data, int Version) : WriteOperation;
+
+/// <summary>setACL: version is checked against the node's aversion.</summary>
+public sealed record SetAclOperation(string Path, IReadOnlyList<Acl> Acl, int Version) : WriteOperation;
 
 /// <summary>check (only inside multi).</summary>
 public sealed record CheckOperation(string Path, int Version) : WriteOperation;

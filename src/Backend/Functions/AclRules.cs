@@ -1,52 +1,145 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Backend.Functions;
 
 /// <summary>
-/// ZooKeeper's ACL rules as far as this release enforces them: sessions carry no authenticated ids
-/// yet (addauth comes with the ACL work), so a permission is granted by a <c>world:anyone</c> entry.
+/// ZooKeeper's ACL rules: ZooKeeperServer.checkACL (does a caller hold a permission on a node) and
+/// PrepRequestProcessor.fixupACL (validate and expand the ACL of a create or setACL), with the
+/// schemes ZooKeeper registers by default: world, auth (expanded), digest and ip. A caller holding
+/// <c>super</c> passes every check.
 /// </summary>
 public static class AclRules
 {
-    /// <summary>Whether an unauthenticated session holds <paramref name="perm"/> on a node with this ACL.</summary>
-    public static bool Allows(IReadOnlyList<Acl> acl, Perms perm)
+    /// <summary>
+    /// checkACL: whether <paramref name="caller"/> holds any of the bits of <paramref name="perm"/>.
+    /// An empty ACL allows everything (as in ZooKeeper).
+    /// </summary>
+    public static bool Allows(IReadOnlyList<Acl> acl, Perms perm, CallerIdentity caller)
     {
+        if (acl.Count == 0 || caller.IsSuper)
+        {
+            return true;
+        }
         foreach (var entry in acl)
         {
-            if ((entry.Perms & perm) != 0 && entry.Id.Scheme == "world" && entry.Id.Ident == "anyone")
+            if ((entry.Perms & perm) == 0)
+            {
+                continue;
+            }
+            var id = entry.Id;
+            if (id.Scheme == "world" && id.Ident == "anyone")
             {
                 return true;
+            }
+            foreach (var held in caller.Ids)
+            {
+                if (held.Scheme != id.Scheme)
+                {
+                    continue;
+                }
+                bool matches = id.Scheme == "ip" ? IpMatches(held.Ident, id.Ident) : held.Ident == id.Ident;
+                if (matches)
+                {
+                    return true;
+                }
             }
         }
         return false;
     }
 
     /// <summary>
-    /// PrepRequestProcessor.fixupACL for a session without authenticated ids: an empty list, an unknown
-    /// scheme, a malformed id, or <c>auth</c> (nothing to expand it to) is InvalidACL. Duplicates are removed.
+    /// fixupACL: duplicates removed first; an empty list is InvalidACL; <c>world:anyone</c> kept;
+    /// <c>auth</c> expands to every authenticated non-ip id of the caller (super is not a registered
+    /// provider, so it is skipped) and is InvalidACL if there is none; digest ids must be
+    /// <c>user:hash</c>, ip ids <c>addr[/bits]</c>; any other scheme is InvalidACL. Null means InvalidACL.
     /// </summary>
-    public static IReadOnlyList<Acl>? Validate(IReadOnlyList<Acl>? acl)
+    public static IReadOnlyList<Acl>? Fixup(IReadOnlyList<Acl>? acl, CallerIdentity caller)
     {
-        if (acl is null || acl.Count == 0)
+        if (acl is null)
         {
             return null;
         }
+        var unique = new List<Acl>(acl.Count);
+        foreach (var entry in acl)
+        {
+            if (!unique.Contains(entry))
+            {
+                unique.Add(entry);
+            }
+        }
+        if (unique.Count == 0)
+        {
+            return null;
+        }
+        var result = new List<Acl>(unique.Count);
+        foreach (var entry in unique)
+        {
+            var id = entry.Id;
+            if (id.Scheme == "world" && id.Ident == "anyone")
+            {
+                result.Add(entry);
+            }
+            else if (id.Scheme == "auth")
+            {
+                bool any = false;
+                foreach (var held in caller.Ids)
+                {
+                    if (held.Scheme == "digest")
+                    {
+                        any = true;
+                        result.Add(new Acl(entry.Perms, held));
+                    }
+                }
+                if (!any)
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                bool valid = id.Scheme switch
+                {
+                    "digest" => JavaSplit(id.Ident ?? "", ':').Length == 2,
+                    "ip" => IsValidIp(id.Ident ?? ""),
+                    _ => false,
+                };
+                if (!valid)
+                {
+                    return null;
+                }
+                result.Add(entry);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>DigestAuthenticationProvider.generateDigest: <c>user:BASE64(SHA1("user:password"))</c>.</summary>
+    public static string Digest(string userAndPassword)
+    {
+        int colon = userAndPassword.IndexOf(':', StringComparison.Ordinal);
+        string user = colon < 0 ? userAndPassword : userAndPassword[..colon];
+        byte[] hash = SHA1.HashData(Encoding.UTF8.GetBytes(userAndPassword));
+        return user + ":" + Convert.ToBase64String(hash);
+    }
+
+    /// <summary>The masked form getACL shows a caller without ADMIN: a digest id's hash replaced by "x".</summary>
+    public static IReadOnlyList<Acl> MaskDigests(IReadOnlyList<Acl> acl)
+    {
         var result = new List<Acl>(acl.Count);
         foreach (var entry in acl)
         {
-            bool valid = entry.Id.Scheme switch
+            if (entry.Id.Scheme == "digest")
             {
-                "world" => entry.Id.Ident == "anyone",
-                "digest" => entry.Id.Ident.Split(':').Length == 2,
-                "ip" => IsValidIp(entry.Id.Ident),
-                _ => false,
-            };
-            if (!valid)
-            {
-                return null;
+                // Java: id.replaceAll(":.*", ":x"), from the first colon.
+                string ident = entry.Id.Ident ?? "";
+                int colon = ident.IndexOf(':', StringComparison.Ordinal);
+                result.Add(new Acl(entry.Perms, new Id(entry.Id.Scheme, colon < 0 ? ident : ident[..colon] + ":x")));
             }
-            if (!result.Contains(entry))
+            else
             {
                 result.Add(entry);
             }
@@ -54,14 +147,70 @@ public static class AclRules
         return result;
     }
 
+    /// <summary>Java's <c>String.split</c> (trailing empty strings dropped).</summary>
+    private static string[] JavaSplit(string value, char separator)
+    {
+        var parts = value.Split(separator).ToList();
+        while (parts.Count > 1 && parts[^1].Length == 0)
+        {
+            parts.RemoveAt(parts.Count - 1);
+        }
+        if (parts.Count == 1 && parts[0].Length == 0 && value.Length > 0)
+        {
+            parts.Clear();
+        }
+        return [.. parts];
+    }
+
     private static bool IsValidIp(string id)
     {
-        string[] parts = id.Split('/');
-        if (parts.Length > 2 || !System.Net.IPAddress.TryParse(parts[0], out var address))
+        string[] parts = id.Split('/', 2);
+        if (!TryParseAddress(parts[0], out var address))
         {
             return false;
         }
-        int maxBits = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32;
-        return parts.Length == 1 || (int.TryParse(parts[1], out int bits) && bits >= 0 && bits <= maxBits);
+        int maxBits = address.GetAddressBytes().Length * 8;
+        return parts.Length == 1 || (int.TryParse(parts[1], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int bits) && bits >= 0 && bits <= maxBits);
+    }
+
+    /// <summary>IPAuthenticationProvider.matches: the client address against <c>addr[/bits]</c>.</summary>
+    private static bool IpMatches(string clientAddress, string aclExpression)
+    {
+        string[] parts = aclExpression.Split('/', 2);
+        if (!TryParseAddress(parts[0], out var aclAddress) || !TryParseAddress(clientAddress, out var client))
+        {
+            return false;
+        }
+        byte[] aclBytes = aclAddress.GetAddressBytes();
+        byte[] clientBytes = client.GetAddressBytes();
+        if (aclBytes.Length != clientBytes.Length)
+        {
+            return false;
+        }
+        int bits = aclBytes.Length * 8;
+        if (parts.Length == 2 && (!int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out bits) || bits > aclBytes.Length * 8))
+        {
+            return false;
+        }
+        for (int i = 0; i < aclBytes.Length && bits > 0; i++, bits -= 8)
+        {
+            int mask = bits >= 8 ? 0xFF : (0xFF << (8 - bits)) & 0xFF;
+            if ((aclBytes[i] & mask) != (clientBytes[i] & mask))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool TryParseAddress(string text, out IPAddress address)
+    {
+        if (IPAddress.TryParse(text, out var parsed))
+        {
+            address = parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed;
+            return true;
+        }
+        address = IPAddress.None;
+        return false;
     }
 }

@@ -113,6 +113,7 @@ public sealed class WriterFunction
         }
 
         long zxid = await _system.IncrementCounterAsync(ZxidCounter, ct).ConfigureAwait(false);
+        var caller = request.Caller ?? CallerIdentity.Anonymous;
         var changes = new List<NodeChange>();
         var triggers = new List<WatchTrigger>();
         WriteResult result;
@@ -127,7 +128,7 @@ public sealed class WriterFunction
                 result = new WriteResult(ErrorCode.Ok, zxid);
                 break;
             case MultiOperation multi:
-                result = await MultiAsync(request.SessionId, multi, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                result = await MultiAsync(request.SessionId, caller, multi, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
                 break;
             default:
                 if (!await SessionAliveAsync(request.SessionId, scope, ct).ConfigureAwait(false))
@@ -135,7 +136,7 @@ public sealed class WriterFunction
                     result = new WriteResult(ErrorCode.SessionExpired, zxid);
                     break;
                 }
-                var op = await ApplyAsync(request.SessionId, request.Operation, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                var op = await ApplyAsync(request.SessionId, caller, request.Operation, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
                 result = new WriteResult(op.Error, zxid, op);
                 break;
         }
@@ -159,7 +160,7 @@ public sealed class WriterFunction
         return await _system.GetSessionAsync(sessionId, ct).ConfigureAwait(false) is not null;
     }
 
-    private async Task<WriteResult> MultiAsync(long sessionId, MultiOperation multi, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    private async Task<WriteResult> MultiAsync(long sessionId, CallerIdentity caller, MultiOperation multi, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
     {
         var results = new List<OpResult>(multi.Operations.Count);
         bool alive = await SessionAliveAsync(sessionId, scope, ct).ConfigureAwait(false);
@@ -167,7 +168,7 @@ public sealed class WriterFunction
         for (int i = 0; i < multi.Operations.Count; i++)
         {
             var op = alive
-                ? await ApplyAsync(sessionId, multi.Operations[i], zxid, time, scope, changes, triggers, ct).ConfigureAwait(false)
+                ? await ApplyAsync(sessionId, caller, multi.Operations[i], zxid, time, scope, changes, triggers, ct).ConfigureAwait(false)
                 : new OpResult(ErrorCode.SessionExpired);
             results.Add(op);
             if (op.Error != ErrorCode.Ok)
@@ -209,12 +210,12 @@ public sealed class WriterFunction
     }
 
     /// <summary>One operation with ZooKeeper's check order (PrepRequestProcessor); stages its effects in the scope.</summary>
-    private async Task<OpResult> ApplyAsync(long sessionId, WriteOperation operation, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    private async Task<OpResult> ApplyAsync(long sessionId, CallerIdentity caller, WriteOperation operation, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
     {
         switch (operation)
         {
             case CreateOperation create:
-                return await CreateAsync(sessionId, create, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                return await CreateAsync(sessionId, caller, create, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
 
             case DeleteOperation delete:
             {
@@ -227,7 +228,7 @@ public sealed class WriterFunction
                 {
                     return new OpResult(ErrorCode.NoNode);
                 }
-                if (!AclRules.Allows(parent.Acl, Perms.Delete))
+                if (!AclRules.Allows(parent.Acl, Perms.Delete, caller))
                 {
                     return new OpResult(ErrorCode.NoAuth);
                 }
@@ -259,7 +260,7 @@ public sealed class WriterFunction
                 {
                     return new OpResult(ErrorCode.NoNode);
                 }
-                if (!AclRules.Allows(node.Acl, Perms.Write))
+                if (!AclRules.Allows(node.Acl, Perms.Write, caller))
                 {
                     return new OpResult(ErrorCode.NoAuth);
                 }
@@ -288,13 +289,46 @@ public sealed class WriterFunction
                 {
                     return new OpResult(ErrorCode.NoNode);
                 }
-                if (!AclRules.Allows(node.Acl, Perms.Read))
+                if (!AclRules.Allows(node.Acl, Perms.Read, caller))
                 {
                     return new OpResult(ErrorCode.NoAuth);
                 }
                 return check.Version != -1 && check.Version != node.Stat.Version
                     ? new OpResult(ErrorCode.BadVersion)
                     : new OpResult(ErrorCode.Ok);
+            }
+
+            case SetAclOperation setAcl:
+            {
+                // PrepRequestProcessor: BadArguments → InvalidACL → NoNode → NoAuth (ADMIN) → BadVersion (aversion).
+                if (!ZkPath.IsValid(setAcl.Path))
+                {
+                    return new OpResult(ErrorCode.BadArguments);
+                }
+                var acl = AclRules.Fixup(setAcl.Acl, caller);
+                if (acl is null)
+                {
+                    return new OpResult(ErrorCode.InvalidAcl);
+                }
+                var node = await scope.GetAsync(setAcl.Path, ct).ConfigureAwait(false);
+                if (node is null)
+                {
+                    return new OpResult(ErrorCode.NoNode);
+                }
+                if (!AclRules.Allows(node.Acl, Perms.Admin, caller))
+                {
+                    return new OpResult(ErrorCode.NoAuth);
+                }
+                if (setAcl.Version != -1 && setAcl.Version != node.Stat.Aversion)
+                {
+                    return new OpResult(ErrorCode.BadVersion);
+                }
+                // Only aversion changes (mzxid, mtime and version stay); setACL triggers no watches.
+                var updated = node with { Stat = node.Stat with { Aversion = NextVersion(node.Stat.Aversion) }, Acl = acl };
+                scope.Put(updated);
+                var visible = VisibleStat(updated);
+                changes.Add(new NodeChange(NodeChangeKind.Put, setAcl.Path, visible, null, acl));
+                return new OpResult(ErrorCode.Ok, setAcl.Path, visible);
             }
 
             case InvalidOperation invalid:
@@ -305,7 +339,7 @@ public sealed class WriterFunction
         }
     }
 
-    private async Task<OpResult> CreateAsync(long sessionId, CreateOperation create, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    private async Task<OpResult> CreateAsync(long sessionId, CallerIdentity caller, CreateOperation create, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
     {
         string path = create.Path;
         if (create.Mode.IsTtl() && !_options.ExtendedTypesEnabled)
@@ -321,7 +355,7 @@ public sealed class WriterFunction
         {
             return new OpResult(ErrorCode.BadArguments);
         }
-        var acl = AclRules.Validate(create.Acl);
+        var acl = AclRules.Fixup(create.Acl, caller);
         if (acl is null)
         {
             return new OpResult(ErrorCode.InvalidAcl);
@@ -332,7 +366,7 @@ public sealed class WriterFunction
         {
             return new OpResult(ErrorCode.NoNode);
         }
-        if (!AclRules.Allows(parent.Acl, Perms.Create))
+        if (!AclRules.Allows(parent.Acl, Perms.Create, caller))
         {
             return new OpResult(ErrorCode.NoAuth);
         }

@@ -7,7 +7,8 @@ namespace ZkGateway.Backend.Primitives;
 public readonly record struct ReplyAddress(string GatewayId, long RequestId);
 
 /// <summary>A write request on the writer queue (FaaSKeeper's client → writer message).</summary>
-public sealed record WriteRequest(long SessionId, WriteOperation Operation, ReplyAddress ReplyTo);
+/// <remarks><paramref name="Caller"/> is whom the ACL checks and <c>auth</c> expansion are made for.</remarks>
+public sealed record WriteRequest(long SessionId, WriteOperation Operation, ReplyAddress ReplyTo, CallerIdentity? Caller = null);
 
 /// <summary>One change to user storage. Data null on a Put keeps the stored data (a parent's stat update).</summary>
 public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byte[]? Data = null, IReadOnlyList<Acl>? Acl = null);

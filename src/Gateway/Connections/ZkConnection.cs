@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using ZkGateway.Backend;
+using ZkGateway.Jute.Data;
 
 namespace ZkGateway.Gateway.Connections;
 
@@ -19,6 +21,28 @@ public sealed class ZkConnection
         _context = context;
         RemoteEndPoint = context.RemoteEndPoint as IPEndPoint;
         Established = DateTimeOffset.UtcNow;
+        // Every connection implicitly holds ip:<client address> (IPAuthenticationProvider).
+        var address = RemoteEndPoint?.Address;
+        if (address is not null && address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        Caller = address is null ? CallerIdentity.Anonymous : new CallerIdentity([new Id("ip", address.ToString())]);
+    }
+
+    /// <summary>
+    /// The authenticated ids of this connection (ZooKeeper keeps authInfo per connection: a client
+    /// re-sends addauth after reconnecting). Immutable snapshots: a request carries the ids it was read with.
+    /// </summary>
+    public CallerIdentity Caller { get; private set; }
+
+    /// <summary>addauth: adds an id unless the connection already holds it.</summary>
+    public void AddAuth(Id id)
+    {
+        if (!Caller.Ids.Contains(id))
+        {
+            Caller = new CallerIdentity([.. Caller.Ids, id]);
+        }
     }
 
     /// <summary>Connection id; also the watcher id the backend registers this connection's watches under.</summary>

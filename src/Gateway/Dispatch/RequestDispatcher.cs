@@ -1,4 +1,5 @@
 using ZkGateway.Backend;
+using ZkGateway.Backend.Functions;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute;
@@ -41,6 +42,8 @@ public sealed class RequestDispatcher
     public Next Dispatch(ZkConnection connection, RequestHeader header, ReadOnlySpan<byte> body)
     {
         var op = header.Type;
+        // The ids this request is made with: those the connection holds when it is read.
+        var caller = connection.Caller;
         var slot = connection.Outbound.Reserve(header.Xid, (int)header.Type);
         var reader = new JuteReader(body);
         try
@@ -65,7 +68,7 @@ public sealed class RequestDispatcher
                     {
                         return Fail(connection, slot, ErrorCode.BadArguments);
                     }
-                    Write(connection, slot, () => SubmitCreate(connection, op, createOp));
+                    Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
                     return Next.Continue;
                 }
 
@@ -81,28 +84,35 @@ public sealed class RequestDispatcher
                     {
                         return Fail(connection, slot, ErrorCode.BadArguments);
                     }
-                    Write(connection, slot, () => SubmitCreate(connection, op, createOp));
+                    Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
                     return Next.Continue;
                 }
 
                 case OpCode.Delete:
                 {
                     var request = DeleteRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, new DeleteOperation(request.Path ?? "", request.Version), _ => null));
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new DeleteOperation(request.Path ?? "", request.Version), _ => null));
                     return Next.Continue;
                 }
 
                 case OpCode.SetData:
                 {
                     var request = SetDataRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, new SetDataOperation(request.Path ?? "", request.Data ?? [], request.Version), r => new SetDataResponse(r.Stat!.Value)));
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new SetDataOperation(request.Path ?? "", request.Data ?? [], request.Version), r => new SetDataResponse(r.Stat!.Value)));
+                    return Next.Continue;
+                }
+
+                case OpCode.SetAcl:
+                {
+                    var request = SetACLRequest.Read(ref reader);
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new SetAclOperation(request.Path ?? "", request.Acl ?? [], request.Version), r => new SetACLResponse(r.Stat!.Value)));
                     return Next.Continue;
                 }
 
                 case OpCode.Sync:
                 {
                     var request = SyncRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, new SyncOperation(request.Path ?? ""), _ => new SyncResponse(request.Path)));
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new SyncOperation(request.Path ?? ""), _ => new SyncResponse(request.Path)));
                     return Next.Continue;
                 }
 
@@ -114,7 +124,7 @@ public sealed class RequestDispatcher
                     {
                         ops.Add(ToWriteOperation(item) ?? new InvalidOperation(ErrorCode.BadArguments));
                     }
-                    Write(connection, slot, () => SubmitMulti(connection, request, ops));
+                    Write(connection, slot, () => SubmitMulti(connection, caller, request, ops));
                     return Next.Continue;
                 }
 
@@ -123,7 +133,7 @@ public sealed class RequestDispatcher
                     var request = ExistsRequest.Read(ref reader);
                     Read(connection, slot, async () =>
                     {
-                        var r = await _backend.ExistsAsync(request.Path ?? "", request.Watch ? connection.Id : null).ConfigureAwait(false);
+                        var r = await _backend.ExistsAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
                         return new Reply(r.Zxid, r.Error, r.IsOk ? new ExistsResponse(r.Value) : null);
                     });
                     return Next.Continue;
@@ -134,7 +144,7 @@ public sealed class RequestDispatcher
                     var request = GetDataRequest.Read(ref reader);
                     Read(connection, slot, async () =>
                     {
-                        var r = await _backend.GetDataAsync(request.Path ?? "", request.Watch ? connection.Id : null).ConfigureAwait(false);
+                        var r = await _backend.GetDataAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
                         return new Reply(r.Zxid, r.Error, r.IsOk ? new GetDataResponse(r.Value!.Data, r.Value.Stat) : null);
                     });
                     return Next.Continue;
@@ -147,7 +157,7 @@ public sealed class RequestDispatcher
                     var request = GetChildrenRequest.Read(ref reader);
                     Read(connection, slot, async () =>
                     {
-                        var r = await _backend.GetChildrenAsync(request.Path ?? "", request.Watch ? connection.Id : null).ConfigureAwait(false);
+                        var r = await _backend.GetChildrenAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
                         IJuteRecord? response = !r.IsOk ? null
                             : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value!.Children)
                             : new GetChildren2Response(r.Value!.Children, r.Value.Stat);
@@ -161,7 +171,7 @@ public sealed class RequestDispatcher
                     var request = GetACLRequest.Read(ref reader);
                     Read(connection, slot, async () =>
                     {
-                        var r = await _backend.GetAclAsync(request.Path ?? "").ConfigureAwait(false);
+                        var r = await _backend.GetAclAsync(request.Path ?? "", caller).ConfigureAwait(false);
                         return new Reply(r.Zxid, r.Error, r.IsOk ? new GetACLResponse(r.Value!.Acl, r.Value.Stat) : null);
                     });
                     return Next.Continue;
@@ -212,6 +222,14 @@ public sealed class RequestDispatcher
                     // AuthFailed and the connection is closed. Auth replies carry zxid 0.
                     if (request.Scheme == "digest")
                     {
+                        // DigestAuthenticationProvider.handleAuthentication: super first (when the digest
+                        // is the configured superDigest), then the digest id itself.
+                        string digest = AclRules.Digest(System.Text.Encoding.UTF8.GetString(request.Auth ?? []));
+                        if (_options.Raw.TryGetValue(ZooCfg.Keys.SuperDigest, out var superDigest) && superDigest == digest)
+                        {
+                            connection.AddAuth(new Id("super", ""));
+                        }
+                        connection.AddAuth(new Id("digest", digest));
                         connection.Outbound.Complete(slot, 0, ErrorCode.Ok, null);
                         return Next.Continue;
                     }
@@ -226,12 +244,14 @@ public sealed class RequestDispatcher
                     connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
                     return Next.Close;
 
-                case OpCode.SetAcl:
+                case OpCode.WhoAmI:
+                    Read(connection, slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, WhoAmI(caller))));
+                    return Next.Continue;
+
                 case OpCode.MultiRead:
                 case OpCode.AddWatch:
                 case OpCode.CheckWatches:
                 case OpCode.RemoveWatches:
-                case OpCode.WhoAmI:
                 case OpCode.Sasl:
                 case OpCode.Reconfig:
                     // Valid ZooKeeper requests this release does not serve yet: a clear per-request error,
@@ -343,19 +363,19 @@ public sealed class RequestDispatcher
         return new Reply(result.Zxid, ErrorCode.Ok, null);
     }
 
-    private async Task<Reply> SubmitSingle(ZkConnection connection, WriteOperation operation, Func<OpResult, IJuteRecord?> body)
+    private async Task<Reply> SubmitSingle(ZkConnection connection, CallerIdentity caller, WriteOperation operation, Func<OpResult, IJuteRecord?> body)
     {
-        var result = await _backend.SubmitAsync(connection.SessionId, operation).ConfigureAwait(false);
+        var result = await _backend.SubmitAsync(connection.SessionId, operation, caller).ConfigureAwait(false);
         var error = result.Result?.Error ?? result.Error;
         return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : null);
     }
 
-    private Task<Reply> SubmitCreate(ZkConnection connection, OpCode op, CreateOperation create) =>
-        SubmitSingle(connection, create, r => op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value));
+    private Task<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, CreateOperation create) =>
+        SubmitSingle(connection, caller, create, r => op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value));
 
-    private async Task<Reply> SubmitMulti(ZkConnection connection, MultiRequest request, List<WriteOperation> ops)
+    private async Task<Reply> SubmitMulti(ZkConnection connection, CallerIdentity caller, MultiRequest request, List<WriteOperation> ops)
     {
-        var result = await _backend.SubmitAsync(connection.SessionId, new MultiOperation(ops)).ConfigureAwait(false);
+        var result = await _backend.SubmitAsync(connection.SessionId, new MultiOperation(ops), caller).ConfigureAwait(false);
         var outcomes = result.MultiResults ?? [];
         var results = new List<MultiResult>(request.Ops.Count);
         bool failed = outcomes.Any(o => o.Error != ErrorCode.Ok);
@@ -402,6 +422,10 @@ public sealed class RequestDispatcher
         }
         return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, ttl);
     }
+
+    /// <summary>AuthUtil.getClientInfos: one entry per id in the order they were added; digest shows the user name.</summary>
+    private static WhoAmIResponse WhoAmI(CallerIdentity caller) =>
+        new([.. caller.Ids.Select(id => new ClientInfo(id.Scheme, id.Scheme == "digest" ? id.Ident.Split(':')[0] : id.Ident))]);
 
     private static bool IsContainerOrTtl(WriteOperation operation) =>
         operation is CreateOperation { Mode: CreateMode.Container or CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl };
