@@ -178,14 +178,11 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         {
             return ValueTask.FromResult(ReadResult<Stat>.Fail(ErrorCode.BadArguments, _user.AppliedZxid));
         }
-        var who = caller ?? CallerIdentity.Anonymous;
+        // ZooKeeper 3.8.0 checks no ACL on exists (later versions check READ on an existing node);
+        // the caller is taken for that, and unused, as in 3.8.0.
+        _ = caller;
         return _user.ReadAsync(path, (node, zxid) =>
         {
-            // exists checks READ only when the node exists; a denied exists sets no watch.
-            if (node is not null && !AclRules.Allows(node.Acl, Perms.Read, who))
-            {
-                return ReadResult<Stat>.Fail(ErrorCode.NoAuth, zxid);
-            }
             if (watcher is { } w)
             {
                 _watches.Register(path, node is null ? WatchKind.Exist : WatchKind.Data, w);

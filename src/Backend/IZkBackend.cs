@@ -59,7 +59,7 @@ public interface IZkBackend : IAsyncDisposable
 
     // Reads take the caller's identity (null = no authenticated ids): NoNode first, then NoAuth (READ).
 
-    /// <summary>exists: the node's Stat, or NoNode. With a watcher, a data watch is set either way.</summary>
+    /// <summary>exists: the node's Stat, or NoNode. With a watcher, a data watch is set either way. No ACL check (as 3.8.0).</summary>
     ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
     /// <summary>getData: data and Stat, or NoNode. With a watcher, a data watch is set only if the node exists.</summary>

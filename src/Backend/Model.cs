@@ -27,6 +27,44 @@ public sealed record CallerIdentity(IReadOnlyList<Id> Ids)
 
     /// <summary>The super id bypasses every ACL check.</summary>
     public bool IsSuper => Ids.Any(i => i.Scheme == "super");
+
+    /// <summary>
+    /// The identity with one more id (none if already held), in the order ZooKeeper 3.8 iterates a
+    /// connection's ids: its authInfo is a set over a ConcurrentHashMap, so whoAmI and the expansion
+    /// of the <c>auth</c> scheme list ids by hash bin (Id.hashCode spread over the table), ties in
+    /// insertion order. Checked against 3.8.0: ip 127.0.0.1 then alice then bob lists alice, ip, bob.
+    /// </summary>
+    public CallerIdentity With(Id id)
+    {
+        if (Ids.Contains(id))
+        {
+            return this;
+        }
+        int count = Ids.Count + 1;
+        int table = 16;
+        while (count >= table * 3 / 4)
+        {
+            table *= 2;
+        }
+        return new CallerIdentity([.. Ids.Append(id).OrderBy(i => Spread(JavaHash(i)) & (table - 1))]);
+    }
+
+    /// <summary>The jute-generated Id.hashCode: 37 * (37 * 17 + scheme.hashCode()) + id.hashCode().</summary>
+    private static int JavaHash(Id id) => unchecked((37 * ((37 * 17) + JavaHash(id.Scheme ?? ""))) + JavaHash(id.Ident ?? ""));
+
+    /// <summary>java.lang.String.hashCode over UTF-16 code units.</summary>
+    private static int JavaHash(string value)
+    {
+        int h = 0;
+        foreach (char c in value)
+        {
+            h = unchecked((31 * h) + c);
+        }
+        return h;
+    }
+
+    /// <summary>ConcurrentHashMap.spread.</summary>
+    private static int Spread(int h) => (h ^ (int)((uint)h >> 16)) & 0x7fffffff;
 }
 
 public sealed record NodeData(byte[] Data, Stat Stat);
@@ -38,8 +76,13 @@ public sealed record NodeAcl(IReadOnlyList<Acl> Acl, Stat Stat);
 /// <summary>Backend counters for srvr/mntr.</summary>
 public sealed record BackendStatistics(int NodeCount, long ApproximateDataSize, int EphemeralCount, int SessionCount);
 
-/// <summary>A watch notification for one watcher: WatcherEvent{type, state=SyncConnected, path} with the triggering zxid (-1 when synthesized).</summary>
-public readonly record struct WatchEvent(EventType Type, string Path, long Zxid);
+/// <summary>
+/// A watch notification for one watcher: WatcherEvent{type, state=SyncConnected, path} with the
+/// triggering zxid (-1 when synthesized). <see cref="Acl"/> is the ACL of the node the event is about:
+/// the watch is consumed either way, but the event reaches the watcher only if its connection holds
+/// READ there (ServerCnxn.process, CVE-2024-23944). Null (synthesized SetWatches events): no check.
+/// </summary>
+public readonly record struct WatchEvent(EventType Type, string Path, long Zxid, IReadOnlyList<Acl>? Acl = null);
 
 /// <summary>Where the backend delivers watch events (the gateway's inbox).</summary>
 public interface INotificationSink

@@ -12,7 +12,8 @@ namespace ZkGateway.Backend.Embedded;
 /// </summary>
 internal static class StorageCodec
 {
-    private const int TxnFormatVersion = 1;
+    /// <summary>2 adds each trigger's ACL (for the watchers' READ check); 1 is still read (no ACLs: unchecked).</summary>
+    private const int TxnFormatVersion = 2;
 
     public static byte[] EncodeStat(in Stat stat)
     {
@@ -76,6 +77,14 @@ internal static class StorageCodec
         {
             writer.WriteInt((int)trigger.Type);
             writer.WriteString(trigger.Path);
+            if (trigger.Acl is null)
+            {
+                writer.WriteInt(-1);
+            }
+            else
+            {
+                Acl.WriteList(ref writer, trigger.Acl);
+            }
         }
         return buffer.WrittenSpan.ToArray();
     }
@@ -84,7 +93,7 @@ internal static class StorageCodec
     {
         var reader = new JuteReader(bytes);
         int version = reader.ReadInt();
-        if (version != TxnFormatVersion)
+        if (version is not (1 or TxnFormatVersion))
         {
             JuteFormatException.ThrowInvalid($"Unknown pending transaction format {version}.");
         }
@@ -107,7 +116,9 @@ internal static class StorageCodec
         var triggers = new List<WatchTrigger>(triggerCount);
         for (int i = 0; i < triggerCount; i++)
         {
-            triggers.Add(new WatchTrigger((EventType)reader.ReadInt(), reader.ReadString() ?? ""));
+            var type = (EventType)reader.ReadInt();
+            string path = reader.ReadString() ?? "";
+            triggers.Add(new WatchTrigger(type, path, version >= 2 ? Acl.ReadList(ref reader) : null));
         }
         return new Txn(zxid, time, session, null, new WriteResult(ErrorCode.Ok, zxid), changes, triggers, closed);
     }

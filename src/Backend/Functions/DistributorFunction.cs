@@ -84,7 +84,7 @@ public sealed class DistributorFunction
             };
             foreach (long watcher in _watches.FetchAndClear(trigger.Path, kinds))
             {
-                _sink.Deliver(watcher, new WatchEvent(trigger.Type, trigger.Path, txn.Zxid));
+                _sink.Deliver(watcher, new WatchEvent(trigger.Type, trigger.Path, txn.Zxid, trigger.Acl));
             }
         }
     }

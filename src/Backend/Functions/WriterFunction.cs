@@ -274,7 +274,7 @@ public sealed class WriterFunction
                 };
                 scope.Put(updated);
                 changes.Add(new NodeChange(NodeChangeKind.Put, set.Path, updated.ClientStat, set.Data));
-                triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path));
+                triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path, node.Acl));
                 return new OpResult(ErrorCode.Ok, set.Path, updated.ClientStat);
             }
 
@@ -405,8 +405,8 @@ public sealed class WriterFunction
         var clientStat = VisibleStat(node);
         changes.Add(new NodeChange(NodeChangeKind.Put, path, clientStat, create.Data, acl));
         changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, VisibleStat(updatedParent)));
-        triggers.Add(new WatchTrigger(EventType.NodeCreated, path));
-        triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath));
+        triggers.Add(new WatchTrigger(EventType.NodeCreated, path, acl));
+        triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath, parent.Acl));
         return new OpResult(ErrorCode.Ok, path, clientStat);
     }
 
@@ -416,13 +416,13 @@ public sealed class WriterFunction
         var parent = await scope.GetAsync(parentPath, ct).ConfigureAwait(false);
         scope.Delete(node.Path);
         changes.Add(new NodeChange(NodeChangeKind.Delete, node.Path, node.ClientStat));
-        triggers.Add(new WatchTrigger(EventType.NodeDeleted, node.Path));
+        triggers.Add(new WatchTrigger(EventType.NodeDeleted, node.Path, node.Acl));
         if (parent is not null)
         {
             var updatedParent = parent with { Stat = parent.Stat with { NumChildren = parent.Stat.NumChildren - 1, Pzxid = zxid } };
             scope.Put(updatedParent);
             changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, VisibleStat(updatedParent)));
-            triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath));
+            triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath, parent.Acl));
         }
     }
 

@@ -22,8 +22,12 @@ public enum NodeChangeKind
     Delete,
 }
 
-/// <summary>A watch trigger: the event type and the path whose watchers it concerns.</summary>
-public readonly record struct WatchTrigger(EventType Type, string Path);
+/// <summary>
+/// A watch trigger: the event type, the path whose watchers it concerns, and that node's ACL: only
+/// watchers holding READ on it are told (ZooKeeper's fix for CVE-2024-23944, in Debian's 3.8.0 too).
+/// Null: no check.
+/// </summary>
+public readonly record struct WatchTrigger(EventType Type, string Path, IReadOnlyList<Acl>? Acl = null);
 
 /// <summary>
 /// A transaction on the distributor queue: the writer's validated, committed outcome of one write,

@@ -71,7 +71,8 @@ public sealed class ConnectionRegistry : INotificationSink
 
     public void Deliver(long watcher, WatchEvent watchEvent)
     {
-        if (_byId.TryGetValue(watcher, out var connection))
+        if (_byId.TryGetValue(watcher, out var connection)
+            && (watchEvent.Acl is not { } acl || ZkGateway.Backend.Functions.AclRules.Allows(acl, ZkGateway.Jute.Protocol.Perms.Read, connection.Caller)))
         {
             connection.Outbound.PostEvent(watchEvent);
         }

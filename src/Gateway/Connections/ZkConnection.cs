@@ -36,14 +36,8 @@ public sealed class ZkConnection
     /// </summary>
     public CallerIdentity Caller { get; private set; }
 
-    /// <summary>addauth: adds an id unless the connection already holds it.</summary>
-    public void AddAuth(Id id)
-    {
-        if (!Caller.Ids.Contains(id))
-        {
-            Caller = new CallerIdentity([.. Caller.Ids, id]);
-        }
-    }
+    /// <summary>addauth: adds an id unless the connection already holds it (in ZooKeeper's iteration order).</summary>
+    public void AddAuth(Id id) => Caller = Caller.With(id);
 
     /// <summary>Connection id; also the watcher id the backend registers this connection's watches under.</summary>
     public long Id { get; }

@@ -83,6 +83,7 @@ public sealed class GatewayServer : ProcessZkTarget
         psi.ArgumentList.Add("--tickTime=2000");
         // Like ZooKeeper 3.8, the gateway whitelists only srvr by default; readiness needs ruok.
         psi.ArgumentList.Add("--4lw.commands.whitelist=*");
+        psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
         return psi;
     }
 }

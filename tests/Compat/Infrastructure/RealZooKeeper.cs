@@ -3,6 +3,15 @@ using System.Diagnostics;
 namespace ZkGateway.Compat.Infrastructure;
 
 /// <summary>Apache ZooKeeper 3.8 from Debian's jar, standalone, on 127.0.0.1 with a fresh dataDir (environment.md §1).</summary>
+/// <summary>Settings both targets start with.</summary>
+public static class CompatSettings
+{
+    /// <summary>The kazoo / go-zk harness super digest: <c>addauth digest super:test</c> gives super.</summary>
+    public const string SuperDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU=";
+
+    public const string SuperPassword = "test";
+}
+
 public sealed class RealZooKeeper : ProcessZkTarget
 {
     public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
@@ -42,6 +51,7 @@ public sealed class RealZooKeeper : ProcessZkTarget
                  {
                      "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ServerClassPath,
                      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                     "-Dzookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest,
                      "org.apache.zookeeper.server.ZooKeeperServerMain", Path.Combine(WorkDir, "zoo.cfg"),
                  })
         {
