@@ -244,8 +244,16 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             return ReadResult<NodeAcl>.Ok(new NodeAcl(acl, node.Stat), zxid);
         }, cancellationToken);
 
-    public async ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CancellationToken cancellationToken = default)
+    public async ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
     {
+        // FinalRequestProcessor: NoNode, then READ on the node, then the count.
+        var allowed = await _user.ReadAsync(path, (node, zxid) => node is null
+            ? ReadResult<int>.Fail(ErrorCode.NoNode, zxid)
+            : AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous) ? ReadResult<int>.Ok(0, zxid) : ReadResult<int>.Fail(ErrorCode.NoAuth, zxid), cancellationToken).ConfigureAwait(false);
+        if (!allowed.IsOk)
+        {
+            return allowed;
+        }
         int count = await _user.CountDescendantsAsync(path, cancellationToken).ConfigureAwait(false);
         return count < 0 ? ReadResult<int>.Fail(ErrorCode.NoNode, _user.AppliedZxid) : ReadResult<int>.Ok(count, _user.AppliedZxid);
     }

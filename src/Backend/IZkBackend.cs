@@ -71,8 +71,8 @@ public interface IZkBackend : IAsyncDisposable
     /// <summary>getACL: the node's ACL and Stat; needs READ or ADMIN; without ADMIN digest ids come back as <c>user:x</c>.</summary>
     ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
-    /// <summary>getAllChildrenNumber: the number of all descendants.</summary>
-    ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CancellationToken cancellationToken = default);
+    /// <summary>getAllChildrenNumber: the number of all descendants; NoNode, then NoAuth (READ on the node).</summary>
+    ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default);
 
     /// <summary>getEphemerals: this session's ephemeral nodes whose path starts with the prefix ("" or "/" = all).</summary>
     ValueTask<ReadResult<IReadOnlyList<string>>> GetEphemeralsAsync(long sessionId, string prefix, CancellationToken cancellationToken = default);

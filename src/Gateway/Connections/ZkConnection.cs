@@ -34,7 +34,14 @@ public sealed class ZkConnection
     /// The authenticated ids of this connection (ZooKeeper keeps authInfo per connection: a client
     /// re-sends addauth after reconnecting). Immutable snapshots: a request carries the ids it was read with.
     /// </summary>
-    public CallerIdentity Caller { get; private set; }
+    public CallerIdentity Caller
+    {
+        get => Volatile.Read(ref _caller);
+        private set => Volatile.Write(ref _caller, value);
+    }
+
+    // Written by the read loop; read by the distributor's thread when it filters watch events.
+    private CallerIdentity _caller = CallerIdentity.Anonymous;
 
     /// <summary>addauth: adds an id unless the connection already holds it (in ZooKeeper's iteration order).</summary>
     public void AddAuth(Id id) => Caller = Caller.With(id);

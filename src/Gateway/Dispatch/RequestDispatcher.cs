@@ -182,7 +182,7 @@ public sealed class RequestDispatcher
                     var request = GetAllChildrenNumberRequest.Read(ref reader);
                     Read(connection, slot, async () =>
                     {
-                        var r = await _backend.GetAllChildrenNumberAsync(request.Path ?? "").ConfigureAwait(false);
+                        var r = await _backend.GetAllChildrenNumberAsync(request.Path ?? "", caller).ConfigureAwait(false);
                         return new Reply(r.Zxid, r.Error, r.IsOk ? new GetAllChildrenNumberResponse(r.Value) : null);
                     });
                     return Next.Continue;

@@ -66,6 +66,7 @@ public sealed class AclScenarios(CompatFixture targets)
         Assert.Equal(ErrorCode.NoAuth, (await other.DeleteAsync(path + "/child")).Error);
         Assert.Equal(ErrorCode.NoAuth, (await other.CreateAsync(path + "/x")).Error);
         Assert.Equal(ErrorCode.NoAuth, (await GetAclAsync(other, path)).Error);
+        Assert.Equal(ErrorCode.NoAuth, (await other.SendAsync(OpCode.GetAllChildrenNumber, new GetAllChildrenNumberRequest(path))).Error);
         // NoNode comes before NoAuth.
         Assert.Equal(ErrorCode.NoNode, (await other.GetDataAsync(path + "/missing")).Error);
         Assert.Equal(ErrorCode.NoNode, (await other.SetDataAsync(path + "/missing", [1])).Error);
