@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(ZkGateway.MicroBenchmarks.FrameReaderBenchmarks).Assembly).Run(args);
