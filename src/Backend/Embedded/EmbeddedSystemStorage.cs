@@ -137,15 +137,15 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
             }
         }
 
-        await _db.SystemLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var transaction = _db.System.BeginTransaction();
-            using var upsertNode = SqliteDatabase.Prepare(transaction, "INSERT INTO system_nodes(path, stat, acl) VALUES($p, $s, $a) ON CONFLICT(path) DO UPDATE SET stat = excluded.stat, acl = excluded.acl", "$p", "$s", "$a");
-            using var deleteNode = SqliteDatabase.Prepare(transaction, "DELETE FROM system_nodes WHERE path = $p", "$p");
-            using var insertSession = SqliteDatabase.Prepare(transaction, "INSERT OR REPLACE INTO sessions(id, password, timeout) VALUES($i, $w, $t)", "$i", "$w", "$t");
-            using var deleteSession = SqliteDatabase.Prepare(transaction, "DELETE FROM sessions WHERE id = $i", "$i");
-            using var insertPending = SqliteDatabase.Prepare(transaction, "INSERT INTO pending(zxid, txn) VALUES($z, $x)", "$z", "$x");
+            var upsertNode = _db.Prepare(transaction, "INSERT INTO system_nodes(path, stat, acl) VALUES($p, $s, $a) ON CONFLICT(path) DO UPDATE SET stat = excluded.stat, acl = excluded.acl", "$p", "$s", "$a");
+            var deleteNode = _db.Prepare(transaction, "DELETE FROM system_nodes WHERE path = $p", "$p");
+            var insertSession = _db.Prepare(transaction, "INSERT OR REPLACE INTO sessions(id, password, timeout) VALUES($i, $w, $t)", "$i", "$w", "$t");
+            var deleteSession = _db.Prepare(transaction, "DELETE FROM sessions WHERE id = $i", "$i");
+            var insertPending = _db.Prepare(transaction, "INSERT INTO pending(zxid, txn) VALUES($z, $x)", "$z", "$x");
             for (int i = 0; i < requests.Count; i++)
             {
                 if (!applied[i])
@@ -181,7 +181,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
         }
         finally
         {
-            _db.SystemLock.Release();
+            _db.WriteLock.Release();
         }
 
         lock (_lock)
@@ -315,7 +315,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
             }
             _sessions[sessionId] = updated = session with { TimeoutMs = timeoutMs };
         }
-        await _db.SystemLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var command = _db.System.CreateCommand();
@@ -326,7 +326,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
         }
         finally
         {
-            _db.SystemLock.Release();
+            _db.WriteLock.Release();
         }
     }
 

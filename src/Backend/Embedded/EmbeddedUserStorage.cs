@@ -204,13 +204,13 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         {
             return;
         }
-        await _db.UserLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var transaction = _db.User.BeginTransaction();
-            using var insert = SqliteDatabase.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
-            using var updateStat = SqliteDatabase.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
-            using var delete = SqliteDatabase.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
+            var insert = _db.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
+            var updateStat = _db.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
+            var delete = _db.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
             foreach (var txn in txns)
             {
                 foreach (var change in txn.Changes)
@@ -229,15 +229,13 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
                     }
                 }
             }
-            using (var pop = SqliteDatabase.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z"))
-            {
-                SqliteDatabase.Run(pop, maxZxid);
-            }
+            var pop = _db.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z");
+            SqliteDatabase.Run(pop, maxZxid);
             transaction.Commit();
         }
         finally
         {
-            _db.UserLock.Release();
+            _db.WriteLock.Release();
         }
     }
 
