@@ -267,8 +267,17 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     // ---- watches -------------------------------------------------------------------------------
 
-    public async ValueTask SetWatchesAsync(long watcher, long relativeZxid, IReadOnlyList<string> dataWatches, IReadOnlyList<string> existWatches, IReadOnlyList<string> childWatches, CancellationToken cancellationToken = default)
+    public async ValueTask SetWatchesAsync(long watcher, long relativeZxid, IReadOnlyList<string> dataWatches, IReadOnlyList<string> existWatches, IReadOnlyList<string> childWatches, IReadOnlyList<string>? persistentWatches = null, IReadOnlyList<string>? persistentRecursiveWatches = null, CancellationToken cancellationToken = default)
     {
+        // Persistent watches are registered again, nothing is synthesized for them (DataTree.setWatches).
+        foreach (string path in persistentWatches ?? [])
+        {
+            await AddWatchAsync(path, AddWatchMode.Persistent, watcher, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (string path in persistentRecursiveWatches ?? [])
+        {
+            await AddWatchAsync(path, AddWatchMode.PersistentRecursive, watcher, cancellationToken).ConfigureAwait(false);
+        }
         // DataTree.setWatches: fire what changed after relativeZxid now (zxid -1), register the rest.
         foreach (string path in dataWatches)
         {
@@ -301,6 +310,18 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             }
             return true;
         }, cancellationToken);
+
+    public ValueTask<long> AddWatchAsync(string path, AddWatchMode mode, long watcher, CancellationToken cancellationToken = default) =>
+        // Registered inside a read, so the watch sees every transaction applied after its reply's zxid.
+        _user.ReadAsync(path, (_, zxid) =>
+        {
+            _watches.Register(path, mode == AddWatchMode.PersistentRecursive ? WatchKind.PersistentRecursive : WatchKind.Persistent, watcher);
+            return zxid;
+        }, cancellationToken);
+
+    public bool CheckWatches(string path, WatcherType type) => _watches.Contains(path, type);
+
+    public bool RemoveWatches(string path, WatcherType type, long watcher) => _watches.Remove(path, type, watcher);
 
     public void RemoveWatcher(long watcher) => _watches.RemoveWatcher(watcher);
 

@@ -84,7 +84,23 @@ public interface IZkBackend : IAsyncDisposable
     /// <paramref name="relativeZxid"/> fire now (events with zxid -1, delivered to the sink before this
     /// returns); the others are registered.
     /// </summary>
-    ValueTask SetWatchesAsync(long watcher, long relativeZxid, IReadOnlyList<string> dataWatches, IReadOnlyList<string> existWatches, IReadOnlyList<string> childWatches, CancellationToken cancellationToken = default);
+    /// <remarks>
+    /// SetWatches2 adds <paramref name="persistentWatches"/> and <paramref name="persistentRecursiveWatches"/>,
+    /// which are simply registered again (no events are synthesized for them).
+    /// </remarks>
+    ValueTask SetWatchesAsync(long watcher, long relativeZxid, IReadOnlyList<string> dataWatches, IReadOnlyList<string> existWatches, IReadOnlyList<string> childWatches, IReadOnlyList<string>? persistentWatches = null, IReadOnlyList<string>? persistentRecursiveWatches = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// addWatch: registers a persistent (mode 0) or persistent recursive (mode 1) watch, whether the
+    /// node exists or not (no NoNode, no ACL check, as 3.8.0). Returns the last applied zxid.
+    /// </summary>
+    ValueTask<long> AddWatchAsync(string path, AddWatchMode mode, long watcher, CancellationToken cancellationToken = default);
+
+    /// <summary>checkWatches (Children, Data or Any): as 3.8.0, true when <b>any</b> connection holds such a watch on exactly this path.</summary>
+    bool CheckWatches(string path, WatcherType type);
+
+    /// <summary>removeWatches (Children, Data or Any): removes this watcher's watches of that table (persistent ones too); false if it had none.</summary>
+    bool RemoveWatches(string path, WatcherType type, long watcher);
 
     /// <summary>Drops every watch of a watcher (its connection closed).</summary>
     void RemoveWatcher(long watcher);

@@ -246,4 +246,31 @@ public sealed class OperationSemanticsTests : IAsyncLifetime
         Assert.Contains((EventType.NodeCreated, "/absent"), later);
         Assert.Contains((EventType.NodeDataChanged, "/sw2"), later);
     }
+
+    [Fact]
+    public async Task AddWatch_and_setWatches2_persistent_watches_fire_through_the_distributor()
+    {
+        await _zk.CreateAsync(_session, "/pw");
+        Assert.Equal(B.LastAppliedZxid, await B.AddWatchAsync("/pw", AddWatchMode.Persistent, 5));
+        await B.SetWatchesAsync(6, B.LastAppliedZxid, [], [], [], null, ["/pw"]);
+        _zk.Sink.Drain();
+
+        await B.SubmitAsync(_session, new SetDataOperation("/pw", [1], -1));
+        await _zk.CreateAsync(_session, "/pw/child");
+        await B.SubmitAsync(_session, new SetDataOperation("/pw/child", [1], -1));
+        var fired = _zk.Sink.Drain().Select(e => (e.Watcher, e.Event.Type, e.Event.Path)).ToList();
+        // 5: persistent on /pw (data and child events); 6: recursive on /pw (no children events).
+        Assert.Equal(
+            [(5L, EventType.NodeDataChanged, "/pw"), (5L, EventType.NodeChildrenChanged, "/pw"), (6L, EventType.NodeDataChanged, "/pw"),
+             (6L, EventType.NodeCreated, "/pw/child"), (6L, EventType.NodeDataChanged, "/pw/child")],
+            fired.OrderBy(f => f.Watcher).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Type).ToList());
+
+        Assert.True(B.CheckWatches("/pw", WatcherType.Data));
+        Assert.True(B.RemoveWatches("/pw", WatcherType.Any, 5));
+        Assert.False(B.RemoveWatches("/pw", WatcherType.Any, 5));
+        Assert.True(B.RemoveWatches("/pw", WatcherType.Any, 6));
+        Assert.False(B.CheckWatches("/pw", WatcherType.Any));
+        await B.SubmitAsync(_session, new SetDataOperation("/pw", [2], -1));
+        Assert.Empty(_zk.Sink.Drain());
+    }
 }

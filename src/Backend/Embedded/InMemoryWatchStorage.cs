@@ -1,64 +1,213 @@
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Backend.Embedded;
 
-/// <summary>Watch registrations in process memory: path → kind → watchers, plus a reverse index per watcher.</summary>
+/// <summary>
+/// Watch registrations in process memory, as ZooKeeper 3.8.0 keeps them: a data table and a child
+/// table, each path → watcher → mode, plus a reverse index per watcher.
+/// </summary>
 public sealed class InMemoryWatchStorage : IWatchStorage
 {
+    private enum Mode
+    {
+        Standard,
+        Persistent,
+        Recursive,
+    }
+
+    private sealed class Table
+    {
+        public readonly Dictionary<string, Dictionary<long, Mode>> ByPath = [];
+        public readonly Dictionary<long, HashSet<string>> ByWatcher = [];
+
+        public void Add(string path, long watcher, Mode mode)
+        {
+            if (!ByPath.TryGetValue(path, out var watchers))
+            {
+                ByPath[path] = watchers = [];
+            }
+            watchers[watcher] = mode;
+            if (!ByWatcher.TryGetValue(watcher, out var paths))
+            {
+                ByWatcher[watcher] = paths = [];
+            }
+            paths.Add(path);
+        }
+
+        public bool Remove(string path, long watcher)
+        {
+            if (!ByPath.TryGetValue(path, out var watchers) || !watchers.Remove(watcher))
+            {
+                return false;
+            }
+            if (watchers.Count == 0)
+            {
+                ByPath.Remove(path);
+            }
+            if (ByWatcher.TryGetValue(watcher, out var paths))
+            {
+                paths.Remove(path);
+                if (paths.Count == 0)
+                {
+                    ByWatcher.Remove(watcher);
+                }
+            }
+            return true;
+        }
+
+        public void RemoveWatcher(long watcher)
+        {
+            if (!ByWatcher.Remove(watcher, out var paths))
+            {
+                return;
+            }
+            foreach (string path in paths)
+            {
+                if (ByPath.TryGetValue(path, out var watchers))
+                {
+                    watchers.Remove(watcher);
+                    if (watchers.Count == 0)
+                    {
+                        ByPath.Remove(path);
+                    }
+                }
+            }
+        }
+
+        /// <summary>WatchManager.triggerWatch: the path's watchers (one-shot ones removed), then recursive ones on every ancestor.</summary>
+        public void Trigger(string path, EventType type, HashSet<long> result)
+        {
+            List<long>? fired = null;
+            string? current = path;
+            bool atPath = true;
+            while (current is not null)
+            {
+                if (ByPath.TryGetValue(current, out var watchers))
+                {
+                    foreach (var (watcher, mode) in watchers)
+                    {
+                        if (mode == Mode.Recursive)
+                        {
+                            if (type != EventType.NodeChildrenChanged)
+                            {
+                                result.Add(watcher);
+                            }
+                        }
+                        else if (atPath)
+                        {
+                            result.Add(watcher);
+                            if (mode == Mode.Standard)
+                            {
+                                (fired ??= []).Add(watcher);
+                            }
+                        }
+                    }
+                }
+                atPath = false;
+                current = Parent(current);
+            }
+            if (fired is not null)
+            {
+                foreach (long watcher in fired)
+                {
+                    Remove(path, watcher);
+                }
+            }
+        }
+
+        private static string? Parent(string path)
+        {
+            if (path.Length <= 1)
+            {
+                return null;
+            }
+            int slash = path.LastIndexOf('/');
+            return slash <= 0 ? (slash == 0 ? "/" : null) : path[..slash];
+        }
+    }
+
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string Path, WatchKind Kind), HashSet<long>> _byPath = [];
-    private readonly Dictionary<long, HashSet<(string Path, WatchKind Kind)>> _byWatcher = [];
+    private readonly Table _data = new();
+    private readonly Table _child = new();
 
     public void Register(string path, WatchKind kind, long watcher)
     {
         lock (_lock)
         {
-            var key = (path, kind);
-            if (!_byPath.TryGetValue(key, out var set))
+            switch (kind)
             {
-                _byPath[key] = set = [];
+                case WatchKind.Data:
+                case WatchKind.Exist:
+                    _data.Add(path, watcher, Mode.Standard);
+                    break;
+                case WatchKind.Child:
+                    _child.Add(path, watcher, Mode.Standard);
+                    break;
+                case WatchKind.Persistent:
+                    _data.Add(path, watcher, Mode.Persistent);
+                    _child.Add(path, watcher, Mode.Persistent);
+                    break;
+                case WatchKind.PersistentRecursive:
+                    // 3.8.0 registers a recursive watch in both tables; the child table's copy only
+                    // matters for NodeDeleted (recursive watches never see NodeChildrenChanged).
+                    _data.Add(path, watcher, Mode.Recursive);
+                    _child.Add(path, watcher, Mode.Recursive);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
             }
-            set.Add(watcher);
-            if (!_byWatcher.TryGetValue(watcher, out var keys))
-            {
-                _byWatcher[watcher] = keys = [];
-            }
-            keys.Add(key);
         }
     }
 
-    public IReadOnlyCollection<long> FetchAndClear(string path, ReadOnlySpan<WatchKind> kinds)
+    public IReadOnlyCollection<long> FetchAndClear(string path, EventType trigger)
+    {
+        var result = new HashSet<long>();
+        lock (_lock)
+        {
+            if (trigger != EventType.NodeChildrenChanged)
+            {
+                _data.Trigger(path, trigger, result);
+            }
+            if (trigger is EventType.NodeChildrenChanged or EventType.NodeDeleted)
+            {
+                _child.Trigger(path, trigger, result);
+            }
+        }
+        return result;
+    }
+
+    public bool Contains(string path, WatcherType type)
     {
         lock (_lock)
         {
-            HashSet<long>? result = null;
-            foreach (var kind in kinds)
+            return type switch
             {
-                var key = (path, kind);
-                if (_byPath.Remove(key, out var set))
-                {
-                    foreach (long watcher in set)
-                    {
-                        if (_byWatcher.TryGetValue(watcher, out var keys))
-                        {
-                            keys.Remove(key);
-                            if (keys.Count == 0)
-                            {
-                                _byWatcher.Remove(watcher);
-                            }
-                        }
-                    }
-                    if (result is null)
-                    {
-                        result = set;
-                    }
-                    else
-                    {
-                        result.UnionWith(set);
-                    }
-                }
+                WatcherType.Children => _child.ByPath.ContainsKey(path),
+                WatcherType.Data => _data.ByPath.ContainsKey(path),
+                WatcherType.Any => _child.ByPath.ContainsKey(path) || _data.ByPath.ContainsKey(path),
+                _ => false,
+            };
+        }
+    }
+
+    public bool Remove(string path, WatcherType type, long watcher)
+    {
+        lock (_lock)
+        {
+            switch (type)
+            {
+                case WatcherType.Children:
+                    return _child.Remove(path, watcher);
+                case WatcherType.Data:
+                    return _data.Remove(path, watcher);
+                case WatcherType.Any:
+                    bool child = _child.Remove(path, watcher);
+                    bool data = _data.Remove(path, watcher);
+                    return child || data;
+                default:
+                    return false;
             }
-            return (IReadOnlyCollection<long>?)result ?? [];
         }
     }
 
@@ -66,21 +215,8 @@ public sealed class InMemoryWatchStorage : IWatchStorage
     {
         lock (_lock)
         {
-            if (!_byWatcher.Remove(watcher, out var keys))
-            {
-                return;
-            }
-            foreach (var key in keys)
-            {
-                if (_byPath.TryGetValue(key, out var set))
-                {
-                    set.Remove(watcher);
-                    if (set.Count == 0)
-                    {
-                        _byPath.Remove(key);
-                    }
-                }
-            }
+            _data.RemoveWatcher(watcher);
+            _child.RemoveWatcher(watcher);
         }
     }
 
@@ -90,10 +226,13 @@ public sealed class InMemoryWatchStorage : IWatchStorage
         {
             int watches = 0;
             var paths = new HashSet<string>();
-            foreach (var (key, set) in _byPath)
+            foreach (var table in new[] { _data, _child })
             {
-                watches += set.Count;
-                paths.Add(key.Path);
+                foreach (var (path, watchers) in table.ByPath)
+                {
+                    watches += watchers.Count;
+                    paths.Add(path);
+                }
             }
             return (watches, paths.Count);
         }

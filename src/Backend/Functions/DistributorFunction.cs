@@ -11,10 +11,6 @@ namespace ZkGateway.Backend.Functions;
 /// </summary>
 public sealed class DistributorFunction
 {
-    private static readonly WatchKind[] DataKinds = [WatchKind.Data, WatchKind.Exist];
-    private static readonly WatchKind[] AllKinds = [WatchKind.Data, WatchKind.Exist, WatchKind.Child];
-    private static readonly WatchKind[] ChildKinds = [WatchKind.Child];
-
     private readonly IUserStorage _user;
     private readonly ISystemStorage _system;
     private readonly IWatchStorage _watches;
@@ -71,18 +67,15 @@ public sealed class DistributorFunction
         }
     }
 
-    /// <summary>ZooKeeper's triggers (DataTree): one event per watcher per path per trigger.</summary>
+    /// <summary>
+    /// ZooKeeper's triggers (DataTree): one event per watcher per path per trigger, whether it holds
+    /// one-shot, persistent or (on an ancestor) recursive watches there.
+    /// </summary>
     private void FireWatches(Txn txn)
     {
         foreach (var trigger in txn.Triggers)
         {
-            var kinds = trigger.Type switch
-            {
-                EventType.NodeDeleted => AllKinds,
-                EventType.NodeChildrenChanged => ChildKinds,
-                _ => DataKinds,
-            };
-            foreach (long watcher in _watches.FetchAndClear(trigger.Path, kinds))
+            foreach (long watcher in _watches.FetchAndClear(trigger.Path, trigger.Type))
             {
                 _sink.Deliver(watcher, new WatchEvent(trigger.Type, trigger.Path, txn.Zxid, trigger.Acl));
             }

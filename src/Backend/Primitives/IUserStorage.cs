@@ -30,26 +30,56 @@ public interface IUserStorage
     long ApproximateDataSize { get; }
 }
 
-/// <summary>The kinds of one-shot watch ZooKeeper keeps per connection.</summary>
+/// <summary>
+/// The kinds of watch ZooKeeper keeps per connection. Data and Exist live in the data table, Child in
+/// the child table; addWatch's Persistent and PersistentRecursive are registered in both tables (as
+/// ZooKeeper 3.8.0's DataTree.addWatch does).
+/// </summary>
 public enum WatchKind
 {
-    /// <summary>getData, or exists on an existing node.</summary>
+    /// <summary>getData, or exists on an existing node (one-shot, data table).</summary>
     Data,
 
-    /// <summary>exists on a missing node (fires on create).</summary>
+    /// <summary>exists on a missing node (fires on create; one-shot, data table).</summary>
     Exist,
 
-    /// <summary>getChildren.</summary>
+    /// <summary>getChildren (one-shot, child table).</summary>
     Child,
+
+    /// <summary>addWatch mode 0: data and child events on the path, never removed by a trigger.</summary>
+    Persistent,
+
+    /// <summary>addWatch mode 1: created, deleted and data-changed events on the path and every descendant (never children-changed).</summary>
+    PersistentRecursive,
 }
 
-/// <summary>Watch registrations with atomic fetch-and-clear (one-shot watches).</summary>
+/// <summary>
+/// Watch registrations, modelled on ZooKeeper 3.8.0's two WatchManagers (data table and child table):
+/// per table, path → watcher → mode. A registration replaces the mode the watcher had on that path in
+/// that table, so a one-shot watch set on a path with a persistent one turns it one-shot (3.8.0 does
+/// the same). Triggers fetch-and-clear one-shot watches and keep persistent ones.
+/// </summary>
 public interface IWatchStorage
 {
     void Register(string path, WatchKind kind, long watcher);
 
-    /// <summary>Removes and returns the watchers of <paramref name="path"/> of the given kinds.</summary>
-    IReadOnlyCollection<long> FetchAndClear(string path, ReadOnlySpan<WatchKind> kinds);
+    /// <summary>
+    /// Fires a trigger (DataTree's): NodeCreated and NodeDataChanged use the data table,
+    /// NodeChildrenChanged the child table, NodeDeleted both. Returns each watcher at most once: those
+    /// on <paramref name="path"/> (one-shot ones are removed) and the recursive ones on its ancestors
+    /// (recursive watches never see NodeChildrenChanged).
+    /// </summary>
+    IReadOnlyCollection<long> FetchAndClear(string path, ZkGateway.Jute.Protocol.EventType trigger);
+
+    /// <summary>
+    /// checkWatches as 3.8.0 answers it: whether the table(s) of <paramref name="type"/> (Children,
+    /// Data or Any) hold <b>any</b> watcher on exactly <paramref name="path"/> — 3.8.0's
+    /// WatchManager.containsWatcher does not look at which connection holds it.
+    /// </summary>
+    bool Contains(string path, ZkGateway.Jute.Protocol.WatcherType type);
+
+    /// <summary>removeWatches: removes the watcher's entry on <paramref name="path"/> from the table(s) of <paramref name="type"/>; false if there was none.</summary>
+    bool Remove(string path, ZkGateway.Jute.Protocol.WatcherType type, long watcher);
 
     void RemoveWatcher(long watcher);
 

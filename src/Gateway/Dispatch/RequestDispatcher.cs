@@ -202,14 +202,13 @@ public sealed class RequestDispatcher
                 case OpCode.SetWatches:
                 case OpCode.SetWatches2:
                 {
-                    // SetWatches2 adds persistent and recursive watches, which only addWatch creates;
-                    // addWatch is not served yet, so those lists are empty in practice.
+                    // SetWatches2 adds the persistent and persistent recursive watches (addWatch's).
                     var request = op == OpCode.SetWatches
-                        ? SetWatches.Read(ref reader)
-                        : ToSetWatches(SetWatches2.Read(ref reader));
+                        ? ToSetWatches2(SetWatches.Read(ref reader))
+                        : SetWatches2.Read(ref reader);
                     Read(connection, slot, async () =>
                     {
-                        await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, request.DataWatches ?? [], request.ExistWatches ?? [], request.ChildWatches ?? []).ConfigureAwait(false);
+                        await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, request.DataWatches ?? [], request.ExistWatches ?? [], request.ChildWatches ?? [], request.PersistentWatches, request.PersistentRecursiveWatches).ConfigureAwait(false);
                         return new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null);
                     });
                     return Next.Continue;
@@ -249,14 +248,68 @@ public sealed class RequestDispatcher
                     return Next.Continue;
 
                 case OpCode.MultiRead:
+                {
+                    var request = MultiRequest.ReadMultiRead(ref reader);
+                    Read(connection, slot, () => MultiReadAsync(request, caller));
+                    return Next.Continue;
+                }
+
                 case OpCode.AddWatch:
+                {
+                    var request = AddWatchRequest.Read(ref reader);
+                    if (request.Mode is not (AddWatchMode.Persistent or AddWatchMode.PersistentRecursive))
+                    {
+                        // 3.8.0: WatcherMode.fromZooDef throws, FinalRequestProcessor answers MarshallingError.
+                        return Fail(connection, slot, ErrorCode.MarshallingError);
+                    }
+                    Read(connection, slot, async () =>
+                    {
+                        long zxid = await _backend.AddWatchAsync(request.Path ?? "", request.Mode, connection.Id).ConfigureAwait(false);
+                        // The Java client decodes a 4-byte ErrorResponse{0} body.
+                        return new Reply(zxid, ErrorCode.Ok, new ErrorResponse(ErrorCode.Ok));
+                    });
+                    return Next.Continue;
+                }
+
                 case OpCode.CheckWatches:
                 case OpCode.RemoveWatches:
+                {
+                    var (path, type) = op == OpCode.CheckWatches
+                        ? CheckWatchesRequest.Read(ref reader) is var check ? (check.Path, check.Type) : default
+                        : RemoveWatchesRequest.Read(ref reader) is var remove ? (remove.Path, remove.Type) : default;
+                    if (type is not (WatcherType.Children or WatcherType.Data or WatcherType.Any))
+                    {
+                        // 3.8.0 knows only types 1-3 on the server: Persistent (4), PersistentRecursive (5)
+                        // and anything else fail to convert and are answered MarshallingError.
+                        return Fail(connection, slot, ErrorCode.MarshallingError);
+                    }
+                    Read(connection, slot, () =>
+                    {
+                        bool found = op == OpCode.CheckWatches
+                            ? _backend.CheckWatches(path ?? "", type)
+                            : _backend.RemoveWatches(path ?? "", type, connection.Id);
+                        return new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, found ? ErrorCode.Ok : ErrorCode.NoWatcher, null));
+                    });
+                    return Next.Continue;
+                }
+
                 case OpCode.Sasl:
+                    // Standalone 3.8.0 without SASL configured: (xid, zxid 0, Ok) and a null token, whatever was sent.
+                    connection.Outbound.Complete(slot, 0, ErrorCode.Ok, NullSaslToken.Instance);
+                    return Next.Continue;
+
                 case OpCode.Reconfig:
-                    // Valid ZooKeeper requests this release does not serve yet: a clear per-request error,
-                    // the connection and session carry on.
-                    return Fail(connection, slot, ErrorCode.Unimplemented);
+                {
+                    // ReconfigRequest{ustring joiningServers; ustring leavingServers; ustring newMembers;
+                    // long curConfigId}: a malformed body is MarshallingError (no zxid); a well-formed one is
+                    // refused with ReconfigDisabled through the write path, consuming a zxid (as 3.8.0).
+                    _ = reader.ReadString();
+                    _ = reader.ReadString();
+                    _ = reader.ReadString();
+                    _ = reader.ReadLong();
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.ReconfigDisabled), _ => null));
+                    return Next.Continue;
+                }
 
                 default:
                     // Unknown opcodes: Unimplemented with zxid -1, then close (as ZooKeeper 3.8.0 answers).
@@ -271,6 +324,46 @@ public sealed class RequestDispatcher
             // connection carries on.
             return Fail(connection, slot, ErrorCode.MarshallingError);
         }
+    }
+
+    /// <summary>
+    /// multiRead (FinalRequestProcessor): every op answered on its own, not atomically; getData and
+    /// getChildren with their READ check; an op's failure is an error result (type -1, the code,
+    /// ErrorResponse). 3.8.0 ignores the sub-requests' watch flags (checked: no watch is set).
+    /// </summary>
+    private async ValueTask<Reply> MultiReadAsync(MultiRequest request, CallerIdentity caller)
+    {
+        var results = new List<MultiResult>(request.Ops.Count);
+        foreach (var item in request.Ops)
+        {
+            switch (item.Record)
+            {
+                case GetDataRequest get:
+                {
+                    var r = await _backend.GetDataAsync(get.Path ?? "", null, caller).ConfigureAwait(false);
+                    results.Add(r.IsOk ? MultiResult.GetData(r.Value!.Data, r.Value.Stat) : MultiResult.Error(r.Error));
+                    break;
+                }
+                case GetChildrenRequest children:
+                {
+                    var r = await _backend.GetChildrenAsync(children.Path ?? "", null, caller).ConfigureAwait(false);
+                    results.Add(r.IsOk ? MultiResult.GetChildren(r.Value!.Children) : MultiResult.Error(r.Error));
+                    break;
+                }
+                default:
+                    results.Add(MultiResult.Error(ErrorCode.MarshallingError));
+                    break;
+            }
+        }
+        return new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, new MultiResponse(results));
+    }
+
+    /// <summary>The sasl reply of a server without SASL: a null token (buffer length -1).</summary>
+    private sealed class NullSaslToken : IJuteRecord
+    {
+        public static readonly NullSaslToken Instance = new();
+
+        public void Write(ref JuteWriter writer) => writer.WriteBuffer((byte[]?)null);
     }
 
     private Next Fail(ZkConnection connection, OutboundQueue.Slot slot, ErrorCode error)
@@ -430,8 +523,8 @@ public sealed class RequestDispatcher
     private static bool IsContainerOrTtl(WriteOperation operation) =>
         operation is CreateOperation { Mode: CreateMode.Container or CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl };
 
-    private static SetWatches ToSetWatches(SetWatches2 request) =>
-        new(request.RelativeZxid, request.DataWatches, request.ExistWatches, request.ChildWatches);
+    private static SetWatches2 ToSetWatches2(SetWatches request) =>
+        new(request.RelativeZxid, request.DataWatches, request.ExistWatches, request.ChildWatches, null, null);
 
     private static WriteOperation? ToWriteOperation(MultiOp op) => op.Record switch
     {
