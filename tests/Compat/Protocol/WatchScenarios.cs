@@ -283,4 +283,20 @@ public sealed class WatchScenarios(CompatFixture targets)
         Assert.Equal((after, ErrorCode.MarshallingError), (malformed.Header.Zxid, malformed.Error));
         Assert.Equal(after + 1, (await client.SetDataAsync(p, [2])).Header.Zxid);
     }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task AddWatch_checks_no_acl_but_events_need_read(TargetKind target)
+    {
+        string p = Unique("acl-watch");
+        await using var writer = await ConnectAsync(target);
+        await using var watcher = await ConnectAsync(target);
+        Assert.Equal(ErrorCode.Ok, (await writer.SendAsync(OpCode.Create, new CreateRequest(p, [1], [new Acl(Perms.Create | Perms.Write | Perms.Delete, Id.Anyone)], CreateMode.Persistent))).Error);
+        Assert.Equal(ErrorCode.Ok, (await AddWatchAsync(watcher, p, AddWatchMode.PersistentRecursive)).Error);
+        Assert.Equal(ErrorCode.Ok, (await writer.SetDataAsync(p, [2])).Error);
+        Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(p + "/open")).Error);
+        // Only the event about the readable child is delivered (CVE-2024-23944 check in 3.8.0-11+deb12u2).
+        Assert.Equal([$"NodeCreated {p}/open"], await EventsAsync(watcher));
+    }
 }
