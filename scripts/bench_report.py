@@ -148,8 +148,11 @@ def svg_chart(data, metric, title, ylabel, path):
         out.append(f'<text transform="translate({x0 - 62},{y0 + ph / 2}) rotate(-90)" text-anchor="middle">{esc(ylabel)}</text>')
         for side, key in (("A", "zk"), ("B", "gw")):
             pts = [(xs[c], Y(data[op][c]["s"][metric][side + "Median"])) for c in levels]
-            out.append(f'<polyline fill="none" stroke="{COLORS[key]}" stroke-width="2.5" points="'
-                       + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+            # separate segments rather than a polyline: ImageMagick's built-in SVG renderer draws
+            # stray segments for open polylines/paths
+            for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
+                out.append(f'<line x1="{xa:.1f}" y1="{ya:.1f}" x2="{xb:.1f}" y2="{yb:.1f}" stroke="{COLORS[key]}" '
+                           'stroke-width="2.5" stroke-linecap="round"/>')
             for c, (x, y) in zip(levels, pts):
                 m = data[op][c]["s"][metric]
                 lo, hi = Y(m[side + "Min"]), Y(m[side + "Max"])
