@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Apache ZooKeeper 3.8 (A) against ZkGateway (B) on this machine, with benchmarks/LoadTool's
-# interleaved compare mode (A, B, A, B, ...). Both servers run on free loopback ports with fresh
-# data directories under /tmp; ZooKeeper with its defaults (forceSync on), the gateway as a Release
-# build with its defaults. Prints one markdown table (medians of the rounds, [min-max]) and leaves
-# the JSON of every workload in $BENCH_OUT. Stops both servers on exit.
+# Apache ZooKeeper 3.8 (A) against ZkGateway (B) on this machine. One command regenerates all of
+# docs/performance.md's generated section and the docs/performance-*.svg plots:
 #
-#   bash scripts/bench.sh                      # 3 rounds, 2 s warm-up + 5 s measured per run
+#   1. start-up: process start -> first TCP connect, and -> 'ruok' answered 'imok' (3 starts each)
+#   2. the A/B table: 4 workloads with benchmarks/LoadTool's interleaved compare mode (A, B, A, ...)
+#   3. concurrency sweep: get and set at 1, 2, 4, 8, 16 sessions (1 request in flight each)
+#   4. memory: VmRSS of a fresh server before, right after creating 100,000 znodes of 100 bytes
+#      (8 connections x 64 outstanding) and after an idle pause
+#
+# Both servers run on free loopback ports with fresh data directories under /tmp; ZooKeeper as in
+# docs/environment §1 (ZooKeeperServerMain, -Xmx512m, forceSync on), the gateway as a Release build
+# with its defaults. Every server this script starts is stopped by its PID on exit.
+#
+#   bash scripts/bench.sh                      # about 7-8 minutes
 #   BENCH_ROUNDS=5 BENCH_DURATION=10s bash scripts/bench.sh
+# Knobs: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_WARMUP (2s), BENCH_VALUE_SIZE (100),
+#   BENCH_SWEEP_DURATION (2s), BENCH_SWEEP_WARMUP (1s), BENCH_SWEEP_LEVELS ("1 2 4 8 16"),
+#   BENCH_MEM_NODES (100000), BENCH_MEM_RUNS (3), BENCH_MEM_IDLE (3 s), BENCH_STARTS (3),
+#   BENCH_ZK_XMX (512m), BENCH_OUT (JSON dir), BENCH_UPDATE_DOCS (1: rewrite docs; 0: print only),
+#   BENCH_SKIP ("" or any of: startup table sweep memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,23 +26,42 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-2s}
 VALUE_SIZE=${BENCH_VALUE_SIZE:-100}
+SWEEP_DURATION=${BENCH_SWEEP_DURATION:-2s}
+SWEEP_WARMUP=${BENCH_SWEEP_WARMUP:-1s}
+SWEEP_LEVELS=${BENCH_SWEEP_LEVELS:-1 2 4 8 16}
+MEM_NODES=${BENCH_MEM_NODES:-100000}
+MEM_RUNS=${BENCH_MEM_RUNS:-3}
+MEM_IDLE=${BENCH_MEM_IDLE:-3}
+STARTS=${BENCH_STARTS:-3}
+ZK_XMX=${BENCH_ZK_XMX:-512m}
+SKIP=${BENCH_SKIP:-}
+UPDATE_DOCS=${BENCH_UPDATE_DOCS:-1}
 WORK=$(mktemp -d /tmp/zkbench.XXXXXX)
 BENCH_OUT=${BENCH_OUT:-$WORK/results}
 mkdir -p "$BENCH_OUT"
+T_START=$(date +%s)
 
 [ -f /usr/share/java/zookeeper.jar ] || { echo "ZooKeeper 3.8 is not installed (bash scripts/install-test-deps.sh)" >&2; exit 1; }
 
 ZK_PID=
 GW_PID=
-cleanup() {
+stop_servers() {
   # No errexit here: a killed server's non-zero status must not cut the cleanup short.
   set +e
   if [ -n "$GW_PID" ]; then kill "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null; fi
   if [ -n "$ZK_PID" ]; then kill "$ZK_PID" 2>/dev/null; wait "$ZK_PID" 2>/dev/null; fi
-  rm -rf "$WORK/zk/data" "$WORK/gw"
+  GW_PID=; ZK_PID=
+  set -e
+}
+cleanup() {
+  set +e
+  stop_servers
+  rm -rf "$WORK/zk" "$WORK/gw" "$WORK"/start-*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -47,77 +78,143 @@ wait_4lw() {
   return 1
 }
 
-echo "building (Release)..." >&2
-dotnet build src/Gateway/Gateway.csproj -c Release -nologo -v quiet >&2
-dotnet build benchmarks/LoadTool/LoadTool.csproj -c Release -nologo -v quiet >&2
-
-# --- Apache ZooKeeper 3.8, standalone, as in docs/environment §1 (forceSync on) ---
-ZK_PORT=$(free_port)
-mkdir -p "$WORK/zk/data"
-cat > "$WORK/zk/zoo.cfg" <<CFG
+# zk_config DIR PORT: writes DIR/zoo.cfg for a standalone server with a fresh DIR/data (environment §1).
+zk_config() {
+  rm -rf "$1/data"; mkdir -p "$1/data"
+  cat > "$1/zoo.cfg" <<CFG
 tickTime=2000
-dataDir=$WORK/zk/data
-clientPort=$ZK_PORT
+dataDir=$1/data
+clientPort=$2
 clientPortAddress=127.0.0.1
 maxClientCnxns=0
 admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr,stat,mntr,conf
 CFG
-java -Xmx512m -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  org.apache.zookeeper.server.ZooKeeperServerMain "$WORK/zk/zoo.cfg" > "$WORK/zk/zk.out" 2>&1 &
-ZK_PID=$!
-wait_4lw "$ZK_PORT" ruok imok || { echo "ZooKeeper did not start:" >&2; cat "$WORK/zk/zk.out" >&2; exit 1; }
-
-# --- ZkGateway, Release build, embedded defaults ---
-GW_PORT=$(free_port)
-mkdir -p "$WORK/gw"
-dotnet src/Gateway/bin/Release/net10.0/ZkGateway.dll --clientPort="$GW_PORT" --dataDir="$WORK/gw/data" \
-  "--4lw.commands.whitelist=ruok,srvr" > "$WORK/gw.out" 2>&1 &
-GW_PID=$!
-wait_4lw "$GW_PORT" ruok imok || { echo "the gateway did not start:" >&2; cat "$WORK/gw.out" >&2; exit 1; }
-
-A=127.0.0.1:$ZK_PORT
-B=127.0.0.1:$GW_PORT
-echo "A = ZooKeeper 3.8 on $A (pid $ZK_PID), B = ZkGateway on $B (pid $GW_PID)" >&2
-
-LOAD=(dotnet benchmarks/LoadTool/bin/Release/net10.0/ZkGateway.LoadTool.dll
-      --compare "$A,$B" --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" --value-size "$VALUE_SIZE")
-status=0
-run() {
-  local name=$1; shift
-  echo "== $name" >&2
-  "${LOAD[@]}" --label "$name" --json "$BENCH_OUT/$name.json" "$@" >&2 || status=1
 }
-run seq-get        --mix get=1 --connections 1 --outstanding 1
-run seq-set        --mix set=1 --connections 1 --outstanding 1
-run async-get-8    --mix get=1 --connections 1 --outstanding 8
-run set-8-conns    --mix set=1 --connections 8 --outstanding 1
+zk_cmd() { # DIR
+  echo java "-Xmx$ZK_XMX" -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn org.apache.zookeeper.server.ZooKeeperServerMain "$1/zoo.cfg"
+}
+gw_cmd() { # DIR PORT
+  echo dotnet src/Gateway/bin/Release/net10.0/ZkGateway.dll --clientPort="$2" --dataDir="$1/data" "--4lw.commands.whitelist=ruok,srvr"
+}
+start_zk() { # DIR PORT
+  zk_config "$1" "$2"
+  # shellcheck disable=SC2046
+  $(zk_cmd "$1") > "$1/zk.out" 2>&1 &
+  ZK_PID=$!
+  wait_4lw "$2" ruok imok || { echo "ZooKeeper did not start:" >&2; cat "$1/zk.out" >&2; exit 1; }
+}
+start_gw() { # DIR PORT
+  rm -rf "$1"; mkdir -p "$1"
+  # shellcheck disable=SC2046
+  $(gw_cmd "$1" "$2") > "$1/gw.out" 2>&1 &
+  GW_PID=$!
+  wait_4lw "$2" ruok imok || { echo "the gateway did not start:" >&2; cat "$1/gw.out" >&2; exit 1; }
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
-python3 - "$BENCH_OUT" "$ROUNDS" "$DURATION" "$WARMUP" "$VALUE_SIZE" <<'PY'
-import json, os, sys
-out, rounds, duration, warmup, size = sys.argv[1:]
-names = ["seq-get", "seq-set", "async-get-8", "set-8-conns"]
-print(f"A = Apache ZooKeeper 3.8 (forceSync on), B = ZkGateway (Release, embedded). "
-      f"Median of {rounds} interleaved rounds [min-max]; {warmup} warm-up + {duration} measured per run; "
-      f"{size}-byte values; latency in µs.")
-print()
-print("| workload | metric | ZooKeeper | ZkGateway | gateway/ZK |")
-print("|---|---|---:|---:|---:|")
-for n in names:
-    p = os.path.join(out, n + ".json")
-    if not os.path.exists(p):
-        print(f"| {n} | (no result) | | | |"); continue
-    d = json.load(open(p))
-    errs = sum(r["Total"]["Errors"] for r in d["runsA"] + d["runsB"])
-    for m in d["summary"]:
-        if m["Metric"] == "p90 us":
-            continue
-        fmt = lambda v: f"{v:,.0f}"
-        print(f"| {n} | {m['Metric'].replace(' us', ' µs')} | {fmt(m['AMedian'])} [{fmt(m['AMin'])}-{fmt(m['AMax'])}] "
-              f"| {fmt(m['BMedian'])} [{fmt(m['BMin'])}-{fmt(m['BMax'])}] | {m['Ratio']:.2f} |")
-    if errs:
-        print(f"| {n} | errors | | | {errs} |")
-PY
+# What else is running (other sessions' servers, builds, tests): recorded before and after.
+other_procs() {
+  ps -eo pid=,pcpu=,rss=,etime=,args= | awk -v me=$$ '$5 ~ /(java|dotnet|node|python|sqlite|gcc|cc1)/ && $1 != me {
+      a=""; for (i=5;i<=NF && length(a)<110;i++) a=a" "$i; printf "%s %s%% cpu, %d MB, up %s:%s\n", $1, $2, $3/1024, $4, a }' || true
+}
+{
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu=$(nproc) x $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "mem=$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
+  echo "kernel=$(uname -r)"
+  echo "os=$(. /etc/os-release; echo "$PRETTY_NAME")"
+  echo "dotnet=$(dotnet --version 2>/dev/null) (runtime $(dotnet --list-runtimes 2>/dev/null | awk '/NETCore.App/ {v=$2} END {print v}'))"
+  echo "java=$(java -version 2>&1 | head -1)"
+  echo "zookeeper=$(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo unknown)"
+  echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$BENCH_OUT/env.txt"
+other_procs > "$BENCH_OUT/others-before.txt"
+
+echo "building (Release)..." >&2
+dotnet build src/Gateway/Gateway.csproj -c Release -nologo -v quiet >&2
+dotnet build benchmarks/LoadTool/LoadTool.csproj -c Release -nologo -v quiet >&2
+LT=(dotnet benchmarks/LoadTool/bin/Release/net10.0/ZkGateway.LoadTool.dll)
+status=0
+
+# --- 1. start-up time, interleaved ZK, gateway, ZK, ... ---
+if ! skipped startup; then
+  : > "$BENCH_OUT/startup.jsonl"
+  for i in $(seq 1 "$STARTS"); do
+    port=$(free_port); zk_config "$WORK/start-zk" "$port"
+    # shellcheck disable=SC2046
+    r=$(python3 scripts/bench_startup.py "$port" "$WORK/start-zk/zk.out" -- $(zk_cmd "$WORK/start-zk")) || status=1
+    echo "{\"server\": \"zk\", \"run\": $i, \"result\": $r}" >> "$BENCH_OUT/startup.jsonl"
+    echo "start-up ZooKeeper #$i: $r" >&2
+    port=$(free_port); rm -rf "$WORK/start-gw"; mkdir -p "$WORK/start-gw"
+    # shellcheck disable=SC2046
+    r=$(python3 scripts/bench_startup.py "$port" "$WORK/start-gw/gw.out" -- $(gw_cmd "$WORK/start-gw" "$port")) || status=1
+    echo "{\"server\": \"gw\", \"run\": $i, \"result\": $r}" >> "$BENCH_OUT/startup.jsonl"
+    echo "start-up gateway #$i: $r" >&2
+  done
+fi
+
+# --- 2 and 3. the table and the sweep, on one ZooKeeper and one gateway ---
+if ! skipped table || ! skipped sweep; then
+  ZK_PORT=$(free_port); start_zk "$WORK/zk" "$ZK_PORT"
+  GW_PORT=$(free_port); start_gw "$WORK/gw" "$GW_PORT"
+  A=127.0.0.1:$ZK_PORT
+  B=127.0.0.1:$GW_PORT
+  echo "A = ZooKeeper 3.8 on $A (pid $ZK_PID), B = ZkGateway on $B (pid $GW_PID)" >&2
+  run() {
+    local name=$1; shift
+    echo "== $name" >&2
+    "${LT[@]}" --compare "$A,$B" --rounds "$ROUNDS" --value-size "$VALUE_SIZE" --label "$name" --json "$BENCH_OUT/$name.json" "$@" >&2 || status=1
+  }
+  if ! skipped table; then
+    run seq-get        --duration "$DURATION" --warmup "$WARMUP" --mix get=1 --connections 1 --outstanding 1
+    run seq-set        --duration "$DURATION" --warmup "$WARMUP" --mix set=1 --connections 1 --outstanding 1
+    run async-get-8    --duration "$DURATION" --warmup "$WARMUP" --mix get=1 --connections 1 --outstanding 8
+    run set-8-conns    --duration "$DURATION" --warmup "$WARMUP" --mix set=1 --connections 8 --outstanding 1
+  fi
+  if ! skipped sweep; then
+    for op in get set; do
+      for c in $SWEEP_LEVELS; do
+        run "sweep-$op-$c" --duration "$SWEEP_DURATION" --warmup "$SWEEP_WARMUP" --mix "$op=1" --connections "$c" --outstanding 1
+      done
+    done
+  fi
+  stop_servers
+fi
+
+# --- 4. memory: a fresh server per run, RSS before, after 100k creates, after an idle pause ---
+if ! skipped memory; then
+  : > "$BENCH_OUT/memory.jsonl"
+  for i in $(seq 1 "$MEM_RUNS"); do
+    for server in zk gw; do
+      port=$(free_port)
+      if [ $server = zk ]; then start_zk "$WORK/zk" "$port"; pid=$ZK_PID; dir=$WORK/zk/data
+      else start_gw "$WORK/gw" "$port"; pid=$GW_PID; dir=$WORK/gw/data; fi
+      sleep 1
+      before=$(rss_kb "$pid")
+      "${LT[@]}" --target "127.0.0.1:$port" --populate "$MEM_NODES" --value-size "$VALUE_SIZE" \
+        --connections 8 --outstanding 64 --json "$BENCH_OUT/populate-$server-$i.json" >&2 || status=1
+      loaded=$(rss_kb "$pid")
+      sleep "$MEM_IDLE"
+      idle=$(rss_kb "$pid")
+      peak=$(hwm_kb "$pid")
+      disk=$(du -sk "$dir" | cut -f1)
+      echo "{\"server\": \"$server\", \"run\": $i, \"rss_before_kb\": $before, \"rss_loaded_kb\": $loaded, \"rss_idle_kb\": $idle, \"hwm_kb\": $peak, \"disk_kb\": $disk}" >> "$BENCH_OUT/memory.jsonl"
+      echo "memory $server #$i: before $before kB, loaded $loaded kB, after ${MEM_IDLE}s idle $idle kB, peak $peak kB, data dir $disk kB" >&2
+      stop_servers
+    done
+  done
+fi
+
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$BENCH_OUT/env.txt"
+echo "elapsed_s=$(( $(date +%s) - T_START ))" >> "$BENCH_OUT/env.txt"
+echo "settings=rounds $ROUNDS, $WARMUP warm-up + $DURATION per table run, $SWEEP_WARMUP + $SWEEP_DURATION per sweep run, $VALUE_SIZE-byte values, ZooKeeper -Xmx$ZK_XMX, $MEM_NODES znodes x $MEM_RUNS memory runs, ${MEM_IDLE}s idle" >> "$BENCH_OUT/env.txt"
+other_procs > "$BENCH_OUT/others-after.txt"
+
+args=("$BENCH_OUT")
+[ "$UPDATE_DOCS" = 1 ] && args+=(--docs docs)
+python3 scripts/bench_report.py "${args[@]}"
 echo "JSON results: $BENCH_OUT" >&2
 exit $status

@@ -22,6 +22,9 @@ public static class LoadToolCli
           --warmup 1s               unmeasured warm-up (default 1s)
           --json PATH               also write the results as JSON
           --label TEXT              a name for this workload in the output
+          --populate N              instead of a workload: create N znodes of --value-size bytes under
+                                    /zkbench-pop-<id> (connections x outstanding in flight) and leave
+                                    them there (for memory measurements); --cleanup deletes them after
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -33,6 +36,8 @@ public static class LoadToolCli
         int rounds = 3;
         string? jsonPath = null;
         string label = "";
+        long? populate = null;
+        bool cleanup = false;
         try
         {
             options = new LoadOptions();
@@ -71,6 +76,8 @@ public static class LoadToolCli
                     case "--warmup": options = options with { Warmup = LoadOptions.ParseDuration(Value()) }; break;
                     case "--json": jsonPath = Value(); break;
                     case "--label": label = Value(); break;
+                    case "--populate": populate = long.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--cleanup": cleanup = true; break;
                     default: throw new ArgumentException($"Unknown option {arg}.");
                 }
             }
@@ -93,6 +100,27 @@ public static class LoadToolCli
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
             return 2;
+        }
+
+        if (populate is long toCreate)
+        {
+            if (compare is not null || toCreate <= 0)
+            {
+                error.WriteLine("--populate needs a positive count and a --target (not --compare).");
+                return 2;
+            }
+            var pop = await new Populator(options, toCreate, cleanup, error).RunAsync();
+            output.WriteLine($"{pop.Target}: created {pop.Created:N0} of {pop.Requested:N0} znodes ({pop.ValueSize} B) under {pop.Prefix} " +
+                $"in {pop.ElapsedSeconds:0.00} s = {pop.CreatesPerSecond:0} creates/s with {pop.Connections} conn x {pop.Outstanding} outstanding, errors {pop.Errors}");
+            foreach (var e in pop.ErrorSamples)
+            {
+                output.WriteLine($"    error: {e}");
+            }
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new { mode = "populate", label, result = pop }, JsonOptions));
+            }
+            return pop.Errors > 0 ? 1 : 0;
         }
 
         string workload = $"{label}{(label.Length > 0 ? ": " : "")}mix {LoadOptions.FormatMix(options.Mix)}, value {options.ValueSize} B, " +

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Framing;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.LoadTool;
+
+/// <summary>The outcome of <see cref="Populator"/>: how many znodes were created, how fast, under which prefix.</summary>
+public sealed record PopulateResult(string Target, string Prefix, long Requested, long Created, long Errors, int ValueSize,
+    int Connections, int Outstanding, double ElapsedSeconds, double CreatesPerSecond, IReadOnlyList<string> ErrorSamples);
+
+/// <summary>
+/// Creates <c>count</c> persistent znodes <c>/zkbench-pop-&lt;id&gt;/n&lt;i&gt;</c> of <c>value-size</c> bytes,
+/// pipelined over connections x outstanding closed-loop slots, and <b>leaves them in place</b> (unless
+/// <c>cleanup</c> is set), so a server's memory can be measured with the data loaded.
+/// </summary>
+public sealed class Populator(LoadOptions options, long count, bool cleanup, TextWriter? log = null)
+{
+    private readonly TextWriter _log = log ?? TextWriter.Null;
+    private long _next = -1;
+
+    public async Task<PopulateResult> RunAsync()
+    {
+        var (host, port) = options.ParseTarget();
+        string prefix = "/zkbench-pop-" + Guid.NewGuid().ToString("N")[..12];
+        byte[] value = new byte[options.ValueSize];
+        new Random(options.Seed).NextBytes(value);
+
+        await using var admin = await ZkConnection.ConnectAsync(host, port);
+        var scratch = new FrameBuffer(512);
+        var created = await admin.SendAsync(OpCode.Create, new CreateRequest(prefix, [], Acl.OpenAclUnsafe, CreateMode.Persistent), scratch);
+        if (created.Err != ErrorCode.Ok)
+        {
+            throw new InvalidOperationException($"create {prefix}: {created.Err}");
+        }
+        var connections = new List<ZkConnection>();
+        long ok = 0, errors = 0;
+        var errorSamples = new List<string>();
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            for (int c = 0; c < options.Connections; c++)
+            {
+                connections.Add(await ZkConnection.ConnectAsync(host, port));
+            }
+            start = Stopwatch.GetTimestamp();
+            var workers = new List<Task>();
+            foreach (var connection in connections)
+            {
+                for (int o = 0; o < options.Outstanding; o++)
+                {
+                    workers.Add(Task.Run(async () =>
+                    {
+                        var buffer = new FrameBuffer(512);
+                        long i;
+                        while ((i = Interlocked.Increment(ref _next)) < count)
+                        {
+                            OpResult r;
+                            try
+                            {
+                                r = await connection.SendAsync(OpCode.Create, new CreateRequest($"{prefix}/n{i}", value, Acl.OpenAclUnsafe, CreateMode.Persistent), buffer);
+                            }
+                            catch (Exception e)
+                            {
+                                Interlocked.Increment(ref errors);
+                                lock (errorSamples) { if (errorSamples.Count < 10) errorSamples.Add($"{e.GetType().Name}: {e.Message}"); }
+                                return;
+                            }
+                            if (r.Err == ErrorCode.Ok)
+                            {
+                                Interlocked.Increment(ref ok);
+                            }
+                            else
+                            {
+                                Interlocked.Increment(ref errors);
+                                lock (errorSamples) { if (errorSamples.Count < 10) errorSamples.Add($"create: {r.Err}"); }
+                            }
+                        }
+                    }));
+                }
+            }
+            await Task.WhenAll(workers);
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+        double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (cleanup)
+        {
+            try
+            {
+                await LoadRunner.DeleteRecursiveAsync(admin, scratch, prefix);
+            }
+            catch (Exception e)
+            {
+                _log.WriteLine($"cleanup of {prefix} failed: {e.Message}");
+            }
+        }
+        return new PopulateResult(options.Target, prefix, count, ok, errors, options.ValueSize, options.Connections, options.Outstanding,
+            elapsed, elapsed > 0 ? ok / elapsed : 0, errorSamples);
+    }
+}
