@@ -37,9 +37,11 @@ public sealed class DurabilityTests
     public async Task Session_expiry_deletes_ephemerals_through_the_write_path()
     {
         await using var zk = await EmbeddedBackend.StartAsync(tickTime: 100);
-        long session = await zk.NewSessionAsync(timeoutMs: 300);
-        await zk.CreateAsync(session, "/lease", mode: CreateMode.Ephemeral);
-        await zk.Backend.ExistsAsync("/lease", 5);
+        // Long enough that the lease cannot lapse while a loaded CI machine is still setting up
+        // (300 ms did, once), short enough to keep the test quick.
+        long session = await zk.NewSessionAsync(timeoutMs: 1500);
+        Assert.Equal(ErrorCode.Ok, (await zk.CreateAsync(session, "/lease", mode: CreateMode.Ephemeral)).Result!.Error);
+        Assert.Equal(ErrorCode.Ok, (await zk.Backend.ExistsAsync("/lease", 5)).Error);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (zk.Backend.IsSessionLive(session) && DateTime.UtcNow < deadline)
         {
