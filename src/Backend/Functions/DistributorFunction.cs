@@ -35,7 +35,8 @@ public sealed class DistributorFunction
             {
                 return;
             }
-            await HandleBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            await HandleBatchAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+            await queue.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -46,7 +46,8 @@ public sealed class WriterFunction
             {
                 return;
             }
-            await HandleBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            await HandleBatchAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+            await writerQueue.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,33 @@
+namespace ZkGateway.Backend.Primitives;
+
+/// <summary>A session's lease: until when it lives without a packet from its client, and which gateway serves it.</summary>
+public sealed record SessionLease(long SessionId, long ExpiresAtMs, string GatewayId, bool Closing);
+
+/// <summary>One renewal in a batch: the session's new deadline (ms since the Unix epoch).</summary>
+public readonly record struct LeaseRenewal(long SessionId, long ExpiresAtMs);
+
+/// <summary>
+/// Session leases shared by every gateway of a deployment (DynamoDB on AWS, memory when embedded).
+/// Gateways renew the leases of the sessions they serve in batches, once per tick, never one call per
+/// packet; the heartbeat function expires the sessions whose lease lapsed. A lease that is
+/// <see cref="SessionLease.Closing"/> is never renewed again: the session is on its way out.
+/// </summary>
+public interface ISessionLeaseStore
+{
+    /// <summary>Writes the deadlines of sessions served by <paramref name="gatewayId"/> (takes ownership; skips closing leases).</summary>
+    ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default);
+
+    ValueTask<SessionLease?> GetAsync(long sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Leases whose deadline is at or before <paramref name="nowMs"/> and that are not closing yet.</summary>
+    ValueTask<IReadOnlyList<SessionLease>> ListExpiredAsync(long nowMs, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks a lease closing if it is not closing yet and (when <paramref name="onlyIfExpiredAtMs"/> is
+    /// set) still expired at that time; true when this call marked it. Exactly one caller wins, so a
+    /// session is closed once even with several heartbeats or a racing closeSession.
+    /// </summary>
+    ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, CancellationToken cancellationToken = default);
+
+    ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default);
+}
