@@ -18,6 +18,13 @@ public sealed class BackendOptions
     /// <summary>At most this many queued writes are committed together (group commit).</summary>
     public int MaxWriteBatch { get; set; } = 256;
 
+    /// <summary>
+    /// Reads go straight to cloud storage, not through the process that applies transactions (the AWS
+    /// provider set): the gateway then fires a watcher's out-of-date watches itself before it answers
+    /// a read that shows the change.
+    /// </summary>
+    public bool DirectReads { get; set; }
+
     /// <summary>This gateway's name in reply addresses.</summary>
     public string GatewayId { get; set; } = "embedded";
 }

@@ -24,6 +24,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     private readonly ISystemStorage _system;
     private readonly IUserStorage _user;
     private readonly IWatchStorage _watches;
+    private readonly IWatchInterest _interest;
     private readonly IOrderedQueue<WriteRequest> _writerQueue;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<WriteResult>> _inflight = new();
@@ -42,12 +43,13 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         public bool Closing;
     }
 
-    private FaaSBackend(BackendOptions options, ISystemStorage system, IUserStorage user, IWatchStorage watches, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time)
+    private FaaSBackend(BackendOptions options, ISystemStorage system, IUserStorage user, IWatchStorage watches, IWatchInterest interest, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time)
     {
         _options = options;
         _system = system;
         _user = user;
         _watches = watches;
+        _interest = interest;
         _writerQueue = writerQueue;
         _time = time;
         // ZooKeeper's scheme (SessionTrackerImpl.initializeNextSessionId): time in the middle bits, server id on top.
@@ -64,7 +66,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         var user = new EmbeddedUserStorage(db);
         var writerQueue = new ChannelQueue<WriteRequest>();
         var distributorQueue = new ChannelQueue<Txn>();
-        var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), writerQueue, time);
+        var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), EveryTriggerInterest.Instance, writerQueue, time);
         backend._owned.Add(user);
         backend._owned.Add(db);
 
@@ -95,7 +97,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }
 
         var writer = new WriterFunction(system, distributorQueue, time, options);
-        var distributor = new DistributorFunction(user, system, backend._watches, sink, backend);
+        var distributor = new DistributorFunction(user, system, new InProcessOutbox(backend._watches, sink, backend));
         backend._sink = sink;
         backend._workers.Add(Task.Run(async () =>
         {
@@ -181,18 +183,18 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         // ZooKeeper 3.8.0 checks no ACL on exists (later versions check READ on an existing node);
         // the caller is taken for that, and unused, as in 3.8.0.
         _ = caller;
-        return _user.ReadAsync(path, (node, zxid) =>
+        return WatchedReadAsync(path, watcher, WatchKind.Data, (node, zxid) =>
         {
             if (watcher is { } w)
             {
-                _watches.Register(path, node is null ? WatchKind.Exist : WatchKind.Data, w);
+                _watches.Register(path, node is null ? WatchKind.Exist : WatchKind.Data, w, node?.Stat.Mzxid ?? 0);
             }
             return node is null ? ReadResult<Stat>.Fail(ErrorCode.NoNode, zxid) : ReadResult<Stat>.Ok(node.Stat, zxid);
         }, cancellationToken);
     }
 
     public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
-        _user.ReadAsync(path, (node, zxid) =>
+        WatchedReadAsync(path, watcher, WatchKind.Data, (node, zxid) =>
         {
             if (node is null)
             {
@@ -204,13 +206,13 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             }
             if (watcher is { } w)
             {
-                _watches.Register(path, WatchKind.Data, w);
+                _watches.Register(path, WatchKind.Data, w, node.Stat.Mzxid);
             }
             return ReadResult<NodeData>.Ok(new NodeData(node.Data, node.Stat), zxid);
         }, cancellationToken);
 
     public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
-        _user.ReadAsync(path, (node, zxid) =>
+        WatchedReadAsync(path, watcher, WatchKind.Child, (node, zxid) =>
         {
             if (node is null)
             {
@@ -222,10 +224,34 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             }
             if (watcher is { } w)
             {
-                _watches.Register(path, WatchKind.Child, w);
+                _watches.Register(path, WatchKind.Child, w, node.Stat.Pzxid);
             }
             return ReadResult<ChildList>.Ok(new ChildList([.. node.Children], node.Stat), zxid);
         }, cancellationToken);
+
+    /// <summary>
+    /// A read that may set a watch. With a watcher, the gateway's interest in the path is recorded
+    /// before the read (so no trigger after the read can be missed; one the read already reflects is
+    /// ignored thanks to the observed zxid). Where reads go straight to cloud storage, the watcher's
+    /// own watches on the path that the read shows to be out of date are fired first (watch event
+    /// before data, as FaaSKeeper's client does).
+    /// </summary>
+    private async ValueTask<T> WatchedReadAsync<T>(string path, long? watcher, WatchKind kind, Func<UserNode?, long, T> read, CancellationToken cancellationToken)
+    {
+        if (watcher is not null)
+        {
+            await _interest.AddAsync(path, kind, cancellationToken).ConfigureAwait(false);
+        }
+        if (!_options.DirectReads)
+        {
+            return await _user.ReadAsync(path, read, cancellationToken).ConfigureAwait(false);
+        }
+        return await _user.ReadAsync(path, (node, zxid) =>
+        {
+            FireStaleWatches(path, node);
+            return read(node, zxid);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
         _user.ReadAsync(path, (node, zxid) =>
@@ -243,6 +269,38 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             var acl = AclRules.Allows(node.Acl, Perms.Admin, who) ? node.Acl : AclRules.MaskDigests(node.Acl);
             return ReadResult<NodeAcl>.Ok(new NodeAcl(acl, node.Stat), zxid);
         }, cancellationToken);
+
+    /// <summary>
+    /// Fires the one-shot watches on <paramref name="path"/> that a direct read shows to be out of date:
+    /// a data watch set before the node's last change (NodeDataChanged), or before it was deleted
+    /// (NodeDeleted; registered against an existing node, so its zxid is above 0); an exists watch on a
+    /// missing node that now exists (NodeCreated); a child watch set before the last change of the
+    /// children (NodeChildrenChanged) or before the deletion. Persistent watches are left to the inbox.
+    /// </summary>
+    private void FireStaleWatches(string path, UserNode? node)
+    {
+        if (node is null)
+        {
+            foreach (var (watcher, _) in _watches.TakeStale(path, WatcherType.Data, registeredAt => registeredAt > 0))
+            {
+                _sink.Deliver(watcher, new WatchEvent(EventType.NodeDeleted, path, _user.AppliedZxid));
+            }
+            foreach (var (watcher, _) in _watches.TakeStale(path, WatcherType.Children, registeredAt => registeredAt > 0))
+            {
+                _sink.Deliver(watcher, new WatchEvent(EventType.NodeDeleted, path, _user.AppliedZxid));
+            }
+            return;
+        }
+        foreach (var (watcher, registeredAt) in _watches.TakeStale(path, WatcherType.Data, registeredAt => registeredAt < node.Stat.Mzxid))
+        {
+            var type = registeredAt == 0 ? EventType.NodeCreated : EventType.NodeDataChanged;
+            _sink.Deliver(watcher, new WatchEvent(type, path, node.Stat.Mzxid, node.Acl));
+        }
+        foreach (var (watcher, _) in _watches.TakeStale(path, WatcherType.Children, registeredAt => registeredAt > 0 && registeredAt < node.Stat.Pzxid))
+        {
+            _sink.Deliver(watcher, new WatchEvent(EventType.NodeChildrenChanged, path, node.Stat.Pzxid, node.Acl));
+        }
+    }
 
     public async ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
     {
@@ -298,7 +356,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     /// <summary>One watch of a SetWatches: the event it missed (delivered now), or a fresh registration.</summary>
     private ValueTask<bool> ReplayWatchAsync(long watcher, string path, WatchKind kind, Func<UserNode?, EventType?> missed, CancellationToken cancellationToken) =>
-        _user.ReadAsync(path, (node, _) =>
+        WatchedReadAsync(path, watcher, kind, (node, _) =>
         {
             if (missed(node) is { } type)
             {
@@ -306,16 +364,17 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             }
             else
             {
-                _watches.Register(path, kind, watcher);
+                _watches.Register(path, kind, watcher, kind == WatchKind.Child ? node?.Stat.Pzxid ?? 0 : node?.Stat.Mzxid ?? 0);
             }
             return true;
         }, cancellationToken);
 
     public ValueTask<long> AddWatchAsync(string path, AddWatchMode mode, long watcher, CancellationToken cancellationToken = default) =>
         // Registered inside a read, so the watch sees every transaction applied after its reply's zxid.
-        _user.ReadAsync(path, (_, zxid) =>
+        WatchedReadAsync(path, watcher, mode == AddWatchMode.PersistentRecursive ? WatchKind.PersistentRecursive : WatchKind.Persistent, (node, zxid) =>
         {
-            _watches.Register(path, mode == AddWatchMode.PersistentRecursive ? WatchKind.PersistentRecursive : WatchKind.Persistent, watcher);
+            long observed = node is null ? 0 : Math.Max(node.Stat.Mzxid, node.Stat.Pzxid);
+            _watches.Register(path, mode == AddWatchMode.PersistentRecursive ? WatchKind.PersistentRecursive : WatchKind.Persistent, watcher, observed);
             return zxid;
         }, cancellationToken);
 

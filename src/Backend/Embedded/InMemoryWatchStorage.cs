@@ -5,7 +5,15 @@ namespace ZkGateway.Backend.Embedded;
 
 /// <summary>
 /// Watch registrations in process memory, as ZooKeeper 3.8.0 keeps them: a data table and a child
-/// table, each path → watcher → mode, plus a reverse index per watcher.
+/// table, each path → watcher → mode, plus a reverse index per watcher. In the embedded deployment it
+/// is the deployment's only registry; with the AWS provider set every gateway keeps one for its own
+/// connections (the distributor only learns which gateways care about a path).
+/// <para>
+/// Each entry remembers the zxid of the state its registering read observed. A trigger older than
+/// or equal to it is not for this entry: the client has already seen that change. Embedded triggers
+/// are always newer (registration and apply are atomic); a gateway reading cloud storage directly can
+/// get a trigger that its read already reflected.
+/// </para>
 /// </summary>
 public sealed class InMemoryWatchStorage : IWatchStorage
 {
@@ -18,16 +26,16 @@ public sealed class InMemoryWatchStorage : IWatchStorage
 
     private sealed class Table
     {
-        public readonly Dictionary<string, Dictionary<long, Mode>> ByPath = [];
+        public readonly Dictionary<string, Dictionary<long, (Mode Mode, long Zxid)>> ByPath = [];
         public readonly Dictionary<long, HashSet<string>> ByWatcher = [];
 
-        public void Add(string path, long watcher, Mode mode)
+        public void Add(string path, long watcher, Mode mode, long zxid)
         {
             if (!ByPath.TryGetValue(path, out var watchers))
             {
                 ByPath[path] = watchers = [];
             }
-            watchers[watcher] = mode;
+            watchers[watcher] = (mode, zxid);
             if (!ByWatcher.TryGetValue(watcher, out var paths))
             {
                 ByWatcher[watcher] = paths = [];
@@ -76,7 +84,7 @@ public sealed class InMemoryWatchStorage : IWatchStorage
         }
 
         /// <summary>WatchManager.triggerWatch: the path's watchers (one-shot ones removed), then recursive ones on every ancestor.</summary>
-        public void Trigger(string path, EventType type, HashSet<long> result)
+        public void Trigger(string path, EventType type, long eventZxid, HashSet<long> result)
         {
             List<long>? fired = null;
             string? current = path;
@@ -85,8 +93,12 @@ public sealed class InMemoryWatchStorage : IWatchStorage
             {
                 if (ByPath.TryGetValue(current, out var watchers))
                 {
-                    foreach (var (watcher, mode) in watchers)
+                    foreach (var (watcher, (mode, registeredAt)) in watchers)
                     {
+                        if (registeredAt >= eventZxid)
+                        {
+                            continue;
+                        }
                         if (mode == Mode.Recursive)
                         {
                             if (type != EventType.NodeChildrenChanged)
@@ -131,7 +143,7 @@ public sealed class InMemoryWatchStorage : IWatchStorage
     private readonly Table _data = new();
     private readonly Table _child = new();
 
-    public void Register(string path, WatchKind kind, long watcher)
+    public void Register(string path, WatchKind kind, long watcher, long observedZxid = 0)
     {
         lock (_lock)
         {
@@ -139,20 +151,20 @@ public sealed class InMemoryWatchStorage : IWatchStorage
             {
                 case WatchKind.Data:
                 case WatchKind.Exist:
-                    _data.Add(path, watcher, Mode.Standard);
+                    _data.Add(path, watcher, Mode.Standard, observedZxid);
                     break;
                 case WatchKind.Child:
-                    _child.Add(path, watcher, Mode.Standard);
+                    _child.Add(path, watcher, Mode.Standard, observedZxid);
                     break;
                 case WatchKind.Persistent:
-                    _data.Add(path, watcher, Mode.Persistent);
-                    _child.Add(path, watcher, Mode.Persistent);
+                    _data.Add(path, watcher, Mode.Persistent, observedZxid);
+                    _child.Add(path, watcher, Mode.Persistent, observedZxid);
                     break;
                 case WatchKind.PersistentRecursive:
                     // 3.8.0 registers a recursive watch in both tables; the child table's copy only
                     // matters for NodeDeleted (recursive watches never see NodeChildrenChanged).
-                    _data.Add(path, watcher, Mode.Recursive);
-                    _child.Add(path, watcher, Mode.Recursive);
+                    _data.Add(path, watcher, Mode.Recursive, observedZxid);
+                    _child.Add(path, watcher, Mode.Recursive, observedZxid);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
@@ -160,21 +172,46 @@ public sealed class InMemoryWatchStorage : IWatchStorage
         }
     }
 
-    public IReadOnlyCollection<long> FetchAndClear(string path, EventType trigger)
+    public IReadOnlyCollection<long> FetchAndClear(string path, EventType trigger, long eventZxid = long.MaxValue)
     {
         var result = new HashSet<long>();
         lock (_lock)
         {
             if (trigger != EventType.NodeChildrenChanged)
             {
-                _data.Trigger(path, trigger, result);
+                _data.Trigger(path, trigger, eventZxid, result);
             }
             if (trigger is EventType.NodeChildrenChanged or EventType.NodeDeleted)
             {
-                _child.Trigger(path, trigger, result);
+                _child.Trigger(path, trigger, eventZxid, result);
             }
         }
         return result;
+    }
+
+    public IReadOnlyList<(long Watcher, long RegisteredAt)> TakeStale(string path, WatcherType table, Func<long, bool> isStale)
+    {
+        var t = table == WatcherType.Children ? _child : _data;
+        List<(long, long)>? taken = null;
+        lock (_lock)
+        {
+            if (!t.ByPath.TryGetValue(path, out var watchers))
+            {
+                return [];
+            }
+            foreach (var (watcher, (mode, registeredAt)) in watchers)
+            {
+                if (mode == Mode.Standard && isStale(registeredAt))
+                {
+                    (taken ??= []).Add((watcher, registeredAt));
+                }
+            }
+            foreach (var (watcher, _) in taken ?? [])
+            {
+                t.Remove(path, watcher);
+            }
+        }
+        return taken ?? [];
     }
 
     public bool Contains(string path, WatcherType type)

@@ -1,29 +1,28 @@
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Backend.Functions;
 
 /// <summary>
 /// FaaSKeeper's distributor function: consumes committed transactions in zxid order, applies them to
-/// user storage, fires the watches they trigger (fetch-and-clear, so one-shot), then replies to the
-/// writing gateway. Watch events are delivered inside the same atomic step as the change, so no read
-/// can observe a change before its events are queued (the watch-event-before-data guarantee).
+/// user storage, routes the watch triggers they cause, then replies to the writing gateway (all
+/// through the <see cref="IGatewayOutbox"/>), then drops them from the pending-update list.
+/// <para>
+/// Idempotent, because a batch may be delivered again after a crash: a transaction at or below user
+/// storage's applied zxid is not applied a second time (its reply is sent again; gateways ignore a
+/// reply they are no longer waiting for, and triggers they have already seen).
+/// </para>
 /// </summary>
 public sealed class DistributorFunction
 {
     private readonly IUserStorage _user;
     private readonly ISystemStorage _system;
-    private readonly IWatchStorage _watches;
-    private readonly INotificationSink _sink;
-    private readonly IGatewayChannel _replies;
+    private readonly IGatewayOutbox _outbox;
 
-    public DistributorFunction(IUserStorage user, ISystemStorage system, IWatchStorage watches, INotificationSink sink, IGatewayChannel replies)
+    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox)
     {
         _user = user;
         _system = system;
-        _watches = watches;
-        _sink = sink;
-        _replies = replies;
+        _outbox = outbox;
     }
 
     public async Task RunAsync(IOrderedQueue<Txn> queue, CancellationToken cancellationToken)
@@ -42,44 +41,36 @@ public sealed class DistributorFunction
 
     public async Task HandleBatchAsync(IReadOnlyList<Txn> batch, CancellationToken cancellationToken)
     {
-        await _user.ApplyAsync(batch, FireWatches, cancellationToken).ConfigureAwait(false);
-        long last = 0;
+        long applied = _user.AppliedZxid;
+        var fresh = new List<Txn>(batch.Count);
         foreach (var txn in batch)
         {
-            if (txn.ChangesState)
+            if (!txn.ChangesState || txn.Zxid > applied)
             {
-                last = txn.Zxid;
+                fresh.Add(txn);
             }
         }
-        if (last != 0)
-        {
-            await _system.PopPendingAsync(last, cancellationToken).ConfigureAwait(false);
-        }
+        await _user.ApplyAsync(fresh, _outbox.Triggers, cancellationToken).ConfigureAwait(false);
+        long last = 0;
         foreach (var txn in batch)
         {
             if (txn.ReplyTo is { } address)
             {
-                _replies.SendReply(address, txn.Result);
+                _outbox.Reply(address, txn.Result);
             }
             if (txn.ClosedSessionId != 0)
             {
-                _sink.SessionClosed(txn.ClosedSessionId);
+                _outbox.SessionClosed(txn.ClosedSessionId, txn.ReplyTo?.GatewayId);
+            }
+            if (txn.ChangesState)
+            {
+                last = Math.Max(last, txn.Zxid);
             }
         }
-    }
-
-    /// <summary>
-    /// ZooKeeper's triggers (DataTree): one event per watcher per path per trigger, whether it holds
-    /// one-shot, persistent or (on an ancestor) recursive watches there.
-    /// </summary>
-    private void FireWatches(Txn txn)
-    {
-        foreach (var trigger in txn.Triggers)
+        await _outbox.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (last != 0)
         {
-            foreach (long watcher in _watches.FetchAndClear(trigger.Path, trigger.Type))
-            {
-                _sink.Deliver(watcher, new WatchEvent(trigger.Type, trigger.Path, txn.Zxid, trigger.Acl));
-            }
+            await _system.PopPendingAsync(last, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -61,7 +61,12 @@ public enum WatchKind
 /// </summary>
 public interface IWatchStorage
 {
-    void Register(string path, WatchKind kind, long watcher);
+    /// <summary>
+    /// Registers a watch. <paramref name="observedZxid"/> is the zxid of the state the registering read
+    /// saw (the node's mzxid for a data watch, pzxid for a child watch, 0 when unknown): triggers at or
+    /// below it are not delivered to this entry.
+    /// </summary>
+    void Register(string path, WatchKind kind, long watcher, long observedZxid = 0);
 
     /// <summary>
     /// Fires a trigger (DataTree's): NodeCreated and NodeDataChanged use the data table,
@@ -69,7 +74,15 @@ public interface IWatchStorage
     /// on <paramref name="path"/> (one-shot ones are removed) and the recursive ones on its ancestors
     /// (recursive watches never see NodeChildrenChanged).
     /// </summary>
-    IReadOnlyCollection<long> FetchAndClear(string path, ZkGateway.Jute.Protocol.EventType trigger);
+    IReadOnlyCollection<long> FetchAndClear(string path, ZkGateway.Jute.Protocol.EventType trigger, long eventZxid = long.MaxValue);
+
+    /// <summary>
+    /// A gateway's own check before it answers a read from cloud storage (watch event before data):
+    /// takes the one-shot watches on exactly <paramref name="path"/> in <paramref name="table"/> (Data
+    /// or Children) whose registration zxid the read shows to be out of date, so the caller delivers
+    /// their events now; the late trigger from the inbox then finds nothing to do.
+    /// </summary>
+    IReadOnlyList<(long Watcher, long RegisteredAt)> TakeStale(string path, ZkGateway.Jute.Protocol.WatcherType table, Func<long, bool> isStale);
 
     /// <summary>
     /// checkWatches as 3.8.0 answers it: whether the table(s) of <paramref name="type"/> (Children,

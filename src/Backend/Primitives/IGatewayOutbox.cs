@@ -1,0 +1,45 @@
+namespace ZkGateway.Backend.Primitives;
+
+/// <summary>
+/// The distributor's way back to gateways: the watch triggers, replies and session ends of the
+/// transactions it applies, per gateway in zxid order. Embedded, it hands them to the one in-process
+/// gateway at once; on AWS it buffers them and <see cref="FlushAsync"/> sends one inbox message per
+/// gateway per batch.
+/// </summary>
+public interface IGatewayOutbox
+{
+    /// <summary>
+    /// Called inside the apply step of <paramref name="txn"/>, after its changes are visible and
+    /// before the next transaction's: routes its watch triggers (an in-process gateway delivers them
+    /// here, so no read can see the change before its event is queued).
+    /// </summary>
+    void Triggers(Txn txn);
+
+    /// <summary>The reply to a write, after its transaction (and its triggers).</summary>
+    void Reply(ReplyAddress address, WriteResult result);
+
+    /// <summary>A session ended; <paramref name="gatewayId"/> is the one that serves it, when known.</summary>
+    void SessionClosed(long sessionId, string? gatewayId);
+
+    /// <summary>Sends what was buffered since the last flush (the end of a distributor batch).</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A gateway's side of watch routing with the AWS provider set: before a watching read it records,
+/// in system storage, that it cares about the path (so the distributor sends it that path's triggers);
+/// embedded there is one gateway and nothing to record.
+/// </summary>
+public interface IWatchInterest
+{
+    /// <summary>Records interest in the triggers of <paramref name="path"/> before the watching read is made.</summary>
+    ValueTask AddAsync(string path, WatchKind kind, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The embedded deployment's interest: there is only one gateway, which hears every trigger.</summary>
+public sealed class EveryTriggerInterest : IWatchInterest
+{
+    public static readonly EveryTriggerInterest Instance = new();
+
+    public ValueTask AddAsync(string path, WatchKind kind, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
