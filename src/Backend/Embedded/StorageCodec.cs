@@ -12,8 +12,8 @@ namespace ZkGateway.Backend.Embedded;
 /// </summary>
 internal static class StorageCodec
 {
-    /// <summary>2 adds each trigger's ACL (for the watchers' READ check); 1 is still read (no ACLs: unchecked).</summary>
-    private const int TxnFormatVersion = 2;
+    /// <summary>Format 2 added each trigger's ACL (for the watchers' READ check); 1 and 2 are still read.</summary>
+    private const int LegacyTxnFormatVersion = 2;
 
     public static byte[] EncodeStat(in Stat stat)
     {
@@ -44,56 +44,21 @@ internal static class StorageCodec
     }
 
     /// <summary>
-    /// A pending transaction, as needed to re-apply it after a crash: its zxid, time, session,
-    /// node changes and watch triggers. Replies are not persisted: their connections died with the process.
+    /// A pending transaction, as needed to re-apply (and, on AWS, answer) it after a crash: written in
+    /// <see cref="Messages.MessageCodec"/>'s transaction format (3), the one the distributor queue uses.
     /// </summary>
-    public static byte[] EncodeTxn(Txn txn)
-    {
-        var buffer = new FrameBuffer(256);
-        var writer = new JuteWriter(buffer);
-        writer.WriteInt(TxnFormatVersion);
-        writer.WriteLong(txn.Zxid);
-        writer.WriteLong(txn.Time);
-        writer.WriteLong(txn.SessionId);
-        writer.WriteLong(txn.ClosedSessionId);
-        writer.WriteInt(txn.Changes.Count);
-        foreach (var change in txn.Changes)
-        {
-            writer.WriteInt((int)change.Kind);
-            writer.WriteString(change.Path);
-            change.Stat.Write(ref writer);
-            writer.WriteBuffer(change.Data);
-            if (change.Acl is null)
-            {
-                writer.WriteInt(-1);
-            }
-            else
-            {
-                Acl.WriteList(ref writer, change.Acl);
-            }
-        }
-        writer.WriteInt(txn.Triggers.Count);
-        foreach (var trigger in txn.Triggers)
-        {
-            writer.WriteInt((int)trigger.Type);
-            writer.WriteString(trigger.Path);
-            if (trigger.Acl is null)
-            {
-                writer.WriteInt(-1);
-            }
-            else
-            {
-                Acl.WriteList(ref writer, trigger.Acl);
-            }
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] EncodeTxn(Txn txn) => Messages.MessageCodec.EncodeTxn(txn);
 
+    /// <summary>Reads format 3, and the embedded store's older formats 1 and 2 (no reply address, no result).</summary>
     public static Txn DecodeTxn(byte[] bytes)
     {
         var reader = new JuteReader(bytes);
         int version = reader.ReadInt();
-        if (version is not (1 or TxnFormatVersion))
+        if (version == 3)
+        {
+            return Messages.MessageCodec.DecodeTxn(bytes);
+        }
+        if (version is not (1 or LegacyTxnFormatVersion))
         {
             JuteFormatException.ThrowInvalid($"Unknown pending transaction format {version}.");
         }

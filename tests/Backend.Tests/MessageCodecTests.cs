@@ -1,0 +1,111 @@
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Messages;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Backend.Tests;
+
+/// <summary>The queue and pending-list encodings: every field survives a round trip; bad bytes are refused.</summary>
+public class MessageCodecTests
+{
+    private static readonly Stat SomeStat = new(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+    private static readonly IReadOnlyList<Acl> SomeAcl = [new Acl(Perms.All, new Id("digest", "u:h")), new Acl(Perms.Read, new Id("world", "anyone"))];
+
+    public static TheoryData<WriteOperation> Operations() =>
+    [
+        new CreateOperation("/a", [1, 2], SomeAcl, CreateMode.PersistentSequentialWithTtl, 5000),
+        new CreateOperation("/b", [], [], CreateMode.Persistent),
+        new DeleteOperation("/a", 7),
+        new SetDataOperation("/a", [9], -1),
+        new SetAclOperation("/a", SomeAcl, 3),
+        new SyncOperation("/"),
+        new CloseSessionOperation(),
+        new CreateSessionOperation(42, [1, 2, 3, 4], 30000),
+        new InvalidOperation(ErrorCode.BadArguments),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Operations))]
+    public void Write_requests_round_trip(WriteOperation operation)
+    {
+        var caller = new CallerIdentity([new Id("ip", "127.0.0.1"), new Id("digest", "bob:xyz")]);
+        var request = new WriteRequest(0x1234_5678_9abc, operation, new ReplyAddress("gw-1", 99), caller);
+        var back = MessageCodec.DecodeWriteRequest(MessageCodec.EncodeWriteRequest(request));
+        Assert.Equal(request.SessionId, back.SessionId);
+        Assert.Equal(request.ReplyTo, back.ReplyTo);
+        Assert.Equal(caller.Ids, back.Caller!.Ids);
+        Assert.Equal(Describe(operation), Describe(back.Operation));
+    }
+
+    [Fact]
+    public void A_multi_round_trips_with_its_ops_in_order()
+    {
+        var multi = new MultiOperation([new CheckOperation("/x", 1), new CreateOperation("/x/y", [5], SomeAcl, CreateMode.Ephemeral), new DeleteOperation("/z", -1)]);
+        var back = (MultiOperation)MessageCodec.DecodeWriteRequest(MessageCodec.EncodeWriteRequest(new WriteRequest(1, multi, new ReplyAddress("g", 1)))).Operation;
+        Assert.Equal(multi.Operations.Select(Describe), back.Operations.Select(Describe));
+    }
+
+    [Fact]
+    public void Transactions_round_trip_with_reply_address_result_changes_and_triggers()
+    {
+        var result = new WriteResult(ErrorCode.Ok, 77, null, [new OpResult(ErrorCode.Ok, "/a", SomeStat), new OpResult(ErrorCode.NoNode)]);
+        var txn = new Txn(77, 1000, 5, new ReplyAddress("gw", 3), result,
+            [new NodeChange(NodeChangeKind.Put, "/a", SomeStat, [1, 2, 3], SomeAcl), new NodeChange(NodeChangeKind.Put, "/", SomeStat), new NodeChange(NodeChangeKind.Delete, "/b", SomeStat)],
+            [new WatchTrigger(EventType.NodeCreated, "/a", SomeAcl), new WatchTrigger(EventType.NodeChildrenChanged, "/")], ClosedSessionId: 9);
+        var back = MessageCodec.DecodeTxn(MessageCodec.EncodeTxn(txn));
+        Assert.Equal((txn.Zxid, txn.Time, txn.SessionId, txn.ReplyTo, txn.ClosedSessionId), (back.Zxid, back.Time, back.SessionId, back.ReplyTo, back.ClosedSessionId));
+        Assert.Equal(result.Zxid, back.Result.Zxid);
+        Assert.Equal(result.MultiResults, back.Result.MultiResults);
+        Assert.Equal(txn.Changes.Select(c => (c.Kind, c.Path, c.Stat, c.Data is null ? null : Convert.ToHexString(c.Data), c.Acl is null ? null : string.Join(",", c.Acl))),
+                     back.Changes.Select(c => (c.Kind, c.Path, c.Stat, c.Data is null ? null : Convert.ToHexString(c.Data), c.Acl is null ? null : string.Join(",", c.Acl))));
+        Assert.Equal(txn.Triggers.Select(t => (t.Type, t.Path, t.Acl is null ? null : string.Join(",", t.Acl))),
+                     back.Triggers.Select(t => (t.Type, t.Path, t.Acl is null ? null : string.Join(",", t.Acl))));
+    }
+
+    [Fact]
+    public void The_embedded_store_reads_the_new_transaction_format()
+    {
+        var txn = new Txn(5, 6, 7, new ReplyAddress("g", 1), new WriteResult(ErrorCode.Ok, 5), [], []);
+        var back = Embedded.StorageCodec.DecodeTxn(Embedded.StorageCodec.EncodeTxn(txn));
+        Assert.Equal(txn.ReplyTo, back.ReplyTo);
+    }
+
+    [Fact]
+    public void Inbox_messages_round_trip_in_order()
+    {
+        IReadOnlyList<InboxItem> items =
+        [
+            InboxItem.ForTrigger(10, new WatchTrigger(EventType.NodeDataChanged, "/a", SomeAcl)),
+            InboxItem.ForReply(10, 4, new WriteResult(ErrorCode.Ok, 10, new OpResult(ErrorCode.Ok, "/a", SomeStat))),
+            InboxItem.ForSessionClosed(11, 1234),
+        ];
+        var back = MessageCodec.DecodeInbox(MessageCodec.EncodeInbox(items));
+        Assert.Equal(items.Select(i => (i.Kind, i.Zxid, i.Trigger.Type, i.Trigger.Path, i.RequestId, i.Result?.Result, i.SessionId)),
+                     back.Select(i => (i.Kind, i.Zxid, i.Trigger.Type, i.Trigger.Path, i.RequestId, i.Result?.Result, i.SessionId)));
+        Assert.Equal(InboxCodec.Instance.DeduplicationId(items), InboxCodec.Instance.DeduplicationId(back));
+    }
+
+    [Fact]
+    public void Truncated_or_unknown_bytes_are_refused()
+    {
+        byte[] good = MessageCodec.EncodeWriteRequest(new WriteRequest(1, new SetDataOperation("/a", [1], 0), new ReplyAddress("g", 1)));
+        for (int cut = 0; cut < good.Length; cut++)
+        {
+            Assert.Throws<JuteFormatException>(() => MessageCodec.DecodeWriteRequest(good.AsSpan(0, cut)));
+        }
+        byte[] wrongFormat = [0, 0, 0, 99];
+        Assert.Throws<JuteFormatException>(() => MessageCodec.DecodeTxn(wrongFormat));
+        Assert.Throws<JuteFormatException>(() => MessageCodec.DecodeInbox(wrongFormat));
+    }
+
+    private static string Describe(WriteOperation operation) => operation switch
+    {
+        CreateOperation c => $"create {c.Path} {Convert.ToHexString(c.Data)} {string.Join(",", c.Acl)} {c.Mode} {c.Ttl}",
+        SetDataOperation s => $"set {s.Path} {Convert.ToHexString(s.Data)} {s.Version}",
+        SetAclOperation a => $"setAcl {a.Path} {string.Join(",", a.Acl)} {a.Version}",
+        CreateSessionOperation s => $"session {s.SessionId} {Convert.ToHexString(s.Password)} {s.TimeoutMs}",
+        _ => operation.ToString(),
+    };
+}
