@@ -11,7 +11,11 @@ public sealed partial class FaaSBackend
         long sessionId;
         do
         {
-            sessionId = Interlocked.Increment(ref _nextSessionId);
+            // Gateways sharing a backend cannot coordinate ZooKeeper's per-server id ranges cheaply:
+            // they draw random 63-bit ids instead (a collision would also need the same moment).
+            sessionId = _options.DirectReads
+                ? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue
+                : Interlocked.Increment(ref _nextSessionId);
         }
         while (sessionId == long.MinValue || sessionId == 0 || _leases.ContainsKey(sessionId));
         byte[] password = RandomNumberGenerator.GetBytes(16);
@@ -22,12 +26,18 @@ public sealed partial class FaaSBackend
 
     public async ValueTask<bool> TryResumeSessionAsync(long sessionId, ReadOnlyMemory<byte> password, int timeoutMs, CancellationToken cancellationToken = default)
     {
-        if (!_leases.TryGetValue(sessionId, out var lease) || lease.Closing)
+        var record = await _system.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (record is null || !CryptographicOperations.FixedTimeEquals(record.Password, password.Span))
         {
             return false;
         }
-        var record = await _system.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        if (record is null || !CryptographicOperations.FixedTimeEquals(record.Password, password.Span))
+        if (!_leases.TryGetValue(sessionId, out var lease) && _options.DirectReads)
+        {
+            // A session that moved here from another gateway of the same backend: this gateway serves
+            // (and, if its client goes quiet, expires) it from now on.
+            lease = _leases.GetOrAdd(sessionId, _ => new SessionLease(timeoutMs, Deadline(Now, timeoutMs)));
+        }
+        if (lease is null || lease.Closing)
         {
             return false;
         }

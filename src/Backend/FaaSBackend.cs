@@ -406,6 +406,10 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         {
             owned.Dispose();
         }
+        if (_remoteOwner is not null)
+        {
+            await _remoteOwner.DisposeAsync().ConfigureAwait(false);
+        }
         _stopping.Dispose();
     }
 }

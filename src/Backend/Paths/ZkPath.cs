@@ -79,5 +79,9 @@ public static class ZkPath
     /// <summary>The last segment ("/a/b" → "b").</summary>
     public static string Name(string path) => path[(path.LastIndexOf('/') + 1)..];
 
+    /// <summary>Whether <paramref name="ancestor"/> is <paramref name="path"/> or one of its ancestors.</summary>
+    public static bool IsAncestorOrSelf(string ancestor, string path) =>
+        ancestor == Root || path == ancestor || (path.StartsWith(ancestor, StringComparison.Ordinal) && path.Length > ancestor.Length && path[ancestor.Length] == '/');
+
     public static string Join(string parent, string name) => parent == Root ? "/" + name : parent + "/" + name;
 }

@@ -25,6 +25,14 @@ public interface IUserStorage
     /// </summary>
     ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A zxid this process has learnt is applied (from its inbox): raises <see cref="AppliedZxid"/> where
+    /// it is only this process's knowledge of remote storage. The embedded store knows exactly and ignores it.
+    /// </summary>
+    void ObserveZxid(long zxid)
+    {
+    }
+
     int NodeCount { get; }
 
     long ApproximateDataSize { get; }

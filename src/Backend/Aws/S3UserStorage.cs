@@ -1,0 +1,319 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ZkGateway.Backend.Paths;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Framing;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// FaaSKeeper's "persistent" user storage: one S3 object per node (<c>nodes&lt;path&gt;</c>) holding its
+/// Stat, ACL, data and child names, written only by the distributor and read directly by gateways.
+/// The zxid of the last applied transaction is kept in the counters table (<c>applied</c>), raised
+/// after each batch, so a redelivered batch is recognised and not applied twice.
+/// <para>
+/// Writes of one distributor batch are coalesced (a hot parent is written once per batch, not once per
+/// child) and ordered so that a concurrent reader never finds a child listed whose object is missing:
+/// new and changed nodes deepest first, then deletions. Unlike ZooKeeper, a reader may see part of a
+/// multi's batch (S3 has no multi-object transaction), as in FaaSKeeper.
+/// </para>
+/// </summary>
+public sealed class S3UserStorage : IUserStorage
+{
+    private const int ObjectFormat = 1;
+    private const string AppliedCounter = "applied";
+
+    private readonly IAmazonS3 _s3;
+    private readonly IAmazonDynamoDB _dynamo;
+    private readonly string _bucket;
+    private readonly string _countersTable;
+    private readonly bool _disableChunkEncoding;
+
+    // The distributor is the only writer: it keeps what it wrote, so a parent's child list is not
+    // read back from S3 before every create. Bounded; a miss costs one GET.
+    private readonly Dictionary<string, StoredNode?> _cache = new(StringComparer.Ordinal);
+    private const int CacheLimit = 50_000;
+    private long _appliedZxid;
+
+    private sealed class StoredNode(Stat stat, IReadOnlyList<Acl> acl, byte[] data, SortedSet<string> children)
+    {
+        public Stat Stat = stat;
+        public IReadOnlyList<Acl> Acl = acl;
+        public byte[] Data = data;
+        public readonly SortedSet<string> Children = children;
+    }
+
+    public S3UserStorage(IAmazonS3 s3, IAmazonDynamoDB dynamo, string bucket, string countersTable, bool disableChunkEncoding = false)
+    {
+        _s3 = s3;
+        _dynamo = dynamo;
+        _bucket = bucket;
+        _countersTable = countersTable;
+        _disableChunkEncoding = disableChunkEncoding;
+    }
+
+    /// <summary>
+    /// The highest applied zxid this process knows of: the distributor's own, or, in a gateway, the
+    /// highest it has seen in reads and in its inbox (reads are answered with it).
+    /// </summary>
+    public long AppliedZxid => Volatile.Read(ref _appliedZxid);
+
+    public void ObserveZxid(long zxid)
+    {
+        long current;
+        while (zxid > (current = Volatile.Read(ref _appliedZxid)) && Interlocked.CompareExchange(ref _appliedZxid, zxid, current) != current)
+        {
+        }
+    }
+
+    /// <summary>Reads the applied zxid from the counters table (distributor start-up, and gateways now and then).</summary>
+    public async ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = _countersTable,
+            Key = new() { ["name"] = new AttributeValue { S = AppliedCounter } },
+            ConsistentRead = true,
+        }, cancellationToken).ConfigureAwait(false);
+        if (response.Item is { } item && item.TryGetValue("value", out var value) && value.N is { } n)
+        {
+            ObserveZxid(long.Parse(n, CultureInfo.InvariantCulture));
+        }
+        return AppliedZxid;
+    }
+
+    public int NodeCount => 0;
+
+    public long ApproximateDataSize => 0;
+
+    public static string Key(string path) => "nodes" + path;
+
+    public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
+    {
+        var stored = await GetAsync(path, cancellationToken).ConfigureAwait(false);
+        UserNode? node = stored is null ? null : new UserNode(path, stored.Data, stored.Stat, stored.Acl, stored.Children);
+        if (node is not null)
+        {
+            ObserveZxid(Math.Max(node.Stat.Mzxid, node.Stat.Pzxid));
+        }
+        return read(node, AppliedZxid);
+    }
+
+    public async ValueTask<int> CountDescendantsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var root = await GetAsync(path, cancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return -1;
+        }
+        int count = 0;
+        var pending = new Stack<(string Path, StoredNode Node)>();
+        pending.Push((path, root));
+        while (pending.Count > 0)
+        {
+            var (parent, node) = pending.Pop();
+            foreach (string child in node.Children)
+            {
+                count++;
+                string childPath = ZkPath.Join(parent, child);
+                if (await GetAsync(childPath, cancellationToken).ConfigureAwait(false) is { } c)
+                {
+                    pending.Push((childPath, c));
+                }
+            }
+        }
+        return count;
+    }
+
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    {
+        var dirty = new Dictionary<string, StoredNode?>(StringComparer.Ordinal);
+        long last = 0;
+        foreach (var txn in txns)
+        {
+            foreach (var change in txn.Changes)
+            {
+                await ApplyChangeAsync(change, dirty, cancellationToken).ConfigureAwait(false);
+            }
+            last = Math.Max(last, txn.Zxid);
+        }
+
+        // Children before parents for puts; deletions last (their parents no longer list them).
+        foreach (var (path, node) in dirty.Where(d => d.Value is not null).OrderByDescending(d => Depth(d.Key)))
+        {
+            await PutAsync(path, node!, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var (path, _) in dirty.Where(d => d.Value is null))
+        {
+            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = Key(path) }, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var (path, node) in dirty)
+        {
+            Remember(path, node);
+        }
+        if (last > 0)
+        {
+            await RaiseAppliedAsync(last, cancellationToken).ConfigureAwait(false);
+            ObserveZxid(last);
+        }
+        // Triggers are routed once everything of the batch is visible (they are sent after this returns).
+        foreach (var txn in txns)
+        {
+            onApplied(txn);
+        }
+    }
+
+    private async ValueTask ApplyChangeAsync(NodeChange change, Dictionary<string, StoredNode?> dirty, CancellationToken ct)
+    {
+        string? parentPath = ZkPath.Parent(change.Path);
+        if (change.Kind == Primitives.NodeChangeKind.Delete)
+        {
+            dirty[change.Path] = null;
+            if (parentPath is not null && await LoadAsync(parentPath, dirty, ct).ConfigureAwait(false) is { } parent)
+            {
+                parent.Children.Remove(ZkPath.Name(change.Path));
+                dirty[parentPath] = parent;
+            }
+            return;
+        }
+        var existing = await LoadAsync(change.Path, dirty, ct).ConfigureAwait(false);
+        if (existing is null)
+        {
+            dirty[change.Path] = new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.Data ?? [], new SortedSet<string>(StringComparer.Ordinal));
+            if (parentPath is not null && await LoadAsync(parentPath, dirty, ct).ConfigureAwait(false) is { } parent)
+            {
+                parent.Children.Add(ZkPath.Name(change.Path));
+                dirty[parentPath] = parent;
+            }
+            return;
+        }
+        existing.Stat = change.Stat;
+        if (change.Data is not null)
+        {
+            existing.Data = change.Data;
+        }
+        if (change.Acl is not null)
+        {
+            existing.Acl = change.Acl;
+        }
+        dirty[change.Path] = existing;
+    }
+
+    private async ValueTask<StoredNode?> LoadAsync(string path, Dictionary<string, StoredNode?> dirty, CancellationToken ct)
+    {
+        if (dirty.TryGetValue(path, out var staged))
+        {
+            return staged;
+        }
+        if (_cache.TryGetValue(path, out var cached))
+        {
+            return cached is null ? null : Copy(cached);
+        }
+        return await FetchAsync(path, ct).ConfigureAwait(false);
+    }
+
+    private static StoredNode Copy(StoredNode node) => new(node.Stat, node.Acl, node.Data, new SortedSet<string>(node.Children, StringComparer.Ordinal));
+
+    private void Remember(string path, StoredNode? node)
+    {
+        if (_cache.Count >= CacheLimit && !_cache.ContainsKey(path))
+        {
+            _cache.Clear();
+        }
+        _cache[path] = node;
+    }
+
+    private ValueTask<StoredNode?> GetAsync(string path, CancellationToken ct) => FetchAsync(path, ct);
+
+    private async ValueTask<StoredNode?> FetchAsync(string path, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = Key(path) }, ct).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async ValueTask PutAsync(string path, StoredNode node, CancellationToken ct)
+    {
+        byte[] body = Encode(node);
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = Key(path),
+            InputStream = new MemoryStream(body, writable: false),
+            ContentType = "application/octet-stream",
+            UseChunkEncoding = !_disableChunkEncoding,
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Raises the applied marker, never lowers it (a late, redelivered batch must not move it back).</summary>
+    private async ValueTask RaiseAppliedAsync(long zxid, CancellationToken ct)
+    {
+        try
+        {
+            await _dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _countersTable,
+                Key = new() { ["name"] = new AttributeValue { S = AppliedCounter } },
+                UpdateExpression = "SET #v = :z",
+                ConditionExpression = "attribute_not_exists(#v) OR #v < :z",
+                ExpressionAttributeNames = new() { ["#v"] = "value" },
+                ExpressionAttributeValues = new() { [":z"] = new AttributeValue { N = zxid.ToString(CultureInfo.InvariantCulture) } },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Already at or past it.
+        }
+    }
+
+    private static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');
+
+    private static byte[] Encode(StoredNode node)
+    {
+        var buffer = new FrameBuffer(64 + node.Data.Length);
+        var writer = new JuteWriter(buffer);
+        writer.WriteInt(ObjectFormat);
+        node.Stat.Write(ref writer);
+        Acl.WriteList(ref writer, node.Acl);
+        writer.WriteBuffer(node.Data);
+        writer.WriteInt(node.Children.Count);
+        foreach (string child in node.Children)
+        {
+            writer.WriteString(child);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static StoredNode Decode(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new JuteReader(bytes);
+        int format = reader.ReadInt();
+        if (format != ObjectFormat)
+        {
+            JuteFormatException.ThrowInvalid($"Unknown node object format {format}.");
+        }
+        var stat = Stat.Read(ref reader);
+        var acl = Acl.ReadList(ref reader) ?? [];
+        byte[] data = reader.ReadBuffer() ?? [];
+        int count = reader.ReadVectorCount(4);
+        var children = new SortedSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            children.Add(reader.ReadString() ?? "");
+        }
+        return new StoredNode(stat, acl, data, children);
+    }
+}
