@@ -2,7 +2,10 @@
 # Installs what the Compat tests need on a Debian 12 machine (run as root, .NET SDK already present):
 #   apt: Apache ZooKeeper 3.8 server + zkCli (zookeeper, zookeeper-bin), kazoo (python3-kazoo),
 #        the C client (libzookeeper-mt-dev, gcc), Go + go-zookeeper, pytest, a JDK/JRE and node/npm;
-#   npm: node-zookeeper-client into tests/Compat/clients/node (from its package-lock.json).
+#   npm: node-zookeeper-client into tests/Compat/clients/node (from its package-lock.json);
+#   the AWS API emulators into .emulators/ (gitignored; see scripts/aws-emulators.sh): fauxqs 1.9.2
+#   (SQS + S3, from scripts/emulators/package-lock.json) and DynamoDB Local 1.25.1, unpacked from
+#   `npm pack amplify-dynamodb-simulator@2.9.30` (it runs on the JDK above).
 # Idempotent: apt-get runs only when a package is missing (one `apt-get update` at most), npm only
 # when node_modules does not match the lock file.
 set -euo pipefail
@@ -41,6 +44,25 @@ if [ -f "$node_dir/node_modules/.package-lock.json" ] && [ -d "$node_dir/node_mo
 else
   say "npm ci in $node_dir"
   (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+emu=.emulators
+mkdir -p "$emu"
+if [ -d "$emu/node_modules/fauxqs" ] && cmp -s scripts/emulators/package-lock.json "$emu/package-lock.json" \
+   && cmp -s <(grep '"integrity"' "$emu/package-lock.json") <(grep '"integrity"' "$emu/node_modules/.package-lock.json"); then
+  say "fauxqs already installed in $emu"
+else
+  say "npm ci (fauxqs) in $emu"
+  cp scripts/emulators/package.json scripts/emulators/package-lock.json "$emu/"
+  (cd "$emu" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ -f "$emu/dynamodb-local/package/emulator/DynamoDBLocal.jar" ]; then
+  say "DynamoDB Local already unpacked in $emu/dynamodb-local"
+else
+  say "npm pack amplify-dynamodb-simulator@2.9.30 (DynamoDB Local, 57 MB)"
+  rm -rf "$emu/dynamodb-local" && mkdir -p "$emu/dynamodb-local"
+  (cd "$emu/dynamodb-local" && npm pack amplify-dynamodb-simulator@2.9.30 --loglevel=error >/dev/null \
+     && tar xzf amplify-dynamodb-simulator-2.9.30.tgz && rm amplify-dynamodb-simulator-2.9.30.tgz)
 fi
 
 say "done"

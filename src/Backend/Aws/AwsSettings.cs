@@ -1,0 +1,102 @@
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>Where node data lives on AWS: one S3 object per node, or one DynamoDB item per node (small nodes).</summary>
+public enum UserStorageMode
+{
+    Persistent,
+    KeyValue,
+}
+
+/// <summary>
+/// A serverless deployment's settings. Resource names derive from <see cref="DeploymentName"/> (the
+/// CloudFormation template uses the same names); endpoints are null for real AWS and set for the
+/// emulators (scripts/aws-emulators.sh).
+/// </summary>
+public sealed record AwsSettings
+{
+    public required string DeploymentName { get; init; }
+
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>DynamoDB endpoint, e.g. http://127.0.0.1:8000; null: the region's AWS endpoint.</summary>
+    public string? DynamoDbEndpoint { get; init; }
+
+    public string? S3Endpoint { get; init; }
+
+    public string? SqsEndpoint { get; init; }
+
+    /// <summary>Static credentials (emulators); null: the SDK's default chain (role, environment, profile).</summary>
+    public string? AccessKey { get; init; }
+
+    public string? SecretKey { get; init; }
+
+    /// <summary>
+    /// The deployment bucket. Defaults to "&lt;deployment&gt;-data" in lower case; the CloudFormation
+    /// variant appends the account id, so it is a setting.
+    /// </summary>
+    public string? BucketNameOverride { get; init; }
+
+    public UserStorageMode UserStorage { get; init; } = UserStorageMode.Persistent;
+
+    /// <summary>
+    /// s3rver stores the SDK's default aws-chunked upload framing verbatim (environment.md §7), so
+    /// uploads to it must not use chunk encoding. fauxqs and AWS do not need this.
+    /// </summary>
+    public bool S3DisableChunkEncoding { get; init; }
+
+    public string BucketName => BucketNameOverride ?? $"{DeploymentName}-data".ToLowerInvariant();
+
+    public string NodesTable => $"{DeploymentName}-nodes";
+
+    public string CountersTable => $"{DeploymentName}-counters";
+
+    public string PendingTable => $"{DeploymentName}-pending";
+
+    public string SessionsTable => $"{DeploymentName}-sessions";
+
+    public string LeasesTable => $"{DeploymentName}-leases";
+
+    public string WatchesTable => $"{DeploymentName}-watches";
+
+    public string DataTable => $"{DeploymentName}-data";
+
+    public string WriterQueue => $"{DeploymentName}-writer.fifo";
+
+    public string DistributorQueue => $"{DeploymentName}-distributor.fifo";
+
+    public string InboxQueue(string gatewayId) => $"{DeploymentName}-inbox-{gatewayId}.fifo";
+
+    /// <summary>
+    /// Settings from the environment: ZKGW_AWS_DEPLOYMENT, ZKGW_AWS_REGION, ZKGW_AWS_DYNAMODB,
+    /// ZKGW_AWS_S3, ZKGW_AWS_SQS, ZKGW_AWS_ACCESS_KEY, ZKGW_AWS_SECRET_KEY, ZKGW_AWS_BUCKET,
+    /// ZKGW_AWS_USER_STORAGE (persistent|key-value). Endpoints set without credentials get the dummy
+    /// credentials the emulators accept.
+    /// </summary>
+    public static AwsSettings FromEnvironment(string? deploymentName = null, Func<string, string?>? getenv = null)
+    {
+        getenv ??= Environment.GetEnvironmentVariable;
+        string? Get(string name) => getenv(name) is { Length: > 0 } value ? value : null;
+        var settings = new AwsSettings
+        {
+            DeploymentName = deploymentName ?? Get("ZKGW_AWS_DEPLOYMENT") ?? "zkgateway",
+            Region = Get("ZKGW_AWS_REGION") ?? "us-east-1",
+            DynamoDbEndpoint = Get("ZKGW_AWS_DYNAMODB"),
+            S3Endpoint = Get("ZKGW_AWS_S3"),
+            SqsEndpoint = Get("ZKGW_AWS_SQS"),
+            AccessKey = Get("ZKGW_AWS_ACCESS_KEY"),
+            SecretKey = Get("ZKGW_AWS_SECRET_KEY"),
+            BucketNameOverride = Get("ZKGW_AWS_BUCKET"),
+            UserStorage = Get("ZKGW_AWS_USER_STORAGE") switch
+            {
+                null or "persistent" => UserStorageMode.Persistent,
+                "key-value" => UserStorageMode.KeyValue,
+                var other => throw new ArgumentException($"ZKGW_AWS_USER_STORAGE must be persistent or key-value, not '{other}'."),
+            },
+        };
+        if (settings.AccessKey is null && (settings.DynamoDbEndpoint ?? settings.S3Endpoint ?? settings.SqsEndpoint) is not null)
+        {
+            settings = settings with { AccessKey = "test", SecretKey = "test" };
+        }
+        return settings;
+    }
+}

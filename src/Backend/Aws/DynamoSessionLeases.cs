@@ -1,0 +1,126 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ZkGateway.Backend.Primitives;
+using static ZkGateway.Backend.Aws.DynamoAttributes;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// Session leases in <c>D-leases</c> (pk <c>sessionId</c>; <c>expiresAt</c> ms, <c>gateway</c>,
+/// <c>closing</c>), with the semantics of InMemorySessionLeases.
+/// </summary>
+public sealed class DynamoSessionLeases : ISessionLeaseStore
+{
+    /// <summary>Renewals in flight at once: enough to hide the round trip, few enough not to burst-throttle.</summary>
+    public const int RenewParallelism = 16;
+
+    /// <summary>"Not closing": the attribute is absent (a lease made by a renewal) or false.</summary>
+    private const string NotClosing = "(attribute_not_exists(closing) OR closing = :false)";
+
+    private readonly IAmazonDynamoDB _db;
+    private readonly string _table;
+
+    public DynamoSessionLeases(AwsClients clients)
+    {
+        _db = clients.DynamoDb;
+        _table = clients.Settings.LeasesTable;
+    }
+
+    private static Dictionary<string, AttributeValue> Key(long id) => new() { ["sessionId"] = N(id) };
+
+    /// <summary>
+    /// One conditional UpdateItem per lease, <see cref="RenewParallelism"/> at a time. BatchWriteItem
+    /// would need 25× fewer calls, but its puts are unconditional: a renewal racing the heartbeat would
+    /// overwrite <c>closing</c> and bring a closing session back. The condition keeps a closing lease
+    /// closing; the cost is one write unit per lease either way (BatchWriteItem bills per item too).
+    /// </summary>
+    public async ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default)
+    {
+        await Parallel.ForEachAsync(renewals, new ParallelOptions { MaxDegreeOfParallelism = RenewParallelism, CancellationToken = cancellationToken }, async (renewal, ct) =>
+        {
+            try
+            {
+                await _db.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = _table,
+                    Key = Key(renewal.SessionId),
+                    UpdateExpression = "SET expiresAt = :e, gateway = :g",
+                    ConditionExpression = NotClosing,
+                    ExpressionAttributeValues = new()
+                    {
+                        [":e"] = N(renewal.ExpiresAtMs),
+                        [":g"] = S(gatewayId),
+                        [":false"] = Bool(false),
+                    },
+                }, ct).ConfigureAwait(false);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Closing: never renewed again.
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private static SessionLease Read(Dictionary<string, AttributeValue> item) => new(
+        GetLong(item, "sessionId") ?? 0,
+        GetLong(item, "expiresAt") ?? 0,
+        GetString(item, "gateway") ?? "",
+        GetBool(item, "closing"));
+
+    public async ValueTask<SessionLease?> GetAsync(long sessionId, CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(sessionId), ConsistentRead = true }, cancellationToken).ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? Read(item) : null;
+    }
+
+    public async ValueTask<IReadOnlyList<SessionLease>> ListExpiredAsync(long nowMs, int max, CancellationToken cancellationToken = default)
+    {
+        // A Scan reads the whole table (one read unit per 4 KB, filtered afterwards); leases are small
+        // (~60 bytes), so a scan of 10,000 sessions costs about 150 read units. The heartbeat runs it.
+        var items = await ScanAllAsync(_db, new ScanRequest
+        {
+            TableName = _table,
+            ConsistentRead = true,
+            FilterExpression = "expiresAt <= :now AND " + NotClosing,
+            ExpressionAttributeValues = new() { [":now"] = N(nowMs), [":false"] = Bool(false) },
+        }, cancellationToken, max).ConfigureAwait(false);
+        return [.. items.Select(Read).OrderBy(l => l.ExpiresAtMs).Take(max)];
+    }
+
+    /// <summary>
+    /// One conditional update, so exactly one caller wins. Without a time condition a session with no
+    /// lease yet gets a closing one (as InMemorySessionLeases); with one, the lease must exist and
+    /// still be expired at that time (a comparison with a missing attribute is false).
+    /// </summary>
+    public async ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, CancellationToken cancellationToken = default)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":true"] = Bool(true), [":false"] = Bool(false) };
+        string condition = NotClosing;
+        if (onlyIfExpiredAtMs is { } at)
+        {
+            condition += " AND expiresAt <= :at";
+            values[":at"] = N(at);
+        }
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _table,
+                Key = Key(sessionId),
+                UpdateExpression = "SET closing = :true",
+                ConditionExpression = condition,
+                ExpressionAttributeValues = values,
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default)
+    {
+        await _db.DeleteItemAsync(new DeleteItemRequest { TableName = _table, Key = Key(sessionId) }, cancellationToken).ConfigureAwait(false);
+    }
+}
