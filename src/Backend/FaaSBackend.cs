@@ -110,7 +110,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     }
 
     /// <summary>The initial tree of a fresh ZooKeeper: /, /zookeeper, /zookeeper/quota, /zookeeper/config.</summary>
-    private static async Task BootstrapTreeAsync(EmbeddedSystemStorage system, EmbeddedUserStorage user)
+    internal static async Task BootstrapTreeAsync(ISystemStorage system, IUserStorage user)
     {
         Stat Empty(int children) => new(0, 0, 0, 0, 0, 0, 0, 0, 0, children, 0);
         var nodes = new[]
@@ -130,6 +130,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         var txn = new Txn(0, 0, 0, null, new WriteResult(ErrorCode.Ok, 0), changes, []);
         await system.CommitAsync([new CommitRequest(token, [.. nodes.Select(n => n.Path)], [.. nodes.Select(n => new SystemNodeWrite(n.Path, n))], null, 0, txn)]).ConfigureAwait(false);
         await user.ApplyAsync([txn], _ => { }).ConfigureAwait(false);
+        await system.PopPendingAsync(0).ConfigureAwait(false);
     }
 
     public long LastZxid => _system.ReadCounterAsync(WriterFunction.ZxidCounter).Result;

@@ -678,7 +678,8 @@ public sealed class DynamoSystemStorage : ISystemStorage
         var items = await QueryAllAsync(_db, new QueryRequest
         {
             TableName = _settings.PendingTable,
-            KeyConditionExpression = "shard = :s",
+            KeyConditionExpression = "#sh = :s",
+            ExpressionAttributeNames = new() { ["#sh"] = "shard" },
             ExpressionAttributeValues = new() { [":s"] = S(Shard) },
             ConsistentRead = true,
             ScanIndexForward = true,
@@ -698,9 +699,11 @@ public sealed class DynamoSystemStorage : ISystemStorage
         var items = await QueryAllAsync(_db, new QueryRequest
         {
             TableName = _settings.PendingTable,
-            KeyConditionExpression = "shard = :s AND zxid <= :z",
+            // SHARD is one of DynamoDB's reserved words: it must go through an attribute name placeholder.
+            KeyConditionExpression = "#sh = :s AND zxid <= :z",
+            ExpressionAttributeNames = new() { ["#sh"] = "shard" },
             ExpressionAttributeValues = new() { [":s"] = S(Shard), [":z"] = N(zxid) },
-            ProjectionExpression = "shard, zxid, s3Key",
+            ProjectionExpression = "#sh, zxid, s3Key",
             ConsistentRead = true,
         }, cancellationToken).ConfigureAwait(false);
         var deletes = items.Select(item => new DynamoWrite

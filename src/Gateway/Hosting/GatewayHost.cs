@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
+using ZkGateway.Backend.Aws;
 using ZkGateway.Gateway.Connections;
 
 namespace ZkGateway.Gateway.Hosting;
@@ -156,11 +157,40 @@ public static class GatewayHost
             TickTime = options.TickTime,
             ServerId = (int)options.ServerId,
             ExtendedTypesEnabled = options.ExtendedTypesEnabled,
+            GatewayId = options.GatewayId ?? (options.Backend == "aws" ? "gw-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)) : "embedded"),
         };
-        var backend = FaaSBackend.StartEmbeddedAsync(backendOptions, registry).GetAwaiter().GetResult();
+        var backend = options.Backend == "aws"
+            ? StartAwsBackend(options, backendOptions, registry)
+            : FaaSBackend.StartEmbeddedAsync(backendOptions, registry).GetAwaiter().GetResult();
         services.AddSingleton(registry);
         // A factory registration, so the container disposes the backend (closing the database) on shutdown.
         services.AddSingleton<IZkBackend>(_ => backend);
         services.AddSingleton<GatewayStatistics>();
+    }
+
+    /// <summary>The AWS provider set: aws.* keys over the ZKGW_AWS_* environment (see <see cref="AwsSettings.FromEnvironment"/>).</summary>
+    private static FaaSBackend StartAwsBackend(GatewayOptions options, BackendOptions backendOptions, ConnectionRegistry registry)
+    {
+        var env = AwsSettings.FromEnvironment(options.Aws.Deployment);
+        var aws = env with
+        {
+            Region = options.Aws.Region ?? env.Region,
+            DynamoDbEndpoint = options.Aws.DynamoDb ?? env.DynamoDbEndpoint,
+            S3Endpoint = options.Aws.S3 ?? env.S3Endpoint,
+            SqsEndpoint = options.Aws.Sqs ?? env.SqsEndpoint,
+            BucketNameOverride = options.Aws.Bucket ?? env.BucketNameOverride,
+            UserStorage = options.Aws.UserStorage switch
+            {
+                "key-value" => UserStorageMode.KeyValue,
+                "persistent" => UserStorageMode.Persistent,
+                _ => env.UserStorage,
+            },
+        };
+        if (aws.AccessKey is null && (aws.DynamoDbEndpoint ?? aws.S3Endpoint ?? aws.SqsEndpoint) is not null)
+        {
+            // Emulators accept any credentials, and the SDK's default chain would find none here.
+            aws = aws with { AccessKey = "test", SecretKey = "test" };
+        }
+        return AwsDeployment.StartGatewayAsync(aws, backendOptions, registry).GetAwaiter().GetResult();
     }
 }

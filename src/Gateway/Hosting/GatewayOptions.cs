@@ -55,6 +55,18 @@ public sealed class GatewayOptions
     /// </summary>
     public int HandshakeTimeoutMs { get; set; } = 10_000;
 
+    /// <summary><c>backend</c>: <c>embedded</c> (default; SQLite in <see cref="DataDir"/>) or <c>aws</c> (the AWS provider set).</summary>
+    public string Backend { get; set; } = "embedded";
+
+    /// <summary>
+    /// <c>gatewayId</c>: this gateway's name in reply addresses and its inbox queue's name (letters,
+    /// digits, '-' and '_'). Default: "embedded" on the embedded backend, a random id on AWS.
+    /// </summary>
+    public string? GatewayId { get; set; }
+
+    /// <summary><c>aws.*</c> keys: the deployment, endpoints (emulators) and user-storage mode of the AWS backend.</summary>
+    public AwsGatewaySettings Aws { get; } = new();
+
     /// <summary><c>clientPortListenBacklog</c>; -1 = platform default.</summary>
     public int ClientPortListenBacklog { get; set; } = -1;
 
@@ -142,4 +154,27 @@ public sealed class GatewayConfigurationException : Exception
 
     /// <summary>The offending key, when there is one.</summary>
     public string? Key { get; }
+}
+
+/// <summary>
+/// The <c>aws.*</c> configuration keys: <c>aws.deployment</c>, <c>aws.region</c>, <c>aws.dynamodb</c>,
+/// <c>aws.s3</c>, <c>aws.sqs</c> (endpoint URLs; unset = AWS itself), <c>aws.userStorage</c>
+/// (<c>persistent</c> | <c>key-value</c>), <c>aws.bucket</c>. Unset keys fall back to the ZKGW_AWS_*
+/// environment variables.
+/// </summary>
+public sealed class AwsGatewaySettings
+{
+    public string? Deployment { get; set; }
+
+    public string? Region { get; set; }
+
+    public string? DynamoDb { get; set; }
+
+    public string? S3 { get; set; }
+
+    public string? Sqs { get; set; }
+
+    public string? UserStorage { get; set; }
+
+    public string? Bucket { get; set; }
 }

@@ -29,6 +29,8 @@ public static class ZooCfg
         public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
         public const string Verbose = "verbose";
         public const string SuperDigest = "zookeeper.DigestAuthenticationProvider.superDigest";
+        public const string Backend = "backend";
+        public const string GatewayId = "gatewayId";
     }
 
     /// <summary>
@@ -286,6 +288,35 @@ public static class ZooCfg
                 break;
             case Keys.Verbose:
                 options.Verbose = ParseBool(key, value);
+                break;
+            case Keys.Backend:
+                options.Backend = value is "embedded" or "aws" ? value : throw new GatewayConfigurationException(key, value, "must be embedded or aws");
+                break;
+            case Keys.GatewayId:
+                options.GatewayId = value.Length is > 0 and <= 40 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+                    ? value
+                    : throw new GatewayConfigurationException(key, value, "must be 1 to 40 letters, digits, '-' or '_'");
+                break;
+            case "aws.deployment":
+                options.Aws.Deployment = NonEmpty(key, value);
+                break;
+            case "aws.region":
+                options.Aws.Region = NonEmpty(key, value);
+                break;
+            case "aws.dynamodb":
+                options.Aws.DynamoDb = NonEmpty(key, value);
+                break;
+            case "aws.s3":
+                options.Aws.S3 = NonEmpty(key, value);
+                break;
+            case "aws.sqs":
+                options.Aws.Sqs = NonEmpty(key, value);
+                break;
+            case "aws.userStorage":
+                options.Aws.UserStorage = value is "persistent" or "key-value" ? value : throw new GatewayConfigurationException(key, value, "must be persistent or key-value");
+                break;
+            case "aws.bucket":
+                options.Aws.Bucket = NonEmpty(key, value);
                 break;
             default:
                 // Unknown keys (superDigest, admin.*, initLimit, ...) stay in Raw only.

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Amazon.SQS.Model;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Messages;
+using ZkGateway.Backend.Primitives;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// Assembles the AWS provider set: a gateway (<see cref="StartGatewayAsync"/>) and the functions
+/// (<see cref="RunFunctionsAsync"/>, for the function host; on Lambda the same handlers run per event
+/// batch). Resources must exist (<see cref="AwsProvisioner"/>).
+/// </summary>
+public static class AwsDeployment
+{
+    /// <summary>
+    /// A gateway on the deployment: creates its inbox queue, then serves reads from user storage and
+    /// sends writes to the writer queue. Disposing the backend removes its watch interest and inbox.
+    /// </summary>
+    public static async Task<FaaSBackend> StartGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, CancellationToken cancellationToken = default)
+    {
+        var clients = new AwsClients(settings);
+        try
+        {
+            var system = new DynamoSystemStorage(clients);
+            var user = CreateUserStorage(clients);
+            await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
+            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, options.GatewayId);
+            var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
+            string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
+            var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance, TimeSpan.FromSeconds(1));
+            var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox);
+            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, owner));
+        }
+        catch
+        {
+            clients.Dispose();
+            throw;
+        }
+    }
+
+    private static S3UserStorage CreateUserStorage(AwsClients clients) =>
+        clients.Settings.UserStorage == UserStorageMode.Persistent
+            ? new S3UserStorage(clients.S3, clients.DynamoDb, clients.Settings.BucketName, clients.Settings.CountersTable, clients.Settings.S3DisableChunkEncoding)
+            : throw new NotSupportedException("The key-value user storage is not built yet; use --aws.userStorage=persistent.");
+
+    private sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, SqsOrderedQueue<WriteRequest> writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await interest.RemoveAllAsync(timeout.Token).ConfigureAwait(false);
+                await SqsQueues.DeleteInboxAsync(clients, gatewayId, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Best effort: a stale interest item or inbox only costs ignored messages.
+            }
+            writer.Dispose();
+            inbox.Dispose();
+            clients.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The function host: the writer and the distributor, each consuming its FIFO queue until
+    /// <paramref name="cancellationToken"/> fires. Bootstraps the tree of a fresh deployment first, and
+    /// applies what a crashed distributor left in the pending list.
+    /// </summary>
+    public static async Task RunFunctionsAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken)
+    {
+        using var clients = new AwsClients(settings);
+        var system = new DynamoSystemStorage(clients);
+        var user = CreateUserStorage(clients);
+        await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
+        if (await system.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await FaaSBackend.BootstrapTreeAsync(system, user).ConfigureAwait(false);
+        }
+
+        using var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
+        using var distributorQueue = await SqsOrderedQueue<Txn>.OpenAsync(clients, settings.DistributorQueue, TxnCodec.Instance, cancellationToken).ConfigureAwait(false);
+        var inboxes = new InboxDirectory(clients);
+        var outbox = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, inboxes.GetAsync);
+        var distributor = new DistributorFunction(user, system, outbox);
+
+        // Recovery: transactions committed whose distributor message was never handled (a writer that
+        // died between its commit and its push; a distributor that died before popping them).
+        var pending = await system.GetPendingAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.Count > 0)
+        {
+            await distributor.HandleBatchAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+
+        var writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
+        await Task.WhenAll(
+            RunUntilCancelledAsync(() => writer.RunAsync(writerQueue, cancellationToken), cancellationToken),
+            RunUntilCancelledAsync(() => distributor.RunAsync(distributorQueue, cancellationToken), cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static async Task RunUntilCancelledAsync(Func<Task> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Gateway inboxes by gateway id, looked up once; a gateway without one has gone.</summary>
+    private sealed class InboxDirectory(AwsClients clients)
+    {
+        private readonly ConcurrentDictionary<string, SqsOrderedQueue<IReadOnlyList<InboxItem>>?> _inboxes = new(StringComparer.Ordinal);
+
+        public async ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?> GetAsync(string gatewayId, CancellationToken cancellationToken)
+        {
+            if (_inboxes.TryGetValue(gatewayId, out var known) && known is not null)
+            {
+                return known;
+            }
+            try
+            {
+                string url = await SqsQueues.GetUrlAsync(clients.Sqs, clients.Settings.InboxQueue(gatewayId), cancellationToken).ConfigureAwait(false);
+                return _inboxes[gatewayId] = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, url, InboxCodec.Instance);
+            }
+            catch (QueueDoesNotExistException)
+            {
+                return null;
+            }
+        }
+    }
+}
