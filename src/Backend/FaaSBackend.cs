@@ -140,13 +140,15 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     public async ValueTask<BackendStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         int ephemerals = await _system.CountEphemeralsAsync(cancellationToken).ConfigureAwait(false);
-        return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, ephemerals, _leases.Count);
+        return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, ephemerals, _leases.Count,
+            Metering.CostMeter.Enabled ? [.. Metering.CostMeter.Shared.MonitorValues()] : null);
     }
 
     // ---- writes and the inbox ----------------------------------------------------------------
 
     public Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
     {
+        using var charge = Metering.CostMeter.Begin(Metering.CostMeter.NameOf(operation));
         long requestId = Interlocked.Increment(ref _nextRequestId);
         var completion = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _inflight[requestId] = completion;
@@ -237,8 +239,9 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     /// own watches on the path that the read shows to be out of date are fired first (watch event
     /// before data, as FaaSKeeper's client does).
     /// </summary>
-    private async ValueTask<T> WatchedReadAsync<T>(string path, long? watcher, WatchKind kind, Func<UserNode?, long, T> read, CancellationToken cancellationToken)
+    private async ValueTask<T> WatchedReadAsync<T>(string path, long? watcher, WatchKind kind, Func<UserNode?, long, T> read, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
+        using var charge = Metering.CostMeter.Begin(ReadName(operation));
         if (watcher is not null)
         {
             await _interest.AddAsync(path, kind, cancellationToken).ConfigureAwait(false);
@@ -255,7 +258,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     }
 
     public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
-        _user.ReadAsync(path, (node, zxid) =>
+        WatchedReadAsync<ReadResult<NodeAcl>>(path, null, WatchKind.Data, (node, zxid) =>
         {
             if (node is null)
             {
@@ -270,6 +273,18 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             var acl = AclRules.Allows(node.Acl, Perms.Admin, who) ? node.Acl : AclRules.MaskDigests(node.Acl);
             return ReadResult<NodeAcl>.Ok(new NodeAcl(acl, node.Stat), zxid);
         }, cancellationToken);
+
+    /// <summary>ZooKeeper's name of the read a backend method serves (ExistsAsync → exists), for charging.</summary>
+    private static string ReadName(string member) => member switch
+    {
+        nameof(ExistsAsync) => "exists",
+        nameof(GetDataAsync) => "getData",
+        nameof(GetChildrenAsync) => "getChildren",
+        nameof(AddWatchAsync) => "addWatch",
+        nameof(GetAclAsync) => "getACL",
+        nameof(ReplayWatchAsync) => "setWatches",
+        _ => member,
+    };
 
     /// <summary>
     /// Fires the one-shot watches on <paramref name="path"/> that a direct read shows to be out of date:
@@ -305,6 +320,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     public async ValueTask<ReadResult<int>> GetAllChildrenNumberAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
     {
+        using var charge = Metering.CostMeter.Begin("getAllChildrenNumber");
         // FinalRequestProcessor: NoNode, then READ on the node, then the count.
         var allowed = await _user.ReadAsync(path, (node, zxid) => node is null
             ? ReadResult<int>.Fail(ErrorCode.NoNode, zxid)
@@ -319,6 +335,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     public async ValueTask<ReadResult<IReadOnlyList<string>>> GetEphemeralsAsync(long sessionId, string prefix, CancellationToken cancellationToken = default)
     {
+        using var charge = Metering.CostMeter.Begin("getEphemerals");
         var all = await _system.GetEphemeralsAsync(sessionId, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> matching = prefix is "" or "/" ? all : [.. all.Where(p => p.StartsWith(prefix, StringComparison.Ordinal))];
         return ReadResult<IReadOnlyList<string>>.Ok(matching, _user.AppliedZxid);

@@ -74,7 +74,8 @@ public sealed record ChildList(IReadOnlyList<string> Children, Stat Stat);
 public sealed record NodeAcl(IReadOnlyList<Acl> Acl, Stat Stat);
 
 /// <summary>Backend counters for srvr/mntr.</summary>
-public sealed record BackendStatistics(int NodeCount, long ApproximateDataSize, int EphemeralCount, int SessionCount);
+/// <remarks><paramref name="MonitorValues"/>: extra mntr keys (without zk_), e.g. the cost meter's counts.</remarks>
+public sealed record BackendStatistics(int NodeCount, long ApproximateDataSize, int EphemeralCount, int SessionCount, IReadOnlyList<KeyValuePair<string, string>>? MonitorValues = null);
 
 /// <summary>
 /// A watch notification for one watcher: WatcherEvent{type, state=SyncConnected, path} with the

@@ -20,6 +20,8 @@ public static class AwsDeployment
     public static async Task<FaaSBackend> StartGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, CancellationToken cancellationToken = default)
     {
         var clients = new AwsClients(settings);
+        Metering.CostMeter.Enabled = true;
+        AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
         try
         {
             var system = new DynamoSystemStorage(clients);
@@ -28,7 +30,7 @@ public static class AwsDeployment
             var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, options.GatewayId);
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
-            var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance, TimeSpan.FromSeconds(1));
+            var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
             var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox);
             return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, owner));
         }
@@ -72,6 +74,8 @@ public static class AwsDeployment
     public static async Task RunFunctionsAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken)
     {
         using var clients = new AwsClients(settings);
+        Metering.CostMeter.Enabled = true;
+        AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
         var system = new DynamoSystemStorage(clients);
         var user = CreateUserStorage(clients);
         await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);

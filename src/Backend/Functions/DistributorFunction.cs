@@ -41,6 +41,8 @@ public sealed class DistributorFunction
 
     public async Task HandleBatchAsync(IReadOnlyList<Txn> batch, CancellationToken cancellationToken)
     {
+        // A batch's storage writes are coalesced across its transactions: charged to the batch.
+        using var charge = Metering.CostMeter.Begin("distribute");
         long applied = _user.AppliedZxid;
         var fresh = new List<Txn>(batch.Count);
         foreach (var txn in batch)

@@ -105,6 +105,7 @@ public sealed class WriterFunction
 
     private async Task<Txn> ProcessAsync(WriteRequest request, RequestScope scope, CancellationToken ct)
     {
+        using var charge = Metering.CostMeter.Begin(Metering.CostMeter.NameOf(request.Operation));
         long time = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (request.Operation is SyncOperation sync)
         {

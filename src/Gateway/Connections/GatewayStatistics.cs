@@ -79,6 +79,7 @@ public sealed class GatewayStatistics
             WatchingConnections = watches == 0 ? 0 : connections.Count,
             EphemeralsCount = stats.EphemeralCount,
             ApproximateDataSize = stats.ApproximateDataSize,
+            ExtraMonitorValues = stats.MonitorValues ?? [],
             Uptime = DateTimeOffset.UtcNow - _started,
             SessionCount = stats.SessionCount,
         };

@@ -279,6 +279,10 @@ public static class FourLetterWords
         Kl("global_sessions", s.SessionCount);
         Kl("local_sessions", 0);
         Kl("connection_drop_probability", 0);
+        foreach (var (key, value) in s.ExtraMonitorValues)
+        {
+            Kv(key, value);
+        }
     }
 
     private static void Conf(StringBuilder sb, ServerSnapshot s, GatewayOptions o)

@@ -105,6 +105,9 @@ public sealed record ServerSnapshot
     /// <summary>gtmk: the text trace mask (ZooKeeper's default is 306).</summary>
     public long TraceMask { get; init; } = 306;
 
+    /// <summary>Backend-specific mntr keys (without zk_), printed after ZooKeeper's own: the AWS cost meter.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ExtraMonitorValues { get; init; } = [];
+
     /// <summary>Open file descriptors; null = read from /proc when available.</summary>
     public long? OpenFileDescriptorCount { get; init; }
 
