@@ -5,7 +5,8 @@ namespace ZkGateway.Compat;
 /// <summary>
 /// Each official client runs the same scenario programs against real ZooKeeper 3.8 and against the gateway.
 /// ZooKeeper: the transcript must equal the checked-in <c>expected/&lt;client&gt;-&lt;scenario&gt;.txt</c>.
-/// Gateway: the transcript must equal real ZooKeeper's (which must itself equal the expected file).
+/// Gateway (embedded) and AwsGateway (the AWS provider set on the emulators): the transcript must equal
+/// real ZooKeeper's (which must itself equal the expected file).
 /// Set COMPAT_WRITE_EXPECTED=1 to (re)write the expected files from real ZooKeeper.
 /// </summary>
 [Collection(CompatCollection.Name)]
@@ -20,6 +21,7 @@ public sealed class ClientScenarioTests(CompatFixture fixture)
         {
             d.Add(s, TargetKind.ZooKeeper);
             d.Add(s, TargetKind.Gateway);
+            d.Add(s, TargetKind.AwsGateway);
         }
 
         return d;
@@ -53,9 +55,9 @@ public sealed class ClientScenarioTests(CompatFixture fixture)
             return;
         }
 
-        var gateway = await fixture.GetAsync(TargetKind.Gateway);
+        var gateway = await fixture.GetAsync(target);
         var result = await ScenarioRunner.RunAsync(client, scenario, gateway);
-        Transcripts.AssertSame(zk.Transcript, result, $"{client}/{scenario}: the gateway's transcript differs from real ZooKeeper's");
+        Transcripts.AssertSame(zk.Transcript, result, $"{client}/{scenario}: the {target} transcript differs from real ZooKeeper's");
     }
 
     /// <summary>Runs (or reuses) the real ZooKeeper transcript and checks it against the expected file.</summary>

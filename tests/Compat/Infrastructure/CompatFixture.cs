@@ -38,7 +38,12 @@ public sealed class CompatFixture : IAsyncLifetime
             IZkTarget target;
             try
             {
-                target = kind == TargetKind.ZooKeeper ? new RealZooKeeper() : new GatewayServer();
+                target = kind switch
+                {
+                    TargetKind.ZooKeeper => new RealZooKeeper(),
+                    TargetKind.AwsGateway => new AwsGatewayServer(),
+                    _ => new GatewayServer(),
+                };
                 _targets[kind] = target;
                 await target.StartAsync();
             }
@@ -57,7 +62,12 @@ public sealed class CompatFixture : IAsyncLifetime
     }
 
     private static InvalidOperationException Failure(TargetKind kind, Exception e) =>
-        new(kind == TargetKind.Gateway ? $"gateway did not start: {e.Message}" : $"real ZooKeeper did not start: {e.Message}", e);
+        new(kind switch
+        {
+            TargetKind.Gateway => $"gateway did not start: {e.Message}",
+            TargetKind.AwsGateway => $"gateway on the AWS emulators did not start: {e.Message}",
+            _ => $"real ZooKeeper did not start: {e.Message}",
+        }, e);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

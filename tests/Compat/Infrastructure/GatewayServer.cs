@@ -25,25 +25,30 @@ public sealed class GatewayServer : ProcessZkTarget
             ? Path.GetFullPath(overridden)
             : Path.Combine(RepoPaths.RepoRoot, "src", "Gateway", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.dll");
 
-    protected override async Task PrepareAsync()
+    protected override Task PrepareAsync() => EnsureBuiltAsync(DllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway"), DllOverrideVariable);
+
+    /// <summary>
+    /// Builds <paramref name="project"/> when <paramref name="dll"/> is missing (one build at a time); a dll
+    /// given through <paramref name="overrideVariable"/> is never built.
+    /// </summary>
+    internal static async Task EnsureBuiltAsync(string dll, string project, string? overrideVariable = null)
     {
         await BuildLock.WaitAsync();
         try
         {
-            if (File.Exists(DllPath))
+            if (File.Exists(dll))
             {
                 return;
             }
 
-            if (Environment.GetEnvironmentVariable(DllOverrideVariable) is { Length: > 0 })
+            if (overrideVariable is not null && Environment.GetEnvironmentVariable(overrideVariable) is { Length: > 0 })
             {
-                throw new InvalidOperationException($"{DllOverrideVariable} points to {DllPath}, which does not exist");
+                throw new InvalidOperationException($"{overrideVariable} points to {dll}, which does not exist");
             }
 
-            var project = Path.Combine(RepoPaths.RepoRoot, "src", "Gateway");
             if (!Directory.Exists(project))
             {
-                throw new InvalidOperationException($"{DllPath} is missing and there is no project at {project} to build it from");
+                throw new InvalidOperationException($"{dll} is missing and there is no project at {project} to build it from");
             }
 
             var psi = new ProcessStartInfo("dotnet")
@@ -62,10 +67,10 @@ public sealed class GatewayServer : ProcessZkTarget
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             await p.WaitForExitAsync();
-            if (p.ExitCode != 0 || !File.Exists(DllPath))
+            if (p.ExitCode != 0 || !File.Exists(dll))
             {
                 throw new InvalidOperationException(
-                    $"{DllPath} is missing and `dotnet build {project} -c {RepoPaths.Configuration}` failed (exit {p.ExitCode}):\n{await stdout}{await stderr}");
+                    $"{dll} is missing and `dotnet build {project} -c {RepoPaths.Configuration}` failed (exit {p.ExitCode}):\n{await stdout}{await stderr}");
             }
         }
         finally

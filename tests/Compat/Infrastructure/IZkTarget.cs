@@ -5,6 +5,9 @@ public enum TargetKind
 {
     ZooKeeper,
     Gateway,
+
+    /// <summary>The gateway on the AWS provider set: emulators, the function host, <c>--backend=aws</c>.</summary>
+    AwsGateway,
 }
 
 /// <summary>A ZooKeeper-wire server the scenarios run against: real Apache ZooKeeper 3.8 or the gateway.</summary>

@@ -159,7 +159,7 @@ public abstract class ProcessZkTarget : IZkTarget
         await StartAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         try
         {

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text;
+using ZkGateway.Backend.Aws;
+using ZkGateway.Testing;
+
+namespace ZkGateway.Compat.Infrastructure;
+
+/// <summary>
+/// The gateway on the AWS provider set, against the AWS API emulators (scripts/aws-emulators.sh:
+/// DynamoDB Local, fauxqs for SQS and S3): a fresh deployment per target, provisioned and served by
+/// one function-host process (<c>ZkGateway.FunctionHost host --provision</c>), and the gateway with
+/// <c>--backend=aws</c>. A restart restarts the gateway only; the functions and the data stay.
+/// </summary>
+public sealed class AwsGatewayServer : ProcessZkTarget
+{
+    private readonly StringBuilder _functionsLog = new();
+    private AwsSettings? _settings;
+    private Process? _functions;
+
+    public AwsGatewayServer()
+        : base("awsgw")
+    {
+    }
+
+    public override TargetKind Kind => TargetKind.AwsGateway;
+
+    public AwsSettings Settings => _settings ?? throw new InvalidOperationException("not started");
+
+    public static string FunctionHostDll =>
+        Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.FunctionHost.dll");
+
+    /// <summary>What the function host printed (for failure messages).</summary>
+    public string FunctionsLog
+    {
+        get
+        {
+            lock (_functionsLog)
+            {
+                return _functionsLog.ToString();
+            }
+        }
+    }
+
+    protected override async Task PrepareAsync()
+    {
+        await GatewayServer.EnsureBuiltAsync(GatewayServer.DllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway"), GatewayServer.DllOverrideVariable);
+        await GatewayServer.EnsureBuiltAsync(FunctionHostDll, Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost"));
+        if (_functions is { HasExited: false })
+        {
+            return;
+        }
+        _settings ??= await AwsEmulators.NewDeploymentAsync("compat");
+        await StartFunctionsAsync();
+    }
+
+    /// <summary>Starts the function host and waits for its "ready" line (it provisions the deployment first).</summary>
+    public async Task StartFunctionsAsync(params string[] extraArgs)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = WorkDir,
+        };
+        psi.ArgumentList.Add(FunctionHostDll);
+        psi.ArgumentList.Add("host");
+        psi.ArgumentList.Add("--provision");
+        psi.ArgumentList.Add("--tickTime=2000");
+        foreach (var a in extraArgs)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        AddEnvironment(psi);
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (_functionsLog)
+            {
+                _functionsLog.AppendLine(line);
+            }
+            if (line.Contains("functions ready", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"the function host exited ({process.ExitCode}):\n{FunctionsLog}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _functions = process;
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"the function host did not get ready in 60 s:\n{FunctionsLog}");
+        }
+    }
+
+    /// <summary>SIGKILL to the function host (a crashed function); <see cref="StartFunctionsAsync"/> brings it back.</summary>
+    public async Task KillFunctionsAsync()
+    {
+        if (_functions is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+    }
+
+    private void AddEnvironment(ProcessStartInfo psi)
+    {
+        var s = Settings;
+        psi.Environment["ZKGW_AWS_DEPLOYMENT"] = s.DeploymentName;
+        psi.Environment["ZKGW_AWS_DYNAMODB"] = s.DynamoDbEndpoint;
+        psi.Environment["ZKGW_AWS_S3"] = s.S3Endpoint;
+        psi.Environment["ZKGW_AWS_SQS"] = s.SqsEndpoint;
+        psi.Environment["ZKGW_AWS_ACCESS_KEY"] = s.AccessKey;
+        psi.Environment["ZKGW_AWS_SECRET_KEY"] = s.SecretKey;
+    }
+
+    protected override ProcessStartInfo CreateStartInfo()
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = WorkDir };
+        psi.ArgumentList.Add(GatewayServer.DllPath);
+        psi.ArgumentList.Add($"--clientPort={Port}");
+        psi.ArgumentList.Add("--backend=aws");
+        psi.ArgumentList.Add($"--dataDir={DataDir}");
+        psi.ArgumentList.Add("--tickTime=2000");
+        psi.ArgumentList.Add("--4lw.commands.whitelist=*");
+        psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
+        AddEnvironment(psi);
+        return psi;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await KillFunctionsAsync();
+        _functions?.Dispose();
+    }
+}
