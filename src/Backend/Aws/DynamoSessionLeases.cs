@@ -15,7 +15,7 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
     public const int RenewParallelism = 16;
 
     /// <summary>"Not closing": the attribute is absent (a lease made by a renewal) or false.</summary>
-    private const string NotClosing = "(attribute_not_exists(closing) OR closing = :false)";
+    private const string NotClosing = "(attribute_not_exists(#closing) OR #closing = :false)";
 
     private readonly IAmazonDynamoDB _db;
     private readonly string _table;
@@ -40,11 +40,11 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         {
             try
             {
-                await _db.UpdateItemAsync(new UpdateItemRequest
+                await _db.UpdateItemAsync(Named(new UpdateItemRequest
                 {
                     TableName = _table,
                     Key = Key(renewal.SessionId),
-                    UpdateExpression = "SET expiresAt = :e, gateway = :g",
+                    UpdateExpression = "SET #expiresAt = :e, #gateway = :g",
                     ConditionExpression = NotClosing,
                     ExpressionAttributeValues = new()
                     {
@@ -52,7 +52,7 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
                         [":g"] = S(gatewayId),
                         [":false"] = Bool(false),
                     },
-                }, ct).ConfigureAwait(false);
+                }), ct).ConfigureAwait(false);
             }
             catch (ConditionalCheckFailedException)
             {
@@ -77,13 +77,13 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
     {
         // A Scan reads the whole table (one read unit per 4 KB, filtered afterwards); leases are small
         // (~60 bytes), so a scan of 10,000 sessions costs about 150 read units. The heartbeat runs it.
-        var items = await ScanAllAsync(_db, new ScanRequest
+        var items = await ScanAllAsync(_db, Named(new ScanRequest
         {
             TableName = _table,
             ConsistentRead = true,
-            FilterExpression = "expiresAt <= :now AND " + NotClosing,
+            FilterExpression = "#expiresAt <= :now AND " + NotClosing,
             ExpressionAttributeValues = new() { [":now"] = N(nowMs), [":false"] = Bool(false) },
-        }, cancellationToken, max).ConfigureAwait(false);
+        }), cancellationToken, max).ConfigureAwait(false);
         return [.. items.Select(Read).OrderBy(l => l.ExpiresAtMs).Take(max)];
     }
 
@@ -98,19 +98,19 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         string condition = NotClosing;
         if (onlyIfExpiredAtMs is { } at)
         {
-            condition += " AND expiresAt <= :at";
+            condition += " AND #expiresAt <= :at";
             values[":at"] = N(at);
         }
         try
         {
-            await _db.UpdateItemAsync(new UpdateItemRequest
+            await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = _table,
                 Key = Key(sessionId),
-                UpdateExpression = "SET closing = :true",
+                UpdateExpression = "SET #closing = :true",
                 ConditionExpression = condition,
                 ExpressionAttributeValues = values,
-            }, cancellationToken).ConfigureAwait(false);
+            }), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ConditionalCheckFailedException)
