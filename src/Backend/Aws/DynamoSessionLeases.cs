@@ -11,32 +11,34 @@ namespace ZkGateway.Backend.Aws;
 /// </summary>
 public sealed class DynamoSessionLeases : ISessionLeaseStore
 {
-    /// <summary>Renewals in flight at once: enough to hide the round trip, few enough not to burst-throttle.</summary>
-    public const int RenewParallelism = 16;
+    /// <summary>Renewals in flight at once by default: enough to hide the round trip, few enough not to burst-throttle.</summary>
+    public const int DefaultRenewParallelism = 16;
 
     /// <summary>"Not closing": the attribute is absent (a lease made by a renewal) or false.</summary>
     private const string NotClosing = "(attribute_not_exists(#closing) OR #closing = :false)";
 
     private readonly IAmazonDynamoDB _db;
     private readonly string _table;
+    private readonly int _renewParallelism;
 
-    public DynamoSessionLeases(AwsClients clients)
+    public DynamoSessionLeases(AwsClients clients, int renewParallelism = DefaultRenewParallelism)
     {
         _db = clients.DynamoDb;
         _table = clients.Settings.LeasesTable;
+        _renewParallelism = Math.Max(1, renewParallelism);
     }
 
     private static Dictionary<string, AttributeValue> Key(long id) => new() { ["sessionId"] = N(id) };
 
     /// <summary>
-    /// One conditional UpdateItem per lease, <see cref="RenewParallelism"/> at a time. BatchWriteItem
+    /// One conditional UpdateItem per lease, a bounded number at a time. BatchWriteItem
     /// would need 25× fewer calls, but its puts are unconditional: a renewal racing the heartbeat would
     /// overwrite <c>closing</c> and bring a closing session back. The condition keeps a closing lease
     /// closing; the cost is one write unit per lease either way (BatchWriteItem bills per item too).
     /// </summary>
     public async ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default)
     {
-        await Parallel.ForEachAsync(renewals, new ParallelOptions { MaxDegreeOfParallelism = RenewParallelism, CancellationToken = cancellationToken }, async (renewal, ct) =>
+        await Parallel.ForEachAsync(renewals, new ParallelOptions { MaxDegreeOfParallelism = _renewParallelism, CancellationToken = cancellationToken }, async (renewal, ct) =>
         {
             try
             {
