@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -7,6 +8,67 @@ namespace ZkGateway.Backend.Aws;
 /// <summary>Small helpers for DynamoDB attribute values and paginated reads.</summary>
 internal static class DynamoAttributes
 {
+    private static readonly Regex NamePlaceholder = new(@"#\w+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Fills ExpressionAttributeNames from the <c>#name</c> placeholders of a request's expressions.
+    /// Every attribute is written as a placeholder because DynamoDB reserves hundreds of words (path,
+    /// name, value, shard, password, …) and rejects them in expressions; the map must name exactly
+    /// the placeholders used (an unused one is an error too), so it is derived, not written by hand.
+    /// Placeholders already mapped (<c>#v</c> for "value") are kept.
+    /// </summary>
+    public static T Named<T>(T request)
+        where T : class
+    {
+        switch (request)
+        {
+            case UpdateItemRequest r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.UpdateExpression, r.ConditionExpression);
+                break;
+            case DeleteItemRequest r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ConditionExpression);
+                break;
+            case GetItemRequest r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ProjectionExpression);
+                break;
+            case QueryRequest r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.KeyConditionExpression, r.FilterExpression, r.ProjectionExpression);
+                break;
+            case ScanRequest r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.FilterExpression, r.ProjectionExpression);
+                break;
+            case Update r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.UpdateExpression, r.ConditionExpression);
+                break;
+            case Delete r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ConditionExpression);
+                break;
+            case Put r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ConditionExpression);
+                break;
+            case ConditionCheck r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ConditionExpression);
+                break;
+            default:
+                throw new ArgumentException($"Named does not know {typeof(T).Name}.");
+        }
+        return request;
+    }
+
+    private static Dictionary<string, string>? NamesIn(Dictionary<string, string>? existing, params string?[] expressions)
+    {
+        var names = existing is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(existing, StringComparer.Ordinal);
+        foreach (string? expression in expressions)
+        {
+            foreach (Match match in NamePlaceholder.Matches(expression ?? ""))
+            {
+                names.TryAdd(match.Value, match.Value[1..]);
+            }
+        }
+        // An empty map is an error for DynamoDB; absent is fine.
+        return names.Count > 0 ? names : null;
+    }
+
     public static AttributeValue S(string value) => new() { S = value };
 
     public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };

@@ -11,40 +11,42 @@ namespace ZkGateway.Backend.Aws;
 /// </summary>
 public sealed class DynamoSessionLeases : ISessionLeaseStore
 {
-    /// <summary>Renewals in flight at once: enough to hide the round trip, few enough not to burst-throttle.</summary>
-    public const int RenewParallelism = 16;
+    /// <summary>Renewals in flight at once by default: enough to hide the round trip, few enough not to burst-throttle.</summary>
+    public const int DefaultRenewParallelism = 16;
 
     /// <summary>"Not closing": the attribute is absent (a lease made by a renewal) or false.</summary>
-    private const string NotClosing = "(attribute_not_exists(closing) OR closing = :false)";
+    private const string NotClosing = "(attribute_not_exists(#closing) OR #closing = :false)";
 
     private readonly IAmazonDynamoDB _db;
     private readonly string _table;
+    private readonly int _renewParallelism;
 
-    public DynamoSessionLeases(AwsClients clients)
+    public DynamoSessionLeases(AwsClients clients, int renewParallelism = DefaultRenewParallelism)
     {
         _db = clients.DynamoDb;
         _table = clients.Settings.LeasesTable;
+        _renewParallelism = Math.Max(1, renewParallelism);
     }
 
     private static Dictionary<string, AttributeValue> Key(long id) => new() { ["sessionId"] = N(id) };
 
     /// <summary>
-    /// One conditional UpdateItem per lease, <see cref="RenewParallelism"/> at a time. BatchWriteItem
+    /// One conditional UpdateItem per lease, a bounded number at a time. BatchWriteItem
     /// would need 25× fewer calls, but its puts are unconditional: a renewal racing the heartbeat would
     /// overwrite <c>closing</c> and bring a closing session back. The condition keeps a closing lease
     /// closing; the cost is one write unit per lease either way (BatchWriteItem bills per item too).
     /// </summary>
     public async ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default)
     {
-        await Parallel.ForEachAsync(renewals, new ParallelOptions { MaxDegreeOfParallelism = RenewParallelism, CancellationToken = cancellationToken }, async (renewal, ct) =>
+        await Parallel.ForEachAsync(renewals, new ParallelOptions { MaxDegreeOfParallelism = _renewParallelism, CancellationToken = cancellationToken }, async (renewal, ct) =>
         {
             try
             {
-                await _db.UpdateItemAsync(new UpdateItemRequest
+                await _db.UpdateItemAsync(Named(new UpdateItemRequest
                 {
                     TableName = _table,
                     Key = Key(renewal.SessionId),
-                    UpdateExpression = "SET expiresAt = :e, gateway = :g",
+                    UpdateExpression = "SET #expiresAt = :e, #gateway = :g",
                     ConditionExpression = NotClosing,
                     ExpressionAttributeValues = new()
                     {
@@ -52,7 +54,7 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
                         [":g"] = S(gatewayId),
                         [":false"] = Bool(false),
                     },
-                }, ct).ConfigureAwait(false);
+                }), ct).ConfigureAwait(false);
             }
             catch (ConditionalCheckFailedException)
             {
@@ -77,13 +79,13 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
     {
         // A Scan reads the whole table (one read unit per 4 KB, filtered afterwards); leases are small
         // (~60 bytes), so a scan of 10,000 sessions costs about 150 read units. The heartbeat runs it.
-        var items = await ScanAllAsync(_db, new ScanRequest
+        var items = await ScanAllAsync(_db, Named(new ScanRequest
         {
             TableName = _table,
             ConsistentRead = true,
-            FilterExpression = "expiresAt <= :now AND " + NotClosing,
+            FilterExpression = "#expiresAt <= :now AND " + NotClosing,
             ExpressionAttributeValues = new() { [":now"] = N(nowMs), [":false"] = Bool(false) },
-        }, cancellationToken, max).ConfigureAwait(false);
+        }), cancellationToken, max).ConfigureAwait(false);
         return [.. items.Select(Read).OrderBy(l => l.ExpiresAtMs).Take(max)];
     }
 
@@ -98,19 +100,19 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         string condition = NotClosing;
         if (onlyIfExpiredAtMs is { } at)
         {
-            condition += " AND expiresAt <= :at";
+            condition += " AND #expiresAt <= :at";
             values[":at"] = N(at);
         }
         try
         {
-            await _db.UpdateItemAsync(new UpdateItemRequest
+            await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = _table,
                 Key = Key(sessionId),
-                UpdateExpression = "SET closing = :true",
+                UpdateExpression = "SET #closing = :true",
                 ConditionExpression = condition,
                 ExpressionAttributeValues = values,
-            }, cancellationToken).ConfigureAwait(false);
+            }), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ConditionalCheckFailedException)

@@ -80,14 +80,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
         long now = Now;
         try
         {
-            var response = await _db.UpdateItemAsync(new UpdateItemRequest
+            var response = await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = _settings.NodesTable,
                 Key = NodeKey(path),
-                UpdateExpression = "SET lockToken = :tok, lockUntil = :until",
+                UpdateExpression = "SET #lockToken = :tok, #lockUntil = :until",
                 // Free, lapsed (a crashed holder), or ours already (re-entrant: a batch locks a parent
                 // once per request). Lapse uses this function's clock, as the embedded store does.
-                ConditionExpression = "attribute_not_exists(lockToken) OR lockUntil <= :now OR lockToken = :tok",
+                ConditionExpression = "attribute_not_exists(#lockToken) OR #lockUntil <= :now OR #lockToken = :tok",
                 ExpressionAttributeValues = new()
                 {
                     [":tok"] = S(token.Value.ToString("N")),
@@ -96,7 +96,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 },
                 // The node's committed state comes back in the same round trip (FaaSKeeper's lock+read).
                 ReturnValues = ReturnValue.ALL_NEW,
-            }, cancellationToken).ConfigureAwait(false);
+            }), cancellationToken).ConfigureAwait(false);
             var node = ReadNode(path, response.Attributes);
             _lockReads[path] = (token, node);
             return new LockResult(true, node);
@@ -117,13 +117,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
             if (knownAbsent)
             {
                 // The lock item of a missing node: delete it rather than leave an empty item behind.
-                await _db.DeleteItemAsync(new DeleteItemRequest
+                await _db.DeleteItemAsync(Named(new DeleteItemRequest
                 {
                     TableName = _settings.NodesTable,
                     Key = NodeKey(path),
-                    ConditionExpression = "lockToken = :tok AND attribute_not_exists(stat)",
+                    ConditionExpression = "#lockToken = :tok AND attribute_not_exists(#stat)",
                     ExpressionAttributeValues = values,
-                }, cancellationToken).ConfigureAwait(false);
+                }), cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
@@ -133,15 +133,15 @@ public sealed class DynamoSystemStorage : ISystemStorage
         }
         try
         {
-            await _db.UpdateItemAsync(new UpdateItemRequest
+            await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = _settings.NodesTable,
                 Key = NodeKey(path),
-                UpdateExpression = "REMOVE lockToken, lockUntil",
+                UpdateExpression = "REMOVE #lockToken, #lockUntil",
                 // Only our own lock: a lapsed lock may have been taken by another writer since.
-                ConditionExpression = "lockToken = :tok",
+                ConditionExpression = "#lockToken = :tok",
                 ExpressionAttributeValues = values,
-            }, cancellationToken).ConfigureAwait(false);
+            }), cancellationToken).ConfigureAwait(false);
         }
         catch (ConditionalCheckFailedException)
         {
@@ -336,7 +336,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 // Still ours and not lapsed, as the embedded store checks: past its lease a lock may be
                 // taken by another writer at any moment, so a late commit must not count on it.
-                condition = "lockToken = :tok AND lockUntil > :now";
+                condition = "#lockToken = :tok AND #lockUntil > :now";
                 values[":tok"] = S(token);
                 values[":now"] = now;
             }
@@ -369,14 +369,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 values[":acl"] = B(StorageCodec.EncodeAcl(state.Acl));
                 items.Add(new TransactWriteItem
                 {
-                    Update = new Update
+                    Update = Named(new Update
                     {
                         TableName = _settings.NodesTable,
                         Key = NodeKey(path),
-                        UpdateExpression = "SET stat = :st, acl = :acl" + (release ? " REMOVE lockToken, lockUntil" : ""),
+                        UpdateExpression = "SET #stat = :st, #acl = :acl" + (release ? " REMOVE #lockToken, #lockUntil" : ""),
                         ConditionExpression = condition,
                         ExpressionAttributeValues = values,
-                    },
+                    }),
                 });
             }
             else if (write is not null || (release && previous is null))
@@ -386,13 +386,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
                     // Node deleted (or a lock of a missing node released): the whole item goes.
                     items.Add(new TransactWriteItem
                     {
-                        Delete = new Delete
+                        Delete = Named(new Delete
                         {
                             TableName = _settings.NodesTable,
                             Key = NodeKey(path),
                             ConditionExpression = condition,
                             ExpressionAttributeValues = values.Count > 0 ? values : null,
-                        },
+                        }),
                     });
                 }
                 else
@@ -400,14 +400,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
                     // Deleted, but a later request of the batch still holds the lock: keep the lock item.
                     items.Add(new TransactWriteItem
                     {
-                        Update = new Update
+                        Update = Named(new Update
                         {
                             TableName = _settings.NodesTable,
                             Key = NodeKey(path),
-                            UpdateExpression = "REMOVE stat, acl",
+                            UpdateExpression = "REMOVE #stat, #acl",
                             ConditionExpression = condition,
                             ExpressionAttributeValues = values,
-                        },
+                        }),
                     });
                 }
             }
@@ -415,14 +415,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 items.Add(new TransactWriteItem
                 {
-                    Update = new Update
+                    Update = Named(new Update
                     {
                         TableName = _settings.NodesTable,
                         Key = NodeKey(path),
-                        UpdateExpression = "REMOVE lockToken, lockUntil",
+                        UpdateExpression = "REMOVE #lockToken, #lockUntil",
                         ConditionExpression = condition,
                         ExpressionAttributeValues = values,
-                    },
+                    }),
                 });
             }
             else
@@ -431,13 +431,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 // depends on holding it.
                 items.Add(new TransactWriteItem
                 {
-                    ConditionCheck = new ConditionCheck
+                    ConditionCheck = Named(new ConditionCheck
                     {
                         TableName = _settings.NodesTable,
                         Key = NodeKey(path),
                         ConditionExpression = condition!,
                         ExpressionAttributeValues = values,
-                    },
+                    }),
                 });
             }
             kinds.Add(ItemKind.Lock);
@@ -488,16 +488,16 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 items.Add(new TransactWriteItem
                 {
-                    Update = new Update
+                    Update = Named(new Update
                     {
                         TableName = _settings.SessionsTable,
                         Key = SessionKey(id),
-                        UpdateExpression = "ADD ephemerals :p, ephSeq :one",
+                        UpdateExpression = "ADD #ephemerals :p, #ephSeq :one",
                         // An ephemeral needs a live owner; without this the update would create a
                         // session item out of nothing.
-                        ConditionExpression = "attribute_exists(password)",
+                        ConditionExpression = "attribute_exists(#password)",
                         ExpressionAttributeValues = new() { [":p"] = SS(added), [":one"] = N(1) },
-                    },
+                    }),
                 });
                 kinds.Add(ItemKind.SessionMustExist);
             }
@@ -507,13 +507,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 // it leaves a key-only item, which readers ignore: no password, no session).
                 items.Add(new TransactWriteItem
                 {
-                    Update = new Update
+                    Update = Named(new Update
                     {
                         TableName = _settings.SessionsTable,
                         Key = SessionKey(id),
-                        UpdateExpression = "DELETE ephemerals :p ADD ephSeq :one",
+                        UpdateExpression = "DELETE #ephemerals :p ADD #ephSeq :one",
                         ExpressionAttributeValues = new() { [":p"] = SS(removed), [":one"] = N(1) },
-                    },
+                    }),
                 });
                 kinds.Add(ItemKind.Session);
             }
@@ -536,13 +536,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
             }
             items.Add(new TransactWriteItem
             {
-                Put = new Put
+                Put = Named(new Put
                 {
                     TableName = _settings.PendingTable,
                     Item = item,
                     // A zxid is pending once: a redelivered commit fails here rather than apply twice.
-                    ConditionExpression = "attribute_not_exists(zxid)",
-                },
+                    ConditionExpression = "attribute_not_exists(#zxid)",
+                }),
             });
             kinds.Add(ItemKind.Pending);
         }
@@ -579,56 +579,56 @@ public sealed class DynamoSystemStorage : ISystemStorage
     /// </summary>
     private async Task<TransactWriteItem> ReplaceEphemeralsAsync(long id, SortedSet<string> added, SortedSet<string> removed, CancellationToken ct)
     {
-        var response = await _db.GetItemAsync(new GetItemRequest
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.SessionsTable,
             Key = SessionKey(id),
             ConsistentRead = true,
-            ProjectionExpression = "ephemerals, ephSeq",
-        }, ct).ConfigureAwait(false);
+            ProjectionExpression = "#ephemerals, #ephSeq",
+        }), ct).ConfigureAwait(false);
         var set = new SortedSet<string>(GetStringSet(response.Item, "ephemerals"), StringComparer.Ordinal);
         set.UnionWith(added);
         set.ExceptWith(removed);
         long? version = GetLong(response.Item, "ephSeq");
         var values = new Dictionary<string, AttributeValue> { [":one"] = N(1) };
-        string condition = "attribute_exists(password) AND ";
+        string condition = "attribute_exists(#password) AND ";
         if (version is { } v)
         {
-            condition += "ephSeq = :seq";
+            condition += "#ephSeq = :seq";
             values[":seq"] = N(v);
         }
         else
         {
-            condition += "attribute_not_exists(ephSeq)";
+            condition += "attribute_not_exists(#ephSeq)";
         }
         string update;
         if (set.Count > 0)
         {
-            update = "SET ephemerals = :set ADD ephSeq :one";
+            update = "SET #ephemerals = :set ADD #ephSeq :one";
             values[":set"] = SS(set);
         }
         else
         {
             // A DynamoDB set cannot be empty: no ephemerals is no attribute.
-            update = "REMOVE ephemerals ADD ephSeq :one";
+            update = "REMOVE #ephemerals ADD #ephSeq :one";
         }
         return new TransactWriteItem
         {
-            Update = new Update
+            Update = Named(new Update
             {
                 TableName = _settings.SessionsTable,
                 Key = SessionKey(id),
                 UpdateExpression = update,
                 ConditionExpression = condition,
                 ExpressionAttributeValues = values,
-            },
+            }),
         };
     }
 
     public async ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default)
     {
         // ADD is atomic on the server: concurrent increments never return the same value.
-        var response = await _db.UpdateItemAsync(new UpdateItemRequest
+        var response = await _db.UpdateItemAsync(Named(new UpdateItemRequest
         {
             TableName = _settings.CountersTable,
             Key = new() { ["name"] = S(name) },
@@ -636,7 +636,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
             ExpressionAttributeNames = new() { ["#v"] = "value" },
             ExpressionAttributeValues = new() { [":one"] = N(1) },
             ReturnValues = ReturnValue.UPDATED_NEW,
-        }, cancellationToken).ConfigureAwait(false);
+        }), cancellationToken).ConfigureAwait(false);
         return GetLong(response.Attributes, "value") ?? throw new InvalidOperationException($"Counter {name} returned no value.");
     }
 
@@ -663,27 +663,26 @@ public sealed class DynamoSystemStorage : ISystemStorage
 
     public async ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default)
     {
-        var response = await _db.GetItemAsync(new GetItemRequest
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.NodesTable,
             Key = NodeKey(path),
             ConsistentRead = true,
-            ProjectionExpression = "stat, acl",
-        }, cancellationToken).ConfigureAwait(false);
+            ProjectionExpression = "#stat, #acl",
+        }), cancellationToken).ConfigureAwait(false);
         return ReadNode(path, response.Item);
     }
 
     public async ValueTask<IReadOnlyList<Txn>> GetPendingAsync(CancellationToken cancellationToken = default)
     {
-        var items = await QueryAllAsync(_db, new QueryRequest
+        var items = await QueryAllAsync(_db, Named(new QueryRequest
         {
             TableName = _settings.PendingTable,
-            KeyConditionExpression = "#sh = :s",
-            ExpressionAttributeNames = new() { ["#sh"] = "shard" },
+            KeyConditionExpression = "#shard = :s",
             ExpressionAttributeValues = new() { [":s"] = S(Shard) },
             ConsistentRead = true,
             ScanIndexForward = true,
-        }, cancellationToken).ConfigureAwait(false);
+        }), cancellationToken).ConfigureAwait(false);
         var txns = new List<Txn>(items.Count);
         foreach (var item in items)
         {
@@ -696,16 +695,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
 
     public async ValueTask PopPendingAsync(long zxid, CancellationToken cancellationToken = default)
     {
-        var items = await QueryAllAsync(_db, new QueryRequest
+        var items = await QueryAllAsync(_db, Named(new QueryRequest
         {
             TableName = _settings.PendingTable,
-            // SHARD is one of DynamoDB's reserved words: it must go through an attribute name placeholder.
-            KeyConditionExpression = "#sh = :s AND zxid <= :z",
-            ExpressionAttributeNames = new() { ["#sh"] = "shard" },
+            KeyConditionExpression = "#shard = :s AND #zxid <= :z",
             ExpressionAttributeValues = new() { [":s"] = S(Shard), [":z"] = N(zxid) },
-            ProjectionExpression = "#sh, zxid, s3Key",
+            ProjectionExpression = "#shard, #zxid, #s3Key",
             ConsistentRead = true,
-        }, cancellationToken).ConfigureAwait(false);
+        }), cancellationToken).ConfigureAwait(false);
         var deletes = items.Select(item => new DynamoWrite
         {
             DeleteRequest = new DeleteRequest { Key = new() { ["shard"] = item["shard"], ["zxid"] = item["zxid"] } },
@@ -722,13 +719,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
 
     public async ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default)
     {
-        var response = await _db.GetItemAsync(new GetItemRequest
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.SessionsTable,
             Key = SessionKey(sessionId),
             ConsistentRead = true,
-            ProjectionExpression = "sessionId, password, timeoutMs",
-        }, cancellationToken).ConfigureAwait(false);
+            ProjectionExpression = "#sessionId, #password, #timeoutMs",
+        }), cancellationToken).ConfigureAwait(false);
         return ReadSession(response.Item);
     }
 
@@ -740,24 +737,24 @@ public sealed class DynamoSystemStorage : ISystemStorage
 
     public async ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken = default)
     {
-        var items = await ScanAllAsync(_db, new ScanRequest
+        var items = await ScanAllAsync(_db, Named(new ScanRequest
         {
             TableName = _settings.SessionsTable,
             ConsistentRead = true,
-            ProjectionExpression = "sessionId, password, timeoutMs",
-        }, cancellationToken).ConfigureAwait(false);
+            ProjectionExpression = "#sessionId, #password, #timeoutMs",
+        }), cancellationToken).ConfigureAwait(false);
         return [.. items.Select(ReadSession).OfType<SessionRecord>()];
     }
 
     public async ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default)
     {
-        var response = await _db.GetItemAsync(new GetItemRequest
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.SessionsTable,
             Key = SessionKey(sessionId),
             ConsistentRead = true,
-            ProjectionExpression = "ephemerals",
-        }, cancellationToken).ConfigureAwait(false);
+            ProjectionExpression = "#ephemerals",
+        }), cancellationToken).ConfigureAwait(false);
         var paths = GetStringSet(response.Item, "ephemerals");
         paths.Sort(StringComparer.Ordinal);
         return paths;
@@ -765,12 +762,12 @@ public sealed class DynamoSystemStorage : ISystemStorage
 
     public async ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default)
     {
-        var items = await ScanAllAsync(_db, new ScanRequest
+        var items = await ScanAllAsync(_db, Named(new ScanRequest
         {
             TableName = _settings.SessionsTable,
             ConsistentRead = true,
-            ProjectionExpression = "ephemerals",
-        }, cancellationToken).ConfigureAwait(false);
+            ProjectionExpression = "#ephemerals",
+        }), cancellationToken).ConfigureAwait(false);
         return items.Sum(item => GetStringSet(item, "ephemerals").Count);
     }
 
@@ -778,15 +775,15 @@ public sealed class DynamoSystemStorage : ISystemStorage
     {
         try
         {
-            await _db.UpdateItemAsync(new UpdateItemRequest
+            await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = _settings.SessionsTable,
                 Key = SessionKey(sessionId),
-                UpdateExpression = "SET timeoutMs = :t",
+                UpdateExpression = "SET #timeoutMs = :t",
                 // A missing session stays missing (the embedded store ignores it too).
-                ConditionExpression = "attribute_exists(password)",
+                ConditionExpression = "attribute_exists(#password)",
                 ExpressionAttributeValues = new() { [":t"] = N(timeoutMs) },
-            }, cancellationToken).ConfigureAwait(false);
+            }), cancellationToken).ConfigureAwait(false);
         }
         catch (ConditionalCheckFailedException)
         {

@@ -1,0 +1,49 @@
+using ZkGateway.Backend.Aws;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Tests;
+
+namespace ZkGateway.Aws.Tests;
+
+/// <summary>The system-storage contract (tests/Backend.Tests) on DynamoDB Local.</summary>
+public sealed class DynamoSystemStorageContractTests : SystemStorageContract, IAsyncLifetime
+{
+    private AwsDeployment? _deployment;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    protected override async Task<ISystemStorage> CreateStorageAsync()
+    {
+        _deployment = await AwsDeployment.CreateAsync("sys");
+        return new DynamoSystemStorage(_deployment.Clients, Time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_deployment is not null)
+        {
+            await _deployment.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The session-lease contract on DynamoDB Local.</summary>
+public sealed class DynamoSessionLeasesContractTests : SessionLeaseStoreContract, IAsyncLifetime
+{
+    private AwsDeployment? _deployment;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    protected override async Task<ISessionLeaseStore> CreateStoreAsync()
+    {
+        _deployment = await AwsDeployment.CreateAsync("lease");
+        return new DynamoSessionLeases(_deployment.Clients);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_deployment is not null)
+        {
+            await _deployment.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3.Model;
+using ZkGateway.Backend;
+using ZkGateway.Backend.Aws;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Tests;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Aws.Tests;
+
+/// <summary>What only the DynamoDB store has: redelivery, TransactWriteItems' limit, S3 payloads, lock items.</summary>
+public sealed class DynamoSystemStorageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(7);
+    private AwsDeployment _deployment = null!;
+    private DynamoSystemStorage _storage = null!;
+
+    public async Task InitializeAsync()
+    {
+        _deployment = await AwsDeployment.CreateAsync("dyn");
+        _storage = new DynamoSystemStorage(_deployment.Clients);
+    }
+
+    public async Task DisposeAsync() => await _deployment.DisposeAsync();
+
+    private static SystemNode Node(string path, long zxid) =>
+        new(path, new Stat(zxid, zxid, 1, 1, 0, 0, 0, 0, 0, 0, zxid), Acl.OpenAclUnsafe);
+
+    private static Txn TxnOf(long zxid, string path, byte[]? data = null) => new(
+        zxid, 1, 0, null, new WriteResult(ErrorCode.Ok, zxid),
+        [new NodeChange(NodeChangeKind.Put, path, Node(path, zxid).Stat, data ?? [7])], []);
+
+    private async Task<CommitRequest> LockedRequestAsync(long zxid, params string[] paths)
+    {
+        var token = LockToken.New();
+        foreach (string path in paths)
+        {
+            Assert.True((await _storage.TryLockAsync(path, token, Lease)).Acquired);
+        }
+        return new CommitRequest(token, paths, [.. paths.Select(p => new SystemNodeWrite(p, Node(p, zxid)))], null, 0, TxnOf(zxid, paths[0]));
+    }
+
+    [Fact]
+    public async Task A_redelivered_commit_of_a_pending_zxid_fails_and_writes_nothing()
+    {
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await LockedRequestAsync(5, "/a")]));
+        // The writer's batch comes again (new lock token, same zxid): the pending entry exists.
+        var again = await LockedRequestAsync(5, "/b");
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([again]));
+        Assert.Null(await _storage.GetNodeAsync("/b"));
+        Assert.Equal([5L], (await _storage.GetPendingAsync()).Select(t => t.Zxid));
+        Assert.True((await _storage.TryLockAsync("/b", LockToken.New(), Lease)).Acquired);
+    }
+
+    [Fact]
+    public async Task A_request_of_exactly_100_items_commits_and_one_of_101_is_refused_whole()
+    {
+        string[] fits = [.. Enumerable.Range(0, 99).Select(i => $"/fit/{i:D3}")];
+        var request = await LockedRequestAsync(1, fits);
+        Assert.Equal(100, DynamoSystemStorage.CountTransactionItems(request));
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([request]));
+        Assert.NotNull(await _storage.GetNodeAsync("/fit/098"));
+
+        string[] tooMany = [.. Enumerable.Range(0, 100).Select(i => $"/big/{i:D3}")];
+        var big = await LockedRequestAsync(2, tooMany);
+        Assert.Equal(101, DynamoSystemStorage.CountTransactionItems(big));
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([big]));
+        Assert.Contains("limit of 100", _storage.LastRefusal);
+        foreach (string path in tooMany)
+        {
+            Assert.Null(await _storage.GetNodeAsync(path));
+        }
+        Assert.Equal([1L], (await _storage.GetPendingAsync()).Select(t => t.Zxid));
+        // Its locks were released with the refusal.
+        Assert.True((await _storage.TryLockAsync("/big/050", LockToken.New(), Lease)).Acquired);
+    }
+
+    [Fact]
+    public async Task A_pending_txn_too_large_for_an_item_goes_through_S3_and_is_removed_with_its_pop()
+    {
+        byte[] data = new byte[400 * 1024];
+        Random.Shared.NextBytes(data);
+        var token = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/large", token, Lease)).Acquired);
+        var request = new CommitRequest(token, ["/large"], [new SystemNodeWrite("/large", Node("/large", 9))], null, 0, TxnOf(9, "/large", data));
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([request]));
+
+        var pending = Assert.Single(await _storage.GetPendingAsync());
+        Assert.Equal(data, Assert.Single(pending.Changes).Data);
+        Assert.Single(await ListAsync("payloads/pending/"));
+
+        await _storage.PopPendingAsync(9);
+        Assert.Empty(await _storage.GetPendingAsync());
+        Assert.Empty(await ListAsync("payloads/pending/"));
+    }
+
+    private async Task<List<string>> ListAsync(string prefix)
+    {
+        var response = await _deployment.Clients.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _deployment.Settings.BucketName, Prefix = prefix });
+        return [.. (response.S3Objects ?? []).Select(o => o.Key)];
+    }
+
+    [Fact]
+    public async Task Locks_of_missing_nodes_leave_no_items_behind()
+    {
+        var token = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/ghost", token, Lease)).Acquired);
+        await _storage.UnlockAsync("/ghost", token);
+        // A failed create: the parent is missing, the writer locked both and commits nothing.
+        var other = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/ghost2", other, Lease)).Acquired);
+        Assert.True((await _storage.TryLockAsync("/ghost2/c", other, Lease)).Acquired);
+        await _storage.UnlockAsync("/ghost2", other);
+        await _storage.UnlockAsync("/ghost2/c", other);
+
+        var scan = await _deployment.Clients.DynamoDb.ScanAsync(new ScanRequest { TableName = _deployment.Settings.NodesTable, ConsistentRead = true });
+        Assert.Empty(scan.Items ?? []);
+    }
+
+    [Fact]
+    public async Task Of_many_concurrent_lockers_exactly_one_wins()
+    {
+        var tokens = Enumerable.Range(0, 12).Select(_ => LockToken.New()).ToList();
+        var results = await Task.WhenAll(tokens.Select(t => Task.Run(async () => await _storage.TryLockAsync("/contended", t, Lease))));
+        Assert.Equal(1, results.Count(r => r.Acquired));
+    }
+
+    [Fact]
+    public async Task Counters_and_the_bootstrap_helpers_work_on_a_fresh_deployment()
+    {
+        Assert.True(await _storage.IsEmptyAsync());
+        await _storage.SetCounterAsync("zxid", 3L << 32);
+        Assert.Equal((3L << 32) + 1, await _storage.IncrementCounterAsync("zxid"));
+        Assert.True(await LockAndCreateRootAsync());
+        Assert.False(await _storage.IsEmptyAsync());
+    }
+
+    private async Task<bool> LockAndCreateRootAsync() =>
+        (await _storage.CommitAsync([await LockedRequestAsync(0, "/")]))[0];
+}
