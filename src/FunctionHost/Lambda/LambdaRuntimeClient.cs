@@ -147,7 +147,14 @@ public sealed class LambdaRuntimeClient : IDisposable
         if (context.Deadline is not null)
         {
             var remaining = context.RemainingTime(_time) - DeadlineMargin;
-            deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            if (remaining > TimeSpan.Zero)
+            {
+                deadline.CancelAfter(remaining);
+            }
+            else
+            {
+                deadline.Cancel(); // already too late: the handler sees a cancelled token from the start
+            }
         }
 
         string response;
