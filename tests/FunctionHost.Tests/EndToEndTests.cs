@@ -73,19 +73,30 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.DoesNotContain("next", _api.Journal);
     }
 
+    /// <summary>
+    /// Set to a published <c>bootstrap</c> (scripts/publish-functions.sh) to run these tests against it
+    /// instead of the framework-dependent build.
+    /// </summary>
+    public const string BootstrapVariable = "ZKGW_FUNCTIONHOST_BOOTSTRAP";
+
     private void Start(string handler)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "ZkGateway.FunctionHost.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: the test project references src/FunctionHost");
-        Assert.True(File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json")), "the host's runtimeconfig.json was not copied");
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
+        ProcessStartInfo start;
+        if (Environment.GetEnvironmentVariable(BootstrapVariable) is { Length: > 0 } bootstrap)
         {
-            ArgumentList = { dll },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+            start = new ProcessStartInfo(bootstrap);
+        }
+        else
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "ZkGateway.FunctionHost.dll");
+            Assert.True(File.Exists(dll), $"{dll} is missing: the test project references src/FunctionHost");
+            Assert.True(File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json")), "the host's runtimeconfig.json was not copied");
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath : "dotnet";
+            start = new ProcessStartInfo(dotnet) { ArgumentList = { dll } };
+        }
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = _api.Address;
         start.Environment["_HANDLER"] = handler;
         _host = Process.Start(start)!;
