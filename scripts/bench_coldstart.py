@@ -4,7 +4,7 @@
 Serves a minimal stand-in of the Lambda runtime API (2018-06-01) on 127.0.0.1, spawns the given
 `bootstrap` with AWS_LAMBDA_RUNTIME_API pointing at it and _HANDLER=echo, and measures from just before
 the spawn to (a) the first GET /runtime/invocation/next, (b) the first invocation's POST /response (one
-echo round trip). Then it sends SIGTERM to the process it spawned (and only that one), and prints one JSON
+echo round trip), and reads the process's peak RSS. Then it sends SIGTERM to the process it spawned (and only that one), and prints one JSON
 line per run plus a summary line.
 
     python3 scripts/bench_coldstart.py [--runs N] [--label NAME] -- BOOTSTRAP [args...]
@@ -84,6 +84,12 @@ def run_once(cmd):
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ok = server.done.wait(30)
+    rss_mb = None
+    try:  # peak resident memory so far (bootstrap scripts exec, so the PID is the runtime's)
+        with open(f"/proc/{proc.pid}/status") as f:
+            rss_mb = next(round(int(l.split()[1]) / 1024, 1) for l in f if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        pass
     proc.send_signal(signal.SIGTERM)
     server.stop.set()
     try:
@@ -97,7 +103,7 @@ def run_once(cmd):
         raise SystemExit(f"run failed: response={server.response_body!r} stderr={err.decode(errors='replace')}")
     return {"next_ms": round((server.first_next - t0) * 1000, 1),
             "response_ms": round((server.first_response - t0) * 1000, 1),
-            "exit": proc.returncode}
+            "peak_rss_mb": rss_mb, "exit": proc.returncode}
 
 
 def main():
