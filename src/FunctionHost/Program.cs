@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+using ZkGateway.FunctionHost.Functions;
+using ZkGateway.FunctionHost.Lambda;
+
+namespace ZkGateway.FunctionHost;
+
+/// <summary>
+/// <code>
+///   ZkGateway.FunctionHost [lambda] [--handler=NAME]   Lambda custom runtime (the default when
+///                                                      AWS_LAMBDA_RUNTIME_API is set); NAME defaults
+///                                                      to $_HANDLER
+///   ZkGateway.FunctionHost host ...                    queue-polling host (not wired yet)
+/// </code>
+/// Exit codes: 0 stopped by a signal; 1 the runtime API failed or the function could not start; 2 usage.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : null;
+        mode ??= Environment.GetEnvironmentVariable(LambdaRuntimeClient.RuntimeApiVariable) is { Length: > 0 } ? "lambda" : null;
+        var options = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+
+        switch (mode)
+        {
+            case "lambda":
+                return await RunLambdaAsync(options).ConfigureAwait(false);
+            case "host":
+                // The queue-polling host goes here: the same IFunctionHandlers (FunctionCatalog), fed by
+                // receiving batches from the writer/distributor queues (IOrderedQueue over SQS, or the
+                // emulators) and acknowledging what was processed, for container and local deployments
+                // without Lambda (docker/compose.yaml runs `host`).
+                await Console.Error.WriteLineAsync("ZkGateway.FunctionHost: the host mode is not yet wired.").ConfigureAwait(false);
+                return 2;
+            default:
+                await Console.Error.WriteLineAsync(
+                    "usage: ZkGateway.FunctionHost [lambda|host] [--handler=NAME]\n" +
+                    $"  lambda  run as a Lambda custom runtime ({LambdaRuntimeClient.RuntimeApiVariable} must be set;\n" +
+                    $"          the default when it is); NAME defaults to ${FunctionCatalog.HandlerVariable}\n" +
+                    "  host    poll the queues and run the functions in this process (not yet wired)\n" +
+                    $"handlers: {string.Join(", ", FunctionCatalog.Names)}").ConfigureAwait(false);
+                return 2;
+        }
+    }
+
+    private static async Task<int> RunLambdaAsync(string[] options)
+    {
+        var handlerName = Option(options, "handler") ?? Environment.GetEnvironmentVariable(FunctionCatalog.HandlerVariable) ?? "";
+        using var stopping = new CancellationTokenSource();
+        // Lambda sends SIGTERM when it shuts an environment down (only when extensions are registered);
+        // containers send it on stop. Either way: finish the poll and exit 0.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stopping.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stopping.Cancel(); });
+
+        LambdaRuntimeClient client;
+        try
+        {
+            client = LambdaRuntimeClient.FromEnvironment();
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
+        using (client)
+        {
+            try
+            {
+                // Lambda's init phase: construct the function, or tell Lambda why it cannot be.
+                IFunctionHandler? handler;
+                try
+                {
+                    if (!FunctionCatalog.TryCreate(handlerName, out handler))
+                    {
+                        var message = $"No function named \"{handlerName}\" (set {FunctionCatalog.HandlerVariable} or --handler; " +
+                            $"known: {string.Join(", ", FunctionCatalog.Names)}).";
+                        await Console.Error.WriteLineAsync(message).ConfigureAwait(false);
+                        await client.PostInitErrorAsync(new LambdaError { ErrorMessage = message, ErrorType = "NoSuchHandler" },
+                            LambdaRuntimeClient.ErrorTypes.NoSuchHandler, stopping.Token).ConfigureAwait(false);
+                        return 1;
+                    }
+                }
+                catch (Exception e) when (e is not LambdaRuntimeApiException and not OperationCanceledException)
+                {
+                    await Console.Error.WriteLineAsync($"Function \"{handlerName}\" failed to start: {e}").ConfigureAwait(false);
+                    await client.PostInitErrorAsync(LambdaError.From(e), LambdaRuntimeClient.ErrorTypes.InitFailed, stopping.Token)
+                        .ConfigureAwait(false);
+                    return 1;
+                }
+                await client.RunAsync(handler!, stopping.Token).ConfigureAwait(false);
+                return 0;
+            }
+            catch (LambdaRuntimeApiException e)
+            {
+                await Console.Error.WriteLineAsync($"Lambda runtime API failure, exiting: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return 0;
+            }
+        }
+    }
+
+    private static string? Option(string[] options, string name)
+    {
+        var prefix = $"--{name}=";
+        return options.LastOrDefault(o => o.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+    }
+}
