@@ -9,7 +9,8 @@ namespace ZkGateway.FunctionHost;
 ///   ZkGateway.FunctionHost [lambda] [--handler=NAME]   Lambda custom runtime (the default when
 ///                                                      AWS_LAMBDA_RUNTIME_API is set); NAME defaults
 ///                                                      to $_HANDLER
-///   ZkGateway.FunctionHost host ...                    queue-polling host (not wired yet)
+///   ZkGateway.FunctionHost host [--provision] ...      the writer and distributor polling their SQS
+///                                                      queues in this process (see HostMode)
 /// </code>
 /// Exit codes: 0 stopped by a signal; 1 the runtime API failed or the function could not start; 2 usage.
 /// </summary>
@@ -26,18 +27,14 @@ public static class Program
             case "lambda":
                 return await RunLambdaAsync(options).ConfigureAwait(false);
             case "host":
-                // The queue-polling host goes here: the same IFunctionHandlers (FunctionCatalog), fed by
-                // receiving batches from the writer/distributor queues (IOrderedQueue over SQS, or the
-                // emulators) and acknowledging what was processed, for container and local deployments
-                // without Lambda (docker/compose.yaml runs `host`).
-                await Console.Error.WriteLineAsync("ZkGateway.FunctionHost: the host mode is not yet wired.").ConfigureAwait(false);
-                return 2;
+                return await HostMode.RunAsync(options).ConfigureAwait(false);
             default:
                 await Console.Error.WriteLineAsync(
                     "usage: ZkGateway.FunctionHost [lambda|host] [--handler=NAME]\n" +
                     $"  lambda  run as a Lambda custom runtime ({LambdaRuntimeClient.RuntimeApiVariable} must be set;\n" +
                     $"          the default when it is); NAME defaults to ${FunctionCatalog.HandlerVariable}\n" +
-                    "  host    poll the queues and run the functions in this process (not yet wired)\n" +
+                    "  host    poll the queues and run the writer and distributor in this process\n" +
+                    "          [--provision] [--aws.deployment=D] [--aws.dynamodb|s3|sqs=URL] (or ZKGW_AWS_*)\n" +
                     $"handlers: {string.Join(", ", FunctionCatalog.Names)}").ConfigureAwait(false);
                 return 2;
         }

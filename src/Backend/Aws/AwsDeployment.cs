@@ -8,7 +8,7 @@ namespace ZkGateway.Backend.Aws;
 
 /// <summary>
 /// Assembles the AWS provider set: a gateway (<see cref="StartGatewayAsync"/>) and the functions
-/// (<see cref="RunFunctionsAsync"/>, for the function host; on Lambda the same handlers run per event
+/// (<see cref="AwsFunctions"/>, for the function host; on Lambda the same handlers run per event
 /// batch). Resources must exist (<see cref="AwsProvisioner"/>).
 /// </summary>
 public static class AwsDeployment
@@ -41,7 +41,7 @@ public static class AwsDeployment
         }
     }
 
-    private static S3UserStorage CreateUserStorage(AwsClients clients) =>
+    internal static S3UserStorage CreateUserStorage(AwsClients clients) =>
         clients.Settings.UserStorage == UserStorageMode.Persistent
             ? new S3UserStorage(clients.S3, clients.DynamoDb, clients.Settings.BucketName, clients.Settings.CountersTable, clients.Settings.S3DisableChunkEncoding)
             : throw new NotSupportedException("The key-value user storage is not built yet; use --aws.userStorage=persistent.");
@@ -66,57 +66,8 @@ public static class AwsDeployment
         }
     }
 
-    /// <summary>
-    /// The function host: the writer and the distributor, each consuming its FIFO queue until
-    /// <paramref name="cancellationToken"/> fires. Bootstraps the tree of a fresh deployment first, and
-    /// applies what a crashed distributor left in the pending list.
-    /// </summary>
-    public static async Task RunFunctionsAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken)
-    {
-        using var clients = new AwsClients(settings);
-        Metering.CostMeter.Enabled = true;
-        AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
-        var system = new DynamoSystemStorage(clients);
-        var user = CreateUserStorage(clients);
-        await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
-        if (await system.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await FaaSBackend.BootstrapTreeAsync(system, user).ConfigureAwait(false);
-        }
-
-        using var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
-        using var distributorQueue = await SqsOrderedQueue<Txn>.OpenAsync(clients, settings.DistributorQueue, TxnCodec.Instance, cancellationToken).ConfigureAwait(false);
-        var inboxes = new InboxDirectory(clients);
-        var outbox = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, inboxes.GetAsync);
-        var distributor = new DistributorFunction(user, system, outbox);
-
-        // Recovery: transactions committed whose distributor message was never handled (a writer that
-        // died between its commit and its push; a distributor that died before popping them).
-        var pending = await system.GetPendingAsync(cancellationToken).ConfigureAwait(false);
-        if (pending.Count > 0)
-        {
-            await distributor.HandleBatchAsync(pending, cancellationToken).ConfigureAwait(false);
-        }
-
-        var writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
-        await Task.WhenAll(
-            RunUntilCancelledAsync(() => writer.RunAsync(writerQueue, cancellationToken), cancellationToken),
-            RunUntilCancelledAsync(() => distributor.RunAsync(distributorQueue, cancellationToken), cancellationToken)).ConfigureAwait(false);
-    }
-
-    private static async Task RunUntilCancelledAsync(Func<Task> run, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await run().ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>Gateway inboxes by gateway id, looked up once; a gateway without one has gone.</summary>
-    private sealed class InboxDirectory(AwsClients clients)
+    internal sealed class InboxDirectory(AwsClients clients)
     {
         private readonly ConcurrentDictionary<string, SqsOrderedQueue<IReadOnlyList<InboxItem>>?> _inboxes = new(StringComparer.Ordinal);
 

@@ -165,24 +165,34 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
         var claims = new List<string?>(received.Count);
         foreach (var message in received)
         {
-            byte[] bytes;
-            if (message.Body.StartsWith(ClaimPrefix, StringComparison.Ordinal))
-            {
-                string key = message.Body[ClaimPrefix.Length..];
-                using var response = await _s3.GetObjectAsync(_settings.BucketName, key, cancellationToken).ConfigureAwait(false);
-                using var buffer = new MemoryStream();
-                await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                bytes = buffer.ToArray();
-                claims.Add(key);
-            }
-            else
-            {
-                bytes = Convert.FromBase64String(message.Body);
-                claims.Add(null);
-            }
-            items.Add(_codec.Decode(bytes));
+            items.Add(await DecodeBodyAsync(message.Body, cancellationToken).ConfigureAwait(false));
+            claims.Add(ClaimKey(message.Body));
         }
         return new QueueBatch<T>(items, new Receipts([.. received.Select(m => m.ReceiptHandle)], claims));
+    }
+
+    /// <summary>The S3 key of a claim-check body, or null for an inline one.</summary>
+    public static string? ClaimKey(string body) => body.StartsWith(ClaimPrefix, StringComparison.Ordinal) ? body[ClaimPrefix.Length..] : null;
+
+    /// <summary>
+    /// Decodes a message body as this queue sends it (base64, or a claim check fetched from S3). Also
+    /// what a Lambda function gets in its SQS event's records.
+    /// </summary>
+    public async ValueTask<T> DecodeBodyAsync(string body, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        if (ClaimKey(body) is { } key)
+        {
+            using var response = await _s3.GetObjectAsync(_settings.BucketName, key, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+        else
+        {
+            bytes = Convert.FromBase64String(body);
+        }
+        return _codec.Decode(bytes);
     }
 
     private async Task<List<Message>> ReceiveAsync(int max, int waitSeconds, CancellationToken ct)

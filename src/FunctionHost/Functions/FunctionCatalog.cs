@@ -15,11 +15,30 @@ public static class FunctionCatalog
     private static readonly Dictionary<string, Func<IFunctionHandler>> Factories = new(StringComparer.Ordinal)
     {
         [EchoFunction.HandlerName] = static () => new EchoFunction(),
-        // The backend's functions are added here (issue 3), e.g.
-        //   ["writer"]      = () => new SqsBatchFunction("writer", …WriterFunction over the AWS provider set…),
-        //   ["distributor"] = () => new SqsBatchFunction("distributor", …),
-        //   ["heartbeat"]   = () => new ScheduledFunction("heartbeat", …),
+        ["writer"] = static () => BackendFunction("writer", static (functions, bodies, ct) => functions.HandleWriterBatchAsync(bodies, ct)),
+        ["distributor"] = static () => BackendFunction("distributor", static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct)),
     };
+
+    /// <summary>
+    /// A backend function on an SQS trigger: the deployment comes from the ZKGW_AWS_* variables the
+    /// template sets; the batch is handled as a whole (group commit), so it is either all processed or,
+    /// on an exception, all returned to the queue (for a FIFO queue that keeps the order).
+    /// </summary>
+    private static SqsBatchFunction BackendFunction(string name, Func<Backend.Aws.AwsFunctions, IReadOnlyList<string>, CancellationToken, Task> handle)
+    {
+        var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), new Backend.BackendOptions()).GetAwaiter().GetResult();
+        return new SqsBatchFunction(name, async (records, context, ct) =>
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await handle(functions, [.. records.Select(r => r.Body)], ct).ConfigureAwait(false);
+            Backend.Metering.CostMeter.Shared.CountInvocation(name, System.Diagnostics.Stopwatch.GetElapsedTime(started), LambdaMemoryMb);
+            return records.Count;
+        });
+    }
+
+    /// <summary>The function's memory size, which Lambda bills GB-seconds by (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).</summary>
+    private static int LambdaMemoryMb =>
+        int.TryParse(Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), out int mb) ? mb : 512;
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 

@@ -1,0 +1,125 @@
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Messages;
+using ZkGateway.Backend.Metering;
+using ZkGateway.Backend.Primitives;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// The writer and distributor functions on the AWS provider set, ready to be driven either by the
+/// function host's polling loops (<see cref="RunAsync"/>) or by Lambda, one SQS event batch per
+/// invocation (<see cref="HandleWriterBatchAsync"/>, <see cref="HandleDistributorBatchAsync"/>). One
+/// instance per process (a Lambda execution environment): it keeps the SDK clients and the
+/// distributor's node cache across invocations.
+/// </summary>
+public sealed class AwsFunctions : IAsyncDisposable
+{
+    private readonly AwsClients _clients;
+    private readonly DynamoSystemStorage _system;
+    private readonly S3UserStorage _user;
+    private readonly SqsOrderedQueue<WriteRequest> _writerQueue;
+    private readonly SqsOrderedQueue<Txn> _distributorQueue;
+    private readonly WriterFunction _writer;
+    private readonly DistributorFunction _distributor;
+
+    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, S3UserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options)
+    {
+        _clients = clients;
+        _system = system;
+        _user = user;
+        _writerQueue = writerQueue;
+        _distributorQueue = distributorQueue;
+        _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
+        var inboxes = new AwsDeployment.InboxDirectory(clients);
+        _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync));
+    }
+
+    /// <summary>
+    /// Connects to a provisioned deployment, bootstraps the tree of a fresh one, and applies what a
+    /// crashed writer or distributor left in the pending list (a transaction committed but never
+    /// distributed), so nothing committed waits for the next write.
+    /// </summary>
+    public static async Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken = default)
+    {
+        var clients = new AwsClients(settings);
+        CostMeter.Enabled = true;
+        AwsCostMetering.Attach(clients, CostMeter.Shared);
+        try
+        {
+            var system = new DynamoSystemStorage(clients);
+            var user = AwsDeployment.CreateUserStorage(clients);
+            await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
+            if (await system.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await FaaSBackend.BootstrapTreeAsync(system, user).ConfigureAwait(false);
+            }
+            var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
+            var distributorQueue = await SqsOrderedQueue<Txn>.OpenAsync(clients, settings.DistributorQueue, TxnCodec.Instance, cancellationToken).ConfigureAwait(false);
+            var functions = new AwsFunctions(clients, system, user, writerQueue, distributorQueue, options);
+            await functions.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            return functions;
+        }
+        catch
+        {
+            clients.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Applies the pending list: transactions committed whose distribution never completed.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken = default)
+    {
+        var pending = await _system.GetPendingAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.Count > 0)
+        {
+            await _distributor.HandleBatchAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The function host: both functions consume their queues until <paramref name="cancellationToken"/> fires.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(
+            UntilCancelledAsync(() => _writer.RunAsync(_writerQueue, cancellationToken), cancellationToken),
+            UntilCancelledAsync(() => _distributor.RunAsync(_distributorQueue, cancellationToken), cancellationToken));
+
+    /// <summary>One writer batch from a Lambda SQS event (bodies in queue order); throws if it cannot be handled.</summary>
+    public async Task HandleWriterBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken)
+    {
+        var requests = new List<WriteRequest>(bodies.Count);
+        foreach (string body in bodies)
+        {
+            requests.Add(await _writerQueue.DecodeBodyAsync(body, cancellationToken).ConfigureAwait(false));
+        }
+        await _writer.HandleBatchAsync(requests, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One distributor batch from a Lambda SQS event.</summary>
+    public async Task HandleDistributorBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken)
+    {
+        var txns = new List<Txn>(bodies.Count);
+        foreach (string body in bodies)
+        {
+            txns.Add(await _distributorQueue.DecodeBodyAsync(body, cancellationToken).ConfigureAwait(false));
+        }
+        await _distributor.HandleBatchAsync(txns, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task UntilCancelledAsync(Func<Task> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _writerQueue.Dispose();
+        _distributorQueue.Dispose();
+        _clients.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
