@@ -156,6 +156,9 @@ public static class GatewayHost
             TickTime = options.TickTime,
             ServerId = (int)options.ServerId,
             ExtendedTypesEnabled = options.ExtendedTypesEnabled,
+            ContainerCheckIntervalMs = options.ContainerCheckIntervalMs,
+            ContainerMaxPerMinute = options.ContainerMaxPerMinute,
+            ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
         };
         var backend = FaaSBackend.StartEmbeddedAsync(backendOptions, registry).GetAwaiter().GetResult();
         services.AddSingleton(registry);
