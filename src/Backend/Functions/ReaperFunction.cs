@@ -50,7 +50,15 @@ public sealed class ReaperFunction
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(1, _options.ContainerCheckIntervalMs)), _time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
-            await CheckAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CheckAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A failed pass is not fatal: ContainerManager keeps its timer too, and the next pass
+                // finds the same candidates again (the backend has no logger to report it to).
+            }
         }
     }
 
