@@ -15,6 +15,18 @@ public sealed class BackendOptions
     /// <summary>zookeeper.extendedTypesEnabled: TTL nodes. Off by default, as in ZooKeeper.</summary>
     public bool ExtendedTypesEnabled { get; set; }
 
+    /// <summary>znode.container.checkIntervalMs: how often the reaper looks for container and TTL nodes to delete (ZooKeeper: 60000).</summary>
+    public int ContainerCheckIntervalMs { get; set; } = 60_000;
+
+    /// <summary>znode.container.maxPerMinute: at most this many reaper deletions a minute (ZooKeeper: 10000).</summary>
+    public int ContainerMaxPerMinute { get; set; } = 10_000;
+
+    /// <summary>
+    /// znode.container.maxNeverUsedIntervalMs: a container that never had a child is deleted once unchanged
+    /// for longer than this; 0 (ZooKeeper's default) keeps it for ever.
+    /// </summary>
+    public long ContainerMaxNeverUsedIntervalMs { get; set; }
+
     /// <summary>At most this many queued writes are committed together (group commit).</summary>
     public int MaxWriteBatch { get; set; } = 256;
 

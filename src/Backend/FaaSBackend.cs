@@ -106,6 +106,8 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }));
         backend._workers.Add(Task.Run(() => distributor.RunAsync(distributorQueue, CancellationToken.None)));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
+        var reaper = new ReaperFunction(system, system, (op, ct) => backend.SubmitAsync(0, op, cancellationToken: ct), time, options);
+        backend._workers.Add(Task.Run(() => reaper.RunAsync(backend._stopping.Token)));
         return backend;
     }
 

@@ -17,6 +17,8 @@ public class MessageCodecTests
     [
         new CreateOperation("/a", [1, 2], SomeAcl, CreateMode.PersistentSequentialWithTtl, 5000),
         new CreateOperation("/b", [], [], CreateMode.Persistent),
+        new CreateOperation("/c", [], [], CreateMode.Persistent, AsContainer: true),
+        new DeleteContainerOperation("/c"),
         new DeleteOperation("/a", 7),
         new SetDataOperation("/a", [9], -1),
         new SetAclOperation("/a", SomeAcl, 3),
@@ -102,7 +104,7 @@ public class MessageCodecTests
 
     private static string Describe(WriteOperation operation) => operation switch
     {
-        CreateOperation c => $"create {c.Path} {Convert.ToHexString(c.Data)} {string.Join(",", c.Acl)} {c.Mode} {c.Ttl}",
+        CreateOperation c => $"create {c.Path} {Convert.ToHexString(c.Data)} {string.Join(",", c.Acl)} {c.Mode} {c.Ttl} {c.AsContainer}",
         SetDataOperation s => $"set {s.Path} {Convert.ToHexString(s.Data)} {s.Version}",
         SetAclOperation a => $"setAcl {a.Path} {string.Join(",", a.Acl)} {a.Version}",
         CreateSessionOperation s => $"session {s.SessionId} {Convert.ToHexString(s.Password)} {s.TimeoutMs}",

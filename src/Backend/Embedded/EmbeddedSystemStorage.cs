@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Embedded;
@@ -8,7 +9,7 @@ namespace ZkGateway.Backend.Embedded;
 /// SQLite (committed with fsync), mirrored in memory for reads; timed locks and counters in memory,
 /// since they need not outlive the one process that uses them (the zxid counter restarts each epoch).
 /// </summary>
-public sealed class EmbeddedSystemStorage : ISystemStorage
+public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 {
     private readonly SqliteDatabase _db;
     private readonly TimeProvider _time;
@@ -18,6 +19,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
     private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<long, SessionRecord> _sessions = [];
     private readonly Dictionary<long, SortedSet<string>> _ephemerals = [];
+    private readonly HashSet<string> _containersAndTtls = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, Txn> _pending = [];
 
     public EmbeddedSystemStorage(SqliteDatabase db, TimeProvider time)
@@ -330,11 +332,34 @@ public sealed class EmbeddedSystemStorage : ISystemStorage
         }
     }
 
+    public ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult<IReadOnlyList<string>>([.. _containersAndTtls]);
+        }
+    }
+
     private void TrackEphemeral(SystemNode node, bool add)
     {
-        // Container and TTL markers (negative owners) are not sessions.
+        // Container and TTL markers (negative owners) are not sessions; the reaper's index holds them.
         long owner = node.Stat.EphemeralOwner;
-        if (owner <= 0)
+        if (owner < 0)
+        {
+            if (WriterFunction.IsContainer(owner) || WriterFunction.TtlOf(owner) is not null)
+            {
+                if (add)
+                {
+                    _containersAndTtls.Add(node.Path);
+                }
+                else
+                {
+                    _containersAndTtls.Remove(node.Path);
+                }
+            }
+            return;
+        }
+        if (owner == 0)
         {
             return;
         }

@@ -129,6 +129,10 @@ public sealed class WriterFunction
                 await CloseSessionAsync(request.SessionId, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
                 result = new WriteResult(ErrorCode.Ok, zxid);
                 break;
+            case DeleteContainerOperation reap:
+                // The reaper's request has no session (ZooKeeper sends it with session 0).
+                result = await DeleteContainerAsync(reap, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
+                break;
             case MultiOperation multi:
                 result = await MultiAsync(request.SessionId, caller, multi, zxid, time, scope, changes, triggers, ct).ConfigureAwait(false);
                 break;
@@ -390,10 +394,9 @@ public sealed class WriterFunction
             return new OpResult(ErrorCode.NoChildrenForEphemerals);
         }
 
-        long owner = create.Mode switch
+        long owner = create.IsContainer ? ContainerMarker : create.Mode switch
         {
             CreateMode.Ephemeral or CreateMode.EphemeralSequential => sessionId,
-            CreateMode.Container => long.MinValue,
             CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl => TtlMarker(create.Ttl),
             _ => 0,
         };
@@ -428,11 +431,52 @@ public sealed class WriterFunction
         }
     }
 
+    /// <summary>
+    /// deleteContainer, as PrepRequestProcessor checks it: NotEmpty if the node got a child since the
+    /// reaper chose it, BadVersion if it is no container or TTL node. Unlike 3.8.0 a TTL node must also
+    /// still be expired now (ZooKeeper deletes a TTL node changed between the scan and the delete), since
+    /// here the request may wait in the writer queue behind other writes.
+    /// </summary>
+    private async Task<WriteResult> DeleteContainerAsync(DeleteContainerOperation reap, long zxid, long time, RequestScope scope, List<NodeChange> changes, List<WatchTrigger> triggers, CancellationToken ct)
+    {
+        if (!ZkPath.IsValid(reap.Path) || reap.Path == ZkPath.Root)
+        {
+            return new WriteResult(ErrorCode.BadArguments, zxid);
+        }
+        var node = await scope.GetAsync(reap.Path, ct).ConfigureAwait(false);
+        if (node is null)
+        {
+            return new WriteResult(ErrorCode.NoNode, zxid);
+        }
+        if (node.Stat.NumChildren > 0)
+        {
+            return new WriteResult(ErrorCode.NotEmpty, zxid);
+        }
+        bool reapable = IsContainer(node.Stat.EphemeralOwner)
+            || (TtlOf(node.Stat.EphemeralOwner) is { } ttl && time - node.Stat.Mtime > ttl);
+        if (!reapable)
+        {
+            return new WriteResult(ErrorCode.BadVersion, zxid);
+        }
+        await RemoveNodeAsync(node, zxid, scope, changes, triggers, ct).ConfigureAwait(false);
+        return new WriteResult(ErrorCode.Ok, zxid, new OpResult(ErrorCode.Ok));
+    }
+
     /// <summary>TTL nodes' largest TTL: 2^40 − 1 ms (EphemeralType.TTL).</summary>
     private const long MaxTtl = (1L << 40) - 1;
 
+    /// <summary>ZooKeeper's owner marker for containers (EphemeralType.CONTAINER_EPHEMERAL_OWNER).</summary>
+    public const long ContainerMarker = long.MinValue;
+
     /// <summary>ZooKeeper marks TTL nodes with 0xFF in the owner's top byte plus the TTL.</summary>
     private static long TtlMarker(long ttl) => unchecked((long)0xFF00000000000000UL) | ttl;
+
+    /// <summary>Whether a stored owner marks a container.</summary>
+    public static bool IsContainer(long ephemeralOwner) => ephemeralOwner == ContainerMarker;
+
+    /// <summary>The TTL a stored owner marks (top byte 0xFF, TTL in the low 40 bits), or null for any other node.</summary>
+    public static long? TtlOf(long ephemeralOwner) =>
+        (ulong)ephemeralOwner >> 56 == 0xFF && (ephemeralOwner & MaxTtl) is > 0 and var ttl ? ttl : null;
 
     /// <summary>What clients see: cversion derived from the creation counter; container/TTL markers hidden.</summary>
     public static Stat VisibleStat(SystemNode node)

@@ -117,6 +117,7 @@ public static class MessageCodec
         CloseSession = 8,
         CreateSession = 9,
         Invalid = 10,
+        DeleteContainer = 11,
     }
 
     public static byte[] EncodeWriteRequest(WriteRequest request)
@@ -164,6 +165,7 @@ public static class MessageCodec
                 WriteAcl(ref writer, create.Acl);
                 writer.WriteInt((int)create.Mode);
                 writer.WriteLong(create.Ttl);
+                writer.WriteBool(create.AsContainer);
                 break;
             case DeleteOperation delete:
                 writer.WriteInt((int)OperationTag.Delete);
@@ -212,6 +214,10 @@ public static class MessageCodec
                 writer.WriteInt((int)OperationTag.Invalid);
                 writer.WriteInt((int)invalid.Error);
                 break;
+            case DeleteContainerOperation deleteContainer:
+                writer.WriteInt((int)OperationTag.DeleteContainer);
+                writer.WriteString(deleteContainer.Path);
+                break;
             default:
                 throw new NotSupportedException($"No wire form for {operation.GetType().Name}.");
         }
@@ -223,7 +229,7 @@ public static class MessageCodec
         switch (tag)
         {
             case OperationTag.Create:
-                return new CreateOperation(reader.ReadString() ?? "", reader.ReadBuffer() ?? [], Acl.ReadList(ref reader) ?? [], (CreateMode)reader.ReadInt(), reader.ReadLong());
+                return new CreateOperation(reader.ReadString() ?? "", reader.ReadBuffer() ?? [], Acl.ReadList(ref reader) ?? [], (CreateMode)reader.ReadInt(), reader.ReadLong(), reader.ReadBool());
             case OperationTag.Delete:
                 return new DeleteOperation(reader.ReadString() ?? "", reader.ReadInt());
             case OperationTag.SetData:
@@ -250,6 +256,8 @@ public static class MessageCodec
                 return new CreateSessionOperation(reader.ReadLong(), reader.ReadBuffer() ?? [], reader.ReadInt());
             case OperationTag.Invalid:
                 return new InvalidOperation((ErrorCode)reader.ReadInt());
+            case OperationTag.DeleteContainer:
+                return new DeleteContainerOperation(reader.ReadString() ?? "");
             default:
                 JuteFormatException.ThrowInvalid($"Unknown write operation tag {(int)tag} at depth {depth}.");
                 return null!;

@@ -84,6 +84,7 @@ public sealed class CostMeter
         SyncOperation => "sync",
         CloseSessionOperation => "closeSession",
         Functions.CreateSessionOperation => "createSession",
+        DeleteContainerOperation => "deleteContainer",
         _ => "other",
     };
 

@@ -63,28 +63,27 @@ public sealed class RequestDispatcher
                 case OpCode.CreateContainer:
                 {
                     var request = CreateRequest.Read(ref reader);
-                    var createOp = ToCreate(op, request.Path, request.Data, request.Acl, request.Flags, -1);
-                    if (createOp is null)
-                    {
-                        return Fail(connection, slot, ErrorCode.BadArguments);
-                    }
+                    var createOp = ToTopLevelCreate(op, request.Path, request.Data, request.Acl, request.Flags, -1);
                     Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
                     return Next.Continue;
                 }
 
                 case OpCode.CreateTtl:
                 {
+                    // Through the write path even when extended types are off: 3.8.0 refuses a TTL node
+                    // (Unimplemented) in PrepRequestProcessor, after taking a zxid for it.
                     var request = CreateTTLRequest.Read(ref reader);
-                    if (!_options.ExtendedTypesEnabled)
-                    {
-                        return Fail(connection, slot, ErrorCode.Unimplemented);
-                    }
-                    var createOp = ToCreate(op, request.Path, request.Data, request.Acl, request.Flags, request.Ttl);
-                    if (createOp is null)
-                    {
-                        return Fail(connection, slot, ErrorCode.BadArguments);
-                    }
+                    var createOp = ToTopLevelCreate(op, request.Path, request.Data, request.Acl, request.Flags, request.Ttl);
                     Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
+                    return Next.Continue;
+                }
+
+                case OpCode.DeleteContainer:
+                {
+                    // 3.8.0 takes the path of a deleteContainer from the whole packet, request header
+                    // included, so a client's request never names a valid path: BadArguments (a zxid is
+                    // consumed; the connection stays open). Only the reaper deletes containers.
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.BadArguments), _ => null));
                     return Next.Continue;
                 }
 
@@ -123,6 +122,11 @@ public sealed class RequestDispatcher
                     foreach (var item in request.Ops)
                     {
                         ops.Add(ToWriteOperation(item) ?? new InvalidOperation(ErrorCode.BadArguments));
+                    }
+                    if (ops.Contains(new InvalidOperation(ErrorCode.MarshallingError)))
+                    {
+                        Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), _ => null));
+                        return Next.Continue;
                     }
                     Write(connection, slot, () => SubmitMulti(connection, caller, request, ops));
                     return Next.Continue;
@@ -463,7 +467,7 @@ public sealed class RequestDispatcher
         return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : null);
     }
 
-    private Task<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, CreateOperation create) =>
+    private Task<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, WriteOperation create) =>
         SubmitSingle(connection, caller, create, r => op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value));
 
     private async Task<Reply> SubmitMulti(ZkConnection connection, CallerIdentity caller, MultiRequest request, List<WriteOperation> ops)
@@ -499,21 +503,47 @@ public sealed class RequestDispatcher
     }
 
     /// <summary>
-    /// Maps a create request to a domain operation. Null means BadArguments: flags that are no
-    /// CreateMode, or a TTL with a non-TTL mode. (createContainer takes its mode from the flags, as
-    /// in ZooKeeper 3.8: op 19 with flags 0 creates a persistent node.)
+    /// A top-level create, as ZooKeeper 3.8.0 treats it (checked by running it): the node kind follows
+    /// the opcode. createContainer (19) makes a container whatever its non-TTL flags (2 and 3 still add
+    /// the sequential suffix); create/create2 with flags 4 make a plain persistent node; createTTL (21)
+    /// with a non-TTL mode is BadArguments (3.8.0 itself crashes on one with a negative ttl, see
+    /// docs/compatibility.md). Invalid flags are BadArguments. Every refusal goes through the write path,
+    /// where ZooKeeper refuses it too, so it consumes a zxid.
     /// </summary>
-    private static CreateOperation? ToCreate(OpCode op, string? path, byte[]? data, IReadOnlyList<Acl>? acl, CreateMode mode, long ttl)
+    private static WriteOperation ToTopLevelCreate(OpCode op, string? path, byte[]? data, IReadOnlyList<Acl>? acl, CreateMode mode, long ttl)
+    {
+        if (!mode.IsValid() || (op == OpCode.CreateTtl && !mode.IsTtl()))
+        {
+            return new InvalidOperation(ErrorCode.BadArguments);
+        }
+        if (mode.IsTtl())
+        {
+            // The writer checks extended types (Unimplemented) before the ttl (BadArguments: op 1, 15 and 19 carry none).
+            return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, op == OpCode.CreateTtl ? ttl : -1);
+        }
+        return op == OpCode.CreateContainer
+            ? new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, AsContainer: true)
+            : new CreateOperation(path ?? "", data ?? [], acl ?? [], mode == CreateMode.Container ? CreateMode.Persistent : mode);
+    }
+
+    /// <summary>
+    /// A create inside a multi. 3.8.0 rebuilds each op from its flags (Op.create), so there the kind
+    /// follows the flags, not the opcode: flags 4 make a container under op 1, 15 or 19; op 19 with
+    /// flags 0 makes a persistent node; op 21 with a non-TTL mode makes a node of that mode and ignores
+    /// its ttl. TTL flags under op 1, 15 or 19 are a MarshallingError: 3.8.0 cannot process such a multi
+    /// at all and answers it with a bare MarshallingError header (a zxid consumed).
+    /// </summary>
+    private static WriteOperation ToMultiCreate(OpCode op, string? path, byte[]? data, IReadOnlyList<Acl>? acl, CreateMode mode, long ttl)
     {
         if (!mode.IsValid())
         {
-            return null;
+            return new InvalidOperation(ErrorCode.BadArguments);
         }
-        if (op == OpCode.CreateTtl && !mode.IsTtl())
+        if (mode.IsTtl() && op != OpCode.CreateTtl)
         {
-            return null;
+            return new InvalidOperation(ErrorCode.MarshallingError);
         }
-        return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, ttl);
+        return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, mode.IsTtl() ? ttl : -1);
     }
 
     /// <summary>AuthUtil.getClientInfos: one entry per id in the order they were added; digest shows the user name.</summary>
@@ -521,15 +551,15 @@ public sealed class RequestDispatcher
         new([.. caller.Ids.Select(id => new ClientInfo(id.Scheme, id.Scheme == "digest" ? id.Ident.Split(':')[0] : id.Ident))]);
 
     private static bool IsContainerOrTtl(WriteOperation operation) =>
-        operation is CreateOperation { Mode: CreateMode.Container or CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl };
+        operation is CreateOperation { IsContainer: true } or CreateOperation { Mode: CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl };
 
     private static SetWatches2 ToSetWatches2(SetWatches request) =>
         new(request.RelativeZxid, request.DataWatches, request.ExistWatches, request.ChildWatches, null, null);
 
     private static WriteOperation? ToWriteOperation(MultiOp op) => op.Record switch
     {
-        CreateRequest c => ToCreate(op.Type, c.Path, c.Data, c.Acl, c.Flags, -1),
-        CreateTTLRequest t => ToCreate(op.Type, t.Path, t.Data, t.Acl, t.Flags, t.Ttl),
+        CreateRequest c => ToMultiCreate(op.Type, c.Path, c.Data, c.Acl, c.Flags, -1),
+        CreateTTLRequest t => ToMultiCreate(op.Type, t.Path, t.Data, t.Acl, t.Flags, t.Ttl),
         DeleteRequest d => new DeleteOperation(d.Path ?? "", d.Version),
         CheckVersionRequest c => new CheckOperation(c.Path ?? "", c.Version),
         SetDataRequest s => new SetDataOperation(s.Path ?? "", s.Data ?? [], s.Version),

@@ -158,6 +158,9 @@ public static class GatewayHost
             ServerId = (int)options.ServerId,
             ExtendedTypesEnabled = options.ExtendedTypesEnabled,
             GatewayId = options.GatewayId ?? (options.Backend == "aws" ? "gw-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)) : "embedded"),
+            ContainerCheckIntervalMs = options.ContainerCheckIntervalMs,
+            ContainerMaxPerMinute = options.ContainerMaxPerMinute,
+            ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
         };
         var backend = options.Backend == "aws"
             ? StartAwsBackend(options, backendOptions, registry)

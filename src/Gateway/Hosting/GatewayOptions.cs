@@ -46,6 +46,15 @@ public sealed class GatewayOptions
     /// <summary><c>zookeeper.extendedTypesEnabled</c> (TTL nodes); default false.</summary>
     public bool ExtendedTypesEnabled { get; set; }
 
+    /// <summary><c>znode.container.checkIntervalMs</c>: how often container and TTL nodes are reaped; default 60 000 ms.</summary>
+    public int ContainerCheckIntervalMs { get; set; } = 60_000;
+
+    /// <summary><c>znode.container.maxPerMinute</c>: at most this many reaper deletions a minute; default 10 000.</summary>
+    public int ContainerMaxPerMinute { get; set; } = 10_000;
+
+    /// <summary><c>znode.container.maxNeverUsedIntervalMs</c>: reap never-used containers after this long; 0 (default) never.</summary>
+    public long ContainerMaxNeverUsedIntervalMs { get; set; }
+
     /// <summary>Server id, the top byte of session ids; 0 for standalone.</summary>
     public long ServerId { get; set; }
 

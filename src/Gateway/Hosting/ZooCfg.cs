@@ -31,6 +31,9 @@ public static class ZooCfg
         public const string SuperDigest = "zookeeper.DigestAuthenticationProvider.superDigest";
         public const string Backend = "backend";
         public const string GatewayId = "gatewayId";
+        public const string ContainerCheckIntervalMs = "znode.container.checkIntervalMs";
+        public const string ContainerMaxPerMinute = "znode.container.maxPerMinute";
+        public const string ContainerMaxNeverUsedIntervalMs = "znode.container.maxNeverUsedIntervalMs";
     }
 
     /// <summary>
@@ -280,6 +283,17 @@ public static class ZooCfg
             case "extendedTypesEnabled":
                 options.ExtendedTypesEnabled = ParseBool(key, value);
                 break;
+            // ZooKeeper's system properties of these names; 0 would stop its timer (interval) or
+            // divide by zero (maxPerMinute), so both must be positive here.
+            case Keys.ContainerCheckIntervalMs:
+                options.ContainerCheckIntervalMs = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.ContainerMaxPerMinute:
+                options.ContainerMaxPerMinute = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.ContainerMaxNeverUsedIntervalMs:
+                options.ContainerMaxNeverUsedIntervalMs = ParseLong(key, value, 0, long.MaxValue);
+                break;
             case Keys.ServerId:
                 options.ServerId = ParseInt(key, value, 0, 255);
                 break;
@@ -342,7 +356,9 @@ public static class ZooCfg
     private static string NonEmpty(string key, string value) =>
         value.Length == 0 ? throw new GatewayConfigurationException(key, value, "must not be empty") : value;
 
-    private static int ParseInt(string key, string value, int min, int max)
+    private static int ParseInt(string key, string value, int min, int max) => (int)ParseLong(key, value, min, max);
+
+    private static long ParseLong(string key, string value, long min, long max)
     {
         long parsed;
         bool ok = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || value.StartsWith("0X", StringComparison.Ordinal)
@@ -355,9 +371,9 @@ public static class ZooCfg
         if (parsed < min || parsed > max)
         {
             throw new GatewayConfigurationException(key, value,
-                max == int.MaxValue ? $"must be at least {min}" : $"must be between {min} and {max}");
+                max is int.MaxValue or long.MaxValue ? $"must be at least {min}" : $"must be between {min} and {max}");
         }
-        return (int)parsed;
+        return parsed;
     }
 
     private static bool ParseBool(string key, string value)

@@ -6,11 +6,23 @@ namespace ZkGateway.Compat.Infrastructure;
 /// One real ZooKeeper and one gateway for the whole collection, each started on first use and stopped on dispose.
 /// A gateway that cannot be built or started is remembered, so every gateway test fails with the same reason.
 /// </summary>
-public sealed class CompatFixture : IAsyncLifetime
+public class CompatFixture : IAsyncLifetime
 {
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<TargetKind, IZkTarget> _targets = [];
     private readonly Dictionary<TargetKind, Exception> _startFailures = [];
+
+    public CompatFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>Both targets start with these extra settings (system properties for ZooKeeper, --key=value for the gateway).</summary>
+    protected CompatFixture(IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
+        _properties = properties;
+    }
 
     /// <summary>Real ZooKeeper transcripts by (client, scenario), so a gateway test need not re-run ZooKeeper.</summary>
     public ConcurrentDictionary<(ClientKind, string), ScenarioResult> ZooKeeperResults { get; } = new();
@@ -40,9 +52,9 @@ public sealed class CompatFixture : IAsyncLifetime
             {
                 target = kind switch
                 {
-                    TargetKind.ZooKeeper => new RealZooKeeper(),
+                    TargetKind.ZooKeeper => new RealZooKeeper(_properties),
                     TargetKind.AwsGateway => new AwsGatewayServer(),
-                    _ => new GatewayServer(),
+                    _ => new GatewayServer(_properties),
                 };
                 _targets[kind] = target;
                 await target.StartAsync();

@@ -10,9 +10,13 @@ public sealed class GatewayServer : ProcessZkTarget
 {
     private static readonly SemaphoreSlim BuildLock = new(1, 1);
 
-    public GatewayServer()
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
+
+    /// <param name="properties">Extra settings, passed as <c>--key=value</c> (the names are ZooKeeper's).</param>
+    public GatewayServer(IReadOnlyList<KeyValuePair<string, string>>? properties = null)
         : base("gw")
     {
+        _properties = properties ?? [];
     }
 
     public override TargetKind Kind => TargetKind.Gateway;
@@ -89,6 +93,10 @@ public sealed class GatewayServer : ProcessZkTarget
         // Like ZooKeeper 3.8, the gateway whitelists only srvr by default; readiness needs ruok.
         psi.ArgumentList.Add("--4lw.commands.whitelist=*");
         psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
+        foreach (var (key, value) in _properties)
+        {
+            psi.ArgumentList.Add($"--{key}={value}");
+        }
         return psi;
     }
 }

@@ -16,9 +16,13 @@ public sealed class RealZooKeeper : ProcessZkTarget
 {
     public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
 
-    public RealZooKeeper()
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
+
+    /// <param name="properties">Extra server settings, passed as Java system properties (<c>-Dkey=value</c>).</param>
+    public RealZooKeeper(IReadOnlyList<KeyValuePair<string, string>>? properties = null)
         : base("zk")
     {
+        _properties = properties ?? [];
     }
 
     public override TargetKind Kind => TargetKind.ZooKeeper;
@@ -52,8 +56,8 @@ public sealed class RealZooKeeper : ProcessZkTarget
                      "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ServerClassPath,
                      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                      "-Dzookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest,
-                     "org.apache.zookeeper.server.ZooKeeperServerMain", Path.Combine(WorkDir, "zoo.cfg"),
-                 })
+                 }.Concat(_properties.Select(p => $"-D{p.Key}={p.Value}"))
+                 .Concat(["org.apache.zookeeper.server.ZooKeeperServerMain", Path.Combine(WorkDir, "zoo.cfg")]))
         {
             psi.ArgumentList.Add(a);
         }

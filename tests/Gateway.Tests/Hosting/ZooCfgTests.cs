@@ -129,7 +129,23 @@ public sealed class ZooCfgTests : IDisposable
         Assert.False(some.IsFourLetterWordEnabled("stat"));
     }
 
+    [Fact]
+    public void ContainerReaperKeys_AreZooKeepersSystemProperties()
+    {
+        var def = ZooCfg.Parse([]);
+        Assert.Equal(60_000, def.ContainerCheckIntervalMs);
+        Assert.Equal(10_000, def.ContainerMaxPerMinute);
+        Assert.Equal(0, def.ContainerMaxNeverUsedIntervalMs);
+        var o = ZooCfg.Parse(["--znode.container.checkIntervalMs=1000", "-Dznode.container.maxPerMinute=600", "--znode.container.maxNeverUsedIntervalMs=86400000000"]);
+        Assert.Equal(1000, o.ContainerCheckIntervalMs);
+        Assert.Equal(600, o.ContainerMaxPerMinute);
+        Assert.Equal(86_400_000_000, o.ContainerMaxNeverUsedIntervalMs);
+    }
+
     [Theory]
+    [InlineData("--znode.container.checkIntervalMs=0", "znode.container.checkIntervalMs")]
+    [InlineData("--znode.container.maxPerMinute=0", "znode.container.maxPerMinute")]
+    [InlineData("--znode.container.maxNeverUsedIntervalMs=-1", "znode.container.maxNeverUsedIntervalMs")]
     [InlineData("--clientPort=abc", "clientPort")]
     [InlineData("--clientPort=70000", "clientPort")]
     [InlineData("--tickTime=0", "tickTime")]
