@@ -14,12 +14,14 @@ public sealed record RemoteGatewayProviders(
     IWatchInterest Interest,
     IOrderedQueue<WriteRequest> WriterQueue,
     IOrderedQueue<IReadOnlyList<InboxItem>> Inbox,
+    ISessionLeaseStore Leases,
     IAsyncDisposable? Owner = null);
 
 /// <summary>The gateway side of a deployment whose writer and distributor run in other processes.</summary>
 public sealed partial class FaaSBackend
 {
     private IAsyncDisposable? _remoteOwner;
+    private ISessionLeaseStore? _leaseStore;
     private long _lastTriggerZxid;
 
     /// <summary>
@@ -34,6 +36,7 @@ public sealed partial class FaaSBackend
         {
             _sink = sink,
             _remoteOwner = providers.Owner,
+            _leaseStore = providers.Leases,
         };
         backend._workers.Add(Task.Run(() => backend.InboxLoopAsync(providers.Inbox, backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
@@ -95,6 +98,7 @@ public sealed partial class FaaSBackend
                     SendReply(new ReplyAddress(_options.GatewayId, item.RequestId), item.Result!);
                     break;
                 case InboxItemKind.SessionClosed:
+                    // Closed by this gateway or, for a session it served, by the heartbeat function.
                     _leases.TryRemove(item.SessionId, out _);
                     _sink.SessionClosed(item.SessionId);
                     break;

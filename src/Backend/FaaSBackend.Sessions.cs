@@ -1,9 +1,22 @@
 using System.Security.Cryptography;
 using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend;
 
-/// <summary>Sessions: creation through the write path, resume, leases, and the heartbeat that expires them.</summary>
+/// <summary>
+/// Sessions: creation through the write path, resume, leases, and the heartbeat that expires them.
+/// <para>
+/// Every gateway keeps a local deadline per session it serves, moved by each packet, and expires its
+/// own sessions when the deadline passes. With a shared lease store (gateways on one backend) it also
+/// writes, in one batch per tick, the deadlines that are getting stale there: the stored deadline is
+/// kept between the local one and half a timeout after it (rewritten when less than a quarter of a
+/// timeout ahead), so an active session costs about four writes per timeout, not one per tick, and a
+/// session of a gateway that died is expired by the heartbeat function between one and one and a half
+/// timeouts after its client last spoke. Only the gateway that serves a session (per the store) may
+/// expire it, so a client that moved to another gateway keeps it.
+/// </para>
+/// </summary>
 public sealed partial class FaaSBackend
 {
     public async ValueTask<SessionGrant> CreateSessionAsync(int timeoutMs, CancellationToken cancellationToken = default)
@@ -19,8 +32,9 @@ public sealed partial class FaaSBackend
         }
         while (sessionId == long.MinValue || sessionId == 0 || _leases.ContainsKey(sessionId));
         byte[] password = RandomNumberGenerator.GetBytes(16);
-        _leases[sessionId] = new SessionLease(timeoutMs, Deadline(Now, timeoutMs));
+        var lease = _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
         var result = await SubmitAsync(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await StoreLeasesAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
         return new SessionGrant(sessionId, password, timeoutMs, result.Zxid);
     }
 
@@ -31,11 +45,15 @@ public sealed partial class FaaSBackend
         {
             return false;
         }
-        if (!_leases.TryGetValue(sessionId, out var lease) && _options.DirectReads)
+        if (!_leases.TryGetValue(sessionId, out var lease) && _leaseStore is not null)
         {
-            // A session that moved here from another gateway of the same backend: this gateway serves
-            // (and, if its client goes quiet, expires) it from now on.
-            lease = _leases.GetOrAdd(sessionId, _ => new SessionLease(timeoutMs, Deadline(Now, timeoutMs)));
+            // A session that moved here from another gateway of the same backend, unless it is being
+            // closed: this gateway serves (and, if its client goes quiet, expires) it from now on.
+            if (await _leaseStore.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) is { Closing: true })
+            {
+                return false;
+            }
+            lease = _leases.GetOrAdd(sessionId, _ => new LocalLease(timeoutMs, Deadline(Now, timeoutMs)));
         }
         if (lease is null || lease.Closing)
         {
@@ -51,6 +69,10 @@ public sealed partial class FaaSBackend
             lease.ExpiresAt = Deadline(Now, timeoutMs);
         }
         await _system.UpdateSessionTimeoutAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false);
+        // Taking the lease over also tells the previous gateway (through the store) that it no longer
+        // serves the session.
+        lease.StoredExpiresAt = 0;
+        await StoreLeasesAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -83,8 +105,17 @@ public sealed partial class FaaSBackend
                 lease.Closing = true;
             }
         }
+        if (_leaseStore is not null)
+        {
+            // Closing in the store first: no other gateway can adopt the session from now on.
+            await _leaseStore.TryMarkClosingAsync(sessionId, null, null, cancellationToken).ConfigureAwait(false);
+        }
         var result = await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken: cancellationToken).ConfigureAwait(false);
         _leases.TryRemove(sessionId, out _);
+        if (_leaseStore is not null)
+        {
+            await _leaseStore.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
         return result;
     }
 
@@ -97,13 +128,21 @@ public sealed partial class FaaSBackend
         return ((now + timeoutMs) / tick + 1) * tick;
     }
 
-    /// <summary>The heartbeat function: every tick, sessions whose lease lapsed are closed through the write path.</summary>
+    /// <summary>
+    /// The gateway's heartbeat: every half tick, sessions whose local deadline passed are closed through
+    /// the write path; with a shared store, this gateway's liveness and the stale stored deadlines are
+    /// written too.
+    /// </summary>
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(10, _options.TickTime / 2)), _time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             long now = Now;
+            if (_leaseStore is not null)
+            {
+                await RenewSharedLeasesAsync(now, cancellationToken).ConfigureAwait(false);
+            }
             foreach (var (sessionId, lease) in _leases)
             {
                 bool expire;
@@ -127,11 +166,71 @@ public sealed partial class FaaSBackend
     {
         try
         {
+            // With a shared store, only the gateway that still serves the session may expire it: one
+            // whose client moved elsewhere just forgets it.
+            if (_leaseStore is not null && !await _leaseStore.TryMarkClosingAsync(sessionId, null, _options.GatewayId, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
             await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (_leaseStore is not null)
+            {
+                await _leaseStore.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The store or queue failed: the session stays closing here; the heartbeat function (the
+            // lease is still in the store) or the client's next connection will settle it.
         }
         finally
         {
             _leases.TryRemove(sessionId, out _);
         }
+    }
+
+    /// <summary>One tick of lease upkeep with a shared store: liveness, then the stale deadlines in one batch.</summary>
+    private async Task RenewSharedLeasesAsync(long now, CancellationToken cancellationToken)
+    {
+        var stale = new List<(long, LocalLease)>();
+        foreach (var (sessionId, lease) in _leases)
+        {
+            lock (lease)
+            {
+                if (!lease.Closing && lease.StoredExpiresAt - lease.ExpiresAt < lease.TimeoutMs / 4)
+                {
+                    stale.Add((sessionId, lease));
+                }
+            }
+        }
+        try
+        {
+            // Alive for three ticks: a few missed renewals (a slow store) do not hand the sessions over.
+            await _leaseStore!.RenewGatewayAsync(_options.GatewayId, now + (3L * _options.TickTime), cancellationToken).ConfigureAwait(false);
+            await StoreLeasesAsync(stale, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Try again next tick; stored deadlines keep half a timeout of slack.
+        }
+    }
+
+    /// <summary>Writes stored deadlines half a timeout after the local ones (see the class remarks).</summary>
+    private async Task StoreLeasesAsync(IReadOnlyList<(long SessionId, LocalLease Lease)> leases, CancellationToken cancellationToken)
+    {
+        if (_leaseStore is null || leases.Count == 0)
+        {
+            return;
+        }
+        var renewals = new List<LeaseRenewal>(leases.Count);
+        foreach (var (sessionId, lease) in leases)
+        {
+            lock (lease)
+            {
+                lease.StoredExpiresAt = lease.ExpiresAt + (lease.TimeoutMs / 2);
+                renewals.Add(new LeaseRenewal(sessionId, lease.StoredExpiresAt));
+            }
+        }
+        await _leaseStore.RenewAsync(_options.GatewayId, renewals, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -28,7 +28,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     private readonly IOrderedQueue<WriteRequest> _writerQueue;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<WriteResult>> _inflight = new();
-    private readonly ConcurrentDictionary<long, SessionLease> _leases = new();
+    private readonly ConcurrentDictionary<long, LocalLease> _leases = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _workers = [];
     private readonly List<IDisposable> _owned = [];
@@ -36,10 +36,16 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     private long _nextSessionId;
     private INotificationSink _sink = null!;
 
-    private sealed class SessionLease(int timeoutMs, long expiresAt)
+    /// <summary>
+    /// A session this gateway serves: its deadline, moved by every packet of its client. With a shared
+    /// lease store, <see cref="StoredExpiresAt"/> is the deadline last written there (kept at or after
+    /// <see cref="ExpiresAt"/>, see FaaSBackend.Sessions).
+    /// </summary>
+    private sealed class LocalLease(int timeoutMs, long expiresAt)
     {
         public int TimeoutMs = timeoutMs;
         public long ExpiresAt = expiresAt;
+        public long StoredExpiresAt;
         public bool Closing;
     }
 
@@ -93,7 +99,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var session in await system.ListSessionsAsync().ConfigureAwait(false))
         {
-            backend._leases[session.SessionId] = new SessionLease(session.TimeoutMs, backend.Deadline(now, session.TimeoutMs));
+            backend._leases[session.SessionId] = new LocalLease(session.TimeoutMs, backend.Deadline(now, session.TimeoutMs));
         }
 
         var writer = new WriterFunction(system, distributorQueue, time, options);
@@ -425,6 +431,18 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         foreach (var owned in _owned)
         {
             owned.Dispose();
+        }
+        if (_leaseStore is not null)
+        {
+            try
+            {
+                // Stopping: the heartbeat function takes over this gateway's sessions at their deadlines.
+                await _leaseStore.RenewGatewayAsync(_options.GatewayId, 0).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Its liveness lapses by itself within three ticks.
+            }
         }
         if (_remoteOwner is not null)
         {

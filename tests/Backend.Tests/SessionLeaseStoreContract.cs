@@ -24,6 +24,33 @@ public abstract class SessionLeaseStoreContract
     }
 
     [Fact]
+    public async Task Only_the_serving_gateway_can_mark_its_session_closing()
+    {
+        var store = await CreateStoreAsync();
+        await store.RenewAsync("g1", [new LeaseRenewal(1, 1000)]);
+        // The client moved: g2 serves the session now, so g1's local expiry must not close it.
+        await store.RenewAsync("g2", [new LeaseRenewal(1, 9000)]);
+        Assert.False(await store.TryMarkClosingAsync(1, null, "g1"));
+        Assert.False((await store.GetAsync(1))!.Closing);
+        Assert.True(await store.TryMarkClosingAsync(1, null, "g2"));
+        // No lease at all: a gateway condition cannot hold.
+        Assert.False(await store.TryMarkClosingAsync(2, null, "g1"));
+        Assert.Null(await store.GetAsync(2));
+    }
+
+    [Fact]
+    public async Task Gateway_liveness_is_recorded_per_gateway()
+    {
+        var store = await CreateStoreAsync();
+        Assert.Null(await store.GetGatewayAliveUntilAsync("g1"));
+        await store.RenewGatewayAsync("g1", 5000);
+        await store.RenewGatewayAsync("g2", 7000);
+        await store.RenewGatewayAsync("g1", 6000);
+        Assert.Equal(6000, await store.GetGatewayAliveUntilAsync("g1"));
+        Assert.Equal(7000, await store.GetGatewayAliveUntilAsync("g2"));
+    }
+
+    [Fact]
     public async Task A_batch_of_many_renewals_writes_every_lease()
     {
         var store = await CreateStoreAsync();

@@ -32,7 +32,7 @@ public static class AwsDeployment
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
             var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
             var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox);
-            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, owner));
+            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner));
         }
         catch
         {

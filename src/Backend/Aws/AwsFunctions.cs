@@ -21,6 +21,8 @@ public sealed class AwsFunctions : IAsyncDisposable
     private readonly SqsOrderedQueue<Txn> _distributorQueue;
     private readonly WriterFunction _writer;
     private readonly DistributorFunction _distributor;
+    private readonly HeartbeatFunction _heartbeat;
+    private readonly TimeSpan _tick;
 
     private AwsFunctions(AwsClients clients, DynamoSystemStorage system, S3UserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options)
     {
@@ -32,6 +34,8 @@ public sealed class AwsFunctions : IAsyncDisposable
         _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
         var inboxes = new AwsDeployment.InboxDirectory(clients);
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync));
+        _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System);
+        _tick = TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
     }
 
     /// <summary>
@@ -76,11 +80,18 @@ public sealed class AwsFunctions : IAsyncDisposable
         }
     }
 
-    /// <summary>The function host: both functions consume their queues until <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// The function host: the writer and distributor consume their queues, and the heartbeat runs
+    /// every tick (on Lambda it runs on a schedule), until <paramref name="cancellationToken"/> fires.
+    /// </summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             UntilCancelledAsync(() => _writer.RunAsync(_writerQueue, cancellationToken), cancellationToken),
-            UntilCancelledAsync(() => _distributor.RunAsync(_distributorQueue, cancellationToken), cancellationToken));
+            UntilCancelledAsync(() => _distributor.RunAsync(_distributorQueue, cancellationToken), cancellationToken),
+            _heartbeat.RunAsync(_tick, cancellationToken));
+
+    /// <summary>One heartbeat pass (the scheduled Lambda function): expires the sessions of gateways that are gone.</summary>
+    public Task<int> HeartbeatOnceAsync(CancellationToken cancellationToken) => _heartbeat.RunOnceAsync(cancellationToken);
 
     /// <summary>One writer batch from a Lambda SQS event (bodies in queue order); throws if it cannot be handled.</summary>
     public async Task HandleWriterBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken)

@@ -19,12 +19,14 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
 
     private readonly IAmazonDynamoDB _db;
     private readonly string _table;
+    private readonly string _countersTable;
     private readonly int _renewParallelism;
 
     public DynamoSessionLeases(AwsClients clients, int renewParallelism = DefaultRenewParallelism)
     {
         _db = clients.DynamoDb;
         _table = clients.Settings.LeasesTable;
+        _countersTable = clients.Settings.CountersTable;
         _renewParallelism = Math.Max(1, renewParallelism);
     }
 
@@ -94,7 +96,7 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
     /// lease yet gets a closing one (as InMemorySessionLeases); with one, the lease must exist and
     /// still be expired at that time (a comparison with a missing attribute is false).
     /// </summary>
-    public async ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, string? onlyIfGateway = null, CancellationToken cancellationToken = default)
     {
         var values = new Dictionary<string, AttributeValue> { [":true"] = Bool(true), [":false"] = Bool(false) };
         string condition = NotClosing;
@@ -102,6 +104,11 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         {
             condition += " AND #expiresAt <= :at";
             values[":at"] = N(at);
+        }
+        if (onlyIfGateway is not null)
+        {
+            condition += " AND #gateway = :gw";
+            values[":gw"] = S(onlyIfGateway);
         }
         try
         {
@@ -119,6 +126,27 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         {
             return false;
         }
+    }
+
+    /// <summary>Gateway liveness lives in the counters table (<c>gateway#&lt;id&gt;</c>): the leases table is keyed by session number.</summary>
+    public async ValueTask RenewGatewayAsync(string gatewayId, long aliveUntilMs, CancellationToken cancellationToken = default)
+    {
+        await _db.PutItemAsync(new PutItemRequest
+        {
+            TableName = _countersTable,
+            Item = new() { ["name"] = S("gateway#" + gatewayId), ["value"] = N(aliveUntilMs) },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<long?> GetGatewayAliveUntilAsync(string gatewayId, CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(new GetItemRequest
+        {
+            TableName = _countersTable,
+            Key = new() { ["name"] = S("gateway#" + gatewayId) },
+            ConsistentRead = true,
+        }, cancellationToken).ConfigureAwait(false);
+        return GetLong(response.Item, "value");
     }
 
     public async ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default)

@@ -51,25 +51,44 @@ public sealed class InMemorySessionLeases : ISessionLeaseStore
     /// session that has no lease yet (created and closed within one renewal tick) gets a closing lease,
     /// so the closeSession that asks wins and a later renewal cannot bring the session back.
     /// </summary>
-    public ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, string? onlyIfGateway = null, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
             if (_leases.TryGetValue(sessionId, out var lease))
             {
-                if (lease.Closing || (onlyIfExpiredAtMs is { } at && lease.ExpiresAtMs > at))
+                if (lease.Closing || (onlyIfExpiredAtMs is { } at && lease.ExpiresAtMs > at) || (onlyIfGateway is not null && lease.GatewayId != onlyIfGateway))
                 {
                     return ValueTask.FromResult(false);
                 }
                 _leases[sessionId] = lease with { Closing = true };
                 return ValueTask.FromResult(true);
             }
-            if (onlyIfExpiredAtMs is not null)
+            if (onlyIfExpiredAtMs is not null || onlyIfGateway is not null)
             {
                 return ValueTask.FromResult(false);
             }
             _leases[sessionId] = new SessionLease(sessionId, 0, "", true);
             return ValueTask.FromResult(true);
+        }
+    }
+
+    private readonly Dictionary<string, long> _gateways = new(StringComparer.Ordinal);
+
+    public ValueTask RenewGatewayAsync(string gatewayId, long aliveUntilMs, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            _gateways[gatewayId] = aliveUntilMs;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<long?> GetGatewayAliveUntilAsync(string gatewayId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_gateways.TryGetValue(gatewayId, out long until) ? until : (long?)null);
         }
     }
 

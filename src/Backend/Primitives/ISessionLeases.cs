@@ -23,11 +23,22 @@ public interface ISessionLeaseStore
     ValueTask<IReadOnlyList<SessionLease>> ListExpiredAsync(long nowMs, int max, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Marks a lease closing if it is not closing yet and (when <paramref name="onlyIfExpiredAtMs"/> is
-    /// set) still expired at that time; true when this call marked it. Exactly one caller wins, so a
-    /// session is closed once even with several heartbeats or a racing closeSession.
+    /// Marks a lease closing if it is not closing yet, (when <paramref name="onlyIfExpiredAtMs"/> is set)
+    /// still expired at that time, and (when <paramref name="onlyIfGateway"/> is set) still served by
+    /// that gateway; true when this call marked it. Exactly one caller wins, so a session is closed
+    /// once even with several heartbeats or a racing closeSession, and a gateway that lost a session
+    /// to another gateway (its client moved) cannot expire it.
     /// </summary>
-    ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, string? onlyIfGateway = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A gateway's own liveness: it expires the sessions it serves itself while alive; the heartbeat
+    /// function expires those of a gateway whose liveness lapsed (it died, or stopped: 0).
+    /// </summary>
+    ValueTask RenewGatewayAsync(string gatewayId, long aliveUntilMs, CancellationToken cancellationToken = default);
+
+    /// <summary>Until when <paramref name="gatewayId"/> said it is alive (ms since the Unix epoch); null if it never did.</summary>
+    ValueTask<long?> GetGatewayAliveUntilAsync(string gatewayId, CancellationToken cancellationToken = default);
 
     ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default);
 }

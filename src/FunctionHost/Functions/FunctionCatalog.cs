@@ -17,6 +17,11 @@ public static class FunctionCatalog
         [EchoFunction.HandlerName] = static () => new EchoFunction(),
         ["writer"] = static () => BackendFunction("writer", static (functions, bodies, ct) => functions.HandleWriterBatchAsync(bodies, ct)),
         ["distributor"] = static () => BackendFunction("distributor", static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct)),
+        ["heartbeat"] = static () =>
+        {
+            var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), new Backend.BackendOptions()).GetAwaiter().GetResult();
+            return new ScheduledFunction("heartbeat", async (context, ct) => await functions.HeartbeatOnceAsync(ct).ConfigureAwait(false));
+        },
     };
 
     /// <summary>
