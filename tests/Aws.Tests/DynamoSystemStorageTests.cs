@@ -138,4 +138,29 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
 
     private async Task<bool> LockAndCreateRootAsync() =>
         (await _storage.CommitAsync([await LockedRequestAsync(0, "/")]))[0];
+
+    [Fact]
+    public async Task DynamoDB_rejects_ADD_and_DELETE_on_one_set_in_one_update_which_is_why_mixed_changes_rewrite_the_set()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Amazon.DynamoDBv2.AmazonDynamoDBException>(() => _deployment.Clients.DynamoDb.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _deployment.Settings.SessionsTable,
+            Key = new() { ["sessionId"] = new AttributeValue { N = "1" } },
+            UpdateExpression = "ADD #e :a DELETE #e :d",
+            ExpressionAttributeNames = new() { ["#e"] = "ephemerals" },
+            ExpressionAttributeValues = new() { [":a"] = new AttributeValue { SS = ["/a"] }, [":d"] = new AttributeValue { SS = ["/b"] } },
+        }));
+        Assert.Contains("overlap", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_refused_commit_leaves_no_S3_payload_behind()
+    {
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await LockedRequestAsync(11, "/x")]));
+        var token = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/y", token, Lease)).Acquired);
+        var big = new CommitRequest(token, ["/y"], [new SystemNodeWrite("/y", Node("/y", 11))], null, 0, TxnOf(11, "/y", new byte[400 * 1024]));
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([big]));
+        Assert.Empty(await ListAsync("payloads/pending/"));
+    }
 }

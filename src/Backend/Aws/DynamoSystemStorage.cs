@@ -239,7 +239,9 @@ public sealed class DynamoSystemStorage : ISystemStorage
             byte[]? txn = request.Pending.ChangesState ? StorageCodec.EncodeTxn(request.Pending) : null;
             if (txn is { Length: > InlinePendingLimit })
             {
-                pendingKey = $"payloads/pending/{request.Pending.Zxid}";
+                // A unique key per attempt: a refused or redelivered commit of the same zxid must
+                // not overwrite (and then delete) the payload of the entry that did commit.
+                pendingKey = $"payloads/pending/{request.Pending.Zxid}/{Guid.NewGuid():N}";
                 await PutObjectAsync(pendingKey, txn, ct).ConfigureAwait(false);
             }
             for (int attempt = 0; ; attempt++)
@@ -255,6 +257,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                     // than 100 items: refuse the request as a whole (nothing written; its locks are
                     // released by the caller) rather than commit it in parts.
                     LastRefusal = $"zxid {request.Pending.Zxid}: {items.Count} items exceed TransactWriteItems' limit of {MaxTransactionItems}";
+                    await DiscardPayloadAsync(pendingKey).ConfigureAwait(false);
                     return false;
                 }
                 try
@@ -286,6 +289,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                                 // A lock lost (or lapsed), the owner session gone, or this zxid already
                                 // pending (a redelivered commit): the request did not happen.
                                 LastRefusal = $"zxid {request.Pending.Zxid}: condition failed on a {kinds[r]} item";
+                                await DiscardPayloadAsync(pendingKey).ConfigureAwait(false);
                                 return false;
                             case "TransactionConflict" or "ThrottlingError" or "ProvisionedThroughputExceeded":
                                 conflict = true;
@@ -306,6 +310,15 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             await TryDeleteObjectAsync(pendingKey).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>The S3 payload of a request that did not commit: nothing points at it.</summary>
+    private async Task DiscardPayloadAsync(string? key)
+    {
+        if (key is not null)
+        {
+            await TryDeleteObjectAsync(key).ConfigureAwait(false);
         }
     }
 
