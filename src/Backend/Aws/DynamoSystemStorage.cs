@@ -494,8 +494,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 // ADD and DELETE on one attribute in one expression is rejected ("document paths
                 // overlap"), so write the whole new set, conditional on the version we read.
-                items.Add(await ReplaceEphemeralsAsync(id, added, removed, ct).ConfigureAwait(false));
-                kinds.Add(ItemKind.SessionVersion);
+                var (item, exists) = await ReplaceEphemeralsAsync(id, added, removed, ct).ConfigureAwait(false);
+                items.Add(item);
+                // A missing session fails the condition for good (refuse), a moved version only until rebuilt.
+                kinds.Add(exists ? ItemKind.SessionVersion : ItemKind.SessionMustExist);
             }
             else if (added is { Count: > 0 })
             {
@@ -590,14 +592,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
     /// the write is conditional on the version, so a concurrent change to another path of the set
     /// cancels the transaction (it is then rebuilt) instead of being lost.
     /// </summary>
-    private async Task<TransactWriteItem> ReplaceEphemeralsAsync(long id, SortedSet<string> added, SortedSet<string> removed, CancellationToken ct)
+    private async Task<(TransactWriteItem Item, bool SessionExists)> ReplaceEphemeralsAsync(long id, SortedSet<string> added, SortedSet<string> removed, CancellationToken ct)
     {
         var response = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.SessionsTable,
             Key = SessionKey(id),
             ConsistentRead = true,
-            ProjectionExpression = "#ephemerals, #ephSeq",
+            ProjectionExpression = "#ephemerals, #ephSeq, #password",
         }), ct).ConfigureAwait(false);
         var set = new SortedSet<string>(GetStringSet(response.Item, "ephemerals"), StringComparer.Ordinal);
         set.UnionWith(added);
@@ -625,7 +627,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
             // A DynamoDB set cannot be empty: no ephemerals is no attribute.
             update = "REMOVE #ephemerals ADD #ephSeq :one";
         }
-        return new TransactWriteItem
+        var replace = new TransactWriteItem
         {
             Update = Named(new Update
             {
@@ -636,6 +638,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 ExpressionAttributeValues = values,
             }),
         };
+        return (replace, GetBytes(response.Item, "password") is not null);
     }
 
     public async ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default)
