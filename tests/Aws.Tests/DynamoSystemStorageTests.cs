@@ -163,4 +163,59 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
         Assert.Equal(new[] { false }, await _storage.CommitAsync([big]));
         Assert.Empty(await ListAsync("payloads/pending/"));
     }
+
+    private async Task CreateSessionAsync(long id, long zxid)
+    {
+        var create = new Txn(zxid, 1, id, null, new WriteResult(ErrorCode.Ok, zxid), [], []);
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([new CommitRequest(LockToken.New(), [], [], new SessionRecord(id, [1], 30000), 0, create)]));
+    }
+
+    private static SystemNode Ephemeral(string path, long zxid, long owner) =>
+        Node(path, zxid) with { Stat = Node(path, zxid).Stat with { EphemeralOwner = owner } };
+
+    [Fact]
+    public async Task Concurrent_writers_rewriting_one_sessions_ephemeral_set_lose_no_update()
+    {
+        await CreateSessionAsync(42, 1);
+        const int writers = 6;
+        for (int w = 0; w < writers; w++)
+        {
+            Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(10 + w, [($"/old{w}", Ephemeral($"/old{w}", 10 + w, 42))])]));
+        }
+        // Each writer (its own store instance, as separate function instances would be) deletes its
+        // /old<w> and creates /new<w> in one request: both kinds of change to session 42's set at once,
+        // so each rewrites the whole set conditional on its version.
+        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var store = new DynamoSystemStorage(_deployment.Clients);
+            var token = LockToken.New();
+            Assert.True((await store.TryLockAsync($"/old{w}", token, Lease)).Acquired);
+            Assert.True((await store.TryLockAsync($"/new{w}", token, Lease)).Acquired);
+            var request = new CommitRequest(token, [$"/old{w}", $"/new{w}"],
+                [new SystemNodeWrite($"/old{w}", null), new SystemNodeWrite($"/new{w}", Ephemeral($"/new{w}", 100 + w, 42))],
+                null, 0, TxnOf(100 + w, $"/new{w}"));
+            return (await store.CommitAsync([request]))[0];
+        })));
+        Assert.All(results, Assert.True);
+        Assert.Equal(Enumerable.Range(0, writers).Select(w => $"/new{w}"), await _storage.GetEphemeralsAsync(42));
+    }
+
+    private async Task<CommitRequest> EphemeralRequestAsync(long zxid, (string Path, SystemNode? State)[] writes)
+    {
+        var token = LockToken.New();
+        foreach (var (path, _) in writes)
+        {
+            Assert.True((await _storage.TryLockAsync(path, token, Lease)).Acquired);
+        }
+        return new CommitRequest(token, [.. writes.Select(w => w.Path)], [.. writes.Select(w => new SystemNodeWrite(w.Path, w.State))], null, 0, TxnOf(zxid, writes[0].Path));
+    }
+
+    [Fact]
+    public async Task An_ephemeral_for_a_session_that_does_not_exist_is_refused()
+    {
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/orphan", Ephemeral("/orphan", 3, 404))])]));
+        Assert.Null(await _storage.GetNodeAsync("/orphan"));
+        Assert.Null(await _storage.GetSessionAsync(404));
+        Assert.Empty(await _storage.GetPendingAsync());
+    }
 }
