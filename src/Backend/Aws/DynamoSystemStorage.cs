@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
-using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
 using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Primitives;
 using static ZkGateway.Backend.Aws.DynamoAttributes;
 using DynamoWrite = Amazon.DynamoDBv2.Model.WriteRequest;
+using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
 
 namespace ZkGateway.Backend.Aws;
 
