@@ -218,4 +218,30 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
         Assert.Null(await _storage.GetSessionAsync(404));
         Assert.Empty(await _storage.GetPendingAsync());
     }
+
+    [Fact]
+    public async Task A_request_resting_on_a_refused_one_of_the_same_batch_is_refused_too()
+    {
+        // One writer batch: a multi of 100 creates (too big) including /dep, then a create of
+        // /dep/child that the writer validated against the multi's staged /dep.
+        var token = LockToken.New();
+        string[] paths = [.. Enumerable.Range(0, 99).Select(i => $"/m/{i:D3}"), "/dep"];
+        foreach (string path in paths.Append("/dep/child"))
+        {
+            Assert.True((await _storage.TryLockAsync(path, token, Lease)).Acquired);
+        }
+        var multi = new CommitRequest(token, paths, [.. paths.Select(p => new SystemNodeWrite(p, Node(p, 1)))], null, 0, TxnOf(1, "/dep"));
+        var child = new CommitRequest(token, ["/dep", "/dep/child"],
+            [new SystemNodeWrite("/dep", Node("/dep", 1) with { Stat = Node("/dep", 1).Stat with { NumChildren = 1 } }), new SystemNodeWrite("/dep/child", Node("/dep/child", 2))],
+            null, 0, TxnOf(2, "/dep/child"));
+        var unrelated = new CommitRequest(token, ["/free"], [new SystemNodeWrite("/free", Node("/free", 3))], null, 0, TxnOf(3, "/free"));
+        Assert.True((await _storage.TryLockAsync("/free", token, Lease)).Acquired);
+
+        Assert.Equal(new[] { false, false, true }, await _storage.CommitAsync([multi, child, unrelated]));
+        Assert.Null(await _storage.GetNodeAsync("/dep"));
+        Assert.Null(await _storage.GetNodeAsync("/dep/child"));
+        Assert.NotNull(await _storage.GetNodeAsync("/free"));
+        Assert.True((await _storage.TryLockAsync("/dep", LockToken.New(), Lease)).Acquired);
+        Assert.True((await _storage.TryLockAsync("/dep/child", LockToken.New(), Lease)).Acquired);
+    }
 }

@@ -194,15 +194,33 @@ public sealed class DynamoSystemStorage : ISystemStorage
         }
         // States committed by earlier requests of this batch (the previous state of later writes).
         var staged = new Dictionary<string, SystemNode?>(StringComparer.Ordinal);
+        // Paths of requests that did not commit. The writer validated later requests against the
+        // staged state of earlier ones, so a later request touching such a path may rest on a change
+        // that never happened: it fails too. (After a lost lock its own condition fails anyway; after
+        // a refusal for size the locks are still ours, so only this check stops it.)
+        var failed = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < requests.Count; i++)
         {
-            applied[i] = await CommitOneAsync(requests[i], i, lastHolder, staged, cancellationToken).ConfigureAwait(false);
+            var touched = requests[i].LockedPaths.Concat(requests[i].Nodes.Select(n => n.Path)).ToList();
+            if (touched.Any(failed.Contains))
+            {
+                LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
+                applied[i] = false;
+            }
+            else
+            {
+                applied[i] = await CommitOneAsync(requests[i], i, lastHolder, staged, cancellationToken).ConfigureAwait(false);
+            }
             if (applied[i])
             {
                 foreach (var write in requests[i].Nodes)
                 {
                     staged[write.Path] = write.NewState;
                 }
+            }
+            else
+            {
+                failed.UnionWith(touched);
             }
         }
         // A path whose releasing request failed is still locked by us (by earlier requests that kept
