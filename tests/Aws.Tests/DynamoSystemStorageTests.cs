@@ -138,4 +138,110 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
 
     private async Task<bool> LockAndCreateRootAsync() =>
         (await _storage.CommitAsync([await LockedRequestAsync(0, "/")]))[0];
+
+    [Fact]
+    public async Task DynamoDB_rejects_ADD_and_DELETE_on_one_set_in_one_update_which_is_why_mixed_changes_rewrite_the_set()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Amazon.DynamoDBv2.AmazonDynamoDBException>(() => _deployment.Clients.DynamoDb.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _deployment.Settings.SessionsTable,
+            Key = new() { ["sessionId"] = new AttributeValue { N = "1" } },
+            UpdateExpression = "ADD #e :a DELETE #e :d",
+            ExpressionAttributeNames = new() { ["#e"] = "ephemerals" },
+            ExpressionAttributeValues = new() { [":a"] = new AttributeValue { SS = ["/a"] }, [":d"] = new AttributeValue { SS = ["/b"] } },
+        }));
+        Assert.Contains("overlap", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_refused_commit_leaves_no_S3_payload_behind()
+    {
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await LockedRequestAsync(11, "/x")]));
+        var token = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/y", token, Lease)).Acquired);
+        var big = new CommitRequest(token, ["/y"], [new SystemNodeWrite("/y", Node("/y", 11))], null, 0, TxnOf(11, "/y", new byte[400 * 1024]));
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([big]));
+        Assert.Empty(await ListAsync("payloads/pending/"));
+    }
+
+    private async Task CreateSessionAsync(long id, long zxid)
+    {
+        var create = new Txn(zxid, 1, id, null, new WriteResult(ErrorCode.Ok, zxid), [], []);
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([new CommitRequest(LockToken.New(), [], [], new SessionRecord(id, [1], 30000), 0, create)]));
+    }
+
+    private static SystemNode Ephemeral(string path, long zxid, long owner) =>
+        Node(path, zxid) with { Stat = Node(path, zxid).Stat with { EphemeralOwner = owner } };
+
+    [Fact]
+    public async Task Concurrent_writers_rewriting_one_sessions_ephemeral_set_lose_no_update()
+    {
+        await CreateSessionAsync(42, 1);
+        const int writers = 6;
+        for (int w = 0; w < writers; w++)
+        {
+            Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(10 + w, [($"/old{w}", Ephemeral($"/old{w}", 10 + w, 42))])]));
+        }
+        // Each writer (its own store instance, as separate function instances would be) deletes its
+        // /old<w> and creates /new<w> in one request: both kinds of change to session 42's set at once,
+        // so each rewrites the whole set conditional on its version.
+        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var store = new DynamoSystemStorage(_deployment.Clients);
+            var token = LockToken.New();
+            Assert.True((await store.TryLockAsync($"/old{w}", token, Lease)).Acquired);
+            Assert.True((await store.TryLockAsync($"/new{w}", token, Lease)).Acquired);
+            var request = new CommitRequest(token, [$"/old{w}", $"/new{w}"],
+                [new SystemNodeWrite($"/old{w}", null), new SystemNodeWrite($"/new{w}", Ephemeral($"/new{w}", 100 + w, 42))],
+                null, 0, TxnOf(100 + w, $"/new{w}"));
+            return (await store.CommitAsync([request]))[0];
+        })));
+        Assert.All(results, Assert.True);
+        Assert.Equal(Enumerable.Range(0, writers).Select(w => $"/new{w}"), await _storage.GetEphemeralsAsync(42));
+    }
+
+    private async Task<CommitRequest> EphemeralRequestAsync(long zxid, (string Path, SystemNode? State)[] writes)
+    {
+        var token = LockToken.New();
+        foreach (var (path, _) in writes)
+        {
+            Assert.True((await _storage.TryLockAsync(path, token, Lease)).Acquired);
+        }
+        return new CommitRequest(token, [.. writes.Select(w => w.Path)], [.. writes.Select(w => new SystemNodeWrite(w.Path, w.State))], null, 0, TxnOf(zxid, writes[0].Path));
+    }
+
+    [Fact]
+    public async Task An_ephemeral_for_a_session_that_does_not_exist_is_refused()
+    {
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/orphan", Ephemeral("/orphan", 3, 404))])]));
+        Assert.Null(await _storage.GetNodeAsync("/orphan"));
+        Assert.Null(await _storage.GetSessionAsync(404));
+        Assert.Empty(await _storage.GetPendingAsync());
+    }
+
+    [Fact]
+    public async Task A_request_resting_on_a_refused_one_of_the_same_batch_is_refused_too()
+    {
+        // One writer batch: a multi of 100 creates (too big) including /dep, then a create of
+        // /dep/child that the writer validated against the multi's staged /dep.
+        var token = LockToken.New();
+        string[] paths = [.. Enumerable.Range(0, 99).Select(i => $"/m/{i:D3}"), "/dep"];
+        foreach (string path in paths.Append("/dep/child"))
+        {
+            Assert.True((await _storage.TryLockAsync(path, token, Lease)).Acquired);
+        }
+        var multi = new CommitRequest(token, paths, [.. paths.Select(p => new SystemNodeWrite(p, Node(p, 1)))], null, 0, TxnOf(1, "/dep"));
+        var child = new CommitRequest(token, ["/dep", "/dep/child"],
+            [new SystemNodeWrite("/dep", Node("/dep", 1) with { Stat = Node("/dep", 1).Stat with { NumChildren = 1 } }), new SystemNodeWrite("/dep/child", Node("/dep/child", 2))],
+            null, 0, TxnOf(2, "/dep/child"));
+        var unrelated = new CommitRequest(token, ["/free"], [new SystemNodeWrite("/free", Node("/free", 3))], null, 0, TxnOf(3, "/free"));
+        Assert.True((await _storage.TryLockAsync("/free", token, Lease)).Acquired);
+
+        Assert.Equal(new[] { false, false, true }, await _storage.CommitAsync([multi, child, unrelated]));
+        Assert.Null(await _storage.GetNodeAsync("/dep"));
+        Assert.Null(await _storage.GetNodeAsync("/dep/child"));
+        Assert.NotNull(await _storage.GetNodeAsync("/free"));
+        Assert.True((await _storage.TryLockAsync("/dep", LockToken.New(), Lease)).Acquired);
+        Assert.True((await _storage.TryLockAsync("/dep/child", LockToken.New(), Lease)).Acquired);
+    }
 }

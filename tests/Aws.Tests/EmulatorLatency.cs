@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Amazon.DynamoDBv2.Model;
+using Xunit.Abstractions;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
-using Xunit.Abstractions;
 using DynamoWrite = Amazon.DynamoDBv2.Model.WriteRequest;
 
 namespace ZkGateway.Aws.Tests;

@@ -56,6 +56,7 @@ public sealed class ProvisioningTests
         {
             "ZKGW_AWS_SQS" => "http://127.0.0.1:1",
             "ZKGW_AWS_USER_STORAGE" => "key-value",
+            "ZKGW_AWS_S3_NO_CHUNKED" => "1",
             _ => null,
         });
         Assert.Equal("Prod-nodes", settings.NodesTable);
@@ -63,6 +64,7 @@ public sealed class ProvisioningTests
         Assert.Equal("Prod-inbox-g7.fifo", settings.InboxQueue("g7"));
         Assert.Equal("Prod-writer.fifo", settings.WriterQueue);
         Assert.Equal(UserStorageMode.KeyValue, settings.UserStorage);
+        Assert.True(settings.S3DisableChunkEncoding);
         Assert.Equal("test", settings.AccessKey);
         Assert.Equal("acct-bucket", (settings with { BucketNameOverride = "acct-bucket" }).BucketName);
     }

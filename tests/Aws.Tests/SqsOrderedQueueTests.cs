@@ -78,6 +78,24 @@ public sealed class SqsOrderedQueueTests(QueueDeploymentFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Sends_above_256_KB_per_call_are_split_and_keep_their_order()
+    {
+        using var queue = await NewQueueAsync();
+        // 110 KB each: inline (about 147 KB of base64), but no two fit into one 256 KiB call.
+        var messages = Enumerable.Range(0, 5).Select(i =>
+        {
+            byte[] payload = new byte[110 * 1024];
+            Random.Shared.NextBytes(payload);
+            return new TestMessage($"m{i}", payload);
+        }).ToList();
+        await queue.SendBatchAsync(messages);
+        var received = await ReceiveAllAsync(queue, 5);
+        Assert.Equal(messages.Select(m => m.Id), received.Select(m => m.Id));
+        Assert.Equal(messages[4].Payload, received[4].Payload);
+        Assert.Empty(await ListAsync("payloads/queue/"));
+    }
+
+    [Fact]
     public async Task A_resent_message_with_the_same_deduplication_id_is_delivered_once()
     {
         using var queue = await NewQueueAsync();

@@ -69,7 +69,8 @@ public sealed record AwsSettings
     /// <summary>
     /// Settings from the environment: ZKGW_AWS_DEPLOYMENT, ZKGW_AWS_REGION, ZKGW_AWS_DYNAMODB,
     /// ZKGW_AWS_S3, ZKGW_AWS_SQS, ZKGW_AWS_ACCESS_KEY, ZKGW_AWS_SECRET_KEY, ZKGW_AWS_BUCKET,
-    /// ZKGW_AWS_USER_STORAGE (persistent|key-value). Endpoints set without credentials get the dummy
+    /// ZKGW_AWS_USER_STORAGE (persistent|key-value), ZKGW_AWS_S3_NO_CHUNKED=1 (an s3rver endpoint).
+    /// Endpoints set without credentials get the dummy
     /// credentials the emulators accept.
     /// </summary>
     public static AwsSettings FromEnvironment(string? deploymentName = null, Func<string, string?>? getenv = null)
@@ -86,6 +87,7 @@ public sealed record AwsSettings
             AccessKey = Get("ZKGW_AWS_ACCESS_KEY"),
             SecretKey = Get("ZKGW_AWS_SECRET_KEY"),
             BucketNameOverride = Get("ZKGW_AWS_BUCKET"),
+            S3DisableChunkEncoding = Get("ZKGW_AWS_S3_NO_CHUNKED") is "1" or "true",
             UserStorage = Get("ZKGW_AWS_USER_STORAGE") switch
             {
                 null or "persistent" => UserStorageMode.Persistent,

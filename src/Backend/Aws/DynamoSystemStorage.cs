@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
-using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
 using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Primitives;
 using static ZkGateway.Backend.Aws.DynamoAttributes;
 using DynamoWrite = Amazon.DynamoDBv2.Model.WriteRequest;
+using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -194,15 +194,33 @@ public sealed class DynamoSystemStorage : ISystemStorage
         }
         // States committed by earlier requests of this batch (the previous state of later writes).
         var staged = new Dictionary<string, SystemNode?>(StringComparer.Ordinal);
+        // Paths of requests that did not commit. The writer validated later requests against the
+        // staged state of earlier ones, so a later request touching such a path may rest on a change
+        // that never happened: it fails too. (After a lost lock its own condition fails anyway; after
+        // a refusal for size the locks are still ours, so only this check stops it.)
+        var failed = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < requests.Count; i++)
         {
-            applied[i] = await CommitOneAsync(requests[i], i, lastHolder, staged, cancellationToken).ConfigureAwait(false);
+            var touched = requests[i].LockedPaths.Concat(requests[i].Nodes.Select(n => n.Path)).ToList();
+            if (touched.Any(failed.Contains))
+            {
+                LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
+                applied[i] = false;
+            }
+            else
+            {
+                applied[i] = await CommitOneAsync(requests[i], i, lastHolder, staged, cancellationToken).ConfigureAwait(false);
+            }
             if (applied[i])
             {
                 foreach (var write in requests[i].Nodes)
                 {
                     staged[write.Path] = write.NewState;
                 }
+            }
+            else
+            {
+                failed.UnionWith(touched);
             }
         }
         // A path whose releasing request failed is still locked by us (by earlier requests that kept
@@ -239,7 +257,9 @@ public sealed class DynamoSystemStorage : ISystemStorage
             byte[]? txn = request.Pending.ChangesState ? StorageCodec.EncodeTxn(request.Pending) : null;
             if (txn is { Length: > InlinePendingLimit })
             {
-                pendingKey = $"payloads/pending/{request.Pending.Zxid}";
+                // A unique key per attempt: a refused or redelivered commit of the same zxid must
+                // not overwrite (and then delete) the payload of the entry that did commit.
+                pendingKey = $"payloads/pending/{request.Pending.Zxid}/{Guid.NewGuid():N}";
                 await PutObjectAsync(pendingKey, txn, ct).ConfigureAwait(false);
             }
             for (int attempt = 0; ; attempt++)
@@ -255,6 +275,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                     // than 100 items: refuse the request as a whole (nothing written; its locks are
                     // released by the caller) rather than commit it in parts.
                     LastRefusal = $"zxid {request.Pending.Zxid}: {items.Count} items exceed TransactWriteItems' limit of {MaxTransactionItems}";
+                    await DiscardPayloadAsync(pendingKey).ConfigureAwait(false);
                     return false;
                 }
                 try
@@ -286,6 +307,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                                 // A lock lost (or lapsed), the owner session gone, or this zxid already
                                 // pending (a redelivered commit): the request did not happen.
                                 LastRefusal = $"zxid {request.Pending.Zxid}: condition failed on a {kinds[r]} item";
+                                await DiscardPayloadAsync(pendingKey).ConfigureAwait(false);
                                 return false;
                             case "TransactionConflict" or "ThrottlingError" or "ProvisionedThroughputExceeded":
                                 conflict = true;
@@ -306,6 +328,15 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             await TryDeleteObjectAsync(pendingKey).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>The S3 payload of a request that did not commit: nothing points at it.</summary>
+    private async Task DiscardPayloadAsync(string? key)
+    {
+        if (key is not null)
+        {
+            await TryDeleteObjectAsync(key).ConfigureAwait(false);
         }
     }
 
@@ -481,8 +512,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 // ADD and DELETE on one attribute in one expression is rejected ("document paths
                 // overlap"), so write the whole new set, conditional on the version we read.
-                items.Add(await ReplaceEphemeralsAsync(id, added, removed, ct).ConfigureAwait(false));
-                kinds.Add(ItemKind.SessionVersion);
+                var (item, exists) = await ReplaceEphemeralsAsync(id, added, removed, ct).ConfigureAwait(false);
+                items.Add(item);
+                // A missing session fails the condition for good (refuse), a moved version only until rebuilt.
+                kinds.Add(exists ? ItemKind.SessionVersion : ItemKind.SessionMustExist);
             }
             else if (added is { Count: > 0 })
             {
@@ -577,14 +610,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
     /// the write is conditional on the version, so a concurrent change to another path of the set
     /// cancels the transaction (it is then rebuilt) instead of being lost.
     /// </summary>
-    private async Task<TransactWriteItem> ReplaceEphemeralsAsync(long id, SortedSet<string> added, SortedSet<string> removed, CancellationToken ct)
+    private async Task<(TransactWriteItem Item, bool SessionExists)> ReplaceEphemeralsAsync(long id, SortedSet<string> added, SortedSet<string> removed, CancellationToken ct)
     {
         var response = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.SessionsTable,
             Key = SessionKey(id),
             ConsistentRead = true,
-            ProjectionExpression = "#ephemerals, #ephSeq",
+            ProjectionExpression = "#ephemerals, #ephSeq, #password",
         }), ct).ConfigureAwait(false);
         var set = new SortedSet<string>(GetStringSet(response.Item, "ephemerals"), StringComparer.Ordinal);
         set.UnionWith(added);
@@ -612,7 +645,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
             // A DynamoDB set cannot be empty: no ephemerals is no attribute.
             update = "REMOVE #ephemerals ADD #ephSeq :one";
         }
-        return new TransactWriteItem
+        var replace = new TransactWriteItem
         {
             Update = Named(new Update
             {
@@ -623,6 +656,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 ExpressionAttributeValues = values,
             }),
         };
+        return (replace, GetBytes(response.Item, "password") is not null);
     }
 
     public async ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default)

@@ -58,7 +58,8 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
         var entries = new List<SendMessageBatchRequestEntry>(messages.Count);
         foreach (var message in messages)
         {
-            string body = Convert.ToBase64String(_codec.Encode(message));
+            byte[] encoded = _codec.Encode(message);
+            string body = Convert.ToBase64String(encoded);
             if (body.Length > MaxInlineBody)
             {
                 string key = $"payloads/queue/{Guid.NewGuid():N}";
@@ -66,7 +67,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
                 {
                     BucketName = _settings.BucketName,
                     Key = key,
-                    InputStream = new MemoryStream(_codec.Encode(message), writable: false),
+                    InputStream = new MemoryStream(encoded, writable: false),
                     UseChunkEncoding = !_settings.S3DisableChunkEncoding,
                 }, cancellationToken).ConfigureAwait(false);
                 body = ClaimPrefix + key;
