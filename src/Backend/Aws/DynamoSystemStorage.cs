@@ -155,6 +155,8 @@ public sealed class DynamoSystemStorage : ISystemStorage
     /// ephemerals are known only from the previous states; <see cref="CommitAsync"/> counts exactly.)
     /// Lets a caller refuse an oversized request before locking more.
     /// </summary>
+    public bool FitsOneCommit(CommitRequest request) => CountTransactionItems(request) <= MaxTransactionItems;
+
     public static int CountTransactionItems(CommitRequest request)
     {
         var paths = new HashSet<string>(request.LockedPaths, StringComparer.Ordinal);

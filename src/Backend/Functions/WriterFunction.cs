@@ -67,6 +67,14 @@ public sealed class WriterFunction
             txns[i] = await ProcessAsync(request, scope, cancellationToken).ConfigureAwait(false);
             if (txns[i].ChangesState || scope.CreatedSession is not null || scope.ClosedSession != 0)
             {
+                if (!_system.FitsOneCommit(new CommitRequest(token, scope.LockedPaths, scope.StagedWrites(), scope.CreatedSession, scope.ClosedSession, txns[i])))
+                {
+                    // Larger than the provider's atomic commit (DynamoDB: 100 items). ZooKeeper has no
+                    // such limit; refusing the whole request keeps it all-or-nothing.
+                    txns[i] = txns[i] with { Changes = [], Triggers = [], ClosedSessionId = 0, Result = new WriteResult(ErrorCode.MarshallingError, txns[i].Zxid) };
+                    unlockAfterCommit.UnionWith(scope.LockedPaths);
+                    continue;
+                }
                 scope.MergeInto(overlay);
                 commits.Add(new CommitRequest(token, scope.LockedPaths, scope.Writes, scope.CreatedSession, scope.ClosedSession, txns[i]));
             }
@@ -550,6 +558,9 @@ public sealed class WriterFunction
         public void Delete(string path) => _local[path] = null;
 
         public void DiscardWrites() => _local.Clear();
+
+        /// <summary>The writes this request would commit, without merging them into the batch.</summary>
+        public List<SystemNodeWrite> StagedWrites() => [.. _local.Select(kv => new SystemNodeWrite(kv.Key, kv.Value))];
 
         public void MergeInto(Dictionary<string, SystemNode?> overlay)
         {

@@ -44,6 +44,12 @@ public interface ISystemStorage
     /// </summary>
     ValueTask<bool[]> CommitAsync(IReadOnlyList<CommitRequest> requests, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether the request can be committed as one atomic storage transaction (DynamoDB's
+    /// TransactWriteItems takes at most 100 items); the writer refuses a request that cannot.
+    /// </summary>
+    bool FitsOneCommit(CommitRequest request) => true;
+
     /// <summary>Atomically increments a named counter and returns the new value.</summary>
     ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default);
 

@@ -17,14 +17,23 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     private AwsSettings? _settings;
     private Process? _functions;
 
+    private readonly AwsGatewayServer? _sharing;
+
     public AwsGatewayServer()
         : base("awsgw")
     {
     }
 
+    /// <summary>Another gateway on <paramref name="sharing"/>'s deployment and functions (it starts no function host).</summary>
+    public AwsGatewayServer(AwsGatewayServer sharing)
+        : base("awsgw2")
+    {
+        _sharing = sharing;
+    }
+
     public override TargetKind Kind => TargetKind.AwsGateway;
 
-    public AwsSettings Settings => _settings ?? throw new InvalidOperationException("not started");
+    public AwsSettings Settings => _sharing?.Settings ?? _settings ?? throw new InvalidOperationException("not started");
 
     public static string FunctionHostDll =>
         Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.FunctionHost.dll");
@@ -45,6 +54,11 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     {
         await GatewayServer.EnsureBuiltAsync(GatewayServer.DllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway"), GatewayServer.DllOverrideVariable);
         await GatewayServer.EnsureBuiltAsync(FunctionHostDll, Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost"));
+        if (_sharing is not null)
+        {
+            await _sharing.StartAsync();
+            return;
+        }
         if (_functions is { HasExited: false })
         {
             return;

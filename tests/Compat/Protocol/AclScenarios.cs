@@ -49,6 +49,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task A_digest_acl_denies_other_sessions_until_they_authenticate(TargetKind target)
     {
         string path = Unique("digest");
@@ -90,6 +91,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Super_bypasses_every_acl(TargetKind target)
     {
         string path = Unique("super");
@@ -113,6 +115,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task The_auth_scheme_expands_to_the_sessions_digest_ids_and_is_invalid_without_one(TargetKind target)
     {
         string path = Unique("auth");
@@ -137,6 +140,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task SetAcl_checks_in_order_and_bumps_only_the_aversion(TargetKind target)
     {
         string path = Unique("setacl");
@@ -175,6 +179,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task GetAcl_masks_digests_for_a_session_without_admin(TargetKind target)
     {
         string path = Unique("mask");
@@ -193,6 +198,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task WhoAmI_lists_the_ip_then_each_authenticated_id(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
@@ -211,6 +217,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task An_unknown_auth_scheme_is_AuthFailed_then_close(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
@@ -223,6 +230,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Exists_checks_no_acl_in_3_8_0(TargetKind target)
     {
         string path = Unique("exists");
@@ -238,6 +246,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Ip_acls_match_the_client_address(TargetKind target)
     {
         string path = Unique("ip");
@@ -251,6 +260,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Watch_events_reach_only_watchers_with_read_on_the_node(TargetKind target)
     {
         // Debian's 3.8.0 carries the fix for CVE-2024-23944: ServerCnxn.process checks READ on the

@@ -27,6 +27,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Handshake_mirrors_the_readOnly_field_and_clamps_the_timeout(TargetKind target)
     {
         await using (var modern = await ConnectAsync(target, timeoutMs: 1000))
@@ -47,6 +48,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Resume_with_a_wrong_password_or_unknown_session_gets_the_zeroed_response_then_close(TargetKind target)
     {
         long sessionId;
@@ -71,6 +73,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task A_client_that_has_seen_a_newer_zxid_is_refused_without_a_reply(TargetKind target)
     {
         var (tcp, response) = await RawZkClient.HandshakeAsync((await targets.GetAsync(target)).Port, 10000, 0, null, long.MaxValue / 2, sendReadOnly: true);
@@ -83,6 +86,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Session_resumes_on_a_new_connection_and_keeps_its_ephemerals(TargetKind target)
     {
         string path = Unique("resume");
@@ -108,6 +112,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task An_expired_session_loses_its_ephemerals_watchers_are_told_and_it_cannot_resume(TargetKind target)
     {
         string path = Unique("expiring");
@@ -138,6 +143,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Unknown_opcodes_get_unimplemented_with_zxid_minus_one_then_close(TargetKind target)
     {
         foreach (var op in new[] { (OpCode)999, (OpCode)0, (OpCode)50 })
@@ -153,6 +159,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task A_malformed_body_gets_marshalling_error_and_the_connection_carries_on(TargetKind target)
     {
         await using var client = await ConnectAsync(target);
@@ -178,6 +185,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Oversize_or_negative_frame_lengths_close_only_that_connection(TargetKind target)
     {
         await using var bystander = await ConnectAsync(target);
@@ -199,6 +207,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Error_codes_and_check_order_match(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
@@ -234,6 +243,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Stats_sequence_numbers_and_zxids_behave_alike(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
@@ -274,6 +284,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Multi_rolls_back_with_zookeeper_result_codes(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
@@ -315,6 +326,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Watch_event_comes_after_the_reply_that_set_it_and_before_the_reply_of_the_change(TargetKind target)
     {
         await using var c = await ConnectAsync(target);
@@ -348,6 +360,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task SetWatches_on_reconnect_fires_what_changed_since_relative_zxid_before_its_reply(TargetKind target)
     {
         string root = Unique("setwatches");
@@ -393,6 +406,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Watches_fire_once_across_sessions(TargetKind target)
     {
         await using var watcher = await ConnectAsync(target);
@@ -416,6 +430,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Four_letter_words_answer_in_zookeeper_form(TargetKind target)
     {
         var server = await targets.GetAsync(target);

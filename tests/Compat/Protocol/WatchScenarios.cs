@@ -54,6 +54,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Persistent_watch_fires_data_and_child_events_repeatedly_and_survives_delete(TargetKind target)
     {
         string p = Unique("persistent");
@@ -81,6 +82,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Recursive_watch_covers_descendants_without_children_events(TargetKind target)
     {
         string p = Unique("recursive");
@@ -107,6 +109,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task A_one_shot_watch_on_the_same_path_turns_a_persistent_watch_one_shot(TargetKind target)
     {
         // 3.8.0 keeps one mode per connection, path and table: getData(watch) replaces the persistent
@@ -127,6 +130,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task CheckWatches_and_removeWatches_answer_as_3_8_0(TargetKind target)
     {
         string p = Unique("remove");
@@ -186,6 +190,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task AddWatch_with_an_unknown_mode_is_a_marshalling_error(TargetKind target)
     {
         await using var client = await ConnectAsync(target);
@@ -196,6 +201,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task SetWatches2_registers_persistent_and_recursive_watches(TargetKind target)
     {
         string p = Unique("setwatches2");
@@ -216,6 +222,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task MultiRead_answers_each_op_independently_and_sets_no_watches(TargetKind target)
     {
         string p = Unique("multiread");
@@ -259,6 +266,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Sasl_gets_a_null_token_and_reconfig_is_disabled(TargetKind target)
     {
         await using var client = await ConnectAsync(target);
@@ -287,6 +295,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task AddWatch_checks_no_acl_but_events_need_read(TargetKind target)
     {
         string p = Unique("acl-watch");
