@@ -8,6 +8,9 @@ echo round trip), and reads the process's peak RSS. Then it sends SIGTERM to the
 line per run plus a summary line.
 
     python3 scripts/bench_coldstart.py [--runs N] [--label NAME] -- BOOTSTRAP [args...]
+    python3 scripts/bench_coldstart.py [--runs N] LABEL=BOOTSTRAP [LABEL=BOOTSTRAP ...]
+
+The second form interleaves the bootstraps run by run and ends with one summary line per label.
 """
 import argparse, json, signal, statistics, subprocess, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,24 +109,43 @@ def run_once(cmd):
             "peak_rss_mb": rss_mb, "exit": proc.returncode}
 
 
+def summary(label, results):
+    def stats(key):
+        xs = [r[key] for r in results if r[key] is not None]
+        return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
+    return {"label": label, "runs": len(results), "next_ms": stats("next_ms"),
+            "response_ms": stats("response_ms"), "peak_rss_mb": stats("peak_rss_mb")}
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--label", default="")
     argv = sys.argv[1:]
-    split = argv.index("--")
-    args = ap.parse_args(argv[:split])
-    cmd = argv[split + 1:]
-    results = []
+    if "--" in argv:
+        split = argv.index("--")
+        args = ap.parse_args(argv[:split])
+        commands = [(args.label, argv[split + 1:])]
+    else:
+        ap.add_argument("bootstraps", nargs="+", metavar="LABEL=BOOTSTRAP")
+        args = ap.parse_args(argv)
+        commands = [(b.split("=", 1)[0], [b.split("=", 1)[1]]) for b in args.bootstraps]
+    print(json.dumps({"loadavg_before": loadavg()}), flush=True)
+    results = {label: [] for label, _ in commands}
+    # Round by round, so that load from other work on the machine falls on every command alike.
     for i in range(args.runs):
-        r = run_once(cmd)
-        results.append(r)
-        print(json.dumps({"label": args.label, "run": i + 1, **r}), flush=True)
-    nexts = [r["next_ms"] for r in results]
-    resps = [r["response_ms"] for r in results]
-    print(json.dumps({"label": args.label, "runs": len(results),
-                      "next_ms": {"median": statistics.median(nexts), "min": min(nexts), "max": max(nexts)},
-                      "response_ms": {"median": statistics.median(resps), "min": min(resps), "max": max(resps)}}))
+        for label, cmd in commands:
+            r = run_once(cmd)
+            results[label].append(r)
+            print(json.dumps({"label": label, "run": i + 1, **r}), flush=True)
+    print(json.dumps({"loadavg_after": loadavg()}), flush=True)
+    for label, _ in commands:
+        print(json.dumps(summary(label, results[label])), flush=True)
 
 
 main()

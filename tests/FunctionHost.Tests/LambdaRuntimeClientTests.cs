@@ -158,7 +158,7 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_deadline_already_past_cancels_at_once_and_a_missing_deadline_cancels_never()
+    public async Task A_deadline_already_past_cancels_at_once_and_a_missing_or_absurd_deadline_cancels_never()
     {
         var tokens = new ConcurrentDictionary<string, bool>();
         StartLoop(new DelegateHandler((_, ctx, ct) =>
@@ -168,12 +168,19 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
         }));
         _api.Enqueue(StandInInvocation.Json("p-1", "{}", DateTimeOffset.UtcNow.AddSeconds(-5)));
         _api.Enqueue(new StandInInvocation("p-2", "{}"u8.ToArray(), DeadlineHeader: "not-a-number"));
+        _api.Enqueue(new StandInInvocation("p-3", "{}"u8.ToArray(), DeadlineHeader: "99999999999999"));
+        _api.Enqueue(new StandInInvocation("p-4", "{}"u8.ToArray(), DeadlineHeader: "9223372036854775807"));
 
         await _api.OutcomeAsync("p-1");
         await _api.OutcomeAsync("p-2");
+        Assert.Equal(OutcomeKind.Response, (await _api.OutcomeAsync("p-3")).Kind);
         Assert.True(tokens["p-1"]);
         Assert.False(tokens["p-2"]);
+        Assert.Equal(OutcomeKind.Response, (await _api.OutcomeAsync("p-4")).Kind);
+        Assert.False(tokens["p-3"]);
+        Assert.False(tokens["p-4"]);
         Assert.Contains("no readable Lambda-Runtime-Deadline-Ms", _log.ToString());
+        Assert.Contains("implausibly far", _log.ToString());
     }
 
     [Fact]

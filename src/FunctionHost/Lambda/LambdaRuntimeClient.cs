@@ -95,6 +95,12 @@ public sealed class LambdaRuntimeClient : IDisposable
     /// </summary>
     public TimeSpan DeadlineMargin { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    // Lambda's longest timeout is 15 minutes; a deadline days away is a bad header (and CancelAfter
+    // cannot take more than ~49 days), so it is logged and not enforced rather than fatal.
+    private static readonly TimeSpan MaxDeadline = TimeSpan.FromDays(1);
+
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     /// <summary>Creates a client for <c>AWS_LAMBDA_RUNTIME_API</c>; throws when it is not set.</summary>
     public static LambdaRuntimeClient FromEnvironment(TextWriter? log = null)
     {
@@ -147,7 +153,11 @@ public sealed class LambdaRuntimeClient : IDisposable
         if (context.Deadline is not null)
         {
             var remaining = context.RemainingTime(_time) - DeadlineMargin;
-            if (remaining > TimeSpan.Zero)
+            if (remaining > MaxDeadline)
+            {
+                _log.WriteLine($"{context.RequestId}: deadline {context.Deadline:O} is implausibly far; not enforced");
+            }
+            else if (remaining > TimeSpan.Zero)
             {
                 deadline.CancelAfter(remaining);
             }
@@ -160,7 +170,8 @@ public sealed class LambdaRuntimeClient : IDisposable
         string response;
         try
         {
-            response = await handler.HandleAsync(invocation.Event, context, deadline.Token).ConfigureAwait(false);
+            // A null (from a handler ignoring nullability) is posted as the JSON literal null.
+            response = await handler.HandleAsync(invocation.Event, context, deadline.Token).ConfigureAwait(false) ?? "null";
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
@@ -196,7 +207,8 @@ public sealed class LambdaRuntimeClient : IDisposable
             throw new LambdaRuntimeApiException("/next answered without a Lambda-Runtime-Aws-Request-Id header.", response.StatusCode);
         }
         DateTimeOffset? deadline = null;
-        if (long.TryParse(Header(headers, "Lambda-Runtime-Deadline-Ms"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        if (long.TryParse(Header(headers, "Lambda-Runtime-Deadline-Ms"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && ms <= MaxUnixMilliseconds)
         {
             deadline = DateTimeOffset.FromUnixTimeMilliseconds(ms);
         }
