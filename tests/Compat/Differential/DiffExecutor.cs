@@ -149,7 +149,17 @@ public static partial class DiffExecutor
         {
             // No reply: shown below.
         }
-        TakeEvents(ctx, state, lines, untilReply: reply is not null);
+        if (op is CloseSession)
+        {
+            // Events the closing session gets from its own ephemerals' deletion: hash-set order, see below.
+            var block = new List<string>();
+            TakeEvents(ctx, state, block, untilReply: reply is not null);
+            lines.AddRange(block.Order(StringComparer.Ordinal));
+        }
+        else
+        {
+            TakeEvents(ctx, state, lines, untilReply: reply is not null);
+        }
         string result = reply is null ? "connection closed without a reply" : Render(ctx, op, code, reply);
         lines.Add($"{label} s{state.Index} {op.ToCode()} -> {result}");
 
@@ -243,12 +253,16 @@ public static partial class DiffExecutor
         }
     }
 
+    /// <summary>create (1), create2 (15) when <c>two</c>; a container is always sent as createContainer (19).</summary>
+    private static OpCode CreateOp(CreateMode mode, bool two) =>
+        mode == CreateMode.Container ? OpCode.CreateContainer : two ? OpCode.Create2 : OpCode.Create;
+
     private static (OpCode Code, IJuteRecord? Body, int? Xid) Encode(Context ctx, DiffOp op)
     {
         static byte[]? D(string? s) => s is null ? null : Encoding.UTF8.GetBytes(s);
         return op switch
         {
-            Create c => (c.Two ? OpCode.Create2 : OpCode.Create, new CreateRequest(ctx.P(c.Path), D(c.Data), Acls.Of(c.Acl), c.Mode), null),
+            Create c => (CreateOp(c.Mode, c.Two), new CreateRequest(ctx.P(c.Path), D(c.Data), Acls.Of(c.Acl), c.Mode), null),
             Delete d => (OpCode.Delete, new DeleteRequest(ctx.P(d.Path), d.Version), null),
             SetData s => (OpCode.SetData, new SetDataRequest(ctx.P(s.Path), D(s.Data), s.Version), null),
             Exists e => (OpCode.Exists, new ExistsRequest(ctx.P(e.Path), e.Watch), null),
@@ -274,7 +288,7 @@ public static partial class DiffExecutor
 
         static MultiOp Sub(Context ctx, MultiSub sub) => sub switch
         {
-            MCreate c => new MultiOp(c.Two ? OpCode.Create2 : OpCode.Create, new CreateRequest(ctx.P(c.Path), D(c.Data), Acls.Of(c.Acl), c.Mode)),
+            MCreate c => new MultiOp(CreateOp(c.Mode, c.Two), new CreateRequest(ctx.P(c.Path), D(c.Data), Acls.Of(c.Acl), c.Mode)),
             MDelete d => new MultiOp(OpCode.Delete, new DeleteRequest(ctx.P(d.Path), d.Version)),
             MSetData s => new MultiOp(OpCode.SetData, new SetDataRequest(ctx.P(s.Path), D(s.Data), s.Version)),
             MCheck c => new MultiOp(OpCode.Check, new CheckVersionRequest(ctx.P(c.Path), c.Version)),
@@ -332,7 +346,7 @@ public static partial class DiffExecutor
             string body = code switch
             {
                 OpCode.Create => Path(ctx, CreateResponse.Read(ref reader).Path),
-                OpCode.Create2 => Create2(ctx, Create2Response.Read(ref reader)),
+                OpCode.Create2 or OpCode.CreateContainer => Create2(ctx, Create2Response.Read(ref reader)),
                 OpCode.SetData => Stat(ctx, SetDataResponse.Read(ref reader).Stat),
                 OpCode.Exists => Stat(ctx, ExistsResponse.Read(ref reader).Stat),
                 OpCode.GetData => GetDataBody(ctx, GetDataResponse.Read(ref reader)),

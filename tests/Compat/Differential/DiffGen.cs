@@ -21,16 +21,17 @@ public static class DiffGen
     /// <summary>Whether createContainer-mode creates are generated (off until containers are reaped).</summary>
     public static bool IncludeContainers { get; set; } = Environment.GetEnvironmentVariable("ZKGW_DIFF_CONTAINERS") == "1";
 
-    /// <summary>Existing-or-not node paths; "/T" is the run's fresh subtree.</summary>
-    private static readonly string[] NodePaths =
-    [
-        "/T/a", "/T/b", "/T/a/c", "/T/a/d", "/T/b/c", "/T", "/T/a/c/e", "/T/s-0000000000", "/T/a/s-0000000001", "/T/a/s-0000000002",
-    ];
+    /// <summary>
+    /// Existing-or-not node paths, shallow ones most often (so parents exist and children collide); "/T" is the
+    /// run's fresh subtree (rarely: deleting it ends most of the sequence's interest).
+    /// </summary>
+    private static readonly Gen<string> Node = Gen.Frequency(
+        (6, Gen.Const("/T/a")), (5, Gen.Const("/T/b")), (4, Gen.Const("/T/a/c")), (3, Gen.Const("/T/a/d")), (3, Gen.Const("/T/b/c")),
+        (1, Gen.Const("/T")), (2, Gen.Const("/T/a/c/e")), (1, Gen.Const("/T/s-0000000000")), (1, Gen.Const("/T/a/s-0000000001")),
+        (1, Gen.Const("/T/a/s-0000000002")));
 
     /// <summary>Where sequential creates go (the suffix comes from the parent's counter).</summary>
     private static readonly string[] SequentialBases = ["/T/s-", "/T/a/s-", "/T/a/c/s-", "/T/b/"];
-
-    private static readonly Gen<string> Node = Gen.OneOf(NodePaths);
 
     /// <summary>
     /// Whether creates and setData send null data (Java's <c>create(path, null, ...)</c>). Off by default: the
