@@ -273,6 +273,20 @@ public static class CuratedCases
             new MultiRead(0, [new ReadSub("/T/m", false), new ReadSub("/T/e", false)]),
         ]),
 
+        // Containers (createContainer, op 19) show ephemeralOwner 0 in every Stat, although both servers mark
+        // them internally (3.8.0: DataNode.copyStat hides the marker).
+        ["container_stats_hide_the_marker_owner"] = new(1, [
+            new Create(0, "/T/c", "x", Open, Container),
+            new Exists(0, "/T/c"),
+            new SetData(0, "/T/c", "y"),
+            new GetData(0, "/T/c"),
+            new Create(0, "/T/c/k"),
+            new GetChildren(0, "/T/c", false, true),
+            new SetAcl(0, "/T/c", Open, 0),
+            new Multi(0, [new MSetData("/T/c", "z"), new MCreate("/T/d", "", Open, Container)]),
+            new MultiRead(0, [new ReadSub("/T/c", false), new ReadSub("/T/d", false)]),
+        ]),
+
         // ---- watches (§5): order relative to replies, one frame per path per trigger, 3.8.0 quirks
         ["watch_events_come_before_the_reply_that_shows_the_change"] = new(2, [
             new Exists(1, "/T/a", true),
