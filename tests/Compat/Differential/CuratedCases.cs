@@ -359,6 +359,15 @@ public static class CuratedCases
             new Multi(0, [new MCreate("/T/m", null)]),
             new MultiRead(0, [new ReadSub("/T/m", false)]),
         ]),
+
+        // Pipelined writes: 3.8.0 answers a session's requests in order and fires a transaction's events while
+        // processing it, so the reply to a failed write (zxid N) comes before the events of the next write
+        // (N+1). The gateway's distributor applies a whole batch (firing all events) before it sends the
+        // batch's replies, so the NodeCreated event overtakes the delete's NoNode reply.
+        ["pipelined_writes_event_overtakes_an_earlier_reply"] = new(1, [
+            new AddWatch(0, "/T/b", false),
+            new Pipeline(0, [new Delete(0, "/T/a"), new Create(0, "/T/b"), new SetData(0, "/T/a", "x"), new Delete(0, "/T/b")]),
+        ]),
     };
 
     public static TheoryData<string> Names

@@ -137,8 +137,45 @@ public static partial class DiffExecutor
             path == "/T" ? Prefix : path.StartsWith("/T/", StringComparison.Ordinal) ? Prefix + path[2..] : path;
     }
 
+    private static async Task PipelineAsync(Context ctx, SessionState state, string label, Pipeline pipeline, List<string> lines)
+    {
+        var sent = new List<(DiffOp Op, OpCode Code, Task<RawReply> Reply)>();
+        foreach (var op in pipeline.Ops)
+        {
+            var (code, body, xid) = Encode(ctx, op);
+            // SendAsync returns once the request is written (under the client's send lock), so requests leave in order.
+            sent.Add((op, code, state.Client.SendAsync(code, body, xid)));
+        }
+        for (int j = 0; j < sent.Count; j++)
+        {
+            RawReply? reply = null;
+            try
+            {
+                reply = await sent[j].Reply;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException)
+            {
+                // No reply: shown below.
+            }
+            TakeEvents(ctx, state, lines, untilReply: reply is not null);
+            string result = reply is null ? "connection closed without a reply" : Render(ctx, sent[j].Op, sent[j].Code, reply);
+            lines.Add($"{label}.{j} s{state.Index} {sent[j].Op.ToCode()} -> {result}");
+            if (reply is null)
+            {
+                state.Closed = true;
+            }
+        }
+    }
+
     private static async Task StepAsync(Context ctx, SessionState state, string label, DiffOp op, List<string> lines)
     {
+        if (op is Pipeline pipeline)
+        {
+            lines.Add($"{label} s{state.Index} pipeline of {pipeline.Ops.Count}");
+            await PipelineAsync(ctx, state, label, pipeline, lines);
+            return;
+        }
+
         var (code, body, xid) = Encode(ctx, op);
         RawReply? reply = null;
         try

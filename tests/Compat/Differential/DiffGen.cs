@@ -70,8 +70,25 @@ public static class DiffGen
         (2, Node.Select(Data, Version, (p, d, v) => (MultiSub)new MSetData(p, d, v))),
         (2, Node.Select(Version, (p, v) => (MultiSub)new MCheck(p, v))));
 
-    /// <summary>One op of session <paramref name="s"/>.</summary>
+    /// <summary>
+    /// One op of session <paramref name="s"/>: a single request, or a few pipelined ones. Pipelines hold no
+    /// closeSession and no addauth: 3.8.0 answers auth at once, outside its request pipeline, so a pipelined auth
+    /// can overtake the replies before it (timing-dependent on ZooKeeper itself).
+    /// </summary>
     private static Gen<DiffOp> OpGen(Gen<int> s) => Gen.Frequency(
+        (12, SingleOpGen(s)),
+        (1, s.SelectMany(k => SingleOpGen(Gen.Const(k)).Where(o => o is not (CloseSession or AddAuth)).Array[2, 5]
+            .Where(ops => IncludePipelinedWrites || ops.Count(o => o.IsWrite) <= 1)
+            .Select(ops => (DiffOp)new Pipeline(k, ops)))));
+
+    /// <summary>
+    /// Whether a pipeline may hold more than one write. Off by default: the gateway can send a later write's
+    /// events before an earlier write's reply (curated case <c>pipelined_writes_event_overtakes_an_earlier_reply</c>,
+    /// skipped until fixed). ZKGW_DIFF_PIPELINED_WRITES=1 turns it on.
+    /// </summary>
+    public static bool IncludePipelinedWrites { get; set; } = Environment.GetEnvironmentVariable("ZKGW_DIFF_PIPELINED_WRITES") == "1";
+
+    private static Gen<DiffOp> SingleOpGen(Gen<int> s) => Gen.Frequency(
         (10, s.Select(CreateTarget, Data, AclGen, Gen.Bool, (k, t, d, a, two) => (DiffOp)new Create(k, t.Path, d, a, t.Mode, two))),
         (4, s.Select(Node, Gen.Bool, (k, p, w) => (DiffOp)new GetData(k, p, w))),
         (4, s.Select(Node, Gen.Bool, (k, p, w) => (DiffOp)new Exists(k, p, w))),

@@ -67,6 +67,24 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
     [Fact(Skip = "mismatch: 3.8.0 returns null data (buffer -1) for a node created or set with null data; the gateway returns empty data (to fix)")]
     public Task Known_null_data_is_returned_as_null() => AssertSameAsync(CuratedCases.KnownMismatches["null_data_is_returned_as_null"]);
 
+    [Fact(Skip = "mismatch: with pipelined writes 3.8.0 sends the reply to write N before the events of write N+1; the gateway's distributor fires a whole batch's events before its replies (to fix)")]
+    public Task Known_pipelined_writes_event_overtakes_an_earlier_reply() => AssertSameAsync(CuratedCases.KnownMismatches["pipelined_writes_event_overtakes_an_earlier_reply"]);
+
+    /// <summary>Runs the known mismatches (skipped facts above) to show they still reproduce: ZKGW_DIFF_KNOWN=1.</summary>
+    [Fact]
+    public async Task Known_mismatches_still_reproduce()
+    {
+        if (Environment.GetEnvironmentVariable("ZKGW_DIFF_KNOWN") != "1")
+        {
+            return;
+        }
+        foreach (var (name, sequence) in CuratedCases.KnownMismatches)
+        {
+            var (zk, gw) = await RunBothAsync(sequence);
+            output.WriteLine($"{name}: {(DiffComparer.Diff(sequence, zk, gw) is string report ? "still differs\n" + report : "NO LONGER DIFFERS")}");
+        }
+    }
+
     [Fact]
     public async Task Comparer_accepts_two_runs_on_zookeeper_and_flags_an_altered_transcript()
     {
@@ -121,6 +139,7 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
             Assert.Equal(a.ToCode(), b.ToCode());
             Assert.InRange(a.Sessions, 2, 3);
             Assert.All(a.Ops, op => Assert.InRange(op.S, 0, a.Sessions - 1));
+            Assert.All(a.Ops.OfType<Pipeline>(), p => Assert.All(p.Ops, o => Assert.Equal(p.S, o.S)));
             Assert.DoesNotContain(a.Ops, op => op is RawOp);
             foreach (var op in a.Ops)
             {
@@ -128,7 +147,7 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
             }
         }
         output.WriteLine($"ops seen in the CI seeds: {string.Join(", ", seen.Order())}");
-        Assert.Superset(new HashSet<string> { "Create", "Delete", "SetData", "GetData", "Exists", "GetChildren", "Multi", "MultiRead", "SetAcl", "GetAcl", "AddAuth", "AddWatch", "RemoveWatches" }, seen);
+        Assert.Superset(new HashSet<string> { "Create", "Delete", "SetData", "GetData", "Exists", "GetChildren", "Multi", "MultiRead", "SetAcl", "GetAcl", "AddAuth", "AddWatch", "RemoveWatches", "Pipeline" }, seen);
     }
 
     [Fact]
@@ -233,6 +252,7 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
         RawOp o => o with { S = s },
         Multi o => o with { S = s },
         MultiRead o => o with { S = s },
+        Pipeline o => o with { S = s, Ops = o.Ops.Select(x => Renumber(x, s)).ToList() },
         _ => op,
     };
 

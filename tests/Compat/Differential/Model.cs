@@ -205,6 +205,16 @@ public sealed record MultiRead(int S, IReadOnlyList<ReadSub> Ops) : DiffOp(S)
     public override string ToCode() => $"new MultiRead({S}, [{string.Join(", ", Ops.Select(o => o.ToCode()))}])";
 }
 
+/// <summary>
+/// Several requests of one session sent back to back, without waiting for replies (pipelined), then the replies
+/// awaited in order. ZooKeeper answers one session's requests in order, and a watch event before any reply
+/// that shows its change, so the transcript stays deterministic. The sub-ops' own session numbers are ignored.
+/// </summary>
+public sealed record Pipeline(int S, IReadOnlyList<DiffOp> Ops) : DiffOp(S)
+{
+    public override string ToCode() => $"new Pipeline({S}, [{string.Join(", ", Ops.Select(o => o.ToCode()))}])";
+}
+
 /// <summary>An op inside a multi.</summary>
 public abstract record MultiSub
 {
