@@ -401,7 +401,7 @@ public static partial class DiffExecutor
             int rest = reply.Body.Length - reader.Position;
             if (rest > 0)
             {
-                body += $" +{rest} bytes {Convert.ToHexString(reply.Body.AsSpan(reader.Position))}";
+                body = $"{body} +{rest} bytes {Convert.ToHexString(reply.Body.AsSpan(reader.Position))}".TrimStart();
             }
             return body.Length == 0 ? head : $"{head} {body}";
         }
