@@ -70,19 +70,26 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
     [Fact(Skip = "mismatch: with pipelined writes 3.8.0 sends the reply to write N before the events of write N+1; the gateway's distributor fires a whole batch's events before its replies (to fix)")]
     public Task Known_pipelined_writes_event_overtakes_an_earlier_reply() => AssertSameAsync(CuratedCases.KnownMismatches["pipelined_writes_event_overtakes_an_earlier_reply"]);
 
-    /// <summary>Runs the known mismatches (skipped facts above) to show they still reproduce: ZKGW_DIFF_KNOWN=1.</summary>
-    [Fact]
+    /// <summary>
+    /// Opt-in (ZKGW_DIFF_KNOWN=1): runs the open mismatches' repros and fails if one no longer differs, so a fix
+    /// is noticed and its case moved into <see cref="CuratedCases.All"/>. Not in CI: the pipelined-writes repro
+    /// depends on the gateway batching both writes together.
+    /// </summary>
+    [KnownMismatchFact]
     public async Task Known_mismatches_still_reproduce()
     {
-        if (Environment.GetEnvironmentVariable("ZKGW_DIFF_KNOWN") != "1")
-        {
-            return;
-        }
+        var fixedOnes = new List<string>();
         foreach (var (name, sequence) in CuratedCases.KnownMismatches)
         {
             var (zk, gw) = await RunBothAsync(sequence);
-            output.WriteLine($"{name}: {(DiffComparer.Diff(sequence, zk, gw) is string report ? "still differs\n" + report : "NO LONGER DIFFERS")}");
+            string? report = DiffComparer.Diff(sequence, zk, gw);
+            output.WriteLine($"{name}: {(report is null ? "NO LONGER DIFFERS" : "still differs\n" + report)}");
+            if (report is null)
+            {
+                fixedOnes.Add(name);
+            }
         }
+        Assert.True(fixedOnes.Count == 0, $"no longer differ (move them into CuratedCases.All): {string.Join(", ", fixedOnes)}");
     }
 
     [Fact]
@@ -296,5 +303,17 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
             sessions--;
         }
         return new Sequence(sessions, ops);
+    }
+}
+
+/// <summary>A fact that runs only with ZKGW_DIFF_KNOWN=1.</summary>
+public sealed class KnownMismatchFactAttribute : FactAttribute
+{
+    public KnownMismatchFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("ZKGW_DIFF_KNOWN") != "1")
+        {
+            Skip = "opt-in: ZKGW_DIFF_KNOWN=1 runs the open mismatches' repros";
+        }
     }
 }
