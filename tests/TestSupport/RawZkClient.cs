@@ -62,6 +62,12 @@ public sealed class RawZkClient : IAsyncDisposable
 
     public long LastZxid { get; private set; }
 
+    /// <summary>
+    /// Called on the read loop for every frame after the handshake, in arrival order: the header and,
+    /// for a notification (xid -1), its event. Set it before sending anything.
+    /// </summary>
+    public Action<ReplyHeader, WatcherEvent?>? Observer { get; set; }
+
     public static async Task<RawZkClient> ConnectAsync(int port, int timeoutMs = 10000, long sessionId = 0, byte[]? password = null, long lastZxidSeen = 0, bool sendReadOnly = true, string host = "127.0.0.1")
     {
         var (tcp, response) = await HandshakeAsync(port, timeoutMs, sessionId, password, lastZxidSeen, sendReadOnly, host);
@@ -203,6 +209,7 @@ public sealed class RawZkClient : IAsyncDisposable
                 if (header.Xid == Xids.Notification)
                 {
                     var e = WatcherEvent.Read(ref reader);
+                    Observer?.Invoke(header, e);
                     lock (Transcript)
                     {
                         Transcript.Add($"event:{e.Type}:{e.Path}");
@@ -210,6 +217,7 @@ public sealed class RawZkClient : IAsyncDisposable
                     Events.Writer.TryWrite(e);
                     continue;
                 }
+                Observer?.Invoke(header, null);
                 if (header.Zxid > 0)
                 {
                     LastZxid = header.Zxid;

@@ -287,9 +287,9 @@ public sealed class WriterFunction
                     Stat = node.Stat with { Mzxid = zxid, Mtime = time, Version = NextVersion(node.Stat.Version), DataLength = set.Data.Length },
                 };
                 scope.Put(updated);
-                changes.Add(new NodeChange(NodeChangeKind.Put, set.Path, updated.ClientStat, set.Data));
+                changes.Add(new NodeChange(NodeChangeKind.Put, set.Path, VisibleStat(updated), set.Data));
                 triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path, node.Acl));
-                return new OpResult(ErrorCode.Ok, set.Path, updated.ClientStat);
+                return new OpResult(ErrorCode.Ok, set.Path, VisibleStat(updated));
             }
 
             case CheckOperation check:
