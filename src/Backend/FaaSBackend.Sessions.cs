@@ -33,7 +33,7 @@ public sealed partial class FaaSBackend
         while (sessionId == long.MinValue || sessionId == 0 || _leases.ContainsKey(sessionId));
         byte[] password = RandomNumberGenerator.GetBytes(16);
         var lease = _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
-        var result = await SubmitAsync(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await Submit(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), null, fromClient: false, cancellationToken).ConfigureAwait(false);
         await StoreLeasesAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
         return new SessionGrant(sessionId, password, timeoutMs, result.Zxid);
     }
@@ -172,7 +172,7 @@ public sealed partial class FaaSBackend
             {
                 return;
             }
-            await SubmitAsync(sessionId, new CloseSessionOperation(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, cancellationToken).ConfigureAwait(false);
             if (_leaseStore is not null)
             {
                 await _leaseStore.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);

@@ -27,7 +27,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     private readonly IWatchInterest _interest;
     private readonly IOrderedQueue<WriteRequest> _writerQueue;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<WriteResult>> _inflight = new();
+    private readonly ConcurrentDictionary<long, InflightWrite> _inflight = new();
     private readonly ConcurrentDictionary<long, LocalLease> _leases = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _workers = [];
@@ -35,6 +35,17 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     private long _nextRequestId;
     private long _nextSessionId;
     private INotificationSink _sink = null!;
+
+    /// <summary>
+    /// A write waiting for its reply. <see cref="FromClient"/>: submitted for the session's client (its
+    /// connection holds a reply slot for it), as opposed to the gateway's own closes and session creations.
+    /// </summary>
+    private sealed class InflightWrite(long sessionId, bool fromClient) : TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public long SessionId { get; } = sessionId;
+
+        public bool FromClient { get; } = fromClient;
+    }
 
     /// <summary>
     /// A session this gateway serves: its deadline, moved by every packet of its client. With a shared
@@ -112,7 +123,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }));
         backend._workers.Add(Task.Run(() => distributor.RunAsync(distributorQueue, CancellationToken.None)));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
-        var reaper = new ReaperFunction(system, system, (op, ct) => backend.SubmitAsync(0, op, cancellationToken: ct), time, options);
+        var reaper = new ReaperFunction(system, system, (op, ct) => backend.Submit(0, op, null, fromClient: false, ct), time, options);
         backend._workers.Add(Task.Run(() => reaper.RunAsync(backend._stopping.Token)));
         return backend;
     }
@@ -154,11 +165,14 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
 
     // ---- writes and the inbox ----------------------------------------------------------------
 
-    public Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CallerIdentity? caller = null, CancellationToken cancellationToken = default)
+    public Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
+        Submit(sessionId, operation, caller, fromClient: true, cancellationToken);
+
+    private Task<WriteResult> Submit(long sessionId, WriteOperation operation, CallerIdentity? caller, bool fromClient, CancellationToken cancellationToken)
     {
         using var charge = Metering.CostMeter.Begin(Metering.CostMeter.NameOf(operation));
         long requestId = Interlocked.Increment(ref _nextRequestId);
-        var completion = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completion = new InflightWrite(sessionId, fromClient);
         _inflight[requestId] = completion;
         var send = _writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(_options.GatewayId, requestId), caller ?? CallerIdentity.Anonymous), cancellationToken);
         if (!send.IsCompletedSuccessfully)
@@ -167,7 +181,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }
         return completion.Task;
 
-        static async Task<WriteResult> AwaitSend(ValueTask send, TaskCompletionSource<WriteResult> completion)
+        static async Task<WriteResult> AwaitSend(ValueTask send, InflightWrite completion)
         {
             await send.ConfigureAwait(false);
             return await completion.Task.ConfigureAwait(false);
@@ -179,6 +193,10 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     {
         if (_inflight.TryRemove(address.RequestId, out var completion))
         {
+            if (completion.FromClient)
+            {
+                _sink.WriteOrdered(completion.SessionId, result.Zxid);
+            }
             completion.TrySetResult(result);
         }
     }

@@ -96,6 +96,16 @@ public interface INotificationSink
 
     /// <summary>The session has ended (expired or closed); its connection should be closed.</summary>
     void SessionClosed(long sessionId);
+
+    /// <summary>
+    /// The oldest write a session's client submitted that is not answered yet took its place in the
+    /// total order at <paramref name="zxid"/>. Called in zxid order, before the events of any later
+    /// transaction are delivered and before the write's task completes, so that a connection can
+    /// send the reply to write N before the events of write N+1 (ZooKeeper's order for pipelined writes).
+    /// </summary>
+    void WriteOrdered(long sessionId, long zxid)
+    {
+    }
 }
 
 // ---- write operations ----------------------------------------------------------------------

@@ -45,34 +45,47 @@ public sealed class DistributorFunction
         using var charge = Metering.CostMeter.Begin("distribute");
         long applied = _user.AppliedZxid;
         var fresh = new List<Txn>(batch.Count);
+        long last = 0;
         foreach (var txn in batch)
         {
             if (!txn.ChangesState || txn.Zxid > applied)
             {
                 fresh.Add(txn);
             }
-        }
-        await _user.ApplyAsync(fresh, _outbox.Triggers, cancellationToken).ConfigureAwait(false);
-        long last = 0;
-        foreach (var txn in batch)
-        {
-            if (txn.ReplyTo is { } address)
+            else
             {
-                _outbox.Reply(address, txn.Result);
-            }
-            if (txn.ClosedSessionId != 0)
-            {
-                _outbox.SessionClosed(txn.ClosedSessionId, txn.ReplyTo?.GatewayId);
+                // Applied before (a redelivered batch): its reply may not have been sent.
+                Answer(txn);
             }
             if (txn.ChangesState)
             {
                 last = Math.Max(last, txn.Zxid);
             }
         }
+        // Per transaction, in zxid order: its triggers, then its reply, then the next transaction's. A
+        // session that pipelines writes gets the reply to write N before the events of write N+1, as
+        // ZooKeeper's FinalRequestProcessor sends them.
+        await _user.ApplyAsync(fresh, txn =>
+        {
+            _outbox.Triggers(txn);
+            Answer(txn);
+        }, cancellationToken).ConfigureAwait(false);
         await _outbox.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (last != 0)
         {
             await _system.PopPendingAsync(last, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Answer(Txn txn)
+    {
+        if (txn.ReplyTo is { } address)
+        {
+            _outbox.Reply(address, txn.Result);
+        }
+        if (txn.ClosedSessionId != 0)
+        {
+            _outbox.SessionClosed(txn.ClosedSessionId, txn.ReplyTo?.GatewayId);
         }
     }
 }

@@ -78,6 +78,14 @@ public sealed class ConnectionRegistry : INotificationSink
         }
     }
 
+    public void WriteOrdered(long sessionId, long zxid)
+    {
+        if (_bySession.TryGetValue(sessionId, out var connection))
+        {
+            connection.Outbound.ResolveOldestSubmitted(zxid);
+        }
+    }
+
     public void SessionClosed(long sessionId)
     {
         if (_bySession.TryRemove(sessionId, out var connection))

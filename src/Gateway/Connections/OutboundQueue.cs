@@ -32,10 +32,16 @@ public sealed class OutboundQueue
         internal bool CloseAfter;
         internal int OpType;
         internal long StartTicks;
+
+        /// <summary>For a submitted write: the zxid of its transaction once known, before its reply is built.</summary>
+        internal long OrderedZxid;
     }
 
     private readonly Lock _lock = new();
     private readonly LinkedList<Slot> _items = new();
+
+    /// <summary>Slots of submitted writes whose place in the total order is not known yet, oldest first.</summary>
+    private readonly Queue<Slot> _submitted = new();
     private readonly Channel<bool> _wakeup = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly List<Slot> _drained = [];
     private readonly FrameBuffer _buffer = new();
@@ -80,7 +86,12 @@ public sealed class OutboundQueue
         _wakeup.Writer.TryWrite(true);
     }
 
-    /// <summary>Queues a watch event before the first reply not yet computed. Any thread; never blocks.</summary>
+    /// <summary>
+    /// Queues a watch event before the first reply not yet computed, except that it goes after the
+    /// replies of writes already ordered before its transaction (their zxid is known, their reply not
+    /// built yet): ZooKeeper answers pipelined write N before it sends the events of write N+1. Any
+    /// thread; never blocks.
+    /// </summary>
     public void PostEvent(WatchEvent watchEvent)
     {
         var slot = new Slot { Xid = Xids.Notification, Zxid = watchEvent.Zxid, Event = watchEvent, Ready = true };
@@ -90,16 +101,47 @@ public sealed class OutboundQueue
             {
                 return;
             }
-            if (_firstPending is null)
+            var before = _firstPending;
+            while (before is not null && (before.Value.Ready || (before.Value.OrderedZxid != 0 && before.Value.OrderedZxid < watchEvent.Zxid)))
+            {
+                before = before.Next;
+            }
+            if (before is null)
             {
                 _items.AddLast(slot);
             }
             else
             {
-                _items.AddBefore(_firstPending, slot);
+                _items.AddBefore(before, slot);
             }
         }
         _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>Records that a reserved slot's request was submitted as a write (in submission order).</summary>
+    public void MarkSubmitted(Slot slot)
+    {
+        lock (_lock)
+        {
+            _submitted.Enqueue(slot);
+        }
+    }
+
+    /// <summary>The oldest submitted write not yet ordered took its place in the total order at <paramref name="zxid"/>.</summary>
+    public void ResolveOldestSubmitted(long zxid)
+    {
+        lock (_lock)
+        {
+            // A slot already answered was never ordered (its submission failed): it is not this one.
+            while (_submitted.TryDequeue(out var slot))
+            {
+                if (!slot.Ready)
+                {
+                    slot.OrderedZxid = zxid;
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>Closes the connection once every slot reserved so far has been written.</summary>

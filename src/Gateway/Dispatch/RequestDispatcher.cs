@@ -426,13 +426,18 @@ public sealed class RequestDispatcher
         Task submitted;
         if (previousStarted.IsCompleted)
         {
+            connection.Outbound.MarkSubmitted(slot);
             result = submit();
             submitted = Task.CompletedTask;
         }
         else
         {
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            result = SubmitAfter(previousStarted, gate, submit);
+            result = SubmitAfter(previousStarted, gate, () =>
+            {
+                connection.Outbound.MarkSubmitted(slot);
+                return submit();
+            });
             submitted = gate.Task;
         }
         connection.PreviousStarted = submitted;

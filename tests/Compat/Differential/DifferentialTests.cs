@@ -67,8 +67,6 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
     [Fact(Skip = "mismatch: 3.8.0 returns null data (buffer -1) for a node created or set with null data; the gateway returns empty data (to fix)")]
     public Task Known_null_data_is_returned_as_null() => AssertSameAsync(CuratedCases.KnownMismatches["null_data_is_returned_as_null"]);
 
-    [Fact(Skip = "mismatch: with pipelined writes 3.8.0 sends the reply to write N before the events of write N+1; the gateway's distributor fires a whole batch's events before its replies (to fix)")]
-    public Task Known_pipelined_writes_event_overtakes_an_earlier_reply() => AssertSameAsync(CuratedCases.KnownMismatches["pipelined_writes_event_overtakes_an_earlier_reply"]);
 
     /// <summary>
     /// Opt-in (ZKGW_DIFF_KNOWN=1): runs the open mismatches' repros and fails if one no longer differs, so a fix
