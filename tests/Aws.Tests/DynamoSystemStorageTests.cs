@@ -54,6 +54,32 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_processed_again_under_a_new_zxid_is_refused_and_found_with_what_it_was_committed_as()
+    {
+        var origin = new ReplyAddress("gw-x", 42);
+        Assert.Null(await _storage.FindCommittedAsync(origin));
+        var first = await LockedRequestAsync(7, "/r");
+        first = first with { Pending = first.Pending with { ReplyTo = origin } };
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([first]));
+
+        // The writer crashed after its commit; the batch came again and the request got a new zxid.
+        var again = await LockedRequestAsync(9, "/r2");
+        again = again with { Pending = again.Pending with { ReplyTo = origin } };
+        Assert.Equal(new[] { false }, await _storage.CommitAsync([again]));
+        Assert.Null(await _storage.GetNodeAsync("/r2"));
+        Assert.Equal([7L], (await _storage.GetPendingAsync()).Select(t => t.Zxid));
+
+        var found = await _storage.FindCommittedAsync(origin);
+        Assert.Equal(7, found!.Zxid);
+        Assert.Equal(origin, found.Pending!.ReplyTo);
+        Assert.Null(await _storage.FindCommittedAsync(origin with { RequestId = 43 }));
+
+        // Once distributed, the request is still known, with nothing left to send.
+        await _storage.PopPendingAsync(7);
+        Assert.Equal(new CommittedRequest(7, null), await _storage.FindCommittedAsync(origin));
+    }
+
+    [Fact]
     public async Task A_request_of_exactly_100_items_commits_and_one_of_101_is_refused_whole()
     {
         string[] fits = [.. Enumerable.Range(0, 99).Select(i => $"/fit/{i:D3}")];

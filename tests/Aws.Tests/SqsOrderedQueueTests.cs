@@ -78,6 +78,18 @@ public sealed class SqsOrderedQueueTests(QueueDeploymentFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Concurrent_sends_are_queued_in_call_order()
+    {
+        // A gateway sends a session's pipelined writes without waiting for the previous send: the
+        // queue order must be the call order, not the order the HTTP requests happen to arrive in.
+        using var queue = await NewQueueAsync();
+        var sends = Enumerable.Range(0, 40).Select(i => queue.SendAsync(Message(i)).AsTask()).ToList();
+        await Task.WhenAll(sends);
+        var received = await ReceiveAllAsync(queue, 40, maxBatch: 40);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"m{i}"), received.Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task Sends_above_256_KB_per_call_are_split_and_keep_their_order()
     {
         using var queue = await NewQueueAsync();

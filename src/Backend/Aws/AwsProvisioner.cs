@@ -39,8 +39,8 @@ public static class AwsProvisioner
         var tables = Tables(settings).ToList();
         await Task.WhenAll(tables.Select(t => CreateTableAsync(clients.DynamoDb, t, cancellationToken))).ConfigureAwait(false);
         await CreateBucketAsync(clients.S3, settings, cancellationToken).ConfigureAwait(false);
-        await SqsQueues.CreateFifoAsync(clients.Sqs, settings.WriterQueue, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await SqsQueues.CreateFifoAsync(clients.Sqs, settings.DistributorQueue, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await SqsQueues.CreateFifoAsync(clients.Sqs, settings.WriterQueue, settings.QueueVisibilityTimeout, cancellationToken).ConfigureAwait(false);
+        await SqsQueues.CreateFifoAsync(clients.Sqs, settings.DistributorQueue, settings.QueueVisibilityTimeout, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(tables.Select(t => WaitActiveAsync(clients.DynamoDb, t.Name, cancellationToken))).ConfigureAwait(false);
     }
 

@@ -39,6 +39,13 @@ public sealed record AwsSettings
     public UserStorageMode UserStorage { get; init; } = UserStorageMode.Persistent;
 
     /// <summary>
+    /// The writer and distributor queues' visibility timeout: how long a batch taken by a function that
+    /// then crashed stays invisible before it is delivered again. Null: SQS's default (30 s); it must
+    /// exceed the time a batch takes (CloudFormation sets six times the function timeout).
+    /// </summary>
+    public TimeSpan? QueueVisibilityTimeout { get; init; }
+
+    /// <summary>
     /// s3rver stores the SDK's default aws-chunked upload framing verbatim (environment.md §7), so
     /// uploads to it must not use chunk encoding. fauxqs and AWS do not need this.
     /// </summary>
@@ -69,6 +76,7 @@ public sealed record AwsSettings
     /// <summary>
     /// Settings from the environment: ZKGW_AWS_DEPLOYMENT, ZKGW_AWS_REGION, ZKGW_AWS_DYNAMODB,
     /// ZKGW_AWS_S3, ZKGW_AWS_SQS, ZKGW_AWS_ACCESS_KEY, ZKGW_AWS_SECRET_KEY, ZKGW_AWS_BUCKET,
+    /// ZKGW_AWS_QUEUE_VISIBILITY_SECONDS,
     /// ZKGW_AWS_USER_STORAGE (persistent|key-value), ZKGW_AWS_S3_NO_CHUNKED=1 (an s3rver endpoint).
     /// Endpoints set without credentials get the dummy
     /// credentials the emulators accept.
@@ -87,6 +95,7 @@ public sealed record AwsSettings
             AccessKey = Get("ZKGW_AWS_ACCESS_KEY"),
             SecretKey = Get("ZKGW_AWS_SECRET_KEY"),
             BucketNameOverride = Get("ZKGW_AWS_BUCKET"),
+            QueueVisibilityTimeout = Get("ZKGW_AWS_QUEUE_VISIBILITY_SECONDS") is { } seconds ? TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) : null,
             S3DisableChunkEncoding = Get("ZKGW_AWS_S3_NO_CHUNKED") is "1" or "true",
             UserStorage = Get("ZKGW_AWS_USER_STORAGE") switch
             {

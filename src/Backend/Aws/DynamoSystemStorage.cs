@@ -157,6 +157,38 @@ public sealed class DynamoSystemStorage : ISystemStorage
     /// </summary>
     public bool FitsOneCommit(CommitRequest request) => CountTransactionItems(request) <= MaxTransactionItems;
 
+    /// <summary>How long a committed request's marker is kept (a day; SQS redelivers within minutes).</summary>
+    private const long RequestMarkerLifetimeSeconds = 24 * 3600;
+
+    private static string RequestMarker(ReplyAddress request) => $"req#{request.GatewayId}#{request.RequestId}";
+
+    public async ValueTask<CommittedRequest?> FindCommittedAsync(ReplyAddress request, CancellationToken cancellationToken = default)
+    {
+        var marker = await _db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _settings.CountersTable,
+            Key = new() { ["name"] = S(RequestMarker(request)) },
+            ConsistentRead = true,
+        }), cancellationToken).ConfigureAwait(false);
+        if (GetLong(marker.Item, "value") is not { } zxid)
+        {
+            return null;
+        }
+        var pending = await _db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _settings.PendingTable,
+            Key = new() { ["shard"] = S(Shard), ["zxid"] = N(zxid) },
+            ConsistentRead = true,
+        }), cancellationToken).ConfigureAwait(false);
+        if (pending.Item is not { Count: > 0 } item)
+        {
+            return new CommittedRequest(zxid, null);
+        }
+        byte[] bytes = GetBytes(item, "txn")
+            ?? await GetObjectAsync(GetString(item, "s3Key") ?? throw new InvalidDataException("Pending item has neither txn nor s3Key."), cancellationToken).ConfigureAwait(false);
+        return new CommittedRequest(zxid, StorageCodec.DecodeTxn(bytes));
+    }
+
     public static int CountTransactionItems(CommitRequest request)
     {
         var paths = new HashSet<string>(request.LockedPaths, StringComparer.Ordinal);
@@ -177,7 +209,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             sessions.Add(request.ClosedSession);
         }
-        return paths.Count + sessions.Count + (request.Pending.ChangesState ? 1 : 0);
+        return paths.Count + sessions.Count + (request.Pending.ChangesState ? 1 : 0) + (request.Pending.ReplyTo is null ? 0 : 1);
     }
 
     public async ValueTask<bool[]> CommitAsync(IReadOnlyList<CommitRequest> requests, CancellationToken cancellationToken = default)
@@ -249,6 +281,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
         SessionVersion,
         Session,
         Pending,
+        Request,
     }
 
     private async Task<bool> CommitOneAsync(CommitRequest request, int index, Dictionary<string, int> lastHolder, Dictionary<string, SystemNode?> staged, CancellationToken ct)
@@ -580,6 +613,27 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 }),
             });
             kinds.Add(ItemKind.Pending);
+        }
+        if (request.Pending.ReplyTo is { } replyTo)
+        {
+            // The request's marker: a request committed once fails here when it comes again (its
+            // writer batch redelivered after a crash), and FindCommittedAsync finds what it became.
+            items.Add(new TransactWriteItem
+            {
+                Put = Named(new Put
+                {
+                    TableName = _settings.CountersTable,
+                    Item = new()
+                    {
+                        ["name"] = S(RequestMarker(replyTo)),
+                        ["value"] = N(request.Pending.Zxid),
+                        // DynamoDB's TTL (seconds): kept well past SQS's redelivery and deduplication windows.
+                        ["expiresAt"] = N(_time.GetUtcNow().ToUnixTimeSeconds() + RequestMarkerLifetimeSeconds),
+                    },
+                    ConditionExpression = "attribute_not_exists(#name)",
+                }),
+            });
+            kinds.Add(ItemKind.Request);
         }
         return (items, kinds);
     }

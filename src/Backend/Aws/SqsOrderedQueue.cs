@@ -53,7 +53,80 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
 
     public ValueTask SendAsync(T message, CancellationToken cancellationToken = default) => SendBatchAsync([message], cancellationToken);
 
-    public async ValueTask SendBatchAsync(IReadOnlyList<T> messages, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends in call order: calls are queued here and one sender sends them, oldest first, several
+    /// calls' messages together when they fit one SendMessageBatch. Two HTTP requests in flight at
+    /// once could reach SQS in either order, and a session's pipelined writes would then be reordered.
+    /// Completes when the messages are in the queue.
+    /// </summary>
+    public ValueTask SendBatchAsync(IReadOnlyList<T> messages, CancellationToken cancellationToken = default)
+    {
+        if (messages.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        var send = new PendingSend(messages);
+        lock (_outgoing)
+        {
+            _outgoing.Enqueue(send);
+            if (!_sending)
+            {
+                _sending = true;
+                _ = Task.Run(SendLoopAsync, CancellationToken.None);
+            }
+        }
+        return new ValueTask(send.Done.Task);
+    }
+
+    private sealed class PendingSend(IReadOnlyList<T> messages)
+    {
+        public IReadOnlyList<T> Messages { get; } = messages;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly Queue<PendingSend> _outgoing = new();
+    private bool _sending;
+
+    /// <summary>The one sender: takes the oldest calls (up to 10 messages) and sends them, until none are left.</summary>
+    private async Task SendLoopAsync()
+    {
+        while (true)
+        {
+            var sends = new List<PendingSend>();
+            int count = 0;
+            lock (_outgoing)
+            {
+                while (_outgoing.TryPeek(out var next) && (sends.Count == 0 || count + next.Messages.Count <= 10))
+                {
+                    sends.Add(_outgoing.Dequeue());
+                    count += next.Messages.Count;
+                }
+                if (sends.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+            }
+            try
+            {
+                await SendInOrderAsync([.. sends.SelectMany(s => s.Messages)], CancellationToken.None).ConfigureAwait(false);
+                foreach (var send in sends)
+                {
+                    send.Done.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var send in sends)
+                {
+                    send.Done.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private async Task SendInOrderAsync(IReadOnlyList<T> messages, CancellationToken cancellationToken)
     {
         var entries = new List<SendMessageBatchRequestEntry>(messages.Count);
         foreach (var message in messages)

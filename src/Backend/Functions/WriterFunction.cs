@@ -84,7 +84,15 @@ public sealed class WriterFunction
             }
         }
 
+        if (commits.Count > 0)
+        {
+            FaultPoint.Hit("writer-before-commit");
+        }
         bool[] applied = commits.Count == 0 ? [] : await _system.CommitAsync(commits, cancellationToken).ConfigureAwait(false);
+        if (commits.Count > 0)
+        {
+            FaultPoint.Hit("writer-after-commit");
+        }
         foreach (var commit in commits)
         {
             unlockAfterCommit.ExceptWith(commit.LockedPaths);
@@ -93,22 +101,38 @@ public sealed class WriterFunction
         {
             await _system.UnlockAsync(path, token, cancellationToken).ConfigureAwait(false);
         }
-        var lost = new HashSet<long>();
+        // Commits that did not happen: a lost lock, or a request committed before (its batch came again
+        // after a writer crash) — then what it was committed as goes out again, once.
+        var replaced = new Dictionary<long, Txn?>();
         for (int i = 0; i < applied.Length; i++)
         {
             if (!applied[i])
             {
-                lost.Add(commits[i].Pending.Zxid);
+                var pending = commits[i].Pending;
+                var earlier = pending.ReplyTo is { } replyTo
+                    ? await _system.FindCommittedAsync(replyTo, cancellationToken).ConfigureAwait(false)
+                    : null;
+                replaced[pending.Zxid] = earlier is null
+                    // The client gets a system error, not a silent success.
+                    ? pending with { Changes = [], Triggers = [], ClosedSessionId = 0, Result = new WriteResult(ErrorCode.SystemError, pending.Zxid) }
+                    // Still pending: distribute it (a no-op if the crashed writer pushed it: same
+                    // deduplication id). Already applied: its reply went out with it.
+                    : earlier.Pending;
             }
         }
+        var outgoing = new List<Txn>(txns.Length);
         foreach (var txn in txns)
         {
-            // A commit that lost its lock did not happen: the client gets a system error, not a silent success.
-            var outgoing = lost.Contains(txn.Zxid)
-                ? txn with { Changes = [], Triggers = [], Result = new WriteResult(ErrorCode.SystemError, txn.Zxid) }
-                : txn;
-            await _distributorQueue.SendAsync(outgoing, cancellationToken).ConfigureAwait(false);
+            if (!replaced.TryGetValue(txn.Zxid, out var instead))
+            {
+                outgoing.Add(txn);
+            }
+            else if (instead is not null)
+            {
+                outgoing.Add(instead);
+            }
         }
+        await _distributorQueue.SendBatchAsync(outgoing, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Txn> ProcessAsync(WriteRequest request, RequestScope scope, CancellationToken ct)

@@ -433,11 +433,12 @@ public sealed class TxnCodec : IMessageCodec<Txn>
     public Txn Decode(ReadOnlySpan<byte> body) => MessageCodec.DecodeTxn(body);
 
     /// <summary>
-    /// The zxid, plus the reply address for transactions that do not consume one (sync shares the
-    /// current zxid), so a redelivered writer batch that pushes the same transaction again is dropped.
+    /// The request a transaction answers (or its zxid when it answers none): a request processed again
+    /// after a writer crash, whatever zxid it got the second time, is pushed once within SQS's
+    /// five-minute deduplication window.
     /// </summary>
     public string DeduplicationId(Txn message) =>
-        message.ReplyTo is { } to ? $"{message.Zxid:x}-{to.GatewayId}-{to.RequestId}" : $"{message.Zxid:x}";
+        message.ReplyTo is { } to ? $"{to.GatewayId}-{to.RequestId}" : $"z{message.Zxid:x}";
 }
 
 public sealed class InboxCodec : IMessageCodec<IReadOnlyList<InboxItem>>

@@ -50,6 +50,14 @@ public interface ISystemStorage
     /// </summary>
     bool FitsOneCommit(CommitRequest request) => true;
 
+    /// <summary>
+    /// Whether the request from <paramref name="request"/> was committed before (by a writer whose batch
+    /// is now delivered again): its zxid, and its transaction while still pending. Null: never committed.
+    /// The embedded store never sees a request twice (its queue is in-process) and answers null.
+    /// </summary>
+    ValueTask<CommittedRequest?> FindCommittedAsync(ReplyAddress request, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<CommittedRequest?>(null);
+
     /// <summary>Atomically increments a named counter and returns the new value.</summary>
     ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default);
 
@@ -78,6 +86,9 @@ public interface ISystemStorage
     /// <summary>Updates a session's negotiated timeout (on resume).</summary>
     ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A request found committed: its zxid, and its transaction if the distributor has not applied it yet.</summary>
+public sealed record CommittedRequest(long Zxid, Txn? Pending);
 
 /// <summary>A node as user storage keeps it for direct reads: data, the client-visible Stat, children, ACL.</summary>
 public sealed record UserNode(string Path, byte[] Data, Stat Stat, IReadOnlyList<Acl> Acl, IReadOnlyCollection<string> Children);

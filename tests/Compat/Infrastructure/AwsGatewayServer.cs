@@ -68,7 +68,7 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     }
 
     /// <summary>Starts the function host and waits for its "ready" line (it provisions the deployment first).</summary>
-    public async Task StartFunctionsAsync(params string[] extraArgs)
+    public async Task StartFunctionsAsync(IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -81,11 +81,11 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.ArgumentList.Add("host");
         psi.ArgumentList.Add("--provision");
         psi.ArgumentList.Add("--tickTime=2000");
-        foreach (var a in extraArgs)
-        {
-            psi.ArgumentList.Add(a);
-        }
         AddEnvironment(psi);
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         void OnLine(string? line)
@@ -120,6 +120,24 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         }
     }
 
+    /// <summary>Waits for the function host to exit by itself (an injected crash); false on timeout.</summary>
+    public async Task<bool> WaitForFunctionsExitAsync(TimeSpan timeout)
+    {
+        if (_functions is not { } p)
+        {
+            return true;
+        }
+        try
+        {
+            await p.WaitForExitAsync().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGKILL to the function host (a crashed function); <see cref="StartFunctionsAsync"/> brings it back.</summary>
     public async Task KillFunctionsAsync()
     {
@@ -139,6 +157,8 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.Environment["ZKGW_AWS_SQS"] = s.SqsEndpoint;
         psi.Environment["ZKGW_AWS_ACCESS_KEY"] = s.AccessKey;
         psi.Environment["ZKGW_AWS_SECRET_KEY"] = s.SecretKey;
+        // A crashed function's batch comes again after 10 s rather than SQS's default 30 s (fault tests).
+        psi.Environment["ZKGW_AWS_QUEUE_VISIBILITY_SECONDS"] = "10";
     }
 
     protected override ProcessStartInfo CreateStartInfo()
