@@ -57,8 +57,13 @@ public sealed class ClientScenarioTests(CompatFixture fixture)
 
         var gateway = await fixture.GetAsync(target);
         var result = await ScenarioRunner.RunAsync(client, scenario, gateway);
-        Transcripts.AssertSame(zk.Transcript, result, $"{client}/{scenario}: the {target} transcript differs from real ZooKeeper's");
+        string context = gateway is AwsGatewayServer aws && result.ExitCode != 0
+            ? $"\n--- function host (tail) ---\n{Tail(aws.FunctionsLog)}\n--- gateway (tail) ---\n{Tail(aws.Log)}"
+            : "";
+        Transcripts.AssertSame(zk.Transcript, result, $"{client}/{scenario}: the {target} transcript differs from real ZooKeeper's{context}");
     }
+
+    private static string Tail(string log) => log.Length <= 6000 ? log : "..." + log[^6000..];
 
     /// <summary>Runs (or reuses) the real ZooKeeper transcript and checks it against the expected file.</summary>
     private async Task<ScenarioResult> ZooKeeperResultAsync(ClientKind client, string scenario)

@@ -115,14 +115,37 @@ public sealed class AwsFunctions : IAsyncDisposable
         await _distributor.HandleBatchAsync(txns, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs a consumer loop until cancelled. A failed batch (a storage or queue error) is logged and the
+    /// loop starts again: the batch was not acknowledged, so the queue delivers it again after its
+    /// visibility timeout, by when a failed writer's locks have lapsed. One bad call must not stop the
+    /// deployment's only writer.
+    /// </summary>
     private static async Task UntilCancelledAsync(Func<Task> run, CancellationToken cancellationToken)
     {
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            await run().ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            try
+            {
+                await run().ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                await Console.Error.WriteLineAsync($"{DateTime.UtcNow:O} function batch failed, retrying after redelivery: {e}").ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 

@@ -88,7 +88,12 @@ public sealed class WriterFunction
         {
             FaultPoint.Hit("writer-before-commit");
         }
-        bool[] applied = commits.Count == 0 ? [] : await _system.CommitAsync(commits, cancellationToken).ConfigureAwait(false);
+        bool[] applied;
+        // A batch's commits and its push to the distributor serve all its requests: charged to the batch.
+        using (Metering.CostMeter.Begin("write-commit"))
+        {
+            applied = commits.Count == 0 ? [] : await _system.CommitAsync(commits, cancellationToken).ConfigureAwait(false);
+        }
         if (commits.Count > 0)
         {
             FaultPoint.Hit("writer-after-commit");
@@ -132,6 +137,7 @@ public sealed class WriterFunction
                 outgoing.Add(instead);
             }
         }
+        using var charge = Metering.CostMeter.Begin("write-push");
         await _distributorQueue.SendBatchAsync(outgoing, cancellationToken).ConfigureAwait(false);
     }
 
@@ -553,29 +559,35 @@ public sealed class WriterFunction
             {
                 return local;
             }
-            await LockAsync(path, ct).ConfigureAwait(false);
-            if (batchOverlay.TryGetValue(path, out var staged))
-            {
-                return staged;
-            }
-            return (await writer._system.TryLockAsync(path, token, LockLease, ct).ConfigureAwait(false)).Node;
+            var committed = await LockAsync(path, ct).ConfigureAwait(false);
+            return batchOverlay.TryGetValue(path, out var staged) ? staged : committed;
         }
 
-        private async ValueTask LockAsync(string path, CancellationToken ct)
+        /// <summary>
+        /// Locks the path (once per request) and returns its committed state, which the lock call reads in
+        /// the same step (one storage round trip: on DynamoDB, one conditional UpdateItem).
+        /// </summary>
+        private async ValueTask<SystemNode?> LockAsync(string path, CancellationToken ct)
         {
-            if (_locked.Contains(path))
+            if (_lockedNodes.TryGetValue(path, out var known))
             {
-                return;
+                return known;
             }
             var delay = TimeSpan.FromMilliseconds(1);
-            while (!(await writer._system.TryLockAsync(path, token, LockLease, ct).ConfigureAwait(false)).Acquired)
+            LockResult result;
+            while (!(result = await writer._system.TryLockAsync(path, token, LockLease, ct).ConfigureAwait(false)).Acquired)
             {
-                // Another writer holds it (only possible with several writer instances): back off.
+                // Another writer holds it (several writer instances, or a crashed one whose lease has
+                // not lapsed yet): back off.
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
             }
             _locked.Add(path);
+            _lockedNodes[path] = result.Node;
+            return result.Node;
         }
+
+        private readonly Dictionary<string, SystemNode?> _lockedNodes = new(StringComparer.Ordinal);
 
         public void Put(SystemNode node) => _local[node.Path] = node;
 

@@ -15,12 +15,15 @@ namespace ZkGateway.Compat.Protocol;
 /// ZooKeeper's counterpart would be an ensemble, which the shared scenarios do not run.
 /// </summary>
 [Collection(CompatCollection.Name)]
-public sealed class MultiGatewayScenarios(CompatFixture fixture)
+public sealed class MultiGatewayScenarios
 {
     [Fact]
     public async Task A_session_moves_between_gateways_and_a_dead_gateways_sessions_expire()
     {
-        var a = (AwsGatewayServer)await fixture.GetAsync(TargetKind.AwsGateway);
+        // Its own deployment: the killed gateway's session expires later, at a moment of its own, and
+        // would consume a zxid in the middle of another test on the shared one.
+        await using var a = new AwsGatewayServer();
+        await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
         await b.StartAsync();
         var proxy = new TcpCutProxy(a.Port);
@@ -74,7 +77,10 @@ public sealed class MultiGatewayScenarios(CompatFixture fixture)
     [Fact]
     public async Task A_watch_moved_with_SetWatches_fires_once_on_the_new_gateway()
     {
-        var a = (AwsGatewayServer)await fixture.GetAsync(TargetKind.AwsGateway);
+        // Its own deployment: the killed gateway's session expires later, at a moment of its own, and
+        // would consume a zxid in the middle of another test on the shared one.
+        await using var a = new AwsGatewayServer();
+        await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
         await b.StartAsync();
         string path = $"/multi-sw-{Guid.NewGuid():N}"[..32];
