@@ -320,6 +320,38 @@ public class Scenario {
         for (WatchedEvent e; (e = one.nodes.poll()) != null; ) o.add(e.getType() + " " + e.getPath());
         out("one-shot watcher got after remove -> " + o);
 
+        // 3.8.0 keeps one mode per connection and path in each of its two watch tables: a one-shot watch on a
+        // path with a persistent watch replaces the data side's mode; a recursive watch replaces a persistent one.
+        attempt("create " + P + "/q", () -> create(zk, P + "/q", "0", CreateMode.PERSISTENT));
+        Persistent pq = new Persistent();
+        Events oneq = new Events();
+        attempt("addWatch persistent " + P + "/q", () -> { zk.addWatch(P + "/q", pq, AddWatchMode.PERSISTENT); return "ok"; });
+        attempt("get with one-shot watch " + P + "/q", () -> new String(zk.getData(P + "/q", oneq, null)));
+        attempt("set " + P + "/q", () -> zk.setData(P + "/q", "1".getBytes(), -1).getVersion());
+        oneq.next("one-shot event");
+        pq.next("persistent event");
+        attempt("set " + P + "/q again", () -> zk.setData(P + "/q", "2".getBytes(), -1).getVersion());
+        attempt("create " + P + "/q/c", () -> create(zk, P + "/q/c", "", CreateMode.PERSISTENT));
+        pq.next("persistent event (data side gone, children side persistent)");
+        attempt("create " + P + "/pr", () -> create(zk, P + "/pr", "0", CreateMode.PERSISTENT));
+        Persistent ppr = new Persistent(), rpr = new Persistent();
+        attempt("addWatch persistent " + P + "/pr", () -> { zk.addWatch(P + "/pr", ppr, AddWatchMode.PERSISTENT); return "ok"; });
+        attempt("addWatch persistent-recursive " + P + "/pr", () -> { zk.addWatch(P + "/pr", rpr, AddWatchMode.PERSISTENT_RECURSIVE); return "ok"; });
+        attempt("create " + P + "/pr/c", () -> create(zk, P + "/pr/c", "", CreateMode.PERSISTENT));
+        rpr.next("recursive event");
+        attempt("set " + P + "/pr", () -> zk.setData(P + "/pr", "1".getBytes(), -1).getVersion());
+        rpr.next("recursive event");
+        ppr.next("persistent event");
+        Events marker2 = new Events();
+        attempt("exists with watch " + P + "/marker2", () -> zk.exists(P + "/marker2", marker2));
+        attempt("create " + P + "/marker2", () -> create(zk, P + "/marker2", "", CreateMode.PERSISTENT));
+        marker2.next("marker event");
+        out("persistent " + P + "/q watcher also got -> " + drain(pq.q));
+        out("persistent " + P + "/pr watcher also got -> " + drain(ppr.q));
+        out("recursive " + P + "/pr watcher also got -> " + drain(rpr.q));
+        attempt("removeAllWatches " + P + "/q Any", () -> { zk.removeAllWatches(P + "/q", Watcher.WatcherType.Any, false); return "ok"; });
+        attempt("removeAllWatches " + P + "/pr Any", () -> { zk.removeAllWatches(P + "/pr", Watcher.WatcherType.Any, false); return "ok"; });
+
         attempt("multiRead getData,getChildren,getData missing", () -> {
             List<String> s = new ArrayList<>();
             for (OpResult r : zk.multi(List.of(Op.getData(P + "/acl"), Op.getChildren(P + "/w"), Op.getData(P + "/missing")))) {
