@@ -12,7 +12,7 @@ namespace ZkGateway.Compat;
 [Collection(CompatCollection.Name)]
 public sealed class ClientScenarioTests(CompatFixture fixture)
 {
-    public static readonly string[] Scenarios = ["basic", "resume", "expiry"];
+    public static readonly string[] Scenarios = ["basic", "resume", "expiry", "features"];
 
     public static TheoryData<string, TargetKind> Cases()
     {

@@ -1,6 +1,6 @@
 // Compat scenarios on go-zookeeper (Debian golang-github-samuel-go-zookeeper-dev; sends 44-byte ConnectRequests).
 // build: GO111MODULE=off GOPATH=/usr/share/gocode go build -o scenario-go scenario.go
-// usage: scenario-go <basic|resume|expiry> <direct hosts> <proxied hosts> <prefix>
+// usage: scenario-go <basic|resume|expiry|features> <direct hosts> <proxied hosts> <prefix>
 // Prints one deterministic transcript line per step. Lines starting with '@' ask the test harness to act on the
 // proxy (@cut, @blackhole, @restore); the harness answers "ok" on stdin.
 package main
@@ -233,6 +233,85 @@ func expiry(direct, proxied string) {
 	out("close -> ok")
 }
 
+func acls(l []zk.ACL) string {
+	s := make([]string, len(l))
+	for i, a := range l {
+		s[i] = fmt.Sprintf("%s:%s:%d", a.Scheme, a.ID, a.Perms)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func getACL(c *zk.Conn, path string) string {
+	l, st, err := c.GetACL(path)
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s aversion=%d version=%d", acls(l), st.Aversion, st.Version)
+}
+
+func getData(c *zk.Conn, path string) string {
+	d, _, err := c.Get(path)
+	return res(string(d), err)
+}
+
+// go-zookeeper exposes digest auth (AddAuth), ACLs (Create with ACLs, AuthACL = creator-all, DigestACL, GetACL,
+// SetACL) and Sync.
+// Not exposed: containers (no container flag; Create always sends op 1, where 3.8.0 makes flags 4 a plain
+// persistent node), addWatch, removeWatches / checkWatches, multiRead (Multi takes only writes), whoAmI,
+// getEphemerals, getAllChildrenNumber.
+func features(hosts string) {
+	c, _ := connect(hosts, 10*time.Second)
+	out("connect -> %s", c.State())
+	out("create %s -> %s", P, res(c.Create(P, []byte(""), 0, acl)))
+	out("create creator-all without auth -> %s", res(c.Create(P+"/x", []byte("x"), 0, zk.AuthACL(zk.PermAll))))
+	out("addauth digest alice -> %s", res("ok", c.AddAuth("digest", []byte("alice:secret"))))
+	out("create %s/acl creator-all -> %s", P, res(c.Create(P+"/acl", []byte("a"), 0, zk.AuthACL(zk.PermAll))))
+	out("getACL %s/acl -> %s", P, getACL(c, P+"/acl"))
+	alice := zk.DigestACL(zk.PermAll, "alice", "secret")
+	out("digest acl made by go-zk -> %s", acls(alice))
+	next := append(append([]zk.ACL{}, alice...), zk.WorldACL(zk.PermRead)...)
+	setACL := func(c *zk.Conn, path string, l []zk.ACL, v int32) string {
+		st, err := c.SetACL(path, l, v)
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprint(st.Aversion)
+	}
+	out("setACL %s/acl aversion 5 -> %s", P, setACL(c, P+"/acl", next, 5))
+	out("setACL %s/acl aversion 0 -> %s", P, setACL(c, P+"/acl", next, 0))
+	out("setACL %s/acl invalid scheme -> %s", P, setACL(c, P+"/acl", []zk.ACL{{Perms: zk.PermAll, Scheme: "nosuch", ID: "x"}}, -1))
+	out("getACL %s/acl after setACL -> %s", P, getACL(c, P+"/acl"))
+	other, _ := connect(hosts, 10*time.Second)
+	out("connect second session (no auth) -> %s", other.State())
+	out("second get %s/acl -> %s", P, getData(other, P+"/acl"))
+	out("second getACL %s/acl (masked) -> %s", P, getACL(other, P+"/acl"))
+	_, err := other.Set(P+"/acl", []byte("b"), -1)
+	out("second set %s/acl -> %s", P, res("ok", err))
+	out("second create %s/acl/c -> %s", P, res(other.Create(P+"/acl/c", []byte("c"), 0, acl)))
+	out("second setACL %s/acl -> %s", P, setACL(other, P+"/acl", acl, -1))
+	out("create %s/secret alice only -> %s", P, res(c.Create(P+"/secret", []byte("s"), 0, alice)))
+	out("second get %s/secret -> %s", P, getData(other, P+"/secret"))
+	out("second getACL %s/secret -> %s", P, getACL(other, P+"/secret"))
+	ok, _, err := other.Exists(P + "/secret")
+	out("second exists %s/secret -> %s", P, res(ok, err))
+	out("second addauth digest alice wrong password -> %s", res("ok", other.AddAuth("digest", []byte("alice:wrong"))))
+	out("second get %s/secret after wrong password -> %s", P, getData(other, P+"/secret"))
+	out("second addauth digest alice -> %s", res("ok", other.AddAuth("digest", []byte("alice:secret"))))
+	out("second get %s/secret after alice -> %s", P, getData(other, P+"/secret"))
+	st, err := other.Set(P+"/secret", []byte("t"), 0)
+	if err == nil {
+		out("second set %s/secret version 0 -> %d", P, st.Version)
+	} else {
+		out("second set %s/secret version 0 -> %s", P, err)
+	}
+	out("sync %s/secret -> %s", P, res(c.Sync(P+"/secret")))
+	out("get %s/secret after sync -> %s", P, getData(c, P+"/secret"))
+	out("sync %s/missing -> %s", P, res(c.Sync(P+"/missing")))
+	other.Close()
+	c.Close()
+	out("close -> ok")
+}
+
 func main() {
 	if len(os.Args) < 5 {
 		log.Fatal("usage: scenario-go <scenario> <direct> <proxied> <prefix>")
@@ -245,6 +324,8 @@ func main() {
 		resume(os.Args[3])
 	case "expiry":
 		expiry(os.Args[2], os.Args[3])
+	case "features":
+		features(os.Args[2])
 	default:
 		log.Fatalf("unknown scenario %s", os.Args[1])
 	}

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
@@ -18,6 +19,9 @@ import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.ClientInfo;
+import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.data.Stat;
 
 public class Scenario {
@@ -100,6 +104,7 @@ public class Scenario {
             case "basic": basic(direct); break;
             case "resume": resume(proxied); break;
             case "expiry": expiry(direct, proxied); break;
+            case "features": features(direct); break;
             default: throw new IllegalArgumentException(scenario);
         }
         System.exit(0);
@@ -207,5 +212,183 @@ public class Scenario {
         e.close();
         w.close();
         out("close -> ok");
+    }
+
+    static String acls(List<ACL> l) {
+        List<String> s = new ArrayList<>();
+        for (ACL a : l) s.add(a.getId().getScheme() + ":" + a.getId().getId() + ":" + a.getPerms());
+        return s.toString();
+    }
+
+    /** Collects the events of a persistent / recursive watcher as "type path". */
+    static final class Persistent implements Watcher {
+        final BlockingQueue<String> q = new LinkedBlockingQueue<>();
+        public void process(WatchedEvent e) { if (e.getType() != Event.EventType.None) q.add(e.getType() + " " + e.getPath()); }
+        void next(String label) throws InterruptedException {
+            String e = q.poll(WAIT, TimeUnit.SECONDS);
+            out(label + " -> " + (e == null ? "none" : e));
+        }
+    }
+
+    // The Java client 3.8.0 exposes every feature: digest auth and ACLs, containers, addWatch (persistent and
+    // persistent-recursive), removeWatches / removeAllWatches, multiRead (multi of getData/getChildren), whoAmI,
+    // getEphemerals, getAllChildrenNumber and (async) sync.
+    static void features(String hosts) throws Exception {
+        Events conn = new Events();
+        ZooKeeper zk = connect(hosts, 10000, conn);
+        out("connect -> " + zk.getState());
+        attempt("create " + P, () -> create(zk, P, "", CreateMode.PERSISTENT));
+        attempt("whoami before auth", () -> whoAmI(zk));
+        attempt("create creator-all without auth", () -> zk.create(P + "/x", "x".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
+        zk.addAuthInfo("digest", "alice:secret".getBytes());
+        attempt("whoami after addauth alice", () -> whoAmI(zk));
+        attempt("create " + P + "/acl creator-all", () -> zk.create(P + "/acl", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/acl", () -> { Stat st = new Stat(); List<ACL> l = zk.getACL(P + "/acl", st); return acls(l) + " aversion=" + st.getAversion(); });
+        List<ACL> next = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("digest", "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=")),
+                                 new ACL(ZooDefs.Perms.READ, new Id("world", "anyone")));
+        attempt("setACL " + P + "/acl aversion 5", () -> zk.setACL(P + "/acl", next, 5).getAversion());
+        attempt("setACL " + P + "/acl aversion 0", () -> zk.setACL(P + "/acl", next, 0).getAversion());
+        attempt("setACL " + P + "/acl invalid scheme", () -> zk.setACL(P + "/acl", java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("nosuch", "x"))), -1).getAversion());
+        attempt("getACL " + P + "/acl after setACL", () -> { Stat st = new Stat(); List<ACL> l = zk.getACL(P + "/acl", st); return acls(l) + " aversion=" + st.getAversion() + " version=" + st.getVersion(); });
+        Events conn2 = new Events();
+        ZooKeeper other = connect(hosts, 10000, conn2);
+        out("connect second session (no auth) -> " + other.getState());
+        attempt("second get " + P + "/acl", () -> new String(other.getData(P + "/acl", false, null)));
+        attempt("second getACL " + P + "/acl (masked)", () -> acls(other.getACL(P + "/acl", new Stat())));
+        attempt("second set " + P + "/acl", () -> other.setData(P + "/acl", "b".getBytes(), -1).getVersion());
+        attempt("second create " + P + "/acl/c", () -> create(other, P + "/acl/c", "c", CreateMode.PERSISTENT));
+        attempt("second setACL " + P + "/acl", () -> other.setACL(P + "/acl", ZooDefs.Ids.OPEN_ACL_UNSAFE, -1).getAversion());
+        attempt("create " + P + "/secret alice only", () -> zk.create(P + "/secret", "s".getBytes(), java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("digest", "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E="))), CreateMode.PERSISTENT));
+        attempt("second get " + P + "/secret", () -> new String(other.getData(P + "/secret", false, null)));
+        attempt("second getACL " + P + "/secret", () -> acls(other.getACL(P + "/secret", new Stat())));
+        attempt("second exists " + P + "/secret", () -> other.exists(P + "/secret", false) != null);
+        attempt("second getAllChildrenNumber " + P + "/secret", () -> other.getAllChildrenNumber(P + "/secret"));
+        other.addAuthInfo("digest", "alice:wrong".getBytes());
+        attempt("second get " + P + "/secret after wrong password", () -> new String(other.getData(P + "/secret", false, null)));
+        other.addAuthInfo("digest", "alice:secret".getBytes());
+        attempt("second get " + P + "/secret after alice", () -> new String(other.getData(P + "/secret", false, null)));
+        attempt("second whoami", () -> whoAmI(other));
+
+        attempt("create container " + P + "/box", () -> create(zk, P + "/box", "k", CreateMode.CONTAINER));
+        attempt("stat container " + P + "/box", () -> { Stat st = zk.exists(P + "/box", false); return "ephemeralOwner=" + st.getEphemeralOwner() + " numChildren=" + st.getNumChildren() + " dataLength=" + st.getDataLength(); });
+        attempt("create " + P + "/box/item", () -> create(zk, P + "/box/item", "i", CreateMode.PERSISTENT));
+        attempt("create container again", () -> create(zk, P + "/box", "k", CreateMode.CONTAINER));
+        attempt("multi create container " + P + "/box2", () -> describe(zk.multi(List.of(Op.create(P + "/box2", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.CONTAINER)))));
+        attempt("children " + P + "/box", () -> sorted(zk.getChildren(P + "/box", false)));
+
+        attempt("create " + P + "/w", () -> create(zk, P + "/w", "0", CreateMode.PERSISTENT));
+        attempt("create " + P + "/r", () -> create(zk, P + "/r", "0", CreateMode.PERSISTENT));
+        Persistent pw = new Persistent(), rw = new Persistent();
+        attempt("addWatch persistent " + P + "/w", () -> { zk.addWatch(P + "/w", pw, AddWatchMode.PERSISTENT); return "ok"; });
+        attempt("addWatch persistent-recursive " + P + "/r", () -> { zk.addWatch(P + "/r", rw, AddWatchMode.PERSISTENT_RECURSIVE); return "ok"; });
+        attempt("addWatch persistent " + P + "/nothere (no NoNode)", () -> { zk.addWatch(P + "/nothere", pw, AddWatchMode.PERSISTENT); return "ok"; });
+        attempt("set " + P + "/w", () -> zk.setData(P + "/w", "1".getBytes(), -1).getVersion());
+        pw.next("persistent event");
+        attempt("create " + P + "/w/c", () -> create(zk, P + "/w/c", "", CreateMode.PERSISTENT));
+        pw.next("persistent event");
+        attempt("set " + P + "/w again", () -> zk.setData(P + "/w", "2".getBytes(), -1).getVersion());
+        pw.next("persistent event (still active)");
+        attempt("create " + P + "/nothere", () -> create(zk, P + "/nothere", "", CreateMode.PERSISTENT));
+        pw.next("persistent event");
+        attempt("set " + P + "/r", () -> zk.setData(P + "/r", "1".getBytes(), -1).getVersion());
+        rw.next("recursive event");
+        attempt("create " + P + "/r/c", () -> create(zk, P + "/r/c", "", CreateMode.PERSISTENT));
+        rw.next("recursive event");
+        attempt("create " + P + "/r/c/d", () -> create(zk, P + "/r/c/d", "", CreateMode.PERSISTENT));
+        rw.next("recursive event");
+        attempt("set " + P + "/r/c/d", () -> zk.setData(P + "/r/c/d", "x".getBytes(), -1).getVersion());
+        rw.next("recursive event");
+        attempt("delete " + P + "/r/c/d", () -> { zk.delete(P + "/r/c/d", -1); return "ok"; });
+        rw.next("recursive event");
+        attempt("removeWatches " + P + "/w persistent watcher Any", () -> { zk.removeWatches(P + "/w", pw, Watcher.WatcherType.Any, false); return "ok"; });
+        attempt("removeWatches " + P + "/w persistent watcher again", () -> { zk.removeWatches(P + "/w", pw, Watcher.WatcherType.Any, false); return "ok"; });
+        attempt("removeAllWatches " + P + "/r Any", () -> { zk.removeAllWatches(P + "/r", Watcher.WatcherType.Any, false); return "ok"; });
+        Events one = new Events();
+        attempt("get with watch " + P + "/w/c", () -> new String(zk.getData(P + "/w/c", one, null)));
+        attempt("removeWatches " + P + "/w/c data watcher Data", () -> { zk.removeWatches(P + "/w/c", one, Watcher.WatcherType.Data, false); return "ok"; });
+        attempt("removeAllWatches " + P + "/w/c Children (none)", () -> { zk.removeAllWatches(P + "/w/c", Watcher.WatcherType.Children, false); return "ok"; });
+        attempt("set " + P + "/w after removes", () -> zk.setData(P + "/w", "3".getBytes(), -1).getVersion());
+        attempt("set " + P + "/r/c after removes", () -> zk.setData(P + "/r/c", "y".getBytes(), -1).getVersion());
+        attempt("set " + P + "/w/c after removes", () -> zk.setData(P + "/w/c", "y".getBytes(), -1).getVersion());
+        Events marker = new Events();
+        attempt("exists with watch " + P + "/marker", () -> zk.exists(P + "/marker", marker));
+        attempt("create " + P + "/marker", () -> create(zk, P + "/marker", "", CreateMode.PERSISTENT));
+        marker.next("marker event");
+        out("persistent watcher got after remove -> " + drain(pw.q));
+        out("recursive watcher got after remove -> " + drain(rw.q));
+        List<String> o = new ArrayList<>();
+        for (WatchedEvent e; (e = one.nodes.poll()) != null; ) o.add(e.getType() + " " + e.getPath());
+        out("one-shot watcher got after remove -> " + o);
+
+        // 3.8.0 keeps one mode per connection and path in each of its two watch tables: a one-shot watch on a
+        // path with a persistent watch replaces the data side's mode; a recursive watch replaces a persistent one.
+        attempt("create " + P + "/q", () -> create(zk, P + "/q", "0", CreateMode.PERSISTENT));
+        Persistent pq = new Persistent();
+        Events oneq = new Events();
+        attempt("addWatch persistent " + P + "/q", () -> { zk.addWatch(P + "/q", pq, AddWatchMode.PERSISTENT); return "ok"; });
+        attempt("get with one-shot watch " + P + "/q", () -> new String(zk.getData(P + "/q", oneq, null)));
+        attempt("set " + P + "/q", () -> zk.setData(P + "/q", "1".getBytes(), -1).getVersion());
+        oneq.next("one-shot event");
+        pq.next("persistent event");
+        attempt("set " + P + "/q again", () -> zk.setData(P + "/q", "2".getBytes(), -1).getVersion());
+        attempt("create " + P + "/q/c", () -> create(zk, P + "/q/c", "", CreateMode.PERSISTENT));
+        pq.next("persistent event (data side gone, children side persistent)");
+        attempt("create " + P + "/pr", () -> create(zk, P + "/pr", "0", CreateMode.PERSISTENT));
+        Persistent ppr = new Persistent(), rpr = new Persistent();
+        attempt("addWatch persistent " + P + "/pr", () -> { zk.addWatch(P + "/pr", ppr, AddWatchMode.PERSISTENT); return "ok"; });
+        attempt("addWatch persistent-recursive " + P + "/pr", () -> { zk.addWatch(P + "/pr", rpr, AddWatchMode.PERSISTENT_RECURSIVE); return "ok"; });
+        attempt("create " + P + "/pr/c", () -> create(zk, P + "/pr/c", "", CreateMode.PERSISTENT));
+        rpr.next("recursive event");
+        attempt("set " + P + "/pr", () -> zk.setData(P + "/pr", "1".getBytes(), -1).getVersion());
+        rpr.next("recursive event");
+        ppr.next("persistent event");
+        Events marker2 = new Events();
+        attempt("exists with watch " + P + "/marker2", () -> zk.exists(P + "/marker2", marker2));
+        attempt("create " + P + "/marker2", () -> create(zk, P + "/marker2", "", CreateMode.PERSISTENT));
+        marker2.next("marker event");
+        out("persistent " + P + "/q watcher also got -> " + drain(pq.q));
+        out("persistent " + P + "/pr watcher also got -> " + drain(ppr.q));
+        out("recursive " + P + "/pr watcher also got -> " + drain(rpr.q));
+        attempt("removeAllWatches " + P + "/q Any", () -> { zk.removeAllWatches(P + "/q", Watcher.WatcherType.Any, false); return "ok"; });
+        attempt("removeAllWatches " + P + "/pr Any", () -> { zk.removeAllWatches(P + "/pr", Watcher.WatcherType.Any, false); return "ok"; });
+
+        attempt("multiRead getData,getChildren,getData missing", () -> {
+            List<String> s = new ArrayList<>();
+            for (OpResult r : zk.multi(List.of(Op.getData(P + "/acl"), Op.getChildren(P + "/w"), Op.getData(P + "/missing")))) {
+                if (r instanceof OpResult.GetDataResult) s.add("Data(" + new String(((OpResult.GetDataResult) r).getData()) + " version=" + ((OpResult.GetDataResult) r).getStat().getVersion() + ")");
+                else if (r instanceof OpResult.GetChildrenResult) s.add("Children(" + sorted(((OpResult.GetChildrenResult) r).getChildren()) + ")");
+                else if (r instanceof OpResult.ErrorResult) s.add("Error(" + KeeperException.Code.get(((OpResult.ErrorResult) r).getErr()) + ")");
+                else s.add(r.getClass().getSimpleName());
+            }
+            return s;
+        });
+        attempt("second multiRead getData " + P + "/secret (alice now)", () -> other.multi(List.of(Op.getData(P + "/secret"))).size());
+
+        attempt("create ephemeral " + P + "/e1", () -> create(zk, P + "/e1", "", CreateMode.EPHEMERAL));
+        attempt("create ephemeral " + P + "/w/e2", () -> create(zk, P + "/w/e2", "", CreateMode.EPHEMERAL));
+        attempt("second create ephemeral " + P + "/e3", () -> create(other, P + "/e3", "", CreateMode.EPHEMERAL));
+        attempt("getEphemerals " + P, () -> sorted(zk.getEphemerals(P)));
+        attempt("getEphemerals " + P + "/w", () -> sorted(zk.getEphemerals(P + "/w")));
+        attempt("second getEphemerals " + P, () -> sorted(other.getEphemerals(P)));
+        attempt("getAllChildrenNumber " + P, () -> zk.getAllChildrenNumber(P));
+        attempt("getAllChildrenNumber " + P + "/w", () -> zk.getAllChildrenNumber(P + "/w"));
+        attempt("getAllChildrenNumber " + P + "/missing", () -> zk.getAllChildrenNumber(P + "/missing"));
+
+        BlockingQueue<String> synced = new LinkedBlockingQueue<>();
+        zk.sync(P + "/w", (rc, path, ctx) -> synced.add(KeeperException.Code.get(rc) + " " + path), null);
+        out("sync " + P + "/w -> " + synced.poll(WAIT, TimeUnit.SECONDS));
+        zk.sync(P + "/missing", (rc, path, ctx) -> synced.add(KeeperException.Code.get(rc) + " " + path), null);
+        out("sync " + P + "/missing -> " + synced.poll(WAIT, TimeUnit.SECONDS));
+        other.close();
+        zk.close();
+        out("close -> ok");
+    }
+
+    static List<String> drain(BlockingQueue<String> q) { List<String> l = new ArrayList<>(); q.drainTo(l); return l; }
+
+    static List<String> whoAmI(ZooKeeper zk) throws Exception {
+        List<String> s = new ArrayList<>();
+        for (ClientInfo c : zk.whoAmI()) s.add(c.getAuthScheme() + "/" + c.getUser());
+        return s;
     }
 }

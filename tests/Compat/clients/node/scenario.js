@@ -1,6 +1,6 @@
 'use strict';
 // Compat scenarios on node-zookeeper-client 1.1.3 (pure JS; sends 44-byte ConnectRequests, no readOnly byte).
-// usage: node scenario.js <basic|resume|expiry> <direct hosts> <proxied hosts> <prefix>
+// usage: node scenario.js <basic|resume|expiry|features> <direct hosts> <proxied hosts> <prefix>
 // Prints one deterministic transcript line per step. Lines starting with '@' ask the test harness to act on
 // the proxy (@cut, @blackhole, @restore); the harness answers "ok" on stdin.
 const zookeeper = require('node-zookeeper-client');
@@ -176,7 +176,55 @@ async function expiry() {
   out('close -> ok');
 }
 
-({ basic, resume, expiry })[SCENARIO]().then(() => process.exit(0), (err) => {
+// node-zookeeper-client 1.1.3 exposes digest auth (addAuthInfo, no reply callback: the auth packet is queued
+// ahead of the following requests) and ACLs (create with ACLs, getACL, setACL).
+// Not exposed: containers (CreateMode has no CONTAINER and create always uses op 1), addWatch,
+// removeWatches / checkWatches, multiRead (transactions take only writes), whoAmI, getEphemerals,
+// getAllChildrenNumber, sync.
+async function features() {
+  const { ACL, Id, Permission } = zookeeper;
+  const acls = (l) => '[' + l.map((a) => `${a.id.scheme}:${a.id.id}:${a.permission}`).join(', ') + ']';
+  const showAcl = (l, st) => `${acls(l)} aversion=${st.aversion} version=${st.version}`;
+  const { client: zk } = await connect(DIRECT, 10000);
+  out('connect -> ' + zk.getState().getName());
+  await attempt(`create ${P}`, (cb) => zk.create(P, buf(''), cb));
+  await attempt('create creator-all without auth', (cb) => zk.create(P + '/x', buf('x'), ACL.CREATOR_ALL_ACL, cb));
+  zk.addAuthInfo('digest', buf('alice:secret'));
+  out('addauth digest alice -> sent');
+  await attempt(`create ${P}/acl creator-all`, (cb) => zk.create(P + '/acl', buf('a'), ACL.CREATOR_ALL_ACL, cb));
+  await attempt(`getACL ${P}/acl`, (cb) => zk.getACL(P + '/acl', cb), showAcl);
+  const alice = new ACL(Permission.ALL, new Id('digest', 'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E='));
+  const next = [alice, new ACL(Permission.READ, new Id('world', 'anyone'))];
+  await attempt(`setACL ${P}/acl aversion 5`, (cb) => zk.setACL(P + '/acl', next, 5, cb), (st) => st.aversion);
+  await attempt(`setACL ${P}/acl aversion 0`, (cb) => zk.setACL(P + '/acl', next, 0, cb), (st) => st.aversion);
+  await attempt(`setACL ${P}/acl invalid scheme`, (cb) => zk.setACL(P + '/acl', [new ACL(Permission.ALL, new Id('nosuch', 'x'))], -1, cb), (st) => st.aversion);
+  await attempt(`getACL ${P}/acl after setACL`, (cb) => zk.getACL(P + '/acl', cb), showAcl);
+  const { client: other } = await connect(DIRECT, 10000);
+  out('connect second session (no auth) -> ' + other.getState().getName());
+  await attempt(`second get ${P}/acl`, (cb) => other.getData(P + '/acl', cb), (d) => d.toString());
+  await attempt(`second getACL ${P}/acl (masked)`, (cb) => other.getACL(P + '/acl', cb), showAcl);
+  await attempt(`second set ${P}/acl`, (cb) => other.setData(P + '/acl', buf('b'), -1, cb), (st) => st.version);
+  await attempt(`second create ${P}/acl/c`, (cb) => other.create(P + '/acl/c', buf('c'), cb));
+  await attempt(`second setACL ${P}/acl`, (cb) => other.setACL(P + '/acl', ACL.OPEN_ACL_UNSAFE, -1, cb), (st) => st.aversion);
+  await attempt(`create ${P}/secret alice only`, (cb) => zk.create(P + '/secret', buf('s'), [alice], cb));
+  await attempt(`second get ${P}/secret`, (cb) => other.getData(P + '/secret', cb), (d) => d.toString());
+  await attempt(`second getACL ${P}/secret`, (cb) => other.getACL(P + '/secret', cb), showAcl);
+  await attempt(`second exists ${P}/secret`, (cb) => other.exists(P + '/secret', cb), (st) => st !== null);
+  await attempt(`second getChildren ${P}/secret`, (cb) => other.getChildren(P + '/secret', cb), (l) => sorted(l));
+  other.addAuthInfo('digest', buf('alice:wrong'));
+  out('second addauth digest alice wrong password -> sent');
+  await attempt(`second get ${P}/secret after wrong password`, (cb) => other.getData(P + '/secret', cb), (d) => d.toString());
+  other.addAuthInfo('digest', buf('alice:secret'));
+  out('second addauth digest alice -> sent');
+  await attempt(`second get ${P}/secret after alice`, (cb) => other.getData(P + '/secret', cb), (d) => d.toString());
+  await attempt(`second set ${P}/secret version 0`, (cb) => other.setData(P + '/secret', buf('t'), 0, cb), (st) => st.version);
+  await attempt(`second transaction create under ${P}/secret`, (cb) => other.transaction().create(P + '/secret/t', buf('')).check(P + '/secret', 1).commit(cb), describe);
+  other.close();
+  zk.close();
+  out('close -> ok');
+}
+
+({ basic, resume, expiry, features })[SCENARIO]().then(() => process.exit(0), (err) => {
   process.stderr.write(String(err && err.stack || err) + '\n');
   process.exit(1);
 });

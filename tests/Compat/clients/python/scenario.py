@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compat scenarios on kazoo (Debian python3-kazoo 2.8.0); run with /usr/bin/python3.
 
-usage: scenario.py <basic|resume|expiry> <direct hosts> <proxied hosts> <prefix>
+usage: scenario.py <basic|resume|expiry|features> <direct hosts> <proxied hosts> <prefix>
 Prints one deterministic transcript line per step. Lines starting with '@' ask the test harness to act on
 the proxy (@cut, @blackhole, @restore); the harness answers 'ok' on stdin.
 """
@@ -196,4 +196,60 @@ def expiry():
     out("close -> ok")
 
 
-{"basic": basic, "resume": resume, "expiry": expiry}[SCENARIO]()
+def acls(lst):
+    return [("%s:%s:%d" % (a.id.scheme, a.id.id, a.perms)) for a in lst]
+
+
+def features():
+    """kazoo 2.8.0 exposes digest auth (add_auth), ACLs (create acl=, get_acls, set_acls) and sync.
+    Not exposed: containers (create has no container flag), addWatch (no add_watch), removeWatches /
+    checkWatches, multiRead (transactions take only writes), whoAmI, getEphemerals, getAllChildrenNumber."""
+    from kazoo.security import ACL, CREATOR_ALL_ACL, Id, OPEN_ACL_UNSAFE, Permissions, make_digest_acl
+    zk = client(DIRECT)
+    out("connect -> %s" % zk.state)
+    attempt("create %s" % P, lambda: zk.create(P, b""))
+    attempt("create creator-all without auth", lambda: zk.create(P + "/x", b"x", acl=CREATOR_ALL_ACL))
+    attempt("addauth digest alice", lambda: zk.add_auth("digest", "alice:secret"))
+    attempt("create %s/acl creator-all" % P, lambda: zk.create(P + "/acl", b"a", acl=CREATOR_ALL_ACL))
+
+    def get_acls(c, path):
+        lst, st = c.get_acls(path)
+        return "%s aversion=%d version=%d" % (acls(lst), st.aversion, st.version)
+
+    attempt("getACL %s/acl" % P, lambda: get_acls(zk, P + "/acl"))
+    alice = make_digest_acl("alice", "secret", all=True)
+    nxt = [alice, ACL(Permissions.READ, Id("world", "anyone"))]
+    attempt("digest acl made by kazoo", lambda: acls([alice]))
+    attempt("setACL %s/acl aversion 5" % P, lambda: zk.set_acls(P + "/acl", nxt, version=5).aversion)
+    attempt("setACL %s/acl aversion 0" % P, lambda: zk.set_acls(P + "/acl", nxt, version=0).aversion)
+    attempt("setACL %s/acl invalid scheme" % P, lambda: zk.set_acls(P + "/acl", [ACL(Permissions.ALL, Id("nosuch", "x"))]))
+    attempt("getACL %s/acl after setACL" % P, lambda: get_acls(zk, P + "/acl"))
+    other = client(DIRECT)
+    out("connect second session (no auth) -> %s" % other.state)
+    attempt("second get %s/acl" % P, lambda: other.get(P + "/acl")[0].decode())
+    attempt("second getACL %s/acl (masked)" % P, lambda: get_acls(other, P + "/acl"))
+    attempt("second set %s/acl" % P, lambda: other.set(P + "/acl", b"b").version)
+    attempt("second create %s/acl/c" % P, lambda: other.create(P + "/acl/c", b"c"))
+    attempt("second setACL %s/acl" % P, lambda: other.set_acls(P + "/acl", OPEN_ACL_UNSAFE).aversion)
+    attempt("second delete %s/acl/none (NoAuth before NoNode)" % P, lambda: other.delete(P + "/acl/none"))
+    attempt("create %s/secret alice only" % P, lambda: zk.create(P + "/secret", b"s", acl=[alice]))
+    attempt("second get %s/secret" % P, lambda: other.get(P + "/secret")[0].decode())
+    attempt("second getACL %s/secret" % P, lambda: get_acls(other, P + "/secret"))
+    attempt("second exists %s/secret" % P, lambda: other.exists(P + "/secret") is not None)
+    attempt("second getChildren %s/secret" % P, lambda: other.get_children(P + "/secret"))
+    attempt("second addauth digest alice wrong password", lambda: other.add_auth("digest", "alice:wrong"))
+    attempt("second get %s/secret after wrong password" % P, lambda: other.get(P + "/secret")[0].decode())
+    attempt("second addauth digest alice", lambda: other.add_auth("digest", "alice:secret"))
+    attempt("second get %s/secret after alice" % P, lambda: other.get(P + "/secret")[0].decode())
+    attempt("second set %s/secret version 0" % P, lambda: other.set(P + "/secret", b"t", version=0).version)
+    attempt("sync %s/secret" % P, lambda: zk.sync(P + "/secret"))
+    attempt("get %s/secret after sync" % P, lambda: zk.get(P + "/secret")[0].decode())
+    attempt("sync %s/missing" % P, lambda: zk.sync(P + "/missing"))
+    other.stop()
+    other.close()
+    zk.stop()
+    zk.close()
+    out("close -> ok")
+
+
+{"basic": basic, "resume": resume, "expiry": expiry, "features": features}[SCENARIO]()
