@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
@@ -9,6 +10,15 @@ namespace ZkGateway.Backend.Embedded;
 /// User storage for the embedded deployment: the tree in memory for direct reads, persisted to SQLite
 /// without fsync (see <see cref="SqliteDatabase"/> for why that is safe). A reader-writer lock makes
 /// each read atomic with respect to each applied transaction and its watch firing.
+/// <para>
+/// A transaction is applied when it is in memory: reads are served from there, and it is already
+/// durable in the pending list of system storage. Writing it to <c>user_nodes</c> (and deleting its
+/// pending row in the same SQLite transaction) is a cache of that, done by a background persister
+/// that coalesces every batch waiting at the time into one SQLite transaction. It is therefore off
+/// the reply path: measured on the 2-vCPU VM, the user-store transaction on the reply path cost the
+/// writer's next group commit its wait on <see cref="SqliteDatabase.WriteLock"/>. After a crash the
+/// rows not yet persisted are exactly the pending rows left, which start-up re-applies, as before.
+/// </para>
 /// </summary>
 public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
 {
@@ -25,11 +35,15 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
     private readonly Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
     private long _appliedZxid;
     private long _dataSize;
+    private readonly Channel<IReadOnlyList<Txn>> _toPersist = Channel.CreateUnbounded<IReadOnlyList<Txn>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _persister;
+    private volatile Exception? _persistFailure;
 
     public EmbeddedUserStorage(SqliteDatabase db)
     {
         _db = db;
         Load();
+        _persister = Task.Run(PersistLoopAsync);
     }
 
     public long AppliedZxid => Volatile.Read(ref _appliedZxid);
@@ -125,7 +139,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
-    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    public ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
         foreach (var txn in txns)
         {
@@ -147,7 +161,46 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
                 _gate.ExitWriteLock();
             }
         }
-        await PersistAsync(txns, cancellationToken).ConfigureAwait(false);
+        if (_persistFailure is { } failure)
+        {
+            throw new IOException("Persisting user storage failed; the pending transactions remain for recovery.", failure);
+        }
+        foreach (var txn in txns)
+        {
+            if (txn.ChangesState)
+            {
+                _toPersist.Writer.TryWrite([.. txns]);
+                break;
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes applied transactions to SQLite in order, every batch waiting at the time in one SQLite
+    /// transaction. Ends when the storage is disposed, after writing what was queued.
+    /// </summary>
+    private async Task PersistLoopAsync()
+    {
+        var waiting = new List<Txn>();
+        while (await _toPersist.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (_toPersist.Reader.TryRead(out var txns))
+            {
+                waiting.AddRange(txns);
+            }
+            try
+            {
+                await PersistAsync(waiting, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // The rows stay pending in system storage; start-up re-applies them.
+                _persistFailure = e;
+                return;
+            }
+            waiting.Clear();
+        }
     }
 
     private void ApplyInMemory(NodeChange change)
@@ -239,5 +292,11 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    /// <summary>Writes what is still queued, then releases the lock. The database is disposed after this.</summary>
+    public void Dispose()
+    {
+        _toPersist.Writer.TryComplete();
+        _persister.GetAwaiter().GetResult();
+        _gate.Dispose();
+    }
 }

@@ -167,7 +167,11 @@ public sealed class OutboundQueue
     /// <summary>The writer loop. Returns when the connection should close.</summary>
     public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
     {
-        while (await _wakeup.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        // Cancellation ends the loop as Abort does. The wait itself takes no token: a channel reuses
+        // its waiter for an uncancellable wait, where a cancellable one allocates one per wake-up
+        // (GatewayPathBenchmarks: 240 -> 136 B per reply slot).
+        using var cancelled = cancellationToken.Register(static state => ((OutboundQueue)state!).Abort(), this);
+        while (await _wakeup.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             _wakeup.Reader.TryRead(out _);
             bool close;
