@@ -160,6 +160,20 @@ public abstract class UserStorageContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_distributor_instances_taking_turns_lose_no_child()
+    {
+        // Consecutive batches of the one queue group in different Lambda execution environments.
+        var other = Create(Deployment.Clients);
+        await ApplyAsync(CreateTxn("/t", ""), CreateTxn("/t/a", ""));
+        var b = CreateTxn("/t/b", "");
+        await other.ApplyAsync([b], _ => { });
+        await ApplyAsync(CreateTxn("/t/c", ""));
+        await other.ApplyAsync([CreateTxn("/t/d", "")], _ => { });
+        Assert.Equal(["a", "b", "c", "d"], (await ReadFreshAsync("/t"))!.Children.Order(StringComparer.Ordinal));
+        Assert.Equal(_stats["/t"], (await ReadFreshAsync("/t"))!.Stat);
+    }
+
+    [Fact]
     public async Task Data_of_a_megabyte_round_trips()
     {
         byte[] big = new byte[1024 * 1024 - 100];

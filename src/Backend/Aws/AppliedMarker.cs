@@ -39,17 +39,26 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
 
     public async ValueTask<long> RefreshAsync(CancellationToken cancellationToken)
     {
+        await ReadStoredAsync(cancellationToken).ConfigureAwait(false);
+        return Zxid;
+    }
+
+    /// <summary>The marker as stored (0 before the first batch), also observed.</summary>
+    public async ValueTask<long> ReadStoredAsync(CancellationToken cancellationToken)
+    {
         var response = await dynamo.GetItemAsync(new GetItemRequest
         {
             TableName = countersTable,
             Key = new() { ["name"] = new AttributeValue { S = CounterName } },
             ConsistentRead = true,
         }, cancellationToken).ConfigureAwait(false);
+        long stored = 0;
         if (response.Item is { } item && item.TryGetValue("value", out var value) && value.N is { } n)
         {
-            Observe(long.Parse(n, CultureInfo.InvariantCulture));
+            stored = long.Parse(n, CultureInfo.InvariantCulture);
+            Observe(stored);
         }
-        return Zxid;
+        return stored;
     }
 
     /// <summary>Raises the stored marker, never lowers it (a late, redelivered batch must not move it back).</summary>

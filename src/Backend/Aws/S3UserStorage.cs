@@ -35,6 +35,10 @@ public sealed class S3UserStorage : IAwsUserStorage
     private readonly Dictionary<string, StoredNode?> _cache = new(StringComparer.Ordinal);
     private const int CacheLimit = 50_000;
 
+    // The marker this instance last raised: if the stored one differs when a batch starts, another
+    // instance applied batches in between and the cache may be stale.
+    private long _lastRaised = -1;
+
     private sealed class StoredNode(Stat stat, IReadOnlyList<Acl> acl, byte[] data, SortedSet<string> children)
     {
         public Stat Stat = stat;
@@ -103,6 +107,13 @@ public sealed class S3UserStorage : IAwsUserStorage
 
     public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
+        // On Lambda, consecutive batches of the one queue group may run in different execution
+        // environments: what this instance cached is only good if nobody applied since it last did
+        // (one GetItem per batch, a read unit, against a lost child name).
+        if (_cache.Count > 0 && await _applied.ReadStoredAsync(cancellationToken).ConfigureAwait(false) != _lastRaised)
+        {
+            _cache.Clear();
+        }
         var dirty = new Dictionary<string, StoredNode?>(StringComparer.Ordinal);
         long last = 0;
         foreach (var txn in txns)
@@ -130,6 +141,7 @@ public sealed class S3UserStorage : IAwsUserStorage
         if (last > 0)
         {
             await _applied.RaiseAsync(last, cancellationToken).ConfigureAwait(false);
+            _lastRaised = Math.Max(_lastRaised, last);
         }
         // Triggers are routed once everything of the batch is visible (they are sent after this returns).
         foreach (var txn in txns)
