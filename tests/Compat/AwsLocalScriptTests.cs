@@ -8,6 +8,8 @@ namespace ZkGateway.Compat;
 /// directory, create and read a node with kazoo, stop it, and check that every process it recorded
 /// is gone and a second start/stop is harmless.
 /// </summary>
+// In the compat collection: not in parallel with the scenario targets (heavy processes on 2 cores).
+[Collection(CompatCollection.Name)]
 public sealed class AwsLocalScriptTests
 {
     private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, string stateDir, TimeSpan timeout)

@@ -15,6 +15,8 @@ namespace ZkGateway.Compat;
 /// <c>cost</c> lines at SIGTERM) must equal what the proxies received. The per-operation figures go to
 /// the test output and tests/Compat/TestResults/cost-verification.txt (docs/serverless.md quotes them).
 /// </summary>
+// In the compat collection: not in parallel with the scenario targets (heavy processes on 2 cores).
+[Collection(CompatCollection.Name)]
 public sealed class CostMeterVerificationTests(ITestOutputHelper output)
 {
     private const int Creates = 20, Sets = 20, Gets = 50, Multis = 5;
