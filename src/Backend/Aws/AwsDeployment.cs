@@ -41,10 +41,16 @@ public static class AwsDeployment
         }
     }
 
-    internal static S3UserStorage CreateUserStorage(AwsClients clients) =>
-        clients.Settings.UserStorage == UserStorageMode.Persistent
-            ? new S3UserStorage(clients.S3, clients.DynamoDb, clients.Settings.BucketName, clients.Settings.CountersTable, clients.Settings.S3DisableChunkEncoding)
-            : throw new NotSupportedException("The key-value user storage is not built yet; use --aws.userStorage=persistent.");
+    /// <summary>The user storage <see cref="AwsSettings.UserStorage"/> names: S3 objects, or DynamoDB items with large data in S3.</summary>
+    internal static IAwsUserStorage CreateUserStorage(AwsClients clients)
+    {
+        var s = clients.Settings;
+        return s.UserStorage switch
+        {
+            UserStorageMode.KeyValue => new DynamoUserStorage(clients.DynamoDb, clients.S3, s.DataTable, s.BucketName, s.CountersTable, s.S3DisableChunkEncoding),
+            _ => new S3UserStorage(clients.S3, clients.DynamoDb, s.BucketName, s.CountersTable, s.S3DisableChunkEncoding),
+        };
+    }
 
     private sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, SqsOrderedQueue<WriteRequest> writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox) : IAsyncDisposable
     {

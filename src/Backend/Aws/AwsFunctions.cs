@@ -16,7 +16,7 @@ public sealed class AwsFunctions : IAsyncDisposable
 {
     private readonly AwsClients _clients;
     private readonly DynamoSystemStorage _system;
-    private readonly S3UserStorage _user;
+    private readonly IAwsUserStorage _user;
     private readonly SqsOrderedQueue<WriteRequest> _writerQueue;
     private readonly SqsOrderedQueue<Txn> _distributorQueue;
     private readonly WriterFunction _writer;
@@ -24,7 +24,7 @@ public sealed class AwsFunctions : IAsyncDisposable
     private readonly HeartbeatFunction _heartbeat;
     private readonly TimeSpan _tick;
 
-    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, S3UserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options)
+    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, IAwsUserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options)
     {
         _clients = clients;
         _system = system;

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ZkGateway.Backend.Paths;
@@ -23,22 +21,23 @@ namespace ZkGateway.Backend.Aws;
 /// multi's batch (S3 has no multi-object transaction), as in FaaSKeeper.
 /// </para>
 /// </summary>
-public sealed class S3UserStorage : IUserStorage
+public sealed class S3UserStorage : IAwsUserStorage
 {
     private const int ObjectFormat = 1;
-    private const string AppliedCounter = "applied";
 
     private readonly IAmazonS3 _s3;
-    private readonly IAmazonDynamoDB _dynamo;
+    private readonly AppliedMarker _applied;
     private readonly string _bucket;
-    private readonly string _countersTable;
     private readonly bool _disableChunkEncoding;
 
     // The distributor is the only writer: it keeps what it wrote, so a parent's child list is not
     // read back from S3 before every create. Bounded; a miss costs one GET.
     private readonly Dictionary<string, StoredNode?> _cache = new(StringComparer.Ordinal);
     private const int CacheLimit = 50_000;
-    private long _appliedZxid;
+
+    // The marker this instance last raised: if the stored one differs when a batch starts, another
+    // instance applied batches in between and the cache may be stale.
+    private long _lastRaised = -1;
 
     private sealed class StoredNode(Stat stat, IReadOnlyList<Acl> acl, byte[] data, SortedSet<string> children)
     {
@@ -51,41 +50,17 @@ public sealed class S3UserStorage : IUserStorage
     public S3UserStorage(IAmazonS3 s3, IAmazonDynamoDB dynamo, string bucket, string countersTable, bool disableChunkEncoding = false)
     {
         _s3 = s3;
-        _dynamo = dynamo;
+        _applied = new AppliedMarker(dynamo, countersTable);
         _bucket = bucket;
-        _countersTable = countersTable;
         _disableChunkEncoding = disableChunkEncoding;
     }
 
-    /// <summary>
-    /// The highest applied zxid this process knows of: the distributor's own, or, in a gateway, the
-    /// highest it has seen in reads and in its inbox (reads are answered with it).
-    /// </summary>
-    public long AppliedZxid => Volatile.Read(ref _appliedZxid);
+    /// <inheritdoc cref="AppliedMarker.Zxid"/>
+    public long AppliedZxid => _applied.Zxid;
 
-    public void ObserveZxid(long zxid)
-    {
-        long current;
-        while (zxid > (current = Volatile.Read(ref _appliedZxid)) && Interlocked.CompareExchange(ref _appliedZxid, zxid, current) != current)
-        {
-        }
-    }
+    public void ObserveZxid(long zxid) => _applied.Observe(zxid);
 
-    /// <summary>Reads the applied zxid from the counters table (distributor start-up, and gateways now and then).</summary>
-    public async ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default)
-    {
-        var response = await _dynamo.GetItemAsync(new GetItemRequest
-        {
-            TableName = _countersTable,
-            Key = new() { ["name"] = new AttributeValue { S = AppliedCounter } },
-            ConsistentRead = true,
-        }, cancellationToken).ConfigureAwait(false);
-        if (response.Item is { } item && item.TryGetValue("value", out var value) && value.N is { } n)
-        {
-            ObserveZxid(long.Parse(n, CultureInfo.InvariantCulture));
-        }
-        return AppliedZxid;
-    }
+    public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => _applied.RefreshAsync(cancellationToken);
 
     public int NodeCount => 0;
 
@@ -132,6 +107,13 @@ public sealed class S3UserStorage : IUserStorage
 
     public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
+        // On Lambda, consecutive batches of the one queue group may run in different execution
+        // environments: what this instance cached is only good if nobody applied since it last did
+        // (one GetItem per batch, a read unit, against a lost child name).
+        if (_cache.Count > 0 && await _applied.ReadStoredAsync(cancellationToken).ConfigureAwait(false) != _lastRaised)
+        {
+            _cache.Clear();
+        }
         var dirty = new Dictionary<string, StoredNode?>(StringComparer.Ordinal);
         long last = 0;
         foreach (var txn in txns)
@@ -158,8 +140,8 @@ public sealed class S3UserStorage : IUserStorage
         }
         if (last > 0)
         {
-            await RaiseAppliedAsync(last, cancellationToken).ConfigureAwait(false);
-            ObserveZxid(last);
+            await _applied.RaiseAsync(last, cancellationToken).ConfigureAwait(false);
+            _lastRaised = Math.Max(_lastRaised, last);
         }
         // Triggers are routed once everything of the batch is visible (they are sent after this returns).
         foreach (var txn in txns)
@@ -258,28 +240,7 @@ public sealed class S3UserStorage : IUserStorage
         }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Raises the applied marker, never lowers it (a late, redelivered batch must not move it back).</summary>
-    private async ValueTask RaiseAppliedAsync(long zxid, CancellationToken ct)
-    {
-        try
-        {
-            await _dynamo.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = _countersTable,
-                Key = new() { ["name"] = new AttributeValue { S = AppliedCounter } },
-                UpdateExpression = "SET #v = :z",
-                ConditionExpression = "attribute_not_exists(#v) OR #v < :z",
-                ExpressionAttributeNames = new() { ["#v"] = "value" },
-                ExpressionAttributeValues = new() { [":z"] = new AttributeValue { N = zxid.ToString(CultureInfo.InvariantCulture) } },
-            }, ct).ConfigureAwait(false);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            // Already at or past it.
-        }
-    }
-
-    private static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');
+    internal static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');
 
     private static byte[] Encode(StoredNode node)
     {

@@ -18,10 +18,13 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     private Process? _functions;
 
     private readonly AwsGatewayServer? _sharing;
+    private readonly UserStorageMode _userStorage;
 
-    public AwsGatewayServer()
+    /// <param name="userStorage">Where the deployment keeps node data: S3 objects or DynamoDB items.</param>
+    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent)
         : base("awsgw")
     {
+        _userStorage = userStorage;
     }
 
     /// <summary>Another gateway on <paramref name="sharing"/>'s deployment and functions (it starts no function host).</summary>
@@ -29,9 +32,10 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         : base("awsgw2")
     {
         _sharing = sharing;
+        _userStorage = sharing._userStorage;
     }
 
-    public override TargetKind Kind => TargetKind.AwsGateway;
+    public override TargetKind Kind => _userStorage == UserStorageMode.KeyValue ? TargetKind.AwsGatewayKeyValue : TargetKind.AwsGateway;
 
     public AwsSettings Settings => _sharing?.Settings ?? _settings ?? throw new InvalidOperationException("not started");
 
@@ -159,6 +163,8 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.Environment["ZKGW_AWS_SECRET_KEY"] = s.SecretKey;
         // A crashed function's batch comes again after 10 s rather than SQS's default 30 s (fault tests).
         psi.Environment["ZKGW_AWS_QUEUE_VISIBILITY_SECONDS"] = "10";
+        // The function host and the gateway must agree on it: both read the same variable.
+        psi.Environment["ZKGW_AWS_USER_STORAGE"] = _userStorage == UserStorageMode.KeyValue ? "key-value" : "persistent";
     }
 
     protected override ProcessStartInfo CreateStartInfo()

@@ -54,6 +54,7 @@ public class CompatFixture : IAsyncLifetime
                 {
                     TargetKind.ZooKeeper => new RealZooKeeper(_properties),
                     TargetKind.AwsGateway => new AwsGatewayServer(),
+                    TargetKind.AwsGatewayKeyValue => new AwsGatewayServer(ZkGateway.Backend.Aws.UserStorageMode.KeyValue),
                     _ => new GatewayServer(_properties),
                 };
                 _targets[kind] = target;
@@ -77,7 +78,7 @@ public class CompatFixture : IAsyncLifetime
         new(kind switch
         {
             TargetKind.Gateway => $"gateway did not start: {e.Message}",
-            TargetKind.AwsGateway => $"gateway on the AWS emulators did not start: {e.Message}",
+            TargetKind.AwsGateway or TargetKind.AwsGatewayKeyValue => $"gateway on the AWS emulators ({kind}) did not start: {e.Message}",
             _ => $"real ZooKeeper did not start: {e.Message}",
         }, e);
 

@@ -8,6 +8,13 @@ public enum TargetKind
 
     /// <summary>The gateway on the AWS provider set: emulators, the function host, <c>--backend=aws</c>.</summary>
     AwsGateway,
+
+    /// <summary>
+    /// The same with the key-value user storage (<c>--aws.userStorage=key-value</c>: nodes in the
+    /// DynamoDB data table). Only the kazoo scenarios run on it: the storage sits below the gateway,
+    /// so one client's scenarios exercise it; the other clients cover the wire on AwsGateway.
+    /// </summary>
+    AwsGatewayKeyValue,
 }
 
 /// <summary>A ZooKeeper-wire server the scenarios run against: real Apache ZooKeeper 3.8 or the gateway.</summary>

@@ -1,0 +1,523 @@
+using System.Text;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ZkGateway.Backend.Paths;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Framing;
+using static ZkGateway.Backend.Aws.DynamoAttributes;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// FaaSKeeper's "key-value" (hybrid) user storage: one item per node in the <c>D-data</c> table
+/// (key <c>path</c>) with its Stat and ACL (Jute binary, as <see cref="S3UserStorage"/> writes them),
+/// its data, and its child names as a string set. Data that would make the item larger than
+/// <see cref="DefaultItemLimit"/> goes to S3 under <c>nodes&lt;path&gt;</c> and the item holds a pointer
+/// (<c>dataRef</c>); ZooKeeper allows ~1 MB values, DynamoDB items at most 400 KB.
+/// <para>
+/// Child lists are changed with UpdateItem ADD/DELETE on the set, never rewritten: the distributor
+/// needs no copy of a parent (S3UserStorage reads it back or keeps a cache) and no read before a
+/// create, and nothing it holds can go stale when another instance (a different Lambda execution
+/// environment) applied the previous batch. A create is recognised by its Stat (czxid equals the
+/// transaction's zxid), so a setData never touches its parent. The cost is one more UpdateItem when a
+/// batch both adds and removes children of one parent (DynamoDB refuses ADD and DELETE of one set in
+/// one update).
+/// </para>
+/// <para>
+/// Same visibility rules as S3UserStorage: within a batch, changed nodes are written deepest first
+/// (a child's item exists before its parent lists it), deletions last and shallowest first (a parent
+/// stops listing a child before the child goes). Reads are ConsistentRead GetItems.
+/// </para>
+/// </summary>
+public sealed class DynamoUserStorage : IAwsUserStorage
+{
+    /// <summary>Largest item this store writes with inline data; DynamoDB's own limit is 400 KB.</summary>
+    public const int DefaultItemLimit = 350 * 1024;
+
+    private const int DataObjectFormat = 1;
+    private const string PathAttr = "path";
+    private const string StatAttr = "stat";
+    private const string AclAttr = "acl";
+    private const string DataAttr = "data";
+    private const string DataRefAttr = "dataRef";
+    private const string ChildrenAttr = "children";
+
+    private readonly IAmazonDynamoDB _dynamo;
+    private readonly IAmazonS3 _s3;
+    private readonly string _table;
+    private readonly string _bucket;
+    private readonly bool _disableChunkEncoding;
+    private readonly int _itemLimit;
+    private readonly AppliedMarker _applied;
+
+    public DynamoUserStorage(IAmazonDynamoDB dynamo, IAmazonS3 s3, string table, string bucket, string countersTable, bool disableChunkEncoding = false, int itemLimit = DefaultItemLimit)
+    {
+        _dynamo = dynamo;
+        _s3 = s3;
+        _table = table;
+        _bucket = bucket;
+        _disableChunkEncoding = disableChunkEncoding;
+        _itemLimit = itemLimit;
+        _applied = new AppliedMarker(dynamo, countersTable);
+    }
+
+    public long AppliedZxid => _applied.Zxid;
+
+    public void ObserveZxid(long zxid) => _applied.Observe(zxid);
+
+    public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => _applied.RefreshAsync(cancellationToken);
+
+    public int NodeCount => 0;
+
+    public long ApproximateDataSize => 0;
+
+    /// <summary>The S3 key of a node's spilled data (the key S3UserStorage uses for the whole node).</summary>
+    public static string DataKey(string path) => S3UserStorage.Key(path);
+
+    public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
+    {
+        var node = await GetNodeAsync(path, cancellationToken).ConfigureAwait(false);
+        if (node is not null)
+        {
+            ObserveZxid(Math.Max(node.Stat.Mzxid, node.Stat.Pzxid));
+        }
+        return read(node, AppliedZxid);
+    }
+
+    private async ValueTask<UserNode?> GetNodeAsync(string path, CancellationToken ct)
+    {
+        // The spilled data object is written before the item that points to it, and carries the mzxid
+        // it belongs to: an item read before a concurrent setData and an object read after it do not
+        // match, and the item is read again (at most a few times: the distributor writes the item next).
+        for (int attempt = 0; ; attempt++)
+        {
+            var item = (await _dynamo.GetItemAsync(new GetItemRequest
+            {
+                TableName = _table,
+                Key = new() { [PathAttr] = S(path) },
+                ConsistentRead = true,
+            }, ct).ConfigureAwait(false)).Item;
+            if (item is null || item.Count == 0)
+            {
+                return null;
+            }
+            var stat = DecodeStat(GetBytes(item, StatAttr) ?? []);
+            var acl = GetBytes(item, AclAttr) is { } aclBytes ? DecodeAcl(aclBytes) : Acl.OpenAclUnsafe;
+            var children = new SortedSet<string>(GetStringSet(item, ChildrenAttr), StringComparer.Ordinal);
+            byte[] data = GetBytes(item, DataAttr) ?? [];
+            if (GetString(item, DataRefAttr) is { } key)
+            {
+                var (zxid, spilled) = await GetDataObjectAsync(key, ct).ConfigureAwait(false);
+                if (zxid != stat.Mzxid)
+                {
+                    if (attempt >= 50)
+                    {
+                        throw new InvalidOperationException($"The data object of {path} stays at mzxid {zxid:x} while its item says {stat.Mzxid:x}.");
+                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+                    continue;
+                }
+                data = spilled;
+            }
+            return new UserNode(path, data, stat, acl, children);
+        }
+    }
+
+    public async ValueTask<int> CountDescendantsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var root = await GetNodeAsync(path, cancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return -1;
+        }
+        // Level by level, each level's child lists in BatchGetItem calls of 100 keys (its limit),
+        // fetching only the names: one call per 100 nodes rather than one per node.
+        int count = 0;
+        var level = root.Children.Select(c => ZkPath.Join(path, c)).ToList();
+        while (level.Count > 0)
+        {
+            count += level.Count;
+            var next = new List<string>();
+            foreach (var chunk in level.Chunk(100))
+            {
+                var keys = new KeysAndAttributes
+                {
+                    Keys = [.. chunk.Select(p => new Dictionary<string, AttributeValue> { [PathAttr] = S(p) })],
+                    ConsistentRead = true,
+                    ProjectionExpression = "#p, #c",
+                    ExpressionAttributeNames = new() { ["#p"] = PathAttr, ["#c"] = ChildrenAttr },
+                };
+                var pending = new Dictionary<string, KeysAndAttributes> { [_table] = keys };
+                for (int attempt = 0; pending.Count > 0; attempt++)
+                {
+                    if (attempt > 0)
+                    {
+                        // Unprocessed keys are throttled ones: back off before asking again.
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6))), cancellationToken).ConfigureAwait(false);
+                    }
+                    var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
+                    foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
+                    {
+                        string parent = GetString(item, PathAttr)!;
+                        next.AddRange(GetStringSet(item, ChildrenAttr).Select(c => ZkPath.Join(parent, c)));
+                    }
+                    pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+                }
+            }
+            level = next;
+        }
+        return count;
+    }
+
+    /// <summary>What a batch does to one node, after coalescing its changes.</summary>
+    private sealed class Plan
+    {
+        public bool Deleted;
+
+        /// <summary>Created (or deleted and created again) in this batch: the item is replaced whole.</summary>
+        public bool Created;
+
+        public Stat? Stat;
+        public byte[]? Data;
+        public IReadOnlyList<Acl>? Acl;
+        public readonly SortedSet<string> AddedChildren = new(StringComparer.Ordinal);
+        public readonly SortedSet<string> RemovedChildren = new(StringComparer.Ordinal);
+
+        public void Reset()
+        {
+            Stat = null;
+            Data = null;
+            Acl = null;
+            AddedChildren.Clear();
+            RemovedChildren.Clear();
+        }
+    }
+
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    {
+        var plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
+        Plan PlanOf(string path) => plans.TryGetValue(path, out var p) ? p : plans[path] = new Plan();
+        long last = 0;
+        foreach (var txn in txns)
+        {
+            foreach (var change in txn.Changes)
+            {
+                var plan = PlanOf(change.Path);
+                string? parent = ZkPath.Parent(change.Path);
+                string name = ZkPath.Name(change.Path);
+                if (change.Kind == NodeChangeKind.Delete)
+                {
+                    plan.Deleted = true;
+                    plan.Created = false;
+                    plan.Reset();
+                    if (parent is not null)
+                    {
+                        var parentPlan = PlanOf(parent);
+                        parentPlan.AddedChildren.Remove(name);
+                        parentPlan.RemovedChildren.Add(name);
+                    }
+                    continue;
+                }
+                // ZooKeeper gives a node the zxid of the transaction that creates it as czxid; any
+                // other Put (setData, setACL, a parent's cversion) is of a node created before.
+                if (change.Stat.Czxid == txn.Zxid || plan.Deleted)
+                {
+                    if (!plan.Created)
+                    {
+                        plan.Reset();
+                    }
+                    plan.Created = true;
+                    plan.Deleted = false;
+                    if (parent is not null)
+                    {
+                        var parentPlan = PlanOf(parent);
+                        parentPlan.RemovedChildren.Remove(name);
+                        parentPlan.AddedChildren.Add(name);
+                    }
+                }
+                plan.Stat = change.Stat;
+                plan.Data = change.Data ?? plan.Data;
+                plan.Acl = change.Acl ?? plan.Acl;
+            }
+            last = Math.Max(last, txn.Zxid);
+        }
+
+        var staleObjects = new List<string>();
+        foreach (var (path, plan) in plans.Where(p => !p.Value.Deleted).OrderByDescending(p => S3UserStorage.Depth(p.Key)))
+        {
+            if (plan.Created)
+            {
+                await PutNodeAsync(path, plan, staleObjects, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await UpdateNodeAsync(path, plan, staleObjects, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        foreach (var (path, _) in plans.Where(p => p.Value.Deleted).OrderBy(p => S3UserStorage.Depth(p.Key)))
+        {
+            var old = await _dynamo.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = _table,
+                Key = new() { [PathAttr] = S(path) },
+                ReturnValues = ReturnValue.ALL_OLD,
+            }, cancellationToken).ConfigureAwait(false);
+            if (GetString(old.Attributes, DataRefAttr) is { } key)
+            {
+                staleObjects.Add(key);
+            }
+        }
+        // Spilled data of nodes that are gone or inline again: after the items stopped pointing to it.
+        foreach (string key in staleObjects)
+        {
+            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        }
+        if (last > 0)
+        {
+            await _applied.RaiseAsync(last, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var txn in txns)
+        {
+            onApplied(txn);
+        }
+    }
+
+    private async ValueTask PutNodeAsync(string path, Plan plan, List<string> staleObjects, CancellationToken ct)
+    {
+        byte[] stat = EncodeStat(plan.Stat!.Value);
+        byte[] acl = EncodeAcl(plan.Acl ?? Acl.OpenAclUnsafe);
+        byte[] data = plan.Data ?? [];
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [PathAttr] = S(path),
+            [StatAttr] = B(stat),
+            [AclAttr] = B(acl),
+        };
+        long size = AttributeSize(PathAttr, Encoding.UTF8.GetByteCount(path)) + AttributeSize(StatAttr, stat.Length) + AttributeSize(AclAttr, acl.Length)
+            + AttributeSize(DataAttr, data.Length) + ChildrenSize(plan.AddedChildren);
+        bool spill = size > _itemLimit;
+        if (spill)
+        {
+            await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
+            item[DataRefAttr] = S(DataKey(path));
+        }
+        else if (data.Length > 0)
+        {
+            item[DataAttr] = B(data);
+        }
+        if (plan.AddedChildren.Count > 0)
+        {
+            item[ChildrenAttr] = SS(plan.AddedChildren);
+        }
+        var old = await _dynamo.PutItemAsync(new PutItemRequest { TableName = _table, Item = item, ReturnValues = ReturnValue.ALL_OLD }, ct).ConfigureAwait(false);
+        if (!spill && GetString(old.Attributes, DataRefAttr) is { } key)
+        {
+            staleObjects.Add(key);
+        }
+    }
+
+    private async ValueTask UpdateNodeAsync(string path, Plan plan, List<string> staleObjects, CancellationToken ct)
+    {
+        bool spill = false;
+        if (plan.Data is { } data)
+        {
+            // The children already stored are not known here; an item that turns out too large is
+            // caught below and written again with the data in S3.
+            spill = AttributeSize(DataAttr, data.Length) + AttributeSize(StatAttr, 100) + ChildrenSize(plan.AddedChildren) > _itemLimit;
+        }
+        try
+        {
+            await UpdateAsync(path, plan, spill, staleObjects, ct).ConfigureAwait(false);
+        }
+        catch (AmazonDynamoDBException e) when (IsItemTooLarge(e) && !spill)
+        {
+            if (plan.Data is null)
+            {
+                // Children pushed the item over DynamoDB's limit: move the stored data out first.
+                await SpillStoredDataAsync(path, ct).ConfigureAwait(false);
+            }
+            await UpdateAsync(path, plan, spill: plan.Data is not null, staleObjects, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask UpdateAsync(string path, Plan plan, bool spill, List<string> staleObjects, CancellationToken ct)
+    {
+        var set = new List<string>();
+        var remove = new List<string>();
+        var values = new Dictionary<string, AttributeValue>();
+        if (plan.Stat is { } stat)
+        {
+            set.Add("#stat = :stat");
+            values[":stat"] = B(EncodeStat(stat));
+        }
+        if (plan.Acl is { } acl)
+        {
+            set.Add("#acl = :acl");
+            values[":acl"] = B(EncodeAcl(acl));
+        }
+        if (plan.Data is { } data)
+        {
+            if (spill)
+            {
+                await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
+                set.Add("#dataRef = :ref");
+                values[":ref"] = S(DataKey(path));
+                remove.Add("#data");
+            }
+            else
+            {
+                set.Add("#data = :data");
+                values[":data"] = B(data);
+                remove.Add("#dataRef");
+            }
+        }
+        string expression = (set.Count > 0 ? "SET " + string.Join(", ", set) : "") + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : "");
+        bool removeSeparately = plan.AddedChildren.Count > 0 && plan.RemovedChildren.Count > 0;
+        if (plan.AddedChildren.Count > 0)
+        {
+            expression += " ADD #children :add";
+            values[":add"] = SS(plan.AddedChildren);
+        }
+        else if (plan.RemovedChildren.Count > 0)
+        {
+            expression += " DELETE #children :del";
+            values[":del"] = SS(plan.RemovedChildren);
+        }
+        if (removeSeparately)
+        {
+            // DynamoDB refuses ADD and DELETE of one set in one update. Names leave first: a listed
+            // name whose item is already gone is what the ordering is there to prevent.
+            await UpdateItemAsync(path, "DELETE #children :del", new() { [":del"] = SS(plan.RemovedChildren) }, ct).ConfigureAwait(false);
+        }
+        if (expression.Length == 0)
+        {
+            return;
+        }
+        var old = await UpdateItemAsync(path, expression.Trim(), values, ct, returnOld: plan.Data is not null && !spill).ConfigureAwait(false);
+        if (GetString(old, DataRefAttr) is { } key)
+        {
+            staleObjects.Add(key);
+        }
+    }
+
+    private async ValueTask<Dictionary<string, AttributeValue>?> UpdateItemAsync(string path, string expression, Dictionary<string, AttributeValue> values, CancellationToken ct, bool returnOld = false)
+    {
+        try
+        {
+            var response = await _dynamo.UpdateItemAsync(Named(new UpdateItemRequest
+            {
+                TableName = _table,
+                Key = new() { [PathAttr] = S(path) },
+                UpdateExpression = expression,
+                // An update must never bring a node into being with only some of its attributes.
+                ConditionExpression = "attribute_exists(#stat)",
+                ExpressionAttributeValues = values,
+                ReturnValues = returnOld ? ReturnValue.UPDATED_OLD : ReturnValue.NONE,
+            }), ct).ConfigureAwait(false);
+            return response.Attributes;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // The node is not there; nothing in a committed order updates a missing node, so this is
+            // a replay of something a later transaction already deleted.
+            return null;
+        }
+    }
+
+    private async ValueTask SpillStoredDataAsync(string path, CancellationToken ct)
+    {
+        var item = (await _dynamo.GetItemAsync(new GetItemRequest { TableName = _table, Key = new() { [PathAttr] = S(path) }, ConsistentRead = true }, ct).ConfigureAwait(false)).Item;
+        if (GetBytes(item, DataAttr) is not { } data)
+        {
+            return;
+        }
+        var stat = DecodeStat(GetBytes(item, StatAttr) ?? []);
+        await PutDataObjectAsync(path, stat.Mzxid, data, ct).ConfigureAwait(false);
+        await UpdateItemAsync(path, "SET #dataRef = :ref REMOVE #data", new() { [":ref"] = S(DataKey(path)) }, ct).ConfigureAwait(false);
+    }
+
+    private static bool IsItemTooLarge(AmazonDynamoDBException e) =>
+        e.ErrorCode == "ValidationException" && e.Message.Contains("size", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>DynamoDB's size of an attribute: its name's UTF-8 bytes plus its value's.</summary>
+    private static long AttributeSize(string name, long valueBytes) => name.Length + valueBytes;
+
+    private static long ChildrenSize(IEnumerable<string> names) => ChildrenAttr.Length + names.Sum(n => (long)Encoding.UTF8.GetByteCount(n));
+
+    private async ValueTask PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct)
+    {
+        var buffer = new FrameBuffer(16 + data.Length);
+        var writer = new JuteWriter(buffer);
+        writer.WriteInt(DataObjectFormat);
+        writer.WriteLong(mzxid);
+        writer.WriteBuffer(data);
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = DataKey(path),
+            InputStream = new MemoryStream(buffer.WrittenSpan.ToArray(), writable: false),
+            ContentType = "application/octet-stream",
+            UseChunkEncoding = !_disableChunkEncoding,
+        }, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask<(long Mzxid, byte[] Data)> GetDataObjectAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, ct).ConfigureAwait(false);
+            using var body = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(body, ct).ConfigureAwait(false);
+            return Decode(body.GetBuffer().AsSpan(0, (int)body.Length));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // Deleted after the item was read (the node went or its data became inline): read again.
+            return (-1, []);
+        }
+
+        static (long, byte[]) Decode(ReadOnlySpan<byte> bytes)
+        {
+            var reader = new JuteReader(bytes);
+            int format = reader.ReadInt();
+            if (format != DataObjectFormat)
+            {
+                JuteFormatException.ThrowInvalid($"Unknown node data object format {format}.");
+            }
+            long mzxid = reader.ReadLong();
+            return (mzxid, reader.ReadBuffer() ?? []);
+        }
+    }
+
+    private static byte[] EncodeStat(Stat stat)
+    {
+        var buffer = new FrameBuffer(96);
+        var writer = new JuteWriter(buffer);
+        stat.Write(ref writer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static Stat DecodeStat(byte[] bytes)
+    {
+        var reader = new JuteReader(bytes);
+        return Stat.Read(ref reader);
+    }
+
+    private static byte[] EncodeAcl(IReadOnlyList<Acl> acl)
+    {
+        var buffer = new FrameBuffer(64);
+        var writer = new JuteWriter(buffer);
+        Acl.WriteList(ref writer, acl);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static IReadOnlyList<Acl> DecodeAcl(byte[] bytes)
+    {
+        var reader = new JuteReader(bytes);
+        return Acl.ReadList(ref reader) ?? [];
+    }
+}
