@@ -66,25 +66,8 @@ internal static class StorageCodec
         long time = reader.ReadLong();
         long session = reader.ReadLong();
         long closed = reader.ReadLong();
-        int changeCount = reader.ReadVectorCount(16);
-        var changes = new List<NodeChange>(changeCount);
-        for (int i = 0; i < changeCount; i++)
-        {
-            var kind = (NodeChangeKind)reader.ReadInt();
-            string path = reader.ReadString() ?? "";
-            var stat = Stat.Read(ref reader);
-            byte[]? data = reader.ReadBuffer();
-            var acl = Acl.ReadList(ref reader);
-            changes.Add(new NodeChange(kind, path, stat, data, acl));
-        }
-        int triggerCount = reader.ReadVectorCount(8);
-        var triggers = new List<WatchTrigger>(triggerCount);
-        for (int i = 0; i < triggerCount; i++)
-        {
-            var type = (EventType)reader.ReadInt();
-            string path = reader.ReadString() ?? "";
-            triggers.Add(new WatchTrigger(type, path, version >= 2 ? Acl.ReadList(ref reader) : null));
-        }
+        var changes = Messages.MessageCodec.ReadChanges(ref reader);
+        var triggers = Messages.MessageCodec.ReadTriggers(ref reader, withAcl: version >= 2);
         return new Txn(zxid, time, session, null, new WriteResult(ErrorCode.Ok, zxid), changes, triggers, closed);
     }
 }

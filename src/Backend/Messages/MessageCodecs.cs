@@ -315,6 +315,14 @@ public static class MessageCodec
         long closed = reader.ReadLong();
         ReplyAddress? replyTo = reader.ReadBool() ? new ReplyAddress(reader.ReadString() ?? "", reader.ReadLong()) : null;
         var result = ReadResult(ref reader);
+        var changes = ReadChanges(ref reader);
+        var triggers = ReadTriggers(ref reader, withAcl: true);
+        return new Txn(zxid, time, session, replyTo, result, changes, triggers, closed);
+    }
+
+    /// <summary>A transaction's node changes, as every transaction format since 1 writes them.</summary>
+    internal static List<NodeChange> ReadChanges(ref JuteReader reader)
+    {
         int changeCount = reader.ReadVectorCount(16);
         var changes = new List<NodeChange>(changeCount);
         for (int i = 0; i < changeCount; i++)
@@ -326,15 +334,21 @@ public static class MessageCodec
             var acl = Acl.ReadList(ref reader);
             changes.Add(new NodeChange(kind, path, stat, data, acl));
         }
+        return changes;
+    }
+
+    /// <summary>A transaction's watch triggers; <paramref name="withAcl"/>: each carries its node's ACL (formats 2 and later).</summary>
+    internal static List<WatchTrigger> ReadTriggers(ref JuteReader reader, bool withAcl)
+    {
         int triggerCount = reader.ReadVectorCount(8);
         var triggers = new List<WatchTrigger>(triggerCount);
         for (int i = 0; i < triggerCount; i++)
         {
             var type = (EventType)reader.ReadInt();
             string path = reader.ReadString() ?? "";
-            triggers.Add(new WatchTrigger(type, path, Acl.ReadList(ref reader)));
+            triggers.Add(new WatchTrigger(type, path, withAcl ? Acl.ReadList(ref reader) : null));
         }
-        return new Txn(zxid, time, session, replyTo, result, changes, triggers, closed);
+        return triggers;
     }
 
     // ---- inbox messages (distributor → one gateway) ----------------------------------------------
