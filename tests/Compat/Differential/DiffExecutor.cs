@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using ZkGateway.Compat.Infrastructure;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
@@ -49,12 +50,6 @@ public static partial class DiffExecutor
         public int Consumed { get; set; }
 
         public bool Closed { get; set; }
-    }
-
-    /// <summary>A body given as raw bytes.</summary>
-    private sealed record RawBody(byte[] Bytes) : IJuteRecord
-    {
-        public void Write(ref JuteWriter writer) => writer.WriteRaw(Bytes);
     }
 
     public static async Task<IReadOnlyList<string>> RunAsync(int port, Sequence sequence)

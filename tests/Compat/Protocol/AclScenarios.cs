@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ZkGateway.Compat.Infrastructure;
+using static ZkGateway.Compat.Infrastructure.Scenario;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
@@ -15,11 +16,6 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(CompatCollection.Name)]
 public sealed class AclScenarios(CompatFixture targets)
 {
-    private static string Unique(string name) => $"/{name}-{Guid.NewGuid():N}";
-
-    private async Task<RawZkClient> ConnectAsync(TargetKind target) =>
-        await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port, 10000, sendReadOnly: true);
-
     /// <summary>user:BASE64(SHA1("user:password")), computed here independently of the product.</summary>
     private static string DigestOf(string user, string password) =>
         user + ":" + Convert.ToBase64String(SHA1.HashData(Encoding.UTF8.GetBytes(user + ":" + password)));
@@ -53,14 +49,14 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task A_digest_acl_denies_other_sessions_until_they_authenticate(TargetKind target)
     {
         string path = Unique("digest");
-        await using var owner = await ConnectAsync(target);
+        await using var owner = await targets.ConnectAsync(target);
         var auth = await AddAuthAsync(owner, "digest", "alice:secret");
         Assert.Equal(ErrorCode.Ok, auth.Error);
         Assert.Equal(0, auth.Header.Zxid);
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, path, DigestAcl(Perms.All, "alice", "secret"))).Error);
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, path + "/child", Acl.OpenAclUnsafe[0])).Error);
 
-        await using var other = await ConnectAsync(target);
+        await using var other = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.NoAuth, (await other.GetDataAsync(path)).Error);
         Assert.Equal(ErrorCode.NoAuth, (await other.GetChildrenAsync(path)).Error);
         Assert.Equal(ErrorCode.NoAuth, (await other.SetDataAsync(path, [1])).Error);
@@ -95,11 +91,11 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task Super_bypasses_every_acl(TargetKind target)
     {
         string path = Unique("super");
-        await using var owner = await ConnectAsync(target);
+        await using var owner = await targets.ConnectAsync(target);
         await AddAuthAsync(owner, "digest", "alice:secret");
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, path, DigestAcl(Perms.Read, "alice", "secret"))).Error);
 
-        await using var super = await ConnectAsync(target);
+        await using var super = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await AddAuthAsync(super, "digest", "super:" + CompatSettings.SuperPassword)).Error);
         Assert.Equal(ErrorCode.Ok, (await super.GetDataAsync(path)).Error);
         Assert.Equal(ErrorCode.Ok, (await super.SetDataAsync(path, [7])).Error);
@@ -119,7 +115,7 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task The_auth_scheme_expands_to_the_sessions_digest_ids_and_is_invalid_without_one(TargetKind target)
     {
         string path = Unique("auth");
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         // Only ip: auth has nothing to expand to.
         Assert.Equal(ErrorCode.InvalidAcl, (await CreateAsync(c, path, CreatorAll)).Error);
         Assert.Equal(ErrorCode.InvalidAcl, (await CreateAsync(c, path)).Error);
@@ -144,7 +140,7 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task SetAcl_checks_in_order_and_bumps_only_the_aversion(TargetKind target)
     {
         string path = Unique("setacl");
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(path)).Error);
         var before = (await c.ExistsAsync(path)).Decode<ExistsResponse>().Stat;
 
@@ -183,7 +179,7 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task GetAcl_masks_digests_for_a_session_without_admin(TargetKind target)
     {
         string path = Unique("mask");
-        await using var owner = await ConnectAsync(target);
+        await using var owner = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, path, Acl.ReadAclUnsafe[0], DigestAcl(Perms.All, "alice", "secret"))).Error);
 
         var masked = await GetAclAsync(owner, path);
@@ -201,7 +197,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task WhoAmI_lists_the_ip_then_each_authenticated_id(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         Assert.Equal([("ip", "127.0.0.1")], await WhoAmIAsync(c));
         await AddAuthAsync(c, "digest", "alice:secret");
         await AddAuthAsync(c, "digest", "alice:secret");
@@ -209,7 +205,7 @@ public sealed class AclScenarios(CompatFixture targets)
         // 3.8.0 keeps a connection's ids in a hash set: whoAmI lists them in its iteration order.
         Assert.Equal([("digest", "alice"), ("ip", "127.0.0.1"), ("digest", "bob")], await WhoAmIAsync(c));
 
-        await using var super = await ConnectAsync(target);
+        await using var super = await targets.ConnectAsync(target);
         await AddAuthAsync(super, "digest", "super:" + CompatSettings.SuperPassword);
         Assert.Equal([("super", ""), ("ip", "127.0.0.1"), ("digest", "super")], await WhoAmIAsync(super));
     }
@@ -220,7 +216,7 @@ public sealed class AclScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task An_unknown_auth_scheme_is_AuthFailed_then_close(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         var reply = await AddAuthAsync(c, "nosuch", "whatever");
         Assert.Equal(ErrorCode.AuthFailed, reply.Error);
         Assert.Equal(0, reply.Header.Zxid);
@@ -234,10 +230,10 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task Exists_checks_no_acl_in_3_8_0(TargetKind target)
     {
         string path = Unique("exists");
-        await using var owner = await ConnectAsync(target);
+        await using var owner = await targets.ConnectAsync(target);
         await AddAuthAsync(owner, "digest", "alice:secret");
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, path, DigestAcl(Perms.All, "alice", "secret"))).Error);
-        await using var other = await ConnectAsync(target);
+        await using var other = await targets.ConnectAsync(target);
         // Later versions check READ on an existing node; 3.8.0 (even Debian's patched build) does not.
         Assert.Equal(ErrorCode.Ok, (await other.ExistsAsync(path)).Error);
         Assert.Equal(ErrorCode.NoNode, (await other.ExistsAsync(path + "/missing")).Error);
@@ -250,7 +246,7 @@ public sealed class AclScenarios(CompatFixture targets)
     public async Task Ip_acls_match_the_client_address(TargetKind target)
     {
         string path = Unique("ip");
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(c, path, new Acl(Perms.All, new Id("ip", "127.0.0.0/8")))).Error);
         Assert.Equal(ErrorCode.Ok, (await c.GetDataAsync(path)).Error);
         Assert.Equal(ErrorCode.Ok, (await SetAclAsync(c, path, -1, new Acl(Perms.All, new Id("ip", "10.0.0.1")))).Error);
@@ -267,10 +263,10 @@ public sealed class AclScenarios(CompatFixture targets)
         // node an event is about. The watch is consumed either way.
         string open = Unique("watchopen");
         string closed = Unique("watchclosed");
-        await using var watcher = await ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.NoNode, (await watcher.ExistsAsync(open, watch: true)).Error);
         Assert.Equal(ErrorCode.NoNode, (await watcher.ExistsAsync(closed, watch: true)).Error);
-        await using var owner = await ConnectAsync(target);
+        await using var owner = await targets.ConnectAsync(target);
         await AddAuthAsync(owner, "digest", "alice:secret");
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, closed, DigestAcl(Perms.All, "alice", "secret"))).Error);
         Assert.Equal(ErrorCode.Ok, (await CreateAsync(owner, open, Acl.OpenAclUnsafe[0])).Error);

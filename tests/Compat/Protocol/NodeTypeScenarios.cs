@@ -1,4 +1,5 @@
 using ZkGateway.Compat.Infrastructure;
+using static ZkGateway.Compat.Infrastructure.Scenario;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
@@ -18,17 +19,6 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
 {
     /// <summary>Ample for a 1 s check interval on a loaded 2-core machine.</summary>
     private static readonly TimeSpan ReapDeadline = TimeSpan.FromSeconds(15);
-
-    private static string Unique(string name) => $"/{name}-{Guid.NewGuid():N}";
-
-    private async Task<RawZkClient> ConnectAsync(TargetKind target) =>
-        await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port, 10000);
-
-    /// <summary>A body given as raw bytes.</summary>
-    private sealed record RawBody(byte[] Bytes) : IJuteRecord
-    {
-        public void Write(ref JuteWriter writer) => writer.WriteRaw(Bytes);
-    }
 
     private static Task<RawReply> CreateTtlAsync(RawZkClient c, string path, long ttl, CreateMode mode = CreateMode.PersistentWithTtl) =>
         c.SendAsync(OpCode.CreateTtl, new CreateTTLRequest(path, [], Acl.OpenAclUnsafe, mode, ttl));
@@ -70,7 +60,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task Containers_and_ttl_nodes_show_ephemeral_owner_0_and_create2_replies(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string p = Unique("kinds");
 
         var container = await c.CreateAsync(p + "c", mode: CreateMode.Container, op: OpCode.CreateContainer);
@@ -103,7 +93,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task Ttl_arguments_are_checked_and_every_refusal_consumes_a_zxid(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string p = Unique("ttlargs");
         var cases = new (string What, Func<Task<RawReply>> Send, ErrorCode Expected)[]
         {
@@ -136,7 +126,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task Multi_result_types_follow_the_flags_and_a_ttl_mode_needs_createTTL(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string p = Unique("multikinds");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p)).Error);
         var reply = await c.SendAsync(OpCode.Multi, new MultiRequest(
@@ -185,8 +175,8 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task Used_empty_containers_are_reaped_with_watch_events_and_unused_ones_stay(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         string p = Unique("reap");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p)).Error);
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p + "/never", mode: CreateMode.Container, op: OpCode.CreateContainer)).Error);
@@ -225,7 +215,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task At_top_level_createContainer_always_makes_a_container_and_create_with_flags_4_never_does(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string p = Unique("toplevel");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p)).Error);
         // 3.8.0 stores every createContainer (op 19) as a container, whatever its non-TTL flags; the flags
@@ -263,8 +253,8 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task Expired_ttl_nodes_without_children_are_reaped(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         string p = Unique("ttlreap");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p)).Error);
         Assert.Equal(ErrorCode.Ok, (await CreateTtlAsync(c, p + "/short", 500)).Error);
@@ -292,7 +282,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.Gateway)]
     public async Task DeleteContainer_from_a_client_is_BadArguments_and_consumes_a_zxid(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string p = Unique("delcontainer");
         var created = await c.CreateAsync(p, mode: CreateMode.Container, op: OpCode.CreateContainer);
         // 3.8.0 reads the path from the whole packet (request header included), so no body names a

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ZkGateway.Compat.Infrastructure;
+using static ZkGateway.Compat.Infrastructure.Scenario;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
@@ -16,11 +17,6 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(CompatCollection.Name)]
 public sealed class RawProtocolScenarios(CompatFixture targets)
 {
-    private static string Unique(string name) => $"/{name}-{Guid.NewGuid():N}";
-
-    private async Task<RawZkClient> ConnectAsync(TargetKind target, int timeoutMs = 10000, bool sendReadOnly = true) =>
-        await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port, timeoutMs, sendReadOnly: sendReadOnly);
-
     private static async Task<string> FourLetterWordAsync(IZkTarget server, string command) =>
         await Net.FourLetterAsync(server.Port, command, TimeSpan.FromSeconds(5)) ?? "";
 
@@ -30,7 +26,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Handshake_mirrors_the_readOnly_field_and_clamps_the_timeout(TargetKind target)
     {
-        await using (var modern = await ConnectAsync(target, timeoutMs: 1000))
+        await using (var modern = await targets.ConnectAsync(target, timeoutMs: 1000))
         {
             Assert.True(modern.Handshake.HasReadOnly);
             Assert.Equal(false, modern.Handshake.ReadOnly);
@@ -38,7 +34,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
             Assert.Equal(16, modern.Password.Length);
             Assert.NotEqual(0, modern.SessionId);
         }
-        await using (var old = await ConnectAsync(target, timeoutMs: 100000, sendReadOnly: false))
+        await using (var old = await targets.ConnectAsync(target, timeoutMs: 100000, sendReadOnly: false))
         {
             Assert.False(old.Handshake.HasReadOnly);
             Assert.Equal(40000, old.Handshake.TimeOut); // 20 × tickTime
@@ -52,7 +48,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     public async Task Resume_with_a_wrong_password_or_unknown_session_gets_the_zeroed_response_then_close(TargetKind target)
     {
         long sessionId;
-        await using (var first = await ConnectAsync(target))
+        await using (var first = await targets.ConnectAsync(target))
         {
             sessionId = first.SessionId;
         }
@@ -92,7 +88,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
         string path = Unique("resume");
         long sessionId;
         byte[] password;
-        await using (var first = await ConnectAsync(target))
+        await using (var first = await targets.ConnectAsync(target))
         {
             Assert.Equal(ErrorCode.Ok, (await first.CreateAsync(path, mode: CreateMode.Ephemeral)).Error);
             sessionId = first.SessionId;
@@ -105,7 +101,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
         Assert.Equal(sessionId, exists.Decode<ExistsResponse>().Stat.EphemeralOwner);
         Assert.Equal(ErrorCode.Ok, (await second.CloseSessionAsync()).Error);
         await second.Closed.WaitAsync(TimeSpan.FromSeconds(10));
-        await using var observer = await ConnectAsync(target);
+        await using var observer = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.NoNode, (await observer.ExistsAsync(path)).Error);
     }
 
@@ -116,9 +112,9 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     public async Task An_expired_session_loses_its_ephemerals_watchers_are_told_and_it_cannot_resume(TargetKind target)
     {
         string path = Unique("expiring");
-        await using var watcher = await ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         // 4000 ms is the minimum (2 × tickTime); this client never pings, so its session lapses.
-        var doomed = await ConnectAsync(target, timeoutMs: 4000);
+        var doomed = await targets.ConnectAsync(target, timeoutMs: 4000);
         Assert.Equal(ErrorCode.Ok, (await doomed.CreateAsync(path, mode: CreateMode.Ephemeral)).Error);
         Assert.Equal(ErrorCode.Ok, (await watcher.ExistsAsync(path, watch: true)).Error);
         var started = DateTime.UtcNow;
@@ -148,7 +144,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     {
         foreach (var op in new[] { (OpCode)999, (OpCode)0, (OpCode)50 })
         {
-            await using var client = await ConnectAsync(target);
+            await using var client = await targets.ConnectAsync(target);
             var reply = await client.SendAsync(op, null);
             Assert.Equal(ErrorCode.Unimplemented, reply.Error);
             Assert.Equal(-1, reply.Header.Zxid);
@@ -162,7 +158,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task A_malformed_body_gets_marshalling_error_and_the_connection_carries_on(TargetKind target)
     {
-        await using var client = await ConnectAsync(target);
+        await using var client = await targets.ConnectAsync(target);
         string path = Unique("marshal");
         var before = await client.CreateAsync(path);
         // getData whose path length says 100 bytes but only 3 follow.
@@ -188,12 +184,12 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Oversize_or_negative_frame_lengths_close_only_that_connection(TargetKind target)
     {
-        await using var bystander = await ConnectAsync(target);
+        await using var bystander = await targets.ConnectAsync(target);
         string path = Unique("bystander");
         Assert.Equal(ErrorCode.Ok, (await bystander.CreateAsync(path, [1, 2, 3])).Error);
         foreach (int length in new[] { JuteLimits.DefaultMaxBuffer + 1, int.MaxValue, -5 })
         {
-            await using var client = await ConnectAsync(target);
+            await using var client = await targets.ConnectAsync(target);
             var prefix = new byte[4];
             BinaryPrimitives.WriteInt32BigEndian(prefix, length);
             await client.SendRawAsync(prefix);
@@ -210,7 +206,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Error_codes_and_check_order_match(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string root = Unique("errors");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root)).Error);
         Assert.Equal(ErrorCode.NodeExists, (await c.CreateAsync(root)).Error);
@@ -246,7 +242,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Stats_sequence_numbers_and_zxids_behave_alike(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string root = Unique("stats");
         var created = await c.SendAsync(OpCode.Create2, new CreateRequest(root, [1, 2], Acl.OpenAclUnsafe, CreateMode.Persistent));
         var stat = created.Decode<Create2Response>().Stat;
@@ -287,7 +283,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Multi_rolls_back_with_zookeeper_result_codes(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string root = Unique("multi");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root)).Error);
         var failing = new MultiRequest(
@@ -329,7 +325,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Watch_event_comes_after_the_reply_that_set_it_and_before_the_reply_of_the_change(TargetKind target)
     {
-        await using var c = await ConnectAsync(target);
+        await using var c = await targets.ConnectAsync(target);
         string path = Unique("order");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(path)).Error);
         await c.GetDataAsync(path, watch: true);
@@ -364,7 +360,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     public async Task SetWatches_on_reconnect_fires_what_changed_since_relative_zxid_before_its_reply(TargetKind target)
     {
         string root = Unique("setwatches");
-        await using var writer = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
         await writer.CreateAsync(root);
         await writer.CreateAsync(root + "/changed");
         await writer.CreateAsync(root + "/stable");
@@ -374,7 +370,7 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
         await writer.DeleteAsync(root + "/gone");
         await writer.CreateAsync(root + "/appeared");
 
-        await using var client = await ConnectAsync(target);
+        await using var client = await targets.ConnectAsync(target);
         var request = new SetWatches(
             relative,
             [root + "/changed", root + "/stable", root + "/gone"],
@@ -409,8 +405,8 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Watches_fire_once_across_sessions(TargetKind target)
     {
-        await using var watcher = await ConnectAsync(target);
-        await using var writer = await ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
         string path = Unique("cross");
         Assert.Equal(ErrorCode.NoNode, (await watcher.ExistsAsync(path, watch: true)).Error);
         await writer.CreateAsync(path);

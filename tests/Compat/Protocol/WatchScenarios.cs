@@ -1,4 +1,5 @@
 using ZkGateway.Compat.Infrastructure;
+using static ZkGateway.Compat.Infrastructure.Scenario;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
@@ -15,17 +16,6 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(CompatCollection.Name)]
 public sealed class WatchScenarios(CompatFixture targets)
 {
-    private static string Unique(string name) => $"/{name}-{Guid.NewGuid():N}";
-
-    private async Task<RawZkClient> ConnectAsync(TargetKind target) =>
-        await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port, 10000);
-
-    /// <summary>A body given as raw bytes.</summary>
-    private sealed record RawBody(byte[] Bytes) : IJuteRecord
-    {
-        public void Write(ref JuteWriter writer) => writer.WriteRaw(Bytes);
-    }
-
     /// <summary>
     /// The events received so far, after a round trip on the watcher's own connection: the server
     /// queues events for a change before the writer's reply, so they precede this reply.
@@ -58,8 +48,8 @@ public sealed class WatchScenarios(CompatFixture targets)
     public async Task Persistent_watch_fires_data_and_child_events_repeatedly_and_survives_delete(TargetKind target)
     {
         string p = Unique("persistent");
-        await using var writer = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         var added = await AddWatchAsync(watcher, p, AddWatchMode.Persistent);
         Assert.Equal(ErrorCode.Ok, added.Error);
         Assert.Equal(new byte[4], added.Body); // ErrorResponse{0}, required by the Java client; no NoNode check
@@ -86,8 +76,8 @@ public sealed class WatchScenarios(CompatFixture targets)
     public async Task Recursive_watch_covers_descendants_without_children_events(TargetKind target)
     {
         string p = Unique("recursive");
-        await using var writer = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(p)).Error);
         var added = await AddWatchAsync(watcher, p, AddWatchMode.PersistentRecursive);
         Assert.Equal((ErrorCode.Ok, 4), (added.Error, added.Body.Length));
@@ -115,8 +105,8 @@ public sealed class WatchScenarios(CompatFixture targets)
         // 3.8.0 keeps one mode per connection, path and table: getData(watch) replaces the persistent
         // mode of the data table; the child table keeps it.
         string p = Unique("mode-reset");
-        await using var writer = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(p)).Error);
         Assert.Equal(ErrorCode.Ok, (await AddWatchAsync(watcher, p, AddWatchMode.Persistent)).Error);
         Assert.Equal(ErrorCode.Ok, (await watcher.GetDataAsync(p, watch: true)).Error);
@@ -134,8 +124,8 @@ public sealed class WatchScenarios(CompatFixture targets)
     public async Task CheckWatches_and_removeWatches_answer_as_3_8_0(TargetKind target)
     {
         string p = Unique("remove");
-        await using var writer = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(p)).Error);
         foreach (var type in new[] { WatcherType.Children, WatcherType.Data, WatcherType.Any })
         {
@@ -193,7 +183,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task AddWatch_with_an_unknown_mode_is_a_marshalling_error(TargetKind target)
     {
-        await using var client = await ConnectAsync(target);
+        await using var client = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.MarshallingError, (await AddWatchAsync(client, Unique("mode"), (AddWatchMode)2)).Error);
         Assert.Equal(ErrorCode.Ok, (await client.ExistsAsync("/")).Error);
     }
@@ -206,8 +196,8 @@ public sealed class WatchScenarios(CompatFixture targets)
     {
         string p = Unique("setwatches2");
         string q = Unique("setwatches2-rec");
-        await using var writer = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(p)).Error);
         Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(q)).Error);
         var reply = await watcher.SendAsync(OpCode.SetWatches2, new SetWatches2(writer.LastZxid, [], [], [], [p], [q]), Xids.SetWatches);
@@ -226,7 +216,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     public async Task MultiRead_answers_each_op_independently_and_sets_no_watches(TargetKind target)
     {
         string p = Unique("multiread");
-        await using var client = await ConnectAsync(target);
+        await using var client = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await client.CreateAsync(p, [7, 8])).Error);
         Assert.Equal(ErrorCode.Ok, (await client.CreateAsync(p + "/c")).Error);
         // World may create but not read.
@@ -269,7 +259,7 @@ public sealed class WatchScenarios(CompatFixture targets)
     [InlineData(TargetKind.AwsGateway)]
     public async Task Sasl_gets_a_null_token_and_reconfig_is_disabled(TargetKind target)
     {
-        await using var client = await ConnectAsync(target);
+        await using var client = await targets.ConnectAsync(target);
         string p = Unique("reconfig");
         foreach (byte[] token in new[] { new byte[] { 0, 0, 0, 0 }, new byte[] { 0, 0, 0, 3, 1, 2, 3 } })
         {
@@ -299,8 +289,8 @@ public sealed class WatchScenarios(CompatFixture targets)
     public async Task AddWatch_checks_no_acl_but_events_need_read(TargetKind target)
     {
         string p = Unique("acl-watch");
-        await using var writer = await ConnectAsync(target);
-        await using var watcher = await ConnectAsync(target);
+        await using var writer = await targets.ConnectAsync(target);
+        await using var watcher = await targets.ConnectAsync(target);
         Assert.Equal(ErrorCode.Ok, (await writer.SendAsync(OpCode.Create, new CreateRequest(p, [1], [new Acl(Perms.Create | Perms.Write | Perms.Delete, Id.Anyone)], CreateMode.Persistent))).Error);
         Assert.Equal(ErrorCode.Ok, (await AddWatchAsync(watcher, p, AddWatchMode.PersistentRecursive)).Error);
         Assert.Equal(ErrorCode.Ok, (await writer.SetDataAsync(p, [2])).Error);
