@@ -67,7 +67,8 @@ public sealed record CallerIdentity(IReadOnlyList<Id> Ids)
     private static int Spread(int h) => (h ^ (int)((uint)h >> 16)) & 0x7fffffff;
 }
 
-public sealed record NodeData(byte[] Data, Stat Stat);
+/// <summary>A node's data (null when it was created or set with null data, as ZooKeeper keeps it) and Stat.</summary>
+public sealed record NodeData(byte[]? Data, Stat Stat);
 
 public sealed record ChildList(IReadOnlyList<string> Children, Stat Stat);
 
@@ -119,7 +120,7 @@ public abstract record WriteOperation;
 /// 3.8.0 makes every top-level createContainer (op 19) a container whatever its flags (they still pick the
 /// sequential suffix), while a top-level create/create2 with flags 4 makes a plain persistent node.
 /// </summary>
-public sealed record CreateOperation(string Path, byte[] Data, IReadOnlyList<Acl> Acl, CreateMode Mode, long Ttl = -1, bool AsContainer = false) : WriteOperation
+public sealed record CreateOperation(string Path, byte[]? Data, IReadOnlyList<Acl> Acl, CreateMode Mode, long Ttl = -1, bool AsContainer = false) : WriteOperation
 {
     public bool IsContainer => AsContainer || Mode == CreateMode.Container;
 }
@@ -136,7 +137,7 @@ public sealed record InvalidOperation(ErrorCode Error) : WriteOperation;
 
 public sealed record DeleteOperation(string Path, int Version) : WriteOperation;
 
-public sealed record SetDataOperation(string Path, byte[] Data, int Version) : WriteOperation;
+public sealed record SetDataOperation(string Path, byte[]? Data, int Version) : WriteOperation;
 
 /// <summary>setACL: version is checked against the node's aversion.</summary>
 public sealed record SetAclOperation(string Path, IReadOnlyList<Acl> Acl, int Version) : WriteOperation;

@@ -41,24 +41,24 @@ public abstract class UserStorageContract : IAsyncLifetime
 
     private Txn TxnOf(params NodeChange[] changes) => new(_zxid, 0, 1, null, new WriteResult(ErrorCode.Ok, _zxid), changes, []);
 
-    private Txn CreateTxn(string path, string data)
+    private Txn CreateTxn(string path, string? data)
     {
         long z = ++_zxid;
-        var stat = new Stat(z, z, 0, 0, 0, 0, 0, 0, data.Length, 0, z);
+        var stat = new Stat(z, z, 0, 0, 0, 0, 0, 0, data?.Length ?? 0, 0, z);
         _stats[path] = stat;
         string parent = ParentOf(path)!;
         var p = _stats[parent];
         _stats[parent] = p with { Cversion = p.Cversion + 1, NumChildren = p.NumChildren + 1, Pzxid = z };
-        return TxnOf(new NodeChange(NodeChangeKind.Put, path, stat, Encoding.UTF8.GetBytes(data), Acl.OpenAclUnsafe),
+        return TxnOf(NodeChange.PutWithData(path, stat, data is null ? null : Encoding.UTF8.GetBytes(data), Acl.OpenAclUnsafe),
             new NodeChange(NodeChangeKind.Put, parent, _stats[parent]));
     }
 
-    private Txn SetTxn(string path, byte[] data)
+    private Txn SetTxn(string path, byte[]? data)
     {
         long z = ++_zxid;
         var s = _stats[path];
-        _stats[path] = s with { Mzxid = z, Version = s.Version + 1, DataLength = data.Length };
-        return TxnOf(new NodeChange(NodeChangeKind.Put, path, _stats[path], data));
+        _stats[path] = s with { Mzxid = z, Version = s.Version + 1, DataLength = data?.Length ?? 0 };
+        return TxnOf(NodeChange.PutWithData(path, _stats[path], data));
     }
 
     private Txn DeleteTxn(string path)
@@ -90,12 +90,12 @@ public abstract class UserStorageContract : IAsyncLifetime
         var reader = Create(Deployment.Clients);
         var a = await ReadAsync(reader, "/a");
         Assert.NotNull(a);
-        Assert.Equal("two", Encoding.UTF8.GetString(a.Data));
+        Assert.Equal("two", Encoding.UTF8.GetString(a.Data!));
         Assert.Equal(_stats["/a"], a.Stat);
         Assert.Equal(["b", "c"], a.Children.Order(StringComparer.Ordinal));
         Assert.Equal(["a", "z"], (await ReadAsync(reader, "/"))!.Children.Order(StringComparer.Ordinal));
         Assert.Equal(_stats["/"], (await ReadAsync(reader, "/"))!.Stat);
-        Assert.Empty((await ReadAsync(reader, "/z"))!.Data);
+        Assert.Equal(Array.Empty<byte>(), (await ReadAsync(reader, "/z"))!.Data);
         Assert.Equal(Acl.OpenAclUnsafe, (await ReadAsync(reader, "/a/b"))!.Acl);
         Assert.Null(await ReadAsync(reader, "/a/nope"));
         Assert.Equal(4, await reader.CountDescendantsAsync("/"));
@@ -116,7 +116,7 @@ public abstract class UserStorageContract : IAsyncLifetime
         await ApplyAsync(DeleteTxn("/d/k"), DeleteTxn("/d"), CreateTxn("/d", "again"));
         var d = await ReadAsync(Create(Deployment.Clients), "/d");
         Assert.NotNull(d);
-        Assert.Equal("again", Encoding.UTF8.GetString(d.Data));
+        Assert.Equal("again", Encoding.UTF8.GetString(d.Data!));
         Assert.Empty(d.Children);
         Assert.Null(await ReadAsync(_storage, "/d/k"));
         Assert.Equal(["d"], (await ReadAsync(_storage, "/"))!.Children);
@@ -149,7 +149,7 @@ public abstract class UserStorageContract : IAsyncLifetime
         await distributor.HandleBatchAsync([stale, set, later], CancellationToken.None);
 
         var r = await ReadAsync(Create(Deployment.Clients), "/r");
-        Assert.Equal("third", Encoding.UTF8.GetString(r!.Data));
+        Assert.Equal("third", Encoding.UTF8.GetString(r!.Data!));
         Assert.Equal(_stats["/r"], r.Stat);
         Assert.Equal([later.Zxid], outbox.Triggered);
         Assert.Equal(later.Zxid, await Create(Deployment.Clients).RefreshAppliedZxidAsync());
@@ -185,6 +185,28 @@ public abstract class UserStorageContract : IAsyncLifetime
         Assert.Equal(_stats["/big"], node.Stat);
     }
 
+    [Fact]
+    public async Task Null_data_stays_null_and_apart_from_empty_data_through_creates_sets_and_parent_updates()
+    {
+        // ZooKeeper 3.8.0 keeps a create or setData sent with a -1 buffer as null and answers getData with -1.
+        await ApplyAsync(CreateTxn("/n", null), CreateTxn("/e", ""));
+        await ApplyAsync(CreateTxn("/n/child", "c"));
+        Assert.Null((await ReadFreshAsync("/n"))!.Data);
+        Assert.Equal(Array.Empty<byte>(), (await ReadFreshAsync("/e"))!.Data);
+
+        await ApplyAsync(SetTxn("/e", null), SetTxn("/n", [1, 2]));
+        Assert.Null((await ReadFreshAsync("/e"))!.Data);
+        Assert.Equal(new byte[] { 1, 2 }, (await ReadFreshAsync("/n"))!.Data);
+
+        // Null again, then a parent-only update (a child deleted) in the same batch keeps it null.
+        await ApplyAsync(SetTxn("/n", null), DeleteTxn("/n/child"));
+        var n = await ReadFreshAsync("/n");
+        Assert.Null(n!.Data);
+        Assert.Equal(_stats["/n"], n.Stat);
+        await ApplyAsync(SetTxn("/e", []));
+        Assert.Equal(Array.Empty<byte>(), (await ReadFreshAsync("/e"))!.Data);
+    }
+
     protected async Task<bool> ObjectExistsAsync(string key)
     {
         var list = await Deployment.Clients.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Deployment.Settings.BucketName, Prefix = key });
@@ -193,7 +215,7 @@ public abstract class UserStorageContract : IAsyncLifetime
 
     protected Task ApplyCreateAsync(string path, string data) => ApplyAsync(CreateTxn(path, data));
 
-    protected Task ApplySetAsync(string path, byte[] data) => ApplyAsync(SetTxn(path, data));
+    protected Task ApplySetAsync(string path, byte[]? data) => ApplyAsync(SetTxn(path, data));
 
     protected Task ApplyDeleteAsync(string path) => ApplyAsync(DeleteTxn(path));
 
@@ -244,6 +266,12 @@ public sealed class DynamoUserStorageContractTests : UserStorageContract
         await ApplySetAsync("/big", [1, 2, 3]);
         Assert.False(await ObjectExistsAsync(key));
         Assert.Equal([1, 2, 3], (await ReadFreshAsync("/big"))!.Data);
+
+        await ApplySetAsync("/big", big);
+        Assert.True(await ObjectExistsAsync(key));
+        await ApplySetAsync("/big", null);
+        Assert.False(await ObjectExistsAsync(key));
+        Assert.Null((await ReadFreshAsync("/big"))!.Data);
 
         await ApplySetAsync("/big", big);
         Assert.True(await ObjectExistsAsync(key));

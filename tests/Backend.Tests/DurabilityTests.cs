@@ -55,4 +55,65 @@ public sealed class DurabilityTests
         Assert.Equal(ErrorCode.NoNode, (await zk.Backend.ExistsAsync("/lease", null)).Error);
         Assert.Contains(zk.Sink.Drain(), e => e.Watcher == 5 && e.Event.Type == EventType.NodeDeleted && e.Event.Zxid > 0);
     }
+
+    [Fact]
+    public async Task Null_data_stays_null_and_apart_from_empty_data_across_a_restart()
+    {
+        // ZooKeeper 3.8.0 keeps a create or setData sent with a -1 buffer as null (its snapshot too),
+        // and getData answers it with a -1 buffer; dataLength is 0 either way.
+        await using var zk = await EmbeddedBackend.StartAsync();
+        long session = await zk.NewSessionAsync();
+        Assert.Equal(ErrorCode.Ok, (await zk.Backend.SubmitAsync(session, new CreateOperation("/null", null, Acl.OpenAclUnsafe, CreateMode.Persistent))).Result!.Error);
+        await zk.CreateAsync(session, "/empty");
+        await zk.CreateAsync(session, "/set", "x");
+        Assert.Equal(ErrorCode.Ok, (await zk.Backend.SubmitAsync(session, new SetDataOperation("/set", null, -1))).Result!.Error);
+        await zk.CreateAsync(session, "/null/child");
+
+        async Task CheckAsync()
+        {
+            foreach (string path in new[] { "/null", "/set" })
+            {
+                var read = await zk.Backend.GetDataAsync(path, null);
+                Assert.Null(read.Value!.Data);
+                Assert.Equal(0, read.Value.Stat.DataLength);
+            }
+            Assert.Equal(Array.Empty<byte>(), (await zk.Backend.GetDataAsync("/empty", null)).Value!.Data);
+        }
+
+        await CheckAsync();
+        await zk.RestartAsync();
+        await CheckAsync();
+    }
+
+    [Fact]
+    public void A_database_from_before_null_data_is_migrated_with_its_rows()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "zkgw-migrate-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string file = Path.Combine(dir, Embedded.SqliteDatabase.FileName);
+            using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
+            {
+                old.Open();
+                Embedded.SqliteDatabase.Execute(old, """
+                    CREATE TABLE user_nodes (path TEXT PRIMARY KEY, data BLOB NOT NULL, stat BLOB NOT NULL, acl BLOB NOT NULL);
+                    INSERT INTO user_nodes VALUES ('/kept', x'0102', x'03', x'04');
+                    """);
+            }
+
+            using var db = Embedded.SqliteDatabase.Open(dir);
+            using var command = db.System.CreateCommand();
+            command.CommandText = "SELECT \"notnull\" FROM pragma_table_info('user_nodes') WHERE name = 'data'";
+            Assert.Equal(0L, command.ExecuteScalar());
+            command.CommandText = "SELECT data FROM user_nodes WHERE path = '/kept'";
+            Assert.Equal(new byte[] { 1, 2 }, command.ExecuteScalar());
+            command.CommandText = "INSERT INTO user_nodes VALUES ('/null', NULL, x'03', x'04')";
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

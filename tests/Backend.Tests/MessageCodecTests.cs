@@ -54,16 +54,64 @@ public class MessageCodecTests
     {
         var result = new WriteResult(ErrorCode.Ok, 77, null, [new OpResult(ErrorCode.Ok, "/a", SomeStat), new OpResult(ErrorCode.NoNode)]);
         var txn = new Txn(77, 1000, 5, new ReplyAddress("gw", 3), result,
-            [new NodeChange(NodeChangeKind.Put, "/a", SomeStat, [1, 2, 3], SomeAcl), new NodeChange(NodeChangeKind.Put, "/", SomeStat), new NodeChange(NodeChangeKind.Delete, "/b", SomeStat)],
+            [new NodeChange(NodeChangeKind.Put, "/a", SomeStat, [1, 2, 3], SomeAcl), new NodeChange(NodeChangeKind.Put, "/", SomeStat), new NodeChange(NodeChangeKind.Delete, "/b", SomeStat),
+             NodeChange.PutWithData("/n", SomeStat, null), NodeChange.PutWithData("/e", SomeStat, [])],
             [new WatchTrigger(EventType.NodeCreated, "/a", SomeAcl), new WatchTrigger(EventType.NodeChildrenChanged, "/")], ClosedSessionId: 9);
         var back = MessageCodec.DecodeTxn(MessageCodec.EncodeTxn(txn));
         Assert.Equal((txn.Zxid, txn.Time, txn.SessionId, txn.ReplyTo, txn.ClosedSessionId), (back.Zxid, back.Time, back.SessionId, back.ReplyTo, back.ClosedSessionId));
         Assert.Equal(result.Zxid, back.Result.Zxid);
         Assert.Equal(result.MultiResults, back.Result.MultiResults);
-        Assert.Equal(txn.Changes.Select(c => (c.Kind, c.Path, c.Stat, c.Data is null ? null : Convert.ToHexString(c.Data), c.Acl is null ? null : string.Join(",", c.Acl))),
-                     back.Changes.Select(c => (c.Kind, c.Path, c.Stat, c.Data is null ? null : Convert.ToHexString(c.Data), c.Acl is null ? null : string.Join(",", c.Acl))));
+        Assert.Equal(txn.Changes.Select(c => (c.Kind, c.Path, c.Stat, c.WritesData, c.Data is null ? null : Convert.ToHexString(c.Data), c.Acl is null ? null : string.Join(",", c.Acl))),
+                     back.Changes.Select(c => (c.Kind, c.Path, c.Stat, c.WritesData, c.Data is null ? null : Convert.ToHexString(c.Data), c.Acl is null ? null : string.Join(",", c.Acl))));
+        Assert.Equal([true, false, false, true, true], back.Changes.Select(c => c.WritesData));
         Assert.Equal(txn.Triggers.Select(t => (t.Type, t.Path, t.Acl is null ? null : string.Join(",", t.Acl))),
                      back.Triggers.Select(t => (t.Type, t.Path, t.Acl is null ? null : string.Join(",", t.Acl))));
+    }
+
+    [Fact]
+    public void Format_3_transactions_still_read_and_a_null_buffer_there_keeps_the_data()
+    {
+        // Format 3 (before null data was kept) as a rolling upgrade may still find it on a queue or in
+        // the pending list: no "writes data" flag, a -1 buffer meant "keep the stored data".
+        var buffer = new ZkGateway.Jute.Framing.FrameBuffer(256);
+        var writer = new ZkGateway.Jute.JuteWriter(buffer);
+        writer.WriteInt(3);
+        writer.WriteLong(8);
+        writer.WriteLong(1000);
+        writer.WriteLong(5);
+        writer.WriteLong(0);
+        writer.WriteBool(false);
+        writer.WriteInt((int)ErrorCode.Ok);
+        writer.WriteLong(8);
+        writer.WriteBool(false); // no OpResult
+        writer.WriteInt(-1); // no multi results
+        writer.WriteInt(2);
+        foreach (var (path, data) in new[] { ("/a", new byte[] { 4 }), ("/", null) })
+        {
+            writer.WriteInt((int)NodeChangeKind.Put);
+            writer.WriteString(path);
+            SomeStat.Write(ref writer);
+            writer.WriteBuffer(data);
+            writer.WriteInt(-1);
+        }
+        writer.WriteInt(0);
+        byte[] bytes = buffer.WrittenSpan.ToArray();
+
+        foreach (var back in new[] { MessageCodec.DecodeTxn(bytes), Embedded.StorageCodec.DecodeTxn(bytes) })
+        {
+            Assert.Equal(8, back.Zxid);
+            Assert.Equal([("/a", true, "04"), ("/", false, null)], back.Changes.Select(c => (c.Path, c.WritesData, c.Data is null ? null : Convert.ToHexString(c.Data))));
+        }
+    }
+
+    [Fact]
+    public void Null_data_of_creates_and_sets_round_trips_as_null()
+    {
+        var multi = new MultiOperation([new CreateOperation("/n", null, SomeAcl, CreateMode.Persistent), new SetDataOperation("/e", null, 1), new SetDataOperation("/f", [], 1)]);
+        var back = (MultiOperation)MessageCodec.DecodeWriteRequest(MessageCodec.EncodeWriteRequest(new WriteRequest(1, multi, new ReplyAddress("g", 1)))).Operation;
+        Assert.Null(((CreateOperation)back.Operations[0]).Data);
+        Assert.Null(((SetDataOperation)back.Operations[1]).Data);
+        Assert.Equal(Array.Empty<byte>(), ((SetDataOperation)back.Operations[2]).Data);
     }
 
     [Fact]
@@ -104,10 +152,12 @@ public class MessageCodecTests
 
     private static string Describe(WriteOperation operation) => operation switch
     {
-        CreateOperation c => $"create {c.Path} {Convert.ToHexString(c.Data)} {string.Join(",", c.Acl)} {c.Mode} {c.Ttl} {c.AsContainer}",
-        SetDataOperation s => $"set {s.Path} {Convert.ToHexString(s.Data)} {s.Version}",
+        CreateOperation c => $"create {c.Path} {Hex(c.Data)} {string.Join(",", c.Acl)} {c.Mode} {c.Ttl} {c.AsContainer}",
+        SetDataOperation s => $"set {s.Path} {Hex(s.Data)} {s.Version}",
         SetAclOperation a => $"setAcl {a.Path} {string.Join(",", a.Acl)} {a.Version}",
         CreateSessionOperation s => $"session {s.SessionId} {Convert.ToHexString(s.Password)} {s.TimeoutMs}",
         _ => operation.ToString(),
     };
+
+    private static string Hex(byte[]? data) => data is null ? "null" : Convert.ToHexString(data);
 }

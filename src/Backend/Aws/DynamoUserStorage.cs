@@ -44,6 +44,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private const string AclAttr = "acl";
     private const string DataAttr = "data";
     private const string DataRefAttr = "dataRef";
+
+    /// <summary>
+    /// Present (true) on a node whose data is null (ZooKeeper keeps a create or setData sent with a -1
+    /// buffer as null); such an item has neither <c>data</c> nor <c>dataRef</c>. An item with none of
+    /// the three has empty data.
+    /// </summary>
+    private const string NullDataAttr = "nullData";
     private const string ChildrenAttr = "children";
 
     private readonly IAmazonDynamoDB _dynamo;
@@ -108,7 +115,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             var stat = DecodeStat(GetBytes(item, StatAttr) ?? []);
             var acl = GetBytes(item, AclAttr) is { } aclBytes ? DecodeAcl(aclBytes) : Acl.OpenAclUnsafe;
             var children = new SortedSet<string>(GetStringSet(item, ChildrenAttr), StringComparer.Ordinal);
-            byte[] data = GetBytes(item, DataAttr) ?? [];
+            byte[]? data = GetBool(item, NullDataAttr) ? null : GetBytes(item, DataAttr) ?? [];
             if (GetString(item, DataRefAttr) is { } key)
             {
                 var (zxid, spilled) = await GetDataObjectAsync(key, ct).ConfigureAwait(false);
@@ -182,6 +189,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         public bool Created;
 
         public Stat? Stat;
+
+        /// <summary>Whether the batch sets the node's data to <see cref="Data"/> (which may be null data).</summary>
+        public bool WritesData;
         public byte[]? Data;
         public IReadOnlyList<Acl>? Acl;
         public readonly SortedSet<string> AddedChildren = new(StringComparer.Ordinal);
@@ -190,6 +200,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         public void Reset()
         {
             Stat = null;
+            WritesData = false;
             Data = null;
             Acl = null;
             AddedChildren.Clear();
@@ -240,7 +251,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                     }
                 }
                 plan.Stat = change.Stat;
-                plan.Data = change.Data ?? plan.Data;
+                if (change.WritesData)
+                {
+                    plan.WritesData = true;
+                    plan.Data = change.Data;
+                }
                 plan.Acl = change.Acl ?? plan.Acl;
             }
             last = Math.Max(last, txn.Zxid);
@@ -290,7 +305,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     {
         byte[] stat = EncodeStat(plan.Stat!.Value);
         byte[] acl = EncodeAcl(plan.Acl ?? Acl.OpenAclUnsafe);
-        byte[] data = plan.Data ?? [];
+        byte[]? data = plan.WritesData ? plan.Data : [];
         var item = new Dictionary<string, AttributeValue>
         {
             [PathAttr] = S(path),
@@ -298,9 +313,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             [AclAttr] = B(acl),
         };
         long size = AttributeSize(PathAttr, Encoding.UTF8.GetByteCount(path)) + AttributeSize(StatAttr, stat.Length) + AttributeSize(AclAttr, acl.Length)
-            + AttributeSize(DataAttr, data.Length) + ChildrenSize(plan.AddedChildren);
+            + AttributeSize(DataAttr, data?.Length ?? 0) + ChildrenSize(plan.AddedChildren);
         bool spill = size > _itemLimit;
-        if (spill)
+        if (data is null)
+        {
+            item[NullDataAttr] = Bool(true);
+        }
+        else if (spill)
         {
             await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
             item[DataRefAttr] = S(DataKey(path));
@@ -323,7 +342,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private async ValueTask UpdateNodeAsync(string path, Plan plan, List<string> staleObjects, CancellationToken ct)
     {
         bool spill = false;
-        if (plan.Data is { } data)
+        if (plan.WritesData && plan.Data is { } data)
         {
             // The children already stored are not known here; an item that turns out too large is
             // caught below and written again with the data in S3.
@@ -335,7 +354,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
         catch (AmazonDynamoDBException e) when (IsItemTooLarge(e) && !spill)
         {
-            if (plan.Data is null)
+            if (!plan.WritesData)
             {
                 // Children pushed the item over DynamoDB's limit: move the stored data out first.
                 await SpillStoredDataAsync(path, ct).ConfigureAwait(false);
@@ -359,7 +378,14 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             set.Add("#acl = :acl");
             values[":acl"] = B(EncodeAcl(acl));
         }
-        if (plan.Data is { } data)
+        if (plan.WritesData && plan.Data is null)
+        {
+            set.Add("#nullData = :null");
+            values[":null"] = Bool(true);
+            remove.Add("#data");
+            remove.Add("#dataRef");
+        }
+        else if (plan.WritesData && plan.Data is { } data)
         {
             if (spill)
             {
@@ -374,6 +400,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 values[":data"] = B(data);
                 remove.Add("#dataRef");
             }
+            remove.Add("#nullData");
         }
         string expression = (set.Count > 0 ? "SET " + string.Join(", ", set) : "") + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : "");
         bool removeSeparately = plan.AddedChildren.Count > 0 && plan.RemovedChildren.Count > 0;
@@ -397,7 +424,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             return;
         }
-        var old = await UpdateItemAsync(path, expression.Trim(), values, ct, returnOld: plan.Data is not null && !spill).ConfigureAwait(false);
+        var old = await UpdateItemAsync(path, expression.Trim(), values, ct, returnOld: plan.WritesData && !spill).ConfigureAwait(false);
         if (GetString(old, DataRefAttr) is { } key)
         {
             staleObjects.Add(key);

@@ -39,11 +39,13 @@ public sealed class S3UserStorage : IAwsUserStorage
     // instance applied batches in between and the cache may be stale.
     private long _lastRaised = -1;
 
-    private sealed class StoredNode(Stat stat, IReadOnlyList<Acl> acl, byte[] data, SortedSet<string> children)
+    private sealed class StoredNode(Stat stat, IReadOnlyList<Acl> acl, byte[]? data, SortedSet<string> children)
     {
         public Stat Stat = stat;
         public IReadOnlyList<Acl> Acl = acl;
-        public byte[] Data = data;
+
+        /// <summary>Null data (a -1 buffer in the object, as in ZooKeeper's snapshots) stays null.</summary>
+        public byte[]? Data = data;
         public readonly SortedSet<string> Children = children;
     }
 
@@ -166,7 +168,7 @@ public sealed class S3UserStorage : IAwsUserStorage
         var existing = await LoadAsync(change.Path, dirty, ct).ConfigureAwait(false);
         if (existing is null)
         {
-            dirty[change.Path] = new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.Data ?? [], new SortedSet<string>(StringComparer.Ordinal));
+            dirty[change.Path] = new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.WritesData ? change.Data : [], new SortedSet<string>(StringComparer.Ordinal));
             if (parentPath is not null && await LoadAsync(parentPath, dirty, ct).ConfigureAwait(false) is { } parent)
             {
                 parent.Children.Add(ZkPath.Name(change.Path));
@@ -175,7 +177,7 @@ public sealed class S3UserStorage : IAwsUserStorage
             return;
         }
         existing.Stat = change.Stat;
-        if (change.Data is not null)
+        if (change.WritesData)
         {
             existing.Data = change.Data;
         }
@@ -244,7 +246,7 @@ public sealed class S3UserStorage : IAwsUserStorage
 
     private static byte[] Encode(StoredNode node)
     {
-        var buffer = new FrameBuffer(64 + node.Data.Length);
+        var buffer = new FrameBuffer(64 + (node.Data?.Length ?? 0));
         var writer = new JuteWriter(buffer);
         writer.WriteInt(ObjectFormat);
         node.Stat.Write(ref writer);
@@ -268,7 +270,7 @@ public sealed class S3UserStorage : IAwsUserStorage
         }
         var stat = Stat.Read(ref reader);
         var acl = Acl.ReadList(ref reader) ?? [];
-        byte[] data = reader.ReadBuffer() ?? [];
+        byte[]? data = reader.ReadBuffer();
         int count = reader.ReadVectorCount(4);
         var children = new SortedSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < count; i++)

@@ -22,9 +22,10 @@ namespace ZkGateway.Backend.Embedded;
 /// </summary>
 public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
 {
-    private sealed class Entry(byte[] data, Stat stat, IReadOnlyList<Acl> acl)
+    private sealed class Entry(byte[]? data, Stat stat, IReadOnlyList<Acl> acl)
     {
-        public byte[] Data = data;
+        /// <summary>Null when the node was created or set with null data (ZooKeeper keeps it null).</summary>
+        public byte[]? Data = data;
         public Stat Stat = stat;
         public IReadOnlyList<Acl> Acl = acl;
         public readonly HashSet<string> Children = new(StringComparer.Ordinal);
@@ -77,9 +78,9 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         while (reader.Read())
         {
             string path = reader.GetString(0);
-            var entry = new Entry((byte[])reader[1], StorageCodec.DecodeStat((byte[])reader[2]), StorageCodec.DecodeAcl((byte[])reader[3]));
+            var entry = new Entry(reader.IsDBNull(1) ? null : (byte[])reader[1], StorageCodec.DecodeStat((byte[])reader[2]), StorageCodec.DecodeAcl((byte[])reader[3]));
             _nodes[path] = entry;
-            _dataSize += path.Length + entry.Data.Length;
+            _dataSize += path.Length + (entry.Data?.Length ?? 0);
         }
         foreach (string path in _nodes.Keys)
         {
@@ -210,7 +211,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         {
             if (_nodes.Remove(change.Path, out var removed))
             {
-                _dataSize -= change.Path.Length + removed.Data.Length;
+                _dataSize -= change.Path.Length + (removed.Data?.Length ?? 0);
             }
             if (parent is not null && _nodes.TryGetValue(parent, out var p))
             {
@@ -220,9 +221,9 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
         if (_nodes.TryGetValue(change.Path, out var entry))
         {
-            if (change.Data is not null)
+            if (change.WritesData)
             {
-                _dataSize += change.Data.Length - entry.Data.Length;
+                _dataSize += (change.Data?.Length ?? 0) - (entry.Data?.Length ?? 0);
                 entry.Data = change.Data;
             }
             entry.Stat = change.Stat;
@@ -232,9 +233,9 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
             }
             return;
         }
-        var created = new Entry(change.Data ?? [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe);
+        var created = new Entry(change.WritesData ? change.Data : [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe);
         _nodes[change.Path] = created;
-        _dataSize += change.Path.Length + created.Data.Length;
+        _dataSize += change.Path.Length + (created.Data?.Length ?? 0);
         if (parent is not null && _nodes.TryGetValue(parent, out var parentEntry))
         {
             parentEntry.Children.Add(ZkPath.Name(change.Path));
@@ -272,9 +273,9 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
                     {
                         SqliteDatabase.Run(delete, change.Path);
                     }
-                    else if (change.Data is not null)
+                    else if (change.WritesData)
                     {
-                        SqliteDatabase.Run(insert, change.Path, change.Data, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
+                        SqliteDatabase.Run(insert, change.Path, (object?)change.Data ?? DBNull.Value, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
                     }
                     else
                     {

@@ -56,13 +56,39 @@ public sealed class SqliteDatabase : IDisposable
             CREATE TABLE IF NOT EXISTS system_nodes (path TEXT PRIMARY KEY, stat BLOB NOT NULL, acl BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS sessions (id INTEGER PRIMARY KEY, password BLOB NOT NULL, timeout INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS pending (zxid INTEGER PRIMARY KEY, txn BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS user_nodes (path TEXT PRIMARY KEY, data BLOB NOT NULL, stat BLOB NOT NULL, acl BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS user_nodes (path TEXT PRIMARY KEY, data BLOB, stat BLOB NOT NULL, acl BLOB NOT NULL);
             """);
+        AllowNullData(system);
         var user = new SqliteConnection(builder.ConnectionString);
         user.Open();
         Execute(user, "PRAGMA synchronous=NORMAL;");
         Execute(user, "PRAGMA busy_timeout=10000;");
         return new SqliteDatabase(system, user);
+    }
+
+    /// <summary>
+    /// user_nodes.data holds SQL NULL for null data (ZooKeeper keeps a create or setData with a -1 buffer
+    /// as null). Databases made before that declared it NOT NULL; SQLite cannot drop a constraint, so
+    /// such a table is copied into a new one, in one transaction (a crash leaves the old table whole).
+    /// </summary>
+    private static void AllowNullData(SqliteConnection connection)
+    {
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT \"notnull\" FROM pragma_table_info('user_nodes') WHERE name = 'data'";
+            if (Convert.ToInt64(info.ExecuteScalar(), global::System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+        }
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, """
+            CREATE TABLE user_nodes_v2 (path TEXT PRIMARY KEY, data BLOB, stat BLOB NOT NULL, acl BLOB NOT NULL);
+            INSERT INTO user_nodes_v2(path, data, stat, acl) SELECT path, data, stat, acl FROM user_nodes;
+            DROP TABLE user_nodes;
+            ALTER TABLE user_nodes_v2 RENAME TO user_nodes;
+            """, transaction);
+        transaction.Commit();
     }
 
     public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

@@ -45,16 +45,16 @@ internal static class StorageCodec
 
     /// <summary>
     /// A pending transaction, as needed to re-apply (and, on AWS, answer) it after a crash: written in
-    /// <see cref="Messages.MessageCodec"/>'s transaction format (3), the one the distributor queue uses.
+    /// <see cref="Messages.MessageCodec"/>'s transaction format (3 and later), the one the distributor queue uses.
     /// </summary>
     public static byte[] EncodeTxn(Txn txn) => Messages.MessageCodec.EncodeTxn(txn);
 
-    /// <summary>Reads format 3, and the embedded store's older formats 1 and 2 (no reply address, no result).</summary>
+    /// <summary>Reads formats 3 and later (MessageCodec's), and the embedded store's older formats 1 and 2 (no reply address, no result).</summary>
     public static Txn DecodeTxn(byte[] bytes)
     {
         var reader = new JuteReader(bytes);
         int version = reader.ReadInt();
-        if (version == 3)
+        if (version >= 3)
         {
             return Messages.MessageCodec.DecodeTxn(bytes);
         }
@@ -66,7 +66,7 @@ internal static class StorageCodec
         long time = reader.ReadLong();
         long session = reader.ReadLong();
         long closed = reader.ReadLong();
-        var changes = Messages.MessageCodec.ReadChanges(ref reader);
+        var changes = Messages.MessageCodec.ReadChanges(ref reader, withDataFlag: false);
         var triggers = Messages.MessageCodec.ReadTriggers(ref reader, withAcl: version >= 2);
         return new Txn(zxid, time, session, null, new WriteResult(ErrorCode.Ok, zxid), changes, triggers, closed);
     }

@@ -314,10 +314,10 @@ public sealed class WriterFunction
                 }
                 var updated = node with
                 {
-                    Stat = node.Stat with { Mzxid = zxid, Mtime = time, Version = NextVersion(node.Stat.Version), DataLength = set.Data.Length },
+                    Stat = node.Stat with { Mzxid = zxid, Mtime = time, Version = NextVersion(node.Stat.Version), DataLength = set.Data?.Length ?? 0 },
                 };
                 scope.Put(updated);
-                changes.Add(new NodeChange(NodeChangeKind.Put, set.Path, VisibleStat(updated), set.Data));
+                changes.Add(NodeChange.PutWithData(set.Path, VisibleStat(updated), set.Data));
                 triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path, node.Acl));
                 return new OpResult(ErrorCode.Ok, set.Path, VisibleStat(updated));
             }
@@ -438,7 +438,7 @@ public sealed class WriterFunction
             CreateMode.PersistentWithTtl or CreateMode.PersistentSequentialWithTtl => TtlMarker(create.Ttl),
             _ => 0,
         };
-        var node = new SystemNode(path, new Stat(zxid, zxid, time, time, 0, 0, 0, owner, create.Data.Length, 0, zxid), acl);
+        var node = new SystemNode(path, new Stat(zxid, zxid, time, time, 0, 0, 0, owner, create.Data?.Length ?? 0, 0, zxid), acl);
         var updatedParent = parent with
         {
             Stat = parent.Stat with { Cversion = parent.Stat.Cversion + 1, NumChildren = parent.Stat.NumChildren + 1, Pzxid = zxid },
@@ -446,7 +446,7 @@ public sealed class WriterFunction
         scope.Put(node);
         scope.Put(updatedParent);
         var clientStat = VisibleStat(node);
-        changes.Add(new NodeChange(NodeChangeKind.Put, path, clientStat, create.Data, acl));
+        changes.Add(NodeChange.PutWithData(path, clientStat, create.Data, acl));
         changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, VisibleStat(updatedParent)));
         triggers.Add(new WatchTrigger(EventType.NodeCreated, path, acl));
         triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath, parent.Acl));

@@ -16,7 +16,9 @@ namespace ZkGateway.Backend.Messages;
 public static class MessageCodec
 {
     private const int WriteRequestFormat = 1;
-    private const int TxnFormat = 3;
+    /// <summary>Format 4 added each change's "writes data" flag (null data is kept as null); 3 is still read.</summary>
+    private const int TxnFormat = 4;
+    private const int TxnFormatWithoutDataFlag = 3;
     private const int InboxFormat = 1;
 
     // ---- shared pieces --------------------------------------------------------------------------
@@ -229,11 +231,11 @@ public static class MessageCodec
         switch (tag)
         {
             case OperationTag.Create:
-                return new CreateOperation(reader.ReadString() ?? "", reader.ReadBuffer() ?? [], Acl.ReadList(ref reader) ?? [], (CreateMode)reader.ReadInt(), reader.ReadLong(), reader.ReadBool());
+                return new CreateOperation(reader.ReadString() ?? "", reader.ReadBuffer(), Acl.ReadList(ref reader) ?? [], (CreateMode)reader.ReadInt(), reader.ReadLong(), reader.ReadBool());
             case OperationTag.Delete:
                 return new DeleteOperation(reader.ReadString() ?? "", reader.ReadInt());
             case OperationTag.SetData:
-                return new SetDataOperation(reader.ReadString() ?? "", reader.ReadBuffer() ?? [], reader.ReadInt());
+                return new SetDataOperation(reader.ReadString() ?? "", reader.ReadBuffer(), reader.ReadInt());
             case OperationTag.SetAcl:
                 return new SetAclOperation(reader.ReadString() ?? "", Acl.ReadList(ref reader) ?? [], reader.ReadInt());
             case OperationTag.Check:
@@ -292,6 +294,7 @@ public static class MessageCodec
             writer.WriteInt((int)change.Kind);
             writer.WriteString(change.Path);
             change.Stat.Write(ref writer);
+            writer.WriteBool(change.WritesData);
             writer.WriteBuffer(change.Data);
             WriteAcl(ref writer, change.Acl);
         }
@@ -308,20 +311,28 @@ public static class MessageCodec
     public static Txn DecodeTxn(ReadOnlySpan<byte> bytes)
     {
         var reader = new JuteReader(bytes);
-        ExpectFormat(ref reader, TxnFormat, "transaction");
+        int format = reader.ReadInt();
+        if (format is not (TxnFormat or TxnFormatWithoutDataFlag))
+        {
+            JuteFormatException.ThrowInvalid($"Unknown transaction format {format}.");
+        }
         long zxid = reader.ReadLong();
         long time = reader.ReadLong();
         long session = reader.ReadLong();
         long closed = reader.ReadLong();
         ReplyAddress? replyTo = reader.ReadBool() ? new ReplyAddress(reader.ReadString() ?? "", reader.ReadLong()) : null;
         var result = ReadResult(ref reader);
-        var changes = ReadChanges(ref reader);
+        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat);
         var triggers = ReadTriggers(ref reader, withAcl: true);
         return new Txn(zxid, time, session, replyTo, result, changes, triggers, closed);
     }
 
-    /// <summary>A transaction's node changes, as every transaction format since 1 writes them.</summary>
-    internal static List<NodeChange> ReadChanges(ref JuteReader reader)
+    /// <summary>
+    /// A transaction's node changes. <paramref name="withDataFlag"/>: each carries whether it writes
+    /// data (format 4 and later); before that a null buffer meant "keep the data" and null data was
+    /// not kept.
+    /// </summary>
+    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag)
     {
         int changeCount = reader.ReadVectorCount(16);
         var changes = new List<NodeChange>(changeCount);
@@ -330,9 +341,10 @@ public static class MessageCodec
             var kind = (NodeChangeKind)reader.ReadInt();
             string path = reader.ReadString() ?? "";
             var stat = Stat.Read(ref reader);
+            bool writesData = withDataFlag && reader.ReadBool();
             byte[]? data = reader.ReadBuffer();
             var acl = Acl.ReadList(ref reader);
-            changes.Add(new NodeChange(kind, path, stat, data, acl));
+            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null });
         }
         return changes;
     }

@@ -90,5 +90,5 @@ public interface ISystemStorage
 /// <summary>A request found committed: its zxid, and its transaction if the distributor has not applied it yet.</summary>
 public sealed record CommittedRequest(long Zxid, Txn? Pending);
 
-/// <summary>A node as user storage keeps it for direct reads: data, the client-visible Stat, children, ACL.</summary>
-public sealed record UserNode(string Path, byte[] Data, Stat Stat, IReadOnlyList<Acl> Acl, IReadOnlyCollection<string> Children);
+/// <summary>A node as user storage keeps it for direct reads: data (null as ZooKeeper keeps null data), the client-visible Stat, children, ACL.</summary>
+public sealed record UserNode(string Path, byte[]? Data, Stat Stat, IReadOnlyList<Acl> Acl, IReadOnlyCollection<string> Children);

@@ -10,8 +10,23 @@ public readonly record struct ReplyAddress(string GatewayId, long RequestId);
 /// <remarks><paramref name="Caller"/> is whom the ACL checks and <c>auth</c> expansion are made for.</remarks>
 public sealed record WriteRequest(long SessionId, WriteOperation Operation, ReplyAddress ReplyTo, CallerIdentity? Caller = null);
 
-/// <summary>One change to user storage. Data null on a Put keeps the stored data (a parent's stat update).</summary>
-public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byte[]? Data = null, IReadOnlyList<Acl>? Acl = null);
+/// <summary>
+/// One change to user storage. A Put that <see cref="WritesData"/> sets the node's data to
+/// <see cref="Data"/>; one that does not (a parent's stat update, setACL) keeps the stored data.
+/// </summary>
+public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byte[]? Data = null, IReadOnlyList<Acl>? Acl = null)
+{
+    /// <summary>
+    /// Whether the Put sets the data. True for any non-null <see cref="Data"/>; set it explicitly for
+    /// null data: ZooKeeper keeps the data of a create or setData sent as a -1 buffer as null, and
+    /// getData answers it with a -1 buffer again (3.8.0), which is not the empty buffer.
+    /// </summary>
+    public bool WritesData { get; init; } = Data is not null;
+
+    /// <summary>A Put that sets the node's data, null included.</summary>
+    public static NodeChange PutWithData(string path, Stat stat, byte[]? data, IReadOnlyList<Acl>? acl = null) =>
+        new(NodeChangeKind.Put, path, stat, data, acl) { WritesData = true };
+}
 
 public enum NodeChangeKind
 {

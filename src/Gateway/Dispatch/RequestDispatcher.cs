@@ -97,7 +97,7 @@ public sealed class RequestDispatcher
                 case OpCode.SetData:
                 {
                     var request = SetDataRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new SetDataOperation(request.Path ?? "", request.Data ?? [], request.Version), r => new SetDataResponse(r.Stat!.Value)));
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new SetDataOperation(request.Path ?? "", request.Data, request.Version), r => new SetDataResponse(r.Stat!.Value)));
                     return Next.Continue;
                 }
 
@@ -524,11 +524,11 @@ public sealed class RequestDispatcher
         if (mode.IsTtl())
         {
             // The writer checks extended types (Unimplemented) before the ttl (BadArguments: op 1, 15 and 19 carry none).
-            return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, op == OpCode.CreateTtl ? ttl : -1);
+            return new CreateOperation(path ?? "", data, acl ?? [], mode, op == OpCode.CreateTtl ? ttl : -1);
         }
         return op == OpCode.CreateContainer
-            ? new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, AsContainer: true)
-            : new CreateOperation(path ?? "", data ?? [], acl ?? [], mode == CreateMode.Container ? CreateMode.Persistent : mode);
+            ? new CreateOperation(path ?? "", data, acl ?? [], mode, AsContainer: true)
+            : new CreateOperation(path ?? "", data, acl ?? [], mode == CreateMode.Container ? CreateMode.Persistent : mode);
     }
 
     /// <summary>
@@ -548,7 +548,7 @@ public sealed class RequestDispatcher
         {
             return new InvalidOperation(ErrorCode.MarshallingError);
         }
-        return new CreateOperation(path ?? "", data ?? [], acl ?? [], mode, mode.IsTtl() ? ttl : -1);
+        return new CreateOperation(path ?? "", data, acl ?? [], mode, mode.IsTtl() ? ttl : -1);
     }
 
     /// <summary>AuthUtil.getClientInfos: one entry per id in the order they were added; digest shows the user name.</summary>
@@ -567,7 +567,7 @@ public sealed class RequestDispatcher
         CreateTTLRequest t => ToMultiCreate(op.Type, t.Path, t.Data, t.Acl, t.Flags, t.Ttl),
         DeleteRequest d => new DeleteOperation(d.Path ?? "", d.Version),
         CheckVersionRequest c => new CheckOperation(c.Path ?? "", c.Version),
-        SetDataRequest s => new SetDataOperation(s.Path ?? "", s.Data ?? [], s.Version),
+        SetDataRequest s => new SetDataOperation(s.Path ?? "", s.Data, s.Version),
         _ => null,
     };
 }

@@ -64,10 +64,6 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
         DiffComparer.AssertSame(sequence, zk, gw);
     }
 
-    [Fact(Skip = "mismatch: 3.8.0 returns null data (buffer -1) for a node created or set with null data; the gateway returns empty data (to fix)")]
-    public Task Known_null_data_is_returned_as_null() => AssertSameAsync(CuratedCases.KnownMismatches["null_data_is_returned_as_null"]);
-
-
     /// <summary>
     /// Opt-in (ZKGW_DIFF_KNOWN=1): runs the open mismatches' repros and fails if one no longer differs, so a fix
     /// is noticed and its case moved into <see cref="CuratedCases.All"/>. Not in CI: the pipelined-writes repro

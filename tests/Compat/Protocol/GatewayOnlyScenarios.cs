@@ -25,4 +25,28 @@ public sealed class GatewayOnlyScenarios(CompatFixture targets)
         Assert.Equal(ErrorCode.Unimplemented, reply.Error);
         await gateway.Closed.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task A_write_pipelined_behind_a_setAcl_is_checked_against_the_new_acl_where_zookeeper_3_8_0_uses_the_old_one()
+    {
+        // 3.8.0's PrepRequestProcessor copies the node's outstanding change record for a setACL without
+        // its new ACL, so a write prepared before the setACL commits is authorized against the old ACL
+        // (a TOCTOU that later ZooKeeper releases fix). Here: DELETE is revoked on the parent, and the
+        // pipelined delete of a missing child passes the stale check and answers NoNode on 3.8.0. The
+        // gateway checks every write against the state all earlier writes left: NoAuth.
+        async Task<ErrorCode> PipelineAsync(TargetKind target)
+        {
+            await using var c = await RawZkClient.ConnectAsync((await targets.GetAsync(target)).Port);
+            string root = Scenario.Unique("stale-acl");
+            var create = c.SendAsync(OpCode.Create, new CreateRequest(root, [], ZkGateway.Jute.Data.Acl.OpenAclUnsafe, CreateMode.Persistent));
+            var setAcl = c.SendAsync(OpCode.SetAcl, new SetACLRequest(root, ZkGateway.Jute.Data.Acl.ReadAclUnsafe, 0));
+            var delete = c.SendAsync(OpCode.Delete, new DeleteRequest(root + "/missing", 5));
+            Assert.Equal(ErrorCode.Ok, (await create).Error);
+            Assert.Equal(ErrorCode.Ok, (await setAcl).Error);
+            return (await delete).Error;
+        }
+
+        Assert.Equal(ErrorCode.NoNode, await PipelineAsync(TargetKind.ZooKeeper));
+        Assert.Equal(ErrorCode.NoAuth, await PipelineAsync(TargetKind.Gateway));
+    }
 }

@@ -240,6 +240,34 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    [InlineData(TargetKind.AwsGatewayKeyValue)]
+    public async Task Null_data_is_kept_as_null_and_empty_data_as_empty(TargetKind target)
+    {
+        // A create or setData with a -1 buffer (Java's create(path, null, ...)): 3.8.0 keeps the data
+        // null and getData answers a -1 buffer, where data set to an empty array answers a 0 buffer.
+        await using var c = await targets.ConnectAsync(target);
+        string root = Unique("nulldata");
+        Assert.Equal(ErrorCode.Ok, (await c.SendAsync(OpCode.Create, new CreateRequest(root, null, Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(root + "/empty")).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.SendAsync(OpCode.SetData, new SetDataRequest(root + "/empty", [], -1))).Error);
+
+        var nullData = await c.GetDataAsync(root);
+        Assert.Equal(-1, BinaryPrimitives.ReadInt32BigEndian(nullData.Body));
+        Assert.Null(nullData.Decode<GetDataResponse>().Data);
+        Assert.Equal(0, nullData.Decode<GetDataResponse>().Stat.DataLength);
+        Assert.Equal(0, BinaryPrimitives.ReadInt32BigEndian((await c.GetDataAsync(root + "/empty")).Body));
+
+        // A child's create changes the parent's Stat only; setData with null makes data null again.
+        Assert.Equal(ErrorCode.Ok, (await c.SetDataAsync(root, [7])).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.SendAsync(OpCode.SetData, new SetDataRequest(root, null, -1))).Error);
+        Assert.Null((await c.GetDataAsync(root)).Decode<GetDataResponse>().Data);
+        Assert.Equal(Array.Empty<byte>(), (await c.GetDataAsync(root + "/empty")).Decode<GetDataResponse>().Data);
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Stats_sequence_numbers_and_zxids_behave_alike(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
