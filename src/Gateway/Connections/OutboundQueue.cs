@@ -17,35 +17,67 @@ namespace ZkGateway.Gateway.Connections;
 /// computed may reflect the change; every filled one was computed before it).</item>
 /// </list>
 /// The writer drains everything that is ready, then flushes once.
+/// <para>
+/// Slots form an intrusive list and are reused once written, so a read answered at once allocates
+/// nothing here (GatewayPathBenchmarks). A write's slot is never reused: the queue of submitted
+/// writes may still hold it.
+/// </para>
 /// </summary>
 public sealed class OutboundQueue
 {
-    /// <summary>A reply, or an event when <see cref="Event"/> is set.</summary>
+    /// <summary>Written slots kept for reuse, per connection; beyond this a burst's slots go to the GC.</summary>
+    private const int PoolLimit = 64;
+
+    /// <summary>A reply, or an event when <see cref="IsEvent"/> is set.</summary>
     public sealed class Slot
     {
+        internal Slot? Next;
+        internal Slot? Previous;
         internal int Xid;
         internal long Zxid;
         internal ErrorCode Error;
-        internal IJuteRecord? Body;
-        internal WatchEvent? Event;
+        internal ReplyBody Body;
+        internal bool IsEvent;
+        internal WatchEvent Event;
         internal bool Ready;
         internal bool CloseAfter;
         internal int OpType;
         internal long StartTicks;
 
+        /// <summary>Never reused (a write's slot: the submitted queue may still hold it).</summary>
+        internal bool Pinned;
+
         /// <summary>For a submitted write: the zxid of its transaction once known, before its reply is built.</summary>
         internal long OrderedZxid;
+
+        internal void Reset()
+        {
+            Next = null;
+            Previous = null;
+            Zxid = 0;
+            Error = ErrorCode.Ok;
+            Body = default;
+            IsEvent = false;
+            Event = default;
+            Ready = false;
+            CloseAfter = false;
+            OrderedZxid = 0;
+        }
     }
 
     private readonly Lock _lock = new();
-    private readonly LinkedList<Slot> _items = new();
+
+    // The slots in writing order: replies in request order, events placed among them.
+    private Slot? _head;
+    private Slot? _tail;
+    private readonly Stack<Slot> _pool = new();
 
     /// <summary>Slots of submitted writes whose place in the total order is not known yet, oldest first.</summary>
     private readonly Queue<Slot> _submitted = new();
     private readonly Channel<bool> _wakeup = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly List<Slot> _drained = [];
     private readonly FrameBuffer _buffer = new();
-    private LinkedListNode<Slot>? _firstPending;
+    private Slot? _firstPending;
     private bool _closeWhenDrained;
     private bool _closed;
 
@@ -55,20 +87,31 @@ public sealed class OutboundQueue
     /// <summary>Reserves the next reply position, in request order. Called only by the read loop.</summary>
     public Slot Reserve(int xid, int opType)
     {
-        var slot = new Slot { Xid = xid, OpType = opType, StartTicks = Environment.TickCount64 };
+        long start = Environment.TickCount64;
         lock (_lock)
         {
-            var node = _items.AddLast(slot);
-            _firstPending ??= node;
+            var slot = Rent();
+            slot.Xid = xid;
+            slot.OpType = opType;
+            slot.StartTicks = start;
+            AddLast(slot);
+            _firstPending ??= slot;
+            return slot;
         }
-        return slot;
     }
+
+    /// <summary>Marks a slot as never to be reused (a write's: see <see cref="MarkSubmitted"/>). Called before its request runs.</summary>
+    public static void Pin(Slot slot) => slot.Pinned = true;
 
     /// <summary>
     /// Fills a slot. Any thread. The body is written whenever it is given: callers pass none on an
     /// error, except where ZooKeeper sends one anyway (multi, addWatch).
     /// </summary>
-    public void Complete(Slot slot, long zxid, ErrorCode error, IJuteRecord? body, bool closeAfter = false)
+    public void Complete(Slot slot, long zxid, ErrorCode error, IJuteRecord? body, bool closeAfter = false) =>
+        Complete(slot, zxid, error, ReplyBody.Of(body), closeAfter);
+
+    /// <inheritdoc cref="Complete(Slot, long, ErrorCode, IJuteRecord?, bool)"/>
+    public void Complete(Slot slot, long zxid, ErrorCode error, ReplyBody body, bool closeAfter = false)
     {
         lock (_lock)
         {
@@ -78,7 +121,7 @@ public sealed class OutboundQueue
             slot.CloseAfter = closeAfter;
             slot.Ready = true;
             // Events are only ever inserted before _firstPending, so everything after it is a reply.
-            while (_firstPending is { Value.Ready: true })
+            while (_firstPending is { Ready: true })
             {
                 _firstPending = _firstPending.Next;
             }
@@ -94,25 +137,30 @@ public sealed class OutboundQueue
     /// </summary>
     public void PostEvent(WatchEvent watchEvent)
     {
-        var slot = new Slot { Xid = Xids.Notification, Zxid = watchEvent.Zxid, Event = watchEvent, Ready = true };
         lock (_lock)
         {
             if (_closed)
             {
                 return;
             }
+            var slot = Rent();
+            slot.Xid = Xids.Notification;
+            slot.Zxid = watchEvent.Zxid;
+            slot.IsEvent = true;
+            slot.Event = watchEvent;
+            slot.Ready = true;
             var before = _firstPending;
-            while (before is not null && (before.Value.Ready || (before.Value.OrderedZxid != 0 && before.Value.OrderedZxid < watchEvent.Zxid)))
+            while (before is not null && (before.Ready || (before.OrderedZxid != 0 && before.OrderedZxid < watchEvent.Zxid)))
             {
                 before = before.Next;
             }
             if (before is null)
             {
-                _items.AddLast(slot);
+                AddLast(slot);
             }
             else
             {
-                _items.AddBefore(before, slot);
+                AddBefore(before, slot);
             }
         }
         _wakeup.Writer.TryWrite(true);
@@ -123,6 +171,7 @@ public sealed class OutboundQueue
     {
         lock (_lock)
         {
+            slot.Pinned = true;
             _submitted.Enqueue(slot);
         }
     }
@@ -177,12 +226,12 @@ public sealed class OutboundQueue
             bool close;
             lock (_lock)
             {
-                while (_items.First is { } head && head.Value.Ready)
+                while (_head is { Ready: true } head)
                 {
-                    _drained.Add(head.Value);
-                    _items.RemoveFirst();
+                    _drained.Add(head);
+                    RemoveFirst();
                 }
-                close = _closeWhenDrained && _items.Count == 0;
+                close = _closeWhenDrained && _head is null;
             }
             bool stop = false;
             foreach (var slot in _drained)
@@ -200,7 +249,7 @@ public sealed class OutboundQueue
                 _buffer.Clear();
                 foreach (var slot in _drained)
                 {
-                    if (slot.Event is null)
+                    if (!slot.IsEvent)
                     {
                         ReplySent?.Invoke(slot.OpType, slot.StartTicks);
                     }
@@ -208,6 +257,18 @@ public sealed class OutboundQueue
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     stop = true;
+                }
+            }
+            lock (_lock)
+            {
+                // Written slots are done with: their requests completed them as their last step.
+                foreach (var slot in _drained)
+                {
+                    if (!slot.Pinned && _pool.Count < PoolLimit)
+                    {
+                        slot.Reset();
+                        _pool.Push(slot);
+                    }
                 }
             }
             _drained.Clear();
@@ -229,9 +290,10 @@ public sealed class OutboundQueue
         writer.WriteInt(slot.Xid);
         // ZooKeeper 3.8 sends every notification with zxid -1 (NIOServerCnxn.process); later versions
         // send the triggering zxid. Clients ignore it either way; we match the 3.8 bytes.
-        writer.WriteLong(slot.Event is null ? slot.Zxid : -1);
-        if (slot.Event is { } e)
+        writer.WriteLong(slot.IsEvent ? -1 : slot.Zxid);
+        if (slot.IsEvent)
         {
+            var e = slot.Event;
             writer.WriteInt((int)ErrorCode.Ok);
             writer.WriteInt((int)e.Type);
             writer.WriteInt((int)KeeperState.SyncConnected);
@@ -240,8 +302,57 @@ public sealed class OutboundQueue
         else
         {
             writer.WriteInt((int)slot.Error);
-            slot.Body?.Write(ref writer);
+            slot.Body.Write(ref writer);
         }
         _buffer.EndFrame();
+    }
+
+    // ---- the intrusive list and the pool, under _lock -------------------------------------------
+
+    private Slot Rent() => _pool.TryPop(out var slot) ? slot : new Slot();
+
+    private void AddLast(Slot slot)
+    {
+        slot.Previous = _tail;
+        slot.Next = null;
+        if (_tail is null)
+        {
+            _head = slot;
+        }
+        else
+        {
+            _tail.Next = slot;
+        }
+        _tail = slot;
+    }
+
+    private void AddBefore(Slot before, Slot slot)
+    {
+        slot.Next = before;
+        slot.Previous = before.Previous;
+        if (before.Previous is null)
+        {
+            _head = slot;
+        }
+        else
+        {
+            before.Previous.Next = slot;
+        }
+        before.Previous = slot;
+    }
+
+    private void RemoveFirst()
+    {
+        var first = _head!;
+        _head = first.Next;
+        if (_head is null)
+        {
+            _tail = null;
+        }
+        else
+        {
+            _head.Previous = null;
+        }
+        first.Next = null;
     }
 }

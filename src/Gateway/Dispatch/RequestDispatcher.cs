@@ -41,104 +41,27 @@ public sealed class RequestDispatcher
 
     public Next Dispatch(ZkConnection connection, RequestHeader header, ReadOnlySpan<byte> body)
     {
-        var op = header.Type;
-        // The ids this request is made with: those the connection holds when it is read.
-        var caller = connection.Caller;
         var slot = connection.Outbound.Reserve(header.Xid, (int)header.Type);
         var reader = new JuteReader(body);
         try
         {
-            switch (op)
+            // The hottest requests are handled here, with static lambdas and no captured locals: the
+            // lambdas of the other cases share one closure object, allocated whenever their method is
+            // entered, so keeping these out of it lets a getData answered at once allocate nothing
+            // beyond its path (GatewayPathBenchmarks).
+            switch (header.Type)
             {
                 case OpCode.Ping:
-                    Read(connection, slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null)));
+                    Read(connection, slot, _backend, static backend => new ValueTask<Reply>(new Reply(backend.LastAppliedZxid, ErrorCode.Ok, ReplyBody.None)));
                     return Next.Continue;
-
-                case OpCode.CloseSession:
-                    Write(connection, slot, () => Closing(connection), close: true);
-                    return Next.Close;
-
-                case OpCode.Create:
-                case OpCode.Create2:
-                case OpCode.CreateContainer:
-                {
-                    var request = CreateRequest.Read(ref reader);
-                    var createOp = ToTopLevelCreate(op, request.Path, request.Data, request.Acl, request.Flags, -1);
-                    Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
-                    return Next.Continue;
-                }
-
-                case OpCode.CreateTtl:
-                {
-                    // Through the write path even when extended types are off: 3.8.0 refuses a TTL node
-                    // (Unimplemented) in PrepRequestProcessor, after taking a zxid for it.
-                    var request = CreateTTLRequest.Read(ref reader);
-                    var createOp = ToTopLevelCreate(op, request.Path, request.Data, request.Acl, request.Flags, request.Ttl);
-                    Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
-                    return Next.Continue;
-                }
-
-                case OpCode.DeleteContainer:
-                {
-                    // 3.8.0 takes the path of a deleteContainer from the whole packet, request header
-                    // included, so a client's request never names a valid path: BadArguments (a zxid is
-                    // consumed; the connection stays open). Only the reaper deletes containers.
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.BadArguments), _ => null));
-                    return Next.Continue;
-                }
-
-                case OpCode.Delete:
-                {
-                    var request = DeleteRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new DeleteOperation(request.Path ?? "", request.Version), _ => null));
-                    return Next.Continue;
-                }
-
-                case OpCode.SetData:
-                {
-                    var request = SetDataRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new SetDataOperation(request.Path ?? "", request.Data, request.Version), r => new SetDataResponse(r.Stat!.Value)));
-                    return Next.Continue;
-                }
-
-                case OpCode.SetAcl:
-                {
-                    var request = SetACLRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new SetAclOperation(request.Path ?? "", request.Acl ?? [], request.Version), r => new SetACLResponse(r.Stat!.Value)));
-                    return Next.Continue;
-                }
-
-                case OpCode.Sync:
-                {
-                    var request = SyncRequest.Read(ref reader);
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new SyncOperation(request.Path ?? ""), _ => new SyncResponse(request.Path)));
-                    return Next.Continue;
-                }
-
-                case OpCode.Multi:
-                {
-                    var request = MultiRequest.Read(ref reader);
-                    var ops = new List<WriteOperation>(request.Ops.Count);
-                    foreach (var item in request.Ops)
-                    {
-                        ops.Add(ToWriteOperation(item) ?? new InvalidOperation(ErrorCode.BadArguments));
-                    }
-                    if (ops.Contains(new InvalidOperation(ErrorCode.MarshallingError)))
-                    {
-                        Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), _ => null));
-                        return Next.Continue;
-                    }
-                    Write(connection, slot, () => SubmitMulti(connection, caller, request, ops));
-                    return Next.Continue;
-                }
 
                 case OpCode.Exists:
                 {
                     var request = ExistsRequest.Read(ref reader);
-                    Read(connection, slot, async () =>
+                    Read(connection, slot, (Backend: _backend, Path: request.Path ?? "", Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
                     {
-                        var r = await _backend.ExistsAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
-                        return new Reply(r.Zxid, r.Error, r.IsOk ? new ExistsResponse(r.Value) : null);
+                        var r = await s.Backend.ExistsAsync(s.Path, s.Watcher, s.Caller).ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? ReplyBody.StatOnly(r.Value) : ReplyBody.None);
                     });
                     return Next.Continue;
                 }
@@ -146,179 +69,16 @@ public sealed class RequestDispatcher
                 case OpCode.GetData:
                 {
                     var request = GetDataRequest.Read(ref reader);
-                    Read(connection, slot, async () =>
+                    Read(connection, slot, (Backend: _backend, Path: request.Path ?? "", Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
                     {
-                        var r = await _backend.GetDataAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
-                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetDataResponse(r.Value!.Data, r.Value.Stat) : null);
+                        var r = await s.Backend.GetDataAsync(s.Path, s.Watcher, s.Caller).ConfigureAwait(false);
+                        return new Reply(r.Zxid, r.Error, r.IsOk ? ReplyBody.DataAndStat(r.Value!.Data, r.Value.Stat) : ReplyBody.None);
                     });
-                    return Next.Continue;
-                }
-
-                case OpCode.GetChildren:
-                case OpCode.GetChildren2:
-                {
-                    // GetChildrenRequest and GetChildren2Request share one layout.
-                    var request = GetChildrenRequest.Read(ref reader);
-                    Read(connection, slot, async () =>
-                    {
-                        var r = await _backend.GetChildrenAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
-                        IJuteRecord? response = !r.IsOk ? null
-                            : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value!.Children)
-                            : new GetChildren2Response(r.Value!.Children, r.Value.Stat);
-                        return new Reply(r.Zxid, r.Error, response);
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.GetAcl:
-                {
-                    var request = GetACLRequest.Read(ref reader);
-                    Read(connection, slot, async () =>
-                    {
-                        var r = await _backend.GetAclAsync(request.Path ?? "", caller).ConfigureAwait(false);
-                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetACLResponse(r.Value!.Acl, r.Value.Stat) : null);
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.GetAllChildrenNumber:
-                {
-                    var request = GetAllChildrenNumberRequest.Read(ref reader);
-                    Read(connection, slot, async () =>
-                    {
-                        var r = await _backend.GetAllChildrenNumberAsync(request.Path ?? "", caller).ConfigureAwait(false);
-                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetAllChildrenNumberResponse(r.Value) : null);
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.GetEphemerals:
-                {
-                    var request = GetEphemeralsRequest.Read(ref reader);
-                    Read(connection, slot, async () =>
-                    {
-                        var r = await _backend.GetEphemeralsAsync(connection.SessionId, request.PrefixPath ?? "").ConfigureAwait(false);
-                        return new Reply(r.Zxid, r.Error, r.IsOk ? new GetEphemeralsResponse(r.Value!) : null);
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.SetWatches:
-                case OpCode.SetWatches2:
-                {
-                    // SetWatches2 adds the persistent and persistent recursive watches (addWatch's).
-                    var request = op == OpCode.SetWatches
-                        ? ToSetWatches2(SetWatches.Read(ref reader))
-                        : SetWatches2.Read(ref reader);
-                    Read(connection, slot, async () =>
-                    {
-                        await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, request.DataWatches ?? [], request.ExistWatches ?? [], request.ChildWatches ?? [], request.PersistentWatches, request.PersistentRecursiveWatches).ConfigureAwait(false);
-                        return new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null);
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.Auth:
-                {
-                    var request = AuthPacket.Read(ref reader);
-                    // digest never fails (a wrong password simply matches nothing); an unknown scheme is
-                    // AuthFailed and the connection is closed. Auth replies carry zxid 0.
-                    if (request.Scheme == "digest")
-                    {
-                        // DigestAuthenticationProvider.handleAuthentication: super first (when the digest
-                        // is the configured superDigest), then the digest id itself.
-                        string digest = AclRules.Digest(System.Text.Encoding.UTF8.GetString(request.Auth ?? []));
-                        if (_options.Raw.TryGetValue(ZooCfg.Keys.SuperDigest, out var superDigest) && superDigest == digest)
-                        {
-                            connection.AddAuth(new Id("super", ""));
-                        }
-                        connection.AddAuth(new Id("digest", digest));
-                        connection.Outbound.Complete(slot, 0, ErrorCode.Ok, null);
-                        return Next.Continue;
-                    }
-                    connection.Outbound.Complete(slot, 0, ErrorCode.AuthFailed, null, closeAfter: true);
-                    return Next.Close;
-                }
-
-                case OpCode.Check:
-                    // check exists only inside multi. ZooKeeper 3.8.0 never answers a top-level check (the
-                    // client waits until its timeout); later versions answer Unimplemented and close. We
-                    // give the clear answer (docs/compatibility.md).
-                    connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
-                    return Next.Close;
-
-                case OpCode.WhoAmI:
-                    Read(connection, slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, WhoAmI(caller))));
-                    return Next.Continue;
-
-                case OpCode.MultiRead:
-                {
-                    var request = MultiRequest.ReadMultiRead(ref reader);
-                    Read(connection, slot, () => MultiReadAsync(request, caller));
-                    return Next.Continue;
-                }
-
-                case OpCode.AddWatch:
-                {
-                    var request = AddWatchRequest.Read(ref reader);
-                    if (request.Mode is not (AddWatchMode.Persistent or AddWatchMode.PersistentRecursive))
-                    {
-                        // 3.8.0: WatcherMode.fromZooDef throws, FinalRequestProcessor answers MarshallingError.
-                        return Fail(connection, slot, ErrorCode.MarshallingError);
-                    }
-                    Read(connection, slot, async () =>
-                    {
-                        long zxid = await _backend.AddWatchAsync(request.Path ?? "", request.Mode, connection.Id).ConfigureAwait(false);
-                        // The Java client decodes a 4-byte ErrorResponse{0} body.
-                        return new Reply(zxid, ErrorCode.Ok, new ErrorResponse(ErrorCode.Ok));
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.CheckWatches:
-                case OpCode.RemoveWatches:
-                {
-                    var (path, type) = op == OpCode.CheckWatches
-                        ? CheckWatchesRequest.Read(ref reader) is var check ? (check.Path, check.Type) : default
-                        : RemoveWatchesRequest.Read(ref reader) is var remove ? (remove.Path, remove.Type) : default;
-                    if (type is not (WatcherType.Children or WatcherType.Data or WatcherType.Any))
-                    {
-                        // 3.8.0 knows only types 1-3 on the server: Persistent (4), PersistentRecursive (5)
-                        // and anything else fail to convert and are answered MarshallingError.
-                        return Fail(connection, slot, ErrorCode.MarshallingError);
-                    }
-                    Read(connection, slot, () =>
-                    {
-                        bool found = op == OpCode.CheckWatches
-                            ? _backend.CheckWatches(path ?? "", type)
-                            : _backend.RemoveWatches(path ?? "", type, connection.Id);
-                        return new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, found ? ErrorCode.Ok : ErrorCode.NoWatcher, null));
-                    });
-                    return Next.Continue;
-                }
-
-                case OpCode.Sasl:
-                    // Standalone 3.8.0 without SASL configured: (xid, zxid 0, Ok) and a null token, whatever was sent.
-                    connection.Outbound.Complete(slot, 0, ErrorCode.Ok, NullSaslToken.Instance);
-                    return Next.Continue;
-
-                case OpCode.Reconfig:
-                {
-                    // ReconfigRequest{ustring joiningServers; ustring leavingServers; ustring newMembers;
-                    // long curConfigId}: a malformed body is MarshallingError (no zxid); a well-formed one is
-                    // refused with ReconfigDisabled through the write path, consuming a zxid (as 3.8.0).
-                    _ = reader.ReadString();
-                    _ = reader.ReadString();
-                    _ = reader.ReadString();
-                    _ = reader.ReadLong();
-                    Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.ReconfigDisabled), _ => null));
                     return Next.Continue;
                 }
 
                 default:
-                    // Unknown opcodes: Unimplemented with zxid -1, then close (as ZooKeeper 3.8.0 answers).
-                    connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
-                    return Next.Close;
+                    return DispatchOther(connection, header.Type, slot, ref reader);
             }
         }
         catch (JuteFormatException)
@@ -327,6 +87,259 @@ public sealed class RequestDispatcher
             // (none is consumed, as in ZooKeeper 3.8.0); the stream itself is intact and the
             // connection carries on.
             return Fail(connection, slot, ErrorCode.MarshallingError);
+        }
+    }
+
+    /// <summary>Every other request; a <see cref="JuteFormatException"/> is answered by <see cref="Dispatch"/>.</summary>
+    private Next DispatchOther(ZkConnection connection, OpCode op, OutboundQueue.Slot slot, ref JuteReader reader)
+    {
+        // The ids this request is made with: those the connection holds when it is read.
+        var caller = connection.Caller;
+        switch (op)
+        {
+            case OpCode.CloseSession:
+                Write(connection, slot, () => Closing(connection), close: true);
+                return Next.Close;
+
+            case OpCode.Create:
+            case OpCode.Create2:
+            case OpCode.CreateContainer:
+            {
+                var request = CreateRequest.Read(ref reader);
+                var createOp = ToTopLevelCreate(op, request.Path, request.Data, request.Acl, request.Flags, -1);
+                Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
+                return Next.Continue;
+            }
+
+            case OpCode.CreateTtl:
+            {
+                // Through the write path even when extended types are off: 3.8.0 refuses a TTL node
+                // (Unimplemented) in PrepRequestProcessor, after taking a zxid for it.
+                var request = CreateTTLRequest.Read(ref reader);
+                var createOp = ToTopLevelCreate(op, request.Path, request.Data, request.Acl, request.Flags, request.Ttl);
+                Write(connection, slot, () => SubmitCreate(connection, caller, op, createOp));
+                return Next.Continue;
+            }
+
+            case OpCode.DeleteContainer:
+            {
+                // 3.8.0 takes the path of a deleteContainer from the whole packet, request header
+                // included, so a client's request never names a valid path: BadArguments (a zxid is
+                // consumed; the connection stays open). Only the reaper deletes containers.
+                Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.BadArguments), static _ => ReplyBody.None));
+                return Next.Continue;
+            }
+
+            case OpCode.Delete:
+            {
+                var request = DeleteRequest.Read(ref reader);
+                Write(connection, slot, () => SubmitSingle(connection, caller, new DeleteOperation(request.Path ?? "", request.Version), static _ => ReplyBody.None));
+                return Next.Continue;
+            }
+
+            case OpCode.SetData:
+            {
+                var request = SetDataRequest.Read(ref reader);
+                Write(connection, slot, () => SubmitSingle(connection, caller, new SetDataOperation(request.Path ?? "", request.Data, request.Version), static r => ReplyBody.StatOnly(r.Stat!.Value)));
+                return Next.Continue;
+            }
+
+            case OpCode.SetAcl:
+            {
+                var request = SetACLRequest.Read(ref reader);
+                Write(connection, slot, () => SubmitSingle(connection, caller, new SetAclOperation(request.Path ?? "", request.Acl ?? [], request.Version), static r => ReplyBody.Of(new SetACLResponse(r.Stat!.Value))));
+                return Next.Continue;
+            }
+
+            case OpCode.Sync:
+            {
+                var request = SyncRequest.Read(ref reader);
+                Write(connection, slot, () => SubmitSingle(connection, caller, new SyncOperation(request.Path ?? ""), _ => ReplyBody.Of(new SyncResponse(request.Path))));
+                return Next.Continue;
+            }
+
+            case OpCode.Multi:
+            {
+                var request = MultiRequest.Read(ref reader);
+                var ops = new List<WriteOperation>(request.Ops.Count);
+                foreach (var item in request.Ops)
+                {
+                    ops.Add(ToWriteOperation(item) ?? new InvalidOperation(ErrorCode.BadArguments));
+                }
+                if (ops.Contains(new InvalidOperation(ErrorCode.MarshallingError)))
+                {
+                    Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                    return Next.Continue;
+                }
+                Write(connection, slot, () => SubmitMulti(connection, caller, request, ops));
+                return Next.Continue;
+            }
+
+            case OpCode.GetChildren:
+            case OpCode.GetChildren2:
+            {
+                // GetChildrenRequest and GetChildren2Request share one layout.
+                var request = GetChildrenRequest.Read(ref reader);
+                Read(connection, slot, async () =>
+                {
+                    var r = await _backend.GetChildrenAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
+                    IJuteRecord? response = !r.IsOk ? null
+                        : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value!.Children)
+                        : new GetChildren2Response(r.Value!.Children, r.Value.Stat);
+                    return new Reply(r.Zxid, r.Error, response);
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.GetAcl:
+            {
+                var request = GetACLRequest.Read(ref reader);
+                Read(connection, slot, async () =>
+                {
+                    var r = await _backend.GetAclAsync(request.Path ?? "", caller).ConfigureAwait(false);
+                    return new Reply(r.Zxid, r.Error, r.IsOk ? new GetACLResponse(r.Value!.Acl, r.Value.Stat) : null);
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.GetAllChildrenNumber:
+            {
+                var request = GetAllChildrenNumberRequest.Read(ref reader);
+                Read(connection, slot, async () =>
+                {
+                    var r = await _backend.GetAllChildrenNumberAsync(request.Path ?? "", caller).ConfigureAwait(false);
+                    return new Reply(r.Zxid, r.Error, r.IsOk ? new GetAllChildrenNumberResponse(r.Value) : null);
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.GetEphemerals:
+            {
+                var request = GetEphemeralsRequest.Read(ref reader);
+                Read(connection, slot, async () =>
+                {
+                    var r = await _backend.GetEphemeralsAsync(connection.SessionId, request.PrefixPath ?? "").ConfigureAwait(false);
+                    return new Reply(r.Zxid, r.Error, r.IsOk ? new GetEphemeralsResponse(r.Value!) : null);
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.SetWatches:
+            case OpCode.SetWatches2:
+            {
+                // SetWatches2 adds the persistent and persistent recursive watches (addWatch's).
+                var request = op == OpCode.SetWatches
+                    ? ToSetWatches2(SetWatches.Read(ref reader))
+                    : SetWatches2.Read(ref reader);
+                Read(connection, slot, async () =>
+                {
+                    await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, request.DataWatches ?? [], request.ExistWatches ?? [], request.ChildWatches ?? [], request.PersistentWatches, request.PersistentRecursiveWatches).ConfigureAwait(false);
+                    return new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null);
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.Auth:
+            {
+                var request = AuthPacket.Read(ref reader);
+                // digest never fails (a wrong password simply matches nothing); an unknown scheme is
+                // AuthFailed and the connection is closed. Auth replies carry zxid 0.
+                if (request.Scheme == "digest")
+                {
+                    // DigestAuthenticationProvider.handleAuthentication: super first (when the digest
+                    // is the configured superDigest), then the digest id itself.
+                    string digest = AclRules.Digest(System.Text.Encoding.UTF8.GetString(request.Auth ?? []));
+                    if (_options.Raw.TryGetValue(ZooCfg.Keys.SuperDigest, out var superDigest) && superDigest == digest)
+                    {
+                        connection.AddAuth(new Id("super", ""));
+                    }
+                    connection.AddAuth(new Id("digest", digest));
+                    connection.Outbound.Complete(slot, 0, ErrorCode.Ok, null);
+                    return Next.Continue;
+                }
+                connection.Outbound.Complete(slot, 0, ErrorCode.AuthFailed, null, closeAfter: true);
+                return Next.Close;
+            }
+
+            case OpCode.Check:
+                // check exists only inside multi. ZooKeeper 3.8.0 never answers a top-level check (the
+                // client waits until its timeout); later versions answer Unimplemented and close. We
+                // give the clear answer (docs/compatibility.md).
+                connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
+                return Next.Close;
+
+            case OpCode.WhoAmI:
+                Read(connection, slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, WhoAmI(caller))));
+                return Next.Continue;
+
+            case OpCode.MultiRead:
+            {
+                var request = MultiRequest.ReadMultiRead(ref reader);
+                Read(connection, slot, () => MultiReadAsync(request, caller));
+                return Next.Continue;
+            }
+
+            case OpCode.AddWatch:
+            {
+                var request = AddWatchRequest.Read(ref reader);
+                if (request.Mode is not (AddWatchMode.Persistent or AddWatchMode.PersistentRecursive))
+                {
+                    // 3.8.0: WatcherMode.fromZooDef throws, FinalRequestProcessor answers MarshallingError.
+                    return Fail(connection, slot, ErrorCode.MarshallingError);
+                }
+                Read(connection, slot, async () =>
+                {
+                    long zxid = await _backend.AddWatchAsync(request.Path ?? "", request.Mode, connection.Id).ConfigureAwait(false);
+                    // The Java client decodes a 4-byte ErrorResponse{0} body.
+                    return new Reply(zxid, ErrorCode.Ok, new ErrorResponse(ErrorCode.Ok));
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.CheckWatches:
+            case OpCode.RemoveWatches:
+            {
+                var (path, type) = op == OpCode.CheckWatches
+                    ? CheckWatchesRequest.Read(ref reader) is var check ? (check.Path, check.Type) : default
+                    : RemoveWatchesRequest.Read(ref reader) is var remove ? (remove.Path, remove.Type) : default;
+                if (type is not (WatcherType.Children or WatcherType.Data or WatcherType.Any))
+                {
+                    // 3.8.0 knows only types 1-3 on the server: Persistent (4), PersistentRecursive (5)
+                    // and anything else fail to convert and are answered MarshallingError.
+                    return Fail(connection, slot, ErrorCode.MarshallingError);
+                }
+                Read(connection, slot, () =>
+                {
+                    bool found = op == OpCode.CheckWatches
+                        ? _backend.CheckWatches(path ?? "", type)
+                        : _backend.RemoveWatches(path ?? "", type, connection.Id);
+                    return new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, found ? ErrorCode.Ok : ErrorCode.NoWatcher, null));
+                });
+                return Next.Continue;
+            }
+
+            case OpCode.Sasl:
+                // Standalone 3.8.0 without SASL configured: (xid, zxid 0, Ok) and a null token, whatever was sent.
+                connection.Outbound.Complete(slot, 0, ErrorCode.Ok, NullSaslToken.Instance);
+                return Next.Continue;
+
+            case OpCode.Reconfig:
+            {
+                // ReconfigRequest{ustring joiningServers; ustring leavingServers; ustring newMembers;
+                // long curConfigId}: a malformed body is MarshallingError (no zxid); a well-formed one is
+                // refused with ReconfigDisabled through the write path, consuming a zxid (as 3.8.0).
+                _ = reader.ReadString();
+                _ = reader.ReadString();
+                _ = reader.ReadString();
+                _ = reader.ReadLong();
+                Write(connection, slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.ReconfigDisabled), static _ => ReplyBody.None));
+                return Next.Continue;
+            }
+
+            default:
+                // Unknown opcodes: Unimplemented with zxid -1, then close (as ZooKeeper 3.8.0 answers).
+                connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
+                return Next.Close;
         }
     }
 
@@ -377,19 +390,32 @@ public sealed class RequestDispatcher
         return Next.Continue;
     }
 
-    private readonly record struct Reply(long Zxid, ErrorCode Error, IJuteRecord? Body);
+    private readonly record struct Reply(long Zxid, ErrorCode Error, ReplyBody Body)
+    {
+        public Reply(long zxid, ErrorCode error, IJuteRecord? body)
+            : this(zxid, error, ReplyBody.Of(body))
+        {
+        }
+    }
 
-    private static void Read(ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run)
+    private static void Read(ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run) =>
+        Read(connection, slot, run, static run => run());
+
+    /// <summary>
+    /// Runs a read in its turn. The state-passing form lets the hot reads use a static lambda: when the
+    /// previous request has completed and the backend answers at once, nothing is allocated here.
+    /// </summary>
+    private static void Read<TState>(ZkConnection connection, OutboundQueue.Slot slot, TState state, Func<TState, ValueTask<Reply>> run)
     {
         var previous = connection.PreviousCompleted;
-        Task done = previous.IsCompleted ? RunNow(connection, slot, run) : RunAfter(previous, connection, slot, run);
+        Task done = previous.IsCompleted ? RunNow(connection, slot, state, run) : RunAfter(previous, connection, slot, state, run);
         connection.PreviousCompleted = done;
         connection.PreviousStarted = done;
     }
 
-    private static Task RunNow(ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run)
+    private static Task RunNow<TState>(ZkConnection connection, OutboundQueue.Slot slot, TState state, Func<TState, ValueTask<Reply>> run)
     {
-        var pending = run();
+        var pending = run(state);
         if (pending.IsCompletedSuccessfully)
         {
             var reply = pending.Result;
@@ -399,10 +425,10 @@ public sealed class RequestDispatcher
         return Finish(pending, connection, slot);
     }
 
-    private static async Task RunAfter(Task previous, ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> run)
+    private static async Task RunAfter<TState>(Task previous, ZkConnection connection, OutboundQueue.Slot slot, TState state, Func<TState, ValueTask<Reply>> run)
     {
         await previous.ConfigureAwait(false);
-        await Finish(run(), connection, slot).ConfigureAwait(false);
+        await Finish(run(state), connection, slot).ConfigureAwait(false);
     }
 
     private static async Task Finish(ValueTask<Reply> pending, ZkConnection connection, OutboundQueue.Slot slot, bool close = false)
@@ -414,13 +440,14 @@ public sealed class RequestDispatcher
         }
         catch (Exception)
         {
-            reply = new Reply(0, ErrorCode.SystemError, null);
+            reply = new Reply(0, ErrorCode.SystemError, ReplyBody.None);
         }
         connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body, close);
     }
 
     private static void Write(ZkConnection connection, OutboundQueue.Slot slot, Func<Task<Reply>> submit, bool close = false)
     {
+        OutboundQueue.Pin(slot);
         var previousStarted = connection.PreviousStarted;
         Task<Reply> result;
         Task submitted;
@@ -462,18 +489,18 @@ public sealed class RequestDispatcher
     private async Task<Reply> Closing(ZkConnection connection)
     {
         var result = await _backend.CloseSessionAsync(connection.SessionId).ConfigureAwait(false);
-        return new Reply(result.Zxid, ErrorCode.Ok, null);
+        return new Reply(result.Zxid, ErrorCode.Ok, ReplyBody.None);
     }
 
-    private async Task<Reply> SubmitSingle(ZkConnection connection, CallerIdentity caller, WriteOperation operation, Func<OpResult, IJuteRecord?> body)
+    private async Task<Reply> SubmitSingle(ZkConnection connection, CallerIdentity caller, WriteOperation operation, Func<OpResult, ReplyBody> body)
     {
         var result = await _backend.SubmitAsync(connection.SessionId, operation, caller).ConfigureAwait(false);
         var error = result.Result?.Error ?? result.Error;
-        return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : null);
+        return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : ReplyBody.None);
     }
 
     private Task<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, WriteOperation create) =>
-        SubmitSingle(connection, caller, create, r => op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value));
+        SubmitSingle(connection, caller, create, r => ReplyBody.Of(op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value)));
 
     private async Task<Reply> SubmitMulti(ZkConnection connection, CallerIdentity caller, MultiRequest request, List<WriteOperation> ops)
     {
