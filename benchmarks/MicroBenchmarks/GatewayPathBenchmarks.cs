@@ -27,6 +27,10 @@ namespace ZkGateway.MicroBenchmarks;
 /// Allocated is process-wide per operation. Baseline: the same round trip through the pipe with a
 /// ready-made reply and no dispatch (the harness's own cost).
 /// </para>
+/// <para>
+/// <see cref="GetData100BEmbedded"/> runs the same getData against the real embedded backend (a fresh
+/// data directory, the node created once), so its figures include the backend's own read.
+/// </para>
 /// </summary>
 [MemoryDiagnoser]
 public class GatewayPathBenchmarks
@@ -40,6 +44,13 @@ public class GatewayPathBenchmarks
     private readonly GetDataResponse _readyBody = new(new byte[100], new Stat(10, 20, 1_700_000_000_000, 1_700_000_000_500, 3, 0, 0, 0, 100, 0, 10));
     private Task _writerLoop = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
+
+    private readonly Pipe _embeddedReplies = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+    private string _dataDir = "";
+    private FaaSBackend _embedded = null!;
+    private RequestDispatcher _embeddedDispatcher = null!;
+    private ZkConnection _embeddedConnection = null!;
+    private Task _embeddedWriterLoop = Task.CompletedTask;
 
     [GlobalSetup]
     public void Setup()
@@ -58,6 +69,20 @@ public class GatewayPathBenchmarks
             new SetDataRequest(Frames.Path, new byte[100], -1).Write(ref w);
         });
         _readyReply = Frame(w => new ReplyHeader(1, 5, ErrorCode.Ok).Write(ref w));
+
+        _dataDir = Path.Combine(Path.GetTempPath(), "zkgw-bench-" + Guid.NewGuid().ToString("N"));
+        _embedded = FaaSBackend.StartEmbeddedAsync(new BackendOptions { DataDir = _dataDir }, new NoSink()).GetAwaiter().GetResult();
+        long session = _embedded.CreateSessionAsync(30_000).AsTask().GetAwaiter().GetResult().SessionId;
+        string path = "";
+        foreach (string part in Frames.Path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            path += "/" + part;
+            byte[] data = path == Frames.Path ? new byte[100] : [];
+            _embedded.SubmitAsync(session, new CreateOperation(path, data, Acl.OpenAclUnsafe, CreateMode.Persistent)).GetAwaiter().GetResult();
+        }
+        _embeddedDispatcher = new RequestDispatcher(_embedded, new GatewayOptions());
+        _embeddedConnection = new ZkConnection(2, new DefaultConnectionContext()) { SessionId = session };
+        _embeddedWriterLoop = Task.Run(() => _embeddedConnection.Outbound.RunAsync(_embeddedReplies.Writer, _stop.Token));
     }
 
     [GlobalCleanup]
@@ -67,10 +92,13 @@ public class GatewayPathBenchmarks
         try
         {
             _writerLoop.GetAwaiter().GetResult();
+            _embeddedWriterLoop.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
         }
+        _embedded.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Directory.Delete(_dataDir, recursive: true);
     }
 
     private delegate void Body(JuteWriter writer);
@@ -121,7 +149,13 @@ public class GatewayPathBenchmarks
     [Benchmark]
     public long SetData100B() => RoundTrip(_setFrame);
 
-    private long RoundTrip(byte[] frame)
+    /// <summary>getData on the real embedded backend (its in-memory user store).</summary>
+    [Benchmark]
+    public long GetData100BEmbedded() => RoundTrip(_getFrame, _embeddedDispatcher, _embeddedConnection, _embeddedReplies);
+
+    private long RoundTrip(byte[] frame) => RoundTrip(frame, _dispatcher, _connection, _replies);
+
+    private static long RoundTrip(byte[] frame, RequestDispatcher dispatcher, ZkConnection connection, Pipe replies)
     {
         var input = new ReadOnlySequence<byte>(frame);
         if (!FrameReader.TryRead(ref input, 1 << 20, out var payload))
@@ -130,21 +164,34 @@ public class GatewayPathBenchmarks
         }
         var reader = new JuteReader(payload.FirstSpan);
         var header = RequestHeader.Read(ref reader);
-        _dispatcher.Dispatch(_connection, header, payload.FirstSpan[reader.Position..]);
-        return TakeReply();
+        dispatcher.Dispatch(connection, header, payload.FirstSpan[reader.Position..]);
+        return TakeReply(replies);
     }
 
-    private long TakeReply()
+    private long TakeReply() => TakeReply(_replies);
+
+    private static long TakeReply(Pipe replies)
     {
         ReadResult result;
         var spin = new SpinWait();
-        while (!_replies.Reader.TryRead(out result))
+        while (!replies.Reader.TryRead(out result))
         {
             spin.SpinOnce(sleep1Threshold: -1);
         }
         long length = result.Buffer.Length;
-        _replies.Reader.AdvanceTo(result.Buffer.End);
+        replies.Reader.AdvanceTo(result.Buffer.End);
         return length;
+    }
+
+    private sealed class NoSink : INotificationSink
+    {
+        public void Deliver(long watcher, WatchEvent watchEvent)
+        {
+        }
+
+        public void SessionClosed(long sessionId)
+        {
+        }
     }
 
     /// <summary>Answers getData with one fixed node and every write with one cached completed result.</summary>
