@@ -44,6 +44,12 @@ public sealed class BackendOptions
     /// </summary>
     public int EpochWaitMs { get; set; } = 2000;
 
+    /// <summary>
+    /// Test hook (ZKGW_TEST_INBOX_HOLD): while a file of this name exists, the gateway leaves what it
+    /// received from its inbox unhandled, as a slow inbox would. Null in production.
+    /// </summary>
+    public string? InboxHoldFile { get; set; }
+
     /// <summary>This gateway's name in reply addresses.</summary>
     public string GatewayId { get; set; } = "embedded";
 }

@@ -73,6 +73,10 @@ public sealed partial class FaaSBackend
             {
                 return;
             }
+            while (_options.InboxHoldFile is { } hold && File.Exists(hold) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+            }
             foreach (var items in batch.Messages)
             {
                 HandleInbox(items);
