@@ -44,6 +44,11 @@ public sealed partial class FaaSBackend
             _sink = sink,
             _remoteOwner = providers.Owner,
             _leaseStore = providers.Leases,
+            // Triggers up to what is applied now were meant for watches set before this gateway
+            // started (the same gateway id restarted, or an inbox left by a crash): every watch set
+            // from now on reads a state that reflects them. So epoch stamps naming this gateway up to
+            // here are satisfied, and such triggers are skipped.
+            _lastTriggerZxid = providers.User.AppliedZxid,
         };
         backend._workers.Add(Task.Run(() => backend.InboxLoopAsync(providers.Inbox, backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));

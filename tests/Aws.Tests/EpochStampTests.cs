@@ -108,6 +108,33 @@ public sealed class EpochStampTests
         }
     }
 
+    [Fact]
+    public async Task A_gateway_restarted_with_the_same_id_does_not_wait_for_triggers_of_its_previous_run()
+    {
+        await using var stack = await Stack.StartAsync(UserStorageMode.KeyValue);
+        string id = $"gw-fixed-{Guid.NewGuid():N}"[..20];
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        await WriteAsync(writing, session, new CreateOperation("/m", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        await WriteAsync(writing, session, new CreateOperation("/n", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+
+        var firstLog = new EventLog();
+        var first = await stack.GatewayAsync(id, firstLog, exactId: true);
+        Assert.True((await first.GetDataAsync("/m", 1)).IsOk);
+        await WriteAsync(writing, session, new SetDataOperation("/m", [1], -1));
+        await firstLog.WaitForAsync("event NodeDataChanged /m", Long);
+        await stack.StopGatewayAsync(first);
+
+        // /n is stamped with the trigger the first run handled; the second run never gets it.
+        await WriteAsync(writing, session, new SetDataOperation("/n", [1], -1));
+        await using var second = await stack.GatewayAsync(id, new EventLog(), exactId: true);
+        Assert.True((await second.GetDataAsync("/m", 2)).IsOk);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal([1], (await second.GetDataAsync("/n", null)).Value!.Data);
+        Assert.Equal(0, Monitor(await second.GetStatisticsAsync(), "epoch_read_waits"));
+        Assert.True(started.ElapsedMilliseconds < 1500, $"answered after {started.ElapsedMilliseconds} ms");
+    }
+
     /// <summary>
     /// With the inbox held, the read must stay unanswered and no event delivered; once the inbox is
     /// released, the event comes first and then the read, with the new data.
@@ -234,12 +261,18 @@ public sealed class EpochStampTests
             _running.Dispose();
         }
 
-        public async Task<FaaSBackend> GatewayAsync(string id, INotificationSink sink, string? holdFile = null, int epochWaitMs = 2000)
+        public async Task<FaaSBackend> GatewayAsync(string id, INotificationSink sink, string? holdFile = null, int epochWaitMs = 2000, bool exactId = false)
         {
-            var options = new BackendOptions { GatewayId = $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)], TickTime = 2000, InboxHoldFile = holdFile, EpochWaitMs = epochWaitMs };
+            var options = new BackendOptions { GatewayId = exactId ? id : $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)], TickTime = 2000, InboxHoldFile = holdFile, EpochWaitMs = epochWaitMs };
             var gateway = await ZkGateway.Backend.Aws.AwsDeployment.StartGatewayAsync(Settings, options, sink);
             _gateways.Add(gateway);
             return gateway;
+        }
+
+        public async Task StopGatewayAsync(FaaSBackend gateway)
+        {
+            _gateways.Remove(gateway);
+            await gateway.DisposeAsync();
         }
 
         public async ValueTask DisposeAsync()
