@@ -42,10 +42,10 @@ public sealed class EpochStamp
     /// <summary>The zxid this gateway's inbox must have handled before it answers a read of the node; 0 if none.</summary>
     public long For(string gatewayId) => _entries.GetValueOrDefault(gatewayId);
 
-    /// <summary>How many stamps <see cref="Truncate"/> had to shorten in this process (mntr: zk_epoch_stamps_truncated).</summary>
-    public static long TruncatedCount => Interlocked.Read(ref s_truncated);
+    /// <summary>How many stamps <see cref="Truncate"/> had to shorten in this process (mntr: zk_epoch_stamp_truncated).</summary>
+    public static long TruncatedCount => Interlocked.Read(ref _truncated);
 
-    private static long s_truncated;
+    private static long _truncated;
 
     /// <summary>
     /// This stamp, or one that fits <paramref name="maxChars"/> encoded, keeping the entries with the
@@ -58,7 +58,7 @@ public sealed class EpochStamp
         {
             return this;
         }
-        Interlocked.Increment(ref s_truncated);
+        Interlocked.Increment(ref _truncated);
         var kept = new SortedDictionary<string, long>(StringComparer.Ordinal);
         int length = 0;
         foreach (var (gateway, zxid) in _entries.OrderByDescending(e => e.Value))
