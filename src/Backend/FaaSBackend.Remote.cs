@@ -138,7 +138,7 @@ public sealed partial class FaaSBackend
     private async ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
     {
         long needed = epoch?.For(_options.GatewayId) ?? 0;
-        if (needed <= Volatile.Read(ref _lastTriggerZxid) || _watches.Counts().Watches == 0)
+        if (needed <= Volatile.Read(ref _lastTriggerZxid) || _watches.IsEmpty)
         {
             return;
         }

@@ -114,4 +114,7 @@ public interface IWatchStorage
     void RemoveWatcher(long watcher);
 
     (int Watches, int Paths) Counts();
+
+    /// <summary>No watch at all (a gateway's check before waiting for its inbox: a pending trigger could fire nothing).</summary>
+    bool IsEmpty => Counts().Watches == 0;
 }
