@@ -160,16 +160,20 @@ public sealed partial class FaaSBackend
         }
         catch (TimeoutException)
         {
-            lock (_epochLock)
-            {
-                _epochWaiters.Remove(waiter);
-            }
             Interlocked.Increment(ref _epochWaitTimeouts);
             Console.Error.WriteLine($"{DateTime.UtcNow:O} gateway {_options.GatewayId}: a read waited {_options.EpochWaitMs} ms for its inbox to handle trigger zxid 0x{needed:x} (handled: 0x{Volatile.Read(ref _lastTriggerZxid):x}) and is answered without it");
         }
         finally
         {
             Interlocked.Add(ref _epochWaitTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            if (!waiter.Handled.Task.IsCompleted)
+            {
+                // Timed out or cancelled: nobody waits on it any more.
+                lock (_epochLock)
+                {
+                    _epochWaiters.Remove(waiter);
+                }
+            }
         }
     }
 
@@ -198,7 +202,4 @@ public sealed partial class FaaSBackend
         yield return new("epoch_read_wait_ms", Value((long)System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _epochWaitTicks)).TotalMilliseconds));
         yield return new("epoch_stamps_truncated", Value(EpochStamp.TruncatedCount));
     }
-
-    /// <summary>Reads that waited for the inbox (epoch stamps), and those of them answered at the bound.</summary>
-    internal (long Waits, long Timeouts) EpochWaitCounts => (Interlocked.Read(ref _epochWaits), Interlocked.Read(ref _epochWaitTimeouts));
 }
