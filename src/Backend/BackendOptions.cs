@@ -37,6 +37,19 @@ public sealed class BackendOptions
     /// </summary>
     public bool DirectReads { get; set; }
 
+    /// <summary>
+    /// With direct reads: how long a read of a node whose epoch stamp names triggers this gateway's
+    /// inbox has not handled yet waits for them before it is answered anyway (counted in mntr as
+    /// zk_epoch_read_wait_timeouts). The inbox normally catches up within a queue hop.
+    /// </summary>
+    public int EpochWaitMs { get; set; } = 2000;
+
+    /// <summary>
+    /// Test hook (ZKGW_TEST_INBOX_HOLD): while a file of this name exists, the gateway leaves what it
+    /// received from its inbox unhandled, as a slow inbox would. Null in production.
+    /// </summary>
+    public string? InboxHoldFile { get; set; }
+
     /// <summary>This gateway's name in reply addresses.</summary>
     public string GatewayId { get; set; } = "embedded";
 }

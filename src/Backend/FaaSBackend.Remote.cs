@@ -24,6 +24,13 @@ public sealed partial class FaaSBackend
     private ISessionLeaseStore? _leaseStore;
     private long _lastTriggerZxid;
 
+    // Reads waiting for the inbox to handle the triggers an epoch stamp names (see AwaitEpochAsync).
+    private readonly Lock _epochLock = new();
+    private readonly List<(long Zxid, TaskCompletionSource Handled)> _epochWaiters = [];
+    private long _epochWaits;
+    private long _epochWaitTimeouts;
+    private long _epochWaitTicks;
+
     /// <summary>
     /// A gateway on remote functions: reads go straight to user storage (so out-of-date watches are
     /// fired before answering), writes go to the writer queue, and replies, watch triggers and session
@@ -37,6 +44,11 @@ public sealed partial class FaaSBackend
             _sink = sink,
             _remoteOwner = providers.Owner,
             _leaseStore = providers.Leases,
+            // Triggers up to what is applied now were meant for watches set before this gateway
+            // started (the same gateway id restarted, or an inbox left by a crash): every watch set
+            // from now on reads a state that reflects them. So epoch stamps naming this gateway up to
+            // here are satisfied, and such triggers are skipped.
+            _lastTriggerZxid = providers.User.AppliedZxid,
         };
         backend._workers.Add(Task.Run(() => backend.InboxLoopAsync(providers.Inbox, backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
@@ -66,6 +78,10 @@ public sealed partial class FaaSBackend
             {
                 return;
             }
+            while (_options.InboxHoldFile is { } hold && File.Exists(hold) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+            }
             foreach (var items in batch.Messages)
             {
                 HandleInbox(items);
@@ -92,7 +108,7 @@ public sealed partial class FaaSBackend
                     {
                         _sink.Deliver(watcher, new WatchEvent(item.Trigger.Type, item.Trigger.Path, item.Zxid, item.Trigger.Acl));
                     }
-                    _lastTriggerZxid = Math.Max(_lastTriggerZxid, item.Zxid);
+                    Volatile.Write(ref _lastTriggerZxid, Math.Max(_lastTriggerZxid, item.Zxid));
                     break;
                 case InboxItemKind.Reply:
                     SendReply(new ReplyAddress(_options.GatewayId, item.RequestId), item.Result!);
@@ -104,5 +120,86 @@ public sealed partial class FaaSBackend
                     break;
             }
         }
+        if (_lastTriggerZxid > lastBefore)
+        {
+            ReleaseEpochWaiters();
+        }
+    }
+
+    /// <summary>
+    /// Watch event before data across paths. The distributor stamps every node it writes with, per
+    /// gateway, the last trigger routed to that gateway that may still be in flight
+    /// (<see cref="EpochStamp"/>). A read whose node names this gateway with a zxid its inbox has not
+    /// handled yet waits for the inbox, so the events of those triggers are queued on their
+    /// connections before the read's reply. Free when the stamp is absent or already satisfied; skipped
+    /// when this gateway holds no watch at all (a pending trigger could fire nothing). Bounded by
+    /// <see cref="BackendOptions.EpochWaitMs"/>: past it the read is answered anyway, counted and logged.
+    /// </summary>
+    private async ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
+    {
+        long needed = epoch?.For(_options.GatewayId) ?? 0;
+        if (needed <= Volatile.Read(ref _lastTriggerZxid) || _watches.IsEmpty)
+        {
+            return;
+        }
+        var waiter = (Zxid: needed, Handled: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_epochLock)
+        {
+            // Read again under the lock: the inbox raises the mark, then releases under it.
+            if (needed <= Volatile.Read(ref _lastTriggerZxid))
+            {
+                return;
+            }
+            _epochWaiters.Add(waiter);
+        }
+        Interlocked.Increment(ref _epochWaits);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await waiter.Handled.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.EpochWaitMs), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Interlocked.Increment(ref _epochWaitTimeouts);
+            Console.Error.WriteLine($"{DateTime.UtcNow:O} gateway {_options.GatewayId}: a read waited {_options.EpochWaitMs} ms for its inbox to handle trigger zxid 0x{needed:x} (handled: 0x{Volatile.Read(ref _lastTriggerZxid):x}) and is answered without it");
+        }
+        finally
+        {
+            Interlocked.Add(ref _epochWaitTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            if (!waiter.Handled.Task.IsCompleted)
+            {
+                // Timed out or cancelled: nobody waits on it any more.
+                lock (_epochLock)
+                {
+                    _epochWaiters.Remove(waiter);
+                }
+            }
+        }
+    }
+
+    private void ReleaseEpochWaiters()
+    {
+        lock (_epochLock)
+        {
+            long handled = Volatile.Read(ref _lastTriggerZxid);
+            for (int i = _epochWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_epochWaiters[i].Zxid <= handled)
+                {
+                    _epochWaiters[i].Handled.TrySetResult();
+                    _epochWaiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    /// <summary>mntr keys of the epoch waits: reads that waited for the inbox, those answered at the bound, and the time spent.</summary>
+    private IEnumerable<KeyValuePair<string, string>> EpochMonitorValues()
+    {
+        string Value(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return new("epoch_read_waits", Value(Interlocked.Read(ref _epochWaits)));
+        yield return new("epoch_read_wait_timeouts", Value(Interlocked.Read(ref _epochWaitTimeouts)));
+        yield return new("epoch_read_wait_ms", Value((long)System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _epochWaitTicks)).TotalMilliseconds));
+        yield return new("epoch_stamps_truncated", Value(EpochStamp.TruncatedCount));
     }
 }

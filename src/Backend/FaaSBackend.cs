@@ -160,7 +160,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     {
         int ephemerals = await _system.CountEphemeralsAsync(cancellationToken).ConfigureAwait(false);
         return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, ephemerals, _leases.Count,
-            Metering.CostMeter.Enabled ? [.. Metering.CostMeter.Shared.MonitorValues()] : null);
+            Metering.CostMeter.Enabled || _options.DirectReads ? [.. Metering.CostMeter.Enabled ? Metering.CostMeter.Shared.MonitorValues() : [], .. EpochMonitorValues()] : null);
     }
 
     // ---- writes and the inbox ----------------------------------------------------------------
@@ -261,9 +261,10 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     /// <summary>
     /// A read that may set a watch. With a watcher, the gateway's interest in the path is recorded
     /// before the read (so no trigger after the read can be missed; one the read already reflects is
-    /// ignored thanks to the observed zxid). Where reads go straight to cloud storage, the watcher's
-    /// own watches on the path that the read shows to be out of date are fired first (watch event
-    /// before data, as FaaSKeeper's client does).
+    /// ignored thanks to the observed zxid). Where reads go straight to cloud storage, watch event
+    /// before data is the gateway's job: it first waits for the triggers the node's epoch stamp says
+    /// are on their way to its inbox (other paths' events), then fires the watcher's own watches on
+    /// the path that the read shows to be out of date (as FaaSKeeper's client does).
     /// </summary>
     private async ValueTask<T> WatchedReadAsync<T>(string path, long? watcher, WatchKind kind, Func<UserNode?, long, T> read, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
@@ -276,11 +277,11 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         {
             return await _user.ReadAsync(path, read, cancellationToken).ConfigureAwait(false);
         }
-        return await _user.ReadAsync(path, (node, zxid) =>
-        {
-            FireStaleWatches(path, node);
-            return read(node, zxid);
-        }, cancellationToken).ConfigureAwait(false);
+        // Remote storage has no lock to hold the read under: the node is answered from what was read.
+        var (node, zxid) = await _user.ReadAsync(path, static (n, z) => (n, z), cancellationToken).ConfigureAwait(false);
+        await AwaitEpochAsync(node?.Epoch, cancellationToken).ConfigureAwait(false);
+        FireStaleWatches(path, node);
+        return read(node, zxid);
     }
 
     public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>

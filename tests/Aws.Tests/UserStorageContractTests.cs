@@ -151,7 +151,9 @@ public abstract class UserStorageContract : IAsyncLifetime
         var r = await ReadAsync(Create(Deployment.Clients), "/r");
         Assert.Equal("third", Encoding.UTF8.GetString(r!.Data!));
         Assert.Equal(_stats["/r"], r.Stat);
-        Assert.Equal([later.Zxid], outbox.Triggered);
+        // Applied once, but every trigger is routed again: a crash after the apply may have kept them
+        // from being sent, and nodes already carry stamps that name them (gateways skip the ones they handled).
+        Assert.Equal([stale.Zxid, set.Zxid, later.Zxid], outbox.Triggered);
         Assert.Equal(later.Zxid, await Create(Deployment.Clients).RefreshAppliedZxidAsync());
 
         // The marker never goes back, whatever an older batch says.

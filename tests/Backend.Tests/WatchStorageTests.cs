@@ -21,6 +21,22 @@ public sealed class WatchStorageTests
     }
 
     [Fact]
+    public void Is_empty_exactly_when_no_watch_is_left()
+    {
+        Assert.True(_watches.IsEmpty);
+        _watches.Register("/a", WatchKind.Child, 1);
+        _watches.Register("/b", WatchKind.Data, 2);
+        Assert.False(_watches.IsEmpty);
+        Assert.Equal([1L], _watches.FetchAndClear("/a", EventType.NodeChildrenChanged));
+        Assert.False(_watches.IsEmpty);
+        Assert.Single(_watches.TakeStale("/b", WatcherType.Data, _ => true));
+        Assert.True(_watches.IsEmpty);
+        _watches.Register("/c", WatchKind.PersistentRecursive, 3);
+        _watches.RemoveWatcher(3);
+        Assert.True(_watches.IsEmpty);
+    }
+
+    [Fact]
     public void Persistent_watches_are_kept_and_see_data_and_child_events()
     {
         _watches.Register("/a", WatchKind.Persistent, 1);

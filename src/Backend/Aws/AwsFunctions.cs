@@ -33,7 +33,8 @@ public sealed class AwsFunctions : IAsyncDisposable
         _distributorQueue = distributorQueue;
         _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
         var inboxes = new AwsDeployment.InboxDirectory(clients);
-        _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync));
+        var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
+        _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
         _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System);
         _tick = TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
     }

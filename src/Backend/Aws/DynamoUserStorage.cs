@@ -53,6 +53,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private const string NullDataAttr = "nullData";
     private const string ChildrenAttr = "children";
 
+    /// <summary>The epoch stamp (<see cref="EpochStamp"/>, its text form), on nodes written while triggers were in flight.</summary>
+    private const string EpochAttr = "epoch";
+
     private readonly IAmazonDynamoDB _dynamo;
     private readonly IAmazonS3 _s3;
     private readonly string _table;
@@ -130,7 +133,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 }
                 data = spilled;
             }
-            return new UserNode(path, data, stat, acl, children);
+            return new UserNode(path, data, stat, acl, children, EpochStamp.Parse(GetString(item, EpochAttr)));
         }
     }
 
@@ -208,8 +211,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
     }
 
-    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    public ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
+        ApplyAsync(txns, null, onApplied, cancellationToken);
+
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
+        string? stamp = epoch?.Encode();
         var plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
         Plan PlanOf(string path) => plans.TryGetValue(path, out var p) ? p : plans[path] = new Plan();
         long last = 0;
@@ -266,11 +273,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             if (plan.Created)
             {
-                await PutNodeAsync(path, plan, staleObjects, cancellationToken).ConfigureAwait(false);
+                await PutNodeAsync(path, plan, stamp, staleObjects, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await UpdateNodeAsync(path, plan, staleObjects, cancellationToken).ConfigureAwait(false);
+                await UpdateNodeAsync(path, plan, stamp, staleObjects, cancellationToken).ConfigureAwait(false);
             }
         }
         foreach (var (path, _) in plans.Where(p => p.Value.Deleted).OrderBy(p => S3UserStorage.Depth(p.Key)))
@@ -301,7 +308,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
     }
 
-    private async ValueTask PutNodeAsync(string path, Plan plan, List<string> staleObjects, CancellationToken ct)
+    private async ValueTask PutNodeAsync(string path, Plan plan, string? stamp, List<string> staleObjects, CancellationToken ct)
     {
         byte[] stat = EncodeStat(plan.Stat!.Value);
         byte[] acl = EncodeAcl(plan.Acl ?? Acl.OpenAclUnsafe);
@@ -313,7 +320,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             [AclAttr] = B(acl),
         };
         long size = AttributeSize(PathAttr, Encoding.UTF8.GetByteCount(path)) + AttributeSize(StatAttr, stat.Length) + AttributeSize(AclAttr, acl.Length)
-            + AttributeSize(DataAttr, data?.Length ?? 0) + ChildrenSize(plan.AddedChildren);
+            + AttributeSize(DataAttr, data?.Length ?? 0) + ChildrenSize(plan.AddedChildren) + AttributeSize(EpochAttr, stamp?.Length ?? 0);
+        if (stamp is not null)
+        {
+            item[EpochAttr] = S(stamp);
+        }
         bool spill = size > _itemLimit;
         if (data is null)
         {
@@ -339,18 +350,18 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
     }
 
-    private async ValueTask UpdateNodeAsync(string path, Plan plan, List<string> staleObjects, CancellationToken ct)
+    private async ValueTask UpdateNodeAsync(string path, Plan plan, string? stamp, List<string> staleObjects, CancellationToken ct)
     {
         bool spill = false;
         if (plan.WritesData && plan.Data is { } data)
         {
             // The children already stored are not known here; an item that turns out too large is
             // caught below and written again with the data in S3.
-            spill = AttributeSize(DataAttr, data.Length) + AttributeSize(StatAttr, 100) + ChildrenSize(plan.AddedChildren) > _itemLimit;
+            spill = AttributeSize(DataAttr, data.Length) + AttributeSize(StatAttr, 100) + ChildrenSize(plan.AddedChildren) + AttributeSize(EpochAttr, stamp?.Length ?? 0) > _itemLimit;
         }
         try
         {
-            await UpdateAsync(path, plan, spill, staleObjects, ct).ConfigureAwait(false);
+            await UpdateAsync(path, plan, stamp, spill, staleObjects, ct).ConfigureAwait(false);
         }
         catch (AmazonDynamoDBException e) when (IsItemTooLarge(e) && !spill)
         {
@@ -359,11 +370,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 // Children pushed the item over DynamoDB's limit: move the stored data out first.
                 await SpillStoredDataAsync(path, ct).ConfigureAwait(false);
             }
-            await UpdateAsync(path, plan, spill: plan.Data is not null, staleObjects, ct).ConfigureAwait(false);
+            await UpdateAsync(path, plan, stamp, spill: plan.Data is not null, staleObjects, ct).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask UpdateAsync(string path, Plan plan, bool spill, List<string> staleObjects, CancellationToken ct)
+    private async ValueTask UpdateAsync(string path, Plan plan, string? stamp, bool spill, List<string> staleObjects, CancellationToken ct)
     {
         var set = new List<string>();
         var remove = new List<string>();
@@ -372,6 +383,16 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             set.Add("#stat = :stat");
             values[":stat"] = B(EncodeStat(stat));
+            // The node shows this batch's state: it carries this batch's stamp, or none.
+            if (stamp is not null)
+            {
+                set.Add("#epoch = :epoch");
+                values[":epoch"] = S(stamp);
+            }
+            else
+            {
+                remove.Add("#epoch");
+            }
         }
         if (plan.Acl is { } acl)
         {

@@ -11,10 +11,45 @@ namespace ZkGateway.Backend.Aws;
 /// The distributor's outbox on AWS: buffers a batch's triggers, replies and session ends in zxid
 /// order, finds the gateways interested in each triggered path (watches table; see
 /// <see cref="DynamoWatchInterest"/>), and sends every gateway one inbox message per batch.
+/// <para>
+/// With an <see cref="EpochLedger"/> it also plans the batch before it is applied: the interested
+/// gateways are looked up once before the nodes are written (for their epoch stamp) and once more
+/// after (for the routing itself: a gateway registers interest before its watching read, so only a
+/// lookup after the write is sure to find every gateway whose read may have seen the old state).
+/// </para>
 /// </summary>
-public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf) : IGatewayOutbox
+public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null) : IGatewayOutbox
 {
     private readonly List<(string? Gateway, InboxItem Item)> _buffer = [];
+
+    public async ValueTask<EpochStamp?> PlanAsync(IReadOnlyList<Txn> txns, bool writesNodes, CancellationToken cancellationToken = default)
+    {
+        if (ledger is null)
+        {
+            return null;
+        }
+        ledger.BeginBatch();
+        if (!writesNodes)
+        {
+            return null;
+        }
+        var planned = new Dictionary<string, long>(StringComparer.Ordinal);
+        var triggers = txns.SelectMany(t => t.Triggers.Select(trigger => InboxItem.ForTrigger(t.Zxid, trigger))).ToList();
+        var loading = ledger.EnsureLoadedAsync(cancellationToken).AsTask();
+        if (triggers.Count > 0)
+        {
+            var (interest, recursive) = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), cancellationToken).ConfigureAwait(false);
+            foreach (var item in triggers)
+            {
+                foreach (string gateway in Route(item, interest, recursive))
+                {
+                    planned[gateway] = Math.Max(planned.GetValueOrDefault(gateway), item.Zxid);
+                }
+            }
+        }
+        await loading.ConfigureAwait(false);
+        return ledger.Stamp(planned);
+    }
 
     public void Triggers(Txn txn)
     {
@@ -40,18 +75,13 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         {
             return;
         }
-        var interest = new Dictionary<string, List<(string Gateway, string Kind)>>(StringComparer.Ordinal);
-        List<(string Path, string Gateway)>? recursive = null;
-        foreach (var (gateway, item) in _buffer)
-        {
-            if (gateway is null && !interest.ContainsKey(item.Trigger.Path))
-            {
-                interest[item.Trigger.Path] = await InterestInAsync(item.Trigger.Path, cancellationToken).ConfigureAwait(false);
-                recursive ??= await RecursiveInterestAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        var triggerPaths = _buffer.Where(b => b.Gateway is null).Select(b => b.Item.Trigger.Path).ToList();
+        var (interest, recursive) = triggerPaths.Count > 0
+            ? await LoadInterestAsync(triggerPaths, cancellationToken).ConfigureAwait(false)
+            : (new Dictionary<string, List<(string Gateway, string Kind)>>(StringComparer.Ordinal), []);
 
         var perGateway = new Dictionary<string, List<InboxItem>>(StringComparer.Ordinal);
+        var routed = new Dictionary<string, long>(StringComparer.Ordinal);
         void Add(string gateway, InboxItem item)
         {
             if (!perGateway.TryGetValue(gateway, out var list))
@@ -67,37 +97,78 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
                 Add(gateway, item);
                 continue;
             }
-            var type = item.Trigger.Type;
-            var told = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (g, kind) in interest[item.Trigger.Path])
+            foreach (string g in Route(item, interest, recursive))
             {
-                bool wants = kind == "data" ? type != EventType.NodeChildrenChanged : type is EventType.NodeChildrenChanged or EventType.NodeDeleted;
-                if (wants && told.Add(g))
-                {
-                    Add(g, item);
-                }
-            }
-            if (type != EventType.NodeChildrenChanged)
-            {
-                foreach (var (path, g) in recursive ?? [])
-                {
-                    if (ZkPath.IsAncestorOrSelf(path, item.Trigger.Path) && told.Add(g))
-                    {
-                        Add(g, item);
-                    }
-                }
+                Add(g, item);
+                routed[g] = Math.Max(routed.GetValueOrDefault(g), item.Zxid);
             }
         }
         _buffer.Clear();
 
+        var sends = new List<(IOrderedQueue<IReadOnlyList<InboxItem>> Inbox, List<InboxItem> Items)>(perGateway.Count);
         foreach (var (gateway, items) in perGateway)
         {
             // A gateway without an inbox has gone: its sessions expire, nothing waits for these.
             if (await inboxOf(gateway, cancellationToken).ConfigureAwait(false) is { } inbox)
             {
-                await inbox.SendAsync(items, cancellationToken).ConfigureAwait(false);
+                sends.Add((inbox, items));
+            }
+            else
+            {
+                routed.Remove(gateway);
             }
         }
+        if (ledger is not null)
+        {
+            // Before the triggers leave: the next batch, perhaps in another instance, stamps with them.
+            await ledger.RecordAsync(routed, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var (inbox, items) in sends)
+        {
+            await inbox.SendAsync(items, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The gateways a trigger goes to: those with interest of the right kind in its path, and those with a recursive watch above it.</summary>
+    private static IEnumerable<string> Route(InboxItem item, Dictionary<string, List<(string Gateway, string Kind)>> interest, List<(string Path, string Gateway)> recursive)
+    {
+        var type = item.Trigger.Type;
+        var told = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (g, kind) in interest.GetValueOrDefault(item.Trigger.Path) ?? [])
+        {
+            bool wants = kind == "data" ? type != EventType.NodeChildrenChanged : type is EventType.NodeChildrenChanged or EventType.NodeDeleted;
+            if (wants && told.Add(g))
+            {
+                yield return g;
+            }
+        }
+        if (type != EventType.NodeChildrenChanged)
+        {
+            foreach (var (path, g) in recursive)
+            {
+                if (ZkPath.IsAncestorOrSelf(path, item.Trigger.Path) && told.Add(g))
+                {
+                    yield return g;
+                }
+            }
+        }
+    }
+
+    /// <summary>The interest in each of <paramref name="paths"/> and every recursive watch: one Query each, run together.</summary>
+    private async Task<(Dictionary<string, List<(string Gateway, string Kind)>> Interest, List<(string Path, string Gateway)> Recursive)> LoadInterestAsync(IEnumerable<string> paths, CancellationToken ct)
+    {
+        var recursive = RecursiveInterestAsync(ct);
+        var interest = new Dictionary<string, List<(string Gateway, string Kind)>>(StringComparer.Ordinal);
+        // At most 16 in flight: a large batch must not turn into a burst that DynamoDB throttles.
+        foreach (var chunk in paths.Distinct(StringComparer.Ordinal).Chunk(16))
+        {
+            var results = await Task.WhenAll(chunk.Select(p => InterestInAsync(p, ct))).ConfigureAwait(false);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                interest[chunk[i]] = results[i];
+            }
+        }
+        return (interest, await recursive.ConfigureAwait(false));
     }
 
     private async Task<List<(string Gateway, string Kind)>> InterestInAsync(string path, CancellationToken ct)

@@ -25,6 +25,15 @@ public sealed class S3UserStorage : IAwsUserStorage
 {
     private const int ObjectFormat = 1;
 
+    /// <summary>
+    /// The epoch stamp (<see cref="EpochStamp"/>) travels as user metadata, <c>x-amz-meta-zkgw-epoch</c>,
+    /// outside the object body: GetObject returns it in the headers it sends anyway. S3 allows 2 KB of
+    /// user metadata per object; a longer stamp keeps its newest entries (see EpochStamp.Truncate).
+    /// </summary>
+    internal const string EpochMetadata = "zkgw-epoch";
+
+    private const int EpochMetadataLimit = 1900;
+
     private readonly IAmazonS3 _s3;
     private readonly AppliedMarker _applied;
     private readonly string _bucket;
@@ -41,6 +50,8 @@ public sealed class S3UserStorage : IAwsUserStorage
 
     private sealed class StoredNode(Stat stat, IReadOnlyList<Acl> acl, byte[]? data, SortedSet<string> children)
     {
+        /// <summary>The stamp the object was read with (reads only; a write stamps with its batch's).</summary>
+        public EpochStamp? Epoch;
         public Stat Stat = stat;
         public IReadOnlyList<Acl> Acl = acl;
 
@@ -73,7 +84,7 @@ public sealed class S3UserStorage : IAwsUserStorage
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
     {
         var stored = await GetAsync(path, cancellationToken).ConfigureAwait(false);
-        UserNode? node = stored is null ? null : new UserNode(path, stored.Data, stored.Stat, stored.Acl, stored.Children);
+        UserNode? node = stored is null ? null : new UserNode(path, stored.Data, stored.Stat, stored.Acl, stored.Children, stored.Epoch);
         if (node is not null)
         {
             ObserveZxid(Math.Max(node.Stat.Mzxid, node.Stat.Pzxid));
@@ -107,7 +118,10 @@ public sealed class S3UserStorage : IAwsUserStorage
         return count;
     }
 
-    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    public ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
+        ApplyAsync(txns, null, onApplied, cancellationToken);
+
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
         // On Lambda, consecutive batches of the one queue group may run in different execution
         // environments: what this instance cached is only good if nobody applied since it last did
@@ -130,7 +144,7 @@ public sealed class S3UserStorage : IAwsUserStorage
         // Children before parents for puts; deletions last (their parents no longer list them).
         foreach (var (path, node) in dirty.Where(d => d.Value is not null).OrderByDescending(d => Depth(d.Key)))
         {
-            await PutAsync(path, node!, cancellationToken).ConfigureAwait(false);
+            await PutAsync(path, node!, epoch, cancellationToken).ConfigureAwait(false);
         }
         foreach (var (path, _) in dirty.Where(d => d.Value is null))
         {
@@ -221,7 +235,9 @@ public sealed class S3UserStorage : IAwsUserStorage
             using var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = Key(path) }, ct).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
-            return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            var node = Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            node.Epoch = EpochStamp.Parse(response.Metadata[EpochMetadata]);
+            return node;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
@@ -229,17 +245,22 @@ public sealed class S3UserStorage : IAwsUserStorage
         }
     }
 
-    private async ValueTask PutAsync(string path, StoredNode node, CancellationToken ct)
+    private async ValueTask PutAsync(string path, StoredNode node, EpochStamp? epoch, CancellationToken ct)
     {
         byte[] body = Encode(node);
-        await _s3.PutObjectAsync(new PutObjectRequest
+        var request = new PutObjectRequest
         {
             BucketName = _bucket,
             Key = Key(path),
             InputStream = new MemoryStream(body, writable: false),
             ContentType = "application/octet-stream",
             UseChunkEncoding = !_disableChunkEncoding,
-        }, ct).ConfigureAwait(false);
+        };
+        if (epoch?.Truncate(EpochMetadataLimit) is { Entries.Count: > 0 } stamp)
+        {
+            request.Metadata.Add(EpochMetadata, stamp.Encode());
+        }
+        await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
     }
 
     internal static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');

@@ -257,6 +257,18 @@ public sealed class InMemoryWatchStorage : IWatchStorage
         }
     }
 
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_lock)
+            {
+                // Tables drop a path with its last watcher.
+                return _data.ByPath.Count == 0 && _child.ByPath.Count == 0;
+            }
+        }
+    }
+
     public (int Watches, int Paths) Counts()
     {
         lock (_lock)

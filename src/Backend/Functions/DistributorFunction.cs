@@ -8,8 +8,8 @@ namespace ZkGateway.Backend.Functions;
 /// through the <see cref="IGatewayOutbox"/>), then drops them from the pending-update list.
 /// <para>
 /// Idempotent, because a batch may be delivered again after a crash: a transaction at or below user
-/// storage's applied zxid is not applied a second time (its reply is sent again; gateways ignore a
-/// reply they are no longer waiting for, and triggers they have already seen).
+/// storage's applied zxid is not applied a second time (its triggers and reply are sent again;
+/// gateways ignore a reply they are no longer waiting for, and triggers they have already seen).
 /// </para>
 /// </summary>
 public sealed class DistributorFunction
@@ -45,6 +45,7 @@ public sealed class DistributorFunction
         using var charge = Metering.CostMeter.Begin("distribute");
         long applied = _user.AppliedZxid;
         var fresh = new List<Txn>(batch.Count);
+        var redelivered = new List<Txn>();
         long last = 0;
         foreach (var txn in batch)
         {
@@ -54,18 +55,29 @@ public sealed class DistributorFunction
             }
             else
             {
-                // Applied before (a redelivered batch): its reply may not have been sent.
-                Answer(txn);
+                redelivered.Add(txn);
             }
             if (txn.ChangesState)
             {
                 last = Math.Max(last, txn.Zxid);
             }
         }
+        // Who will be told what, before anything is written: the nodes this batch writes carry, per
+        // gateway, the last trigger on its way there (epoch stamp), so that no gateway answers a read
+        // of them before it has handled that trigger.
+        var epoch = await _outbox.PlanAsync(batch, fresh.Any(t => t.ChangesState), cancellationToken).ConfigureAwait(false);
+        foreach (var txn in redelivered)
+        {
+            // Applied before (a redelivered batch): its triggers and reply may not have been sent, and
+            // nodes already carry stamps that name them. Gateways skip triggers they have handled and
+            // replies nobody waits for.
+            _outbox.Triggers(txn);
+            Answer(txn);
+        }
         // Per transaction, in zxid order: its triggers, then its reply, then the next transaction's. A
         // session that pipelines writes gets the reply to write N before the events of write N+1, as
         // ZooKeeper's FinalRequestProcessor sends them.
-        await _user.ApplyAsync(fresh, txn =>
+        await _user.ApplyAsync(fresh, epoch, txn =>
         {
             _outbox.Triggers(txn);
             Answer(txn);

@@ -9,6 +9,16 @@ namespace ZkGateway.Backend.Primitives;
 public interface IGatewayOutbox
 {
     /// <summary>
+    /// Called once per batch before it is applied, with every transaction whose triggers the batch will
+    /// route (<paramref name="writesNodes"/>: the batch writes user storage). Returns the epoch stamp to
+    /// write on the batch's nodes: per gateway, the last trigger routed to it that may still be in
+    /// flight, this batch's included. Embedded, triggers are delivered inside the apply step and
+    /// nothing is ever in flight: null.
+    /// </summary>
+    ValueTask<EpochStamp?> PlanAsync(IReadOnlyList<Txn> txns, bool writesNodes, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<EpochStamp?>(null);
+
+    /// <summary>
     /// Called inside the apply step of <paramref name="txn"/>, after its changes are visible and
     /// before the next transaction's: routes its watch triggers (an in-process gateway delivers them
     /// here, so no read can see the change before its event is queued).

@@ -11,7 +11,7 @@ public interface IUserStorage
 
     /// <summary>
     /// Reads a node and hands it (or null) to <paramref name="read"/>. The provider guarantees that
-    /// <paramref name="read"/> runs atomically with respect to <see cref="ApplyAsync"/>: no transaction is
+    /// <paramref name="read"/> runs atomically with respect to <see cref="ApplyAsync(IReadOnlyList{Txn}, Action{Txn}, CancellationToken)"/>: no transaction is
     /// half-applied, and a watch registered inside it sees every later transaction.
     /// </summary>
     ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default);
@@ -24,6 +24,15 @@ public interface IUserStorage
     /// atomic step as its changes (the distributor fires watches there), before the next.
     /// </summary>
     ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="ApplyAsync(IReadOnlyList{Txn}, Action{Txn}, CancellationToken)"/>, writing
+    /// <paramref name="epoch"/> on every node the batch writes (null: no stamp, and an older one is
+    /// removed), so a gateway reading one of them first waits for the triggers it names. A store read
+    /// only in-process, where triggers are delivered inside the apply step, has no use for it.
+    /// </summary>
+    ValueTask ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
+        ApplyAsync(txns, onApplied, cancellationToken);
 
     /// <summary>
     /// A zxid this process has learnt is applied (from its inbox): raises <see cref="AppliedZxid"/> where
@@ -105,4 +114,7 @@ public interface IWatchStorage
     void RemoveWatcher(long watcher);
 
     (int Watches, int Paths) Counts();
+
+    /// <summary>No watch at all (a gateway's check before waiting for its inbox: a pending trigger could fire nothing).</summary>
+    bool IsEmpty => Counts().Watches == 0;
 }

@@ -161,6 +161,7 @@ public static class GatewayHost
             ContainerCheckIntervalMs = options.ContainerCheckIntervalMs,
             ContainerMaxPerMinute = options.ContainerMaxPerMinute,
             ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
+            InboxHoldFile = Environment.GetEnvironmentVariable("ZKGW_TEST_INBOX_HOLD") is { Length: > 0 } hold ? hold : null,
         };
         var backend = options.Backend == "aws"
             ? StartAwsBackend(options, backendOptions, registry)

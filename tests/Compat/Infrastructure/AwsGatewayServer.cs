@@ -42,6 +42,9 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     public static string FunctionHostDll =>
         Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.FunctionHost.dll");
 
+    /// <summary>More environment for the gateway process only (not the function host), e.g. a test hook such as ZKGW_TEST_INBOX_HOLD.</summary>
+    public Dictionary<string, string> GatewayEnvironment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>What the function host printed (for failure messages).</summary>
     public string FunctionsLog
     {
@@ -178,6 +181,10 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.ArgumentList.Add("--4lw.commands.whitelist=*");
         psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
         AddEnvironment(psi);
+        foreach (var (key, value) in GatewayEnvironment)
+        {
+            psi.Environment[key] = value;
+        }
         return psi;
     }
 

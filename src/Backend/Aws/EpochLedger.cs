@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ZkGateway.Backend.Primitives;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// The distributor's memory of triggers that may still be in flight: per gateway, the zxid of the last
+/// trigger routed to it and when. Kept in the counters table (item <c>epochs</c>) because consecutive
+/// batches of the one queue group may run in different Lambda execution environments: each batch
+/// reads it (one consistent GetItem) before it writes nodes, and a batch that routed triggers writes it
+/// back (one PutItem) before its inbox messages go out. An entry counts as in flight for
+/// <see cref="Window"/> after its send; it is dropped after that (a gateway whose inbox is further
+/// behind than that is not waited for, and its reads are not held).
+/// <para>
+/// Item: <c>name</c> = "epochs", <c>entries</c> = "&lt;gateway&gt;=&lt;zxid hex&gt;@&lt;sent, unix ms hex&gt;;…".
+/// </para>
+/// </summary>
+public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, TimeProvider time, TimeSpan window)
+{
+    private const string ItemName = "epochs";
+    private const string EntriesAttr = "entries";
+
+    /// <summary>How long a routed trigger counts as in flight: SQS's default visibility timeout, past which an unhandled inbox message comes again anyway.</summary>
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<string, (long Zxid, long SentAtMs)> _entries = new(StringComparer.Ordinal);
+    private bool _loaded;
+
+    public TimeSpan Window => window;
+
+    /// <summary>A new batch: what another instance wrote since must be read again.</summary>
+    public void BeginBatch() => _loaded = false;
+
+    public async ValueTask EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (_loaded)
+        {
+            return;
+        }
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = countersTable,
+            Key = new() { ["name"] = new AttributeValue { S = ItemName } },
+            ConsistentRead = true,
+        }, cancellationToken).ConfigureAwait(false);
+        _entries.Clear();
+        if (response.Item is { } item && item.TryGetValue(EntriesAttr, out var value) && value.S is { } text)
+        {
+            foreach (string entry in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = entry.IndexOf('=', StringComparison.Ordinal);
+                int at = entry.IndexOf('@', StringComparison.Ordinal);
+                if (eq > 0 && at > eq
+                    && long.TryParse(entry.AsSpan(eq + 1, at - eq - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long zxid)
+                    && long.TryParse(entry.AsSpan(at + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long sentAt))
+                {
+                    _entries[entry[..eq]] = (zxid, sentAt);
+                }
+            }
+        }
+        _loaded = true;
+    }
+
+    /// <summary>The stamp for nodes written now: the entries still in flight, raised by what this batch will route.</summary>
+    public EpochStamp? Stamp(IReadOnlyDictionary<string, long> planned)
+    {
+        long cutoff = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds;
+        return EpochStamp.Of(_entries.Where(e => e.Value.SentAtMs >= cutoff).Select(e => new KeyValuePair<string, long>(e.Key, e.Value.Zxid)).Concat(planned));
+    }
+
+    /// <summary>Records the triggers this batch routes (gateway → highest zxid) and stores the ledger, expired entries dropped.</summary>
+    public async ValueTask RecordAsync(IReadOnlyDictionary<string, long> routed, CancellationToken cancellationToken)
+    {
+        if (routed.Count == 0)
+        {
+            return;
+        }
+        await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        long cutoff = now - (long)window.TotalMilliseconds;
+        foreach (var (gateway, zxid) in routed)
+        {
+            long known = _entries.TryGetValue(gateway, out var entry) ? entry.Zxid : 0;
+            _entries[gateway] = (Math.Max(known, zxid), now);
+        }
+        foreach (string expired in _entries.Where(e => e.Value.SentAtMs < cutoff).Select(e => e.Key).ToList())
+        {
+            _entries.Remove(expired);
+        }
+        var text = new StringBuilder();
+        foreach (var (gateway, (zxid, sentAt)) in _entries)
+        {
+            text.Append(gateway).Append('=').Append(zxid.ToString("x", CultureInfo.InvariantCulture))
+                .Append('@').Append(sentAt.ToString("x", CultureInfo.InvariantCulture)).Append(';');
+        }
+        await dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = countersTable,
+            Item = new()
+            {
+                ["name"] = new AttributeValue { S = ItemName },
+                [EntriesAttr] = new AttributeValue { S = text.ToString() },
+            },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,284 @@
+using ZkGateway.Backend;
+using ZkGateway.Backend.Aws;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+using ZkGateway.Testing;
+
+namespace ZkGateway.Aws.Tests;
+
+/// <summary>
+/// Watch event before data across paths (issue 3, docs/serverless.md "Watch event before data across
+/// paths"), on the whole serverless pipeline against the emulators: the functions, a writing gateway,
+/// and a watching gateway whose inbox handling is held (its <see cref="BackendOptions.InboxHoldFile"/>
+/// test hook) while the other gateway writes /a, then /b. The watching gateway's read of /b must not
+/// be answered before the event of /a's watch was delivered.
+/// </summary>
+public sealed class EpochStampTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(UserStorageMode.Persistent)]
+    [InlineData(UserStorageMode.KeyValue)]
+    public async Task A_read_of_another_path_waits_for_the_inbox_to_deliver_the_watch_event_first(UserStorageMode mode)
+    {
+        await using var stack = await Stack.StartAsync(mode);
+        var log = new EventLog();
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-epoch-hold-{Guid.NewGuid():N}");
+        await using var watching = await stack.GatewayAsync("gw-watching", log, hold, epochWaitMs: 20_000);
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        await WriteAsync(writing, session, new CreateOperation("/a", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        await WriteAsync(writing, session, new CreateOperation("/b", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        const long watcher = 7;
+
+        try
+        {
+            // 1. Two writes in two distributor batches, with a restart of the functions in between: the
+            //    batch that writes /b runs in a new instance, which knows of /a's trigger only from the
+            //    ledger in the counters table.
+            Assert.True((await watching.GetDataAsync("/a", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new SetDataOperation("/a", [1], -1));
+            await stack.RestartFunctionsAsync();
+            await WriteAsync(writing, session, new SetDataOperation("/b", [1], -1));
+            await ExpectHeldReadAsync(watching, log, hold, "/b", [1], "NodeDataChanged /a");
+
+            // 2. One transaction (a multi) that changes both.
+            Assert.True((await watching.GetDataAsync("/a", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new MultiOperation([new SetDataOperation("/a", [2], -1), new SetDataOperation("/b", [2], -1)]));
+            await ExpectHeldReadAsync(watching, log, hold, "/b", [2], "NodeDataChanged /a");
+
+            // 3. A child watch on / and a create under it: a read of the new node waits for the event too.
+            Assert.True((await watching.GetChildrenAsync("/", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new CreateOperation("/c", [3], Acl.OpenAclUnsafe, CreateMode.Persistent));
+            await ExpectHeldReadAsync(watching, log, hold, "/c", [3], "NodeChildrenChanged /");
+
+            Assert.Equal(3, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+            Assert.Equal(0, Monitor(await watching.GetStatisticsAsync(), "epoch_read_wait_timeouts"));
+
+            // Once the inbox has caught up, reads of stamped nodes do not wait; nor do they on a
+            // gateway that holds no watch (the writing one reads the same stamped nodes).
+            Assert.Equal([2], (await watching.GetDataAsync("/b", null)).Value!.Data);
+            Assert.Equal([2], (await writing.GetDataAsync("/b", null)).Value!.Data);
+            Assert.Equal(3, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+            Assert.Equal(0, Monitor(await writing.GetStatisticsAsync(), "epoch_read_waits"));
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
+    [Fact]
+    public async Task A_read_waits_at_most_the_bound_and_is_counted()
+    {
+        await using var stack = await Stack.StartAsync(UserStorageMode.Persistent);
+        var log = new EventLog();
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-epoch-hold-{Guid.NewGuid():N}");
+        await using var watching = await stack.GatewayAsync("gw-bounded", log, hold, epochWaitMs: 700);
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        await WriteAsync(writing, session, new CreateOperation("/x", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        await WriteAsync(writing, session, new CreateOperation("/y", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        try
+        {
+            Assert.True((await watching.GetDataAsync("/x", 9)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new SetDataOperation("/x", [1], -1));
+            await WriteAsync(writing, session, new SetDataOperation("/y", [1], -1));
+
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var read = await watching.GetDataAsync("/y", null);
+            Assert.True(started.ElapsedMilliseconds >= 650, $"answered after {started.ElapsedMilliseconds} ms");
+            Assert.Equal([1], read.Value!.Data);
+            Assert.Empty(log.Entries);
+            Assert.Equal(1, Monitor(await watching.GetStatisticsAsync(), "epoch_read_wait_timeouts"));
+
+            // The event is late, not lost.
+            File.Delete(hold);
+            await log.WaitForAsync("event NodeDataChanged /x", Long);
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
+    [Fact]
+    public async Task A_gateway_restarted_with_the_same_id_does_not_wait_for_triggers_of_its_previous_run()
+    {
+        await using var stack = await Stack.StartAsync(UserStorageMode.KeyValue);
+        string id = $"gw-fixed-{Guid.NewGuid():N}"[..20];
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        await WriteAsync(writing, session, new CreateOperation("/m", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        await WriteAsync(writing, session, new CreateOperation("/n", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+
+        var firstLog = new EventLog();
+        var first = await stack.GatewayAsync(id, firstLog, exactId: true);
+        Assert.True((await first.GetDataAsync("/m", 1)).IsOk);
+        await WriteAsync(writing, session, new SetDataOperation("/m", [1], -1));
+        await firstLog.WaitForAsync("event NodeDataChanged /m", Long);
+        await stack.StopGatewayAsync(first);
+
+        // /n is stamped with the trigger the first run handled; the second run never gets it.
+        await WriteAsync(writing, session, new SetDataOperation("/n", [1], -1));
+        await using var second = await stack.GatewayAsync(id, new EventLog(), exactId: true);
+        Assert.True((await second.GetDataAsync("/m", 2)).IsOk);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal([1], (await second.GetDataAsync("/n", null)).Value!.Data);
+        Assert.Equal(0, Monitor(await second.GetStatisticsAsync(), "epoch_read_waits"));
+        Assert.True(started.ElapsedMilliseconds < 1500, $"answered after {started.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>
+    /// With the inbox held, the read must stay unanswered and no event delivered; once the inbox is
+    /// released, the event comes first and then the read, with the new data.
+    /// </summary>
+    private static async Task ExpectHeldReadAsync(FaaSBackend gateway, EventLog log, string hold, string path, byte[] expected, string expectedEvent)
+    {
+        log.Clear();
+        var read = gateway.GetDataAsync(path, null).AsTask();
+        await Task.Delay(1500);
+        Assert.False(read.IsCompleted, $"the read of {path} was answered while the inbox was held (event log: {string.Join(", ", log.Entries)})");
+        Assert.Empty(log.Entries);
+        File.Delete(hold);
+        var result = await read.WaitAsync(Long);
+        log.Add($"reply {path}");
+        Assert.Equal(expected, result.Value!.Data);
+        Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
+    }
+
+    private static async Task WriteAsync(FaaSBackend gateway, long session, WriteOperation operation)
+    {
+        var result = await gateway.SubmitAsync(session, operation).WaitAsync(Long);
+        Assert.Equal(ErrorCode.Ok, result.Error);
+        foreach (var op in result.MultiResults ?? [])
+        {
+            Assert.Equal(ErrorCode.Ok, op.Error);
+        }
+    }
+
+    private static long Monitor(BackendStatistics statistics, string key) =>
+        long.Parse((statistics.MonitorValues ?? []).Single(kv => kv.Key == key).Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The events a gateway delivers, in order, and the test's own marks between them.</summary>
+    private sealed class EventLog : INotificationSink
+    {
+        private readonly List<string> _entries = [];
+
+        public IReadOnlyList<string> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public void Add(string entry)
+        {
+            lock (_entries)
+            {
+                _entries.Add(entry);
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_entries)
+            {
+                _entries.Clear();
+            }
+        }
+
+        public void Deliver(long watcher, WatchEvent watchEvent) => Add($"event {watchEvent.Type} {watchEvent.Path}");
+
+        public void SessionClosed(long sessionId)
+        {
+        }
+
+        public async Task WaitForAsync(string entry, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (!Entries.Contains(entry))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no '{entry}' within {timeout} (log: {string.Join(", ", Entries)})");
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>A provisioned deployment with its functions running in this process (as the function host runs them).</summary>
+    private sealed class Stack : IAsyncDisposable
+    {
+        private readonly List<FaaSBackend> _gateways = [];
+        private AwsFunctions _functions = null!;
+        private CancellationTokenSource _running = new();
+        private Task _run = Task.CompletedTask;
+
+        private Stack(AwsSettings settings) => Settings = settings;
+
+        public AwsSettings Settings { get; }
+
+        public static async Task<Stack> StartAsync(UserStorageMode mode)
+        {
+            // A batch cut off by a restart comes again after 10 s, not SQS's default 30 s.
+            var settings = await AwsEmulators.NewDeploymentAsync("ep") with { UserStorage = mode, QueueVisibilityTimeout = TimeSpan.FromSeconds(10) };
+            await AwsProvisioner.ProvisionAsync(settings);
+            var stack = new Stack(settings);
+            await stack.StartFunctionsAsync();
+            return stack;
+        }
+
+        private async Task StartFunctionsAsync()
+        {
+            _functions = await AwsFunctions.StartAsync(Settings, new BackendOptions { TickTime = 2000 });
+            _running = new CancellationTokenSource();
+            _run = Task.Run(() => _functions.RunAsync(_running.Token));
+        }
+
+        /// <summary>A new instance of the functions: nothing the old one held in memory survives.</summary>
+        public async Task RestartFunctionsAsync()
+        {
+            // The reply went out before the batch was acknowledged: let that finish.
+            await Task.Delay(1000);
+            await StopFunctionsAsync();
+            await StartFunctionsAsync();
+        }
+
+        private async Task StopFunctionsAsync()
+        {
+            await _running.CancelAsync();
+            await _run.WaitAsync(Long);
+            await _functions.DisposeAsync();
+            _running.Dispose();
+        }
+
+        public async Task<FaaSBackend> GatewayAsync(string id, INotificationSink sink, string? holdFile = null, int epochWaitMs = 2000, bool exactId = false)
+        {
+            var options = new BackendOptions { GatewayId = exactId ? id : $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)], TickTime = 2000, InboxHoldFile = holdFile, EpochWaitMs = epochWaitMs };
+            var gateway = await ZkGateway.Backend.Aws.AwsDeployment.StartGatewayAsync(Settings, options, sink);
+            _gateways.Add(gateway);
+            return gateway;
+        }
+
+        public async Task StopGatewayAsync(FaaSBackend gateway)
+        {
+            _gateways.Remove(gateway);
+            await gateway.DisposeAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopFunctionsAsync();
+            await AwsProvisioner.DeleteAsync(Settings);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using ZkGateway.Backend.Primitives;
+
+namespace ZkGateway.Backend.Tests;
+
+/// <summary>The epoch stamp's stored text form: round trip, per-gateway maximum, malformed text ignored, truncation keeps the newest entries.</summary>
+public class EpochStampTests
+{
+    [Fact]
+    public void Encodes_in_gateway_order_keeps_the_highest_zxid_per_gateway_and_parses_back()
+    {
+        var stamp = EpochStamp.Of([new("gw-b", 0x1_0000_0005), new("gw-a", 7), new("gw-b", 0x1_0000_0003), new("gw-c", 0)]);
+        Assert.NotNull(stamp);
+        Assert.Equal("gw-a=7;gw-b=100000005", stamp.Encode());
+        var parsed = EpochStamp.Parse(stamp.Encode());
+        Assert.Equal(0x1_0000_0005, parsed!.For("gw-b"));
+        Assert.Equal(7, parsed.For("gw-a"));
+        Assert.Equal(0, parsed.For("gw-c"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("gw-a")]
+    [InlineData("gw-a=xyz")]
+    [InlineData("=5")]
+    public void Nothing_or_malformed_text_is_no_stamp(string? text) => Assert.Null(EpochStamp.Parse(text));
+
+    [Fact]
+    public void No_entries_is_no_stamp() => Assert.Null(EpochStamp.Of([]));
+
+    [Fact]
+    public void Truncation_keeps_the_entries_with_the_highest_zxids_and_counts()
+    {
+        var stamp = EpochStamp.Of(Enumerable.Range(1, 100).Select(i => new KeyValuePair<string, long>($"gw-{i:000}", i)))!;
+        Assert.Same(stamp, stamp.Truncate(10_000));
+        long before = EpochStamp.TruncatedCount;
+        var cut = stamp.Truncate(40);
+        Assert.True(cut.Encode().Length <= 40);
+        Assert.Equal([100L, 99L, 98L, 97L], cut.Entries.Values.OrderDescending());
+        Assert.True(EpochStamp.TruncatedCount > before);
+    }
+}
