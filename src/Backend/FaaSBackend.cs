@@ -212,48 +212,49 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         // ZooKeeper 3.8.0 checks no ACL on exists (later versions check READ on an existing node);
         // the caller is taken for that, and unused, as in 3.8.0.
         _ = caller;
-        return WatchedReadAsync(path, watcher, WatchKind.Data, (node, zxid) =>
+        return WatchedReadAsync(path, watcher, WatchKind.Data, (Backend: this, Path: path, Watcher: watcher), static (node, zxid, s) =>
         {
-            if (watcher is { } w)
+            if (s.Watcher is { } w)
             {
-                _watches.Register(path, node is null ? WatchKind.Exist : WatchKind.Data, w, node?.Stat.Mzxid ?? 0);
+                s.Backend._watches.Register(s.Path, node is null ? WatchKind.Exist : WatchKind.Data, w, node?.Stat.Mzxid ?? 0);
             }
             return node is null ? ReadResult<Stat>.Fail(ErrorCode.NoNode, zxid) : ReadResult<Stat>.Ok(node.Stat, zxid);
         }, cancellationToken);
     }
 
+    // The hot reads pass their state to a static lambda: no closure per read.
     public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
-        WatchedReadAsync(path, watcher, WatchKind.Data, (node, zxid) =>
+        WatchedReadAsync(path, watcher, WatchKind.Data, (Backend: this, Path: path, Watcher: watcher, Caller: caller), static (node, zxid, s) =>
         {
             if (node is null)
             {
                 return ReadResult<NodeData>.Fail(ErrorCode.NoNode, zxid);
             }
-            if (!AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous))
+            if (!AclRules.Allows(node.Acl, Perms.Read, s.Caller ?? CallerIdentity.Anonymous))
             {
                 return ReadResult<NodeData>.Fail(ErrorCode.NoAuth, zxid);
             }
-            if (watcher is { } w)
+            if (s.Watcher is { } w)
             {
-                _watches.Register(path, WatchKind.Data, w, node.Stat.Mzxid);
+                s.Backend._watches.Register(s.Path, WatchKind.Data, w, node.Stat.Mzxid);
             }
             return ReadResult<NodeData>.Ok(new NodeData(node.Data, node.Stat), zxid);
         }, cancellationToken);
 
     public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>
-        WatchedReadAsync(path, watcher, WatchKind.Child, (node, zxid) =>
+        WatchedReadAsync(path, watcher, WatchKind.Child, (Backend: this, Path: path, Watcher: watcher, Caller: caller), static (node, zxid, s) =>
         {
             if (node is null)
             {
                 return ReadResult<ChildList>.Fail(ErrorCode.NoNode, zxid);
             }
-            if (!AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous))
+            if (!AclRules.Allows(node.Acl, Perms.Read, s.Caller ?? CallerIdentity.Anonymous))
             {
                 return ReadResult<ChildList>.Fail(ErrorCode.NoAuth, zxid);
             }
-            if (watcher is { } w)
+            if (s.Watcher is { } w)
             {
-                _watches.Register(path, WatchKind.Child, w, node.Stat.Pzxid);
+                s.Backend._watches.Register(s.Path, WatchKind.Child, w, node.Stat.Pzxid);
             }
             return ReadResult<ChildList>.Ok(new ChildList([.. node.Children], node.Stat), zxid);
         }, cancellationToken);
@@ -266,7 +267,11 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     /// are on their way to its inbox (other paths' events), then fires the watcher's own watches on
     /// the path that the read shows to be out of date (as FaaSKeeper's client does).
     /// </summary>
-    private async ValueTask<T> WatchedReadAsync<T>(string path, long? watcher, WatchKind kind, Func<UserNode?, long, T> read, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    private ValueTask<T> WatchedReadAsync<T>(string path, long? watcher, WatchKind kind, Func<UserNode?, long, T> read, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "") =>
+        WatchedReadAsync(path, watcher, kind, read, static (node, zxid, read) => read(node, zxid), cancellationToken, operation);
+
+    /// <inheritdoc cref="WatchedReadAsync{T}"/>
+    private async ValueTask<T> WatchedReadAsync<TState, T>(string path, long? watcher, WatchKind kind, TState state, Func<UserNode?, long, TState, T> read, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         using var charge = Metering.CostMeter.Begin(ReadName(operation));
         if (watcher is not null)
@@ -275,13 +280,13 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }
         if (!_options.DirectReads)
         {
-            return await _user.ReadAsync(path, read, cancellationToken).ConfigureAwait(false);
+            return await _user.ReadAsync(path, state, read, cancellationToken).ConfigureAwait(false);
         }
         // Remote storage has no lock to hold the read under: the node is answered from what was read.
         var (node, zxid) = await _user.ReadAsync(path, static (n, z) => (n, z), cancellationToken).ConfigureAwait(false);
         await AwaitEpochAsync(node?.Epoch, cancellationToken).ConfigureAwait(false);
         FireStaleWatches(path, node);
-        return read(node, zxid);
+        return read(node, zxid, state);
     }
 
     public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller = null, CancellationToken cancellationToken = default) =>

@@ -29,6 +29,14 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         public Stat Stat = stat;
         public IReadOnlyList<Acl> Acl = acl;
         public readonly HashSet<string> Children = new(StringComparer.Ordinal);
+
+        // What reads hand out, made once per change of the node (under the write lock, Changed)
+        // rather than once per read; its Children is the live set, as before.
+        private UserNode? _view;
+
+        public UserNode View(string path) => _view ??= new UserNode(path, Data, Stat, Acl, Children);
+
+        public void Changed() => _view = null;
     }
 
     private readonly SqliteDatabase _db;
@@ -91,15 +99,16 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
-    public ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
+    public ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default) =>
+        ReadAsync(path, read, static (node, zxid, read) => read(node, zxid), cancellationToken);
+
+    public ValueTask<T> ReadAsync<TState, T>(string path, TState state, Func<UserNode?, long, TState, T> read, CancellationToken cancellationToken = default)
     {
         _gate.EnterReadLock();
         try
         {
-            UserNode? node = _nodes.TryGetValue(path, out var entry)
-                ? new UserNode(path, entry.Data, entry.Stat, entry.Acl, entry.Children)
-                : null;
-            return ValueTask.FromResult(read(node, _appliedZxid));
+            UserNode? node = _nodes.TryGetValue(path, out var entry) ? entry.View(path) : null;
+            return ValueTask.FromResult(read(node, _appliedZxid, state));
         }
         finally
         {
@@ -231,6 +240,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
             {
                 entry.Acl = change.Acl;
             }
+            entry.Changed();
             return;
         }
         var created = new Entry(change.WritesData ? change.Data : [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe);

@@ -16,6 +16,14 @@ public interface IUserStorage
     /// </summary>
     ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="ReadAsync{T}(string, Func{UserNode?, long, T}, CancellationToken)"/> with a state for
+    /// the callback, so that a hot read can pass a static lambda instead of allocating a closure. The
+    /// default wraps the callback; the embedded store implements it without allocating.
+    /// </summary>
+    ValueTask<T> ReadAsync<TState, T>(string path, TState state, Func<UserNode?, long, TState, T> read, CancellationToken cancellationToken = default) =>
+        ReadAsync(path, (node, zxid) => read(node, zxid, state), cancellationToken);
+
     /// <summary>Counts every descendant of a node (getAllChildrenNumber); -1 if it does not exist.</summary>
     ValueTask<int> CountDescendantsAsync(string path, CancellationToken cancellationToken = default);
 
