@@ -79,8 +79,9 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
     {
         time ??= TimeProvider.System;
         var db = SqliteDatabase.Open(options.DataDir);
-        var system = new EmbeddedSystemStorage(db, time);
-        var user = new EmbeddedUserStorage(db);
+        // One fsync'd SQLite transaction per writer batch: the commit writes the user rows too.
+        var user = new EmbeddedUserStorage(db, rowsWrittenByCommit: true);
+        var system = new EmbeddedSystemStorage(db, time, user.WriteRows);
         var writerQueue = new ChannelQueue<WriteRequest>();
         var distributorQueue = new ChannelQueue<Txn>();
         var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), EveryTriggerInterest.Instance, writerQueue, time);
@@ -97,6 +98,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         if (pending.Count > 0)
         {
             await user.ApplyAsync(pending, _ => { }).ConfigureAwait(false);
+            await system.CompleteRecoveredAsync(pending).ConfigureAwait(false);
             await system.PopPendingAsync(pending[^1].Zxid).ConfigureAwait(false);
         }
 

@@ -39,10 +39,18 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
     private readonly Channel<IReadOnlyList<Txn>> _toPersist = Channel.CreateUnbounded<IReadOnlyList<Txn>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _persister;
     private volatile Exception? _persistFailure;
+    private readonly bool _rowsWrittenByCommit;
 
-    public EmbeddedUserStorage(SqliteDatabase db)
+    /// <param name="db">The database.</param>
+    /// <param name="rowsWrittenByCommit">
+    /// True in the embedded deployment: system storage writes each transaction's rows (through
+    /// <see cref="WriteRows"/>) inside the writer's own fsync'd commit, so applying one only updates
+    /// memory and the background persister stays idle.
+    /// </param>
+    public EmbeddedUserStorage(SqliteDatabase db, bool rowsWrittenByCommit = false)
     {
         _db = db;
+        _rowsWrittenByCommit = rowsWrittenByCommit;
         Load();
         _persister = Task.Run(PersistLoopAsync);
     }
@@ -166,6 +174,10 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         {
             throw new IOException("Persisting user storage failed; the pending transactions remain for recovery.", failure);
         }
+        if (_rowsWrittenByCommit)
+        {
+            return ValueTask.CompletedTask;
+        }
         foreach (var txn in txns)
         {
             if (txn.ChangesState)
@@ -262,27 +274,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         try
         {
             using var transaction = _db.User.BeginTransaction();
-            var insert = _db.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
-            var updateStat = _db.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
-            var delete = _db.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
-            foreach (var txn in txns)
-            {
-                foreach (var change in txn.Changes)
-                {
-                    if (change.Kind == NodeChangeKind.Delete)
-                    {
-                        SqliteDatabase.Run(delete, change.Path);
-                    }
-                    else if (change.WritesData)
-                    {
-                        SqliteDatabase.Run(insert, change.Path, (object?)change.Data ?? DBNull.Value, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
-                    }
-                    else
-                    {
-                        SqliteDatabase.Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
-                    }
-                }
-            }
+            WriteRows(transaction, txns);
             var pop = _db.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z");
             SqliteDatabase.Run(pop, maxZxid);
             transaction.Commit();
@@ -290,6 +282,35 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         finally
         {
             _db.WriteLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the transactions' changes to <c>user_nodes</c> inside <paramref name="transaction"/>, in
+    /// order. The caller holds <see cref="SqliteDatabase.WriteLock"/> and commits.
+    /// </summary>
+    internal void WriteRows(SqliteTransaction transaction, IReadOnlyList<Txn> txns)
+    {
+        var insert = _db.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
+        var updateStat = _db.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
+        var delete = _db.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
+        foreach (var txn in txns)
+        {
+            foreach (var change in txn.Changes)
+            {
+                if (change.Kind == NodeChangeKind.Delete)
+                {
+                    SqliteDatabase.Run(delete, change.Path);
+                }
+                else if (change.WritesData)
+                {
+                    SqliteDatabase.Run(insert, change.Path, (object?)change.Data ?? DBNull.Value, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
+                }
+                else
+                {
+                    SqliteDatabase.Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
+                }
+            }
         }
     }
 
