@@ -83,7 +83,6 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         var user = new EmbeddedUserStorage(db, rowsWrittenByCommit: true);
         var system = new EmbeddedSystemStorage(db, time, user.WriteRows);
         var writerQueue = new ChannelQueue<WriteRequest>();
-        var distributorQueue = new ChannelQueue<Txn>();
         var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), EveryTriggerInterest.Instance, writerQueue, time);
         backend._owned.Add(user);
         backend._owned.Add(db);
@@ -115,15 +114,16 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
             backend._leases[session.SessionId] = new LocalLease(session.TimeoutMs, backend.Deadline(now, session.TimeoutMs));
         }
 
-        var writer = new WriterFunction(system, distributorQueue, time, options);
         var distributor = new DistributorFunction(user, system, new InProcessOutbox(backend._watches, sink, backend));
+        // The distributor runs on the writer's thread right after each commit (no queue in between).
+        var distributorQueue = new InlineQueue<Txn>(distributor.HandleBatchAsync);
+        var writer = new WriterFunction(system, distributorQueue, time, options);
         backend._sink = sink;
         backend._workers.Add(Task.Run(async () =>
         {
             await writer.RunAsync(writerQueue, CancellationToken.None).ConfigureAwait(false);
             distributorQueue.Complete();
         }));
-        backend._workers.Add(Task.Run(() => distributor.RunAsync(distributorQueue, CancellationToken.None)));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
         var reaper = new ReaperFunction(system, system, (op, ct) => backend.Submit(0, op, null, fromClient: false, ct), time, options);
         backend._workers.Add(Task.Run(() => reaper.RunAsync(backend._stopping.Token)));
