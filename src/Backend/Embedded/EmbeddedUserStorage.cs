@@ -8,16 +8,15 @@ namespace ZkGateway.Backend.Embedded;
 
 /// <summary>
 /// User storage for the embedded deployment: the tree in memory for direct reads, persisted to SQLite
-/// without fsync (see <see cref="SqliteDatabase"/> for why that is safe). A reader-writer lock makes
-/// each read atomic with respect to each applied transaction and its watch firing.
+/// in <c>user_nodes</c>. A reader-writer lock makes each read atomic with respect to each applied
+/// transaction and its watch firing.
 /// <para>
-/// A transaction is applied when it is in memory: reads are served from there, and it is already
-/// durable in the pending list of system storage. Writing it to <c>user_nodes</c> (and deleting its
-/// pending row in the same SQLite transaction) is a cache of that, done by a background persister
-/// that coalesces every batch waiting at the time into one SQLite transaction. It is therefore off
-/// the reply path: measured on the 2-vCPU VM, the user-store transaction on the reply path cost the
-/// writer's next group commit its wait on <see cref="SqliteDatabase.WriteLock"/>. After a crash the
-/// rows not yet persisted are exactly the pending rows left, which start-up re-applies, as before.
+/// In the embedded deployment (<c>rowsWrittenByCommit</c>) the writer's fsync'd commit writes the
+/// rows (<see cref="WriteRows"/>, called by <see cref="EmbeddedSystemStorage"/>), so applying a
+/// transaction only updates memory. Otherwise a transaction is applied when it is in memory, already
+/// durable in the pending list of system storage, and a background persister writes its rows and
+/// deletes its pending row in one SQLite transaction, every batch waiting at the time together; after
+/// a crash the rows not yet persisted are exactly the pending rows left, which start-up re-applies.
 /// </para>
 /// </summary>
 public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
