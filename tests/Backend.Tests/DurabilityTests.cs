@@ -86,6 +86,63 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task Pending_rows_of_an_older_build_are_applied_and_written_as_user_rows_at_start_up()
+    {
+        // An older build committed a transaction as a pending row and was killed before writing its
+        // user rows. Start-up applies it, writes its rows and drops the pending row, so a second restart
+        // (with nothing pending) still shows it.
+        string dir = Path.Combine(Path.GetTempPath(), "zkgw-pending-" + Guid.NewGuid().ToString("N"));
+        var options = new BackendOptions { DataDir = dir };
+        try
+        {
+            Stat created;
+            long session;
+            await using (var zk = await FaaSBackend.StartEmbeddedAsync(options, new RecordingSink()))
+            {
+                session = (await zk.CreateSessionAsync(30000)).SessionId;
+                await zk.SubmitAsync(session, new CreateOperation("/old", [1], Acl.OpenAclUnsafe, CreateMode.Persistent));
+                created = (await zk.GetDataAsync("/old", null)).Value!.Stat;
+            }
+
+            long zxid = created.Mzxid + 10;
+            var stat = created with { Mzxid = zxid, Version = 1, DataLength = 1 };
+            using (var db = Embedded.SqliteDatabase.Open(dir))
+            {
+                var legacy = new Embedded.EmbeddedSystemStorage(db, TimeProvider.System);
+                var txn = new Primitives.Txn(zxid, 0, session, null, new WriteResult(ErrorCode.Ok, zxid), [new Primitives.NodeChange(Primitives.NodeChangeKind.Put, "/old", stat, [2])], []);
+                await legacy.CommitAsync([new Primitives.CommitRequest(Primitives.LockToken.New(), [], [], null, 0, txn)]);
+                Assert.Equal(1L, CountPending(db));
+            }
+
+            await using (var zk = await FaaSBackend.StartEmbeddedAsync(options, new RecordingSink()))
+            {
+                Assert.Equal([2], (await zk.GetDataAsync("/old", null)).Value!.Data);
+            }
+            using (var db = Embedded.SqliteDatabase.Open(dir))
+            {
+                Assert.Equal(0L, CountPending(db));
+            }
+            await using (var zk = await FaaSBackend.StartEmbeddedAsync(options, new RecordingSink()))
+            {
+                var read = (await zk.GetDataAsync("/old", null)).Value!;
+                Assert.Equal([2], read.Data);
+                Assert.Equal(stat, read.Stat);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        static long CountPending(Embedded.SqliteDatabase db)
+        {
+            using var command = db.System.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM pending";
+            return (long)command.ExecuteScalar()!;
+        }
+    }
+
+    [Fact]
     public void A_database_from_before_null_data_is_migrated_with_its_rows()
     {
         string dir = Path.Combine(Path.GetTempPath(), "zkgw-migrate-" + Guid.NewGuid().ToString("N"));

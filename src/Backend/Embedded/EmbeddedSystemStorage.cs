@@ -8,6 +8,13 @@ namespace ZkGateway.Backend.Embedded;
 /// System storage for the embedded deployment: node metadata, sessions and pending transactions in
 /// SQLite (committed with fsync), mirrored in memory for reads; timed locks and counters in memory,
 /// since they need not outlive the one process that uses them (the zxid counter restarts each epoch).
+/// <para>
+/// Given a user-row writer (the embedded deployment passes <see cref="EmbeddedUserStorage.WriteRows"/>),
+/// a commit writes each transaction's user-storage rows in the same fsync'd SQLite transaction instead
+/// of a pending row: one SQLite transaction per writer batch instead of two (the writer's, then the
+/// persister's), and nothing left to re-apply after a crash. The pending list is then kept in memory
+/// only, for the distributor (its in-process queue dies with the process anyway).
+/// </para>
 /// </summary>
 public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 {
@@ -21,11 +28,19 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
     private readonly Dictionary<long, SortedSet<string>> _ephemerals = [];
     private readonly HashSet<string> _containersAndTtls = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, Txn> _pending = [];
+    private readonly Action<SqliteTransaction, IReadOnlyList<Txn>>? _writeUserRows;
 
-    public EmbeddedSystemStorage(SqliteDatabase db, TimeProvider time)
+    /// <param name="db">The database.</param>
+    /// <param name="time">The clock for lock leases.</param>
+    /// <param name="writeUserRows">
+    /// Writes transactions' user-storage rows inside the given SQLite transaction; when set, commits
+    /// write them instead of pending rows (see the class remarks). Null: pending rows, as on AWS.
+    /// </param>
+    public EmbeddedSystemStorage(SqliteDatabase db, TimeProvider time, Action<SqliteTransaction, IReadOnlyList<Txn>>? writeUserRows = null)
     {
         _db = db;
         _time = time;
+        _writeUserRows = writeUserRows;
         Load();
     }
 
@@ -148,6 +163,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
             var insertSession = _db.Prepare(transaction, "INSERT OR REPLACE INTO sessions(id, password, timeout) VALUES($i, $w, $t)", "$i", "$w", "$t");
             var deleteSession = _db.Prepare(transaction, "DELETE FROM sessions WHERE id = $i", "$i");
             var insertPending = _db.Prepare(transaction, "INSERT INTO pending(zxid, txn) VALUES($z, $x)", "$z", "$x");
+            var userRows = _writeUserRows is null ? null : new List<Txn>(requests.Count);
             for (int i = 0; i < requests.Count; i++)
             {
                 if (!applied[i])
@@ -176,8 +192,19 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
                 }
                 if (request.Pending.ChangesState)
                 {
-                    SqliteDatabase.Run(insertPending, request.Pending.Zxid, StorageCodec.EncodeTxn(request.Pending));
+                    if (userRows is not null)
+                    {
+                        userRows.Add(request.Pending);
+                    }
+                    else
+                    {
+                        SqliteDatabase.Run(insertPending, request.Pending.Zxid, StorageCodec.EncodeTxn(request.Pending));
+                    }
                 }
+            }
+            if (userRows is { Count: > 0 })
+            {
+                _writeUserRows!(transaction, userRows);
             }
             transaction.Commit();
         }
@@ -253,6 +280,32 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
+    /// <summary>
+    /// Start-up recovery with a user-row writer: writes the user rows of pending transactions left by a
+    /// crash (or by a build that wrote pending rows) and deletes those pending rows, in one fsync'd
+    /// SQLite transaction. A crash before it commits leaves them pending, to be recovered again.
+    /// </summary>
+    public async ValueTask CompleteRecoveredAsync(IReadOnlyList<Txn> recovered, CancellationToken cancellationToken = default)
+    {
+        if (_writeUserRows is null || recovered.Count == 0)
+        {
+            return;
+        }
+        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _db.System.BeginTransaction();
+            _writeUserRows(transaction, recovered);
+            var pop = _db.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z");
+            SqliteDatabase.Run(pop, recovered.Max(t => t.Zxid));
+            transaction.Commit();
+        }
+        finally
+        {
+            _db.WriteLock.Release();
+        }
+    }
+
     public ValueTask<IReadOnlyList<Txn>> GetPendingAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -262,8 +315,8 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
     }
 
     /// <summary>
-    /// Forgets applied pending entries in memory. Their rows are deleted by the user storage in the
-    /// same SQLite transaction that applied them (see <see cref="SqliteDatabase"/>).
+    /// Forgets applied pending entries in memory. Their rows, if any (no user-row writer), are deleted
+    /// by the user storage in the same SQLite transaction that persisted them (see <see cref="SqliteDatabase"/>).
     /// </summary>
     public ValueTask PopPendingAsync(long zxid, CancellationToken cancellationToken = default)
     {

@@ -8,16 +8,15 @@ namespace ZkGateway.Backend.Embedded;
 
 /// <summary>
 /// User storage for the embedded deployment: the tree in memory for direct reads, persisted to SQLite
-/// without fsync (see <see cref="SqliteDatabase"/> for why that is safe). A reader-writer lock makes
-/// each read atomic with respect to each applied transaction and its watch firing.
+/// in <c>user_nodes</c>. A reader-writer lock makes each read atomic with respect to each applied
+/// transaction and its watch firing.
 /// <para>
-/// A transaction is applied when it is in memory: reads are served from there, and it is already
-/// durable in the pending list of system storage. Writing it to <c>user_nodes</c> (and deleting its
-/// pending row in the same SQLite transaction) is a cache of that, done by a background persister
-/// that coalesces every batch waiting at the time into one SQLite transaction. It is therefore off
-/// the reply path: measured on the 2-vCPU VM, the user-store transaction on the reply path cost the
-/// writer's next group commit its wait on <see cref="SqliteDatabase.WriteLock"/>. After a crash the
-/// rows not yet persisted are exactly the pending rows left, which start-up re-applies, as before.
+/// In the embedded deployment (<c>rowsWrittenByCommit</c>) the writer's fsync'd commit writes the
+/// rows (<see cref="WriteRows"/>, called by <see cref="EmbeddedSystemStorage"/>), so applying a
+/// transaction only updates memory. Otherwise a transaction is applied when it is in memory, already
+/// durable in the pending list of system storage, and a background persister writes its rows and
+/// deletes its pending row in one SQLite transaction, every batch waiting at the time together; after
+/// a crash the rows not yet persisted are exactly the pending rows left, which start-up re-applies.
 /// </para>
 /// </summary>
 public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
@@ -47,10 +46,18 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
     private readonly Channel<IReadOnlyList<Txn>> _toPersist = Channel.CreateUnbounded<IReadOnlyList<Txn>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _persister;
     private volatile Exception? _persistFailure;
+    private readonly bool _rowsWrittenByCommit;
 
-    public EmbeddedUserStorage(SqliteDatabase db)
+    /// <param name="db">The database.</param>
+    /// <param name="rowsWrittenByCommit">
+    /// True in the embedded deployment: system storage writes each transaction's rows (through
+    /// <see cref="WriteRows"/>) inside the writer's own fsync'd commit, so applying one only updates
+    /// memory and the background persister stays idle.
+    /// </param>
+    public EmbeddedUserStorage(SqliteDatabase db, bool rowsWrittenByCommit = false)
     {
         _db = db;
+        _rowsWrittenByCommit = rowsWrittenByCommit;
         Load();
         _persister = Task.Run(PersistLoopAsync);
     }
@@ -175,6 +182,10 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         {
             throw new IOException("Persisting user storage failed; the pending transactions remain for recovery.", failure);
         }
+        if (_rowsWrittenByCommit)
+        {
+            return ValueTask.CompletedTask;
+        }
         foreach (var txn in txns)
         {
             if (txn.ChangesState)
@@ -272,27 +283,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         try
         {
             using var transaction = _db.User.BeginTransaction();
-            var insert = _db.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
-            var updateStat = _db.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
-            var delete = _db.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
-            foreach (var txn in txns)
-            {
-                foreach (var change in txn.Changes)
-                {
-                    if (change.Kind == NodeChangeKind.Delete)
-                    {
-                        SqliteDatabase.Run(delete, change.Path);
-                    }
-                    else if (change.WritesData)
-                    {
-                        SqliteDatabase.Run(insert, change.Path, (object?)change.Data ?? DBNull.Value, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
-                    }
-                    else
-                    {
-                        SqliteDatabase.Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
-                    }
-                }
-            }
+            WriteRows(transaction, txns);
             var pop = _db.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z");
             SqliteDatabase.Run(pop, maxZxid);
             transaction.Commit();
@@ -300,6 +291,35 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         finally
         {
             _db.WriteLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the transactions' changes to <c>user_nodes</c> inside <paramref name="transaction"/>, in
+    /// order. The caller holds <see cref="SqliteDatabase.WriteLock"/> and commits.
+    /// </summary>
+    internal void WriteRows(SqliteTransaction transaction, IReadOnlyList<Txn> txns)
+    {
+        var insert = _db.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
+        var updateStat = _db.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
+        var delete = _db.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
+        foreach (var txn in txns)
+        {
+            foreach (var change in txn.Changes)
+            {
+                if (change.Kind == NodeChangeKind.Delete)
+                {
+                    SqliteDatabase.Run(delete, change.Path);
+                }
+                else if (change.WritesData)
+                {
+                    SqliteDatabase.Run(insert, change.Path, (object?)change.Data ?? DBNull.Value, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
+                }
+                else
+                {
+                    SqliteDatabase.Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
+                }
+            }
         }
     }
 
