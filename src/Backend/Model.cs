@@ -68,7 +68,8 @@ public sealed record CallerIdentity(IReadOnlyList<Id> Ids)
 }
 
 /// <summary>A node's data (null when it was created or set with null data, as ZooKeeper keeps it) and Stat.</summary>
-public sealed record NodeData(byte[]? Data, Stat Stat);
+/// <remarks>A struct: getData answers without allocating beyond the payload (GatewayPathBenchmarks).</remarks>
+public readonly record struct NodeData(byte[]? Data, Stat Stat);
 
 public sealed record ChildList(IReadOnlyList<string> Children, Stat Stat);
 
