@@ -21,7 +21,9 @@ set -a
 set +a
 
 log=$(mktemp)
-dotnet test ZkGateway.sln -c Release --no-build -nologo -v quiet 2>&1 | tee "$log"
+# Console verbosity "minimal": one line per project, plus the message and stack of any failure
+# (MSBuild's quiet alone hides why a test failed).
+dotnet test ZkGateway.sln -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # dotnet test prints one "Passed!/Failed! - Failed: N, Passed: N, Skipped: N" line per project.
