@@ -209,6 +209,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             sessions.Add(request.ClosedSession);
         }
+        if (request.ClosingSession != 0)
+        {
+            sessions.Add(request.ClosingSession);
+        }
         return paths.Count + sessions.Count + (request.Pending.ChangesState ? 1 : 0) + (request.Pending.ReplyTo is null ? 0 : 1);
     }
 
@@ -233,10 +237,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
         // that never happened: it fails too. (After a lost lock its own condition fails anyway; after
         // a refusal for size the locks are still ours, so only this check stops it.)
         var failed = new HashSet<string>(StringComparer.Ordinal);
+        // Sessions whose split close lost a part: its later parts, and above all the last one (which
+        // deletes the session), must not commit, or the lost part's ephemerals would outlive it.
+        var failedCloses = new HashSet<long>();
         for (int i = 0; i < requests.Count; i++)
         {
             var touched = requests[i].LockedPaths.Concat(requests[i].Nodes.Select(n => n.Path)).ToList();
-            if (touched.Any(failed.Contains))
+            long closing = requests[i].ClosingSession != 0 ? requests[i].ClosingSession : requests[i].ClosedSession;
+            if (touched.Any(failed.Contains) || (closing != 0 && failedCloses.Contains(closing)))
             {
                 LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
                 applied[i] = false;
@@ -255,6 +263,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
             else
             {
                 failed.UnionWith(touched);
+                if (requests[i].ClosingSession != 0)
+                {
+                    failedCloses.Add(requests[i].ClosingSession);
+                }
             }
         }
         // A path whose releasing request failed is still locked by us (by earlier requests that kept
@@ -520,11 +532,46 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             sessions.Add(request.ClosedSession);
         }
+        if (request.ClosingSession != 0)
+        {
+            sessions.Add(request.ClosingSession);
+        }
         foreach (long id in sessions)
         {
             var added = adds.GetValueOrDefault(id);
             var removed = removes.GetValueOrDefault(id);
-            if (id == request.ClosedSession)
+            if (id == request.ClosingSession && id != request.ClosedSession)
+            {
+                // A part of a split close: the session becomes closing (no new ephemerals: see the ADD
+                // below), loses this part's ephemerals, and records the part, which a writer processing
+                // the close again distributes if it is still pending (GetPendingClosePartsAsync).
+                var values = new Dictionary<string, AttributeValue>
+                {
+                    [":yes"] = new AttributeValue { BOOL = true },
+                    [":one"] = N(1),
+                    [":z"] = new AttributeValue { NS = [request.Pending.Zxid.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
+                };
+                string update = "SET #closing = :yes ADD #ephSeq :one, #closeParts :z";
+                if (removed is { Count: > 0 })
+                {
+                    update += " DELETE #ephemerals :p";
+                    values[":p"] = SS(removed);
+                }
+                items.Add(new TransactWriteItem
+                {
+                    Update = Named(new Update
+                    {
+                        TableName = _settings.SessionsTable,
+                        Key = SessionKey(id),
+                        UpdateExpression = update,
+                        // Closed meanwhile (a redelivered close already finished it): nothing to split.
+                        ConditionExpression = "attribute_exists(#password)",
+                        ExpressionAttributeValues = values,
+                    }),
+                });
+                kinds.Add(ItemKind.SessionMustExist);
+            }
+            else if (id == request.ClosedSession)
             {
                 // The session and its ephemeral set go together (its ephemerals are deleted above).
                 items.Add(new TransactWriteItem { Delete = new Delete { TableName = _settings.SessionsTable, Key = SessionKey(id) } });
@@ -561,9 +608,9 @@ public sealed class DynamoSystemStorage : ISystemStorage
                         TableName = _settings.SessionsTable,
                         Key = SessionKey(id),
                         UpdateExpression = "ADD #ephemerals :p, #ephSeq :one",
-                        // An ephemeral needs a live owner; without this the update would create a
-                        // session item out of nothing.
-                        ConditionExpression = "attribute_exists(#password)",
+                        // An ephemeral needs a live owner, not one being closed in parts; without this
+                        // the update would create a session item out of nothing.
+                        ConditionExpression = "attribute_exists(#password) AND attribute_not_exists(#closing)",
                         ExpressionAttributeValues = new() { [":p"] = SS(added), [":one"] = N(1) },
                     }),
                 });
@@ -680,7 +727,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
         set.ExceptWith(removed);
         long? version = GetLong(response.Item, "ephSeq");
         var values = new Dictionary<string, AttributeValue> { [":one"] = N(1) };
-        string condition = "attribute_exists(#password) AND ";
+        string condition = "attribute_exists(#password) AND attribute_not_exists(#closing) AND ";
         if (version is { } v)
         {
             condition += "#ephSeq = :seq";
@@ -848,6 +895,39 @@ public sealed class DynamoSystemStorage : ISystemStorage
         var paths = GetStringSet(response.Item, "ephemerals");
         paths.Sort(StringComparer.Ordinal);
         return paths;
+    }
+
+    public async ValueTask<IReadOnlyList<Txn>> GetPendingClosePartsAsync(long sessionId, CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _settings.SessionsTable,
+            Key = SessionKey(sessionId),
+            ConsistentRead = true,
+            ProjectionExpression = "#closeParts",
+        }), cancellationToken).ConfigureAwait(false);
+        if (response.Item?.GetValueOrDefault("closeParts")?.NS is not { Count: > 0 } parts)
+        {
+            return [];
+        }
+        var txns = new List<Txn>(parts.Count);
+        foreach (long zxid in parts.Select(z => long.Parse(z, System.Globalization.CultureInfo.InvariantCulture)).Order())
+        {
+            var pending = await _db.GetItemAsync(Named(new GetItemRequest
+            {
+                TableName = _settings.PendingTable,
+                Key = new() { ["shard"] = S(Shard), ["zxid"] = N(zxid) },
+                ConsistentRead = true,
+            }), cancellationToken).ConfigureAwait(false);
+            // Gone from the pending list: distributed already.
+            if (pending.Item is { Count: > 0 } item)
+            {
+                byte[] bytes = GetBytes(item, "txn")
+                    ?? await GetObjectAsync(GetString(item, "s3Key") ?? throw new InvalidDataException("Pending item has neither txn nor s3Key."), cancellationToken).ConfigureAwait(false);
+                txns.Add(StorageCodec.DecodeTxn(bytes));
+            }
+        }
+        return txns;
     }
 
     public async ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default)

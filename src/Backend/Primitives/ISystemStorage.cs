@@ -18,13 +18,23 @@ public sealed record SystemNodeWrite(string Path, SystemNode? NewState);
 /// A conditional commit: applied only while every locked path is still held with <see cref="Token"/>;
 /// releases the locks and appends <see cref="Pending"/> to the pending-update list, atomically.
 /// </summary>
+/// <remarks>
+/// <paramref name="ClosingSession"/>: this commit is one part (not the last) of a closeSession split over
+/// several commits because its ephemerals do not fit one (see <see cref="ISystemStorage.FitsOneCommit"/>):
+/// the store marks that session closing (it can own no new ephemeral) and remembers the part's zxid, so
+/// that a writer processing the close again finds the parts still pending
+/// (<see cref="ISystemStorage.GetPendingClosePartsAsync"/>). The last part has
+/// <paramref name="ClosedSession"/> set instead; it is committed only if every earlier part of the same
+/// batch was.
+/// </remarks>
 public sealed record CommitRequest(
     LockToken Token,
     IReadOnlyList<string> LockedPaths,
     IReadOnlyList<SystemNodeWrite> Nodes,
     SessionRecord? CreatedSession,
     long ClosedSession,
-    Txn Pending);
+    Txn Pending,
+    long ClosingSession = 0);
 
 /// <summary>
 /// Strongly consistent storage touched only by functions (DynamoDB on AWS): node metadata, timed
@@ -57,6 +67,14 @@ public interface ISystemStorage
     /// </summary>
     ValueTask<CommittedRequest?> FindCommittedAsync(ReplyAddress request, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<CommittedRequest?>(null);
+
+    /// <summary>
+    /// The parts of a split closeSession of <paramref name="sessionId"/> that were committed (by a writer
+    /// that then crashed or failed) and are still pending, in zxid order: the writer processing the
+    /// close again distributes them before its own parts. Empty where closes are never split.
+    /// </summary>
+    ValueTask<IReadOnlyList<Txn>> GetPendingClosePartsAsync(long sessionId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<Txn>>([]);
 
     /// <summary>Atomically increments a named counter and returns the new value.</summary>
     ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default);
