@@ -237,6 +237,28 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_reap_index_lists_containers_and_ttl_nodes_until_they_are_deleted()
+    {
+        long ttlMarker = unchecked((long)0xFF00000000000000UL) | 5000;
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(1, [
+            ("/container", Ephemeral("/container", 1, Backend.Functions.WriterFunction.ContainerMarker)),
+            ("/ttl", Ephemeral("/ttl", 1, ttlMarker)),
+            ("/plain", Node("/plain", 1))])]));
+        Assert.Equal(["/container", "/ttl"], (await _storage.ListContainersAndTtlNodesAsync()).Order(StringComparer.Ordinal));
+
+        // A change keeps it listed; a deletion removes it, also when the item stays for a later lock holder.
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(2, [("/ttl", Ephemeral("/ttl", 2, ttlMarker))])]));
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/container", null)])]));
+        Assert.Equal(["/ttl"], await _storage.ListContainersAndTtlNodesAsync());
+        var token = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/ttl", token, Lease)).Acquired);
+        var delete = new CommitRequest(token, ["/ttl"], [new SystemNodeWrite("/ttl", null)], null, 0, TxnOf(4, "/ttl"));
+        var recreate = new CommitRequest(token, ["/ttl"], [new SystemNodeWrite("/ttl", Node("/ttl", 5))], null, 0, TxnOf(5, "/ttl"));
+        Assert.Equal(new[] { true, true }, await _storage.CommitAsync([delete, recreate]));
+        Assert.Empty(await _storage.ListContainersAndTtlNodesAsync());
+    }
+
+    [Fact]
     public async Task An_ephemeral_for_a_session_that_does_not_exist_is_refused()
     {
         Assert.Equal(new[] { false }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/orphan", Ephemeral("/orphan", 3, 404))])]));

@@ -26,8 +26,19 @@ namespace ZkGateway.Backend.Aws;
 /// Each <see cref="CommitRequest"/> is one TransactWriteItems, so it is all-or-nothing and conditional
 /// on our locks; requests of a batch are committed in order.
 /// </summary>
-public sealed class DynamoSystemStorage : ISystemStorage
+public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
 {
+    /// <summary>
+    /// The sparse global secondary index of <c>D-nodes</c> that lists container and TTL nodes for the
+    /// reaper (ZooKeeper's DataTree keeps the same two sets): only their items carry the index's hash key
+    /// <see cref="ReapShardAttribute"/> (always "0"; the range key is <c>path</c>), so the index holds
+    /// just them and a reaper pass is one Query, whatever the size of the tree.
+    /// </summary>
+    public const string ReapIndex = "reapable";
+
+    /// <summary>The reap index's hash key, present (value "0") exactly on container and TTL nodes.</summary>
+    public const string ReapShardAttribute = "reapShard";
+
     /// <summary>TransactWriteItems' limit on the items of one transaction.</summary>
     public const int MaxTransactionItems = 100;
 
@@ -445,13 +456,20 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 values[":st"] = B(StorageCodec.EncodeStat(state.Stat));
                 values[":acl"] = B(StorageCodec.EncodeAcl(state.Acl));
+                // Containers and TTL nodes (negative owner markers) go into the reap index; an owner
+                // never changes while a node lives, and a deleted node's item loses the attribute.
+                bool reapable = state.Stat.EphemeralOwner < 0;
+                if (reapable)
+                {
+                    values[":reap"] = S(Shard);
+                }
                 items.Add(new TransactWriteItem
                 {
                     Update = Named(new Update
                     {
                         TableName = _settings.NodesTable,
                         Key = NodeKey(path),
-                        UpdateExpression = "SET #stat = :st, #acl = :acl" + (release ? " REMOVE #lockToken, #lockUntil" : ""),
+                        UpdateExpression = "SET #stat = :st, #acl = :acl" + (reapable ? ", #reapShard = :reap" : "") + (release ? " REMOVE #lockToken, #lockUntil" : ""),
                         ConditionExpression = condition,
                         ExpressionAttributeValues = values,
                     }),
@@ -482,7 +500,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                         {
                             TableName = _settings.NodesTable,
                             Key = NodeKey(path),
-                            UpdateExpression = "REMOVE #stat, #acl",
+                            UpdateExpression = "REMOVE #stat, #acl, #reapShard",
                             ConditionExpression = condition,
                             ExpressionAttributeValues = values,
                         }),
@@ -895,6 +913,24 @@ public sealed class DynamoSystemStorage : ISystemStorage
         var paths = GetStringSet(response.Item, "ephemerals");
         paths.Sort(StringComparer.Ordinal);
         return paths;
+    }
+
+    /// <summary>
+    /// The container and TTL nodes, from the sparse reap index (one Query, paginated). The index is
+    /// eventually consistent: a node created a moment ago may be missing (the next pass finds it) and
+    /// one deleted a moment ago may still be listed (the reaper reads each candidate consistently).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var items = await QueryAllAsync(_db, Named(new QueryRequest
+        {
+            TableName = _settings.NodesTable,
+            IndexName = ReapIndex,
+            KeyConditionExpression = "#reapShard = :s",
+            ExpressionAttributeValues = new() { [":s"] = S(Shard) },
+            ProjectionExpression = "#path",
+        }), cancellationToken).ConfigureAwait(false);
+        return [.. items.Select(item => GetString(item, "path")).OfType<string>()];
     }
 
     public async ValueTask<IReadOnlyList<Txn>> GetPendingClosePartsAsync(long sessionId, CancellationToken cancellationToken = default)
