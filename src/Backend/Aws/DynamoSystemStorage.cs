@@ -414,6 +414,10 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
         }
         var adds = new Dictionary<long, SortedSet<string>>();
         var removes = new Dictionary<long, SortedSet<string>>();
+        // What this request changes in mntr's counts (znode_count, approximate_data_size as ZooKeeper's
+        // DataTree counts it: path length + data length per node, ephemerals_count), carried by the
+        // pending entry and added to the stats item when the distributor pops it (exactly once).
+        long nodesDelta = 0, bytesDelta = 0, ephemeralsDelta = 0;
 
         foreach (string path in locked.Concat(writes.Keys.Where(p => !locked.Contains(p))))
         {
@@ -436,6 +440,10 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
             }
             if (write is not null)
             {
+                nodesDelta += (write.NewState is null ? 0 : 1) - (previous is null ? 0 : 1);
+                bytesDelta += (write.NewState is { } after ? path.Length + after.Stat.DataLength : 0)
+                    - (previous is { } before ? path.Length + before.Stat.DataLength : 0);
+                ephemeralsDelta += (write.NewState?.Stat.EphemeralOwner > 0 ? 1 : 0) - (previous?.Stat.EphemeralOwner > 0 ? 1 : 0);
                 long oldOwner = previous?.Stat.EphemeralOwner ?? 0;
                 long newOwner = write.NewState?.Stat.EphemeralOwner ?? 0;
                 if (oldOwner != newOwner)
@@ -667,6 +675,13 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
             {
                 item["txn"] = B(txn);
             }
+            foreach (var (name, delta) in new[] { ("dNodes", nodesDelta), ("dBytes", bytesDelta), ("dEphemerals", ephemeralsDelta) })
+            {
+                if (delta != 0)
+                {
+                    item[name] = N(delta);
+                }
+            }
             items.Add(new TransactWriteItem
             {
                 Put = Named(new Put
@@ -855,9 +870,12 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
             TableName = _settings.PendingTable,
             KeyConditionExpression = "#shard = :s AND #zxid <= :z",
             ExpressionAttributeValues = new() { [":s"] = S(Shard), [":z"] = N(zxid) },
-            ProjectionExpression = "#shard, #zxid, #s3Key",
+            ProjectionExpression = "#shard, #zxid, #s3Key, #dNodes, #dBytes, #dEphemerals",
             ConsistentRead = true,
         }), cancellationToken).ConfigureAwait(false);
+        // The counts first, then the deletes: a crash in between leaves the entries, and the stats
+        // item's upTo makes their second count a no-op.
+        await AddStatisticsAsync(items, cancellationToken).ConfigureAwait(false);
         var deletes = items.Select(item => new DynamoWrite
         {
             DeleteRequest = new DeleteRequest { Key = new() { ["shard"] = item["shard"], ["zxid"] = item["zxid"] } },
@@ -870,6 +888,80 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
                 await TryDeleteObjectAsync(key).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The counters item holding mntr's tree counts (<c>nodes</c>, <c>bytes</c>, <c>ephemerals</c>, <c>upTo</c>).</summary>
+    public const string StatisticsCounter = "stats";
+
+    /// <summary>The highest zxid whose deltas this process knows to be in the stats item (-1: unknown).</summary>
+    private long _statsUpTo = -1;
+
+    /// <summary>
+    /// Adds the popped entries' deltas to the stats item in one UpdateItem, conditional on its
+    /// <c>upTo</c> being below every entry counted: entries are popped in zxid order, so everything at
+    /// or below <c>upTo</c> has been counted, and a pop repeated after a crash counts nothing twice.
+    /// </summary>
+    private async Task AddStatisticsAsync(List<Dictionary<string, AttributeValue>> items, CancellationToken ct)
+    {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            long upTo = Volatile.Read(ref _statsUpTo);
+            var fresh = items.Where(i => GetLong(i, "zxid") > upTo).ToList();
+            if (fresh.Count == 0)
+            {
+                return;
+            }
+            long nodes = fresh.Sum(i => GetLong(i, "dNodes") ?? 0);
+            long bytes = fresh.Sum(i => GetLong(i, "dBytes") ?? 0);
+            long ephemerals = fresh.Sum(i => GetLong(i, "dEphemerals") ?? 0);
+            long first = fresh.Min(i => GetLong(i, "zxid") ?? 0);
+            long last = fresh.Max(i => GetLong(i, "zxid") ?? 0);
+            if (nodes == 0 && bytes == 0 && ephemerals == 0)
+            {
+                // Nothing to add (setData of the same size, a failed write): no call.
+                return;
+            }
+            try
+            {
+                await _db.UpdateItemAsync(Named(new UpdateItemRequest
+                {
+                    TableName = _settings.CountersTable,
+                    Key = new() { ["name"] = S(StatisticsCounter) },
+                    UpdateExpression = "ADD #nodes :n, #bytes :b, #ephemerals :e SET #upTo = :last",
+                    ConditionExpression = "attribute_not_exists(#upTo) OR #upTo < :first",
+                    ExpressionAttributeValues = new() { [":n"] = N(nodes), [":b"] = N(bytes), [":e"] = N(ephemerals), [":last"] = N(last), [":first"] = N(first) },
+                }), ct).ConfigureAwait(false);
+                Volatile.Write(ref _statsUpTo, last);
+                return;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Counted (partly) before, by this or another distributor instance: learn how far.
+                var stored = await _db.GetItemAsync(Named(new GetItemRequest
+                {
+                    TableName = _settings.CountersTable,
+                    Key = new() { ["name"] = S(StatisticsCounter) },
+                    ConsistentRead = true,
+                    ProjectionExpression = "#upTo",
+                }), ct).ConfigureAwait(false);
+                Volatile.Write(ref _statsUpTo, GetLong(stored.Item, "upTo") ?? -1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// mntr's counts of the tree as the distributor has applied it: nodes, approximate data size (path +
+    /// data lengths, as ZooKeeper's DataTree) and ephemerals. One eventually consistent GetItem.
+    /// </summary>
+    public async ValueTask<TreeStatistics?> ReadTreeStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _settings.CountersTable,
+            Key = new() { ["name"] = S(StatisticsCounter) },
+            ProjectionExpression = "#nodes, #bytes, #ephemerals",
+        }), cancellationToken).ConfigureAwait(false);
+        return new TreeStatistics(GetLong(response.Item, "nodes") ?? 0, GetLong(response.Item, "bytes") ?? 0, GetLong(response.Item, "ephemerals") ?? 0);
     }
 
     public async ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default)

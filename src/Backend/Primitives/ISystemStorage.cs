@@ -98,12 +98,22 @@ public interface ISystemStorage
     /// <summary>Ephemeral node paths owned by a session.</summary>
     ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// mntr's counts kept by the store itself (null: the caller counts user storage and
+    /// <see cref="CountEphemeralsAsync"/> instead, as the embedded deployment does).
+    /// </summary>
+    ValueTask<TreeStatistics?> ReadTreeStatisticsAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<TreeStatistics?>(null);
+
     /// <summary>How many ephemeral nodes exist (for mntr's zk_ephemerals_count).</summary>
     ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Updates a session's negotiated timeout (on resume).</summary>
     ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Counts of the applied tree for mntr: nodes, approximate data size (path + data lengths), ephemerals.</summary>
+public sealed record TreeStatistics(long Nodes, long ApproximateDataSize, long Ephemerals);
 
 /// <summary>A request found committed: its zxid, and its transaction if the distributor has not applied it yet.</summary>
 public sealed record CommittedRequest(long Zxid, Txn? Pending);

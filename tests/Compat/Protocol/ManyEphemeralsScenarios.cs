@@ -70,4 +70,37 @@ public sealed class ManyEphemeralsScenarios(CompatFixture targets)
         Assert.Equal(["other"], (await watcher.GetChildrenAsync(p)).Decode<GetChildrenResponse>().Children);
         Assert.Empty((await watcher.GetChildrenAsync(p + "/other")).Decode<GetChildrenResponse>().Children!);
     }
+
+    /// <summary>mntr's tree counts, as numbers.</summary>
+    private static async Task<(long Nodes, long Bytes, long Ephemerals)> TreeCountsAsync(IZkTarget target)
+    {
+        var lines = (await Net.FourLetterAsync(target.Port, "mntr", TimeSpan.FromSeconds(5)) ?? "").Split('\n');
+        long Value(string key) => long.Parse(lines.Single(l => l.StartsWith(key + "\t", StringComparison.Ordinal)).Split('\t')[1], System.Globalization.CultureInfo.InvariantCulture);
+        return (Value("zk_znode_count"), Value("zk_approximate_data_size"), Value("zk_ephemerals_count"));
+    }
+
+    [Theory]
+    [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
+    public async Task Mntr_counts_nodes_data_and_ephemerals(TargetKind target)
+    {
+        var server = await targets.GetAsync(target);
+        await using var c = await targets.ConnectAsync(target, timeoutMs: 30000);
+        var before = await TreeCountsAsync(server);
+        string p = Unique("mntr");
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p)).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p + "/a", [1, 2, 3, 4, 5])).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p + "/e", mode: CreateMode.Ephemeral)).Error);
+        // ZooKeeper's approximate_data_size: path length + data length per node.
+        var expected = (before.Nodes + 3, before.Bytes + (3 * p.Length) + 4 + 5, before.Ephemerals + 1);
+        // The AWS gateway reads the counts at most once a second.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var now = await TreeCountsAsync(server);
+        while (now != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            now = await TreeCountsAsync(server);
+        }
+        Assert.Equal(expected, now);
+    }
 }
