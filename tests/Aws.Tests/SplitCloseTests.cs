@@ -12,7 +12,8 @@ namespace ZkGateway.Aws.Tests;
 /// closeSession of a session with more ephemerals than one TransactWriteItems holds (100 items): the
 /// writer on DynamoDB splits it into parts (docs/serverless.md, "closeSession in parts"), each a
 /// transaction of its own, the last one deleting the session and carrying the reply; a writer that
-/// dies between parts leaves a state that the redelivered close finishes.
+/// dies between parts leaves a state that the redelivered close finishes. Also the writer's other
+/// redelivery rule on DynamoDB: a request processed again keeps its first outcome.
 /// </summary>
 public sealed class SplitCloseTests : IAsyncLifetime
 {
@@ -142,6 +143,36 @@ public sealed class SplitCloseTests : IAsyncLifetime
         var txn = Assert.Single(sent.Messages);
         Assert.Equal(40, txn.Changes.Count(c => c.Kind == NodeChangeKind.Delete));
         Assert.Null(await _storage.GetSessionAsync(Session));
+    }
+
+    [Fact]
+    public async Task A_request_processed_again_keeps_its_first_outcome_failed_or_committed()
+    {
+        var sent = new RecordingQueue();
+        var writer = new WriterFunction(_storage, sent, _time, new BackendOptions());
+        await writer.HandleBatchAsync([Request(new CreateSessionOperation(Session, new byte[16], 30000))], default);
+
+        // Failed first (no parent), then the parent appears, then the writer's batch comes again.
+        var orphan = Request(Create("/x/y"));
+        await writer.HandleBatchAsync([orphan], default);
+        var first = sent.Messages[^1];
+        Assert.Equal(ErrorCode.NoNode, first.Result.Error);
+        await writer.HandleBatchAsync([Request(Create("/x"))], default);
+        sent.Messages.Clear();
+        await writer.HandleBatchAsync([orphan], default);
+        var again = Assert.Single(sent.Messages);
+        Assert.Equal((ErrorCode.NoNode, first.Zxid), (again.Result.Error, again.Zxid));
+        Assert.Null(await _storage.GetNodeAsync("/x/y"));
+
+        // Committed first; processed again it would fail (NodeExists): its commit is answered instead.
+        var create = Request(Create("/z"));
+        await writer.HandleBatchAsync([create], default);
+        var made = sent.Messages[^1];
+        Assert.Equal(ErrorCode.Ok, made.Result.Error);
+        sent.Messages.Clear();
+        await writer.HandleBatchAsync([create], default);
+        var resent = Assert.Single(sent.Messages);
+        Assert.Equal((ErrorCode.Ok, made.Zxid, create.ReplyTo), (resent.Result.Error, resent.Zxid, resent.ReplyTo));
     }
 
     /// <summary>The distributor queue, recording what the writer pushes.</summary>

@@ -185,6 +185,11 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
         {
             return null;
         }
+        if (GetBytes(marker.Item, "failed") is { } failure)
+        {
+            // A request that failed validation: its outcome, to be answered again.
+            return new CommittedRequest(zxid, StorageCodec.DecodeTxn(failure));
+        }
         var pending = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.PendingTable,
@@ -198,6 +203,37 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
         byte[] bytes = GetBytes(item, "txn")
             ?? await GetObjectAsync(GetString(item, "s3Key") ?? throw new InvalidDataException("Pending item has neither txn nor s3Key."), cancellationToken).ConfigureAwait(false);
         return new CommittedRequest(zxid, StorageCodec.DecodeTxn(bytes));
+    }
+
+    public async ValueTask<CommittedRequest?> RecordFailureAsync(Txn failed, CancellationToken cancellationToken = default)
+    {
+        if (failed.ReplyTo is not { } request)
+        {
+            return null;
+        }
+        try
+        {
+            await _db.PutItemAsync(new PutItemRequest
+            {
+                TableName = _settings.CountersTable,
+                Item = new()
+                {
+                    ["name"] = S(RequestMarker(request)),
+                    ["value"] = N(failed.Zxid),
+                    ["failed"] = B(StorageCodec.EncodeTxn(failed)),
+                    ["expiresAt"] = N(_time.GetUtcNow().ToUnixTimeSeconds() + RequestMarkerLifetimeSeconds),
+                },
+                // The request's first outcome stays: a commit (or failure) recorded before wins.
+                ConditionExpression = "attribute_not_exists(#name)",
+                ExpressionAttributeNames = new() { ["#name"] = "name" },
+            }, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // (Null if the marker has just expired: then this outcome is answered.)
+            return await FindCommittedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public static int CountTransactionItems(CommitRequest request)

@@ -156,6 +156,23 @@ public sealed class WriterFunction
                     : earlier.Pending;
             }
         }
+        // Requests that failed validation: their outcome is recorded, so that processed again (the batch
+        // redelivered after a crash) a request is answered as the first time even if it would now
+        // succeed; and a request whose first processing committed, found failing now (a create meeting
+        // the node it made), is answered with what it became.
+        var committed = commits.Select(c => c.Pending.Zxid).ToHashSet();
+        var failures = txns.Where(t => t.ReplyTo is not null && !committed.Contains(t.Zxid) && !replaced.ContainsKey(t.Zxid) && IsFailure(t.Result)).ToList();
+        if (failures.Count > 0)
+        {
+            var outcomes = await Task.WhenAll(failures.Select(f => _system.RecordFailureAsync(f, cancellationToken).AsTask())).ConfigureAwait(false);
+            for (int i = 0; i < failures.Count; i++)
+            {
+                if (outcomes[i] is { } earlier)
+                {
+                    replaced[failures[i].Zxid] = earlier.Pending;
+                }
+            }
+        }
         var outgoing = new List<Txn>(txns.Count);
         foreach (var txn in txns)
         {
@@ -223,6 +240,9 @@ public sealed class WriterFunction
         }
         return new Txn(zxid, time, request.SessionId, request.ReplyTo, result, changes, triggers, scope.ClosedSession);
     }
+
+    private static bool IsFailure(WriteResult result) =>
+        result.Error != ErrorCode.Ok || (result.MultiResults?.Any(r => r.Error != ErrorCode.Ok) ?? false);
 
     private ValueTask<long> CurrentZxidAsync(CancellationToken ct) => _system.ReadCounterAsync(ZxidCounter, ct);
 

@@ -76,6 +76,17 @@ public interface ISystemStorage
     ValueTask<IReadOnlyList<Txn>> GetPendingClosePartsAsync(long sessionId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<Txn>>([]);
 
+    /// <summary>
+    /// Records that the request of <paramref name="failed"/> (a write that failed validation and
+    /// committed nothing) had this outcome, unless the request already has one: then that is returned
+    /// (a transaction still pending, a recorded failure, or an applied request with nothing to resend),
+    /// and the writer sends it instead. So a request processed again after a writer crash keeps its
+    /// first outcome whether that was a commit or a failure. Null: recorded (or nothing to record).
+    /// The embedded store never sees a request twice and records nothing.
+    /// </summary>
+    ValueTask<CommittedRequest?> RecordFailureAsync(Txn failed, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<CommittedRequest?>(null);
+
     /// <summary>Atomically increments a named counter and returns the new value.</summary>
     ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default);
 
