@@ -164,15 +164,75 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         await system.PopPendingAsync(0).ConfigureAwait(false);
     }
 
-    public long LastZxid => _system.ReadCounterAsync(WriterFunction.ZxidCounter).Result;
+    /// <summary>How long a read of the zxid counter or of mntr's counts serves (cloud storage: each read is billed).</summary>
+    private static readonly TimeSpan StatisticsMaxAge = TimeSpan.FromSeconds(1);
+
+    private long _zxidCounter;
+    private long _zxidCounterReadAt = long.MinValue / 2;
+    private (BackendStatistics Value, long ReadAt)? _statistics;
+
+    /// <summary>
+    /// The zxid counter, read at most once per <see cref="StatisticsMaxAge"/> (it was one blocking read
+    /// per ConnectRequest), and never below what this gateway has seen applied. A value up to a second
+    /// old may be below a zxid a client saw through another gateway: the handshake then asks
+    /// <see cref="ReadLastZxidAsync"/> before refusing it.
+    /// </summary>
+    public long LastZxid
+    {
+        get
+        {
+            // Embedded: the counter is in memory, always read. AWS: at most once a second.
+            if (!_options.DirectReads || _time.GetTimestamp() - Volatile.Read(ref _zxidCounterReadAt) > StatisticsMaxAge.TotalSeconds * _time.TimestampFrequency)
+            {
+                return ReadLastZxidAsync().AsTask().GetAwaiter().GetResult();
+            }
+            return Math.Max(Volatile.Read(ref _zxidCounter), _user.AppliedZxid);
+        }
+    }
+
+    /// <summary>Reads the zxid counter now (and refreshes the cached value).</summary>
+    public async ValueTask<long> ReadLastZxidAsync(CancellationToken cancellationToken = default)
+    {
+        long value = await _system.ReadCounterAsync(WriterFunction.ZxidCounter, cancellationToken).ConfigureAwait(false);
+        long current;
+        while (value > (current = Volatile.Read(ref _zxidCounter)) && Interlocked.CompareExchange(ref _zxidCounter, value, current) != current)
+        {
+        }
+        Volatile.Write(ref _zxidCounterReadAt, _time.GetTimestamp());
+        return Math.Max(Volatile.Read(ref _zxidCounter), _user.AppliedZxid);
+    }
 
     public long LastAppliedZxid => _user.AppliedZxid;
 
+    /// <summary>
+    /// mntr's counts. Where system storage keeps them (AWS: one item the distributor updates) they are
+    /// read from there, at most once a second; otherwise user storage counts nodes and system storage
+    /// ephemerals (embedded: in memory).
+    /// </summary>
     public async ValueTask<BackendStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
-        int ephemerals = await _system.CountEphemeralsAsync(cancellationToken).ConfigureAwait(false);
-        return new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, ephemerals, _leases.Count,
-            Metering.CostMeter.Enabled || _options.DirectReads ? [.. Metering.CostMeter.Enabled ? Metering.CostMeter.Shared.MonitorValues() : [], .. EpochMonitorValues()] : null);
+        BackendStatistics statistics;
+        if (_statistics is { } cached && _time.GetElapsedTime(cached.ReadAt) < StatisticsMaxAge)
+        {
+            statistics = cached.Value;
+        }
+        else if (await _system.ReadTreeStatisticsAsync(cancellationToken).ConfigureAwait(false) is { } tree)
+        {
+            statistics = new BackendStatistics((int)Math.Min(int.MaxValue, tree.Nodes), tree.ApproximateDataSize, (int)Math.Min(int.MaxValue, tree.Ephemerals), 0);
+            // Cached where reading costs a cloud call; embedded counts are exact and free.
+            _statistics = (statistics, _time.GetTimestamp());
+        }
+        else
+        {
+            int ephemerals = await _system.CountEphemeralsAsync(cancellationToken).ConfigureAwait(false);
+            statistics = new BackendStatistics(_user.NodeCount, _user.ApproximateDataSize, ephemerals, 0);
+        }
+        // The cost meter's snapshot last: the counts' own read (if any) is in it.
+        return statistics with
+        {
+            SessionCount = _leases.Count,
+            MonitorValues = Metering.CostMeter.Enabled || _options.DirectReads ? [.. Metering.CostMeter.Enabled ? Metering.CostMeter.Shared.MonitorValues() : [], .. EpochMonitorValues()] : null,
+        };
     }
 
     // ---- writes and the inbox ----------------------------------------------------------------

@@ -19,6 +19,12 @@ public interface IZkBackend : IAsyncDisposable
     /// <summary>Highest zxid assigned so far. A client whose lastZxidSeen is above it is refused.</summary>
     long LastZxid { get; }
 
+    /// <summary>
+    /// <see cref="LastZxid"/> read now, where <see cref="LastZxid"/> may be a cached value (a handshake
+    /// asks before refusing a client that seems ahead).
+    /// </summary>
+    ValueTask<long> ReadLastZxidAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(LastZxid);
+
     /// <summary>The zxid of the last applied transaction; read replies carry it.</summary>
     long LastAppliedZxid { get; }
 

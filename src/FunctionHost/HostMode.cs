@@ -12,6 +12,8 @@ namespace ZkGateway.FunctionHost;
 /// <code>
 ///   host [--provision] [--aws.deployment=D] [--aws.dynamodb=URL] [--aws.s3=URL] [--aws.sqs=URL]
 ///        [--aws.region=R] [--aws.bucket=B] [--aws.userStorage=persistent|key-value] [--tickTime=MS]
+///        [--zookeeper.extendedTypesEnabled=true] [--znode.container.checkIntervalMs=MS]
+///        [--znode.container.maxPerMinute=N] [--znode.container.maxNeverUsedIntervalMs=MS]
 /// </code>
 /// Unset aws.* options fall back to the ZKGW_AWS_* environment variables. Prints "functions ready"
 /// once it consumes its queues; on SIGTERM/SIGINT it stops and prints its cost-meter counts.
@@ -34,6 +36,19 @@ internal static class HostMode
                 TickTime = int.TryParse(Option(options, "tickTime"), out int tick) && tick > 0 ? tick : 2000,
                 ExtendedTypesEnabled = Option(options, "zookeeper.extendedTypesEnabled") == "true",
             };
+            // The reaper's settings, under ZooKeeper's names (as the gateway takes them).
+            if (int.TryParse(Option(options, "znode.container.checkIntervalMs"), out int interval) && interval > 0)
+            {
+                backendOptions.ContainerCheckIntervalMs = interval;
+            }
+            if (int.TryParse(Option(options, "znode.container.maxPerMinute"), out int perMinute) && perMinute > 0)
+            {
+                backendOptions.ContainerMaxPerMinute = perMinute;
+            }
+            if (long.TryParse(Option(options, "znode.container.maxNeverUsedIntervalMs"), out long neverUsed) && neverUsed >= 0)
+            {
+                backendOptions.ContainerMaxNeverUsedIntervalMs = neverUsed;
+            }
         }
         catch (ArgumentException e)
         {

@@ -237,6 +237,53 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_reap_index_lists_containers_and_ttl_nodes_until_they_are_deleted()
+    {
+        long ttlMarker = unchecked((long)0xFF00000000000000UL) | 5000;
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(1, [
+            ("/container", Ephemeral("/container", 1, Backend.Functions.WriterFunction.ContainerMarker)),
+            ("/ttl", Ephemeral("/ttl", 1, ttlMarker)),
+            ("/plain", Node("/plain", 1))])]));
+        Assert.Equal(["/container", "/ttl"], (await _storage.ListContainersAndTtlNodesAsync()).Order(StringComparer.Ordinal));
+
+        // A change keeps it listed; a deletion removes it, also when the item stays for a later lock holder.
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(2, [("/ttl", Ephemeral("/ttl", 2, ttlMarker))])]));
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/container", null)])]));
+        Assert.Equal(["/ttl"], await _storage.ListContainersAndTtlNodesAsync());
+        var token = LockToken.New();
+        Assert.True((await _storage.TryLockAsync("/ttl", token, Lease)).Acquired);
+        var delete = new CommitRequest(token, ["/ttl"], [new SystemNodeWrite("/ttl", null)], null, 0, TxnOf(4, "/ttl"));
+        var recreate = new CommitRequest(token, ["/ttl"], [new SystemNodeWrite("/ttl", Node("/ttl", 5))], null, 0, TxnOf(5, "/ttl"));
+        Assert.Equal(new[] { true, true }, await _storage.CommitAsync([delete, recreate]));
+        Assert.Empty(await _storage.ListContainersAndTtlNodesAsync());
+    }
+
+    [Fact]
+    public async Task Popped_entries_add_their_counts_to_the_stats_item_exactly_once()
+    {
+        Assert.Equal(new TreeStatistics(0, 0, 0), await _storage.ReadTreeStatisticsAsync());
+        await CreateSessionAsync(42, 1);
+        var data = Node("/p", 2) with { Stat = Node("/p", 2).Stat with { DataLength = 10 } };
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(2, [("/eph", Ephemeral("/eph", 2, 42)), ("/p", data)])]));
+        await _storage.PopPendingAsync(2);
+        // Two nodes; path lengths 4 + 2 plus 10 bytes of data (ZooKeeper's approximate_data_size); one ephemeral.
+        Assert.Equal(new TreeStatistics(2, 16, 1), await _storage.ReadTreeStatisticsAsync());
+
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/eph", null)])]));
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(4, [("/p", Node("/p", 4))])]));
+        // Another distributor instance (it knows nothing of the counts so far) pops them.
+        await new DynamoSystemStorage(_deployment.Clients).PopPendingAsync(4);
+        Assert.Equal(new TreeStatistics(1, 2, 0), await _storage.ReadTreeStatisticsAsync());
+
+        // An entry at or below what was counted (a pop repeated after a crash between its count and its
+        // deletes) is not counted again.
+        Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/q", Node("/q", 3))])]));
+        await new DynamoSystemStorage(_deployment.Clients).PopPendingAsync(4);
+        Assert.Empty(await _storage.GetPendingAsync());
+        Assert.Equal(new TreeStatistics(1, 2, 0), await _storage.ReadTreeStatisticsAsync());
+    }
+
+    [Fact]
     public async Task An_ephemeral_for_a_session_that_does_not_exist_is_refused()
     {
         Assert.Equal(new[] { false }, await _storage.CommitAsync([await EphemeralRequestAsync(3, [("/orphan", Ephemeral("/orphan", 3, 404))])]));

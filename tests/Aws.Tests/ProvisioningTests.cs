@@ -24,6 +24,8 @@ public sealed class ProvisioningTests
         }
         var pending = (await clients.DynamoDb.DescribeTableAsync(settings.PendingTable)).Table;
         Assert.Equal(["shard", "zxid"], pending.KeySchema.Select(k => k.AttributeName));
+        var nodes = (await clients.DynamoDb.DescribeTableAsync(settings.NodesTable)).Table;
+        Assert.Equal([DynamoSystemStorage.ReapIndex], nodes.GlobalSecondaryIndexes.Select(i => i.IndexName));
         var watches = (await clients.DynamoDb.DescribeTableAsync(settings.WatchesTable)).Table;
         Assert.Equal(["path", "watcher"], watches.KeySchema.Select(k => k.AttributeName));
 
@@ -47,6 +49,31 @@ public sealed class ProvisioningTests
         await Assert.ThrowsAsync<Amazon.SQS.Model.QueueDoesNotExistException>(() => SqsQueues.GetUrlAsync(clients.Sqs, settings.InboxQueue("gw-a")));
         var buckets = await clients.S3.ListBucketsAsync();
         Assert.DoesNotContain(settings.BucketName, (buckets.Buckets ?? []).Select(b => b.BucketName));
+    }
+
+    [Fact]
+    public async Task A_nodes_table_made_before_the_reap_index_gets_it_when_provisioned_again()
+    {
+        var settings = await AwsEmulators.NewDeploymentAsync("gsi");
+        using var clients = new AwsClients(settings);
+        await clients.DynamoDb.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = settings.NodesTable,
+            KeySchema = [new KeySchemaElement("path", KeyType.HASH)],
+            AttributeDefinitions = [new AttributeDefinition("path", ScalarAttributeType.S)],
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+        });
+        try
+        {
+            await AwsProvisioner.ProvisionAsync(settings);
+            var index = Assert.Single((await clients.DynamoDb.DescribeTableAsync(settings.NodesTable)).Table.GlobalSecondaryIndexes);
+            Assert.Equal((DynamoSystemStorage.ReapIndex, IndexStatus.ACTIVE), (index.IndexName, index.IndexStatus));
+            Assert.Equal([DynamoSystemStorage.ReapShardAttribute, "path"], index.KeySchema.Select(k => k.AttributeName));
+        }
+        finally
+        {
+            await AwsProvisioner.DeleteAsync(settings);
+        }
     }
 
     [Fact]

@@ -22,7 +22,17 @@ public sealed class AwsFunctions : IAsyncDisposable
     private readonly WriterFunction _writer;
     private readonly DistributorFunction _distributor;
     private readonly HeartbeatFunction _heartbeat;
+    private readonly ReaperFunction _reaper;
     private readonly TimeSpan _tick;
+
+    /// <summary>
+    /// Paths the reaper asked to delete and when (ms): a deleteContainer still in the writer queue is
+    /// not sent again by the next pass (the reaper does not wait for the writer's answer here).
+    /// </summary>
+    private readonly Dictionary<string, long> _reapsSent = new(StringComparer.Ordinal);
+
+    /// <summary>The reply address of the reaper's requests: no gateway (and no inbox) has this id.</summary>
+    public const string ReaperAddress = "reaper";
 
     private AwsFunctions(AwsClients clients, DynamoSystemStorage system, IAwsUserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options)
     {
@@ -36,6 +46,7 @@ public sealed class AwsFunctions : IAsyncDisposable
         var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
         _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System);
+        _reaper = new ReaperFunction(system, system, SubmitReapAsync, TimeProvider.System, options);
         _tick = TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
     }
 
@@ -89,10 +100,48 @@ public sealed class AwsFunctions : IAsyncDisposable
         Task.WhenAll(
             UntilCancelledAsync(() => _writer.RunAsync(_writerQueue, cancellationToken), cancellationToken),
             UntilCancelledAsync(() => _distributor.RunAsync(_distributorQueue, cancellationToken), cancellationToken),
-            _heartbeat.RunAsync(_tick, cancellationToken));
+            _heartbeat.RunAsync(_tick, cancellationToken),
+            UntilCancelledAsync(() => _reaper.RunAsync(cancellationToken), cancellationToken));
 
     /// <summary>One heartbeat pass (the scheduled Lambda function): expires the sessions of gateways that are gone.</summary>
     public Task<int> HeartbeatOnceAsync(CancellationToken cancellationToken) => _heartbeat.RunOnceAsync(cancellationToken);
+
+    /// <summary>
+    /// One reaper pass (the scheduled Lambda function runs it after the heartbeat, every minute as
+    /// ZooKeeper's default znode.container.checkIntervalMs): a deleteContainer for every container and
+    /// TTL node that should go; returns how many it sent.
+    /// </summary>
+    public Task<int> ReapOnceAsync(CancellationToken cancellationToken) => _reaper.CheckAsync(cancellationToken);
+
+    /// <summary>
+    /// The reaper's submit: the deleteContainer goes on the writer queue (session 0, as ZooKeeper's
+    /// ContainerManager sends it) and counts as done; the writer checks the node again and the
+    /// distributor's reply to the reaper's address finds no inbox and is dropped.
+    /// </summary>
+    private async Task<WriteResult> SubmitReapAsync(WriteOperation operation, CancellationToken cancellationToken)
+    {
+        long now = Environment.TickCount64;
+        string path = ((DeleteContainerOperation)operation).Path;
+        lock (_reapsSent)
+        {
+            foreach (var (sent, at) in _reapsSent.ToList())
+            {
+                if (now - at > 60_000)
+                {
+                    _reapsSent.Remove(sent);
+                }
+            }
+            if (_reapsSent.ContainsKey(path))
+            {
+                // Sent by an earlier pass and not handled yet: nothing new to do.
+                return new WriteResult(Jute.Protocol.ErrorCode.NoNode, 0);
+            }
+            _reapsSent[path] = now;
+        }
+        long requestId = BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
+        await _writerQueue.SendAsync(new WriteRequest(0, operation, new ReplyAddress(ReaperAddress, requestId)), cancellationToken).ConfigureAwait(false);
+        return new WriteResult(Jute.Protocol.ErrorCode.Ok, 0);
+    }
 
     /// <summary>One writer batch from a Lambda SQS event (bodies in queue order); throws if it cannot be handled.</summary>
     public async Task HandleWriterBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken)

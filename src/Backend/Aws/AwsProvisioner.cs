@@ -14,11 +14,15 @@ namespace ZkGateway.Backend.Aws;
 /// </summary>
 public static class AwsProvisioner
 {
-    private sealed record TableSpec(string Name, (string Name, ScalarAttributeType Type) Hash, (string Name, ScalarAttributeType Type)? Range = null);
+    private sealed record TableSpec(string Name, (string Name, ScalarAttributeType Type) Hash, (string Name, ScalarAttributeType Type)? Range = null, IndexSpec? Index = null);
+
+    /// <summary>A keys-only global secondary index (hash and range keys are strings).</summary>
+    private sealed record IndexSpec(string Name, string Hash, string Range);
 
     private static IEnumerable<TableSpec> Tables(AwsSettings s) =>
     [
-        new(s.NodesTable, ("path", ScalarAttributeType.S)),
+        // The sparse index of container and TTL nodes, for the reaper (DynamoSystemStorage.ReapIndex).
+        new(s.NodesTable, ("path", ScalarAttributeType.S), Index: new(DynamoSystemStorage.ReapIndex, DynamoSystemStorage.ReapShardAttribute, "path")),
         new(s.CountersTable, ("name", ScalarAttributeType.S)),
         new(s.PendingTable, ("shard", ScalarAttributeType.S), ("zxid", ScalarAttributeType.N)),
         new(s.SessionsTable, ("sessionId", ScalarAttributeType.N)),
@@ -53,6 +57,13 @@ public static class AwsProvisioner
             keys.Add(new KeySchemaElement(range.Name, KeyType.RANGE));
             attributes.Add(new AttributeDefinition(range.Name, range.Type));
         }
+        if (spec.Index is { } index)
+        {
+            foreach (string name in new[] { index.Hash, index.Range }.Where(n => attributes.All(a => a.AttributeName != n)))
+            {
+                attributes.Add(new AttributeDefinition(name, ScalarAttributeType.S));
+            }
+        }
         try
         {
             await db.CreateTableAsync(new CreateTableRequest
@@ -61,21 +72,66 @@ public static class AwsProvisioner
                 KeySchema = keys,
                 AttributeDefinitions = attributes,
                 BillingMode = BillingMode.PAY_PER_REQUEST,
+                GlobalSecondaryIndexes = spec.Index is { } gsi ? [IndexOf(gsi)] : null,
             }, ct).ConfigureAwait(false);
         }
         catch (ResourceInUseException)
         {
-            // Exists already (a second run, or a concurrent one): provisioning is idempotent.
+            // Exists already (a second run, or a concurrent one): provisioning is idempotent. A table
+            // made by an older build lacks the index: add it (DynamoDB backfills it from the items).
+            if (spec.Index is { } gsi)
+            {
+                await AddIndexAsync(db, spec.Name, gsi, attributes, ct).ConfigureAwait(false);
+            }
         }
     }
 
+    private static GlobalSecondaryIndex IndexOf(IndexSpec index) => new()
+    {
+        IndexName = index.Name,
+        KeySchema = [new KeySchemaElement(index.Hash, KeyType.HASH), new KeySchemaElement(index.Range, KeyType.RANGE)],
+        Projection = new Projection { ProjectionType = ProjectionType.KEYS_ONLY },
+    };
+
+    private static async Task AddIndexAsync(IAmazonDynamoDB db, string table, IndexSpec index, List<AttributeDefinition> attributes, CancellationToken ct)
+    {
+        await WaitActiveAsync(db, table, ct).ConfigureAwait(false);
+        var described = await db.DescribeTableAsync(table, ct).ConfigureAwait(false);
+        if (described.Table.GlobalSecondaryIndexes?.Any(i => i.IndexName == index.Name) == true)
+        {
+            return;
+        }
+        try
+        {
+            var gsi = IndexOf(index);
+            await db.UpdateTableAsync(new UpdateTableRequest
+            {
+                TableName = table,
+                AttributeDefinitions = attributes,
+                GlobalSecondaryIndexUpdates =
+                [
+                    new GlobalSecondaryIndexUpdate
+                    {
+                        Create = new CreateGlobalSecondaryIndexAction { IndexName = gsi.IndexName, KeySchema = gsi.KeySchema, Projection = gsi.Projection },
+                    },
+                ],
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ResourceInUseException)
+        {
+            // Another provisioner is adding it at the same moment.
+        }
+    }
+
+    /// <summary>Waits until the table and its indexes are ACTIVE (an index added later backfills first).</summary>
     private static async Task WaitActiveAsync(IAmazonDynamoDB db, string table, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
             var response = await db.DescribeTableAsync(table, ct).ConfigureAwait(false);
-            if (response.Table.TableStatus == TableStatus.ACTIVE)
+            if (response.Table.TableStatus == TableStatus.ACTIVE
+                && (response.Table.GlobalSecondaryIndexes ?? []).All(i => i.IndexStatus == IndexStatus.ACTIVE))
             {
                 return;
             }

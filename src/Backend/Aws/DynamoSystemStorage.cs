@@ -26,8 +26,19 @@ namespace ZkGateway.Backend.Aws;
 /// Each <see cref="CommitRequest"/> is one TransactWriteItems, so it is all-or-nothing and conditional
 /// on our locks; requests of a batch are committed in order.
 /// </summary>
-public sealed class DynamoSystemStorage : ISystemStorage
+public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
 {
+    /// <summary>
+    /// The sparse global secondary index of <c>D-nodes</c> that lists container and TTL nodes for the
+    /// reaper (ZooKeeper's DataTree keeps the same two sets): only their items carry the index's hash key
+    /// <see cref="ReapShardAttribute"/> (always "0"; the range key is <c>path</c>), so the index holds
+    /// just them and a reaper pass is one Query, whatever the size of the tree.
+    /// </summary>
+    public const string ReapIndex = "reapable";
+
+    /// <summary>The reap index's hash key, present (value "0") exactly on container and TTL nodes.</summary>
+    public const string ReapShardAttribute = "reapShard";
+
     /// <summary>TransactWriteItems' limit on the items of one transaction.</summary>
     public const int MaxTransactionItems = 100;
 
@@ -174,6 +185,11 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             return null;
         }
+        if (GetBytes(marker.Item, "failed") is { } failure)
+        {
+            // A request that failed validation: its outcome, to be answered again.
+            return new CommittedRequest(zxid, StorageCodec.DecodeTxn(failure));
+        }
         var pending = await _db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = _settings.PendingTable,
@@ -187,6 +203,37 @@ public sealed class DynamoSystemStorage : ISystemStorage
         byte[] bytes = GetBytes(item, "txn")
             ?? await GetObjectAsync(GetString(item, "s3Key") ?? throw new InvalidDataException("Pending item has neither txn nor s3Key."), cancellationToken).ConfigureAwait(false);
         return new CommittedRequest(zxid, StorageCodec.DecodeTxn(bytes));
+    }
+
+    public async ValueTask<CommittedRequest?> RecordFailureAsync(Txn failed, CancellationToken cancellationToken = default)
+    {
+        if (failed.ReplyTo is not { } request)
+        {
+            return null;
+        }
+        try
+        {
+            await _db.PutItemAsync(new PutItemRequest
+            {
+                TableName = _settings.CountersTable,
+                Item = new()
+                {
+                    ["name"] = S(RequestMarker(request)),
+                    ["value"] = N(failed.Zxid),
+                    ["failed"] = B(StorageCodec.EncodeTxn(failed)),
+                    ["expiresAt"] = N(_time.GetUtcNow().ToUnixTimeSeconds() + RequestMarkerLifetimeSeconds),
+                },
+                // The request's first outcome stays: a commit (or failure) recorded before wins.
+                ConditionExpression = "attribute_not_exists(#name)",
+                ExpressionAttributeNames = new() { ["#name"] = "name" },
+            }, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // (Null if the marker has just expired: then this outcome is answered.)
+            return await FindCommittedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public static int CountTransactionItems(CommitRequest request)
@@ -208,6 +255,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
         if (request.ClosedSession != 0)
         {
             sessions.Add(request.ClosedSession);
+        }
+        if (request.ClosingSession != 0)
+        {
+            sessions.Add(request.ClosingSession);
         }
         return paths.Count + sessions.Count + (request.Pending.ChangesState ? 1 : 0) + (request.Pending.ReplyTo is null ? 0 : 1);
     }
@@ -233,10 +284,14 @@ public sealed class DynamoSystemStorage : ISystemStorage
         // that never happened: it fails too. (After a lost lock its own condition fails anyway; after
         // a refusal for size the locks are still ours, so only this check stops it.)
         var failed = new HashSet<string>(StringComparer.Ordinal);
+        // Sessions whose split close lost a part: its later parts, and above all the last one (which
+        // deletes the session), must not commit, or the lost part's ephemerals would outlive it.
+        var failedCloses = new HashSet<long>();
         for (int i = 0; i < requests.Count; i++)
         {
             var touched = requests[i].LockedPaths.Concat(requests[i].Nodes.Select(n => n.Path)).ToList();
-            if (touched.Any(failed.Contains))
+            long closing = requests[i].ClosingSession != 0 ? requests[i].ClosingSession : requests[i].ClosedSession;
+            if (touched.Any(failed.Contains) || (closing != 0 && failedCloses.Contains(closing)))
             {
                 LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
                 applied[i] = false;
@@ -255,6 +310,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
             else
             {
                 failed.UnionWith(touched);
+                if (requests[i].ClosingSession != 0)
+                {
+                    failedCloses.Add(requests[i].ClosingSession);
+                }
             }
         }
         // A path whose releasing request failed is still locked by us (by earlier requests that kept
@@ -391,6 +450,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
         }
         var adds = new Dictionary<long, SortedSet<string>>();
         var removes = new Dictionary<long, SortedSet<string>>();
+        // What this request changes in mntr's counts (znode_count, approximate_data_size as ZooKeeper's
+        // DataTree counts it: path length + data length per node, ephemerals_count), carried by the
+        // pending entry and added to the stats item when the distributor pops it (exactly once).
+        long nodesDelta = 0, bytesDelta = 0, ephemeralsDelta = 0;
 
         foreach (string path in locked.Concat(writes.Keys.Where(p => !locked.Contains(p))))
         {
@@ -413,6 +476,10 @@ public sealed class DynamoSystemStorage : ISystemStorage
             }
             if (write is not null)
             {
+                nodesDelta += (write.NewState is null ? 0 : 1) - (previous is null ? 0 : 1);
+                bytesDelta += (write.NewState is { } after ? path.Length + after.Stat.DataLength : 0)
+                    - (previous is { } before ? path.Length + before.Stat.DataLength : 0);
+                ephemeralsDelta += (write.NewState?.Stat.EphemeralOwner > 0 ? 1 : 0) - (previous?.Stat.EphemeralOwner > 0 ? 1 : 0);
                 long oldOwner = previous?.Stat.EphemeralOwner ?? 0;
                 long newOwner = write.NewState?.Stat.EphemeralOwner ?? 0;
                 if (oldOwner != newOwner)
@@ -433,13 +500,20 @@ public sealed class DynamoSystemStorage : ISystemStorage
             {
                 values[":st"] = B(StorageCodec.EncodeStat(state.Stat));
                 values[":acl"] = B(StorageCodec.EncodeAcl(state.Acl));
+                // Containers and TTL nodes (negative owner markers) go into the reap index; an owner
+                // never changes while a node lives, and a deleted node's item loses the attribute.
+                bool reapable = state.Stat.EphemeralOwner < 0;
+                if (reapable)
+                {
+                    values[":reap"] = S(Shard);
+                }
                 items.Add(new TransactWriteItem
                 {
                     Update = Named(new Update
                     {
                         TableName = _settings.NodesTable,
                         Key = NodeKey(path),
-                        UpdateExpression = "SET #stat = :st, #acl = :acl" + (release ? " REMOVE #lockToken, #lockUntil" : ""),
+                        UpdateExpression = "SET #stat = :st, #acl = :acl" + (reapable ? ", #reapShard = :reap" : "") + (release ? " REMOVE #lockToken, #lockUntil" : ""),
                         ConditionExpression = condition,
                         ExpressionAttributeValues = values,
                     }),
@@ -470,7 +544,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
                         {
                             TableName = _settings.NodesTable,
                             Key = NodeKey(path),
-                            UpdateExpression = "REMOVE #stat, #acl",
+                            UpdateExpression = "REMOVE #stat, #acl, #reapShard",
                             ConditionExpression = condition,
                             ExpressionAttributeValues = values,
                         }),
@@ -520,11 +594,46 @@ public sealed class DynamoSystemStorage : ISystemStorage
         {
             sessions.Add(request.ClosedSession);
         }
+        if (request.ClosingSession != 0)
+        {
+            sessions.Add(request.ClosingSession);
+        }
         foreach (long id in sessions)
         {
             var added = adds.GetValueOrDefault(id);
             var removed = removes.GetValueOrDefault(id);
-            if (id == request.ClosedSession)
+            if (id == request.ClosingSession && id != request.ClosedSession)
+            {
+                // A part of a split close: the session becomes closing (no new ephemerals: see the ADD
+                // below), loses this part's ephemerals, and records the part, which a writer processing
+                // the close again distributes if it is still pending (GetPendingClosePartsAsync).
+                var values = new Dictionary<string, AttributeValue>
+                {
+                    [":yes"] = new AttributeValue { BOOL = true },
+                    [":one"] = N(1),
+                    [":z"] = new AttributeValue { NS = [request.Pending.Zxid.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
+                };
+                string update = "SET #closing = :yes ADD #ephSeq :one, #closeParts :z";
+                if (removed is { Count: > 0 })
+                {
+                    update += " DELETE #ephemerals :p";
+                    values[":p"] = SS(removed);
+                }
+                items.Add(new TransactWriteItem
+                {
+                    Update = Named(new Update
+                    {
+                        TableName = _settings.SessionsTable,
+                        Key = SessionKey(id),
+                        UpdateExpression = update,
+                        // Closed meanwhile (a redelivered close already finished it): nothing to split.
+                        ConditionExpression = "attribute_exists(#password)",
+                        ExpressionAttributeValues = values,
+                    }),
+                });
+                kinds.Add(ItemKind.SessionMustExist);
+            }
+            else if (id == request.ClosedSession)
             {
                 // The session and its ephemeral set go together (its ephemerals are deleted above).
                 items.Add(new TransactWriteItem { Delete = new Delete { TableName = _settings.SessionsTable, Key = SessionKey(id) } });
@@ -561,9 +670,9 @@ public sealed class DynamoSystemStorage : ISystemStorage
                         TableName = _settings.SessionsTable,
                         Key = SessionKey(id),
                         UpdateExpression = "ADD #ephemerals :p, #ephSeq :one",
-                        // An ephemeral needs a live owner; without this the update would create a
-                        // session item out of nothing.
-                        ConditionExpression = "attribute_exists(#password)",
+                        // An ephemeral needs a live owner, not one being closed in parts; without this
+                        // the update would create a session item out of nothing.
+                        ConditionExpression = "attribute_exists(#password) AND attribute_not_exists(#closing)",
                         ExpressionAttributeValues = new() { [":p"] = SS(added), [":one"] = N(1) },
                     }),
                 });
@@ -601,6 +710,13 @@ public sealed class DynamoSystemStorage : ISystemStorage
             else
             {
                 item["txn"] = B(txn);
+            }
+            foreach (var (name, delta) in new[] { ("dNodes", nodesDelta), ("dBytes", bytesDelta), ("dEphemerals", ephemeralsDelta) })
+            {
+                if (delta != 0)
+                {
+                    item[name] = N(delta);
+                }
             }
             items.Add(new TransactWriteItem
             {
@@ -680,7 +796,7 @@ public sealed class DynamoSystemStorage : ISystemStorage
         set.ExceptWith(removed);
         long? version = GetLong(response.Item, "ephSeq");
         var values = new Dictionary<string, AttributeValue> { [":one"] = N(1) };
-        string condition = "attribute_exists(#password) AND ";
+        string condition = "attribute_exists(#password) AND attribute_not_exists(#closing) AND ";
         if (version is { } v)
         {
             condition += "#ephSeq = :seq";
@@ -790,9 +906,12 @@ public sealed class DynamoSystemStorage : ISystemStorage
             TableName = _settings.PendingTable,
             KeyConditionExpression = "#shard = :s AND #zxid <= :z",
             ExpressionAttributeValues = new() { [":s"] = S(Shard), [":z"] = N(zxid) },
-            ProjectionExpression = "#shard, #zxid, #s3Key",
+            ProjectionExpression = "#shard, #zxid, #s3Key, #dNodes, #dBytes, #dEphemerals",
             ConsistentRead = true,
         }), cancellationToken).ConfigureAwait(false);
+        // The counts first, then the deletes: a crash in between leaves the entries, and the stats
+        // item's upTo makes their second count a no-op.
+        await AddStatisticsAsync(items, cancellationToken).ConfigureAwait(false);
         var deletes = items.Select(item => new DynamoWrite
         {
             DeleteRequest = new DeleteRequest { Key = new() { ["shard"] = item["shard"], ["zxid"] = item["zxid"] } },
@@ -805,6 +924,80 @@ public sealed class DynamoSystemStorage : ISystemStorage
                 await TryDeleteObjectAsync(key).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The counters item holding mntr's tree counts (<c>nodes</c>, <c>bytes</c>, <c>ephemerals</c>, <c>upTo</c>).</summary>
+    public const string StatisticsCounter = "stats";
+
+    /// <summary>The highest zxid whose deltas this process knows to be in the stats item (-1: unknown).</summary>
+    private long _statsUpTo = -1;
+
+    /// <summary>
+    /// Adds the popped entries' deltas to the stats item in one UpdateItem, conditional on its
+    /// <c>upTo</c> being below every entry counted: entries are popped in zxid order, so everything at
+    /// or below <c>upTo</c> has been counted, and a pop repeated after a crash counts nothing twice.
+    /// </summary>
+    private async Task AddStatisticsAsync(List<Dictionary<string, AttributeValue>> items, CancellationToken ct)
+    {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            long upTo = Volatile.Read(ref _statsUpTo);
+            var fresh = items.Where(i => GetLong(i, "zxid") > upTo).ToList();
+            if (fresh.Count == 0)
+            {
+                return;
+            }
+            long nodes = fresh.Sum(i => GetLong(i, "dNodes") ?? 0);
+            long bytes = fresh.Sum(i => GetLong(i, "dBytes") ?? 0);
+            long ephemerals = fresh.Sum(i => GetLong(i, "dEphemerals") ?? 0);
+            long first = fresh.Min(i => GetLong(i, "zxid") ?? 0);
+            long last = fresh.Max(i => GetLong(i, "zxid") ?? 0);
+            if (nodes == 0 && bytes == 0 && ephemerals == 0)
+            {
+                // Nothing to add (setData of the same size, a failed write): no call.
+                return;
+            }
+            try
+            {
+                await _db.UpdateItemAsync(Named(new UpdateItemRequest
+                {
+                    TableName = _settings.CountersTable,
+                    Key = new() { ["name"] = S(StatisticsCounter) },
+                    UpdateExpression = "ADD #nodes :n, #bytes :b, #ephemerals :e SET #upTo = :last",
+                    ConditionExpression = "attribute_not_exists(#upTo) OR #upTo < :first",
+                    ExpressionAttributeValues = new() { [":n"] = N(nodes), [":b"] = N(bytes), [":e"] = N(ephemerals), [":last"] = N(last), [":first"] = N(first) },
+                }), ct).ConfigureAwait(false);
+                Volatile.Write(ref _statsUpTo, last);
+                return;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Counted (partly) before, by this or another distributor instance: learn how far.
+                var stored = await _db.GetItemAsync(Named(new GetItemRequest
+                {
+                    TableName = _settings.CountersTable,
+                    Key = new() { ["name"] = S(StatisticsCounter) },
+                    ConsistentRead = true,
+                    ProjectionExpression = "#upTo",
+                }), ct).ConfigureAwait(false);
+                Volatile.Write(ref _statsUpTo, GetLong(stored.Item, "upTo") ?? -1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// mntr's counts of the tree as the distributor has applied it: nodes, approximate data size (path +
+    /// data lengths, as ZooKeeper's DataTree) and ephemerals. One eventually consistent GetItem.
+    /// </summary>
+    public async ValueTask<TreeStatistics?> ReadTreeStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _settings.CountersTable,
+            Key = new() { ["name"] = S(StatisticsCounter) },
+            ProjectionExpression = "#nodes, #bytes, #ephemerals",
+        }), cancellationToken).ConfigureAwait(false);
+        return new TreeStatistics(GetLong(response.Item, "nodes") ?? 0, GetLong(response.Item, "bytes") ?? 0, GetLong(response.Item, "ephemerals") ?? 0);
     }
 
     public async ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default)
@@ -848,6 +1041,57 @@ public sealed class DynamoSystemStorage : ISystemStorage
         var paths = GetStringSet(response.Item, "ephemerals");
         paths.Sort(StringComparer.Ordinal);
         return paths;
+    }
+
+    /// <summary>
+    /// The container and TTL nodes, from the sparse reap index (one Query, paginated). The index is
+    /// eventually consistent: a node created a moment ago may be missing (the next pass finds it) and
+    /// one deleted a moment ago may still be listed (the reaper reads each candidate consistently).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var items = await QueryAllAsync(_db, Named(new QueryRequest
+        {
+            TableName = _settings.NodesTable,
+            IndexName = ReapIndex,
+            KeyConditionExpression = "#reapShard = :s",
+            ExpressionAttributeValues = new() { [":s"] = S(Shard) },
+            ProjectionExpression = "#path",
+        }), cancellationToken).ConfigureAwait(false);
+        return [.. items.Select(item => GetString(item, "path")).OfType<string>()];
+    }
+
+    public async ValueTask<IReadOnlyList<Txn>> GetPendingClosePartsAsync(long sessionId, CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _settings.SessionsTable,
+            Key = SessionKey(sessionId),
+            ConsistentRead = true,
+            ProjectionExpression = "#closeParts",
+        }), cancellationToken).ConfigureAwait(false);
+        if (response.Item?.GetValueOrDefault("closeParts")?.NS is not { Count: > 0 } parts)
+        {
+            return [];
+        }
+        var txns = new List<Txn>(parts.Count);
+        foreach (long zxid in parts.Select(z => long.Parse(z, System.Globalization.CultureInfo.InvariantCulture)).Order())
+        {
+            var pending = await _db.GetItemAsync(Named(new GetItemRequest
+            {
+                TableName = _settings.PendingTable,
+                Key = new() { ["shard"] = S(Shard), ["zxid"] = N(zxid) },
+                ConsistentRead = true,
+            }), cancellationToken).ConfigureAwait(false);
+            // Gone from the pending list: distributed already.
+            if (pending.Item is { Count: > 0 } item)
+            {
+                byte[] bytes = GetBytes(item, "txn")
+                    ?? await GetObjectAsync(GetString(item, "s3Key") ?? throw new InvalidDataException("Pending item has neither txn nor s3Key."), cancellationToken).ConfigureAwait(false);
+                txns.Add(StorageCodec.DecodeTxn(bytes));
+            }
+        }
+        return txns;
     }
 
     public async ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default)

@@ -56,32 +56,57 @@ public sealed class WriterFunction
         var token = LockToken.New();
         var overlay = new Dictionary<string, SystemNode?>(StringComparer.Ordinal);
         var commits = new List<CommitRequest>();
-        var txns = new Txn[batch.Count];
+        // In zxid order; usually one per request, but a split closeSession adds several (its parts,
+        // and the parts an earlier attempt committed and never distributed).
+        var txns = new List<Txn>(batch.Count);
+        // Sessions closed by an earlier request of this batch: their later requests find them expired.
+        var closed = new HashSet<long>();
         // Locks of requests that changed nothing are released after the batch's commit, not before:
         // an earlier request of the batch may hold the same path (same token) until its commit.
         var unlockAfterCommit = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < batch.Count; i++)
         {
-            var scope = new RequestScope(this, token, overlay);
+            var scope = new RequestScope(this, token, overlay, closed);
             var request = batch[i];
-            txns[i] = await ProcessAsync(request, scope, cancellationToken).ConfigureAwait(false);
-            if (txns[i].ChangesState || scope.CreatedSession is not null || scope.ClosedSession != 0)
+            if (request.Operation is CloseSessionOperation)
             {
-                if (!_system.FitsOneCommit(new CommitRequest(token, scope.LockedPaths, scope.StagedWrites(), scope.CreatedSession, scope.ClosedSession, txns[i])))
+                // A close that an earlier attempt split and did not finish: those parts go out first.
+                txns.AddRange(await _system.GetPendingClosePartsAsync(request.SessionId, cancellationToken).ConfigureAwait(false));
+            }
+            var txn = await ProcessAsync(request, scope, cancellationToken).ConfigureAwait(false);
+            if (txn.ChangesState || scope.CreatedSession is not null || scope.ClosedSession != 0)
+            {
+                if (!_system.FitsOneCommit(new CommitRequest(token, scope.LockedPaths, scope.StagedWrites(), scope.CreatedSession, scope.ClosedSession, txn)))
                 {
+                    unlockAfterCommit.UnionWith(scope.LockedPaths);
+                    if (scope.ClosedSession != 0)
+                    {
+                        // closeSession deletes every ephemeral in ZooKeeper, however many: here in parts.
+                        foreach (var (part, commit) in await SplitCloseAsync(request, txn, scope, token, overlay, cancellationToken).ConfigureAwait(false))
+                        {
+                            txns.Add(part);
+                            commits.Add(commit);
+                        }
+                        closed.Add(request.SessionId);
+                        continue;
+                    }
                     // Larger than the provider's atomic commit (DynamoDB: 100 items). ZooKeeper has no
                     // such limit; refusing the whole request keeps it all-or-nothing.
-                    txns[i] = txns[i] with { Changes = [], Triggers = [], ClosedSessionId = 0, Result = new WriteResult(ErrorCode.MarshallingError, txns[i].Zxid) };
-                    unlockAfterCommit.UnionWith(scope.LockedPaths);
+                    txns.Add(txn with { Changes = [], Triggers = [], ClosedSessionId = 0, Result = new WriteResult(ErrorCode.MarshallingError, txn.Zxid) });
                     continue;
                 }
                 scope.MergeInto(overlay);
-                commits.Add(new CommitRequest(token, scope.LockedPaths, scope.Writes, scope.CreatedSession, scope.ClosedSession, txns[i]));
+                commits.Add(new CommitRequest(token, scope.LockedPaths, scope.Writes, scope.CreatedSession, scope.ClosedSession, txn));
+                if (scope.ClosedSession != 0)
+                {
+                    closed.Add(scope.ClosedSession);
+                }
             }
             else
             {
                 unlockAfterCommit.UnionWith(scope.LockedPaths);
             }
+            txns.Add(txn);
         }
 
         if (commits.Count > 0)
@@ -111,7 +136,13 @@ public sealed class WriterFunction
         var replaced = new Dictionary<long, Txn?>();
         for (int i = 0; i < applied.Length; i++)
         {
-            if (!applied[i])
+            // A part of a split close that did not commit has no reply of its own: it is left out (the
+            // last part, which carries the reply, then failed too, and the client gets a system error).
+            if (!applied[i] && commits[i].ClosingSession != 0)
+            {
+                replaced[commits[i].Pending.Zxid] = null;
+            }
+            else if (!applied[i])
             {
                 var pending = commits[i].Pending;
                 var earlier = pending.ReplyTo is { } replyTo
@@ -125,7 +156,24 @@ public sealed class WriterFunction
                     : earlier.Pending;
             }
         }
-        var outgoing = new List<Txn>(txns.Length);
+        // Requests that failed validation: their outcome is recorded, so that processed again (the batch
+        // redelivered after a crash) a request is answered as the first time even if it would now
+        // succeed; and a request whose first processing committed, found failing now (a create meeting
+        // the node it made), is answered with what it became.
+        var committed = commits.Select(c => c.Pending.Zxid).ToHashSet();
+        var failures = txns.Where(t => t.ReplyTo is not null && !committed.Contains(t.Zxid) && !replaced.ContainsKey(t.Zxid) && IsFailure(t.Result)).ToList();
+        if (failures.Count > 0)
+        {
+            var outcomes = await Task.WhenAll(failures.Select(f => _system.RecordFailureAsync(f, cancellationToken).AsTask())).ConfigureAwait(false);
+            for (int i = 0; i < failures.Count; i++)
+            {
+                if (outcomes[i] is { } earlier)
+                {
+                    replaced[failures[i].Zxid] = earlier.Pending;
+                }
+            }
+        }
+        var outgoing = new List<Txn>(txns.Count);
         foreach (var txn in txns)
         {
             if (!replaced.TryGetValue(txn.Zxid, out var instead))
@@ -193,11 +241,14 @@ public sealed class WriterFunction
         return new Txn(zxid, time, request.SessionId, request.ReplyTo, result, changes, triggers, scope.ClosedSession);
     }
 
+    private static bool IsFailure(WriteResult result) =>
+        result.Error != ErrorCode.Ok || (result.MultiResults?.Any(r => r.Error != ErrorCode.Ok) ?? false);
+
     private ValueTask<long> CurrentZxidAsync(CancellationToken ct) => _system.ReadCounterAsync(ZxidCounter, ct);
 
     private async ValueTask<bool> SessionAliveAsync(long sessionId, RequestScope scope, CancellationToken ct)
     {
-        if (scope.ClosedSession == sessionId)
+        if (scope.ClosedSession == sessionId || scope.ClosedEarlierInBatch(sessionId))
         {
             return false;
         }
@@ -251,6 +302,86 @@ public sealed class WriterFunction
             await RemoveNodeAsync(node, zxid, scope, changes, triggers, ct).ConfigureAwait(false);
         }
         scope.ClosedSession = sessionId;
+    }
+
+    /// <summary>
+    /// A closeSession whose ephemerals do not fit one atomic commit (DynamoDB: 100 items), staged as
+    /// parts that each do: every part deletes as many ephemerals as fit, with their parents' new Stat,
+    /// under its own zxid, and is a complete transaction in its own right (committed, distributed and
+    /// answered in zxid order like any other). The first part takes the close's zxid, each further part
+    /// the next one; the last part also deletes the session and carries the reply, so the client's
+    /// reply and its session's end come after every NodeDeleted. The store marks the session closing
+    /// with the first part (no new ephemerals) and records each part, so a writer that crashes between
+    /// parts leaves a consistent state: processed again, the close finds the parts still pending
+    /// (distributed first) and the ephemerals still left (deleted by new parts). ZooKeeper deletes them
+    /// all under one zxid; here readers may see the ephemerals go in steps.
+    /// </summary>
+    private async Task<List<(Txn Txn, CommitRequest Commit)>> SplitCloseAsync(WriteRequest request, Txn whole, RequestScope wholeScope, LockToken token, Dictionary<string, SystemNode?> overlay, CancellationToken ct)
+    {
+        long sessionId = request.SessionId;
+        // The ephemerals the whole close deleted, in the order it found them (sorted by path).
+        var doomed = whole.Changes.Where(c => c.Kind == NodeChangeKind.Delete).Select(c => c.Path).ToList();
+        var result = new List<(Txn, CommitRequest)>();
+        long zxid = whole.Zxid;
+        int next = 0;
+        // A stand-in for sizing: a last part (session deleted, pending entry, request marker) is the largest.
+        var sizing = whole with { Changes = [new NodeChange(NodeChangeKind.Delete, "/", new Stat())] };
+        while (true)
+        {
+            var chunk = new List<string>();
+            var paths = new List<string>();
+            var parents = new HashSet<string>(StringComparer.Ordinal);
+            while (next < doomed.Count)
+            {
+                string path = doomed[next];
+                string parent = ZkPath.Parent(path)!;
+                paths.Add(path);
+                bool newParent = parents.Add(parent);
+                if (newParent)
+                {
+                    paths.Add(parent);
+                }
+                if (!_system.FitsOneCommit(new CommitRequest(token, paths, [], null, sessionId, sizing)))
+                {
+                    paths.RemoveAt(paths.Count - 1);
+                    if (newParent)
+                    {
+                        paths.RemoveAt(paths.Count - 1);
+                        parents.Remove(parent);
+                    }
+                    break;
+                }
+                chunk.Add(path);
+                next++;
+            }
+            if (chunk.Count == 0)
+            {
+                throw new InvalidOperationException($"closeSession of {sessionId:x16}: not even one ephemeral fits a commit.");
+            }
+            bool last = next == doomed.Count;
+            var scope = new RequestScope(this, token, overlay, [], wholeScope.LockedNodes);
+            var changes = new List<NodeChange>();
+            var triggers = new List<WatchTrigger>();
+            foreach (string path in chunk)
+            {
+                if (await scope.GetAsync(path, ct).ConfigureAwait(false) is { } node && node.Stat.EphemeralOwner == sessionId)
+                {
+                    await RemoveNodeAsync(node, zxid, scope, changes, triggers, ct).ConfigureAwait(false);
+                }
+            }
+            if (last)
+            {
+                scope.ClosedSession = sessionId;
+            }
+            var part = new Txn(zxid, whole.Time, sessionId, last ? request.ReplyTo : null, new WriteResult(ErrorCode.Ok, zxid), changes, triggers, last ? sessionId : 0);
+            scope.MergeInto(overlay);
+            result.Add((part, new CommitRequest(token, scope.LockedPaths, scope.Writes, null, scope.ClosedSession, part, last ? 0 : sessionId)));
+            if (last)
+            {
+                return result;
+            }
+            zxid = await _system.IncrementCounterAsync(ZxidCounter, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>One operation with ZooKeeper's check order (PrepRequestProcessor); stages its effects in the scope.</summary>
@@ -540,10 +671,21 @@ public sealed class WriterFunction
     /// The state one request sees and stages: its own uncommitted writes over the batch's, over
     /// committed state read under the batch's lock token.
     /// </summary>
-    private sealed class RequestScope(WriterFunction writer, LockToken token, Dictionary<string, SystemNode?> batchOverlay)
+    private sealed class RequestScope(WriterFunction writer, LockToken token, Dictionary<string, SystemNode?> batchOverlay, HashSet<long> closedInBatch, IReadOnlyDictionary<string, SystemNode?>? lockedBefore = null)
     {
         private readonly Dictionary<string, SystemNode?> _local = new(StringComparer.Ordinal);
         private readonly List<string> _locked = [];
+
+        /// <summary>
+        /// Committed states read by this request's locks, or, for the parts of a split close, by the
+        /// scope that staged the whole close first (same token: the locks are ours already, no second call).
+        /// </summary>
+        private readonly Dictionary<string, SystemNode?> _lockedNodes = lockedBefore is null ? new(StringComparer.Ordinal) : new(lockedBefore.ToDictionary(), StringComparer.Ordinal);
+
+        /// <summary>What this scope's locks read (for the parts of a split close).</summary>
+        public IReadOnlyDictionary<string, SystemNode?> LockedNodes => _lockedNodes;
+
+        public bool ClosedEarlierInBatch(long sessionId) => closedInBatch.Contains(sessionId);
 
         public List<string> LockedPaths => _locked;
 
@@ -571,6 +713,12 @@ public sealed class WriterFunction
         {
             if (_lockedNodes.TryGetValue(path, out var known))
             {
+                if (!_locked.Contains(path))
+                {
+                    // Locked by the scope this one continues (a part of a split close): this part's
+                    // commit depends on the lock, and releases it if it is the last to hold it.
+                    _locked.Add(path);
+                }
                 return known;
             }
             var delay = TimeSpan.FromMilliseconds(1);
@@ -586,8 +734,6 @@ public sealed class WriterFunction
             _lockedNodes[path] = result.Node;
             return result.Node;
         }
-
-        private readonly Dictionary<string, SystemNode?> _lockedNodes = new(StringComparer.Ordinal);
 
         public void Put(SystemNode node) => _local[node.Path] = node;
 

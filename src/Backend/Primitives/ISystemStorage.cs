@@ -18,13 +18,23 @@ public sealed record SystemNodeWrite(string Path, SystemNode? NewState);
 /// A conditional commit: applied only while every locked path is still held with <see cref="Token"/>;
 /// releases the locks and appends <see cref="Pending"/> to the pending-update list, atomically.
 /// </summary>
+/// <remarks>
+/// <paramref name="ClosingSession"/>: this commit is one part (not the last) of a closeSession split over
+/// several commits because its ephemerals do not fit one (see <see cref="ISystemStorage.FitsOneCommit"/>):
+/// the store marks that session closing (it can own no new ephemeral) and remembers the part's zxid, so
+/// that a writer processing the close again finds the parts still pending
+/// (<see cref="ISystemStorage.GetPendingClosePartsAsync"/>). The last part has
+/// <paramref name="ClosedSession"/> set instead; it is committed only if every earlier part of the same
+/// batch was.
+/// </remarks>
 public sealed record CommitRequest(
     LockToken Token,
     IReadOnlyList<string> LockedPaths,
     IReadOnlyList<SystemNodeWrite> Nodes,
     SessionRecord? CreatedSession,
     long ClosedSession,
-    Txn Pending);
+    Txn Pending,
+    long ClosingSession = 0);
 
 /// <summary>
 /// Strongly consistent storage touched only by functions (DynamoDB on AWS): node metadata, timed
@@ -58,6 +68,25 @@ public interface ISystemStorage
     ValueTask<CommittedRequest?> FindCommittedAsync(ReplyAddress request, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<CommittedRequest?>(null);
 
+    /// <summary>
+    /// The parts of a split closeSession of <paramref name="sessionId"/> that were committed (by a writer
+    /// that then crashed or failed) and are still pending, in zxid order: the writer processing the
+    /// close again distributes them before its own parts. Empty where closes are never split.
+    /// </summary>
+    ValueTask<IReadOnlyList<Txn>> GetPendingClosePartsAsync(long sessionId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<Txn>>([]);
+
+    /// <summary>
+    /// Records that the request of <paramref name="failed"/> (a write that failed validation and
+    /// committed nothing) had this outcome, unless the request already has one: then that is returned
+    /// (a transaction still pending, a recorded failure, or an applied request with nothing to resend),
+    /// and the writer sends it instead. So a request processed again after a writer crash keeps its
+    /// first outcome whether that was a commit or a failure. Null: recorded (or nothing to record).
+    /// The embedded store never sees a request twice and records nothing.
+    /// </summary>
+    ValueTask<CommittedRequest?> RecordFailureAsync(Txn failed, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<CommittedRequest?>(null);
+
     /// <summary>Atomically increments a named counter and returns the new value.</summary>
     ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default);
 
@@ -80,12 +109,22 @@ public interface ISystemStorage
     /// <summary>Ephemeral node paths owned by a session.</summary>
     ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// mntr's counts kept by the store itself (null: the caller counts user storage and
+    /// <see cref="CountEphemeralsAsync"/> instead, as the embedded deployment does).
+    /// </summary>
+    ValueTask<TreeStatistics?> ReadTreeStatisticsAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<TreeStatistics?>(null);
+
     /// <summary>How many ephemeral nodes exist (for mntr's zk_ephemerals_count).</summary>
     ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Updates a session's negotiated timeout (on resume).</summary>
     ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Counts of the applied tree for mntr: nodes, approximate data size (path + data lengths), ephemerals.</summary>
+public sealed record TreeStatistics(long Nodes, long ApproximateDataSize, long Ephemerals);
 
 /// <summary>A request found committed: its zxid, and its transaction if the distributor has not applied it yet.</summary>
 public sealed record CommittedRequest(long Zxid, Txn? Pending);

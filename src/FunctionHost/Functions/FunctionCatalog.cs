@@ -20,7 +20,13 @@ public static class FunctionCatalog
         ["heartbeat"] = static () =>
         {
             var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), new Backend.BackendOptions()).GetAwaiter().GetResult();
-            return new ScheduledFunction("heartbeat", async (context, ct) => await functions.HeartbeatOnceAsync(ct).ConfigureAwait(false));
+            return new ScheduledFunction("heartbeat", async (context, ct) =>
+            {
+                await functions.HeartbeatOnceAsync(ct).ConfigureAwait(false);
+                // The container and TTL reaper shares the heartbeat's one-minute schedule (ZooKeeper
+                // checks every 60 s by default).
+                await functions.ReapOnceAsync(ct).ConfigureAwait(false);
+            });
         },
     };
 

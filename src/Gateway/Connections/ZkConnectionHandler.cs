@@ -173,7 +173,8 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
     /// </summary>
     private async Task<bool> HandshakeAsync(ZkConnection connection, ConnectRequest request, PipeWriter output)
     {
-        if (request.LastZxidSeen > _backend.LastZxid)
+        // LastZxid may be cached (a second old on AWS): ask again before refusing.
+        if (request.LastZxidSeen > _backend.LastZxid && request.LastZxidSeen > await _backend.ReadLastZxidAsync().ConfigureAwait(false))
         {
             Log.ClientAhead(_logger, request.LastZxidSeen, _backend.LastZxid);
             return false;

@@ -19,12 +19,15 @@ public sealed class AwsGatewayServer : ProcessZkTarget
 
     private readonly AwsGatewayServer? _sharing;
     private readonly UserStorageMode _userStorage;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
 
     /// <param name="userStorage">Where the deployment keeps node data: S3 objects or DynamoDB items.</param>
-    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent)
+    /// <param name="properties">Extra settings (e.g. the reaper's), as --key=value to the function host and the gateway.</param>
+    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null)
         : base("awsgw")
     {
         _userStorage = userStorage;
+        _properties = properties ?? [];
     }
 
     /// <summary>Another gateway on <paramref name="sharing"/>'s deployment and functions (it starts no function host).</summary>
@@ -33,6 +36,7 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     {
         _sharing = sharing;
         _userStorage = sharing._userStorage;
+        _properties = sharing._properties;
     }
 
     public override TargetKind Kind => _userStorage == UserStorageMode.KeyValue ? TargetKind.AwsGatewayKeyValue : TargetKind.AwsGateway;
@@ -88,6 +92,10 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.ArgumentList.Add("host");
         psi.ArgumentList.Add("--provision");
         psi.ArgumentList.Add("--tickTime=2000");
+        foreach (var (key, value) in _properties)
+        {
+            psi.ArgumentList.Add($"--{key}={value}");
+        }
         AddEnvironment(psi);
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
         {
@@ -180,6 +188,10 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.ArgumentList.Add("--tickTime=2000");
         psi.ArgumentList.Add("--4lw.commands.whitelist=*");
         psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
+        foreach (var (key, value) in _properties)
+        {
+            psi.ArgumentList.Add($"--{key}={value}");
+        }
         AddEnvironment(psi);
         foreach (var (key, value) in GatewayEnvironment)
         {

@@ -53,8 +53,8 @@ public class CompatFixture : IAsyncLifetime
                 target = kind switch
                 {
                     TargetKind.ZooKeeper => new RealZooKeeper(_properties),
-                    TargetKind.AwsGateway => new AwsGatewayServer(),
-                    TargetKind.AwsGatewayKeyValue => new AwsGatewayServer(ZkGateway.Backend.Aws.UserStorageMode.KeyValue),
+                    TargetKind.AwsGateway => new AwsGatewayServer(properties: _properties),
+                    TargetKind.AwsGatewayKeyValue => new AwsGatewayServer(ZkGateway.Backend.Aws.UserStorageMode.KeyValue, _properties),
                     _ => new GatewayServer(_properties),
                 };
                 _targets[kind] = target;

@@ -72,10 +72,12 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
         Assert.Equal(0, created.Stat.Cversion);
         Assert.Equal(container.Header.Zxid, created.Stat.Czxid);
 
-        var ttl = await CreateTtlAsync(c, p + "t", 60_000);
+        // TTLs of an hour: a node reaped during a later test would consume a zxid in its middle (the
+        // collection shares one server per target, and Ttl_arguments_... counts zxids).
+        var ttl = await CreateTtlAsync(c, p + "t", 3_600_000);
         Assert.Equal(ErrorCode.Ok, ttl.Error);
         Assert.Equal(0, ttl.Decode<Create2Response>().Stat.EphemeralOwner);
-        var seq = await CreateTtlAsync(c, p + "s-", 60_000, CreateMode.PersistentSequentialWithTtl);
+        var seq = await CreateTtlAsync(c, p + "s-", 3_600_000, CreateMode.PersistentSequentialWithTtl);
         Assert.StartsWith(p + "s-", seq.Decode<Create2Response>().Path);
         Assert.Equal(p.Length + 2 + 10, seq.Decode<Create2Response>().Path!.Length);
 
@@ -135,7 +137,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
             Create(OpCode.Create2, p + "/b", CreateMode.Container),
             Create(OpCode.CreateContainer, p + "/c", CreateMode.Persistent),
             Create(OpCode.CreateContainer, p + "/d", CreateMode.Container),
-            new MultiOp(OpCode.CreateTtl, new CreateTTLRequest(p + "/e", [], Acl.OpenAclUnsafe, CreateMode.PersistentWithTtl, 60_000)),
+            new MultiOp(OpCode.CreateTtl, new CreateTTLRequest(p + "/e", [], Acl.OpenAclUnsafe, CreateMode.PersistentWithTtl, 3_600_000)),
             // Inside a multi createTTL with a non-TTL mode makes that node and ignores the ttl.
             new MultiOp(OpCode.CreateTtl, new CreateTTLRequest(p + "/f", [], Acl.OpenAclUnsafe, CreateMode.Persistent, 60_000)),
             Create(OpCode.Create2, p + "/g", CreateMode.Persistent),
@@ -173,6 +175,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Used_empty_containers_are_reaped_with_watch_events_and_unused_ones_stay(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
@@ -213,6 +216,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task At_top_level_createContainer_always_makes_a_container_and_create_with_flags_4_never_does(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
@@ -251,6 +255,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Expired_ttl_nodes_without_children_are_reaped(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
@@ -258,7 +263,9 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
         string p = Unique("ttlreap");
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p)).Error);
         Assert.Equal(ErrorCode.Ok, (await CreateTtlAsync(c, p + "/short", 500)).Error);
-        Assert.Equal(ErrorCode.Ok, (await CreateTtlAsync(c, p + "/parent", 500)).Error);
+        // Long enough for its child to be created first on the AWS target too (each write is a few
+        // queue hops there); it runs out while the test waits for /short.
+        Assert.Equal(ErrorCode.Ok, (await CreateTtlAsync(c, p + "/parent", 3000)).Error);
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(p + "/parent/kid")).Error);
         // Long enough never to run out during the test, however slow the machine.
         Assert.Equal(ErrorCode.Ok, (await CreateTtlAsync(c, p + "/long", 3_600_000)).Error);
