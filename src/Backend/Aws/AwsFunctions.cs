@@ -55,7 +55,18 @@ public sealed class AwsFunctions : IAsyncDisposable
     /// crashed writer or distributor left in the pending list (a transaction committed but never
     /// distributed), so nothing committed waits for the next write.
     /// </summary>
-    public static async Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken = default)
+    public static Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, options, scheduledOnly: false, cancellationToken);
+
+    /// <summary>
+    /// Connects for the scheduled passes alone (the heartbeat Lambda: heartbeat and reaper). It neither
+    /// bootstraps the tree nor applies the pending list, which the writer and distributor do, so its
+    /// role needs no write access to user storage, the pending list or the inboxes.
+    /// </summary>
+    public static Task<AwsFunctions> StartScheduledAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, options, scheduledOnly: true, cancellationToken);
+
+    private static async Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, bool scheduledOnly, CancellationToken cancellationToken)
     {
         var clients = new AwsClients(settings);
         CostMeter.Enabled = true;
@@ -64,15 +75,21 @@ public sealed class AwsFunctions : IAsyncDisposable
         {
             var system = new DynamoSystemStorage(clients);
             var user = AwsDeployment.CreateUserStorage(clients);
-            await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
-            if (await system.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
+            if (!scheduledOnly)
             {
-                await FaaSBackend.BootstrapTreeAsync(system, user).ConfigureAwait(false);
+                await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
+                if (await system.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await FaaSBackend.BootstrapTreeAsync(system, user).ConfigureAwait(false);
+                }
             }
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             var distributorQueue = await SqsOrderedQueue<Txn>.OpenAsync(clients, settings.DistributorQueue, TxnCodec.Instance, cancellationToken).ConfigureAwait(false);
             var functions = new AwsFunctions(clients, system, user, writerQueue, distributorQueue, options);
-            await functions.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            if (!scheduledOnly)
+            {
+                await functions.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            }
             return functions;
         }
         catch

@@ -19,7 +19,7 @@ public static class FunctionCatalog
         ["distributor"] = static () => BackendFunction("distributor", static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct)),
         ["heartbeat"] = static () =>
         {
-            var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), new Backend.BackendOptions()).GetAwaiter().GetResult();
+            var functions = Backend.Aws.AwsFunctions.StartScheduledAsync(HostMode.SettingsFrom([]), OptionsFromEnvironment()).GetAwaiter().GetResult();
             return new ScheduledFunction("heartbeat", async (context, ct) =>
             {
                 await functions.HeartbeatOnceAsync(ct).ConfigureAwait(false);
@@ -37,7 +37,7 @@ public static class FunctionCatalog
     /// </summary>
     private static SqsBatchFunction BackendFunction(string name, Func<Backend.Aws.AwsFunctions, IReadOnlyList<string>, CancellationToken, Task> handle)
     {
-        var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), new Backend.BackendOptions()).GetAwaiter().GetResult();
+        var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), OptionsFromEnvironment()).GetAwaiter().GetResult();
         return new SqsBatchFunction(name, async (records, context, ct) =>
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -46,6 +46,16 @@ public static class FunctionCatalog
             return records.Count;
         });
     }
+
+    /// <summary>
+    /// The backend options a Lambda function runs with: ZKGW_EXTENDED_TYPES_ENABLED=true is ZooKeeper's
+    /// zookeeper.extendedTypesEnabled (TTL nodes: the writer accepts createTTL, the reaper expires them).
+    /// The template sets it alike on all three functions; gateways take --zookeeper.extendedTypesEnabled.
+    /// </summary>
+    internal static Backend.BackendOptions OptionsFromEnvironment() => new()
+    {
+        ExtendedTypesEnabled = Environment.GetEnvironmentVariable("ZKGW_EXTENDED_TYPES_ENABLED") == "true",
+    };
 
     /// <summary>The function's memory size, which Lambda bills GB-seconds by (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).</summary>
     private static int LambdaMemoryMb =>
