@@ -18,9 +18,9 @@ namespace ZkGateway.Gateway.Connections;
 /// </list>
 /// The writer drains everything that is ready, then flushes once.
 /// <para>
-/// Slots form an intrusive list and are reused once written, so a read answered at once allocates
-/// nothing here (GatewayPathBenchmarks). A write's slot is never reused: the queue of submitted
-/// writes may still hold it.
+/// Slots form an intrusive list and are reused once written, so a reply allocates nothing here
+/// (GatewayPathBenchmarks). The queue of submitted writes may still hold a written write's slot: its
+/// entries carry the slot's generation, which a reuse advances, so a stale entry is recognised.
 /// </para>
 /// </summary>
 public sealed class OutboundQueue
@@ -44,14 +44,15 @@ public sealed class OutboundQueue
         internal int OpType;
         internal long StartTicks;
 
-        /// <summary>Never reused (a write's slot: the submitted queue may still hold it).</summary>
-        internal bool Pinned;
+        /// <summary>Advanced on each reuse: an entry of the submitted queue names a slot and its generation.</summary>
+        internal int Generation;
 
         /// <summary>For a submitted write: the zxid of its transaction once known, before its reply is built.</summary>
         internal long OrderedZxid;
 
         internal void Reset()
         {
+            Generation++;
             Next = null;
             Previous = null;
             Zxid = 0;
@@ -73,13 +74,25 @@ public sealed class OutboundQueue
     private readonly Stack<Slot> _pool = new();
 
     /// <summary>Slots of submitted writes whose place in the total order is not known yet, oldest first.</summary>
-    private readonly Queue<Slot> _submitted = new();
+    private readonly Queue<(Slot Slot, int Generation)> _submitted = new();
     private readonly Channel<bool> _wakeup = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly List<Slot> _drained = [];
     private readonly FrameBuffer _buffer = new();
     private Slot? _firstPending;
     private bool _closeWhenDrained;
     private bool _closed;
+
+    /// <summary>Written slots waiting for reuse (tests).</summary>
+    internal int PooledSlots
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pool.Count;
+            }
+        }
+    }
 
     /// <summary>Raised after a reply frame is written: (op type, start ticks).</summary>
     public Action<int, long>? ReplySent { get; set; }
@@ -100,8 +113,6 @@ public sealed class OutboundQueue
         }
     }
 
-    /// <summary>Marks a slot as never to be reused (a write's: see <see cref="MarkSubmitted"/>). Called before its request runs.</summary>
-    public static void Pin(Slot slot) => slot.Pinned = true;
 
     /// <summary>
     /// Fills a slot. Any thread. The body is written whenever it is given: callers pass none on an
@@ -171,8 +182,7 @@ public sealed class OutboundQueue
     {
         lock (_lock)
         {
-            slot.Pinned = true;
-            _submitted.Enqueue(slot);
+            _submitted.Enqueue((slot, slot.Generation));
         }
     }
 
@@ -181,12 +191,13 @@ public sealed class OutboundQueue
     {
         lock (_lock)
         {
-            // A slot already answered was never ordered (its submission failed): it is not this one.
-            while (_submitted.TryDequeue(out var slot))
+            // A slot already answered was never ordered (its submission failed), and one reused since
+            // (another generation) was answered too: neither is this one.
+            while (_submitted.TryDequeue(out var entry))
             {
-                if (!slot.Ready)
+                if (entry.Slot.Generation == entry.Generation && !entry.Slot.Ready)
                 {
-                    slot.OrderedZxid = zxid;
+                    entry.Slot.OrderedZxid = zxid;
                     return;
                 }
             }
@@ -264,7 +275,7 @@ public sealed class OutboundQueue
                 // Written slots are done with: their requests completed them as their last step.
                 foreach (var slot in _drained)
                 {
-                    if (!slot.Pinned && _pool.Count < PoolLimit)
+                    if (_pool.Count < PoolLimit)
                     {
                         slot.Reset();
                         _pool.Push(slot);

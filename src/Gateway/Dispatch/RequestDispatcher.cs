@@ -77,6 +77,15 @@ public sealed class RequestDispatcher
                     return Next.Continue;
                 }
 
+                case OpCode.SetData:
+                {
+                    var request = SetDataRequest.Read(ref reader);
+                    var operation = new SetDataOperation(request.Path ?? "", request.Data, request.Version);
+                    Write(connection, slot, (Dispatcher: this, Connection: connection, Caller: connection.Caller, Operation: operation), static s =>
+                        s.Dispatcher.SubmitSingle(s.Connection, s.Caller, s.Operation, static r => ReplyBody.StatOnly(r.Stat!.Value)));
+                    return Next.Continue;
+                }
+
                 default:
                     return DispatchOther(connection, header.Type, slot, ref reader);
             }
@@ -134,13 +143,6 @@ public sealed class RequestDispatcher
             {
                 var request = DeleteRequest.Read(ref reader);
                 Write(connection, slot, () => SubmitSingle(connection, caller, new DeleteOperation(request.Path ?? "", request.Version), static _ => ReplyBody.None));
-                return Next.Continue;
-            }
-
-            case OpCode.SetData:
-            {
-                var request = SetDataRequest.Read(ref reader);
-                Write(connection, slot, () => SubmitSingle(connection, caller, new SetDataOperation(request.Path ?? "", request.Data, request.Version), static r => ReplyBody.StatOnly(r.Stat!.Value)));
                 return Next.Continue;
             }
 
@@ -445,36 +447,48 @@ public sealed class RequestDispatcher
         connection.Outbound.Complete(slot, reply.Zxid, reply.Error, reply.Body, close);
     }
 
-    private static void Write(ZkConnection connection, OutboundQueue.Slot slot, Func<Task<Reply>> submit, bool close = false)
+    private static void Write(ZkConnection connection, OutboundQueue.Slot slot, Func<ValueTask<Reply>> submit, bool close = false) =>
+        Write(connection, slot, submit, static submit => submit(), close);
+
+    /// <summary>
+    /// Submits a write in its turn: at once when the previous request has started, else once it has.
+    /// The state-passing form lets the hot writes use a static lambda (no closure on the direct path).
+    /// </summary>
+    private static void Write<TState>(ZkConnection connection, OutboundQueue.Slot slot, TState state, Func<TState, ValueTask<Reply>> submit, bool close = false)
     {
-        OutboundQueue.Pin(slot);
         var previousStarted = connection.PreviousStarted;
-        Task<Reply> result;
+        ValueTask<Reply> result;
         Task submitted;
         if (previousStarted.IsCompleted)
         {
             connection.Outbound.MarkSubmitted(slot);
-            result = submit();
+            result = submit(state);
             submitted = Task.CompletedTask;
         }
         else
         {
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            result = SubmitAfter(previousStarted, gate, () =>
-            {
-                connection.Outbound.MarkSubmitted(slot);
-                return submit();
-            });
-            submitted = gate.Task;
+            (result, submitted) = SubmitWhenStarted(previousStarted, connection, slot, state, submit);
         }
         connection.PreviousStarted = submitted;
-        connection.PreviousCompleted = Finish(new ValueTask<Reply>(result), connection, slot, close);
+        connection.PreviousCompleted = Finish(result, connection, slot, close);
     }
 
-    private static async Task<Reply> SubmitAfter(Task previous, TaskCompletionSource gate, Func<Task<Reply>> submit)
+    // Apart from Write: its lambda's closure would otherwise be allocated on every call, direct ones too.
+    private static (ValueTask<Reply> Result, Task Submitted) SubmitWhenStarted<TState>(Task previousStarted, ZkConnection connection, OutboundQueue.Slot slot, TState state, Func<TState, ValueTask<Reply>> submit)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var result = SubmitAfter(previousStarted, gate, () =>
+        {
+            connection.Outbound.MarkSubmitted(slot);
+            return submit(state);
+        });
+        return (new ValueTask<Reply>(result), gate.Task);
+    }
+
+    private static async Task<Reply> SubmitAfter(Task previous, TaskCompletionSource gate, Func<ValueTask<Reply>> submit)
     {
         await previous.ConfigureAwait(false);
-        Task<Reply> result;
+        ValueTask<Reply> result;
         try
         {
             result = submit();
@@ -486,23 +500,23 @@ public sealed class RequestDispatcher
         return await result.ConfigureAwait(false);
     }
 
-    private async Task<Reply> Closing(ZkConnection connection)
+    private async ValueTask<Reply> Closing(ZkConnection connection)
     {
         var result = await _backend.CloseSessionAsync(connection.SessionId).ConfigureAwait(false);
         return new Reply(result.Zxid, ErrorCode.Ok, ReplyBody.None);
     }
 
-    private async Task<Reply> SubmitSingle(ZkConnection connection, CallerIdentity caller, WriteOperation operation, Func<OpResult, ReplyBody> body)
+    private async ValueTask<Reply> SubmitSingle(ZkConnection connection, CallerIdentity caller, WriteOperation operation, Func<OpResult, ReplyBody> body)
     {
         var result = await _backend.SubmitAsync(connection.SessionId, operation, caller).ConfigureAwait(false);
         var error = result.Result?.Error ?? result.Error;
         return new Reply(result.Zxid, error, error == ErrorCode.Ok ? body(result.Result ?? new OpResult(ErrorCode.Ok)) : ReplyBody.None);
     }
 
-    private Task<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, WriteOperation create) =>
+    private ValueTask<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, WriteOperation create) =>
         SubmitSingle(connection, caller, create, r => ReplyBody.Of(op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value)));
 
-    private async Task<Reply> SubmitMulti(ZkConnection connection, CallerIdentity caller, MultiRequest request, List<WriteOperation> ops)
+    private async ValueTask<Reply> SubmitMulti(ZkConnection connection, CallerIdentity caller, MultiRequest request, List<WriteOperation> ops)
     {
         var result = await _backend.SubmitAsync(connection.SessionId, new MultiOperation(ops), caller).ConfigureAwait(false);
         var outcomes = result.MultiResults ?? [];

@@ -87,4 +87,53 @@ public sealed class OutboundQueueTests
         });
         Assert.Equal(["reply 1 Ok", "reply 2 Unimplemented"], frames);
     }
+
+    [Fact]
+    public async Task A_reused_write_slot_is_not_mistaken_for_the_stale_entry_of_its_earlier_use()
+    {
+        var pipe = new Pipe();
+        var queue = new OutboundQueue();
+        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
+
+        // Write 1 is submitted and answered without ever being ordered (its submission failed); once
+        // written, its slot goes back to the pool while the submitted queue still names it.
+        var first = queue.Reserve(1, 5);
+        queue.MarkSubmitted(first);
+        queue.Complete(first, 0, ErrorCode.SystemError, null);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (queue.PooledSlots == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+        var second = queue.Reserve(2, 5);
+        Assert.Same(first, second);
+        var third = queue.Reserve(3, 5);
+        queue.MarkSubmitted(second);
+        queue.MarkSubmitted(third);
+        queue.ResolveOldestSubmitted(20);
+        queue.ResolveOldestSubmitted(21);
+        // The event of a transaction after write 3's must follow write 3's reply.
+        queue.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 22));
+        queue.Complete(second, 20, ErrorCode.Ok, null);
+        queue.Complete(third, 21, ErrorCode.Ok, null);
+        queue.CloseWhenDrained();
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        await pipe.Writer.CompleteAsync();
+
+        var frames = new List<string>();
+        var result = await pipe.Reader.ReadAsync();
+        while (!result.IsCompleted)
+        {
+            pipe.Reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await pipe.Reader.ReadAsync();
+        }
+        var buffer = result.Buffer;
+        while (FrameReader.TryRead(ref buffer, JuteLimits.DefaultMaxBuffer, out var payload))
+        {
+            var reader = new JuteReader(payload.ToArray());
+            var header = ReplyHeader.Read(ref reader);
+            frames.Add(header.Xid == Xids.Notification ? "event" : $"reply {header.Xid}");
+        }
+        Assert.Equal(["reply 1", "reply 2", "reply 3", "event"], frames);
+    }
 }
