@@ -89,7 +89,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         time ??= TimeProvider.System;
         var db = SqliteDatabase.Open(options.DataDir);
         // One fsync'd SQLite transaction per writer batch: the commit writes the user rows too.
-        var user = new EmbeddedUserStorage(db, rowsWrittenByCommit: true);
+        var user = new EmbeddedUserStorage(db);
         var system = new EmbeddedSystemStorage(db, time, user.WriteRows);
         var writerQueue = new ChannelQueue<WriteRequest>();
         var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), EveryTriggerInterest.Instance, writerQueue, time);

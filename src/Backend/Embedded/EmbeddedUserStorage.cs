@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
@@ -11,12 +10,8 @@ namespace ZkGateway.Backend.Embedded;
 /// in <c>user_nodes</c>. A reader-writer lock makes each read atomic with respect to each applied
 /// transaction and its watch firing.
 /// <para>
-/// In the embedded deployment (<c>rowsWrittenByCommit</c>) the writer's fsync'd commit writes the
-/// rows (<see cref="WriteRows"/>, called by <see cref="EmbeddedSystemStorage"/>), so applying a
-/// transaction only updates memory. Otherwise a transaction is applied when it is in memory, already
-/// durable in the pending list of system storage, and a background persister writes its rows and
-/// deletes its pending row in one SQLite transaction, every batch waiting at the time together; after
-/// a crash the rows not yet persisted are exactly the pending rows left, which start-up re-applies.
+/// The writer's fsync'd commit writes the rows (<see cref="WriteRows"/>, called by
+/// <see cref="EmbeddedSystemStorage"/>), so applying a transaction here only updates memory.
 /// </para>
 /// </summary>
 public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
@@ -43,23 +38,10 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
     private readonly Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
     private long _appliedZxid;
     private long _dataSize;
-    private readonly Channel<IReadOnlyList<Txn>> _toPersist = Channel.CreateUnbounded<IReadOnlyList<Txn>>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _persister;
-    private volatile Exception? _persistFailure;
-    private readonly bool _rowsWrittenByCommit;
-
-    /// <param name="db">The database.</param>
-    /// <param name="rowsWrittenByCommit">
-    /// True in the embedded deployment: system storage writes each transaction's rows (through
-    /// <see cref="WriteRows"/>) inside the writer's own fsync'd commit, so applying one only updates
-    /// memory and the background persister stays idle.
-    /// </param>
-    public EmbeddedUserStorage(SqliteDatabase db, bool rowsWrittenByCommit = false)
+    public EmbeddedUserStorage(SqliteDatabase db)
     {
         _db = db;
-        _rowsWrittenByCommit = rowsWrittenByCommit;
         Load();
-        _persister = Task.Run(PersistLoopAsync);
     }
 
     public long AppliedZxid => Volatile.Read(ref _appliedZxid);
@@ -87,7 +69,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
 
     private void Load()
     {
-        using var command = _db.User.CreateCommand();
+        using var command = _db.System.CreateCommand();
         command.CommandText = "SELECT path, data, stat, acl FROM user_nodes";
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -178,50 +160,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
                 _gate.ExitWriteLock();
             }
         }
-        if (_persistFailure is { } failure)
-        {
-            throw new IOException("Persisting user storage failed; the pending transactions remain for recovery.", failure);
-        }
-        if (_rowsWrittenByCommit)
-        {
-            return ValueTask.CompletedTask;
-        }
-        foreach (var txn in txns)
-        {
-            if (txn.ChangesState)
-            {
-                _toPersist.Writer.TryWrite([.. txns]);
-                break;
-            }
-        }
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// Writes applied transactions to SQLite in order, every batch waiting at the time in one SQLite
-    /// transaction. Ends when the storage is disposed, after writing what was queued.
-    /// </summary>
-    private async Task PersistLoopAsync()
-    {
-        var waiting = new List<Txn>();
-        while (await _toPersist.Reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (_toPersist.Reader.TryRead(out var txns))
-            {
-                waiting.AddRange(txns);
-            }
-            try
-            {
-                await PersistAsync(waiting, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                // The rows stay pending in system storage; start-up re-applies them.
-                _persistFailure = e;
-                return;
-            }
-            waiting.Clear();
-        }
     }
 
     private void ApplyInMemory(NodeChange change)
@@ -263,37 +202,6 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
-    private async ValueTask PersistAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken)
-    {
-        long maxZxid = 0;
-        bool any = false;
-        foreach (var txn in txns)
-        {
-            if (txn.ChangesState)
-            {
-                any = true;
-                maxZxid = Math.Max(maxZxid, txn.Zxid);
-            }
-        }
-        if (!any)
-        {
-            return;
-        }
-        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _db.User.BeginTransaction();
-            WriteRows(transaction, txns);
-            var pop = _db.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z");
-            SqliteDatabase.Run(pop, maxZxid);
-            transaction.Commit();
-        }
-        finally
-        {
-            _db.WriteLock.Release();
-        }
-    }
-
     /// <summary>
     /// Writes the transactions' changes to <c>user_nodes</c> inside <paramref name="transaction"/>, in
     /// order. The caller holds <see cref="SqliteDatabase.WriteLock"/> and commits.
@@ -323,11 +231,5 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
-    /// <summary>Writes what is still queued, then releases the lock. The database is disposed after this.</summary>
-    public void Dispose()
-    {
-        _toPersist.Writer.TryComplete();
-        _persister.GetAwaiter().GetResult();
-        _gate.Dispose();
-    }
+    public void Dispose() => _gate.Dispose();
 }

@@ -31,14 +31,7 @@ public sealed class SqliteDatabase : IDisposable
     public SqliteConnection System { get; }
 
     /// <summary>
-    /// The user storage's connection: the same one as <see cref="System"/> (it was a second, relaxed
-    /// connection while user rows were written in a transaction of their own). Use under <see cref="WriteLock"/>.
-    /// </summary>
-    public SqliteConnection User => System;
-
-    /// <summary>
-    /// One lock for every transaction on the connection (writer commits, start-up recovery, the user
-    /// store's persister). Waiting here hands the database over as soon as the other transaction
+    /// One lock for every transaction on the connection (writer commits, start-up recovery). Waiting here hands the database over as soon as the other transaction
     /// commits; left to contend inside SQLite, the loser's busy handler slept in millisecond steps.
     /// </summary>
     public SemaphoreSlim WriteLock { get; } = new(1, 1);
