@@ -12,12 +12,20 @@ namespace ZkGateway.Gateway.Tests.Connections;
 /// <summary>The ordering rules of the per-connection writer, checked on the bytes it writes.</summary>
 public sealed class OutboundQueueTests
 {
-    private static async Task<List<string>> RunAsync(Action<OutboundQueue> script)
+    private static Task<List<string>> RunAsync(Action<OutboundQueue> script) =>
+        RunAsync(queue =>
+        {
+            script(queue);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Runs the script against a queue whose writer loop runs meanwhile, then returns the frames written.</summary>
+    private static async Task<List<string>> RunAsync(Func<OutboundQueue, Task> script)
     {
         var pipe = new Pipe();
         var queue = new OutboundQueue();
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
-        script(queue);
+        await script(queue);
         queue.CloseWhenDrained();
         await writer.WaitAsync(TimeSpan.FromSeconds(5));
         await pipe.Writer.CompleteAsync();
@@ -91,49 +99,30 @@ public sealed class OutboundQueueTests
     [Fact]
     public async Task A_reused_write_slot_is_not_mistaken_for_the_stale_entry_of_its_earlier_use()
     {
-        var pipe = new Pipe();
-        var queue = new OutboundQueue();
-        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
-
-        // Write 1 is submitted and answered without ever being ordered (its submission failed); once
-        // written, its slot goes back to the pool while the submitted queue still names it.
-        var first = queue.Reserve(1, 5);
-        queue.MarkSubmitted(first);
-        queue.Complete(first, 0, ErrorCode.SystemError, null);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (queue.PooledSlots == 0 && DateTime.UtcNow < deadline)
+        var frames = await RunAsync(async q =>
         {
-            await Task.Delay(5);
-        }
-        var second = queue.Reserve(2, 5);
-        Assert.Same(first, second);
-        var third = queue.Reserve(3, 5);
-        queue.MarkSubmitted(second);
-        queue.MarkSubmitted(third);
-        queue.ResolveOldestSubmitted(20);
-        queue.ResolveOldestSubmitted(21);
-        // The event of a transaction after write 3's must follow write 3's reply.
-        queue.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 22));
-        queue.Complete(second, 20, ErrorCode.Ok, null);
-        queue.Complete(third, 21, ErrorCode.Ok, null);
-        queue.CloseWhenDrained();
-        await writer.WaitAsync(TimeSpan.FromSeconds(5));
-        await pipe.Writer.CompleteAsync();
-
-        var frames = new List<string>();
-        var result = await pipe.Reader.ReadAsync();
-        while (!result.IsCompleted)
-        {
-            pipe.Reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            result = await pipe.Reader.ReadAsync();
-        }
-        var buffer = result.Buffer;
-        while (FrameReader.TryRead(ref buffer, JuteLimits.DefaultMaxBuffer, out var payload))
-        {
-            var reader = new JuteReader(payload.ToArray());
-            var header = ReplyHeader.Read(ref reader);
-            frames.Add(header.Xid == Xids.Notification ? "event" : $"reply {header.Xid}");
-        }
-        Assert.Equal(["reply 1", "reply 2", "reply 3", "event"], frames);
+            // Write 1 is submitted and answered without ever being ordered (its submission failed); once
+            // written, its slot goes back to the pool while the submitted queue still names it.
+            var first = q.Reserve(1, 5);
+            q.MarkSubmitted(first);
+            q.Complete(first, 0, ErrorCode.SystemError, null);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (q.PooledSlots == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+            var second = q.Reserve(2, 5);
+            Assert.Same(first, second);
+            var third = q.Reserve(3, 5);
+            q.MarkSubmitted(second);
+            q.MarkSubmitted(third);
+            q.ResolveOldestSubmitted(20);
+            q.ResolveOldestSubmitted(21);
+            // The event of a transaction after write 3's must follow write 3's reply.
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 22));
+            q.Complete(second, 20, ErrorCode.Ok, null);
+            q.Complete(third, 21, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 SystemError", "reply 2 Ok", "reply 3 Ok", "event NodeDataChanged zxid -1"], frames);
     }
 }
