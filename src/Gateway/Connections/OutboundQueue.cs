@@ -82,6 +82,14 @@ public sealed class OutboundQueue
     private bool _closeWhenDrained;
     private bool _closed;
 
+    // The writer's role: held by the writer loop or the read loop while it writes (_drained, _buffer).
+    private bool _writing;
+
+    // While the read loop dispatches a read's frames: its thread, and whether a reply it completed
+    // skipped waking the writer loop (EndReadLoopBatchAsync writes it or wakes the loop).
+    private int _readLoopThread = -1;
+    private bool _wakeDeferred;
+
     /// <summary>Written slots waiting for reuse (tests).</summary>
     internal int PooledSlots
     {
@@ -135,6 +143,11 @@ public sealed class OutboundQueue
             while (_firstPending is { Ready: true })
             {
                 _firstPending = _firstPending.Next;
+            }
+            if (_readLoopThread == Environment.CurrentManagedThreadId)
+            {
+                _wakeDeferred = true;
+                return;
             }
         }
         _wakeup.Writer.TryWrite(true);
@@ -237,14 +250,109 @@ public sealed class OutboundQueue
             bool close;
             lock (_lock)
             {
-                while (_head is { Ready: true } head)
+                if (_writing)
                 {
-                    _drained.Add(head);
-                    RemoveFirst();
+                    // The read loop is writing; it wakes this loop again if it leaves anything.
+                    continue;
                 }
+                TakeReadyLocked(stopBeforeCloseAfter: false);
                 close = _closeWhenDrained && _head is null;
             }
-            bool stop = false;
+            bool stop = _drained.Count > 0 && await WriteTakenAsync(output, cancellationToken).ConfigureAwait(false);
+            if (stop || close)
+            {
+                lock (_lock)
+                {
+                    _closed = true;
+                }
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The read loop is about to dispatch the frames of one read on this thread: replies it completes
+    /// meanwhile do not wake the writer loop, <see cref="EndReadLoopBatchAsync"/> writes them.
+    /// </summary>
+    public void BeginReadLoopBatch()
+    {
+        lock (_lock)
+        {
+            _readLoopThread = Environment.CurrentManagedThreadId;
+        }
+    }
+
+    /// <summary>
+    /// After the read loop dispatched a read's frames: writes the replies they completed from this
+    /// thread when the writer loop is idle (one flush for the whole read), instead of waking the
+    /// writer loop on another thread. A read answered from memory then goes out without a thread
+    /// hand-off (the get p50, docs/performance.md). A reply that closes the connection, and anything
+    /// while another thread writes, is left to the writer loop.
+    /// </summary>
+    public ValueTask EndReadLoopBatchAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        bool wake;
+        lock (_lock)
+        {
+            _readLoopThread = -1;
+            wake = _wakeDeferred;
+            _wakeDeferred = false;
+            if (!_writing && !_closed && !_closeWhenDrained && TakeReadyLocked(stopBeforeCloseAfter: true))
+            {
+                return WriteFromReadLoopAsync(output, cancellationToken);
+            }
+        }
+        if (wake)
+        {
+            _wakeup.Writer.TryWrite(true);
+        }
+        return default;
+    }
+
+    /// <summary>The read loop failed mid-read: what it completed is the writer loop's to send.</summary>
+    public void CancelReadLoopBatch()
+    {
+        lock (_lock)
+        {
+            _readLoopThread = -1;
+            _wakeDeferred = false;
+        }
+        _wakeup.Writer.TryWrite(true);
+    }
+
+    private async ValueTask WriteFromReadLoopAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        if (await WriteTakenAsync(output, cancellationToken).ConfigureAwait(false))
+        {
+            // The peer is gone: end the writer loop, and with it the connection.
+            Abort();
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: moves the ready slots at the head to <see cref="_drained"/> and takes the
+    /// writer's role if there are any. The read loop stops before a reply that closes the connection.
+    /// </summary>
+    private bool TakeReadyLocked(bool stopBeforeCloseAfter)
+    {
+        while (_head is { Ready: true } head && !(stopBeforeCloseAfter && head.CloseAfter))
+        {
+            _drained.Add(head);
+            RemoveFirst();
+        }
+        _writing = _drained.Count > 0;
+        return _writing;
+    }
+
+    /// <summary>
+    /// Writes the taken slots, flushes once, recycles them and gives up the writer's role (waking the
+    /// writer loop if more became ready meanwhile). True when the connection should stop.
+    /// </summary>
+    private async ValueTask<bool> WriteTakenAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        bool stop = false;
+        try
+        {
             foreach (var slot in _drained)
             {
                 WriteFrame(slot);
@@ -270,6 +378,10 @@ public sealed class OutboundQueue
                     stop = true;
                 }
             }
+        }
+        finally
+        {
+            bool more;
             lock (_lock)
             {
                 // Written slots are done with: their requests completed them as their last step.
@@ -281,17 +393,17 @@ public sealed class OutboundQueue
                         _pool.Push(slot);
                     }
                 }
+                _drained.Clear();
+                _buffer.Clear();
+                _writing = false;
+                more = _head is { Ready: true } || _closeWhenDrained;
             }
-            _drained.Clear();
-            if (stop || close)
+            if (more)
             {
-                lock (_lock)
-                {
-                    _closed = true;
-                }
-                return;
+                _wakeup.Writer.TryWrite(true);
             }
         }
+        return stop;
     }
 
     private void WriteFrame(Slot slot)

@@ -73,7 +73,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             _registry.Add(connection);
             connection.Outbound.ReplySent = (op, start) => _statistics.RecordReply(connection, op, start);
             var writer = connection.Outbound.RunAsync(output, context.ConnectionClosed);
-            var reader = ReadLoopAsync(connection, input);
+            var reader = ReadLoopAsync(connection, input, output, context.ConnectionClosed);
             var first = await Task.WhenAny(writer, reader).ConfigureAwait(false);
             if (first == reader && reader.IsCompletedSuccessfully && reader.Result)
             {
@@ -220,7 +220,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
     /// The read loop (house-style practice 1): read, take whole frames, dispatch, advance. Returns true
     /// when the server decided to close after a final reply, false when the client went away.
     /// </summary>
-    private async Task<bool> ReadLoopAsync(ZkConnection connection, PipeReader input)
+    private async Task<bool> ReadLoopAsync(ZkConnection connection, PipeReader input, PipeWriter output, CancellationToken connectionClosed)
     {
         byte[]? scratch = null;
         try
@@ -234,6 +234,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                 }
                 var buffer = result.Buffer;
                 bool stop = false;
+                connection.Outbound.BeginReadLoopBatch();
                 try
                 {
                     while (!stop && FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
@@ -241,12 +242,20 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                         stop = HandleFrame(connection, payload, ref scratch) == RequestDispatcher.Next.Close;
                     }
                 }
+                catch
+                {
+                    connection.Outbound.CancelReadLoopBatch();
+                    throw;
+                }
                 finally
                 {
                     // Whole frames are consumed; a partial one stays, and all of it was examined, so the
                     // next read waits for more bytes instead of returning the same ones.
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
+                // The replies this read's frames completed at once (reads answered from memory) go out
+                // from here, in one flush, when the writer loop is idle.
+                await connection.Outbound.EndReadLoopBatchAsync(output, connectionClosed).ConfigureAwait(false);
                 if (stop)
                 {
                     return true;

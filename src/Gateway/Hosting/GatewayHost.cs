@@ -20,6 +20,9 @@ namespace ZkGateway.Gateway.Hosting;
 /// </summary>
 public static class GatewayHost
 {
+    /// <summary>The runtime's switch for running socket completions on its event thread (Unix).</summary>
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>Exit code for a configuration error.</summary>
     public const int ConfigErrorExitCode = 2;
 
@@ -41,6 +44,13 @@ public static class GatewayHost
         {
             await Console.Error.WriteLineAsync("ZkGateway: " + e.Message);
             return ConfigErrorExitCode;
+        }
+        if (options.UsesInlineScheduling && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            // Read once by the runtime's socket engine when the first socket is made, which is later
+            // than this: socket completions then run the read loop on the engine's thread directly.
+            // Only the process entry sets it; a host embedded in tests keeps the runtime's default.
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
         return await RunAsync(options);
     }
@@ -120,6 +130,7 @@ public static class GatewayHost
                 s.Backlog = options.ClientPortListenBacklog;
             }
             s.NoDelay = true;
+            s.UnsafePreferInlineScheduling = options.UsesInlineScheduling;
         });
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -64,6 +64,21 @@ public sealed class GatewayOptions
     /// </summary>
     public int HandshakeTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// <c>inlineScheduling</c> (our extension): run a connection's read loop and its socket sends on the
+    /// thread that completed the socket operation instead of queueing them to the thread pool (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>; with <see cref="GatewayHost.RunAsync(string[])"/> also the
+    /// runtime's inline socket completions). Saves two thread hand-offs per request: get p50 −10–15%
+    /// on our 2-core machine (docs/performance.md). Safe only because nothing on those paths blocks:
+    /// the embedded backend answers reads from memory and hands writes to its own threads. Default:
+    /// on for the embedded backend, off for AWS (the AWS SDK's HTTP calls would then complete on the
+    /// socket engine's thread, where any sync-over-async inside the SDK could stall every socket).
+    /// </summary>
+    public bool? InlineScheduling { get; set; }
+
+    /// <summary>Whether <see cref="InlineScheduling"/> is in effect (its default depends on the backend).</summary>
+    public bool UsesInlineScheduling => InlineScheduling ?? Backend == "embedded";
+
     /// <summary><c>backend</c>: <c>embedded</c> (default; SQLite in <see cref="DataDir"/>) or <c>aws</c> (the AWS provider set).</summary>
     public string Backend { get; set; } = "embedded";
 

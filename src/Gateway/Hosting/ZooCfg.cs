@@ -27,6 +27,7 @@ public static class ZooCfg
         public const string ExtendedTypesEnabled = "zookeeper.extendedTypesEnabled";
         public const string ServerId = "serverId";
         public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
+        public const string InlineScheduling = "inlineScheduling";
         public const string Verbose = "verbose";
         public const string SuperDigest = "zookeeper.DigestAuthenticationProvider.superDigest";
         public const string Backend = "backend";
@@ -299,6 +300,9 @@ public static class ZooCfg
                 break;
             case Keys.HandshakeTimeoutMs:
                 options.HandshakeTimeoutMs = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.InlineScheduling:
+                options.InlineScheduling = ParseBool(key, value);
                 break;
             case Keys.Verbose:
                 options.Verbose = ParseBool(key, value);

@@ -29,10 +29,24 @@ public sealed class OutboundQueueTests
         queue.CloseWhenDrained();
         await writer.WaitAsync(TimeSpan.FromSeconds(5));
         await pipe.Writer.CompleteAsync();
+        return await ReadFramesAsync(pipe.Reader, untilCompleted: true);
+    }
+
+    /// <summary>The frames in the pipe, described; all of them until the writer completes, or those written so far.</summary>
+    private static async Task<List<string>> ReadFramesAsync(PipeReader input, bool untilCompleted)
+    {
         var frames = new List<string>();
         while (true)
         {
-            var result = await pipe.Reader.ReadAsync();
+            ReadResult result;
+            if (untilCompleted)
+            {
+                result = await input.ReadAsync();
+            }
+            else if (!input.TryRead(out result))
+            {
+                return frames;
+            }
             var buffer = result.Buffer;
             while (FrameReader.TryRead(ref buffer, JuteLimits.DefaultMaxBuffer, out var payload))
             {
@@ -42,8 +56,8 @@ public sealed class OutboundQueueTests
                     ? $"event {WatcherEvent.Read(ref reader).Type} zxid {header.Zxid}"
                     : $"reply {header.Xid} {header.Err}");
             }
-            pipe.Reader.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || !untilCompleted)
             {
                 return frames;
             }
@@ -124,5 +138,66 @@ public sealed class OutboundQueueTests
             q.Complete(third, 21, ErrorCode.Ok, null);
         });
         Assert.Equal(["reply 1 SystemError", "reply 2 Ok", "reply 3 Ok", "event NodeDataChanged zxid -1"], frames);
+    }
+
+    [Fact]
+    public async Task Replies_completed_while_the_read_loop_dispatches_are_written_by_the_read_loop_without_the_writer_loop()
+    {
+        var pipe = new Pipe();
+        var queue = new OutboundQueue();
+        queue.BeginReadLoopBatch();
+        var a = queue.Reserve(1, 4);
+        var b = queue.Reserve(2, 4);
+        queue.Complete(a, 10, ErrorCode.Ok, null);
+        await queue.EndReadLoopBatchAsync(pipe.Writer, CancellationToken.None);
+
+        // No writer loop runs yet: the reply that was ready is in the pipe all the same, the unready one is not.
+        Assert.Equal(["reply 1 Ok"], await ReadFramesAsync(pipe.Reader, untilCompleted: false));
+
+        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
+        await Task.Run(() => queue.Complete(b, 11, ErrorCode.Ok, null));
+        queue.CloseWhenDrained();
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal(["reply 2 Ok"], await ReadFramesAsync(pipe.Reader, untilCompleted: true));
+        Assert.Equal(2, queue.PooledSlots);
+    }
+
+    [Fact]
+    public async Task A_reply_completed_on_another_thread_during_a_read_loop_batch_wakes_the_writer_loop()
+    {
+        var pipe = new Pipe();
+        var queue = new OutboundQueue();
+        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
+        queue.BeginReadLoopBatch();
+        var a = queue.Reserve(1, 4);
+        await Task.Run(() => queue.Complete(a, 10, ErrorCode.Ok, null));
+        // The batch has not ended: the writer loop must send it anyway (the deferral is the read loop thread's only).
+        var read = await pipe.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        pipe.Reader.AdvanceTo(read.Buffer.Start);
+        await queue.EndReadLoopBatchAsync(pipe.Writer, CancellationToken.None);
+        queue.CloseWhenDrained();
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal(["reply 1 Ok"], await ReadFramesAsync(pipe.Reader, untilCompleted: true));
+    }
+
+    [Fact]
+    public async Task The_read_loop_leaves_a_closing_reply_to_the_writer_loop()
+    {
+        var pipe = new Pipe();
+        var queue = new OutboundQueue();
+        queue.BeginReadLoopBatch();
+        var a = queue.Reserve(1, 4);
+        var b = queue.Reserve(2, 0);
+        queue.Complete(a, 10, ErrorCode.Ok, null);
+        queue.Complete(b, 10, ErrorCode.Unimplemented, null, closeAfter: true);
+        await queue.EndReadLoopBatchAsync(pipe.Writer, CancellationToken.None);
+        Assert.Equal(["reply 1 Ok"], await ReadFramesAsync(pipe.Reader, untilCompleted: false));
+
+        // The writer loop sends it and stops: the connection ends there.
+        await queue.RunAsync(pipe.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal(["reply 2 Unimplemented"], await ReadFramesAsync(pipe.Reader, untilCompleted: true));
     }
 }
