@@ -34,6 +34,15 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
+    public void Inline_scheduling_is_on_for_the_embedded_backend_and_off_for_aws_unless_set()
+    {
+        Assert.True(ZooCfg.Parse([]).UsesInlineScheduling);
+        Assert.False(ZooCfg.Parse(["--backend=aws"]).UsesInlineScheduling);
+        Assert.False(ZooCfg.Parse(["--inlineScheduling=false"]).UsesInlineScheduling);
+        Assert.True(ZooCfg.Parse(["--backend=aws", "--inlineScheduling=true"]).UsesInlineScheduling);
+    }
+
+    [Fact]
     public void Properties_CommentsSeparatorsTrimAndLaterWins()
     {
         var kv = ZooCfg.ParseProperties(
