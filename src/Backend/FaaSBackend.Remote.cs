@@ -7,6 +7,9 @@ namespace ZkGateway.Backend;
 /// <summary>
 /// What a gateway needs when the functions run elsewhere (the AWS provider set): storage it reads
 /// directly, where it records watch interest, the writer queue it sends to, and its own inbox.
+/// <see cref="LastRoutedTrigger"/>: the zxid of the last watch trigger the distributor has routed (or
+/// is about to route) to this gateway, as the distributor records it before writing (AWS: the epoch
+/// ledger); a read that finds no node waits for it (see AwaitRoutedAsync).
 /// </summary>
 public sealed record RemoteGatewayProviders(
     ISystemStorage System,
@@ -15,13 +18,15 @@ public sealed record RemoteGatewayProviders(
     IOrderedQueue<WriteRequest> WriterQueue,
     IOrderedQueue<IReadOnlyList<InboxItem>> Inbox,
     ISessionLeaseStore Leases,
-    IAsyncDisposable? Owner = null);
+    IAsyncDisposable? Owner = null,
+    Func<CancellationToken, ValueTask<long>>? LastRoutedTrigger = null);
 
 /// <summary>The gateway side of a deployment whose writer and distributor run in other processes.</summary>
 public sealed partial class FaaSBackend
 {
     private IAsyncDisposable? _remoteOwner;
     private ISessionLeaseStore? _leaseStore;
+    private Func<CancellationToken, ValueTask<long>>? _lastRoutedTrigger;
     private long _lastTriggerZxid;
 
     // Reads waiting for the inbox to handle the triggers an epoch stamp names (see AwaitEpochAsync).
@@ -44,6 +49,7 @@ public sealed partial class FaaSBackend
             _sink = sink,
             _remoteOwner = providers.Owner,
             _leaseStore = providers.Leases,
+            _lastRoutedTrigger = providers.LastRoutedTrigger,
             // Triggers up to what is applied now were meant for watches set before this gateway
             // started (the same gateway id restarted, or an inbox left by a crash): every watch set
             // from now on reads a state that reflects them. So epoch stamps naming this gateway up to
@@ -135,9 +141,30 @@ public sealed partial class FaaSBackend
     /// when this gateway holds no watch at all (a pending trigger could fire nothing). Bounded by
     /// <see cref="BackendOptions.EpochWaitMs"/>: past it the read is answered anyway, counted and logged.
     /// </summary>
-    private async ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
+    private ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken) =>
+        AwaitInboxAsync(epoch?.For(_options.GatewayId) ?? 0, cancellationToken);
+
+    /// <summary>
+    /// Watch event before data for a read that finds no node: a deletion leaves no node to carry a
+    /// stamp (after <c>set /a; delete /b</c>, a client watching /a could see /b gone before /a's
+    /// event). The distributor records the triggers it plans for each gateway in a ledger before it
+    /// writes or deletes anything, so a gateway holding watches reads its own entry (one consistent
+    /// read, whatever the entry's age) and waits, as for a stamp, until its inbox has handled it. No
+    /// call when this gateway holds no watch.
+    /// </summary>
+    private async ValueTask AwaitRoutedAsync(CancellationToken cancellationToken)
     {
-        long needed = epoch?.For(_options.GatewayId) ?? 0;
+        if (_lastRoutedTrigger is null || _watches.IsEmpty)
+        {
+            return;
+        }
+        long routed = await _lastRoutedTrigger(cancellationToken).ConfigureAwait(false);
+        await AwaitInboxAsync(routed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits, within the bound, until the inbox has handled every trigger up to <paramref name="needed"/> (counted in mntr).</summary>
+    private async ValueTask AwaitInboxAsync(long needed, CancellationToken cancellationToken)
+    {
         if (needed <= Volatile.Read(ref _lastTriggerZxid) || _watches.IsEmpty)
         {
             return;

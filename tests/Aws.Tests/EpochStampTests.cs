@@ -73,6 +73,53 @@ public sealed class EpochStampTests
         }
     }
 
+    [Theory]
+    [InlineData(UserStorageMode.Persistent)]
+    [InlineData(UserStorageMode.KeyValue)]
+    public async Task A_read_that_finds_no_node_waits_for_the_inbox_to_deliver_the_watch_event_first(UserStorageMode mode)
+    {
+        await using var stack = await Stack.StartAsync(mode);
+        var log = new EventLog();
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-epoch-hold-{Guid.NewGuid():N}");
+        await using var watching = await stack.GatewayAsync("gw-watching", log, hold, epochWaitMs: 20_000);
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        foreach (string path in new[] { "/a", "/b", "/c" })
+        {
+            await WriteAsync(writing, session, new CreateOperation(path, [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        }
+        const long watcher = 7;
+
+        try
+        {
+            // 1. set /a, then delete /b, in two distributor batches: a deletion leaves no node to carry
+            //    a stamp, the NoNode answer must still come after /a's event.
+            Assert.True((await watching.GetDataAsync("/a", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new SetDataOperation("/a", [1], -1));
+            await WriteAsync(writing, session, new DeleteOperation("/b", -1));
+            await ExpectHeldNoNodeAsync(watching, log, hold, "/b", "NodeDataChanged /a");
+
+            // 2. Both in one transaction (one batch).
+            Assert.True((await watching.GetDataAsync("/a", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new MultiOperation([new SetDataOperation("/a", [2], -1), new DeleteOperation("/c", -1)]));
+            await ExpectHeldNoNodeAsync(watching, log, hold, "/c", "NodeDataChanged /a");
+
+            Assert.Equal(2, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+            Assert.Equal(0, Monitor(await watching.GetStatisticsAsync(), "epoch_read_wait_timeouts"));
+
+            // Caught up: NoNode reads do not wait; a gateway without watches does not even ask.
+            Assert.Equal(ErrorCode.NoNode, (await watching.ExistsAsync("/b", null)).Error);
+            Assert.Equal(ErrorCode.NoNode, (await writing.ExistsAsync("/b", null)).Error);
+            Assert.Equal(2, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
     [Fact]
     public async Task A_read_waits_at_most_the_bound_and_is_counted()
     {
@@ -150,6 +197,21 @@ public sealed class EpochStampTests
         var result = await read.WaitAsync(Long);
         log.Add($"reply {path}");
         Assert.Equal(expected, result.Value!.Data);
+        Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
+    }
+
+    /// <summary><see cref="ExpectHeldReadAsync"/> for an exists of a deleted node: held, then NoNode after the event.</summary>
+    private static async Task ExpectHeldNoNodeAsync(FaaSBackend gateway, EventLog log, string hold, string path, string expectedEvent)
+    {
+        log.Clear();
+        var read = gateway.ExistsAsync(path, null).AsTask();
+        await Task.Delay(1500);
+        Assert.False(read.IsCompleted, $"exists({path}) was answered while the inbox was held (event log: {string.Join(", ", log.Entries)})");
+        Assert.Empty(log.Entries);
+        File.Delete(hold);
+        var result = await read.WaitAsync(Long);
+        log.Add($"reply {path}");
+        Assert.Equal(ErrorCode.NoNode, result.Error);
         Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
     }
 

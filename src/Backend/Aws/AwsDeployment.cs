@@ -32,7 +32,9 @@ public static class AwsDeployment
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
             var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
             var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox);
-            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner));
+            string gatewayId = options.GatewayId;
+            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
+                ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct)));
         }
         catch
         {

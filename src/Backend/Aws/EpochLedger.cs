@@ -47,19 +47,9 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
             ConsistentRead = true,
         }, cancellationToken).ConfigureAwait(false);
         _entries.Clear();
-        if (response.Item is { } item && item.TryGetValue(EntriesAttr, out var value) && value.S is { } text)
+        foreach (var (gateway, entry) in ParseEntries(response.Item))
         {
-            foreach (string entry in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
-            {
-                int eq = entry.IndexOf('=', StringComparison.Ordinal);
-                int at = entry.IndexOf('@', StringComparison.Ordinal);
-                if (eq > 0 && at > eq
-                    && long.TryParse(entry.AsSpan(eq + 1, at - eq - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long zxid)
-                    && long.TryParse(entry.AsSpan(at + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long sentAt))
-                {
-                    _entries[entry[..eq]] = (zxid, sentAt);
-                }
-            }
+            _entries[gateway] = entry;
         }
         _loaded = true;
     }
@@ -71,7 +61,12 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
         return EpochStamp.Of(_entries.Where(e => e.Value.SentAtMs >= cutoff).Select(e => new KeyValuePair<string, long>(e.Key, e.Value.Zxid)).Concat(planned));
     }
 
-    /// <summary>Records the triggers this batch routes (gateway → highest zxid) and stores the ledger, expired entries dropped.</summary>
+    /// <summary>
+    /// Records the triggers this batch routes (gateway → highest zxid) and stores the ledger, expired
+    /// entries dropped. Called with the planned routes before the batch writes its nodes, and with the
+    /// actual routes before it sends: the second stores only what the first did not cover (a gateway
+    /// that registered its interest between the two lookups), so a batch normally writes it once.
+    /// </summary>
     public async ValueTask RecordAsync(IReadOnlyDictionary<string, long> routed, CancellationToken cancellationToken)
     {
         if (routed.Count == 0)
@@ -79,6 +74,10 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
             return;
         }
         await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
+        if (routed.All(r => _entries.TryGetValue(r.Key, out var known) && known.Zxid >= r.Value))
+        {
+            return;
+        }
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         long cutoff = now - (long)window.TotalMilliseconds;
         foreach (var (gateway, zxid) in routed)
@@ -105,5 +104,50 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
                 [EntriesAttr] = new AttributeValue { S = text.ToString() },
             },
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A gateway's read that found no node (it carries no stamp): the zxid of the last trigger the
+    /// ledger records as routed to <paramref name="gatewayId"/>, whatever its age; 0 if none. One
+    /// consistent GetItem. Every trigger a batch planned for the gateway is in the ledger before that
+    /// batch writes (deletes) anything, so waiting for it covers the deletions a NoNode reflects.
+    /// </summary>
+    public static async ValueTask<long> ReadRoutedAsync(IAmazonDynamoDB dynamo, string countersTable, string gatewayId, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = countersTable,
+            Key = new() { ["name"] = new AttributeValue { S = ItemName } },
+            ProjectionExpression = "#e",
+            ExpressionAttributeNames = new() { ["#e"] = EntriesAttr },
+            ConsistentRead = true,
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var (gateway, entry) in ParseEntries(response.Item))
+        {
+            if (gateway == gatewayId)
+            {
+                return entry.Zxid;
+            }
+        }
+        return 0;
+    }
+
+    private static IEnumerable<(string Gateway, (long Zxid, long SentAtMs) Entry)> ParseEntries(Dictionary<string, AttributeValue>? item)
+    {
+        if (item is null || !item.TryGetValue(EntriesAttr, out var value) || value.S is not { } text)
+        {
+            yield break;
+        }
+        foreach (string entry in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = entry.IndexOf('=', StringComparison.Ordinal);
+            int at = entry.IndexOf('@', StringComparison.Ordinal);
+            if (eq > 0 && at > eq
+                && long.TryParse(entry.AsSpan(eq + 1, at - eq - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long zxid)
+                && long.TryParse(entry.AsSpan(at + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long sentAt))
+            {
+                yield return (entry[..eq], (zxid, sentAt));
+            }
+        }
     }
 }

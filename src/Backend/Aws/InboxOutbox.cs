@@ -48,6 +48,9 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
             }
         }
         await loading.ConfigureAwait(false);
+        // Before any node is written (or deleted): a gateway whose read finds no node has no stamp to
+        // go by and asks the ledger instead, so what this batch will route must be there first.
+        await ledger.RecordAsync(planned, cancellationToken).ConfigureAwait(false);
         return ledger.Stamp(planned);
     }
 
@@ -121,6 +124,8 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         if (ledger is not null)
         {
             // Before the triggers leave: the next batch, perhaps in another instance, stamps with them.
+            // Usually a no-op (the plan recorded them); not for a gateway that registered its interest
+            // after the first lookup.
             await ledger.RecordAsync(routed, cancellationToken).ConfigureAwait(false);
         }
         foreach (var (inbox, items) in sends)
