@@ -27,6 +27,7 @@ public sealed partial class FaaSBackend
     private IAsyncDisposable? _remoteOwner;
     private ISessionLeaseStore? _leaseStore;
     private Func<CancellationToken, ValueTask<long>>? _lastRoutedTrigger;
+    private InterestRegistrations? _registrations;
     private long _lastTriggerZxid;
 
     // Reads waiting for the inbox to handle the triggers an epoch stamp names (see AwaitEpochAsync).
@@ -50,6 +51,7 @@ public sealed partial class FaaSBackend
             _remoteOwner = providers.Owner,
             _leaseStore = providers.Leases,
             _lastRoutedTrigger = providers.LastRoutedTrigger,
+            _registrations = providers.Interest.Registrations,
             // Triggers up to what is applied now were meant for watches set before this gateway
             // started (the same gateway id restarted, or an inbox left by a crash): every watch set
             // from now on reads a state that reflects them. So epoch stamps naming this gateway up to
@@ -124,10 +126,17 @@ public sealed partial class FaaSBackend
                     _leases.TryRemove(item.SessionId, out _);
                     _sink.SessionClosed(item.SessionId);
                     break;
+                case InboxItemKind.Mark:
+                    // Every trigger for this gateway up to here was sent before it (this message's
+                    // included): as if the last of them had been handled.
+                    Volatile.Write(ref _lastTriggerZxid, Math.Max(_lastTriggerZxid, item.Zxid));
+                    break;
             }
         }
         if (_lastTriggerZxid > lastBefore)
         {
+            // The whole message is handled (a late batch's Mark is its last item).
+            _registrations?.Settle(_lastTriggerZxid);
             ReleaseEpochWaiters();
         }
     }
@@ -141,8 +150,24 @@ public sealed partial class FaaSBackend
     /// when this gateway holds no watch at all (a pending trigger could fire nothing). Bounded by
     /// <see cref="BackendOptions.EpochWaitMs"/>: past it the read is answered anyway, counted and logged.
     /// </summary>
-    private ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken) =>
-        AwaitInboxAsync(epoch?.For(_options.GatewayId) ?? 0, cancellationToken);
+    /// <para>
+    /// Also a late registration: this gateway registered its first interest in a path while a batch
+    /// was between its plan and its writes, so that batch's stamps may not name it. Such a batch's
+    /// nodes carry an older interest generation and a zxid above the applied zxid of the
+    /// registration; the batch sends this gateway a Mark at its highest zxid, and the read waits for it.
+    /// </para>
+    private ValueTask AwaitEpochAsync(UserNode node, CancellationToken cancellationToken)
+    {
+        var epoch = node.Epoch;
+        long needed = epoch?.For(_options.GatewayId) ?? 0;
+        if (_registrations is { IsEmpty: false } registrations)
+        {
+            // A batch with generation 0 writes no stamp: its zxid is then the node's own.
+            long batchZxid = epoch?.BatchZxid is > 0 and var z ? z : Math.Max(node.Stat.Mzxid, node.Stat.Pzxid);
+            needed = Math.Max(needed, registrations.Needed(epoch?.Generation ?? 0, batchZxid));
+        }
+        return AwaitInboxAsync(needed, cancellationToken);
+    }
 
     /// <summary>
     /// Watch event before data for a read that finds no node: a deletion leaves no node to carry a

@@ -27,7 +27,7 @@ public static class AwsDeployment
             var system = new DynamoSystemStorage(clients);
             var user = CreateUserStorage(clients);
             await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
-            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, options.GatewayId);
+            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, options.GatewayId);
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
             var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);

@@ -54,11 +54,67 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
         _loaded = true;
     }
 
-    /// <summary>The stamp for nodes written now: the entries still in flight, raised by what this batch will route.</summary>
-    public EpochStamp? Stamp(IReadOnlyDictionary<string, long> planned)
+    /// <summary>
+    /// The start of a batch that writes nodes: reads the ledger and the interest generation (kept on
+    /// the applied marker's item, see AppliedMarker) in one consistent BatchGetItem, and returns the
+    /// generation. Must complete before the batch looks up interest: a gateway's registration that
+    /// this read does not see must come after it, so the raise of the applied marker reports the
+    /// gateway as late if the registration also came before the batch's writes were complete.
+    /// </summary>
+    public async ValueTask<long> LoadWithGenerationAsync(CancellationToken cancellationToken)
+    {
+        var keys = new KeysAndAttributes
+        {
+            Keys =
+            [
+                new() { ["name"] = new AttributeValue { S = ItemName } },
+                new() { ["name"] = new AttributeValue { S = AppliedMarker.CounterName } },
+            ],
+            ConsistentRead = true,
+            // Not the applied item's per-gateway registrations: only the ledger and the generation.
+            ProjectionExpression = "#n, #e, #g",
+            ExpressionAttributeNames = new() { ["#n"] = "name", ["#e"] = EntriesAttr, ["#g"] = AppliedMarker.GenerationAttr },
+        };
+        var request = new BatchGetItemRequest { RequestItems = new() { [countersTable] = keys } };
+        long generation = 0;
+        _entries.Clear();
+        while (true)
+        {
+            var response = await dynamo.BatchGetItemAsync(request, cancellationToken).ConfigureAwait(false);
+            foreach (var item in response.Responses?.GetValueOrDefault(countersTable) ?? [])
+            {
+                if (item["name"].S == ItemName)
+                {
+                    foreach (var (gateway, entry) in ParseEntries(item))
+                    {
+                        _entries[gateway] = entry;
+                    }
+                }
+                else
+                {
+                    generation = AppliedMarker.Number(item, AppliedMarker.GenerationAttr);
+                }
+            }
+            // A throttled key comes back unprocessed: ask again for it alone.
+            if (response.UnprocessedKeys?.GetValueOrDefault(countersTable) is not { Keys.Count: > 0 } rest)
+            {
+                break;
+            }
+            request = new BatchGetItemRequest { RequestItems = new() { [countersTable] = rest } };
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+        _loaded = true;
+        return generation;
+    }
+
+    /// <summary>
+    /// The stamp for nodes written now: the entries still in flight, raised by what this batch will
+    /// route, with the batch's interest generation and highest zxid.
+    /// </summary>
+    public EpochStamp? Stamp(IReadOnlyDictionary<string, long> planned, long generation, long batchZxid)
     {
         long cutoff = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds;
-        return EpochStamp.Of(_entries.Where(e => e.Value.SentAtMs >= cutoff).Select(e => new KeyValuePair<string, long>(e.Key, e.Value.Zxid)).Concat(planned));
+        return EpochStamp.Of(_entries.Where(e => e.Value.SentAtMs >= cutoff).Select(e => new KeyValuePair<string, long>(e.Key, e.Value.Zxid)).Concat(planned), generation, batchZxid);
     }
 
     /// <summary>
