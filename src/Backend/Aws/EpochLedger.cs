@@ -10,8 +10,9 @@ namespace ZkGateway.Backend.Aws;
 /// The distributor's memory of triggers that may still be in flight: per gateway, the zxid of the last
 /// trigger routed to it and when. Kept in the counters table (item <c>epochs</c>) because consecutive
 /// batches of the one queue group may run in different Lambda execution environments: each batch
-/// reads it (one consistent GetItem) before it writes nodes, and a batch that routed triggers writes it
-/// back (one PutItem) before its inbox messages go out. An entry counts as in flight for
+/// reads it (one consistent BatchGetItem, with the interest generation) before it looks up interest,
+/// and a batch that plans triggers writes it back (one PutItem) before it writes nodes; gateways whose
+/// read finds no node read their own entry (<see cref="ReadRoutedAsync"/>). An entry counts as in flight for
 /// <see cref="Window"/> after its send; it is dropped after that (a gateway whose inbox is further
 /// behind than that is not waited for, and its reads are not held).
 /// <para>
