@@ -149,22 +149,20 @@ public sealed partial class FaaSBackend
     /// connections before the read's reply. Free when the stamp is absent or already satisfied; skipped
     /// when this gateway holds no watch at all (a pending trigger could fire nothing). Bounded by
     /// <see cref="BackendOptions.EpochWaitMs"/>: past it the read is answered anyway, counted and logged.
-    /// </summary>
     /// <para>
     /// Also a late registration: this gateway registered its first interest in a path while a batch
     /// was between its plan and its writes, so that batch's stamps may not name it. Such a batch's
-    /// nodes carry an older interest generation and a zxid above the applied zxid of the
-    /// registration; the batch sends this gateway a Mark at its highest zxid, and the read waits for it.
+    /// nodes carry an older interest generation and a batch zxid above the applied zxid of the
+    /// registration; the batch sends this gateway a Mark at that zxid, and the read waits for it. A
+    /// node without a generation was written by an earlier version, which sends no Mark: not waited for.
     /// </para>
-    private ValueTask AwaitEpochAsync(UserNode node, CancellationToken cancellationToken)
+    /// </summary>
+    private ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
     {
-        var epoch = node.Epoch;
         long needed = epoch?.For(_options.GatewayId) ?? 0;
-        if (_registrations is { IsEmpty: false } registrations)
+        if (_registrations is { IsEmpty: false } registrations && epoch?.Generation is { } generation)
         {
-            // A batch with generation 0 writes no stamp: its zxid is then the node's own.
-            long batchZxid = epoch?.BatchZxid is > 0 and var z ? z : Math.Max(node.Stat.Mzxid, node.Stat.Pzxid);
-            needed = Math.Max(needed, registrations.Needed(epoch?.Generation ?? 0, batchZxid));
+            needed = Math.Max(needed, registrations.Needed(generation, epoch.BatchZxid));
         }
         return AwaitInboxAsync(needed, cancellationToken);
     }

@@ -387,7 +387,7 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         var (node, zxid) = await _user.ReadAsync(path, static (n, z) => (n, z), cancellationToken).ConfigureAwait(false);
         if (node is not null)
         {
-            await AwaitEpochAsync(node, cancellationToken).ConfigureAwait(false);
+            await AwaitEpochAsync(node.Epoch, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -81,9 +81,9 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
     /// Raises the stored marker, never lowers it (a late, redelivered batch must not move it back).
     /// Returns the gateways whose latest first-time interest registration came after the batch read
     /// <paramref name="plannedGeneration"/> (the item's old attributes, whether the raise applied or
-    /// found the marker already there).
+    /// found the marker already there); none for a batch applied without a plan (null).
     /// </summary>
-    public async ValueTask<IReadOnlyCollection<string>> RaiseAsync(long zxid, long plannedGeneration, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyCollection<string>> RaiseAsync(long zxid, long? plannedGeneration, CancellationToken cancellationToken)
     {
         Dictionary<string, AttributeValue>? old;
         try
@@ -107,7 +107,7 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
             old = e.Item;
         }
         Observe(zxid);
-        if (old is null)
+        if (old is null || plannedGeneration is not { } planned)
         {
             return [];
         }
@@ -118,7 +118,7 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
             if (name.StartsWith(RegistrationPrefix, StringComparison.Ordinal) && value.N is { } n)
             {
                 long generation = long.Parse(n, CultureInfo.InvariantCulture);
-                if (generation > plannedGeneration)
+                if (generation > planned)
                 {
                     (late ??= []).Add(name[RegistrationPrefix.Length..]);
                 }

@@ -301,7 +301,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         IReadOnlyCollection<string> late = [];
         if (last > 0)
         {
-            late = await _applied.RaiseAsync(last, epoch?.Generation ?? 0, cancellationToken).ConfigureAwait(false);
+            late = await _applied.RaiseAsync(last, epoch?.Generation, cancellationToken).ConfigureAwait(false);
         }
         foreach (var txn in txns)
         {

@@ -110,7 +110,7 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
 
     /// <summary>
     /// The stamp for nodes written now: the entries still in flight, raised by what this batch will
-    /// route, with the batch's interest generation and highest zxid.
+    /// route, with the batch's interest generation and highest zxid (so every node written has one).
     /// </summary>
     public EpochStamp? Stamp(IReadOnlyDictionary<string, long> planned, long generation, long batchZxid)
     {

@@ -157,7 +157,7 @@ public sealed class S3UserStorage : IAwsUserStorage
         IReadOnlyCollection<string> late = [];
         if (last > 0)
         {
-            late = await _applied.RaiseAsync(last, epoch?.Generation ?? 0, cancellationToken).ConfigureAwait(false);
+            late = await _applied.RaiseAsync(last, epoch?.Generation, cancellationToken).ConfigureAwait(false);
             _lastRaised = Math.Max(_lastRaised, last);
         }
         // Triggers are routed once everything of the batch is visible (they are sent after this returns).

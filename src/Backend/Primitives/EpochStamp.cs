@@ -12,7 +12,8 @@ namespace ZkGateway.Backend.Primitives;
 /// (docs/serverless.md, "Watch event before data across paths").
 /// <para>
 /// It also carries the batch's <see cref="Generation"/> (the interest generation the distributor read
-/// before its first interest lookup) and <see cref="BatchZxid"/> (the batch's highest zxid): a gateway
+/// before its first interest lookup; on every node a distributor of this version writes, 0 included)
+/// and <see cref="BatchZxid"/> (the batch's highest zxid): a gateway
 /// that registered its first interest in a path after that read may be missing from the entries, and
 /// waits for the batch's <c>Mark</c> instead (docs/serverless.md, "late registration").
 /// </para>
@@ -21,7 +22,8 @@ namespace ZkGateway.Backend.Primitives;
 /// <c>[#g=&lt;generation hex&gt;;#z=&lt;batch zxid hex&gt;;]&lt;gateway&gt;=&lt;zxid hex&gt;[;…]</c>, gateways in
 /// ordinal order. Gateway ids are letters, digits, '-' and '_' (ZooCfg), so '=', ';' and '#' cannot
 /// occur in them; a gateway of an older version reads <c>#g</c> and <c>#z</c> as entries of gateways
-/// that do not exist. A stamp without <c>#g</c> (written before generations) has generation 0.
+/// that do not exist. A stamp without <c>#g</c> (written by an earlier version, which sends no Mark)
+/// has no generation.
 /// </para>
 /// </summary>
 public sealed class EpochStamp
@@ -31,27 +33,27 @@ public sealed class EpochStamp
 
     private readonly SortedDictionary<string, long> _entries;
 
-    private EpochStamp(SortedDictionary<string, long> entries, long generation, long batchZxid)
+    private EpochStamp(SortedDictionary<string, long> entries, long? generation, long batchZxid)
     {
         _entries = entries;
         Generation = generation;
-        BatchZxid = generation > 0 ? batchZxid : 0;
+        BatchZxid = generation is null ? 0 : batchZxid;
     }
 
     /// <summary>Gateway → zxid of the last trigger routed to it.</summary>
     public IReadOnlyDictionary<string, long> Entries => _entries;
 
-    /// <summary>The interest generation the writing batch read before it looked up interest (0: none yet, or an older stamp).</summary>
-    public long Generation { get; }
+    /// <summary>The interest generation the writing batch read before it looked up interest (0: no registration yet); null on a stamp of an earlier version.</summary>
+    public long? Generation { get; }
 
     /// <summary>The writing batch's highest zxid (with a generation only; 0 otherwise).</summary>
     public long BatchZxid { get; }
 
     /// <summary>
     /// A stamp of these entries and the batch's interest generation; null when there is neither
-    /// (nothing in flight and no interest ever registered: nothing is written).
+    /// (nothing is written).
     /// </summary>
-    public static EpochStamp? Of(IEnumerable<KeyValuePair<string, long>> entries, long generation = 0, long batchZxid = 0)
+    public static EpochStamp? Of(IEnumerable<KeyValuePair<string, long>> entries, long? generation = null, long batchZxid = 0)
     {
         var sorted = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var (gateway, zxid) in entries)
@@ -61,7 +63,7 @@ public sealed class EpochStamp
                 sorted[gateway] = zxid;
             }
         }
-        return sorted.Count == 0 && generation <= 0 ? null : new EpochStamp(sorted, Math.Max(0, generation), batchZxid);
+        return sorted.Count == 0 && generation is null ? null : new EpochStamp(sorted, generation, batchZxid);
     }
 
     /// <summary>The zxid this gateway's inbox must have handled before it answers a read of the node; 0 if none.</summary>
@@ -86,7 +88,7 @@ public sealed class EpochStamp
         Interlocked.Increment(ref _truncated);
         var kept = new SortedDictionary<string, long>(StringComparer.Ordinal);
         // The generation and batch zxid are kept whatever happens: without them a late registration is not seen.
-        int length = Generation > 0 ? EncodeOf(new SortedDictionary<string, long>(StringComparer.Ordinal), Generation, BatchZxid).Length + 1 : 0;
+        int length = Generation is not null ? EncodeOf(new SortedDictionary<string, long>(StringComparer.Ordinal), Generation, BatchZxid).Length + 1 : 0;
         foreach (var (gateway, zxid) in _entries.OrderByDescending(e => e.Value))
         {
             int size = gateway.Length + 2 + zxid.ToString("x", CultureInfo.InvariantCulture).Length;
@@ -102,12 +104,12 @@ public sealed class EpochStamp
 
     public string Encode() => EncodeOf(_entries, Generation, BatchZxid);
 
-    private static string EncodeOf(SortedDictionary<string, long> entries, long generation, long batchZxid)
+    private static string EncodeOf(SortedDictionary<string, long> entries, long? generation, long batchZxid)
     {
         var text = new StringBuilder(entries.Count * 32 + 24);
-        if (generation > 0)
+        if (generation is { } g)
         {
-            text.Append(GenerationKey).Append('=').Append(generation.ToString("x", CultureInfo.InvariantCulture))
+            text.Append(GenerationKey).Append('=').Append(g.ToString("x", CultureInfo.InvariantCulture))
                 .Append(';').Append(BatchZxidKey).Append('=').Append(batchZxid.ToString("x", CultureInfo.InvariantCulture));
         }
         foreach (var (gateway, zxid) in entries)
@@ -129,7 +131,7 @@ public sealed class EpochStamp
             return null;
         }
         var entries = new List<KeyValuePair<string, long>>();
-        long generation = 0;
+        long? generation = null;
         long batchZxid = 0;
         foreach (string entry in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
