@@ -7,6 +7,9 @@ namespace ZkGateway.Backend;
 /// <summary>
 /// What a gateway needs when the functions run elsewhere (the AWS provider set): storage it reads
 /// directly, where it records watch interest, the writer queue it sends to, and its own inbox.
+/// <see cref="LastRoutedTrigger"/>: the zxid of the last watch trigger the distributor has routed (or
+/// is about to route) to this gateway, as the distributor records it before writing (AWS: the epoch
+/// ledger); a read that finds no node waits for it (see AwaitRoutedAsync).
 /// </summary>
 public sealed record RemoteGatewayProviders(
     ISystemStorage System,
@@ -15,13 +18,16 @@ public sealed record RemoteGatewayProviders(
     IOrderedQueue<WriteRequest> WriterQueue,
     IOrderedQueue<IReadOnlyList<InboxItem>> Inbox,
     ISessionLeaseStore Leases,
-    IAsyncDisposable? Owner = null);
+    IAsyncDisposable? Owner = null,
+    Func<CancellationToken, ValueTask<long>>? LastRoutedTrigger = null);
 
 /// <summary>The gateway side of a deployment whose writer and distributor run in other processes.</summary>
 public sealed partial class FaaSBackend
 {
     private IAsyncDisposable? _remoteOwner;
     private ISessionLeaseStore? _leaseStore;
+    private Func<CancellationToken, ValueTask<long>>? _lastRoutedTrigger;
+    private InterestRegistrations? _registrations;
     private long _lastTriggerZxid;
 
     // Reads waiting for the inbox to handle the triggers an epoch stamp names (see AwaitEpochAsync).
@@ -44,6 +50,8 @@ public sealed partial class FaaSBackend
             _sink = sink,
             _remoteOwner = providers.Owner,
             _leaseStore = providers.Leases,
+            _lastRoutedTrigger = providers.LastRoutedTrigger,
+            _registrations = providers.Interest.Registrations,
             // Triggers up to what is applied now were meant for watches set before this gateway
             // started (the same gateway id restarted, or an inbox left by a crash): every watch set
             // from now on reads a state that reflects them. So epoch stamps naming this gateway up to
@@ -118,10 +126,17 @@ public sealed partial class FaaSBackend
                     _leases.TryRemove(item.SessionId, out _);
                     _sink.SessionClosed(item.SessionId);
                     break;
+                case InboxItemKind.Mark:
+                    // Every trigger for this gateway up to here was sent before it (this message's
+                    // included): as if the last of them had been handled.
+                    Volatile.Write(ref _lastTriggerZxid, Math.Max(_lastTriggerZxid, item.Zxid));
+                    break;
             }
         }
         if (_lastTriggerZxid > lastBefore)
         {
+            // The whole message is handled (a late batch's Mark is its last item).
+            _registrations?.Settle(_lastTriggerZxid);
             ReleaseEpochWaiters();
         }
     }
@@ -134,10 +149,45 @@ public sealed partial class FaaSBackend
     /// connections before the read's reply. Free when the stamp is absent or already satisfied; skipped
     /// when this gateway holds no watch at all (a pending trigger could fire nothing). Bounded by
     /// <see cref="BackendOptions.EpochWaitMs"/>: past it the read is answered anyway, counted and logged.
+    /// <para>
+    /// Also a late registration: this gateway registered its first interest in a path while a batch
+    /// was between its plan and its writes, so that batch's stamps may not name it. Such a batch's
+    /// nodes carry an older interest generation and a batch zxid above the applied zxid of the
+    /// registration; the batch sends this gateway a Mark at that zxid, and the read waits for it. A
+    /// node without a generation was written by an earlier version, which sends no Mark: not waited for.
+    /// </para>
     /// </summary>
-    private async ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
+    private ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
     {
         long needed = epoch?.For(_options.GatewayId) ?? 0;
+        if (_registrations is { IsEmpty: false } registrations && epoch?.Generation is { } generation)
+        {
+            needed = Math.Max(needed, registrations.Needed(generation, epoch.BatchZxid));
+        }
+        return AwaitInboxAsync(needed, cancellationToken);
+    }
+
+    /// <summary>
+    /// Watch event before data for a read that finds no node: a deletion leaves no node to carry a
+    /// stamp (after <c>set /a; delete /b</c>, a client watching /a could see /b gone before /a's
+    /// event). The distributor records the triggers it plans for each gateway in a ledger before it
+    /// writes or deletes anything, so a gateway holding watches reads its own entry (one consistent
+    /// read, whatever the entry's age) and waits, as for a stamp, until its inbox has handled it. No
+    /// call when this gateway holds no watch.
+    /// </summary>
+    private async ValueTask AwaitRoutedAsync(CancellationToken cancellationToken)
+    {
+        if (_lastRoutedTrigger is null || _watches.IsEmpty)
+        {
+            return;
+        }
+        long routed = await _lastRoutedTrigger(cancellationToken).ConfigureAwait(false);
+        await AwaitInboxAsync(routed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits, within the bound, until the inbox has handled every trigger up to <paramref name="needed"/> (counted in mntr).</summary>
+    private async ValueTask AwaitInboxAsync(long needed, CancellationToken cancellationToken)
+    {
         if (needed <= Volatile.Read(ref _lastTriggerZxid) || _watches.IsEmpty)
         {
             return;

@@ -385,7 +385,14 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }
         // Remote storage has no lock to hold the read under: the node is answered from what was read.
         var (node, zxid) = await _user.ReadAsync(path, static (n, z) => (n, z), cancellationToken).ConfigureAwait(false);
-        await AwaitEpochAsync(node?.Epoch, cancellationToken).ConfigureAwait(false);
+        if (node is not null)
+        {
+            await AwaitEpochAsync(node.Epoch, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await AwaitRoutedAsync(cancellationToken).ConfigureAwait(false);
+        }
         FireStaleWatches(path, node);
         return read(node, zxid, state);
     }

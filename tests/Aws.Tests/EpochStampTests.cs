@@ -73,6 +73,176 @@ public sealed class EpochStampTests
         }
     }
 
+    [Theory]
+    [InlineData(UserStorageMode.Persistent)]
+    [InlineData(UserStorageMode.KeyValue)]
+    public async Task A_read_that_finds_no_node_waits_for_the_inbox_to_deliver_the_watch_event_first(UserStorageMode mode)
+    {
+        await using var stack = await Stack.StartAsync(mode);
+        var log = new EventLog();
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-epoch-hold-{Guid.NewGuid():N}");
+        await using var watching = await stack.GatewayAsync("gw-watching", log, hold, epochWaitMs: 20_000);
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        foreach (string path in new[] { "/a", "/b", "/c" })
+        {
+            await WriteAsync(writing, session, new CreateOperation(path, [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        }
+        const long watcher = 7;
+
+        try
+        {
+            // 1. set /a, then delete /b, in two distributor batches: a deletion leaves no node to carry
+            //    a stamp, the NoNode answer must still come after /a's event.
+            Assert.True((await watching.GetDataAsync("/a", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new SetDataOperation("/a", [1], -1));
+            await WriteAsync(writing, session, new DeleteOperation("/b", -1));
+            await ExpectHeldNoNodeAsync(watching, log, hold, "/b", "NodeDataChanged /a");
+
+            // 2. Both in one transaction (one batch).
+            Assert.True((await watching.GetDataAsync("/a", watcher)).IsOk);
+            File.WriteAllText(hold, "");
+            await WriteAsync(writing, session, new MultiOperation([new SetDataOperation("/a", [2], -1), new DeleteOperation("/c", -1)]));
+            await ExpectHeldNoNodeAsync(watching, log, hold, "/c", "NodeDataChanged /a");
+
+            Assert.Equal(2, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+            Assert.Equal(0, Monitor(await watching.GetStatisticsAsync(), "epoch_read_wait_timeouts"));
+
+            // Caught up: NoNode reads do not wait; a gateway without watches does not even ask.
+            Assert.Equal(ErrorCode.NoNode, (await watching.ExistsAsync("/b", null)).Error);
+            Assert.Equal(ErrorCode.NoNode, (await writing.ExistsAsync("/b", null)).Error);
+            Assert.Equal(2, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
+    /// <summary>
+    /// The late registration: the watching gateway registers its first interest in /a while a batch
+    /// of two transactions (set /a, then set /b) is between its interest lookup and its writes, and
+    /// reads the old /a. The batch's stamps cannot name it; its read of /b must still wait for /a's
+    /// event, and it waits for the batch's Mark (the trigger of /a is at a lower zxid than /b's change).
+    /// <para>
+    /// The emulator's FIFO queue hands out one message per receive, so the batch of two is made by the
+    /// functions' start-up, which applies the whole pending list as one batch.
+    /// </para>
+    /// </summary>
+    [Theory]
+    [InlineData(UserStorageMode.Persistent)]
+    [InlineData(UserStorageMode.KeyValue)]
+    public async Task A_gateway_that_registers_its_first_interest_while_a_batch_is_planned_waits_for_that_batch(UserStorageMode mode)
+    {
+        string pause = Path.Combine(Path.GetTempPath(), $"zkgw-epoch-pause-{Guid.NewGuid():N}");
+        string held = pause + ".held";
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-epoch-hold-{Guid.NewGuid():N}");
+        await using var stack = await Stack.StartAsync(mode, distributorHold: pause);
+        var log = new EventLog();
+        await using var watching = await stack.GatewayAsync("gw-late", log, hold, epochWaitMs: 5_000);
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        await WriteAsync(writing, session, new CreateOperation("/a", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        await WriteAsync(writing, session, new CreateOperation("/b", [0], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        using var clients = new AwsClients(stack.Settings);
+        var system = new DynamoSystemStorage(clients);
+        try
+        {
+            // 1. A batch (create /x) stops at the hold; set /a and set /b are committed behind it. The
+            //    functions stop there: the three are pending, none applied.
+            File.WriteAllText(pause, "");
+            var writes = new[]
+            {
+                WriteAsync(writing, session, new CreateOperation("/x", [], Acl.OpenAclUnsafe, CreateMode.Persistent)),
+                WriteAsync(writing, session, new SetDataOperation("/a", [1], -1)),
+                WriteAsync(writing, session, new SetDataOperation("/b", [1], -1)),
+            };
+            await WaitForFileAsync(held);
+            var deadline = DateTime.UtcNow + Long;
+            while ((await system.GetPendingAsync()).Count < 3)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "set /a and set /b were not committed");
+                await Task.Delay(50);
+            }
+            await stack.StopFunctionsAsync();
+            File.Delete(held);
+
+            // 2. Started again, the functions apply the pending list as one batch, which stops after
+            //    its interest lookup, before its writes. Now the watching gateway registers its first
+            //    interest (in /a) and reads the old state.
+            var start = stack.StartFunctionsAsync();
+            await WaitForFileAsync(held);
+            Assert.Equal([0], (await watching.GetDataAsync("/a", 7)).Value!.Data);
+            File.WriteAllText(hold, "");
+            File.Delete(pause);
+            await start;
+            await Task.WhenAll(writes);
+
+            // One batch wrote both (same batch zxid in their stamps), naming no gateway.
+            IUserStorage user = mode == UserStorageMode.KeyValue
+                ? new DynamoUserStorage(clients.DynamoDb, clients.S3, stack.Settings.DataTable, stack.Settings.BucketName, stack.Settings.CountersTable)
+                : new S3UserStorage(clients.S3, clients.DynamoDb, stack.Settings.BucketName, stack.Settings.CountersTable);
+            var stampA = await user.ReadAsync("/a", (node, _) => node!.Epoch);
+            var stampB = await user.ReadAsync("/b", (node, _) => node!.Epoch);
+            Assert.True(stampA?.Generation is not null && stampB?.Generation is not null, $"stamps {stampA} / {stampB}");
+            Assert.Equal(stampA!.BatchZxid, stampB!.BatchZxid);
+            Assert.Empty(stampB.Entries);
+
+            // 3. The batch routed /a's trigger to the gateway (second lookup) and ended its message with
+            //    a Mark at the batch's last zxid: the read of /b waits for that message, and no longer.
+            await ExpectHeldReadAsync(watching, log, hold, "/b", [1], "NodeDataChanged /a");
+            Assert.Equal(1, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+            Assert.Equal(0, Monitor(await watching.GetStatisticsAsync(), "epoch_read_wait_timeouts"));
+
+            // Settled: the next reads do not wait.
+            Assert.Equal([1], (await watching.GetDataAsync("/b", null)).Value!.Data);
+            Assert.Equal(1, Monitor(await watching.GetStatisticsAsync(), "epoch_read_waits"));
+        }
+        finally
+        {
+            File.Delete(pause);
+            File.Delete(held);
+            File.Delete(hold);
+        }
+    }
+
+    private static async Task WaitForFileAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + Long;
+        while (!File.Exists(path))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{path} never appeared (the distributor batch never reached the hold)");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Registrations_no_batch_can_find_late_any_more_are_cleared_from_the_applied_item()
+    {
+        await using var stack = await Stack.StartAsync(UserStorageMode.KeyValue);
+        await using var writing = await stack.GatewayAsync("gw-writing", new EventLog());
+        long session = (await writing.CreateSessionAsync(30_000)).SessionId;
+        using var clients = new AwsClients(stack.Settings);
+        for (int i = 0; i < 9; i++)
+        {
+            var interest = new DynamoWatchInterest(clients.DynamoDb, stack.Settings.WatchesTable, stack.Settings.CountersTable, $"gw-gone-{i}");
+            await interest.AddAsync("/p", WatchKind.Data);
+            Assert.False(interest.Registrations.IsEmpty);
+        }
+        // A batch planned after all nine reads a generation at or above each: none is late, and the
+        // raise of the applied marker clears them (the generation stays).
+        await WriteAsync(writing, session, new CreateOperation("/p", [], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        var applied = (await clients.DynamoDb.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest
+        {
+            TableName = stack.Settings.CountersTable,
+            Key = new() { ["name"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "applied" } },
+            ConsistentRead = true,
+        })).Item;
+        Assert.DoesNotContain(applied.Keys, k => k.StartsWith("reg-", StringComparison.Ordinal));
+        Assert.Equal("9", applied["gen"].N);
+    }
+
     [Fact]
     public async Task A_read_waits_at_most_the_bound_and_is_counted()
     {
@@ -153,6 +323,21 @@ public sealed class EpochStampTests
         Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
     }
 
+    /// <summary><see cref="ExpectHeldReadAsync"/> for an exists of a deleted node: held, then NoNode after the event.</summary>
+    private static async Task ExpectHeldNoNodeAsync(FaaSBackend gateway, EventLog log, string hold, string path, string expectedEvent)
+    {
+        log.Clear();
+        var read = gateway.ExistsAsync(path, null).AsTask();
+        await Task.Delay(1500);
+        Assert.False(read.IsCompleted, $"exists({path}) was answered while the inbox was held (event log: {string.Join(", ", log.Entries)})");
+        Assert.Empty(log.Entries);
+        File.Delete(hold);
+        var result = await read.WaitAsync(Long);
+        log.Add($"reply {path}");
+        Assert.Equal(ErrorCode.NoNode, result.Error);
+        Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
+    }
+
     private static async Task WriteAsync(FaaSBackend gateway, long session, WriteOperation operation)
     {
         var result = await gateway.SubmitAsync(session, operation).WaitAsync(Long);
@@ -223,23 +408,29 @@ public sealed class EpochStampTests
         private CancellationTokenSource _running = new();
         private Task _run = Task.CompletedTask;
 
-        private Stack(AwsSettings settings) => Settings = settings;
+        private readonly string? _distributorHold;
+
+        private Stack(AwsSettings settings, string? distributorHold)
+        {
+            Settings = settings;
+            _distributorHold = distributorHold;
+        }
 
         public AwsSettings Settings { get; }
 
-        public static async Task<Stack> StartAsync(UserStorageMode mode)
+        public static async Task<Stack> StartAsync(UserStorageMode mode, string? distributorHold = null)
         {
             // A batch cut off by a restart comes again after 10 s, not SQS's default 30 s.
             var settings = await AwsEmulators.NewDeploymentAsync("ep") with { UserStorage = mode, QueueVisibilityTimeout = TimeSpan.FromSeconds(10) };
             await AwsProvisioner.ProvisionAsync(settings);
-            var stack = new Stack(settings);
+            var stack = new Stack(settings, distributorHold);
             await stack.StartFunctionsAsync();
             return stack;
         }
 
-        private async Task StartFunctionsAsync()
+        public async Task StartFunctionsAsync()
         {
-            _functions = await AwsFunctions.StartAsync(Settings, new BackendOptions { TickTime = 2000 });
+            _functions = await AwsFunctions.StartAsync(Settings, new BackendOptions { TickTime = 2000, DistributorHoldFile = _distributorHold });
             _running = new CancellationTokenSource();
             _run = Task.Run(() => _functions.RunAsync(_running.Token));
         }
@@ -253,7 +444,7 @@ public sealed class EpochStampTests
             await StartFunctionsAsync();
         }
 
-        private async Task StopFunctionsAsync()
+        public async Task StopFunctionsAsync()
         {
             await _running.CancelAsync();
             await _run.WaitAsync(Long);

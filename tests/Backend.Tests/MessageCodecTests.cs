@@ -138,6 +138,23 @@ public class MessageCodecTests
     }
 
     [Fact]
+    public void A_mark_round_trips_after_the_triggers_and_reads_as_a_trigger_of_nothing_to_an_older_gateway()
+    {
+        IReadOnlyList<InboxItem> items =
+        [
+            InboxItem.ForTrigger(10, new WatchTrigger(EventType.NodeDataChanged, "/a", SomeAcl)),
+            InboxItem.ForMark(12),
+        ];
+        var back = MessageCodec.DecodeInbox(MessageCodec.EncodeInbox(items));
+        Assert.Equal([(InboxItemKind.Trigger, 10L), (InboxItemKind.Mark, 12L)], back.Select(i => (i.Kind, i.Zxid)));
+        // On the wire a Mark is a trigger of no event (EventType.None) on the empty path: an earlier
+        // decoder, which refuses unknown kinds, reads it as a trigger that fires no watch.
+        Assert.Equal(
+            MessageCodec.EncodeInbox([InboxItem.ForTrigger(10, new WatchTrigger(EventType.NodeDataChanged, "/a", SomeAcl)), InboxItem.ForTrigger(12, new WatchTrigger(EventType.None, "", null))]),
+            MessageCodec.EncodeInbox(items));
+    }
+
+    [Fact]
     public void Truncated_or_unknown_bytes_are_refused()
     {
         byte[] good = MessageCodec.EncodeWriteRequest(new WriteRequest(1, new SetDataOperation("/a", [1], 0), new ReplyAddress("g", 1)));

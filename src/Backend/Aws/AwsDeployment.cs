@@ -27,12 +27,14 @@ public static class AwsDeployment
             var system = new DynamoSystemStorage(clients);
             var user = CreateUserStorage(clients);
             await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
-            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, options.GatewayId);
+            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, options.GatewayId);
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
             var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
             var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox);
-            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner));
+            string gatewayId = options.GatewayId;
+            return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
+                ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct)));
         }
         catch
         {

@@ -211,10 +211,10 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
     }
 
-    public ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
-        ApplyAsync(txns, null, onApplied, cancellationToken);
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
+        await ApplyAsync(txns, null, onApplied, cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
         string? stamp = epoch?.Encode();
         var plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
@@ -298,14 +298,16 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         }
+        IReadOnlyCollection<string> late = [];
         if (last > 0)
         {
-            await _applied.RaiseAsync(last, cancellationToken).ConfigureAwait(false);
+            late = await _applied.RaiseAsync(last, epoch?.Generation, cancellationToken).ConfigureAwait(false);
         }
         foreach (var txn in txns)
         {
             onApplied(txn);
         }
+        return late;
     }
 
     private async ValueTask PutNodeAsync(string path, Plan plan, string? stamp, List<string> staleObjects, CancellationToken ct)

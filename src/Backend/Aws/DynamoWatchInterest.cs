@@ -17,52 +17,72 @@ namespace ZkGateway.Backend.Aws;
 /// lose an event. Keeping one item per gateway instead of per watch keeps the table small and the
 /// distributor's reads few.
 /// </para>
+/// <para>
+/// A new item is followed by a registration on the applied marker's item (one UpdateItem, see
+/// AppliedMarker.RegisterInterestAsync): a distributor batch that planned just before it may not name
+/// this gateway in its stamps, and this gateway's reads then wait for that batch's Mark
+/// (<see cref="Registrations"/>).
+/// </para>
 /// </summary>
-public sealed class DynamoWatchInterest(IAmazonDynamoDB dynamo, string table, string gatewayId) : IWatchInterest
+public sealed class DynamoWatchInterest(IAmazonDynamoDB dynamo, string table, string countersTable, string gatewayId) : IWatchInterest
 {
     public const string RecursivePartition = "#recursive";
+
+    private static readonly string[] DataKinds = ["data"];
+    private static readonly string[] ChildKinds = ["child"];
+    private static readonly string[] PersistentKinds = ["data", "child"];
+    private static readonly string[] RecursiveKinds = ["recursive"];
 
     private readonly HashSet<(string Path, string Kind)> _written = [];
     private readonly Lock _lock = new();
 
+    public InterestRegistrations Registrations { get; } = new();
+
     public async ValueTask AddAsync(string path, WatchKind kind, CancellationToken cancellationToken = default)
     {
-        switch (kind)
+        string[] kinds = kind switch
         {
-            case WatchKind.Data or WatchKind.Exist:
-                await PutAsync(path, "data", cancellationToken).ConfigureAwait(false);
-                break;
-            case WatchKind.Child:
-                await PutAsync(path, "child", cancellationToken).ConfigureAwait(false);
-                break;
-            case WatchKind.Persistent:
-                await PutAsync(path, "data", cancellationToken).ConfigureAwait(false);
-                await PutAsync(path, "child", cancellationToken).ConfigureAwait(false);
-                break;
-            case WatchKind.PersistentRecursive:
-                await PutAsync(path, "recursive", cancellationToken).ConfigureAwait(false);
-                break;
-        }
-    }
-
-    private async ValueTask PutAsync(string path, string kind, CancellationToken ct)
-    {
-        lock (_lock)
+            WatchKind.Data or WatchKind.Exist => DataKinds,
+            WatchKind.Child => ChildKinds,
+            WatchKind.Persistent => PersistentKinds,
+            _ => RecursiveKinds,
+        };
+        List<string>? added = null;
+        foreach (string k in kinds)
         {
-            if (_written.Contains((path, kind)))
+            lock (_lock)
             {
-                return;
+                if (_written.Contains((path, k)))
+                {
+                    continue;
+                }
             }
+            var (pk, sk) = ItemKey(path, k);
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = table,
+                Item = new() { ["path"] = new AttributeValue { S = pk }, ["watcher"] = new AttributeValue { S = sk } },
+            }, cancellationToken).ConfigureAwait(false);
+            (added ??= []).Add(k);
         }
-        var (pk, sk) = ItemKey(path, kind);
-        await dynamo.PutItemAsync(new PutItemRequest
+        if (added is null)
         {
-            TableName = table,
-            Item = new() { ["path"] = new AttributeValue { S = pk }, ["watcher"] = new AttributeValue { S = sk } },
-        }, ct).ConfigureAwait(false);
+            return;
+        }
+        // After the item is visible: a distributor batch that read the generation before this bump
+        // may have looked up interest without this item; its raise of the applied marker will show
+        // the registration (and it sends this gateway a Mark) unless its writes were complete before
+        // this, which the applied zxid returned tells.
+        var (generation, applied) = await AppliedMarker.RegisterInterestAsync(dynamo, countersTable, gatewayId, cancellationToken).ConfigureAwait(false);
+        Registrations.Add(generation, applied);
         lock (_lock)
         {
-            _written.Add((path, kind));
+            // Only now may another watching read of the path skip the registration: its read must
+            // not come before the registration is recorded.
+            foreach (string k in added)
+            {
+                _written.Add((path, k));
+            }
         }
     }
 

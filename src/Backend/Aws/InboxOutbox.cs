@@ -16,6 +16,9 @@ namespace ZkGateway.Backend.Aws;
 /// gateways are looked up once before the nodes are written (for their epoch stamp) and once more
 /// after (for the routing itself: a gateway registers interest before its watching read, so only a
 /// lookup after the write is sure to find every gateway whose read may have seen the old state).
+/// The planned routes are recorded in the ledger before the writes, and a gateway that registered
+/// its first interest too late for the first lookup (reported by the applied marker's raise) gets a
+/// Mark at the end of the batch's message to it (<see cref="Mark"/>).
 /// </para>
 /// </summary>
 public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null) : IGatewayOutbox
@@ -33,9 +36,11 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         {
             return null;
         }
+        // First the generation (with the ledger), then the lookup: a registration this read does not
+        // see comes after it, and the raise of the applied marker reports it (see AppliedMarker).
+        long generation = await ledger.LoadWithGenerationAsync(cancellationToken).ConfigureAwait(false);
         var planned = new Dictionary<string, long>(StringComparer.Ordinal);
         var triggers = txns.SelectMany(t => t.Triggers.Select(trigger => InboxItem.ForTrigger(t.Zxid, trigger))).ToList();
-        var loading = ledger.EnsureLoadedAsync(cancellationToken).AsTask();
         if (triggers.Count > 0)
         {
             var (interest, recursive) = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), cancellationToken).ConfigureAwait(false);
@@ -47,8 +52,19 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
                 }
             }
         }
-        await loading.ConfigureAwait(false);
-        return ledger.Stamp(planned);
+        // Before any node is written (or deleted): a gateway whose read finds no node has no stamp to
+        // go by and asks the ledger instead, so what this batch will route must be there first.
+        await ledger.RecordAsync(planned, cancellationToken).ConfigureAwait(false);
+        long batchZxid = txns.Where(t => t.ChangesState).Select(t => t.Zxid).DefaultIfEmpty(0).Max();
+        return ledger.Stamp(planned, generation, batchZxid);
+    }
+
+    public void Mark(IReadOnlyCollection<string> gateways, long zxid)
+    {
+        foreach (string gateway in gateways)
+        {
+            _buffer.Add((gateway, InboxItem.ForMark(zxid)));
+        }
     }
 
     public void Triggers(Txn txn)
@@ -121,6 +137,8 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         if (ledger is not null)
         {
             // Before the triggers leave: the next batch, perhaps in another instance, stamps with them.
+            // Usually a no-op (the plan recorded them); not for a gateway that registered its interest
+            // after the first lookup.
             await ledger.RecordAsync(routed, cancellationToken).ConfigureAwait(false);
         }
         foreach (var (inbox, items) in sends)

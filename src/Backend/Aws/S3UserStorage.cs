@@ -118,10 +118,10 @@ public sealed class S3UserStorage : IAwsUserStorage
         return count;
     }
 
-    public ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
-        ApplyAsync(txns, null, onApplied, cancellationToken);
+    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
+        await ApplyAsync(txns, null, onApplied, cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
         // On Lambda, consecutive batches of the one queue group may run in different execution
         // environments: what this instance cached is only good if nobody applied since it last did
@@ -154,9 +154,10 @@ public sealed class S3UserStorage : IAwsUserStorage
         {
             Remember(path, node);
         }
+        IReadOnlyCollection<string> late = [];
         if (last > 0)
         {
-            await _applied.RaiseAsync(last, cancellationToken).ConfigureAwait(false);
+            late = await _applied.RaiseAsync(last, epoch?.Generation, cancellationToken).ConfigureAwait(false);
             _lastRaised = Math.Max(_lastRaised, last);
         }
         // Triggers are routed once everything of the batch is visible (they are sent after this returns).
@@ -164,6 +165,7 @@ public sealed class S3UserStorage : IAwsUserStorage
         {
             onApplied(txn);
         }
+        return late;
     }
 
     private async ValueTask ApplyChangeAsync(NodeChange change, Dictionary<string, StoredNode?> dirty, CancellationToken ct)
@@ -256,7 +258,7 @@ public sealed class S3UserStorage : IAwsUserStorage
             ContentType = "application/octet-stream",
             UseChunkEncoding = !_disableChunkEncoding,
         };
-        if (epoch?.Truncate(EpochMetadataLimit) is { Entries.Count: > 0 } stamp)
+        if (epoch?.Truncate(EpochMetadataLimit) is { } stamp)
         {
             request.Metadata.Add(EpochMetadata, stamp.Encode());
         }

@@ -18,11 +18,19 @@ public sealed class DistributorFunction
     private readonly ISystemStorage _system;
     private readonly IGatewayOutbox _outbox;
 
-    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox)
+    private readonly string? _holdFile;
+
+    /// <summary>
+    /// <paramref name="holdFile"/>: a test hook (<see cref="BackendOptions.DistributorHoldFile"/>): while a
+    /// file of this name exists, a batch that writes nodes waits after its plan (its first interest
+    /// lookup) and before its writes.
+    /// </summary>
+    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox, string? holdFile = null)
     {
         _user = user;
         _system = system;
         _outbox = outbox;
+        _holdFile = holdFile;
     }
 
     public async Task RunAsync(IOrderedQueue<Txn> queue, CancellationToken cancellationToken)
@@ -47,11 +55,16 @@ public sealed class DistributorFunction
         var fresh = new List<Txn>(batch.Count);
         var redelivered = new List<Txn>();
         long last = 0;
+        long lastFresh = 0;
         foreach (var txn in batch)
         {
             if (!txn.ChangesState || txn.Zxid > applied)
             {
                 fresh.Add(txn);
+                if (txn.ChangesState)
+                {
+                    lastFresh = Math.Max(lastFresh, txn.Zxid);
+                }
             }
             else
             {
@@ -65,7 +78,11 @@ public sealed class DistributorFunction
         // Who will be told what, before anything is written: the nodes this batch writes carry, per
         // gateway, the last trigger on its way there (epoch stamp), so that no gateway answers a read
         // of them before it has handled that trigger.
-        var epoch = await _outbox.PlanAsync(batch, fresh.Any(t => t.ChangesState), cancellationToken).ConfigureAwait(false);
+        var epoch = await _outbox.PlanAsync(batch, lastFresh != 0, cancellationToken).ConfigureAwait(false);
+        if (_holdFile is not null && lastFresh != 0)
+        {
+            await HoldAsync(_holdFile, cancellationToken).ConfigureAwait(false);
+        }
         foreach (var txn in redelivered)
         {
             // Applied before (a redelivered batch): its triggers and reply may not have been sent, and
@@ -77,15 +94,37 @@ public sealed class DistributorFunction
         // Per transaction, in zxid order: its triggers, then its reply, then the next transaction's. A
         // session that pipelines writes gets the reply to write N before the events of write N+1, as
         // ZooKeeper's FinalRequestProcessor sends them.
-        await _user.ApplyAsync(fresh, epoch, txn =>
+        var late = await _user.ApplyAsync(fresh, epoch, txn =>
         {
             _outbox.Triggers(txn);
             Answer(txn);
         }, cancellationToken).ConfigureAwait(false);
+        if (late.Count > 0)
+        {
+            // Gateways that registered a first interest after the plan: the stamps of this batch may
+            // not name them, so they are told where this batch's triggers end (after them).
+            _outbox.Mark(late, lastFresh);
+        }
         await _outbox.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (last != 0)
         {
             await _system.PopPendingAsync(last, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task HoldAsync(string holdFile, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(holdFile))
+        {
+            return;
+        }
+        // Tells the test a batch has reached the hold; the test lets this one batch go by deleting it,
+        // every batch by deleting the hold file.
+        string held = holdFile + ".held";
+        await File.WriteAllTextAsync(held, "", cancellationToken).ConfigureAwait(false);
+        while (File.Exists(holdFile) && File.Exists(held))
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -373,6 +373,18 @@ public static class MessageCodec
         writer.WriteInt(items.Count);
         foreach (var item in items)
         {
+            if (item.Kind == InboxItemKind.Mark)
+            {
+                // As a trigger of no event on no path: a gateway of an earlier version decodes it (an
+                // unknown kind would make the whole message undecodable, and its FIFO group stuck),
+                // fires nothing, and raises its handled-trigger mark, which is what a Mark means.
+                writer.WriteInt((int)InboxItemKind.Trigger);
+                writer.WriteLong(item.Zxid);
+                writer.WriteInt((int)EventType.None);
+                writer.WriteString(MarkPath);
+                WriteAcl(ref writer, null);
+                continue;
+            }
             writer.WriteInt((int)item.Kind);
             writer.WriteLong(item.Zxid);
             switch (item.Kind)
@@ -406,14 +418,20 @@ public static class MessageCodec
             long zxid = reader.ReadLong();
             items.Add(kind switch
             {
-                InboxItemKind.Trigger => InboxItem.ForTrigger(zxid, new WatchTrigger((EventType)reader.ReadInt(), reader.ReadString() ?? "", Acl.ReadList(ref reader))),
+                InboxItemKind.Trigger => TriggerOrMark(zxid, new WatchTrigger((EventType)reader.ReadInt(), reader.ReadString() ?? "", Acl.ReadList(ref reader))),
                 InboxItemKind.Reply => InboxItem.ForReply(zxid, reader.ReadLong(), ReadResult(ref reader)),
                 InboxItemKind.SessionClosed => InboxItem.ForSessionClosed(zxid, reader.ReadLong()),
                 _ => throw new JuteFormatException($"Unknown inbox item kind {(int)kind}."),
             });
         }
         return items;
+
+        static InboxItem TriggerOrMark(long zxid, WatchTrigger trigger) =>
+            trigger is { Type: EventType.None, Path: MarkPath } ? InboxItem.ForMark(zxid) : InboxItem.ForTrigger(zxid, trigger);
     }
+
+    /// <summary>The path of a Mark on the wire (no znode has it: every path starts with '/').</summary>
+    private const string MarkPath = "";
 }
 
 public enum InboxItemKind
@@ -421,12 +439,19 @@ public enum InboxItemKind
     Trigger = 1,
     Reply = 2,
     SessionClosed = 3,
+
+    /// <summary>
+    /// "Every trigger for you up to this zxid has been sent before this": sent to a gateway that
+    /// registered its first interest in a path while the batch was being planned (its stamps may not
+    /// name the gateway). Encoded as a trigger of no event on no path (see EncodeInbox).
+    /// </summary>
+    Mark = 4,
 }
 
 /// <summary>
 /// One thing the distributor tells a gateway, in zxid order: a watch trigger on a path the gateway
-/// is interested in (it fans it out to its own watchers), the reply to one of its writes, or the end
-/// of a session it serves.
+/// is interested in (it fans it out to its own watchers), the reply to one of its writes, the end
+/// of a session it serves, or a Mark (see <see cref="InboxItemKind.Mark"/>).
 /// </summary>
 public sealed record InboxItem(InboxItemKind Kind, long Zxid, WatchTrigger Trigger, long RequestId, WriteResult? Result, long SessionId)
 {
@@ -435,6 +460,8 @@ public sealed record InboxItem(InboxItemKind Kind, long Zxid, WatchTrigger Trigg
     public static InboxItem ForReply(long zxid, long requestId, WriteResult result) => new(InboxItemKind.Reply, zxid, default, requestId, result, 0);
 
     public static InboxItem ForSessionClosed(long zxid, long sessionId) => new(InboxItemKind.SessionClosed, zxid, default, 0, null, sessionId);
+
+    public static InboxItem ForMark(long zxid) => new(InboxItemKind.Mark, zxid, default, 0, null, 0);
 }
 
 /// <summary>Queue codecs over <see cref="MessageCodec"/>.</summary>

@@ -11,22 +11,49 @@ namespace ZkGateway.Backend.Primitives;
 /// no client sees data of a write ordered after the one that fired its watch before the event
 /// (docs/serverless.md, "Watch event before data across paths").
 /// <para>
+/// It also carries the batch's <see cref="Generation"/> (the interest generation the distributor read
+/// before its first interest lookup; on every node a distributor of this version writes, 0 included)
+/// and <see cref="BatchZxid"/> (the batch's highest zxid): a gateway
+/// that registered its first interest in a path after that read may be missing from the entries, and
+/// waits for the batch's <c>Mark</c> instead (docs/serverless.md, "late registration").
+/// </para>
+/// <para>
 /// Text form, as stored (an S3 metadata value, a DynamoDB string attribute):
-/// <c>&lt;gateway&gt;=&lt;zxid hex&gt;[;&lt;gateway&gt;=&lt;zxid hex&gt;…]</c>, gateways in ordinal order.
-/// Gateway ids are letters, digits, '-' and '_' (ZooCfg), so '=' and ';' cannot occur in them.
+/// <c>[#g=&lt;generation hex&gt;;#z=&lt;batch zxid hex&gt;;]&lt;gateway&gt;=&lt;zxid hex&gt;[;…]</c>, gateways in
+/// ordinal order. Gateway ids are letters, digits, '-' and '_' (ZooCfg), so '=', ';' and '#' cannot
+/// occur in them; a gateway of an older version reads <c>#g</c> and <c>#z</c> as entries of gateways
+/// that do not exist. A stamp without <c>#g</c> (written by an earlier version, which sends no Mark)
+/// has no generation.
 /// </para>
 /// </summary>
 public sealed class EpochStamp
 {
+    private const string GenerationKey = "#g";
+    private const string BatchZxidKey = "#z";
+
     private readonly SortedDictionary<string, long> _entries;
 
-    private EpochStamp(SortedDictionary<string, long> entries) => _entries = entries;
+    private EpochStamp(SortedDictionary<string, long> entries, long? generation, long batchZxid)
+    {
+        _entries = entries;
+        Generation = generation;
+        BatchZxid = generation is null ? 0 : batchZxid;
+    }
 
     /// <summary>Gateway → zxid of the last trigger routed to it.</summary>
     public IReadOnlyDictionary<string, long> Entries => _entries;
 
-    /// <summary>A stamp of these entries; null when there are none (nothing in flight: nothing is written).</summary>
-    public static EpochStamp? Of(IEnumerable<KeyValuePair<string, long>> entries)
+    /// <summary>The interest generation the writing batch read before it looked up interest (0: no registration yet); null on a stamp of an earlier version.</summary>
+    public long? Generation { get; }
+
+    /// <summary>The writing batch's highest zxid (with a generation only; 0 otherwise).</summary>
+    public long BatchZxid { get; }
+
+    /// <summary>
+    /// A stamp of these entries and the batch's interest generation; null when there is neither
+    /// (nothing is written).
+    /// </summary>
+    public static EpochStamp? Of(IEnumerable<KeyValuePair<string, long>> entries, long? generation = null, long batchZxid = 0)
     {
         var sorted = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var (gateway, zxid) in entries)
@@ -36,7 +63,7 @@ public sealed class EpochStamp
                 sorted[gateway] = zxid;
             }
         }
-        return sorted.Count == 0 ? null : new EpochStamp(sorted);
+        return sorted.Count == 0 && generation is null ? null : new EpochStamp(sorted, generation, batchZxid);
     }
 
     /// <summary>The zxid this gateway's inbox must have handled before it answers a read of the node; 0 if none.</summary>
@@ -60,7 +87,8 @@ public sealed class EpochStamp
         }
         Interlocked.Increment(ref _truncated);
         var kept = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        int length = 0;
+        // The generation and batch zxid are kept whatever happens: without them a late registration is not seen.
+        int length = Generation is not null ? EncodeOf(new SortedDictionary<string, long>(StringComparer.Ordinal), Generation, BatchZxid).Length + 1 : 0;
         foreach (var (gateway, zxid) in _entries.OrderByDescending(e => e.Value))
         {
             int size = gateway.Length + 2 + zxid.ToString("x", CultureInfo.InvariantCulture).Length;
@@ -71,13 +99,20 @@ public sealed class EpochStamp
             kept[gateway] = zxid;
             length += size;
         }
-        return new EpochStamp(kept);
+        return new EpochStamp(kept, Generation, BatchZxid);
     }
 
-    public string Encode()
+    public string Encode() => EncodeOf(_entries, Generation, BatchZxid);
+
+    private static string EncodeOf(SortedDictionary<string, long> entries, long? generation, long batchZxid)
     {
-        var text = new StringBuilder(_entries.Count * 32);
-        foreach (var (gateway, zxid) in _entries)
+        var text = new StringBuilder(entries.Count * 32 + 24);
+        if (generation is { } g)
+        {
+            text.Append(GenerationKey).Append('=').Append(g.ToString("x", CultureInfo.InvariantCulture))
+                .Append(';').Append(BatchZxidKey).Append('=').Append(batchZxid.ToString("x", CultureInfo.InvariantCulture));
+        }
+        foreach (var (gateway, zxid) in entries)
         {
             if (text.Length > 0)
             {
@@ -96,16 +131,31 @@ public sealed class EpochStamp
             return null;
         }
         var entries = new List<KeyValuePair<string, long>>();
+        long? generation = null;
+        long batchZxid = 0;
         foreach (string entry in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = entry.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || !long.TryParse(entry.AsSpan(eq + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long zxid))
+            if (eq <= 0 || !long.TryParse(entry.AsSpan(eq + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long value))
             {
                 return null;
             }
-            entries.Add(new(entry[..eq], zxid));
+            string key = entry[..eq];
+            if (key == GenerationKey)
+            {
+                generation = value;
+            }
+            else if (key == BatchZxidKey)
+            {
+                batchZxid = value;
+            }
+            else if (key[0] != '#')
+            {
+                // ('#': a field of a later version, not a gateway.)
+                entries.Add(new(key, value));
+            }
         }
-        return Of(entries);
+        return Of(entries, generation, batchZxid);
     }
 
     public override string ToString() => Encode();

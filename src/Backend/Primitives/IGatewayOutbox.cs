@@ -31,6 +31,16 @@ public interface IGatewayOutbox
     /// <summary>A session ended; <paramref name="gatewayId"/> is the one that serves it, when known.</summary>
     void SessionClosed(long sessionId, string? gatewayId);
 
+    /// <summary>
+    /// After the batch is applied: <paramref name="gateways"/> registered their first interest in a
+    /// path too late for the batch's stamps to name them (<see cref="IUserStorage.ApplyAsync(IReadOnlyList{Txn}, EpochStamp?, Action{Txn}, CancellationToken)"/>).
+    /// Each gets a Mark at <paramref name="zxid"/> (the batch's highest) after this batch's triggers to
+    /// it: "every trigger for you up to here has been sent". Embedded: nothing is ever late.
+    /// </summary>
+    void Mark(IReadOnlyCollection<string> gateways, long zxid)
+    {
+    }
+
     /// <summary>Sends what was buffered since the last flush (the end of a distributor batch).</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken = default);
 }
@@ -44,6 +54,13 @@ public interface IWatchInterest
 {
     /// <summary>Records interest in the triggers of <paramref name="path"/> before the watching read is made.</summary>
     ValueTask AddAsync(string path, WatchKind kind, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// This gateway's recent first-time registrations, each recorded before <see cref="AddAsync"/>
+    /// returns (and before any concurrent AddAsync of the same path can skip writing); null where
+    /// routing needs no registration (embedded).
+    /// </summary>
+    InterestRegistrations? Registrations => null;
 }
 
 /// <summary>The embedded deployment's interest: there is only one gateway, which hears every trigger.</summary>

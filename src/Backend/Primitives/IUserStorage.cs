@@ -36,11 +36,18 @@ public interface IUserStorage
     /// <summary>
     /// <see cref="ApplyAsync(IReadOnlyList{Txn}, Action{Txn}, CancellationToken)"/>, writing
     /// <paramref name="epoch"/> on every node the batch writes (null: no stamp, and an older one is
-    /// removed), so a gateway reading one of them first waits for the triggers it names. A store read
-    /// only in-process, where triggers are delivered inside the apply step, has no use for it.
+    /// removed), so a gateway reading one of them first waits for the triggers it names. Returns the
+    /// gateways that registered their first interest in a path after the batch read its interest
+    /// generation (<see cref="EpochStamp.Generation"/>) and before its writes were complete, as the
+    /// raise of the applied marker shows them: the stamps may not name them, and the distributor
+    /// sends each a Mark. A store read only in-process, where triggers are delivered inside the apply
+    /// step, has no use for either.
     /// </summary>
-    ValueTask ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
-        ApplyAsync(txns, onApplied, cancellationToken);
+    async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    {
+        await ApplyAsync(txns, onApplied, cancellationToken).ConfigureAwait(false);
+        return [];
+    }
 
     /// <summary>
     /// A zxid this process has learnt is applied (from its inbox): raises <see cref="AppliedZxid"/> where
