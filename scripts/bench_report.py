@@ -232,7 +232,7 @@ def main():
     if tl:
         L.append("### A/B table (interleaved compare mode)")
         L.append("")
-        L.append("A = ZooKeeper (forceSync on), B = ZkGateway (Release, embedded). Median of the rounds [min-max]; latency in µs. "
+        L.append("A = ZooKeeper (forceSync on), B = ZkGateway (Release, ReadyToRun publish, embedded). Median of the rounds [min-max]; latency in µs. "
                  "Workloads as in the table under *scripts/bench.sh* above.")
         L.append("")
         L += tl
