@@ -292,15 +292,19 @@ public sealed class OutboundQueue
     public ValueTask EndReadLoopBatchAsync(PipeWriter output, CancellationToken cancellationToken)
     {
         bool wake;
+        bool write;
         lock (_lock)
         {
             _readLoopThread = -1;
             wake = _wakeDeferred;
             _wakeDeferred = false;
-            if (!_writing && !_closed && !_closeWhenDrained && TakeReadyLocked(stopBeforeCloseAfter: true))
-            {
-                return WriteFromReadLoopAsync(output, cancellationToken);
-            }
+            write = !_writing && !_closed && !_closeWhenDrained && TakeReadyLocked(stopBeforeCloseAfter: true);
+        }
+        if (write)
+        {
+            // Outside the lock: the send itself must not hold up threads completing other replies.
+            // What is left ready afterwards (or a closing reply) wakes the writer loop from there.
+            return WriteFromReadLoopAsync(output, cancellationToken);
         }
         if (wake)
         {
