@@ -8,7 +8,9 @@ using ZkGateway.Jute.Protocol;
 namespace ZkGateway.Gateway.Connections;
 
 /// <summary>
-/// The only writer to a connection's socket. It keeps two promises of ZooKeeper's:
+/// The only writer to a connection's socket (its writer loop, or the read loop when that finds the
+/// writer loop idle: see <see cref="EndReadLoopBatchAsync"/>; one of them at a time, the writer's role).
+/// It keeps two promises of ZooKeeper's:
 /// <list type="number">
 /// <item>Replies leave in request order: a slot is reserved when a request is read, and filled when
 /// its result is known; the writer never passes an unfilled slot.</item>
@@ -16,7 +18,7 @@ namespace ZkGateway.Gateway.Connections;
 /// set the watch: an event is placed just before the first still-unfilled slot (a reply not yet
 /// computed may reflect the change; every filled one was computed before it).</item>
 /// </list>
-/// The writer drains everything that is ready, then flushes once.
+/// Whoever writes drains everything that is ready, then flushes once.
 /// <para>
 /// Slots form an intrusive list and are reused once written, so a reply allocates nothing here
 /// (GatewayPathBenchmarks). The queue of submitted writes may still hold a written write's slot: its
