@@ -172,6 +172,7 @@ public static class GatewayHost
             ContainerCheckIntervalMs = options.ContainerCheckIntervalMs,
             ContainerMaxPerMinute = options.ContainerMaxPerMinute,
             ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
+            EpochWaitMs = options.EpochWaitMs,
             InboxHoldFile = Environment.GetEnvironmentVariable("ZKGW_TEST_INBOX_HOLD") is { Length: > 0 } hold ? hold : null,
         };
         var backend = options.Backend == "aws"

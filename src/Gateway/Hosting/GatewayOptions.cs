@@ -79,6 +79,13 @@ public sealed class GatewayOptions
     /// <summary>Whether <see cref="InlineScheduling"/> is in effect (its default depends on the backend).</summary>
     public bool UsesInlineScheduling => InlineScheduling ?? Backend == "embedded";
 
+    /// <summary>
+    /// <c>epochWaitMs</c> (our extension, AWS backend): how long a direct read may wait for this
+    /// gateway's inbox to deliver the watch events its node's epoch stamp names before it is answered
+    /// anyway (counted in mntr); default 2000 (docs/serverless.md).
+    /// </summary>
+    public int EpochWaitMs { get; set; } = 2000;
+
     /// <summary><c>backend</c>: <c>embedded</c> (default; SQLite in <see cref="DataDir"/>) or <c>aws</c> (the AWS provider set).</summary>
     public string Backend { get; set; } = "embedded";
 

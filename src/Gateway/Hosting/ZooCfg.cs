@@ -28,6 +28,7 @@ public static class ZooCfg
         public const string ServerId = "serverId";
         public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
         public const string InlineScheduling = "inlineScheduling";
+        public const string EpochWaitMs = "epochWaitMs";
         public const string Verbose = "verbose";
         public const string SuperDigest = "zookeeper.DigestAuthenticationProvider.superDigest";
         public const string Backend = "backend";
@@ -303,6 +304,9 @@ public static class ZooCfg
                 break;
             case Keys.InlineScheduling:
                 options.InlineScheduling = ParseBool(key, value);
+                break;
+            case Keys.EpochWaitMs:
+                options.EpochWaitMs = ParseInt(key, value, 1, int.MaxValue);
                 break;
             case Keys.Verbose:
                 options.Verbose = ParseBool(key, value);

@@ -43,6 +43,14 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
+    public void Epoch_wait_defaults_to_two_seconds_and_takes_a_positive_value()
+    {
+        Assert.Equal(2000, ZooCfg.Parse([]).EpochWaitMs);
+        Assert.Equal(15000, ZooCfg.Parse(["--epochWaitMs=15000"]).EpochWaitMs);
+        Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--epochWaitMs=0"]));
+    }
+
+    [Fact]
     public void Properties_CommentsSeparatorsTrimAndLaterWins()
     {
         var kv = ZooCfg.ParseProperties(
