@@ -311,31 +311,33 @@ public sealed class EpochStampTests
     /// </summary>
     private static async Task ExpectHeldReadAsync(FaaSBackend gateway, EventLog log, string hold, string path, byte[] expected, string expectedEvent)
     {
-        log.Clear();
-        var read = gateway.GetDataAsync(path, null).AsTask();
-        await Task.Delay(1500);
-        Assert.False(read.IsCompleted, $"the read of {path} was answered while the inbox was held (event log: {string.Join(", ", log.Entries)})");
-        Assert.Empty(log.Entries);
-        File.Delete(hold);
-        var result = await read.WaitAsync(Long);
-        log.Add($"reply {path}");
+        var result = await ExpectHeldAsync(log, hold, path, $"the read of {path}", () => gateway.GetDataAsync(path, null).AsTask(), expectedEvent);
         Assert.Equal(expected, result.Value!.Data);
-        Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
     }
 
     /// <summary><see cref="ExpectHeldReadAsync"/> for an exists of a deleted node: held, then NoNode after the event.</summary>
     private static async Task ExpectHeldNoNodeAsync(FaaSBackend gateway, EventLog log, string hold, string path, string expectedEvent)
     {
+        var result = await ExpectHeldAsync(log, hold, path, $"exists({path})", () => gateway.ExistsAsync(path, null).AsTask(), expectedEvent);
+        Assert.Equal(ErrorCode.NoNode, result.Error);
+    }
+
+    /// <summary>
+    /// Starts a read while the inbox is held: it must stay unanswered, with no event delivered, for 1.5 s;
+    /// once the hold is released, the event must come before the reply. Returns the read's result.
+    /// </summary>
+    private static async Task<T> ExpectHeldAsync<T>(EventLog log, string hold, string path, string what, Func<Task<T>> start, string expectedEvent)
+    {
         log.Clear();
-        var read = gateway.ExistsAsync(path, null).AsTask();
+        var read = start();
         await Task.Delay(1500);
-        Assert.False(read.IsCompleted, $"exists({path}) was answered while the inbox was held (event log: {string.Join(", ", log.Entries)})");
+        Assert.False(read.IsCompleted, $"{what} was answered while the inbox was held (event log: {string.Join(", ", log.Entries)})");
         Assert.Empty(log.Entries);
         File.Delete(hold);
         var result = await read.WaitAsync(Long);
         log.Add($"reply {path}");
-        Assert.Equal(ErrorCode.NoNode, result.Error);
         Assert.Equal([$"event {expectedEvent}", $"reply {path}"], log.Entries);
+        return result;
     }
 
     private static async Task WriteAsync(FaaSBackend gateway, long session, WriteOperation operation)
