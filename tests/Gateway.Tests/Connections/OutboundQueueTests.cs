@@ -26,6 +26,12 @@ public sealed class OutboundQueueTests
         var queue = new OutboundQueue();
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
         await script(queue);
+        return await DrainAsync(queue, writer, pipe);
+    }
+
+    /// <summary>Lets the writer loop send what is left and stop, then returns the frames not read yet.</summary>
+    private static async Task<List<string>> DrainAsync(OutboundQueue queue, Task writer, Pipe pipe)
+    {
         queue.CloseWhenDrained();
         await writer.WaitAsync(TimeSpan.FromSeconds(5));
         await pipe.Writer.CompleteAsync();
@@ -156,10 +162,7 @@ public sealed class OutboundQueueTests
 
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
         await Task.Run(() => queue.Complete(b, 11, ErrorCode.Ok, null));
-        queue.CloseWhenDrained();
-        await writer.WaitAsync(TimeSpan.FromSeconds(5));
-        await pipe.Writer.CompleteAsync();
-        Assert.Equal(["reply 2 Ok"], await ReadFramesAsync(pipe.Reader, untilCompleted: true));
+        Assert.Equal(["reply 2 Ok"], await DrainAsync(queue, writer, pipe));
         Assert.Equal(2, queue.PooledSlots);
     }
 
@@ -176,10 +179,7 @@ public sealed class OutboundQueueTests
         var read = await pipe.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         pipe.Reader.AdvanceTo(read.Buffer.Start);
         await queue.EndReadLoopBatchAsync(pipe.Writer, CancellationToken.None);
-        queue.CloseWhenDrained();
-        await writer.WaitAsync(TimeSpan.FromSeconds(5));
-        await pipe.Writer.CompleteAsync();
-        Assert.Equal(["reply 1 Ok"], await ReadFramesAsync(pipe.Reader, untilCompleted: true));
+        Assert.Equal(["reply 1 Ok"], await DrainAsync(queue, writer, pipe));
     }
 
     [Fact]
