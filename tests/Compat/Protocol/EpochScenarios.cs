@@ -28,90 +28,108 @@ public sealed class EpochScenarios
     [InlineData(true)]
     public async Task A_watch_event_reaches_the_client_before_a_reply_showing_a_later_write_to_another_path(bool keyValue)
     {
-        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-compat-hold-{Guid.NewGuid():N}");
-        await using var a = new AwsGatewayServer(keyValue ? Backend.Aws.UserStorageMode.KeyValue : Backend.Aws.UserStorageMode.Persistent, PatientReads);
-        a.GatewayEnvironment["ZKGW_TEST_INBOX_HOLD"] = hold;
-        await a.StartAsync();
-        await using var b = new AwsGatewayServer(a);
-        await b.StartAsync();
-        try
+        await using var s = await TwoGateways.StartAsync(keyValue);
+        File.WriteAllText(s.Hold, "");
+        Assert.Equal(ErrorCode.Ok, (await s.Writer.SetDataAsync(s.Root + "/a", [1])).Error);
+        Assert.Equal(ErrorCode.Ok, (await s.Writer.SetDataAsync(s.Root + "/b", [1])).Error);
+
+        var read = s.Watcher.GetDataAsync(s.Root + "/b");
+        await Task.Delay(1500);
+        Assert.False(read.IsCompleted, "getData of /b was answered while gateway A's inbox was held");
+        lock (s.Watcher.Transcript)
         {
-            string root = $"/epoch-{Guid.NewGuid():N}"[..20];
-            await using var writer = await RawZkClient.ConnectAsync(b.Port, timeoutMs: 20000);
-            Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(root)).Error);
-            Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(root + "/a", [0])).Error);
-            Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(root + "/b", [0])).Error);
-
-            await using var watcher = await RawZkClient.ConnectAsync(a.Port, timeoutMs: 20000);
-            Assert.Equal(ErrorCode.Ok, (await watcher.GetDataAsync(root + "/a", watch: true)).Error);
-
-            File.WriteAllText(hold, "");
-            Assert.Equal(ErrorCode.Ok, (await writer.SetDataAsync(root + "/a", [1])).Error);
-            Assert.Equal(ErrorCode.Ok, (await writer.SetDataAsync(root + "/b", [1])).Error);
-
-            var read = watcher.GetDataAsync(root + "/b");
-            await Task.Delay(1500);
-            Assert.False(read.IsCompleted, "getData of /b was answered while gateway A's inbox was held");
-            lock (watcher.Transcript)
-            {
-                Assert.DoesNotContain(watcher.Transcript, t => t.StartsWith("event:", StringComparison.Ordinal));
-            }
-
-            File.Delete(hold);
-            var reply = await read.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.Equal(ErrorCode.Ok, reply.Error);
-            Assert.Equal([1], reply.Decode<GetDataResponse>().Data);
-            lock (watcher.Transcript)
-            {
-                // The watch's reply, then the event, then the read's reply: the event came first on the wire.
-                Assert.Equal(["reply:1", $"event:NodeDataChanged:{root}/a", "reply:2"], watcher.Transcript);
-            }
+            Assert.DoesNotContain(s.Watcher.Transcript, t => t.StartsWith("event:", StringComparison.Ordinal));
         }
-        finally
+
+        File.Delete(s.Hold);
+        var reply = await read.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(ErrorCode.Ok, reply.Error);
+        Assert.Equal([1], reply.Decode<GetDataResponse>().Data);
+        lock (s.Watcher.Transcript)
         {
-            File.Delete(hold);
+            // The watch's reply, then the event, then the read's reply: the event came first on the wire.
+            Assert.Equal(["reply:1", $"event:NodeDataChanged:{s.Root}/a", "reply:2"], s.Watcher.Transcript);
         }
     }
 
     [Fact]
     public async Task A_watch_event_reaches_the_client_before_a_NoNode_reply_showing_a_later_delete_of_another_path()
     {
-        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-compat-hold-{Guid.NewGuid():N}");
-        await using var a = new AwsGatewayServer(Backend.Aws.UserStorageMode.KeyValue, PatientReads);
-        a.GatewayEnvironment["ZKGW_TEST_INBOX_HOLD"] = hold;
-        await a.StartAsync();
-        await using var b = new AwsGatewayServer(a);
-        await b.StartAsync();
-        try
+        await using var s = await TwoGateways.StartAsync(keyValue: true);
+        File.WriteAllText(s.Hold, "");
+        Assert.Equal(ErrorCode.Ok, (await s.Writer.SetDataAsync(s.Root + "/a", [1])).Error);
+        Assert.Equal(ErrorCode.Ok, (await s.Writer.DeleteAsync(s.Root + "/b")).Error);
+
+        var read = s.Watcher.ExistsAsync(s.Root + "/b");
+        await Task.Delay(1500);
+        Assert.False(read.IsCompleted, "exists of the deleted /b was answered while gateway A's inbox was held");
+
+        File.Delete(s.Hold);
+        var reply = await read.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(ErrorCode.NoNode, reply.Error);
+        lock (s.Watcher.Transcript)
         {
-            string root = $"/epoch-{Guid.NewGuid():N}"[..20];
-            await using var writer = await RawZkClient.ConnectAsync(b.Port, timeoutMs: 20000);
-            Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(root)).Error);
-            Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(root + "/a", [0])).Error);
-            Assert.Equal(ErrorCode.Ok, (await writer.CreateAsync(root + "/b", [0])).Error);
+            Assert.Equal(["reply:1", $"event:NodeDataChanged:{s.Root}/a", "reply:2"], s.Watcher.Transcript);
+        }
+    }
 
-            await using var watcher = await RawZkClient.ConnectAsync(a.Port, timeoutMs: 20000);
-            Assert.Equal(ErrorCode.Ok, (await watcher.GetDataAsync(root + "/a", watch: true)).Error);
+    /// <summary>
+    /// Both scenarios' start: gateway A (its inbox held while <see cref="Hold"/> exists) and gateway B on
+    /// one deployment; B's client has created Root, Root/a and Root/b; A's client holds a data watch on
+    /// Root/a (its transcript starts with that reply). Disposing deletes the hold file first.
+    /// </summary>
+    private sealed class TwoGateways : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _owned = [];
 
-            File.WriteAllText(hold, "");
-            Assert.Equal(ErrorCode.Ok, (await writer.SetDataAsync(root + "/a", [1])).Error);
-            Assert.Equal(ErrorCode.Ok, (await writer.DeleteAsync(root + "/b")).Error);
+        public string Hold { get; } = Path.Combine(Path.GetTempPath(), $"zkgw-compat-hold-{Guid.NewGuid():N}");
 
-            var read = watcher.ExistsAsync(root + "/b");
-            await Task.Delay(1500);
-            Assert.False(read.IsCompleted, "exists of the deleted /b was answered while gateway A's inbox was held");
+        public string Root { get; } = $"/epoch-{Guid.NewGuid():N}"[..20];
 
-            File.Delete(hold);
-            var reply = await read.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.Equal(ErrorCode.NoNode, reply.Error);
-            lock (watcher.Transcript)
+        public RawZkClient Writer { get; private set; } = null!;
+
+        public RawZkClient Watcher { get; private set; } = null!;
+
+        public static async Task<TwoGateways> StartAsync(bool keyValue)
+        {
+            var s = new TwoGateways();
+            try
             {
-                Assert.Equal(["reply:1", $"event:NodeDataChanged:{root}/a", "reply:2"], watcher.Transcript);
+                var a = s.Own(new AwsGatewayServer(keyValue ? Backend.Aws.UserStorageMode.KeyValue : Backend.Aws.UserStorageMode.Persistent, PatientReads));
+                a.GatewayEnvironment["ZKGW_TEST_INBOX_HOLD"] = s.Hold;
+                await a.StartAsync();
+                var b = s.Own(new AwsGatewayServer(a));
+                await b.StartAsync();
+                s.Writer = s.Own(await RawZkClient.ConnectAsync(b.Port, timeoutMs: 20000));
+                Assert.Equal(ErrorCode.Ok, (await s.Writer.CreateAsync(s.Root)).Error);
+                Assert.Equal(ErrorCode.Ok, (await s.Writer.CreateAsync(s.Root + "/a", [0])).Error);
+                Assert.Equal(ErrorCode.Ok, (await s.Writer.CreateAsync(s.Root + "/b", [0])).Error);
+                s.Watcher = s.Own(await RawZkClient.ConnectAsync(a.Port, timeoutMs: 20000));
+                Assert.Equal(ErrorCode.Ok, (await s.Watcher.GetDataAsync(s.Root + "/a", watch: true)).Error);
+                return s;
+            }
+            catch
+            {
+                await s.DisposeAsync();
+                throw;
             }
         }
-        finally
+
+        private T Own<T>(T resource)
+            where T : IAsyncDisposable
         {
-            File.Delete(hold);
+            _owned.Add(resource);
+            return resource;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            File.Delete(Hold);
+            // Last started, first stopped: the clients, then gateway B, then A with the functions.
+            for (int i = _owned.Count - 1; i >= 0; i--)
+            {
+                await _owned[i].DisposeAsync();
+            }
         }
     }
 }
