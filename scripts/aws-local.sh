@@ -21,7 +21,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 base=${ZKGW_LOCAL_DIR:-$repo/.emulators}
 state="$base/local-stack"
 emu_dir="$base/local"
-gateway_dll="$repo/src/Gateway/bin/Release/net10.0/ZkGateway.dll"
+gateway_dll="$repo/src/Gateway.Aws/bin/Release/net10.0/ZkGateway.Aws.dll"
 host_dll="$repo/src/FunctionHost/bin/Release/net10.0/ZkGateway.FunctionHost.dll"
 
 say() { echo "aws-local: $*" >&2; }
@@ -118,7 +118,7 @@ start() {
 
   if [ ! -f "$gateway_dll" ] || [ ! -f "$host_dll" ]; then
     say "building the gateway and the function host (Release)"
-    (cd "$repo" && dotnet build src/Gateway -c Release -nologo -v quiet > "$state/build.log" 2>&1 \
+    (cd "$repo" && dotnet build src/Gateway.Aws -c Release -nologo -v quiet > "$state/build.log" 2>&1 \
       && dotnet build src/FunctionHost -c Release -nologo -v quiet >> "$state/build.log" 2>&1) \
       || { say "build failed, see $state/build.log"; return 1; }
   fi

@@ -2,16 +2,17 @@ using System.Buffers;
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Connections;
-using ZkGateway.Backend;
+using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Functions;
+using ZkGateway.Backend;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Dispatch;
 using ZkGateway.Gateway.Hosting;
-using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
+using ZkGateway.Jute;
 
 namespace ZkGateway.MicroBenchmarks;
 
@@ -71,7 +72,7 @@ public class GatewayPathBenchmarks
         _readyReply = Frame(w => new ReplyHeader(1, 5, ErrorCode.Ok).Write(ref w));
 
         _dataDir = Path.Combine(Path.GetTempPath(), "zkgw-bench-" + Guid.NewGuid().ToString("N"));
-        _embedded = FaaSBackend.StartEmbeddedAsync(new BackendOptions { DataDir = _dataDir }, new NoSink()).GetAwaiter().GetResult();
+        _embedded = EmbeddedDeployment.StartAsync(new BackendOptions { DataDir = _dataDir }, new NoSink()).GetAwaiter().GetResult();
         long session = _embedded.CreateSessionAsync(30_000).AsTask().GetAwaiter().GetResult().SessionId;
         string path = "";
         foreach (string part in Frames.Path.Split('/', StringSplitOptions.RemoveEmptyEntries))

@@ -1,6 +1,6 @@
-using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Watches;
 
 namespace ZkGateway.Backend;
 

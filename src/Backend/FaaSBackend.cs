@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Functions;
-using ZkGateway.Backend.Paths;
+using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Watches;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
 
@@ -14,8 +14,9 @@ namespace ZkGateway.Backend;
 /// It also keeps the session leases of the sessions this gateway serves and runs the heartbeat that
 /// expires lapsed sessions through the write path.
 /// <para>
-/// <see cref="StartEmbeddedAsync"/> assembles the embedded provider set and hosts the writer and
-/// distributor functions in-process.
+/// <see cref="StartInProcessAsync"/> hosts the writer and distributor functions in this process (the
+/// embedded provider set assembles it: EmbeddedDeployment); <see cref="StartRemote"/> is the gateway
+/// side of a deployment whose functions run elsewhere.
 /// </para>
 /// </summary>
 public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
@@ -83,39 +84,19 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         _nextSessionId = ((now << 24) >>> 8) | ((long)options.ServerId << 56);
     }
 
-    /// <summary>The embedded deployment: SQLite-backed storage, in-process queues and functions.</summary>
-    public static async Task<FaaSBackend> StartEmbeddedAsync(BackendOptions options, INotificationSink sink, TimeProvider? time = null)
+    /// <summary>
+    /// The functions hosted in this process (the embedded deployment): the writer consumes
+    /// <paramref name="providers"/>' writer queue on a worker of its own, and the distributor runs on the
+    /// writer's thread right after each commit (no queue in between), replying and firing watches through
+    /// this backend directly. Storage must already be bootstrapped and recovered (see EmbeddedDeployment).
+    /// </summary>
+    public static async Task<FaaSBackend> StartInProcessAsync(BackendOptions options, INotificationSink sink, InProcessProviders providers, TimeProvider? time = null)
     {
+        ArgumentNullException.ThrowIfNull(providers);
         time ??= TimeProvider.System;
-        var db = SqliteDatabase.Open(options.DataDir);
-        // One fsync'd SQLite transaction per writer batch: the commit writes the user rows too.
-        var user = new EmbeddedUserStorage(db);
-        var system = new EmbeddedSystemStorage(db, time, user.WriteRows);
-        var writerQueue = new ChannelQueue<WriteRequest>();
-        var backend = new FaaSBackend(options, system, user, new InMemoryWatchStorage(), EveryTriggerInterest.Instance, writerQueue, time);
-        backend._owned.Add(user);
-        backend._owned.Add(db);
-
-        if (system.IsEmpty)
-        {
-            await BootstrapTreeAsync(system, user).ConfigureAwait(false);
-        }
-
-        // Recovery: transactions committed (durable) but not yet applied to user storage before a crash.
-        var pending = await system.GetPendingAsync().ConfigureAwait(false);
-        if (pending.Count > 0)
-        {
-            await user.ApplyAsync(pending, _ => { }).ConfigureAwait(false);
-            await system.CompleteRecoveredAsync(pending).ConfigureAwait(false);
-            await system.PopPendingAsync(pending[^1].Zxid).ConfigureAwait(false);
-        }
-
-        // A new epoch per start keeps zxids growing across restarts: epoch << 32 | counter.
-        long epoch = (db.ReadMeta("epoch") ?? 0) + 1;
-        db.WriteMetaDurably("epoch", epoch);
-        long firstZxid = epoch << 32;
-        system.SetCounter(WriterFunction.ZxidCounter, firstZxid);
-        user.SetAppliedZxid(firstZxid);
+        var system = providers.System;
+        var backend = new FaaSBackend(options, system, providers.User, new InMemoryWatchStorage(), EveryTriggerInterest.Instance, providers.WriterQueue, time);
+        backend._owned.AddRange(providers.Owned);
 
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var session in await system.ListSessionsAsync().ConfigureAwait(false))
@@ -124,44 +105,19 @@ public sealed partial class FaaSBackend : IZkBackend, IGatewayChannel
         }
 
         backend._deferredReplies = [];
-        var distributor = new DistributorFunction(user, system, new InProcessOutbox(backend._watches, sink, backend, backend.CompleteDeferredReplies));
-        // The distributor runs on the writer's thread right after each commit (no queue in between).
+        var distributor = new DistributorFunction(providers.User, system, new InProcessOutbox(backend._watches, sink, backend, backend.CompleteDeferredReplies));
         var distributorQueue = new InlineQueue<Txn>(distributor.HandleBatchAsync);
         var writer = new WriterFunction(system, distributorQueue, time, options);
         backend._sink = sink;
         backend._workers.Add(Task.Run(async () =>
         {
-            await writer.RunAsync(writerQueue, CancellationToken.None).ConfigureAwait(false);
+            await writer.RunAsync(providers.WriterQueue, CancellationToken.None).ConfigureAwait(false);
             distributorQueue.Complete();
         }));
         backend._workers.Add(Task.Run(() => backend.HeartbeatAsync(backend._stopping.Token)));
-        var reaper = new ReaperFunction(system, system, (op, ct) => backend.Submit(0, op, null, fromClient: false, ct), time, options);
+        var reaper = new ReaperFunction(system, providers.NodeTypes, (op, ct) => backend.Submit(0, op, null, fromClient: false, ct), time, options);
         backend._workers.Add(Task.Run(() => reaper.RunAsync(backend._stopping.Token)));
         return backend;
-    }
-
-    /// <summary>The initial tree of a fresh ZooKeeper: /, /zookeeper, /zookeeper/quota, /zookeeper/config.</summary>
-    internal static async Task BootstrapTreeAsync(ISystemStorage system, IUserStorage user)
-    {
-        Stat Empty(int children) => new(0, 0, 0, 0, 0, 0, 0, 0, 0, children, 0);
-        var nodes = new[]
-        {
-            new SystemNode(ZkPath.Root, Empty(1), Acl.OpenAclUnsafe),
-            new SystemNode(ZkPath.ZooKeeper, Empty(2), Acl.OpenAclUnsafe),
-            new SystemNode(ZkPath.Quota, Empty(0), Acl.OpenAclUnsafe),
-            // ZooKeeper's config node: empty, world-readable only, aversion -1 (DataTree.addConfigNode).
-            new SystemNode(ZkPath.Config, Empty(0) with { Aversion = -1 }, Acl.ReadAclUnsafe),
-        };
-        var token = LockToken.New();
-        foreach (var node in nodes)
-        {
-            await system.TryLockAsync(node.Path, token, WriterFunction.LockLease).ConfigureAwait(false);
-        }
-        var changes = nodes.Select(n => new NodeChange(NodeChangeKind.Put, n.Path, WriterFunction.VisibleStat(n), [], n.Acl)).ToList();
-        var txn = new Txn(0, 0, 0, null, new WriteResult(ErrorCode.Ok, 0), changes, []);
-        await system.CommitAsync([new CommitRequest(token, [.. nodes.Select(n => n.Path)], [.. nodes.Select(n => new SystemNodeWrite(n.Path, n))], null, 0, txn)]).ConfigureAwait(false);
-        await user.ApplyAsync([txn], _ => { }).ConfigureAwait(false);
-        await system.PopPendingAsync(0).ConfigureAwait(false);
     }
 
     /// <summary>How long a read of the zxid counter or of mntr's counts serves (cloud storage: each read is billed).</summary>

@@ -1,3 +1,4 @@
+using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
@@ -97,7 +98,7 @@ public sealed class DurabilityTests
         {
             Stat created;
             long session;
-            await using (var zk = await FaaSBackend.StartEmbeddedAsync(options, new RecordingSink()))
+            await using (var zk = await EmbeddedDeployment.StartAsync(options, new RecordingSink()))
             {
                 session = (await zk.CreateSessionAsync(30000)).SessionId;
                 await zk.SubmitAsync(session, new CreateOperation("/old", [1], Acl.OpenAclUnsafe, CreateMode.Persistent));
@@ -114,7 +115,7 @@ public sealed class DurabilityTests
                 Assert.Equal(1L, CountPending(db));
             }
 
-            await using (var zk = await FaaSBackend.StartEmbeddedAsync(options, new RecordingSink()))
+            await using (var zk = await EmbeddedDeployment.StartAsync(options, new RecordingSink()))
             {
                 Assert.Equal([2], (await zk.GetDataAsync("/old", null)).Value!.Data);
             }
@@ -122,7 +123,7 @@ public sealed class DurabilityTests
             {
                 Assert.Equal(0L, CountPending(db));
             }
-            await using (var zk = await FaaSBackend.StartEmbeddedAsync(options, new RecordingSink()))
+            await using (var zk = await EmbeddedDeployment.StartAsync(options, new RecordingSink()))
             {
                 var read = (await zk.GetDataAsync("/old", null)).Value!;
                 Assert.Equal([2], read.Data);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
@@ -47,7 +48,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable
     {
         string dir = Path.Combine(Path.GetTempPath(), "zkgw-backend-" + Guid.NewGuid().ToString("N"));
         var sink = new RecordingSink();
-        var backend = await FaaSBackend.StartEmbeddedAsync(Options(dir, tickTime, extendedTypes), sink);
+        var backend = await EmbeddedDeployment.StartAsync(Options(dir, tickTime, extendedTypes), sink);
         return new EmbeddedBackend(dir, backend, sink);
     }
 
@@ -59,7 +60,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable
     {
         await Backend.DisposeAsync();
         Sink = new RecordingSink();
-        Backend = await FaaSBackend.StartEmbeddedAsync(Options(DataDir, tickTime, false), Sink);
+        Backend = await EmbeddedDeployment.StartAsync(Options(DataDir, tickTime, false), Sink);
     }
 
     public async Task<long> NewSessionAsync(int timeoutMs = 30000) => (await Backend.CreateSessionAsync(timeoutMs)).SessionId;

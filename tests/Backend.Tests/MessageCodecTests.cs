@@ -97,7 +97,7 @@ public class MessageCodecTests
         writer.WriteInt(0);
         byte[] bytes = buffer.WrittenSpan.ToArray();
 
-        foreach (var back in new[] { MessageCodec.DecodeTxn(bytes), Embedded.StorageCodec.DecodeTxn(bytes) })
+        foreach (var back in new[] { MessageCodec.DecodeTxn(bytes), Codecs.StorageCodec.DecodeTxn(bytes) })
         {
             Assert.Equal(8, back.Zxid);
             Assert.Equal([("/a", true, "04"), ("/", false, null)], back.Changes.Select(c => (c.Path, c.WritesData, c.Data is null ? null : Convert.ToHexString(c.Data))));
@@ -118,7 +118,7 @@ public class MessageCodecTests
     public void The_embedded_store_reads_the_new_transaction_format()
     {
         var txn = new Txn(5, 6, 7, new ReplyAddress("g", 1), new WriteResult(ErrorCode.Ok, 5), [], []);
-        var back = Embedded.StorageCodec.DecodeTxn(Embedded.StorageCodec.EncodeTxn(txn));
+        var back = Codecs.StorageCodec.DecodeTxn(Codecs.StorageCodec.EncodeTxn(txn));
         Assert.Equal(txn.ReplyTo, back.ReplyTo);
     }
 

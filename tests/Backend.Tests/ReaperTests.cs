@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using ZkGateway.Backend;
+using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
 
@@ -44,7 +45,7 @@ public sealed class ReaperTests : IAsyncLifetime
     private async Task StartAsync(int checkIntervalMs, bool extendedTypes = true)
     {
         var options = new BackendOptions { DataDir = _dir, ExtendedTypesEnabled = extendedTypes, ContainerCheckIntervalMs = checkIntervalMs };
-        _zk = await FaaSBackend.StartEmbeddedAsync(options, _sink, _clock);
+        _zk = await EmbeddedDeployment.StartAsync(options, _sink, _clock);
         _session = (await _zk.CreateSessionAsync(30000)).SessionId;
     }
 

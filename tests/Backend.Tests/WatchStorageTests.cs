@@ -1,4 +1,4 @@
-using ZkGateway.Backend.Embedded;
+using ZkGateway.Backend.Watches;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Protocol;
 

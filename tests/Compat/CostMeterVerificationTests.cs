@@ -120,7 +120,7 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
     [InlineData("key-value")]
     public async Task The_meters_per_API_counts_equal_the_requests_the_emulators_received(string userStorage)
     {
-        await GatewayServer.EnsureBuiltAsync(GatewayServer.DllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway"), GatewayServer.DllOverrideVariable);
+        await GatewayServer.EnsureBuiltAsync(GatewayServer.AwsDllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway.Aws"));
         await GatewayServer.EnsureBuiltAsync(AwsGatewayServer.FunctionHostDll, Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost"));
         var real = await AwsEmulators.NewDeploymentAsync("cost");
         // Provisioned directly, not through a proxy: provisioning is not a metered process's work.
@@ -141,7 +141,7 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
 
             int port = Net.FreePort();
             var gwPsi = new ProcessStartInfo("dotnet") { WorkingDirectory = work };
-            foreach (var a in new[] { GatewayServer.DllPath, $"--clientPort={port}", "--backend=aws", $"--dataDir={work}/data", "--tickTime=2000", "--4lw.commands.whitelist=*", $"--aws.userStorage={userStorage}" })
+            foreach (var a in new[] { GatewayServer.AwsDllPath, $"--clientPort={port}", "--backend=aws", $"--dataDir={work}/data", "--tickTime=2000", "--4lw.commands.whitelist=*", $"--aws.userStorage={userStorage}" })
             {
                 gwPsi.ArgumentList.Add(a);
             }

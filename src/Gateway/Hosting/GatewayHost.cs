@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
-using ZkGateway.Backend.Aws;
 using ZkGateway.Gateway.Connections;
 
 namespace ZkGateway.Gateway.Hosting;
@@ -29,16 +28,26 @@ public static class GatewayHost
     /// <summary>Exit code when the server fails to start (e.g. the port is in use).</summary>
     public const int StartupErrorExitCode = 1;
 
+    /// <summary>The provider sets of the gateway's own entry point: the embedded one only.</summary>
+    public static readonly IReadOnlyList<IBackendProvider> EmbeddedOnly = [EmbeddedBackendProvider.Instance];
+
     /// <summary>
     /// Parses <paramref name="args"/>, runs the server until SIGTERM/SIGINT (then returns 0).
     /// Bad configuration: prints the message to stderr and returns <see cref="ConfigErrorExitCode"/>.
+    /// <paramref name="providers"/>: the provider sets this entry point offers, the first the default
+    /// when no <c>backend</c> key is given (default: <see cref="EmbeddedOnly"/>).
     /// </summary>
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<IBackendProvider>? providers = null)
     {
+        providers ??= EmbeddedOnly;
         GatewayOptions options;
         try
         {
             options = ZooCfg.Parse(args);
+            if (!options.Raw.ContainsKey(ZooCfg.Keys.Backend))
+            {
+                options.Backend = providers[0].Name;
+            }
         }
         catch (GatewayConfigurationException e)
         {
@@ -52,17 +61,21 @@ public static class GatewayHost
             // Only the process entry sets it; a host embedded in tests keeps the runtime's default.
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
-        return await RunAsync(options);
+        return await RunAsync(options, providers);
     }
 
     /// <summary>Runs the server with already-parsed options until shutdown.</summary>
-    public static async Task<int> RunAsync(GatewayOptions options, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(GatewayOptions options, CancellationToken cancellationToken = default) =>
+        await RunAsync(options, EmbeddedOnly, cancellationToken);
+
+    /// <summary>Runs the server with already-parsed options on one of <paramref name="providers"/> until shutdown.</summary>
+    public static async Task<int> RunAsync(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         WebApplication app;
         try
         {
-            app = Build(options);
+            app = Build(options, providers);
         }
         catch (GatewayConfigurationException e)
         {
@@ -95,10 +108,19 @@ public static class GatewayHost
     /// Builds (does not start) the host. <paramref name="configureServices"/> runs after
     /// <see cref="ConfigureServices"/>, letting tests replace registrations.
     /// </summary>
-    public static WebApplication Build(GatewayOptions options, Action<IServiceCollection>? configureServices = null)
+    public static WebApplication Build(GatewayOptions options, Action<IServiceCollection>? configureServices = null) =>
+        Build(options, EmbeddedOnly, configureServices);
+
+    /// <summary>Builds (does not start) the host on the provider set the <c>backend</c> key names among <paramref name="providers"/>.</summary>
+    public static WebApplication Build(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(providers);
         options.Validate();
+        var provider = providers.FirstOrDefault(p => p.Name == options.Backend)
+            ?? throw new GatewayConfigurationException(ZooCfg.Keys.Backend, options.Backend, options.Backend == "aws"
+                ? "this build carries the embedded provider set only; run the sidecar gateway (dotnet run --project src/Gateway.Aws)"
+                : "must be one of " + string.Join(", ", providers.Select(p => p.Name)));
         var address = IPAddress.Parse(options.ClientPortAddress);
 
         // CreateEmptyBuilder: no appsettings/env/user-secrets sources, no file watching — fast startup.
@@ -139,7 +161,7 @@ public static class GatewayHost
         });
 
         builder.Services.AddSingleton(options);
-        ConfigureServices(builder.Services, options);
+        ConfigureServices(builder.Services, options, provider);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -155,10 +177,11 @@ public static class GatewayHost
     /// <summary>
     /// Service registrations for the gateway. <see cref="GatewayOptions"/> is already registered.
     /// </summary>
-    public static void ConfigureServices(IServiceCollection services, GatewayOptions options)
+    public static void ConfigureServices(IServiceCollection services, GatewayOptions options, IBackendProvider provider)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(provider);
         // The backend starts here, before Kestrel listens: recovery of the data directory and the new
         // epoch must be done before the first client is answered.
         var registry = new ConnectionRegistry();
@@ -175,38 +198,11 @@ public static class GatewayHost
             EpochWaitMs = options.EpochWaitMs,
             InboxHoldFile = Environment.GetEnvironmentVariable("ZKGW_TEST_INBOX_HOLD") is { Length: > 0 } hold ? hold : null,
         };
-        var backend = options.Backend == "aws"
-            ? StartAwsBackend(options, backendOptions, registry)
-            : FaaSBackend.StartEmbeddedAsync(backendOptions, registry).GetAwaiter().GetResult();
+        // Start-up only, before any connection: blocking here keeps Build synchronous for its callers.
+        var backend = provider.StartAsync(options, backendOptions, registry).GetAwaiter().GetResult();
         services.AddSingleton(registry);
         // A factory registration, so the container disposes the backend (closing the database) on shutdown.
         services.AddSingleton<IZkBackend>(_ => backend);
         services.AddSingleton<GatewayStatistics>();
-    }
-
-    /// <summary>The AWS provider set: aws.* keys over the ZKGW_AWS_* environment (see <see cref="AwsSettings.FromEnvironment"/>).</summary>
-    private static FaaSBackend StartAwsBackend(GatewayOptions options, BackendOptions backendOptions, ConnectionRegistry registry)
-    {
-        var env = AwsSettings.FromEnvironment(options.Aws.Deployment);
-        var aws = env with
-        {
-            Region = options.Aws.Region ?? env.Region,
-            DynamoDbEndpoint = options.Aws.DynamoDb ?? env.DynamoDbEndpoint,
-            S3Endpoint = options.Aws.S3 ?? env.S3Endpoint,
-            SqsEndpoint = options.Aws.Sqs ?? env.SqsEndpoint,
-            BucketNameOverride = options.Aws.Bucket ?? env.BucketNameOverride,
-            UserStorage = options.Aws.UserStorage switch
-            {
-                "key-value" => UserStorageMode.KeyValue,
-                "persistent" => UserStorageMode.Persistent,
-                _ => env.UserStorage,
-            },
-        };
-        if (aws.AccessKey is null && (aws.DynamoDbEndpoint ?? aws.S3Endpoint ?? aws.SqsEndpoint) is not null)
-        {
-            // Emulators accept any credentials, and the SDK's default chain would find none here.
-            aws = aws with { AccessKey = "test", SecretKey = "test" };
-        }
-        return AwsDeployment.StartGatewayAsync(aws, backendOptions, registry).GetAwaiter().GetResult();
     }
 }

@@ -67,7 +67,7 @@ public sealed class GatewayOptions
     /// <summary>
     /// <c>inlineScheduling</c> (our extension): run a connection's read loop and its socket sends on the
     /// thread that completed the socket operation instead of queueing them to the thread pool (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>; with <see cref="GatewayHost.RunAsync(string[])"/> also the
+    /// <c>UnsafePreferInlineScheduling</c>; with <see cref="GatewayHost.RunAsync(string[], IReadOnlyList{IBackendProvider})"/> also the
     /// runtime's inline socket completions). Saves two thread hand-offs per request: get p50 −10–15%
     /// on our 2-core machine (docs/performance.md). Safe only because nothing on those paths blocks:
     /// the embedded backend answers reads from memory and hands writes to its own threads. Default:

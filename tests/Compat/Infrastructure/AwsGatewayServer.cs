@@ -63,7 +63,7 @@ public sealed class AwsGatewayServer : ProcessZkTarget
 
     protected override async Task PrepareAsync()
     {
-        await GatewayServer.EnsureBuiltAsync(GatewayServer.DllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway"), GatewayServer.DllOverrideVariable);
+        await GatewayServer.EnsureBuiltAsync(GatewayServer.AwsDllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway.Aws"));
         await GatewayServer.EnsureBuiltAsync(FunctionHostDll, Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost"));
         if (_sharing is not null)
         {
@@ -181,7 +181,7 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     protected override ProcessStartInfo CreateStartInfo()
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = WorkDir };
-        psi.ArgumentList.Add(GatewayServer.DllPath);
+        psi.ArgumentList.Add(GatewayServer.AwsDllPath);
         psi.ArgumentList.Add($"--clientPort={Port}");
         psi.ArgumentList.Add("--backend=aws");
         psi.ArgumentList.Add($"--dataDir={DataDir}");

@@ -29,6 +29,10 @@ public sealed class GatewayServer : ProcessZkTarget
             ? Path.GetFullPath(overridden)
             : Path.Combine(RepoPaths.RepoRoot, "src", "Gateway", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.dll");
 
+    /// <summary>The sidecar gateway (src/Gateway.Aws): the same front end with the AWS provider set.</summary>
+    public static string AwsDllPath =>
+        Path.Combine(RepoPaths.RepoRoot, "src", "Gateway.Aws", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.Aws.dll");
+
     protected override Task PrepareAsync() => EnsureBuiltAsync(DllPath, Path.Combine(RepoPaths.RepoRoot, "src", "Gateway"), DllOverrideVariable);
 
     /// <summary>

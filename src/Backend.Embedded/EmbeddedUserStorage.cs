@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using ZkGateway.Backend.Codecs;
 using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
-using ZkGateway.Backend.Embedded;
+using ZkGateway.Backend.Codecs;
 using ZkGateway.Backend.Primitives;
 using static ZkGateway.Backend.Aws.DynamoAttributes;
 using DynamoWrite = Amazon.DynamoDBv2.Model.WriteRequest;
@@ -11,7 +11,7 @@ using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
 namespace ZkGateway.Backend.Aws;
 
 /// <summary>
-/// System storage on DynamoDB, with the semantics of <see cref="EmbeddedSystemStorage"/>:
+/// System storage on DynamoDB, with the semantics of the embedded provider set's EmbeddedSystemStorage:
 /// <list type="bullet">
 /// <item><c>D-nodes</c> (pk <c>path</c>): a node's committed state (<c>stat</c>, <c>acl</c>, binary as
 /// StorageCodec writes them) and its timed lock (<c>lockToken</c>, <c>lockUntil</c> in ms). A node exists

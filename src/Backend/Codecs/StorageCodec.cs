@@ -4,13 +4,13 @@ using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Protocol;
 
-namespace ZkGateway.Backend.Embedded;
+namespace ZkGateway.Backend.Codecs;
 
 /// <summary>
 /// Binary encodings of what the embedded store persists (Stat, ACL lists, pending transactions),
 /// written with the Jute primitives so there is one binary convention in the codebase.
 /// </summary>
-internal static class StorageCodec
+public static class StorageCodec
 {
     /// <summary>Format 2 added each trigger's ACL (for the watchers' READ check); 1 and 2 are still read.</summary>
     private const int LegacyTxnFormatVersion = 2;

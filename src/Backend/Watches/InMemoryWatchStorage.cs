@@ -1,7 +1,7 @@
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Protocol;
 
-namespace ZkGateway.Backend.Embedded;
+namespace ZkGateway.Backend.Watches;
 
 /// <summary>
 /// Watch registrations in process memory, as ZooKeeper 3.8.0 keeps them: a data table and a child

@@ -1,6 +1,6 @@
 using ZkGateway.Backend.Primitives;
 
-namespace ZkGateway.Backend.Embedded;
+namespace ZkGateway.Backend.InProcess;
 
 /// <summary>
 /// The embedded outbox: one gateway in the same process. Triggers are fired against its watch

@@ -1,6 +1,6 @@
 using ZkGateway.Backend.Primitives;
 
-namespace ZkGateway.Backend.Embedded;
+namespace ZkGateway.Backend.InProcess;
 
 /// <summary>
 /// The embedded distributor queue: sending a batch runs its consumer (the distributor function's

@@ -80,7 +80,7 @@ public sealed class AwsFunctions : IAsyncDisposable
                 await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
                 if (await system.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    await FaaSBackend.BootstrapTreeAsync(system, user).ConfigureAwait(false);
+                    await InitialTree.WriteAsync(system, user).ConfigureAwait(false);
                 }
             }
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,15 @@
+using ZkGateway.Backend;
+using ZkGateway.Backend.Embedded;
+
+namespace ZkGateway.Gateway.Hosting;
+
+/// <summary>The embedded provider set: SQLite in dataDir, the functions in this process.</summary>
+public sealed class EmbeddedBackendProvider : IBackendProvider
+{
+    public static readonly EmbeddedBackendProvider Instance = new();
+
+    public string Name => "embedded";
+
+    public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink) =>
+        await EmbeddedDeployment.StartAsync(backendOptions, sink).ConfigureAwait(false);
+}
