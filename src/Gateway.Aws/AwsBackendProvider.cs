@@ -12,6 +12,9 @@ public sealed class AwsBackendProvider : IBackendProvider
 {
     public string Name => "aws";
 
+    public string DescribeData(GatewayOptions options) =>
+        $"AWS deployment {options.Aws.Deployment ?? AwsSettings.FromEnvironment(null).DeploymentName}, {options.Aws.UserStorage ?? "default"} user storage";
+
     public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink)
     {
         ArgumentNullException.ThrowIfNull(options);

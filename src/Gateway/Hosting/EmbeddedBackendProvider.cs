@@ -10,6 +10,8 @@ public sealed class EmbeddedBackendProvider : IBackendProvider
 
     public string Name => "embedded";
 
+    public string DescribeData(GatewayOptions options) => "data in " + Path.GetFullPath(options.DataDir);
+
     public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink) =>
         await EmbeddedDeployment.StartAsync(backendOptions, sink).ConfigureAwait(false);
 }

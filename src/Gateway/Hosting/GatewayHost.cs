@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +30,22 @@ public static class GatewayHost
 
     /// <summary>Exit code when the server fails to start (e.g. the port is in use).</summary>
     public const int StartupErrorExitCode = 1;
+
+    /// <summary>The log category of the start-up line.</summary>
+    private const string StartupCategory = "ZkGateway.Startup";
+
+    /// <summary>This build's version (informational: with the commit when built from git).</summary>
+    private static string Version =>
+        typeof(GatewayHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>The addresses Kestrel bound (the real port when clientPort is 0).</summary>
+    private static string ListeningOn(WebApplication app, GatewayOptions options)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        return addresses is { Count: > 0 }
+            ? string.Join(", ", addresses.Select(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) ? $"{uri.Host}:{uri.Port}" : a))
+            : $"{options.ClientPortAddress}:{options.ClientPort}";
+    }
 
     /// <summary>The provider sets of the gateway's own entry point: the embedded one only.</summary>
     public static readonly IReadOnlyList<IBackendProvider> EmbeddedOnly = [EmbeddedBackendProvider.Instance];
@@ -135,6 +154,8 @@ public static class GatewayHost
             c.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Debug : LogLevel.Warning);
+        // The one line a started gateway prints, whatever the level.
+        builder.Logging.AddFilter(StartupCategory, LogLevel.Information);
         if (options.Verbose)
         {
             builder.Logging.AddFilter("Microsoft", LogLevel.Information);
@@ -165,12 +186,8 @@ public static class GatewayHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        if (options.Verbose)
-        {
-            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ZkGateway");
-            app.Lifetime.ApplicationStarted.Register(() =>
-                log.LogInformation("ZkGateway listening on {Address}:{Port} (dataDir {DataDir})", options.ClientPortAddress, options.ClientPort, options.DataDir));
-        }
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
+        app.Lifetime.ApplicationStarted.Register(() => StartupLog.Started(log, Version, options.Backend, ListeningOn(app, options), provider.DescribeData(options)));
         return app;
     }
 

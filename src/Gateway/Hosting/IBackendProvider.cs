@@ -12,6 +12,9 @@ public interface IBackendProvider
     /// <summary>The <c>backend</c> key's value that selects this provider set.</summary>
     string Name { get; }
 
+    /// <summary>Where this provider set keeps the data, for the start-up line (a directory, a deployment).</summary>
+    string DescribeData(GatewayOptions options);
+
     /// <summary>Starts the backend (recovery included) before the gateway listens.</summary>
     Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink);
 }

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.DependencyInjection;
+using ZkGateway.Backend;
+using ZkGateway.Gateway.Hosting;
+
+namespace ZkGateway.Gateway.Tests.Hosting;
+
+/// <summary>The backend key picks one of the provider sets the entry point offers.</summary>
+public sealed class BackendChoiceTests
+{
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "zkgw-choice-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void The_embedded_entry_point_refuses_backend_aws_naming_the_sidecar()
+    {
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0", "--backend=aws"]);
+        var error = Assert.Throws<GatewayConfigurationException>(() => GatewayHost.Build(options));
+        Assert.Contains("src/Gateway.Aws", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_backend_key_selects_the_named_provider()
+    {
+        var chosen = new RecordingProvider("other");
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0"]);
+        options.Backend = "other";
+        await using var app = GatewayHost.Build(options, [EmbeddedBackendProvider.Instance, chosen]);
+        Assert.Same(chosen.Started, app.Services.GetRequiredService<IZkBackend>());
+    }
+
+    [Fact]
+    public void An_unknown_backend_lists_the_ones_this_build_offers()
+    {
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0"]);
+        options.Backend = "other";
+        var error = Assert.Throws<GatewayConfigurationException>(() => GatewayHost.Build(options));
+        Assert.Contains("must be one of embedded", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts the embedded backend under another name and remembers the instance it returned.</summary>
+    private sealed class RecordingProvider(string name) : IBackendProvider
+    {
+        public IZkBackend? Started { get; private set; }
+
+        public string Name => name;
+
+        public string DescribeData(GatewayOptions options) => "recorded";
+
+        public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink) =>
+            Started = await EmbeddedBackendProvider.Instance.StartAsync(options, backendOptions, sink);
+    }
+}
