@@ -2,7 +2,8 @@
 """Static checks of docker/ (our machines have no Docker daemon and no compose plugin, so nothing here is
 built or run): compose.yaml parses and wires the services as docker/README.md says; every Dockerfile is
 multi-stage where it builds, ends as a non-root user, and COPYs only files that exist; the gateway image
-keeps port 2181 and its ruok health check; the function image copies what scripts/publish-functions.sh
+keeps port 2181 and its ruok health check, and has both entry points as targets (embedded, the default,
+and sidecar, which compose's gateway builds); the function image copies what scripts/publish-functions.sh
 produces. Prints one line per failed check; exits 1 if any failed.
 
     python3 docker/check_docker.py
@@ -57,13 +58,34 @@ def check_dockerfile(path, builds):
     return ins
 
 
+def stages_of(ins):
+    """Instructions per named stage ("FROM image AS name"), in file order."""
+    stages, name = {}, None
+    for k, a in ins:
+        if k == "FROM":
+            parts = a.split()
+            name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else f"#{len(stages)}"
+            stages[name] = []
+        elif name is not None:
+            stages[name].append((k, a))
+    return stages
+
+
 def main():
     gw = check_dockerfile("docker/Dockerfile", builds=True)
     check(("EXPOSE", "2181") in gw, "gateway image does not expose 2181")
     health = [a for k, a in gw if k == "HEALTHCHECK"]
     check(health and "ruok" in health[0] and "imok" in health[0], "gateway image has no ruok health check")
-    entry = [a for k, a in gw if k == "ENTRYPOINT"]
-    check(entry and "ruok" in entry[0], "gateway entrypoint does not whitelist ruok")
+    # Two entry points (docs/design.md): the default target runs the embedded gateway, the sidecar
+    # target the one with the AWS provider set; each publishes its own project.
+    targets = stages_of(gw)
+    for target, dll, project in (("embedded", "ZkGateway.dll", "src/Gateway/Gateway.csproj"),
+                                 ("sidecar", "ZkGateway.Aws.dll", "src/Gateway.Aws/Gateway.Aws.csproj")):
+        entry = [a for k, a in targets.get(target, []) if k == "ENTRYPOINT"]
+        check(entry and f'"{dll}"' in entry[-1], f"gateway target {target} does not run {dll}")
+        check(entry and "ruok" in entry[-1], f"gateway target {target}: entrypoint does not whitelist ruok")
+        check(any(k == "RUN" and f"dotnet publish {project}" in a for k, a in gw), f"gateway image does not publish {project}")
+    check(list(targets)[-1:] == ["embedded"], "the default (last) target of docker/Dockerfile is not the embedded gateway")
 
     fn = check_dockerfile("docker/Dockerfile.functions", builds=True)
     runs = " ".join(a for k, a in fn if k == "RUN")
@@ -95,6 +117,8 @@ def main():
         check("ports" not in svc, f"{name}: publishes ports on the host")
     gwsvc = services["gateway"]
     check(gwsvc.get("network_mode") == "service:app", "the gateway is not the app's sidecar")
+    check(gwsvc.get("build", {}).get("target") == "sidecar",
+          "the gateway service does not build docker/Dockerfile's sidecar target (the embedded one has no AWS backend)")
     cmd = gwsvc["command"]
     for flag in ("--backend=aws", "--aws.deployment=", "--aws.dynamodb=", "--aws.s3=", "--aws.sqs=",
                  "--aws.userStorage="):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts, stops or reports the AWS API emulators the AWS provider tests run against
-# (environment.md §6), all reachable on 127.0.0.1 only:
+# (docs/serverless.md, "The emulators"), all reachable on 127.0.0.1 only:
 #   DynamoDB Local 1.25.1 (from amplify-dynamodb-simulator; it has TransactWriteItems, dynalite has not).
 #     It cannot bind one address, so it runs in a private network namespace whose only interface is
 #     lo, and two forwarders (scripts/emulators/forward.mjs) bridge 127.0.0.1:PORT to it through a

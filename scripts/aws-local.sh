@@ -5,10 +5,14 @@
 # usage: scripts/aws-local.sh start [--clientPort=N] [--aws.deployment=D] [--aws.userStorage=key-value] [--key=value ...]
 #        scripts/aws-local.sh stop
 #        scripts/aws-local.sh status
-#   start   starts the emulators (scripts/aws-emulators.sh --dir .emulators/local), builds the gateway
-#           and the function host if their Release dlls are missing, starts the function host with
+#   start   installs the emulators if they are missing (scripts/install-test-deps.sh, as the test
+#           command does), starts them (scripts/aws-emulators.sh --dir .emulators/local), builds the
+#           sidecar gateway (src/Gateway.Aws) and the function host (src/FunctionHost) when their
+#           Release dlls are missing or older than the sources, starts the function host with
 #           --provision on deployment D (default zkgw-local) and the gateway on 127.0.0.1:N (default
 #           2181), waits until the gateway answers ruok with imok and prints where everything runs.
+#           The first step that fails stops the start with one line saying what is missing, and
+#           stops what was already started.
 #           --aws.* options go to both processes (they must agree on the deployment and storage), any
 #           other --key=value to the gateway. Idempotent: a running stack is reported, not restarted.
 #   stop    SIGTERM to the gateway and the function host (which prints its cost-meter counts into
@@ -23,6 +27,8 @@ state="$base/local-stack"
 emu_dir="$base/local"
 gateway_dll="$repo/src/Gateway.Aws/bin/Release/net10.0/ZkGateway.Aws.dll"
 host_dll="$repo/src/FunctionHost/bin/Release/net10.0/ZkGateway.FunctionHost.dll"
+# What scripts/install-test-deps.sh leaves once the emulators are installed (scripts/aws-emulators.sh).
+emulator_files=("$repo/.emulators/dynamodb-local/package/emulator/DynamoDBLocal.jar" "$repo/.emulators/node_modules/fauxqs")
 
 say() { echo "aws-local: $*" >&2; }
 
@@ -56,7 +62,8 @@ aws-local: running
   gateway        127.0.0.1:$p (pid $(cat "$state/gateway.pid"), log $state/gateway.log)
   function host  deployment $(cat "$state/deployment") (pid $(cat "$state/functions.pid"), log $state/functions.log)
   emulators      $(tr '\n' ' ' < "$emu_dir/endpoints.env")(logs in $emu_dir)
-  try            /usr/bin/python3 -c 'from kazoo.client import KazooClient; z=KazooClient("127.0.0.1:$p"); z.start(); print(z.get_children("/"))'
+  try            /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:$p ls /
+                 /usr/bin/python3 -c 'from kazoo.client import KazooClient; z=KazooClient("127.0.0.1:$p"); z.start(); print(z.get_children("/"))'
   stop with      scripts/aws-local.sh stop
 EOF
 }
@@ -94,6 +101,22 @@ stop() {
   say "stopped"
 }
 
+# True when the Release dll $1 is missing or a source of the projects it is built from (the
+# directories under src/ named after it) is newer than every ZkGateway dll in its output folder: a
+# project whose public surface did not change is not recompiled, but its own dll is copied there anew.
+stale() {
+  local dll=$1 newest; shift
+  [ -f "$dll" ] || return 0
+  newest=$(ls -t "$(dirname "$dll")"/ZkGateway*.dll | head -1)
+  local dirs=("$repo/Directory.Build.props" "$repo/Directory.Packages.props")
+  local d
+  for d in "$@"; do dirs+=("$repo/src/$d"); done
+  [ -n "$(find "${dirs[@]}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
+            -not -path '*/obj/*' -not -path '*/bin/*' -newer "$newest" -print -quit)" ]
+}
+
+# The steps of start. `start` runs inside `if`, where bash ignores `set -e`, so every step checks
+# its own outcome and says in one line what failed.
 start() {
   mkdir -p "$state"
   if alive gateway && alive functions && [ "$(four_letter "$(cat "$state/port")" ruok)" = imok ]; then
@@ -107,17 +130,34 @@ start() {
     say "127.0.0.1:$port is in use by something this script did not start; choose another with --clientPort=N"
     return 1
   fi
+  command -v dotnet > /dev/null || { say "dotnet is not on PATH: install the .NET 10 SDK first"; return 1; }
+  if [ "$(id -u)" -ne 0 ]; then
+    say "needs root: DynamoDB Local is confined to a private network namespace (ip netns)"
+    return 1
+  fi
 
-  bash "$repo/scripts/aws-emulators.sh" start --dir "$emu_dir" > /dev/null
+  local f missing=0
+  for f in "${emulator_files[@]}"; do [ -e "$f" ] || missing=1; done
+  if [ $missing -eq 1 ]; then
+    say "installing the AWS API emulators (scripts/install-test-deps.sh, log $state/install.log)"
+    bash "$repo/scripts/install-test-deps.sh" > "$state/install.log" 2>&1 \
+      || { say "scripts/install-test-deps.sh failed, see $state/install.log"; return 1; }
+  fi
+
   touch "$state/emulators-started"
+  local why
+  why=$(bash "$repo/scripts/aws-emulators.sh" start --dir "$emu_dir" 2>&1 > /dev/null) \
+    || { say "the AWS API emulators did not start: ${why:-no message} (logs in $emu_dir)"; return 1; }
+  [ -f "$emu_dir/endpoints.env" ] || { say "the emulators left no $emu_dir/endpoints.env"; return 1; }
   set -a
   # shellcheck disable=SC1091
   . "$emu_dir/endpoints.env"
   set +a
   export ZKGW_AWS_DEPLOYMENT=$deployment ZKGW_AWS_ACCESS_KEY=test ZKGW_AWS_SECRET_KEY=test
 
-  if [ ! -f "$gateway_dll" ] || [ ! -f "$host_dll" ]; then
-    say "building the gateway and the function host (Release)"
+  if stale "$gateway_dll" Jute Backend Backend.Embedded Backend.Aws Gateway Gateway.Aws \
+     || stale "$host_dll" Jute Backend Backend.Aws FunctionHost; then
+    say "building the sidecar gateway (src/Gateway.Aws) and the function host (src/FunctionHost), Release"
     (cd "$repo" && dotnet build src/Gateway.Aws -c Release -nologo -v quiet > "$state/build.log" 2>&1 \
       && dotnet build src/FunctionHost -c Release -nologo -v quiet >> "$state/build.log" 2>&1) \
       || { say "build failed, see $state/build.log"; return 1; }
@@ -128,7 +168,10 @@ start() {
   launch functions dotnet "$host_dll" host --provision "--aws.deployment=$deployment" "${aws_args[@]}"
   local tries=0
   until grep -q "functions ready" "$state/functions.log" 2>/dev/null; do
-    if ! alive functions; then say "the function host exited:"; tail -20 "$state/functions.log" >&2; return 1; fi
+    if ! alive functions; then
+      say "the function host exited: $(grep -m1 -E 'failed|Exception|error' "$state/functions.log" | cut -c1-200) (log $state/functions.log)"
+      return 1
+    fi
     tries=$((tries + 1))
     if [ $tries -gt 1200 ]; then say "the function host was not ready in 120 s (log $state/functions.log)"; return 1; fi
     sleep 0.1
@@ -139,7 +182,10 @@ start() {
     "--dataDir=$state/data" "--4lw.commands.whitelist=*" "--aws.deployment=$deployment" "${aws_args[@]}" "${gateway_args[@]}"
   tries=0
   until [ "$(four_letter "$port" ruok)" = imok ]; do
-    if ! alive gateway; then say "the gateway exited:"; tail -20 "$state/gateway.log" >&2; return 1; fi
+    if ! alive gateway; then
+      say "the gateway exited: $(grep -m1 -E 'ZkGateway:|failed|Exception|error' "$state/gateway.log" | cut -c1-200) (log $state/gateway.log)"
+      return 1
+    fi
     tries=$((tries + 1))
     if [ $tries -gt 600 ]; then say "the gateway did not answer ruok in 60 s (log $state/gateway.log)"; return 1; fi
     sleep 0.1

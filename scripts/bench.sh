@@ -9,7 +9,7 @@
 #      (8 connections x 64 outstanding) and after an idle pause
 #
 # Both servers run on free loopback ports with fresh data directories under /tmp; ZooKeeper as in
-# docs/environment §1 (ZooKeeperServerMain, -Xmx512m, forceSync on), the gateway as it ships
+# Debian's package (ZooKeeperServerMain, -Xmx512m, forceSync on), the gateway as it ships
 # (docker/Dockerfile): a Release publish, ReadyToRun for this machine's architecture, with its defaults. Every server this script starts is stopped by its PID on exit.
 #
 #   bash scripts/bench.sh                      # about 7-8 minutes
@@ -78,7 +78,7 @@ wait_4lw() {
   return 1
 }
 
-# zk_config DIR PORT: writes DIR/zoo.cfg for a standalone server with a fresh DIR/data (environment §1).
+# zk_config DIR PORT: writes DIR/zoo.cfg for a standalone server with a fresh DIR/data.
 zk_config() {
   rm -rf "$1/data"; mkdir -p "$1/data"
   cat > "$1/zoo.cfg" <<CFG

@@ -214,7 +214,7 @@ def main():
         L.append(f"A fresh server per run; VmRSS from `/proc/<pid>/status` 1 s after start, right after the creates "
                  f"({first.get('Connections', '?')} connections × {first.get('Outstanding', '?')} outstanding, one prefix), "
                  f"and after an idle pause; VmHWM is the peak. Median of {max(m['run'] for m in mem)} runs [min-max], MB. "
-                 f"ZooKeeper runs with `{env.get('settings', '').split('ZooKeeper ')[-1].split(',')[0]}` (environment notes §1); "
+                 f"ZooKeeper runs with `{env.get('settings', '').split('ZooKeeper ')[-1].split(',')[0]}`; "
                  "the JVM is free to grow its heap up to that, so its RSS reflects the heap limit and GC policy as much as the data.")
         L.append("")
         L.append("| server | RSS idle at start | RSS after creates | RSS after idle | peak (VmHWM) | data dir on disk | creates/s | errors |")
