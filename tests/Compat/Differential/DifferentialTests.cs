@@ -53,7 +53,7 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
 
     [Theory]
     [MemberData(nameof(CuratedNames))]
-    public async Task Curated(string name)
+    public async Task Curated_sequences_give_the_same_transcript_on_zookeeper_and_the_gateway(string name)
     {
         var sequence = CuratedCases.All[name];
         var (zk, gw) = await RunBothAsync(sequence);
@@ -152,7 +152,7 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Random_sequences()
+    public async Task Random_sequences_give_the_same_transcript_on_zookeeper_and_the_gateway()
     {
         int.TryParse(Environment.GetEnvironmentVariable("ZKGW_DIFF_MAX_OPS"), out int maxOps);
         var gen = DiffGen.Sequences(maxOps > 0 ? maxOps : CiMaxOps);
