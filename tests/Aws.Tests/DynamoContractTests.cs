@@ -1,10 +1,10 @@
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Tests;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Aws.Tests;
 
-/// <summary>The system-storage contract (tests/Backend.Tests) on DynamoDB Local.</summary>
+/// <summary>The system-storage contract (tests/Contracts) on DynamoDB Local.</summary>
 public sealed class DynamoSystemStorageContractTests : SystemStorageContract, IAsyncLifetime
 {
     private EmulatorDeployment? _deployment;

@@ -3,9 +3,9 @@ using Amazon.S3.Model;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Tests;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Aws.Tests;
 

@@ -2,9 +2,9 @@ using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Tests;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Aws.Tests;
 
