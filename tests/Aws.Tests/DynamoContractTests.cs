@@ -1,19 +1,19 @@
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Tests;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Aws.Tests;
 
-/// <summary>The system-storage contract (tests/Backend.Tests) on DynamoDB Local.</summary>
+/// <summary>The system-storage contract (tests/Contracts) on DynamoDB Local.</summary>
 public sealed class DynamoSystemStorageContractTests : SystemStorageContract, IAsyncLifetime
 {
-    private AwsDeployment? _deployment;
+    private EmulatorDeployment? _deployment;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     protected override async Task<ISystemStorage> CreateStorageAsync()
     {
-        _deployment = await AwsDeployment.CreateAsync("sys");
+        _deployment = await EmulatorDeployment.CreateAsync("sys");
         return new DynamoSystemStorage(_deployment.Clients, Time);
     }
 
@@ -29,13 +29,13 @@ public sealed class DynamoSystemStorageContractTests : SystemStorageContract, IA
 /// <summary>The session-lease contract on DynamoDB Local.</summary>
 public sealed class DynamoSessionLeasesContractTests : SessionLeaseStoreContract, IAsyncLifetime
 {
-    private AwsDeployment? _deployment;
+    private EmulatorDeployment? _deployment;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     protected override async Task<ISessionLeaseStore> CreateStoreAsync()
     {
-        _deployment = await AwsDeployment.CreateAsync("lease");
+        _deployment = await EmulatorDeployment.CreateAsync("lease");
         return new DynamoSessionLeases(_deployment.Clients);
     }
 

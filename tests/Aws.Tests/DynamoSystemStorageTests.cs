@@ -3,9 +3,9 @@ using Amazon.S3.Model;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Tests;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Aws.Tests;
 
@@ -13,12 +13,12 @@ namespace ZkGateway.Aws.Tests;
 public sealed class DynamoSystemStorageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(7);
-    private AwsDeployment _deployment = null!;
+    private EmulatorDeployment _deployment = null!;
     private DynamoSystemStorage _storage = null!;
 
     public async Task InitializeAsync()
     {
-        _deployment = await AwsDeployment.CreateAsync("dyn");
+        _deployment = await EmulatorDeployment.CreateAsync("dyn");
         _storage = new DynamoSystemStorage(_deployment.Clients);
     }
 

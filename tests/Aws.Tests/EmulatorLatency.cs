@@ -36,7 +36,7 @@ public sealed class EmulatorLatency(ITestOutputHelper output)
     [Fact]
     public async Task Measure_median_latency_of_the_primitives()
     {
-        await using var deployment = await AwsDeployment.CreateAsync("lat");
+        await using var deployment = await EmulatorDeployment.CreateAsync("lat");
         var storage = new DynamoSystemStorage(deployment.Clients);
         var leases = new DynamoSessionLeases(deployment.Clients);
         var results = new List<(string Name, double Ms)>();

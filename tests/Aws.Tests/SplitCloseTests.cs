@@ -2,9 +2,9 @@ using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Tests;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Aws.Tests;
 
@@ -18,14 +18,14 @@ namespace ZkGateway.Aws.Tests;
 public sealed class SplitCloseTests : IAsyncLifetime
 {
     private const long Session = 0x5e55;
-    private AwsDeployment _deployment = null!;
+    private EmulatorDeployment _deployment = null!;
     private readonly ManualTime _time = new(DateTimeOffset.UtcNow);
     private DynamoSystemStorage _storage = null!;
     private long _requestId;
 
     public async Task InitializeAsync()
     {
-        _deployment = await AwsDeployment.CreateAsync("split");
+        _deployment = await EmulatorDeployment.CreateAsync("split");
         _storage = new DynamoSystemStorage(_deployment.Clients, _time);
         // The root, as the bootstrap writes it, and the zxid counter.
         var token = LockToken.New();

@@ -29,9 +29,9 @@ public sealed class TestMessageCodec : IMessageCodec<TestMessage>
 /// <summary>One provisioned deployment for all queue tests; each test makes its own queue.</summary>
 public sealed class QueueDeploymentFixture : IAsyncLifetime
 {
-    public AwsDeployment Deployment { get; private set; } = null!;
+    public EmulatorDeployment Deployment { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Deployment = await AwsDeployment.CreateAsync("sqs");
+    public async Task InitializeAsync() => Deployment = await EmulatorDeployment.CreateAsync("sqs");
 
     public async Task DisposeAsync() => await Deployment.DisposeAsync();
 }

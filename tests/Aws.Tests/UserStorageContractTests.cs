@@ -17,7 +17,7 @@ namespace ZkGateway.Aws.Tests;
 /// </summary>
 public abstract class UserStorageContract : IAsyncLifetime
 {
-    protected AwsDeployment Deployment { get; private set; } = null!;
+    protected EmulatorDeployment Deployment { get; private set; } = null!;
 
     private IAwsUserStorage _storage = null!;
 
@@ -29,7 +29,7 @@ public abstract class UserStorageContract : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Deployment = await AwsDeployment.CreateAsync("us");
+        Deployment = await EmulatorDeployment.CreateAsync("us");
         _storage = Create(Deployment.Clients);
         _stats["/"] = new Stat(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         await _storage.ApplyAsync([new Txn(0, 0, 0, null, new WriteResult(ErrorCode.Ok, 0), [new NodeChange(NodeChangeKind.Put, "/", _stats["/"], [], Acl.OpenAclUnsafe)], [])], _ => { });

@@ -1,5 +1,6 @@
 using ZkGateway.Backend.Embedded;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Backend.Tests;
 

@@ -80,7 +80,7 @@ public sealed class OperationSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Create_check_order()
+    public async Task Create_refusals_follow_zookeepers_check_order_with_the_parent_looked_up_before_the_name()
     {
         // Parent missing beats an invalid name: "/a//b" has parent "/a/" → NoNode.
         Assert.Equal(ErrorCode.NoNode, (await _zk.CreateAsync(_session, "/missing/x")).Result!.Error);
@@ -122,7 +122,7 @@ public sealed class OperationSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SetData_versions_and_stat()
+    public async Task SetData_checks_the_version_and_sets_version_mzxid_and_data_length()
     {
         var created = await _zk.CreateAsync(_session, "/s", "v0");
         Assert.Equal(ErrorCode.BadVersion, (await B.SubmitAsync(_session, new SetDataOperation("/s", [1], 3))).Result!.Error);

@@ -42,23 +42,23 @@ public sealed class ClientScenarioTests(CompatFixture fixture)
 
     [Theory]
     [MemberData(nameof(PythonCases))]
-    public Task Python(string scenario, TargetKind target) => RunAsync(ClientKind.Python, scenario, target);
+    public Task Python_kazoo_scenarios_give_real_zookeepers_transcript(string scenario, TargetKind target) => RunAsync(ClientKind.Python, scenario, target);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public Task Java(string scenario, TargetKind target) => RunAsync(ClientKind.Java, scenario, target);
+    public Task Java_client_scenarios_give_real_zookeepers_transcript(string scenario, TargetKind target) => RunAsync(ClientKind.Java, scenario, target);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public Task C(string scenario, TargetKind target) => RunAsync(ClientKind.C, scenario, target);
+    public Task C_client_scenarios_give_real_zookeepers_transcript(string scenario, TargetKind target) => RunAsync(ClientKind.C, scenario, target);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public Task Node(string scenario, TargetKind target) => RunAsync(ClientKind.Node, scenario, target);
+    public Task Node_client_scenarios_give_real_zookeepers_transcript(string scenario, TargetKind target) => RunAsync(ClientKind.Node, scenario, target);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public Task Go(string scenario, TargetKind target) => RunAsync(ClientKind.Go, scenario, target);
+    public Task Go_client_scenarios_give_real_zookeepers_transcript(string scenario, TargetKind target) => RunAsync(ClientKind.Go, scenario, target);
 
     private async Task RunAsync(ClientKind client, string scenario, TargetKind target)
     {

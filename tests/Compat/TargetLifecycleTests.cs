@@ -11,7 +11,7 @@ public sealed class TargetLifecycleTests
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
-    public async Task Data_Survives_Stop_And_Kill(TargetKind kind)
+    public async Task Committed_data_survives_a_kill_and_a_restart_on_the_same_port(TargetKind kind)
     {
         await using IZkTarget target = kind == TargetKind.ZooKeeper ? new RealZooKeeper() : new GatewayServer();
         try

@@ -9,7 +9,7 @@ namespace ZkGateway.Compat;
 public sealed class TcpCutProxyTests
 {
     [Fact]
-    public async Task Forwards_Cuts_BlackHoles_And_Restores()
+    public async Task The_proxy_forwards_then_cuts_then_black_holes_then_restores_connections()
     {
         using var echo = new TcpListener(IPAddress.Loopback, 0);
         echo.Start();

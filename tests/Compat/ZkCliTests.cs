@@ -30,7 +30,7 @@ public sealed class ZkCliTests(CompatFixture fixture)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
-    public async Task PipedCommands(TargetKind target)
+    public async Task Piped_zkCli_commands_give_real_zookeepers_transcript(TargetKind target)
     {
         var zk = await ZooKeeperTranscriptAsync();
         if (target == TargetKind.Gateway)

@@ -31,7 +31,7 @@ public class FramingTests
 
     [Theory]
     [MemberData(nameof(Frames))]
-    public void Whole(string name)
+    public void Each_golden_frame_whole_reads_as_one_frame_with_nothing_left(string name)
     {
         var frame = FrameBytes(name);
         AssertSingleFrame(new ReadOnlySequence<byte>(frame), frame, "whole");
@@ -39,7 +39,7 @@ public class FramingTests
 
     [Theory]
     [MemberData(nameof(Frames))]
-    public void SplitAtEveryOffset(string name)
+    public void Each_golden_frame_split_in_two_at_every_offset_reads_as_one_frame(string name)
     {
         var frame = FrameBytes(name);
         for (int cut = 0; cut <= frame.Length; cut++)
@@ -52,7 +52,7 @@ public class FramingTests
 
     [Theory]
     [MemberData(nameof(Frames))]
-    public void OneByteAtATime(string name)
+    public void Each_golden_frame_fed_one_byte_at_a_time_consumes_nothing_until_its_last_byte(string name)
     {
         var frame = FrameBytes(name);
         var singles = frame.Select(b => new[] { b }).ToArray();
@@ -68,7 +68,7 @@ public class FramingTests
     }
 
     [Fact]
-    public void AllFramesBackToBack_SplitAtEveryOffset()
+    public void All_golden_frames_back_to_back_split_every_seven_bytes_read_in_order()
     {
         var frames = GoldenFrames.All.Select(f => Wire.Bytes(f.Hex)).ToArray();
         var stream = frames.SelectMany(f => f).ToArray();
@@ -86,7 +86,7 @@ public class FramingTests
     }
 
     [Fact]
-    public void FrameFollowedByPartialFrame_LeavesThePartialOne()
+    public void A_frame_followed_by_part_of_another_is_read_and_the_part_is_left()
     {
         var first = Wire.Bytes(GoldenFrames.KazooCreateRequest);
         var second = Wire.Bytes(GoldenFrames.KazooGetDataWatchRequest);

@@ -19,7 +19,7 @@ public class GoldenTests
     [Theory]
     [InlineData(KazooConnectRequest, 10000)]
     [InlineData(JavaConnectRequest, 30000)]
-    public void ConnectRequest_45Bytes(string frame, int timeOut)
+    public void A_45_byte_connect_request_decodes_with_readOnly_and_encodes_to_the_same_frame(string frame, int timeOut)
     {
         Assert.Equal(ConnectRequest.SizeWithReadOnly, Wire.Payload(frame).Length);
         var request = Wire.Body<ConnectRequest>(frame);
@@ -34,7 +34,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void ConnectRequest_44Bytes_WithoutReadOnly()
+    public void A_44_byte_connect_request_decodes_without_readOnly_and_encodes_to_the_same_frame()
     {
         Assert.Equal(44, Wire.Payload(RawConnectRequest44).Length);
         var request = Wire.Body<ConnectRequest>(RawConnectRequest44);
@@ -45,7 +45,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void ConnectResponse_37Bytes()
+    public void A_37_byte_connect_response_decodes_with_readOnly_and_encodes_to_the_same_frame()
     {
         var response = Wire.Body<ConnectResponse>(KazooConnectResponse);
         Assert.Equal(0, response.ProtocolVersion);
@@ -62,7 +62,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void ConnectResponse_36Bytes_MirrorsOldClient()
+    public void A_36_byte_connect_response_for_an_old_client_omits_readOnly_and_encodes_to_the_same_frame()
     {
         Assert.Equal(36, Wire.Payload(RawConnectResponse36).Length);
         var response = Wire.Body<ConnectResponse>(RawConnectResponse36);
@@ -76,7 +76,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void Create_Request_And_Reply()
+    public void A_create_request_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, create) = Wire.Request<CreateRequest>(KazooCreateRequest);
         Assert.Equal(new RequestHeader(1, OpCode.Create), header);
@@ -93,7 +93,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void CreateEphemeral_EmptyData()
+    public void An_ephemeral_create_with_empty_data_decodes_to_empty_not_null()
     {
         var (header, create) = Wire.Request<CreateRequest>(ApiCreateEphemeralRequest);
         Assert.Equal(new RequestHeader(2, OpCode.Create), header);
@@ -105,7 +105,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void Create2_Request_And_Reply()
+    public void A_create2_request_and_its_reply_with_a_stat_decode_and_encode_to_the_same_frames()
     {
         var (header, create) = Wire.Request<CreateRequest>(ApiCreate2Request);
         Assert.Equal(new RequestHeader(1, OpCode.Create2), header);
@@ -121,7 +121,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void GetData_WithWatch()
+    public void A_getData_with_a_watch_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<GetDataRequest>(KazooGetDataWatchRequest);
         Assert.Equal(new RequestHeader(2, OpCode.GetData), header);
@@ -136,7 +136,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void SetData_Notification_Then_Reply()
+    public void A_setData_its_notification_with_zxid_minus_one_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<SetDataRequest>(KazooSetDataRequest);
         Assert.Equal(new RequestHeader(3, OpCode.SetData), header);
@@ -159,7 +159,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void GetChildren2_Kazoo()
+    public void A_kazoo_getChildren2_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<GetChildren2Request>(KazooGetChildren2Request);
         Assert.Equal(new RequestHeader(5, OpCode.GetChildren2), header);
@@ -174,7 +174,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void GetChildren2_Java()
+    public void A_java_getChildren2_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<GetChildren2Request>(JavaGetChildren2Request);
         Assert.Equal(new RequestHeader(5, OpCode.GetChildren2), header);
@@ -191,7 +191,7 @@ public class GoldenTests
     [Theory]
     [InlineData(KazooExistsMissingRequest, KazooExistsNoNodeReply, 7, "/golden/missing", 5L)]
     [InlineData(JavaExistsMissingRequest, JavaExistsNoNodeReply, 6, "/jg/missing", 12L)]
-    public void Exists_Missing_NoNode_HeaderOnly(string requestFrame, string replyFrame, int xid, string path, long zxid)
+    public void An_exists_of_a_missing_node_is_answered_NoNode_with_only_the_header(string requestFrame, string replyFrame, int xid, string path, long zxid)
     {
         var (header, request) = Wire.Request<ExistsRequest>(requestFrame);
         Assert.Equal(new RequestHeader(xid, OpCode.Exists), header);
@@ -211,7 +211,7 @@ public class GoldenTests
     [InlineData(KazooCloseReply, 10, 8L, ErrorCode.Ok)]
     [InlineData(JavaAuthReply, Xids.Auth, 0L, ErrorCode.Ok)]
     [InlineData(RawSetWatchesReply, Xids.SetWatches, 0x17L, ErrorCode.Ok)]
-    public void HeaderOnlyReplies(string frame, int xid, long zxid, ErrorCode err)
+    public void Replies_without_a_body_are_exactly_the_16_byte_header(string frame, int xid, long zxid, ErrorCode err)
     {
         Assert.Equal(ReplyHeader.Size, Wire.Payload(frame).Length);
         var reply = Wire.HeaderOnly<ReplyHeader>(frame);
@@ -220,7 +220,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void BadVersion_Request()
+    public void A_setData_with_an_explicit_version_decodes_and_encodes_to_the_same_frame()
     {
         var (header, request) = Wire.Request<SetDataRequest>(KazooBadVersionRequest);
         Assert.Equal(new RequestHeader(9, OpCode.SetData), header);
@@ -232,7 +232,7 @@ public class GoldenTests
     [Theory]
     [InlineData(KazooCloseRequest, 10, OpCode.CloseSession)]
     [InlineData(JavaWhoAmIRequest, 8, OpCode.WhoAmI)]
-    public void HeaderOnlyRequests(string frame, int xid, OpCode type)
+    public void CloseSession_and_whoAmI_requests_are_only_the_header(string frame, int xid, OpCode type)
     {
         var header = Wire.HeaderOnly<RequestHeader>(frame);
         Assert.Equal(new RequestHeader(xid, type), header);
@@ -240,7 +240,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void Auth()
+    public void A_digest_auth_packet_decodes_and_encodes_to_the_same_frame()
     {
         var (header, auth) = Wire.Request<AuthPacket>(JavaAuthRequest);
         Assert.Equal(new RequestHeader(Xids.Auth, OpCode.Auth), header);
@@ -251,7 +251,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void AddWatch_ReplyHasFourByteErrorResponse()
+    public void An_addWatch_reply_carries_a_four_byte_error_response_body()
     {
         var (header, request) = Wire.Request<AddWatchRequest>(JavaAddWatchRequest);
         Assert.Equal(new RequestHeader(7, OpCode.AddWatch), header);
@@ -266,7 +266,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void WhoAmI_Reply()
+    public void A_whoAmI_reply_lists_the_ip_then_the_digest_identity()
     {
         var (reply, body) = Wire.Reply<WhoAmIResponse>(JavaWhoAmIReply);
         Assert.Equal(new ReplyHeader(8, 12, ErrorCode.Ok), reply);
@@ -275,7 +275,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void GetAcl()
+    public void A_getACL_request_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<GetACLRequest>(JavaGetAclRequest);
         Assert.Equal(new RequestHeader(9, OpCode.GetAcl), header);
@@ -289,7 +289,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void SetAcl()
+    public void A_setACL_request_and_its_reply_bumping_only_the_aversion_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<SetACLRequest>(ApiSetAclRequest);
         Assert.Equal(new RequestHeader(11, OpCode.SetAcl), header);
@@ -306,7 +306,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void Sync()
+    public void A_sync_request_and_its_reply_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<SyncRequest>(JavaSyncRequest);
         Assert.Equal(new RequestHeader(11, OpCode.Sync), header);
@@ -318,7 +318,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void GetAllChildrenNumber_And_GetEphemerals()
+    public void GetAllChildrenNumber_and_getEphemerals_requests_and_replies_decode_and_encode_to_the_same_frames()
     {
         var (h1, r1) = Wire.Request<GetAllChildrenNumberRequest>(ApiGetAllChildrenNumberRequest);
         Assert.Equal(new RequestHeader(6, OpCode.GetAllChildrenNumber), h1);
@@ -338,7 +338,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void CheckWatches()
+    public void A_checkWatches_request_decodes_and_encodes_to_the_same_frame()
     {
         var (header, request) = Wire.Request<CheckWatchesRequest>(ApiCheckWatchesRequest);
         Assert.Equal(new RequestHeader(10, OpCode.CheckWatches), header);
@@ -347,7 +347,7 @@ public class GoldenTests
     }
 
     [Fact]
-    public void SetWatches_And_SynthesizedEvents()
+    public void A_setWatches_request_and_the_events_it_synthesizes_with_zxid_minus_one_decode_and_encode_to_the_same_frames()
     {
         var (header, request) = Wire.Request<SetWatches>(RawSetWatchesRequest);
         Assert.Equal(new RequestHeader(Xids.SetWatches, OpCode.SetWatches), header);

@@ -26,14 +26,14 @@ public class MalformedTests
     [InlineData(int.MinValue)]
     [InlineData(JuteLimits.DefaultMaxBuffer + 1)]
     [InlineData(int.MaxValue)]
-    public void FrameLength_OutOfRange_RejectedWithOnlyThePrefix(int length)
+    public void A_negative_or_oversize_frame_length_is_rejected_from_the_prefix_alone(int length)
     {
         var sequence = new ReadOnlySequence<byte>(Int(length));
         Assert.Throws<JuteFormatException>(() => FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out _));
     }
 
     [Fact]
-    public void FrameLength_AtMaxBuffer_WaitsForTheBody()
+    public void A_frame_length_of_exactly_the_limit_waits_for_the_body()
     {
         var sequence = new ReadOnlySequence<byte>(Int(JuteLimits.DefaultMaxBuffer));
         Assert.False(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out _));
@@ -41,7 +41,7 @@ public class MalformedTests
     }
 
     [Fact]
-    public void FrameLength_CustomLimit()
+    public void A_custom_frame_limit_admits_a_frame_of_its_size_and_rejects_one_a_byte_longer()
     {
         var frame = Wire.Bytes(KazooCreateRequest); // 59-byte payload
         var ok = new ReadOnlySequence<byte>(frame);
@@ -51,7 +51,7 @@ public class MalformedTests
     }
 
     [Fact]
-    public void FrameLength_Zero_IsAnEmptyFrame()
+    public void A_frame_length_of_zero_is_an_empty_frame()
     {
         var sequence = new ReadOnlySequence<byte>(Int(0));
         Assert.True(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out var payload));
@@ -116,7 +116,7 @@ public class MalformedTests
 
     [Theory]
     [MemberData(nameof(DecoderNames))]
-    public void TruncatedPayload_AtEveryOffset_IsMalformed(string name)
+    public void A_payload_cut_short_at_every_offset_is_malformed_unless_the_prefix_is_itself_a_valid_record(string name)
     {
         var (_, frame, decode, validPrefixes) = Decoders.Single(d => d.Name == name);
         var payload = Wire.Payload(frame);
@@ -134,7 +134,7 @@ public class MalformedTests
     }
 
     [Fact]
-    public void TrailingBytes_RejectedByReadExact()
+    public void ReadExact_rejects_trailing_bytes()
     {
         var payload = Concat(Wire.Payload(KazooCreateReply).AsSpan(ReplyHeader.Size).ToArray(), [0]);
         Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<CreateResponse>(payload));
@@ -148,7 +148,7 @@ public class MalformedTests
     [InlineData(int.MaxValue)]
     [InlineData(-2)]
     [InlineData(int.MinValue)]
-    public void StringAndBufferLength_OutOfRange(int length)
+    public void A_string_or_buffer_length_past_the_payload_or_below_minus_one_is_malformed(int length)
     {
         var payload = Concat(Int(length), [(byte)'a', (byte)'b', (byte)'c']);
         Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<SyncRequest>(payload));
@@ -156,7 +156,7 @@ public class MalformedTests
     }
 
     [Fact]
-    public void MinusOne_DecodesAsNull()
+    public void Length_minus_one_decodes_as_null_and_null_encodes_as_minus_one_apart_from_empty()
     {
         Assert.Null(JuteSerializer.ReadExact<SyncRequest>(Int(-1)).Path);
         Assert.Null(JuteSerializer.ReadExact<SetSASLResponse>(Int(-1)).Token);
@@ -177,7 +177,7 @@ public class MalformedTests
     [InlineData(2)] // two strings need 8 bytes; only 4 are left
     [InlineData(100_000_000)]
     [InlineData(int.MaxValue)]
-    public void VectorCount_OutOfRange_RejectedWithoutAllocating(int count)
+    public void A_vector_count_the_payload_cannot_hold_is_rejected_without_allocating_for_it(int count)
     {
         var payload = Concat(Int(count), Int(0));
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -190,14 +190,14 @@ public class MalformedTests
     }
 
     [Fact]
-    public void VectorCount_ExactlyFits()
+    public void A_vector_count_that_exactly_fits_the_payload_decodes()
     {
         var payload = Concat(Int(1), Int(0));
         Assert.Equal([""], JuteSerializer.ReadExact<GetChildrenResponse>(payload).Children!);
     }
 
     [Fact]
-    public void NullElementInStringVector_IsMalformed()
+    public void A_null_element_in_a_string_vector_is_malformed()
     {
         var payload = Concat(Int(2), Int(1), [(byte)'a'], Int(-1));
         Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<GetChildrenResponse>(payload));
@@ -206,7 +206,7 @@ public class MalformedTests
     // ---- multi ----
 
     [Fact]
-    public void Multi_WithoutTerminator_IsMalformed()
+    public void A_multi_without_its_terminator_is_malformed()
     {
         var frameBytes = Wire.Payload(KazooMultiRequest);
         var withoutTerminator = frameBytes.AsSpan(RequestHeader.Size, frameBytes.Length - RequestHeader.Size - MultiHeader.Size).ToArray();
@@ -219,14 +219,14 @@ public class MalformedTests
     [InlineData(OpCode.Multi)]
     [InlineData(OpCode.Error)]
     [InlineData((OpCode)12345)]
-    public void Multi_UnknownOpType_IsMalformed(OpCode type)
+    public void A_multi_op_of_a_read_nested_or_unknown_type_is_malformed(OpCode type)
     {
         var body = JuteSerializer.ToArray(new MultiRequest([new MultiOp(type, new ExistsRequest("/a", false))]));
         Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<MultiRequest>(body));
     }
 
     [Fact]
-    public void MultiRead_WriteOp_IsMalformed()
+    public void A_write_op_is_malformed_in_a_multiRead_and_fine_in_a_multi()
     {
         var body = JuteSerializer.ToArray(new MultiRequest([new MultiOp(OpCode.Delete, new DeleteRequest("/a", -1))]));
         Assert.Throws<JuteFormatException>(() =>
@@ -239,14 +239,14 @@ public class MalformedTests
     }
 
     [Fact]
-    public void MultiResponse_UnknownResultType_IsMalformed()
+    public void A_multi_result_of_an_unknown_type_is_malformed()
     {
         var body = JuteSerializer.ToArray(new MultiResponse([new MultiResult(OpCode.Exists, ErrorCode.Ok, new ExistsResponse(default))]));
         Assert.Throws<JuteFormatException>(() => JuteSerializer.ReadExact<MultiResponse>(body));
     }
 
     [Fact]
-    public void Multi_Empty_IsJustTheTerminator()
+    public void An_empty_multi_request_or_response_is_only_the_terminator()
     {
         var body = JuteSerializer.ToArray(new MultiRequest([]));
         Assert.Equal("ffffffff01ffffffff", Wire.Hex(body));
@@ -255,7 +255,7 @@ public class MalformedTests
     }
 
     [Fact]
-    public void MultiRequest_ReadRejectsNonMultiKind()
+    public void MultiRequest_Read_throws_for_an_opcode_that_is_not_a_multi()
     {
         var body = JuteSerializer.ToArray(new MultiRequest([]));
         Assert.Throws<ArgumentOutOfRangeException>(() =>

@@ -18,7 +18,7 @@ public class MultiGoldenTests
     }
 
     [Fact]
-    public void Kazoo_CreateAndFailingCheck()
+    public void A_kazoo_multi_with_a_failing_check_answers_error_results_with_code_0_for_the_ops_before_it()
     {
         var (header, multi) = ReadMulti(KazooMultiRequest);
         Assert.Equal(new RequestHeader(6, OpCode.Multi), header);
@@ -42,7 +42,7 @@ public class MultiGoldenTests
     }
 
     [Fact]
-    public void Java_FailingMulti_LaterOpsAreRuntimeInconsistency()
+    public void In_a_failing_java_multi_the_ops_after_the_failure_are_RuntimeInconsistency()
     {
         var (header, multi) = ReadMulti(ApiMultiFailRequest);
         Assert.Equal(new RequestHeader(3, OpCode.Multi), header);
@@ -68,7 +68,7 @@ public class MultiGoldenTests
     }
 
     [Fact]
-    public void Java_SuccessfulMulti_ResultTypesMirrorOps()
+    public void In_a_successful_java_multi_the_result_types_mirror_the_ops()
     {
         var (header, multi) = ReadMulti(ApiMultiOkRequest);
         Assert.Equal(new RequestHeader(4, OpCode.Multi), header);
@@ -101,7 +101,7 @@ public class MultiGoldenTests
     }
 
     [Fact]
-    public void Java_MultiRead()
+    public void A_java_multiRead_answers_each_op_with_its_own_result_or_error()
     {
         var (header, multi) = ReadMulti(ApiMultiReadRequest);
         Assert.Equal(new RequestHeader(5, OpCode.MultiRead), header);
@@ -124,7 +124,7 @@ public class MultiGoldenTests
     }
 
     [Fact]
-    public void MultiRequest_Body_RejectsReadOpsInMulti_AndWriteOpsInMultiRead()
+    public void A_multi_body_refuses_read_ops_and_a_multiRead_body_refuses_write_ops()
     {
         var multiPayload = Wire.Payload(ApiMultiOkRequest).AsSpan(RequestHeader.Size).ToArray();
         var readPayload = Wire.Payload(ApiMultiReadRequest).AsSpan(RequestHeader.Size).ToArray();

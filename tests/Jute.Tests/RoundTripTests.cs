@@ -30,10 +30,10 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void StatLayout() => Check(SampleStat, StatHex);
+    public void Stat_encodes_its_eleven_fields_in_schema_order() => Check(SampleStat, StatHex);
 
     [Fact]
-    public void Headers()
+    public void Request_reply_multi_and_error_headers_and_watcher_events_round_trip()
     {
         Check(new RequestHeader(7, OpCode.GetData), "0000000700000004");
         Check(new RequestHeader(Xids.Ping, OpCode.Ping), "fffffffe0000000b");
@@ -47,7 +47,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void Connect()
+    public void Connect_requests_and_responses_round_trip_with_and_without_the_readOnly_byte()
     {
         Check(new ConnectRequest(0, 0x1122334455667788, 4000, 0x0100000000000001, Passwd16, true),
             "00000000" + "1122334455667788" + "00000fa0" + "0100000000000001" + "00000010" + "000102030405060708090a0b0c0d0e0f" + "01");
@@ -58,7 +58,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void Create()
+    public void Create_requests_and_responses_round_trip_with_null_and_empty_data_and_acls()
     {
         Check(new CreateRequest("/a", null, [new Acl(Perms.Read, new Id("digest", "u:x"))], CreateMode.EphemeralSequential),
             SlashA + "ffffffff" + "00000001" + "00000001" + "00000006646967657374" + "00000003753a78" + "00000003");
@@ -70,7 +70,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void NodeOps()
+    public void Delete_exists_data_acl_check_and_sync_records_round_trip()
     {
         Check(new DeleteRequest("/a", 3), SlashA + "00000003");
         Check(new ExistsRequest("/a", true), SlashA + "01");
@@ -92,7 +92,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void Children()
+    public void Children_child_count_and_ephemerals_records_round_trip_with_utf8_names()
     {
         Check(new GetChildrenRequest("/", true), "000000012f01");
         Check(new GetChildrenResponse(["a", "bc"]), "00000002" + "0000000161" + "000000026263");
@@ -106,7 +106,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void Watches()
+    public void SetWatches_addWatch_checkWatches_and_removeWatches_records_round_trip()
     {
         Check(new SetWatches(0x10, ["/d"], [], null), "0000000000000010" + "00000001000000022f64" + "00000000" + "ffffffff");
         Check(new SetWatches2(-1, [], [], [], ["/p"], ["/r"]),
@@ -117,7 +117,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void AuthSaslWhoAmIReconfig()
+    public void Auth_sasl_whoAmI_and_reconfig_records_round_trip()
     {
         Check(new AuthPacket(0, "super", [0x78]), "00000000" + "000000057375706572" + "0000000178");
         Check(new GetSASLRequest([1, 2]), "000000020102");
@@ -131,7 +131,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void MultiRequest_AllWriteOpKinds()
+    public void A_multi_request_of_every_write_op_kind_round_trips_and_ends_with_the_terminator()
     {
         MultiOp[] ops =
         [
@@ -156,7 +156,7 @@ public class RoundTripTests
     }
 
     [Fact]
-    public void MultiResponse_EveryResultKind()
+    public void A_multi_response_of_every_result_kind_encodes_to_the_expected_bytes_and_round_trips()
     {
         MultiResult[] results =
         [

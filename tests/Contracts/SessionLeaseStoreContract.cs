@@ -1,10 +1,10 @@
 using ZkGateway.Backend.Primitives;
 
-namespace ZkGateway.Backend.Tests;
+namespace ZkGateway.Testing.Contracts;
 
 /// <summary>
 /// The <see cref="ISessionLeaseStore"/> contract, run against the in-memory store (Backend.Tests) and
-/// DynamoDB on the emulator (Aws.Tests links this file). Each test gets a fresh, empty store.
+/// DynamoDB on the emulator (Aws.Tests). Each test gets a fresh, empty store.
 /// </summary>
 public abstract class SessionLeaseStoreContract
 {

@@ -1,22 +1,13 @@
+using ZkGateway.Backend;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
 
-namespace ZkGateway.Backend.Tests;
-
-/// <summary>A clock the test moves by hand (lock lapses without sleeping).</summary>
-public sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    private long _ticks = start.UtcTicks;
-
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-}
+namespace ZkGateway.Testing.Contracts;
 
 /// <summary>
 /// The <see cref="ISystemStorage"/> contract, run against every implementation: the embedded store
-/// (Backend.Tests) and DynamoDB on the emulator (Aws.Tests links this file). Each test gets a fresh,
+/// (Backend.Tests) and DynamoDB on the emulator (Aws.Tests). Each test gets a fresh,
 /// empty store on a clock of its own.
 /// </summary>
 public abstract class SystemStorageContract

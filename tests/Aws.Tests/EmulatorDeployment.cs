@@ -4,9 +4,9 @@ using ZkGateway.Testing;
 namespace ZkGateway.Aws.Tests;
 
 /// <summary>A freshly provisioned deployment on the emulators, deleted again on dispose.</summary>
-public sealed class AwsDeployment : IAsyncDisposable
+public sealed class EmulatorDeployment : IAsyncDisposable
 {
-    private AwsDeployment(AwsSettings settings)
+    private EmulatorDeployment(AwsSettings settings)
     {
         Settings = settings;
         Clients = new AwsClients(settings);
@@ -16,9 +16,9 @@ public sealed class AwsDeployment : IAsyncDisposable
 
     public AwsClients Clients { get; }
 
-    public static async Task<AwsDeployment> CreateAsync(string prefix = "t")
+    public static async Task<EmulatorDeployment> CreateAsync(string prefix = "t")
     {
-        var deployment = new AwsDeployment(await AwsEmulators.NewDeploymentAsync(prefix));
+        var deployment = new EmulatorDeployment(await AwsEmulators.NewDeploymentAsync(prefix));
         await AwsProvisioner.ProvisionAsync(deployment.Clients);
         return deployment;
     }
