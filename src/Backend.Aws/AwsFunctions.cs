@@ -1,4 +1,5 @@
 using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
