@@ -1,3 +1,4 @@
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
 
@@ -73,7 +74,7 @@ public sealed class WriterFunction
         var commits = commit.Commits;
         if (commits.Count > 0)
         {
-            FaultPoint.Hit("writer-before-commit");
+            await Failpoints.HitAsync(Failpoints.WriterBeforeCommit, cancellationToken).ConfigureAwait(false);
         }
         bool[] applied;
         // A batch's commits and its push to the distributor serve all its requests: charged to the batch.
@@ -83,7 +84,7 @@ public sealed class WriterFunction
         }
         if (commits.Count > 0)
         {
-            FaultPoint.Hit("writer-after-commit");
+            await Failpoints.HitAsync(Failpoints.WriterAfterCommit, cancellationToken).ConfigureAwait(false);
         }
         await commit.ReleaseUnusedLocksAsync(cancellationToken).ConfigureAwait(false);
         var outgoing = await CommitOutcomes.ResolveAsync(_system, commits, applied, commit.Txns, cancellationToken).ConfigureAwait(false);
