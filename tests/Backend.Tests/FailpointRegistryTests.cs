@@ -7,7 +7,7 @@ namespace ZkGateway.Backend.Tests;
 /// do, and what a pause does. Points are armed here for a subject of each test's own, so that no
 /// writer or distributor of another test in this process meets them; kill is parsed, never hit.
 /// </summary>
-public sealed class FailpointRegistryTests
+public sealed class FailpointRegistryTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
@@ -108,21 +108,14 @@ public sealed class FailpointRegistryTests
     {
         using var armed = Arm();
         File.WriteAllText(_hold, "");
-        try
-        {
-            var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
-            await WaitForFileAsync(_hold + ".held");
-            await Task.Delay(100);
-            Assert.False(hit.IsCompleted);
+        var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
+        await WaitForFileAsync(_hold + ".held");
+        await Task.Delay(100);
+        Assert.False(hit.IsCompleted);
 
-            File.Delete(_hold);
-            await hit.WaitAsync(Deadline);
-            Assert.False(File.Exists(_hold + ".held"));
-        }
-        finally
-        {
-            File.Delete(_hold);
-        }
+        File.Delete(_hold);
+        await hit.WaitAsync(Deadline);
+        Assert.False(File.Exists(_hold + ".held"));
     }
 
     [Fact]
@@ -130,23 +123,16 @@ public sealed class FailpointRegistryTests
     {
         using var armed = Arm();
         File.WriteAllText(_hold, "");
-        try
-        {
-            var first = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
-            await WaitForFileAsync(_hold + ".held");
-            File.Delete(_hold + ".held");
-            await first.WaitAsync(Deadline);
+        var first = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
+        await WaitForFileAsync(_hold + ".held");
+        File.Delete(_hold + ".held");
+        await first.WaitAsync(Deadline);
 
-            var second = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
-            await WaitForFileAsync(_hold + ".held");
-            Assert.False(second.IsCompleted);
-            File.Delete(_hold);
-            await second.WaitAsync(Deadline);
-        }
-        finally
-        {
-            File.Delete(_hold);
-        }
+        var second = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
+        await WaitForFileAsync(_hold + ".held");
+        Assert.False(second.IsCompleted);
+        File.Delete(_hold);
+        await second.WaitAsync(Deadline);
     }
 
     [Fact]
@@ -154,36 +140,29 @@ public sealed class FailpointRegistryTests
     {
         using var armed = Arm();
         File.WriteAllText(_hold, "");
-        try
-        {
-            using var stop = new CancellationTokenSource();
-            var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, stop.Token).AsTask();
-            await WaitForFileAsync(_hold + ".held");
-            await stop.CancelAsync();
+        using var stop = new CancellationTokenSource();
+        var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, stop.Token).AsTask();
+        await WaitForFileAsync(_hold + ".held");
+        await stop.CancelAsync();
 
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hit.WaitAsync(Deadline));
-            Assert.False(File.Exists(_hold + ".held"));
-        }
-        finally
-        {
-            File.Delete(_hold);
-        }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hit.WaitAsync(Deadline));
+        Assert.False(File.Exists(_hold + ".held"));
     }
 
     [Fact]
     public void A_disarmed_point_no_longer_pauses()
     {
         File.WriteAllText(_hold, "");
-        try
-        {
-            Arm().Dispose();
+        Arm().Dispose();
 
-            Assert.True(Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).IsCompletedSuccessfully);
-        }
-        finally
-        {
-            File.Delete(_hold);
-        }
+        Assert.True(Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).IsCompletedSuccessfully);
+    }
+
+    /// <summary>Each test's hold file goes with it, however the test ends.</summary>
+    public void Dispose()
+    {
+        File.Delete(_hold);
+        File.Delete(_hold + ".held");
     }
 
     private IDisposable Arm() => Failpoints.Arm($"{Failpoints.GatewayInbox}@{_subject}=pause({_hold})");

@@ -30,14 +30,10 @@ internal sealed partial class RequestPrep
             return new OpResult(ErrorCode.InvalidAcl);
         }
         string parentPath = lastSlash == 0 ? ZkPath.Root : path[..lastSlash];
-        var parent = await context.GetAsync(parentPath).ConfigureAwait(false);
+        var (parent, error) = await FindAsync(parentPath, Perms.Create, context).ConfigureAwait(false);
         if (parent is null)
         {
-            return new OpResult(ErrorCode.NoNode);
-        }
-        if (!AclRules.Allows(parent.Acl, Perms.Create, context.Caller))
-        {
-            return new OpResult(ErrorCode.NoAuth);
+            return new OpResult(error);
         }
         if (create.Mode.IsSequential())
         {

@@ -13,14 +13,10 @@ internal sealed partial class RequestPrep
         {
             return new OpResult(ErrorCode.BadArguments);
         }
-        var parent = await context.GetAsync(ZkPath.Parent(delete.Path)!).ConfigureAwait(false);
+        var (parent, error) = await FindAsync(ZkPath.Parent(delete.Path)!, Perms.Delete, context).ConfigureAwait(false);
         if (parent is null)
         {
-            return new OpResult(ErrorCode.NoNode);
-        }
-        if (!AclRules.Allows(parent.Acl, Perms.Delete, context.Caller))
-        {
-            return new OpResult(ErrorCode.NoAuth);
+            return new OpResult(error);
         }
         var node = await context.GetAsync(delete.Path).ConfigureAwait(false);
         if (node is null)

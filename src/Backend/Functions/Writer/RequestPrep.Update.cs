@@ -13,14 +13,10 @@ internal sealed partial class RequestPrep
         {
             return new OpResult(ErrorCode.BadArguments);
         }
-        var node = await context.GetAsync(set.Path).ConfigureAwait(false);
+        var (node, error) = await FindAsync(set.Path, Perms.Write, context).ConfigureAwait(false);
         if (node is null)
         {
-            return new OpResult(ErrorCode.NoNode);
-        }
-        if (!AclRules.Allows(node.Acl, Perms.Write, context.Caller))
-        {
-            return new OpResult(ErrorCode.NoAuth);
+            return new OpResult(error);
         }
         if (set.Version != -1 && set.Version != node.Stat.Version)
         {
@@ -42,14 +38,10 @@ internal sealed partial class RequestPrep
         {
             return new OpResult(ErrorCode.BadArguments);
         }
-        var node = await context.GetAsync(check.Path).ConfigureAwait(false);
+        var (node, error) = await FindAsync(check.Path, Perms.Read, context).ConfigureAwait(false);
         if (node is null)
         {
-            return new OpResult(ErrorCode.NoNode);
-        }
-        if (!AclRules.Allows(node.Acl, Perms.Read, context.Caller))
-        {
-            return new OpResult(ErrorCode.NoAuth);
+            return new OpResult(error);
         }
         return check.Version != -1 && check.Version != node.Stat.Version
             ? new OpResult(ErrorCode.BadVersion)
@@ -68,14 +60,10 @@ internal sealed partial class RequestPrep
         {
             return new OpResult(ErrorCode.InvalidAcl);
         }
-        var node = await context.GetAsync(setAcl.Path).ConfigureAwait(false);
+        var (node, error) = await FindAsync(setAcl.Path, Perms.Admin, context).ConfigureAwait(false);
         if (node is null)
         {
-            return new OpResult(ErrorCode.NoNode);
-        }
-        if (!AclRules.Allows(node.Acl, Perms.Admin, context.Caller))
-        {
-            return new OpResult(ErrorCode.NoAuth);
+            return new OpResult(error);
         }
         if (setAcl.Version != -1 && setAcl.Version != node.Stat.Aversion)
         {

@@ -56,6 +56,18 @@ internal sealed partial class RequestPrep(ISystemStorage system, TimeProvider ti
         return new WriteResult(op.Error, context.Zxid, op);
     }
 
+    /// <summary>
+    /// The node an operation acts on, with ZooKeeper's next two checks: NoNode if it is absent, then
+    /// NoAuth if the caller lacks <paramref name="perm"/> on it. Null node: the error says why.
+    /// </summary>
+    private static async ValueTask<(SystemNode? Node, ErrorCode Error)> FindAsync(string path, Perms perm, WriteContext context)
+    {
+        var node = await context.GetAsync(path).ConfigureAwait(false);
+        return node is null ? (null, ErrorCode.NoNode)
+            : !AclRules.Allows(node.Acl, perm, context.Caller) ? (null, ErrorCode.NoAuth)
+            : (node, ErrorCode.Ok);
+    }
+
     /// <summary>One operation, alone or in a multi, checked in ZooKeeper's order; stages its effects.</summary>
     private ValueTask<OpResult> ApplyAsync(WriteOperation operation, WriteContext context) => operation switch
     {
