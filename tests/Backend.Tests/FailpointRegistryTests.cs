@@ -108,8 +108,7 @@ public sealed class FailpointRegistryTests : IDisposable
     {
         using var armed = Arm();
         File.WriteAllText(_hold, "");
-        var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
-        await WaitForFileAsync(_hold + ".held");
+        var hit = await HeldHitAsync(default);
         await Task.Delay(100);
         Assert.False(hit.IsCompleted);
 
@@ -123,13 +122,11 @@ public sealed class FailpointRegistryTests : IDisposable
     {
         using var armed = Arm();
         File.WriteAllText(_hold, "");
-        var first = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
-        await WaitForFileAsync(_hold + ".held");
+        var first = await HeldHitAsync(default);
         File.Delete(_hold + ".held");
         await first.WaitAsync(Deadline);
 
-        var second = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, default).AsTask();
-        await WaitForFileAsync(_hold + ".held");
+        var second = await HeldHitAsync(default);
         Assert.False(second.IsCompleted);
         File.Delete(_hold);
         await second.WaitAsync(Deadline);
@@ -141,8 +138,7 @@ public sealed class FailpointRegistryTests : IDisposable
         using var armed = Arm();
         File.WriteAllText(_hold, "");
         using var stop = new CancellationTokenSource();
-        var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, stop.Token).AsTask();
-        await WaitForFileAsync(_hold + ".held");
+        var hit = await HeldHitAsync(stop.Token);
         await stop.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hit.WaitAsync(Deadline));
@@ -167,13 +163,16 @@ public sealed class FailpointRegistryTests : IDisposable
 
     private IDisposable Arm() => Failpoints.Arm($"{Failpoints.GatewayInbox}@{_subject}=pause({_hold})");
 
-    private static async Task WaitForFileAsync(string path)
+    /// <summary>Hits this test's point and returns the hit once it says it is held (the .held file).</summary>
+    private async Task<Task> HeldHitAsync(CancellationToken cancellationToken)
     {
+        var hit = Failpoints.HitAsync(Failpoints.GatewayInbox, _subject, cancellationToken).AsTask();
         var deadline = DateTime.UtcNow + Deadline;
-        while (!File.Exists(path))
+        while (!File.Exists(_hold + ".held"))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{path} never appeared");
+            Assert.True(DateTime.UtcNow < deadline, "the point never said it was held");
             await Task.Delay(10);
         }
+        return hit;
     }
 }
