@@ -1,4 +1,5 @@
 using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
@@ -44,7 +45,7 @@ public sealed class AwsFunctions : IAsyncDisposable
         _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
         var inboxes = new AwsDeployment.InboxDirectory(clients);
         var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
-        _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger), options.DistributorHoldFile);
+        _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
         _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System);
         _reaper = new ReaperFunction(system, system, SubmitReapAsync, TimeProvider.System, options);
         _tick = TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));

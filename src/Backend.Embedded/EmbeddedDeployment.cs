@@ -1,4 +1,5 @@
 using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
 

@@ -400,7 +400,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         long owner = node.Stat.EphemeralOwner;
         if (owner < 0)
         {
-            if (WriterFunction.IsContainer(owner) || WriterFunction.TtlOf(owner) is not null)
+            if (NodeKinds.IsContainer(owner) || NodeKinds.TtlOf(owner) is not null)
             {
                 if (add)
                 {

@@ -44,20 +44,6 @@ public sealed class BackendOptions
     /// </summary>
     public int EpochWaitMs { get; set; } = 2000;
 
-    /// <summary>
-    /// Test hook (ZKGW_TEST_INBOX_HOLD): while a file of this name exists, the gateway leaves what it
-    /// received from its inbox unhandled, as a slow inbox would. Null in production.
-    /// </summary>
-    public string? InboxHoldFile { get; set; }
-
-    /// <summary>
-    /// Test hook (ZKGW_TEST_DISTRIBUTOR_HOLD, functions): while a file of this name exists, a
-    /// distributor batch that writes nodes waits between its plan (the first interest lookup, the
-    /// ledger's record) and its writes. It creates "&lt;name&gt;.held" when it gets there and goes on when
-    /// that file is deleted (this batch only) or the hold file is (every batch). Null in production.
-    /// </summary>
-    public string? DistributorHoldFile { get; set; }
-
     /// <summary>This gateway's name in reply addresses.</summary>
     public string GatewayId { get; set; } = "embedded";
 }

@@ -1,3 +1,4 @@
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Backend.Watches;
@@ -86,10 +87,7 @@ public sealed partial class FaaSBackend
             {
                 return;
             }
-            while (_options.InboxHoldFile is { } hold && File.Exists(hold) && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
-            }
+            await Failpoints.HitAsync(Failpoints.GatewayInbox, _options.GatewayId, cancellationToken).ConfigureAwait(false);
             foreach (var items in batch.Messages)
             {
                 HandleInbox(items);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Backend.Watches;

@@ -35,7 +35,6 @@ internal static class HostMode
             {
                 TickTime = int.TryParse(Option(options, "tickTime"), out int tick) && tick > 0 ? tick : 2000,
                 ExtendedTypesEnabled = Option(options, "zookeeper.extendedTypesEnabled") == "true",
-                DistributorHoldFile = Environment.GetEnvironmentVariable("ZKGW_TEST_DISTRIBUTOR_HOLD") is { Length: > 0 } hold ? hold : null,
             };
             // The reaper's settings, under ZooKeeper's names (as the gateway takes them).
             if (int.TryParse(Option(options, "znode.container.checkIntervalMs"), out int interval) && interval > 0)

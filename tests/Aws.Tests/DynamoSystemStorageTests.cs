@@ -241,7 +241,7 @@ public sealed class DynamoSystemStorageTests : IAsyncLifetime
     {
         long ttlMarker = unchecked((long)0xFF00000000000000UL) | 5000;
         Assert.Equal(new[] { true }, await _storage.CommitAsync([await EphemeralRequestAsync(1, [
-            ("/container", Ephemeral("/container", 1, Backend.Functions.WriterFunction.ContainerMarker)),
+            ("/container", Ephemeral("/container", 1, NodeKinds.ContainerMarker)),
             ("/ttl", Ephemeral("/ttl", 1, ttlMarker)),
             ("/plain", Node("/plain", 1))])]));
         Assert.Equal(["/container", "/ttl"], (await _storage.ListContainersAndTtlNodesAsync()).Order(StringComparer.Ordinal));

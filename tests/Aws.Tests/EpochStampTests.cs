@@ -1,5 +1,6 @@
 using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
@@ -10,10 +11,11 @@ namespace ZkGateway.Aws.Tests;
 /// <summary>
 /// Watch event before data across paths (issue 3, docs/serverless.md "Watch event before data across
 /// paths"), on the whole serverless pipeline against the emulators: the functions, a writing gateway,
-/// and a watching gateway whose inbox handling is held (its <see cref="BackendOptions.InboxHoldFile"/>
-/// test hook) while the other gateway writes /a, then /b. The watching gateway's read of /b must not
+/// and a watching gateway whose inbox handling is held (the <see cref="Failpoints.GatewayInbox"/>
+/// failpoint, armed for that gateway only) while the other gateway writes /a, then /b. The watching gateway's read of /b must not
 /// be answered before the event of /a's watch was delivered.
 /// </summary>
+[Collection(FailpointCollection.Name)]
 public sealed class EpochStampTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
@@ -406,16 +408,14 @@ public sealed class EpochStampTests
     private sealed class Stack : IAsyncDisposable
     {
         private readonly List<FaaSBackend> _gateways = [];
+        private readonly List<IDisposable> _failpoints = [];
         private AwsFunctions _functions = null!;
         private CancellationTokenSource _running = new();
         private Task _run = Task.CompletedTask;
 
-        private readonly string? _distributorHold;
-
-        private Stack(AwsSettings settings, string? distributorHold)
+        private Stack(AwsSettings settings)
         {
             Settings = settings;
-            _distributorHold = distributorHold;
         }
 
         public AwsSettings Settings { get; }
@@ -425,14 +425,19 @@ public sealed class EpochStampTests
             // A batch cut off by a restart comes again after 10 s, not SQS's default 30 s.
             var settings = await AwsEmulators.NewDeploymentAsync("ep") with { UserStorage = mode, QueueVisibilityTimeout = TimeSpan.FromSeconds(10) };
             await AwsProvisioner.ProvisionAsync(settings);
-            var stack = new Stack(settings, distributorHold);
+            var stack = new Stack(settings);
+            if (distributorHold is not null)
+            {
+                // Every distributor of this process: the collection runs alone.
+                stack._failpoints.Add(Failpoints.Arm($"{Failpoints.DistributorBeforeApply}=pause({distributorHold})"));
+            }
             await stack.StartFunctionsAsync();
             return stack;
         }
 
         public async Task StartFunctionsAsync()
         {
-            _functions = await AwsFunctions.StartAsync(Settings, new BackendOptions { TickTime = 2000, DistributorHoldFile = _distributorHold });
+            _functions = await AwsFunctions.StartAsync(Settings, new BackendOptions { TickTime = 2000 });
             _running = new CancellationTokenSource();
             _run = Task.Run(() => _functions.RunAsync(_running.Token));
         }
@@ -456,7 +461,12 @@ public sealed class EpochStampTests
 
         public async Task<FaaSBackend> GatewayAsync(string id, INotificationSink sink, string? holdFile = null, int epochWaitMs = 2000, bool exactId = false)
         {
-            var options = new BackendOptions { GatewayId = exactId ? id : $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)], TickTime = 2000, InboxHoldFile = holdFile, EpochWaitMs = epochWaitMs };
+            var options = new BackendOptions { GatewayId = exactId ? id : $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)], TickTime = 2000, EpochWaitMs = epochWaitMs };
+            if (holdFile is not null)
+            {
+                // This gateway's inbox only: the writing gateway of the same test gets its replies through its own.
+                _failpoints.Add(Failpoints.Arm($"{Failpoints.GatewayInbox}@{options.GatewayId}=pause({holdFile})"));
+            }
             var gateway = await ZkGateway.Backend.Aws.AwsDeployment.StartGatewayAsync(Settings, options, sink);
             _gateways.Add(gateway);
             return gateway;
@@ -470,8 +480,18 @@ public sealed class EpochStampTests
 
         public async ValueTask DisposeAsync()
         {
-            await StopFunctionsAsync();
-            await AwsProvisioner.DeleteAsync(Settings);
+            try
+            {
+                await StopFunctionsAsync();
+                await AwsProvisioner.DeleteAsync(Settings);
+            }
+            finally
+            {
+                foreach (var armed in _failpoints)
+                {
+                    armed.Dispose();
+                }
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Functions;
@@ -18,19 +19,11 @@ public sealed class DistributorFunction
     private readonly ISystemStorage _system;
     private readonly IGatewayOutbox _outbox;
 
-    private readonly string? _holdFile;
-
-    /// <summary>
-    /// <paramref name="holdFile"/>: a test hook (<see cref="BackendOptions.DistributorHoldFile"/>): while a
-    /// file of this name exists, a batch that writes nodes waits after its plan (its first interest
-    /// lookup) and before its writes.
-    /// </summary>
-    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox, string? holdFile = null)
+    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox)
     {
         _user = user;
         _system = system;
         _outbox = outbox;
-        _holdFile = holdFile;
     }
 
     public async Task RunAsync(IOrderedQueue<Txn> queue, CancellationToken cancellationToken)
@@ -79,9 +72,9 @@ public sealed class DistributorFunction
         // gateway, the last trigger on its way there (epoch stamp), so that no gateway answers a read
         // of them before it has handled that trigger.
         var epoch = await _outbox.PlanAsync(batch, lastFresh != 0, cancellationToken).ConfigureAwait(false);
-        if (_holdFile is not null && lastFresh != 0)
+        if (lastFresh != 0)
         {
-            await HoldAsync(_holdFile, cancellationToken).ConfigureAwait(false);
+            await Failpoints.HitAsync(Failpoints.DistributorBeforeApply, cancellationToken).ConfigureAwait(false);
         }
         foreach (var txn in redelivered)
         {
@@ -109,22 +102,6 @@ public sealed class DistributorFunction
         if (last != 0)
         {
             await _system.PopPendingAsync(last, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task HoldAsync(string holdFile, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(holdFile))
-        {
-            return;
-        }
-        // Tells the test a batch has reached the hold; the test lets this one batch go by deleting it,
-        // every batch by deleting the hold file.
-        string held = holdFile + ".held";
-        await File.WriteAllTextAsync(held, "", cancellationToken).ConfigureAwait(false);
-        while (File.Exists(holdFile) && File.Exists(held))
-        {
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
     }
 

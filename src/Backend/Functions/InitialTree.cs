@@ -1,3 +1,4 @@
+using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
@@ -28,7 +29,7 @@ public static class InitialTree
         {
             await system.TryLockAsync(node.Path, token, WriterFunction.LockLease).ConfigureAwait(false);
         }
-        var changes = nodes.Select(n => new NodeChange(NodeChangeKind.Put, n.Path, WriterFunction.VisibleStat(n), [], n.Acl)).ToList();
+        var changes = nodes.Select(n => new NodeChange(NodeChangeKind.Put, n.Path, NodeKinds.VisibleStat(n), [], n.Acl)).ToList();
         var txn = new Txn(0, 0, 0, null, new WriteResult(ErrorCode.Ok, 0), changes, []);
         await system.CommitAsync([new CommitRequest(token, [.. nodes.Select(n => n.Path)], [.. nodes.Select(n => new SystemNodeWrite(n.Path, n))], null, 0, txn)]).ConfigureAwait(false);
         await user.ApplyAsync([txn], _ => { }).ConfigureAwait(false);

@@ -99,7 +99,7 @@ public sealed class ReaperFunction
             }
             long owner = node.Stat.EphemeralOwner;
             long elapsed = now - node.Stat.Mtime;
-            if (WriterFunction.IsContainer(owner))
+            if (NodeKinds.IsContainer(owner))
             {
                 long neverUsed = _options.ContainerMaxNeverUsedIntervalMs;
                 if (node.Stat.Cversion > 0 || (neverUsed != 0 && elapsed > neverUsed))
@@ -107,7 +107,7 @@ public sealed class ReaperFunction
                     candidates.Add(path);
                 }
             }
-            else if (_options.ExtendedTypesEnabled && WriterFunction.TtlOf(owner) is { } ttl && elapsed > ttl)
+            else if (_options.ExtendedTypesEnabled && NodeKinds.TtlOf(owner) is { } ttl && elapsed > ttl)
             {
                 candidates.Add(path);
             }

@@ -213,7 +213,6 @@ public static class GatewayHost
             ContainerMaxPerMinute = options.ContainerMaxPerMinute,
             ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
             EpochWaitMs = options.EpochWaitMs,
-            InboxHoldFile = Environment.GetEnvironmentVariable("ZKGW_TEST_INBOX_HOLD") is { Length: > 0 } hold ? hold : null,
         };
         // Start-up only, before any connection: blocking here keeps Build synchronous for its callers.
         var backend = provider.StartAsync(options, backendOptions, registry).GetAwaiter().GetResult();

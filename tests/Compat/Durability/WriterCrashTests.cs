@@ -26,9 +26,9 @@ public sealed class WriterCrashTests
         await using var client = await RawZkClient.ConnectAsync(server.Port, timeoutMs: 40000);
         Assert.Equal(ErrorCode.Ok, (await client.CreateAsync(root, [0])).Error);
 
-        // The next batch with a commit kills the function host at the fault point.
+        // The next batch with a commit kills the function host at the failpoint (docs/failpoints.md).
         await server.KillFunctionsAsync();
-        await server.StartFunctionsAsync(new Dictionary<string, string> { ["ZKGW_FAULT"] = fault });
+        await server.StartFunctionsAsync(new Dictionary<string, string> { ["ZKGW_FAILPOINTS"] = $"{fault}=kill" });
 
         // Pipelined: three sets of one node, three sequential creates, then a read.
         var sent = new List<Task<RawReply>>();
@@ -43,7 +43,7 @@ public sealed class WriterCrashTests
         sent.Add(client.GetDataAsync(root));
 
         Assert.True(await server.WaitForFunctionsExitAsync(TimeSpan.FromSeconds(60)), $"the fault was not hit:\n{server.FunctionsLog}");
-        Assert.Contains($"fault injected: {fault}", server.FunctionsLog);
+        Assert.Contains($"failpoint {fault}: kill", server.FunctionsLog);
         await server.StartFunctionsAsync();
 
         var replies = await Task.WhenAll(sent).WaitAsync(TimeSpan.FromSeconds(90));

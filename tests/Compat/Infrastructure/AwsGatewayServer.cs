@@ -46,7 +46,7 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     public static string FunctionHostDll =>
         Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.FunctionHost.dll");
 
-    /// <summary>More environment for the gateway process only (not the function host), e.g. a test hook such as ZKGW_TEST_INBOX_HOLD.</summary>
+    /// <summary>More environment for the gateway process only (not the function host), e.g. a failpoint (ZKGW_FAILPOINTS, docs/failpoints.md).</summary>
     public Dictionary<string, string> GatewayEnvironment { get; } = new(StringComparer.Ordinal);
 
     /// <summary>What the function host printed (for failure messages).</summary>

@@ -8,8 +8,8 @@ namespace ZkGateway.Compat.Protocol;
 /// <summary>
 /// Watch event before data across paths, on the wire (issue 3, docs/serverless.md): two gateway
 /// processes on one serverless deployment. A client on gateway A watches /a; a client on gateway B
-/// sets /a, then /b, while A's inbox handling is held (the ZKGW_TEST_INBOX_HOLD hook: nothing A
-/// received is handled while the file exists). The watcher's getData of /b must stay unanswered
+/// sets /a, then /b, while A's inbox handling is held (the gateway-inbox failpoint, docs/failpoints.md:
+/// nothing A received is handled while the file exists). The watcher's getData of /b must stay unanswered
 /// until the inbox is released, and the NodeDataChanged event of /a must reach the client before
 /// the reply that shows /b's new data. The same for an exists of /b after another client deleted it
 /// (a NoNode answer carries no stamp: the gateway asks the epoch ledger). Gateway-only: real
@@ -96,7 +96,7 @@ public sealed class EpochScenarios
             try
             {
                 var a = s.Own(new AwsGatewayServer(keyValue ? Backend.Aws.UserStorageMode.KeyValue : Backend.Aws.UserStorageMode.Persistent, PatientReads));
-                a.GatewayEnvironment["ZKGW_TEST_INBOX_HOLD"] = s.Hold;
+                a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"gateway-inbox=pause({s.Hold})";
                 await a.StartAsync();
                 var b = s.Own(new AwsGatewayServer(a));
                 await b.StartAsync();
