@@ -6,9 +6,9 @@ namespace ZkGateway.Gateway.Tests.Support;
 /// <summary>A logger that keeps what it is given, for tests that check a failure is logged.</summary>
 internal sealed class ListLogger<T> : ILogger<T>
 {
-    public sealed record Entry(LogLevel Level, EventId EventId, string Message, Exception? Exception);
+    public sealed record LogEntry(LogLevel Level, EventId EventId, string Message, Exception? Exception);
 
-    public ConcurrentQueue<Entry> Entries { get; } = new();
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
@@ -16,5 +16,5 @@ internal sealed class ListLogger<T> : ILogger<T>
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Entries.Enqueue(new Entry(logLevel, eventId, formatter(state, exception), exception));
+        Entries.Enqueue(new LogEntry(logLevel, eventId, formatter(state, exception), exception));
 }
