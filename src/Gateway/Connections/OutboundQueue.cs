@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Threading.Channels;
 using ZkGateway.Backend;
 using ZkGateway.Jute;
@@ -18,55 +17,17 @@ namespace ZkGateway.Gateway.Connections;
 /// set the watch: an event is placed just before the first still-unfilled slot (a reply not yet
 /// computed may reflect the change; every filled one was computed before it).</item>
 /// </list>
-/// Whoever writes drains everything that is ready, then flushes once.
+/// Whoever writes drains everything that is ready, then flushes once (OutboundQueue.Writer.cs).
 /// <para>
 /// Slots form an intrusive list and are reused once written, so a reply allocates nothing here
 /// (GatewayPathBenchmarks). The queue of submitted writes may still hold a written write's slot: its
 /// entries carry the slot's generation, which a reuse advances, so a stale entry is recognised.
 /// </para>
 /// </summary>
-public sealed class OutboundQueue
+public sealed partial class OutboundQueue
 {
     /// <summary>Written slots kept for reuse, per connection; beyond this a burst's slots go to the GC.</summary>
     private const int PoolLimit = 64;
-
-    /// <summary>A reply, or an event when <see cref="IsEvent"/> is set.</summary>
-    public sealed class Slot
-    {
-        internal Slot? Next;
-        internal Slot? Previous;
-        internal int Xid;
-        internal long Zxid;
-        internal ErrorCode Error;
-        internal ReplyBody Body;
-        internal bool IsEvent;
-        internal WatchEvent Event;
-        internal bool Ready;
-        internal bool CloseAfter;
-        internal int OpType;
-        internal long StartTicks;
-
-        /// <summary>Advanced on each reuse: an entry of the submitted queue names a slot and its generation.</summary>
-        internal int Generation;
-
-        /// <summary>For a submitted write: the zxid of its transaction once known, before its reply is built.</summary>
-        internal long OrderedZxid;
-
-        internal void Reset()
-        {
-            Generation++;
-            Next = null;
-            Previous = null;
-            Zxid = 0;
-            Error = ErrorCode.Ok;
-            Body = default;
-            IsEvent = false;
-            Event = default;
-            Ready = false;
-            CloseAfter = false;
-            OrderedZxid = 0;
-        }
-    }
 
     private readonly Lock _lock = new();
 
@@ -104,9 +65,6 @@ public sealed class OutboundQueue
         }
     }
 
-    /// <summary>Raised after a reply frame is written: (op type, start ticks).</summary>
-    public Action<int, long>? ReplySent { get; set; }
-
     /// <summary>Reserves the next reply position, in request order. Called only by the read loop.</summary>
     public Slot Reserve(int xid, int opType)
     {
@@ -122,7 +80,6 @@ public sealed class OutboundQueue
             return slot;
         }
     }
-
 
     /// <summary>
     /// Fills a slot. Any thread. The body is written whenever it is given: callers pass none on an
@@ -217,223 +174,6 @@ public sealed class OutboundQueue
                 }
             }
         }
-    }
-
-    /// <summary>Closes the connection once every slot reserved so far has been written.</summary>
-    public void CloseWhenDrained()
-    {
-        lock (_lock)
-        {
-            _closeWhenDrained = true;
-        }
-        _wakeup.Writer.TryWrite(true);
-    }
-
-    /// <summary>Stops the writer without sending what is left.</summary>
-    public void Abort()
-    {
-        lock (_lock)
-        {
-            _closed = true;
-        }
-        _wakeup.Writer.TryComplete();
-    }
-
-    /// <summary>The writer loop. Returns when the connection should close.</summary>
-    public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
-    {
-        // Cancellation ends the loop as Abort does. The wait itself takes no token: a channel reuses
-        // its waiter for an uncancellable wait, where a cancellable one allocates one per wake-up
-        // (GatewayPathBenchmarks: 240 -> 136 B per reply slot).
-        using var cancelled = cancellationToken.Register(static state => ((OutboundQueue)state!).Abort(), this);
-        while (await _wakeup.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            _wakeup.Reader.TryRead(out _);
-            bool close;
-            lock (_lock)
-            {
-                if (_writing)
-                {
-                    // The read loop is writing; it wakes this loop again if it leaves anything.
-                    continue;
-                }
-                TakeReadyLocked(stopBeforeCloseAfter: false);
-                close = _closeWhenDrained && _head is null;
-            }
-            bool stop = _drained.Count > 0 && await WriteTakenAsync(output, cancellationToken).ConfigureAwait(false);
-            if (stop || close)
-            {
-                lock (_lock)
-                {
-                    _closed = true;
-                }
-                return;
-            }
-        }
-    }
-
-    /// <summary>
-    /// The read loop is about to dispatch the frames of one read on this thread: replies it completes
-    /// meanwhile do not wake the writer loop, <see cref="EndReadLoopBatchAsync"/> writes them.
-    /// </summary>
-    public void BeginReadLoopBatch()
-    {
-        lock (_lock)
-        {
-            _readLoopThread = Environment.CurrentManagedThreadId;
-        }
-    }
-
-    /// <summary>
-    /// After the read loop dispatched a read's frames: writes the replies they completed from this
-    /// thread when the writer loop is idle (one flush for the whole read), instead of waking the
-    /// writer loop on another thread. A read answered from memory then goes out without a thread
-    /// hand-off (the get p50, docs/performance.md). A reply that closes the connection, and anything
-    /// while another thread writes, is left to the writer loop.
-    /// </summary>
-    public ValueTask EndReadLoopBatchAsync(PipeWriter output, CancellationToken cancellationToken)
-    {
-        bool wake;
-        bool write;
-        lock (_lock)
-        {
-            _readLoopThread = -1;
-            wake = _wakeDeferred;
-            _wakeDeferred = false;
-            write = !_writing && !_closed && !_closeWhenDrained && TakeReadyLocked(stopBeforeCloseAfter: true);
-        }
-        if (write)
-        {
-            // Outside the lock: the send itself must not hold up threads completing other replies.
-            // What is left ready afterwards (or a closing reply) wakes the writer loop from there.
-            return WriteFromReadLoopAsync(output, cancellationToken);
-        }
-        if (wake)
-        {
-            _wakeup.Writer.TryWrite(true);
-        }
-        return default;
-    }
-
-    /// <summary>The read loop failed mid-read: what it completed is the writer loop's to send.</summary>
-    public void CancelReadLoopBatch()
-    {
-        lock (_lock)
-        {
-            _readLoopThread = -1;
-            _wakeDeferred = false;
-        }
-        _wakeup.Writer.TryWrite(true);
-    }
-
-    private async ValueTask WriteFromReadLoopAsync(PipeWriter output, CancellationToken cancellationToken)
-    {
-        if (await WriteTakenAsync(output, cancellationToken).ConfigureAwait(false))
-        {
-            // The peer is gone: end the writer loop, and with it the connection.
-            Abort();
-        }
-    }
-
-    /// <summary>
-    /// Under the lock: moves the ready slots at the head to <see cref="_drained"/> and takes the
-    /// writer's role if there are any. The read loop stops before a reply that closes the connection.
-    /// </summary>
-    private bool TakeReadyLocked(bool stopBeforeCloseAfter)
-    {
-        while (_head is { Ready: true } head && !(stopBeforeCloseAfter && head.CloseAfter))
-        {
-            _drained.Add(head);
-            RemoveFirst();
-        }
-        _writing = _drained.Count > 0;
-        return _writing;
-    }
-
-    /// <summary>
-    /// Writes the taken slots, flushes once, recycles them and gives up the writer's role (waking the
-    /// writer loop if more became ready meanwhile). True when the connection should stop.
-    /// </summary>
-    private async ValueTask<bool> WriteTakenAsync(PipeWriter output, CancellationToken cancellationToken)
-    {
-        bool stop = false;
-        try
-        {
-            foreach (var slot in _drained)
-            {
-                WriteFrame(slot);
-                if (slot.CloseAfter)
-                {
-                    stop = true;
-                    break;
-                }
-            }
-            if (_buffer.WrittenCount > 0)
-            {
-                var flush = await output.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                _buffer.Clear();
-                foreach (var slot in _drained)
-                {
-                    if (!slot.IsEvent)
-                    {
-                        ReplySent?.Invoke(slot.OpType, slot.StartTicks);
-                    }
-                }
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    stop = true;
-                }
-            }
-        }
-        finally
-        {
-            bool more;
-            lock (_lock)
-            {
-                // Written slots are done with: their requests completed them as their last step.
-                foreach (var slot in _drained)
-                {
-                    if (_pool.Count < PoolLimit)
-                    {
-                        slot.Reset();
-                        _pool.Push(slot);
-                    }
-                }
-                _drained.Clear();
-                _buffer.Clear();
-                _writing = false;
-                more = _head is { Ready: true } || _closeWhenDrained;
-            }
-            if (more)
-            {
-                _wakeup.Writer.TryWrite(true);
-            }
-        }
-        return stop;
-    }
-
-    private void WriteFrame(Slot slot)
-    {
-        _buffer.BeginFrame();
-        var writer = new JuteWriter(_buffer);
-        writer.WriteInt(slot.Xid);
-        // ZooKeeper 3.8 sends every notification with zxid -1 (NIOServerCnxn.process); later versions
-        // send the triggering zxid. Clients ignore it either way; we match the 3.8 bytes.
-        writer.WriteLong(slot.IsEvent ? -1 : slot.Zxid);
-        if (slot.IsEvent)
-        {
-            var e = slot.Event;
-            writer.WriteInt((int)ErrorCode.Ok);
-            writer.WriteInt((int)e.Type);
-            writer.WriteInt((int)KeeperState.SyncConnected);
-            writer.WriteString(e.Path);
-        }
-        else
-        {
-            writer.WriteInt((int)slot.Error);
-            slot.Body.Write(ref writer);
-        }
-        _buffer.EndFrame();
     }
 
     // ---- the intrusive list and the pool, under _lock -------------------------------------------

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ZkGateway.Backend;
 using ZkGateway.Jute.Data;
 
@@ -7,7 +9,7 @@ namespace ZkGateway.Gateway.Connections;
 
 /// <summary>
 /// One client connection after its handshake. Owned by its read loop: only that loop touches the
-/// session id, the ordering barriers and the per-connection counters (the writer loop and other
+/// session id, the <see cref="Scheduler"/> and the per-connection counters (the writer loop and other
 /// threads touch only <see cref="Outbound"/>, which is thread-safe, and the statistics fields, which
 /// are read racily for four-letter words).
 /// </summary>
@@ -15,10 +17,14 @@ public sealed class ZkConnection
 {
     private readonly ConnectionContext _context;
 
-    public ZkConnection(long id, ConnectionContext context)
+    /// <param name="id">The connection id (<see cref="Id"/>).</param>
+    /// <param name="context">The transport, closed by <see cref="Abort"/>.</param>
+    /// <param name="logger">Where a request that fails with an exception is logged (none by default).</param>
+    public ZkConnection(long id, ConnectionContext context, ILogger? logger = null)
     {
         Id = id;
         _context = context;
+        Scheduler = new RequestScheduler(this, logger ?? NullLogger.Instance);
         RemoteEndPoint = context.RemoteEndPoint as IPEndPoint;
         Established = DateTimeOffset.UtcNow;
         // Every connection implicitly holds ip:<client address> (IPAuthenticationProvider).
@@ -62,17 +68,8 @@ public sealed class ZkConnection
     /// <summary>Whether the client sent the trailing readOnly byte in its ConnectRequest.</summary>
     public bool ClientSentReadOnly { get; set; }
 
-    /// <summary>
-    /// Completion of the previous request (its reply computed). A read waits for it, so it sees every
-    /// earlier write of the session and never older state than an earlier read.
-    /// </summary>
-    public Task PreviousCompleted { get; set; } = Task.CompletedTask;
-
-    /// <summary>
-    /// The previous request's start in the total order: a read's completion, a write's submission.
-    /// A write waits for it before entering the writer queue, so it cannot overtake an earlier read.
-    /// </summary>
-    public Task PreviousStarted { get; set; } = Task.CompletedTask;
+    /// <summary>When each request runs, in ZooKeeper's FIFO order (the read loop's).</summary>
+    internal RequestScheduler Scheduler { get; }
 
     // ---- statistics for four-letter words (written by the loops, read racily) ------------------
     public long PacketsReceived;

@@ -8,12 +8,14 @@ using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Proto;
+using Log = ZkGateway.Gateway.Connections.ConnectionLog;
 
 namespace ZkGateway.Gateway.Connections;
 
 /// <summary>
 /// One ZooKeeper client connection: the four-letter-word check, the handshake, then the read loop
-/// alongside the outbound writer loop. The returned task is the connection's lifetime.
+/// (ZkConnectionHandler.ReadLoop.cs) alongside the outbound writer loop. The returned task is the
+/// connection's lifetime.
 /// </summary>
 public sealed partial class ZkConnectionHandler : ConnectionHandler
 {
@@ -31,7 +33,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         _options = options;
         _statistics = statistics;
         _logger = logger;
-        _dispatcher = new RequestDispatcher(backend, options);
+        _dispatcher = new RequestDispatcher(backend, options, logger);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext context)
@@ -65,7 +67,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             {
                 return;
             }
-            connection = new ZkConnection(_registry.NextConnectionId(), context);
+            connection = new ZkConnection(_registry.NextConnectionId(), context, _logger);
             if (!await HandshakeAsync(connection, request, output).ConfigureAwait(false))
             {
                 return;
@@ -85,15 +87,11 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             // Either loop ending ends the connection: stop the other one.
             connection.Outbound.Abort();
             input.CancelPendingRead();
-            await Task.WhenAll(IgnoreFailure(writer), IgnoreFailure(reader)).ConfigureAwait(false);
+            await Task.WhenAll(ObserveAsync(writer, context.ConnectionId, "the writer loop"), ObserveAsync(reader, context.ConnectionId, "the read loop")).ConfigureAwait(false);
         }
-        catch (JuteFormatException e)
+        catch (Exception e) when (IsExpected(e))
         {
-            Log.MalformedInput(_logger, context.ConnectionId, e.Message);
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ConnectionAbortedException)
-        {
-            // The peer went away; nothing to answer.
+            LogExpected(context.ConnectionId, e);
         }
         finally
         {
@@ -103,7 +101,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                 _registry.Remove(connection);
                 // A read still queued behind a write may register a watch; let it finish first so that
                 // no watch outlives its connection.
-                await IgnoreFailure(connection.PreviousCompleted.WaitAsync(TimeSpan.FromSeconds(30))).ConfigureAwait(false);
+                await DrainRequestsAsync(connection, context.ConnectionId).ConfigureAwait(false);
                 _backend.RemoveWatcher(connection.Id);
             }
             await output.CompleteAsync().ConfigureAwait(false);
@@ -111,15 +109,58 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         }
     }
 
-    private static async Task IgnoreFailure(Task task)
+    /// <summary>How long a closed connection waits for its pending requests before dropping its watches.</summary>
+    private const int DrainSeconds = 30;
+
+    /// <summary>
+    /// Awaits one of the connection's loops as it closes. A fault no longer changes what happens (the
+    /// connection is closing) but is logged: a client's bad frame or departure quietly, ours as an error.
+    /// </summary>
+    private async Task ObserveAsync(Task loop, string connectionId, string part)
     {
         try
         {
-            await task.ConfigureAwait(false);
+            await loop.ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e) when (IsExpected(e))
         {
-            // The connection is closing; its loops' faults are moot.
+            LogExpected(connectionId, e);
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionFailed(_logger, connectionId, part, e);
+        }
+    }
+
+    private async Task DrainRequestsAsync(ZkConnection connection, string connectionId)
+    {
+        try
+        {
+            await connection.Scheduler.Completed.WaitAsync(TimeSpan.FromSeconds(DrainSeconds)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.PendingAfterClose(_logger, connectionId, DrainSeconds);
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionFailed(_logger, connectionId, "a pending request", e);
+        }
+    }
+
+    /// <summary>A malformed frame from the client, or the client gone: the ends of a connection that are no fault of ours.</summary>
+    private static bool IsExpected(Exception e) =>
+        e is JuteFormatException or IOException or ConnectionResetException or OperationCanceledException or ConnectionAbortedException;
+
+    private void LogExpected(string connectionId, Exception e)
+    {
+        if (e is JuteFormatException)
+        {
+            Log.MalformedInput(_logger, connectionId, e.Message);
+        }
+        else
+        {
+            Log.PeerGone(_logger, connectionId, e.Message);
         }
     }
 
@@ -214,105 +255,5 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         frame.EndFrame();
         await output.WriteAsync(frame.WrittenMemory).ConfigureAwait(false);
         return accepted;
-    }
-
-    /// <summary>
-    /// The read loop (house-style practice 1): read, take whole frames, dispatch, advance. Returns true
-    /// when the server decided to close after a final reply, false when the client went away.
-    /// </summary>
-    private async Task<bool> ReadLoopAsync(ZkConnection connection, PipeReader input, PipeWriter output, CancellationToken connectionClosed)
-    {
-        byte[]? scratch = null;
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled)
-                {
-                    return false;
-                }
-                var buffer = result.Buffer;
-                bool stop = false;
-                connection.Outbound.BeginReadLoopBatch();
-                try
-                {
-                    while (!stop && FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
-                    {
-                        stop = HandleFrame(connection, payload, ref scratch) == RequestDispatcher.Next.Close;
-                    }
-                }
-                catch
-                {
-                    connection.Outbound.CancelReadLoopBatch();
-                    throw;
-                }
-                finally
-                {
-                    // Whole frames are consumed; a partial one stays, and all of it was examined, so the
-                    // next read waits for more bytes instead of returning the same ones.
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                }
-                // The replies this read's frames completed at once (reads answered from memory) go out
-                // from here, in one flush, when the writer loop is idle.
-                await connection.Outbound.EndReadLoopBatchAsync(output, connectionClosed).ConfigureAwait(false);
-                if (stop)
-                {
-                    return true;
-                }
-                if (result.IsCompleted)
-                {
-                    return false;
-                }
-            }
-        }
-        finally
-        {
-            if (scratch is not null)
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
-        }
-    }
-
-    private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch)
-    {
-        ReadOnlySpan<byte> span;
-        if (payload.IsSingleSegment)
-        {
-            span = payload.FirstSpan;
-        }
-        else
-        {
-            if (scratch is null || scratch.Length < payload.Length)
-            {
-                if (scratch is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(scratch);
-                }
-                scratch = ArrayPool<byte>.Shared.Rent((int)payload.Length);
-            }
-            payload.CopyTo(scratch);
-            span = scratch.AsSpan(0, (int)payload.Length);
-        }
-        var reader = new JuteReader(span);
-        var header = RequestHeader.Read(ref reader);
-        Interlocked.Increment(ref connection.PacketsReceived);
-        _statistics.RecordReceived();
-        connection.LastCxid = header.Xid;
-        _backend.TouchSession(connection.SessionId);
-        return _dispatcher.Dispatch(connection, header, span[reader.Position..]);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "Connection {ConnectionId}: malformed input, closing: {Reason}")]
-        public static partial void MalformedInput(ILogger logger, string connectionId, string reason);
-
-        [LoggerMessage(2, LogLevel.Information, "Refusing a client whose lastZxidSeen 0x{ClientZxid:x} is ahead of ours 0x{ServerZxid:x}")]
-        public static partial void ClientAhead(ILogger logger, long clientZxid, long serverZxid);
-
-        [LoggerMessage(3, LogLevel.Warning, "Too many connections from {Address} - max is {Limit}")]
-        public static partial void TooManyConnections(ILogger logger, string address, int limit);
     }
 }

@@ -70,7 +70,7 @@ public sealed class FourLetterWordsTests
     private static string[] Lines(string s) => s.Split('\n');
 
     [Fact]
-    public void TryGetCommand_KnowsZooKeeperSet()
+    public void Only_zookeepers_lowercase_command_names_are_four_letter_words()
     {
         string[] expected = ["ruok", "srvr", "stat", "mntr", "envi", "conf", "cons", "wchs", "wchc", "wchp", "dump", "crst", "srst", "dirs", "isro", "gtmk", "stmk", "hash"];
         foreach (var c in expected)
@@ -85,7 +85,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void NotWhitelisted_UsesZooKeeperText_ButSrvrAlwaysRuns()
+    public void A_command_outside_the_whitelist_is_refused_in_zookeepers_words_but_srvr_always_runs()
     {
         var def = new GatewayOptions();
         Assert.Equal("ruok is not executed because it is not in the whitelist.\n", FourLetterWords.Respond("ruok", Snap(), def));
@@ -94,7 +94,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Ruok_Isro_Gtmk_Stmk()
+    public void Ruok_isro_gtmk_and_stmk_give_their_one_word_answers()
     {
         Assert.Equal("imok", FourLetterWords.Respond("ruok", Snap(), All));
         Assert.Equal("rw", FourLetterWords.Respond("isro", Snap(), All));
@@ -103,7 +103,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Srvr_ExactLines_AndGoZkRegex()
+    public void Srvr_prints_zookeepers_lines_in_a_form_go_zk_parses()
     {
         string r = FourLetterWords.Respond("srvr", Snap(), All);
         Assert.Equal(
@@ -129,7 +129,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Srvr_EmptySnapshot_StillMatchesGoZk()
+    public void Srvr_of_a_server_with_no_traffic_still_parses_in_go_zk()
     {
         string r = FourLetterWords.Respond("srvr", new ServerSnapshot(), new GatewayOptions());
         Assert.Matches(GoSrvr, r);
@@ -137,7 +137,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Stat_ClientsBlockBeforeStats()
+    public void Stat_lists_the_clients_before_the_server_statistics()
     {
         string[] l = Lines(FourLetterWords.Respond("stat", Snap(), All));
         Assert.Equal("Zookeeper version: 3.8.0-ZkGateway, built on 11/26/2026 00:00 GMT", l[0]);
@@ -151,7 +151,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Cons_ExactLine_AndGoZkRegex()
+    public void Cons_prints_one_zookeeper_line_per_connection_that_go_zk_parses()
     {
         string r = FourLetterWords.Respond("cons", Snap() with { Connections = [Conn()] }, All);
         string[] l = Lines(r);
@@ -167,7 +167,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Cons_NoCxidYet_OmitsLcxid_AndPreHandshakeIsBrief()
+    public void Cons_leaves_out_lcxid_before_the_first_request_and_is_brief_before_the_handshake()
     {
         string line = Lines(FourLetterWords.Respond("cons", new ServerSnapshot { Connections = [Conn(cxid: -1) with { LastZxid = -1 }] }, All))[0];
         Assert.Contains(",to=30000,lzxid=0xffffffffffffffff,", line, StringComparison.Ordinal);
@@ -176,7 +176,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Cons_MappedIPv6_PrintsIPv4_AndIPv6IsJavaStyle()
+    public void Cons_prints_a_mapped_ipv6_address_as_ipv4_and_ipv6_as_java_does()
     {
         var mapped = Conn() with { RemoteEndPoint = new IPEndPoint(IPAddress.Parse("::ffff:10.1.2.3"), 7) };
         Assert.StartsWith(" /10.1.2.3:7[1](", FourLetterWords.Respond("cons", new ServerSnapshot { Connections = [mapped] }, All), StringComparison.Ordinal);
@@ -184,13 +184,13 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Wchs_Format()
+    public void Wchs_counts_connections_paths_and_watches()
     {
         Assert.Equal("2 connections watching 3 paths\nTotal watches:4\n", FourLetterWords.Respond("wchs", Snap(), All));
     }
 
     [Fact]
-    public void Wchc_Wchp_Format()
+    public void Wchc_lists_paths_by_session_and_wchp_sessions_by_path()
     {
         var s = Snap() with
         {
@@ -202,7 +202,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Mntr_TabSeparatedKeys()
+    public void Mntr_prints_tab_separated_zk_keys_with_the_server_statistics()
     {
         string r = FourLetterWords.Respond("mntr", Snap(), All);
         var kv = Lines(r).Where(x => x.Length > 0).Select(x => x.Split('\t')).ToDictionary(p => p[0], p => p[1]);
@@ -230,7 +230,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Mntr_FileDescriptorsFromProc()
+    public void Mntr_reads_the_file_descriptor_counts_from_proc_on_linux()
     {
         string r = FourLetterWords.Respond("mntr", new ServerSnapshot(), All);
         if (OperatingSystem.IsLinux())
@@ -241,7 +241,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Envi_KazooCanParseVersion()
+    public void Envi_lists_javas_keys_and_a_version_kazoo_can_parse()
     {
         string[] l = Lines(FourLetterWords.Respond("envi", Snap(), All));
         Assert.Equal("Environment:", l[0]);
@@ -259,7 +259,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void Conf_EffectiveValues()
+    public void Conf_prints_the_effective_values_and_never_the_super_digest()
     {
         var o = ZooCfg.Parse(["--4lw.commands.whitelist=*", "--tickTime=1000", "--dataDir=/tmp/zkgw-conf", "--clientPort=2999",
             "--zookeeper.DigestAuthenticationProvider.superDigest=super:secret", "--initLimit=5"]);
@@ -275,7 +275,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void ResetsDirsDumpHash()
+    public void Crst_srst_dirs_hash_and_dump_answer_in_zookeepers_words()
     {
         Assert.Equal("Connection stats reset.\n", FourLetterWords.Respond("crst", Snap(), All));
         Assert.Equal("Server stats reset.\n", FourLetterWords.Respond("srst", Snap(), All));
@@ -294,7 +294,7 @@ public sealed class FourLetterWordsTests
     }
 
     [Fact]
-    public void NotRunning_PrintsZooKeeperNotServing()
+    public void A_server_not_running_says_it_is_not_serving_except_to_ruok_and_isro()
     {
         var s = Snap() with { IsRunning = false };
         Assert.Equal("This ZooKeeper instance is not currently serving requests\n", FourLetterWords.Respond("srvr", s, All));
@@ -308,5 +308,5 @@ public sealed class FourLetterWordsTests
     [InlineData(2.0, "2.0")]
     [InlineData(1.5, "1.5")]
     [InlineData(0.123456, "0.1235")]
-    public void JavaDouble_Formats(double v, string expected) => Assert.Equal(expected, FourLetterWords.JavaDouble(v));
+    public void Doubles_are_printed_as_java_prints_them(double v, string expected) => Assert.Equal(expected, FourLetterWords.JavaDouble(v));
 }

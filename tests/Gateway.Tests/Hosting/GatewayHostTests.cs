@@ -17,14 +17,14 @@ public sealed class GatewayHostTests
     }
 
     [Fact]
-    public async Task RunAsync_BadConfig_ReturnsNonZero()
+    public async Task Bad_configuration_exits_with_the_config_error_code()
     {
         Assert.Equal(GatewayHost.ConfigErrorExitCode, await GatewayHost.RunAsync(["--clientPort=banana"]));
         Assert.Equal(GatewayHost.ConfigErrorExitCode, await GatewayHost.RunAsync(["--nonsense"]));
     }
 
     [Fact]
-    public async Task Host_ListensOnConfiguredPort_AndStopsCleanly()
+    public async Task The_host_listens_on_the_configured_port_and_stops_cleanly()
     {
         var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={FreePort()}", "--4lw.commands.whitelist=*"]);
         await using var app = GatewayHost.Build(options);
@@ -39,7 +39,7 @@ public sealed class GatewayHostTests
     }
 
     [Fact]
-    public async Task RunAsync_PortInUse_ReturnsStartupError()
+    public async Task A_port_in_use_exits_with_the_startup_error_code()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
@@ -50,7 +50,7 @@ public sealed class GatewayHostTests
     }
 
     [Fact]
-    public async Task RunAsync_StopsWhenApplicationStops()
+    public async Task The_server_returns_zero_when_it_is_stopped()
     {
         var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={FreePort()}"]);
         using var cts = new CancellationTokenSource();

@@ -12,11 +12,11 @@ public sealed class GatewayOptionsTests
     [InlineData(40000, 40000)]
     [InlineData(100000, 40000)]
     [InlineData(-7, 4000)]
-    public void ClampSessionTimeout_DefaultsAre2And20Ticks(int requested, int expected) =>
+    public void Session_timeouts_are_clamped_to_two_and_twenty_ticks_by_default(int requested, int expected) =>
         Assert.Equal(expected, new GatewayOptions().ClampSessionTimeout(requested));
 
     [Fact]
-    public void ClampSessionTimeout_ExplicitBounds()
+    public void Explicit_session_timeout_bounds_replace_the_tick_based_ones()
     {
         var o = new GatewayOptions { TickTime = 500, MinSessionTimeout = 100, MaxSessionTimeout = 200 };
         Assert.Equal(100, o.ClampSessionTimeout(1));

@@ -16,7 +16,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void Defaults_MatchZooKeeper()
+    public void The_defaults_are_zookeepers()
     {
         var o = ZooCfg.Parse([]);
         Assert.Equal(2181, o.ClientPort);
@@ -51,7 +51,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void Properties_CommentsSeparatorsTrimAndLaterWins()
+    public void The_file_is_read_as_java_properties_comments_separators_trimming_and_the_later_key_winning()
     {
         var kv = ZooCfg.ParseProperties(
             "# comment\n! also comment\n\n  tickTime = 3000  \nclientPort:2182\ndataDir /tmp/x\r\ntickTime=4000\nempty=\nmulti=a,\\\n  b\n");
@@ -68,7 +68,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void ConfigFile_AllKnownKeys()
+    public void Every_known_key_is_read_from_the_config_file()
     {
         string path = WriteCfg("""
             tickTime=1000
@@ -101,7 +101,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void CommandLine_OverridesFile_InBothConfigForms()
+    public void The_command_line_overrides_the_file_in_both_of_its_forms()
     {
         string path = WriteCfg("clientPort=2999\ntickTime=1000\n");
         var a = ZooCfg.Parse([$"--config={path}", "--clientPort=3000"]);
@@ -115,7 +115,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void CommandLine_BarePathAndDashD()
+    public void A_bare_config_path_and_dash_D_properties_are_accepted()
     {
         string path = WriteCfg("clientPort=2999\n");
         var o = ZooCfg.Parse([path, "-Dzookeeper.4lw.commands.whitelist=*", "--verbose"]);
@@ -125,7 +125,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void SuperDigest_AndUnknownKeys_KeptInRaw()
+    public void The_super_digest_and_unknown_keys_are_kept_as_given()
     {
         var o = ZooCfg.Parse(["--zookeeper.DigestAuthenticationProvider.superDigest=super:abc=", "--foo.bar=baz"]);
         Assert.Equal("super:abc=", o.Raw[ZooCfg.Keys.SuperDigest]);
@@ -133,7 +133,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void Whitelist_StarEnablesAll_SrvrAlwaysEnabled()
+    public void The_whitelist_enables_the_words_it_names_a_star_enables_all_and_srvr_is_always_enabled()
     {
         var def = ZooCfg.Parse([]);
         Assert.True(def.IsFourLetterWordEnabled("srvr"));
@@ -147,7 +147,7 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void ContainerReaperKeys_AreZooKeepersSystemProperties()
+    public void The_container_reaper_keys_are_zookeepers_system_properties()
     {
         var def = ZooCfg.Parse([]);
         Assert.Equal(60_000, def.ContainerCheckIntervalMs);
@@ -173,7 +173,7 @@ public sealed class ZooCfgTests : IDisposable
     [InlineData("--clientPortAddress=localhost", "clientPortAddress")]
     [InlineData("--zookeeper.extendedTypesEnabled=yes", "zookeeper.extendedTypesEnabled")]
     [InlineData("--dataDir=", "dataDir")]
-    public void BadValues_NameTheKey(string arg, string key)
+    public void A_bad_value_is_refused_naming_its_key(string arg, string key)
     {
         var e = Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse([arg]));
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
@@ -181,14 +181,14 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void MinLargerThanMax_IsRejected()
+    public void A_minimum_session_timeout_above_the_maximum_is_refused()
     {
         var e = Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--minSessionTimeout=50000", "--maxSessionTimeout=10000"]));
         Assert.Contains("minSessionTimeout", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void BadArguments_AndMissingFile_AreClearErrors()
+    public void Bad_arguments_and_a_missing_file_are_clear_errors()
     {
         Assert.Contains("--config", Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--config"])).Message, StringComparison.Ordinal);
         Assert.Contains("--nonsense", Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--nonsense"])).Message, StringComparison.Ordinal);

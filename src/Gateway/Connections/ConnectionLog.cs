@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Gateway.Connections;
+
+/// <summary>
+/// The connection area's log messages (handshake, loops, request failures), with stable event ids.
+/// A client's own mistakes are Information or Debug; a fault of ours is Error.
+/// </summary>
+internal static partial class ConnectionLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Connection {ConnectionId}: malformed input, closing: {Reason}")]
+    public static partial void MalformedInput(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(2, LogLevel.Information, "Refusing a client whose lastZxidSeen 0x{ClientZxid:x} is ahead of ours 0x{ServerZxid:x}")]
+    public static partial void ClientAhead(ILogger logger, long clientZxid, long serverZxid);
+
+    [LoggerMessage(3, LogLevel.Warning, "Too many connections from {Address} - max is {Limit}")]
+    public static partial void TooManyConnections(ILogger logger, string address, int limit);
+
+    [LoggerMessage(4, LogLevel.Error, "Session 0x{SessionId:x16}: {OpCode} (xid {Xid}) failed; answered SystemError")]
+    public static partial void RequestFailed(ILogger logger, long sessionId, OpCode opCode, int xid, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Debug, "Session 0x{SessionId:x16}: {OpCode} (xid {Xid}) has an undecodable body; answered MarshallingError: {Reason}")]
+    public static partial void MalformedBody(ILogger logger, long sessionId, OpCode opCode, int xid, string reason);
+
+    [LoggerMessage(6, LogLevel.Debug, "Connection {ConnectionId}: the client went away or timed out ({Reason})")]
+    public static partial void PeerGone(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(7, LogLevel.Error, "Connection {ConnectionId}: {Part} failed; the connection is closed")]
+    public static partial void ConnectionFailed(ILogger logger, string connectionId, string part, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Warning, "Connection {ConnectionId}: requests still pending {Seconds} s after it closed; its watches are dropped anyway")]
+    public static partial void PendingAfterClose(ILogger logger, string connectionId, int seconds);
+}

@@ -1,0 +1,45 @@
+using ZkGateway.Backend;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Gateway.Connections;
+
+public sealed partial class OutboundQueue
+{
+    /// <summary>A reply, or an event when <see cref="IsEvent"/> is set.</summary>
+    public sealed class Slot
+    {
+        internal Slot? Next;
+        internal Slot? Previous;
+        internal int Xid;
+        internal long Zxid;
+        internal ErrorCode Error;
+        internal ReplyBody Body;
+        internal bool IsEvent;
+        internal WatchEvent Event;
+        internal bool Ready;
+        internal bool CloseAfter;
+        internal int OpType;
+        internal long StartTicks;
+
+        /// <summary>Advanced on each reuse: an entry of the submitted queue names a slot and its generation.</summary>
+        internal int Generation;
+
+        /// <summary>For a submitted write: the zxid of its transaction once known, before its reply is built.</summary>
+        internal long OrderedZxid;
+
+        internal void Reset()
+        {
+            Generation++;
+            Next = null;
+            Previous = null;
+            Zxid = 0;
+            Error = ErrorCode.Ok;
+            Body = default;
+            IsEvent = false;
+            Event = default;
+            Ready = false;
+            CloseAfter = false;
+            OrderedZxid = 0;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using ZkGateway.Gateway.Dispatch;
+using ZkGateway.Jute;
+using ZkGateway.Jute.Framing;
+using ZkGateway.Jute.Proto;
+
+namespace ZkGateway.Gateway.Connections;
+
+// After the handshake: frames in, one request at a time, to the dispatcher.
+public sealed partial class ZkConnectionHandler
+{
+    /// <summary>
+    /// The read loop (house-style practice 1): read, take whole frames, dispatch, advance. Returns true
+    /// when the server decided to close after a final reply, false when the client went away.
+    /// </summary>
+    private async Task<bool> ReadLoopAsync(ZkConnection connection, PipeReader input, PipeWriter output, CancellationToken connectionClosed)
+    {
+        byte[]? scratch = null;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    return false;
+                }
+                var buffer = result.Buffer;
+                bool stop = false;
+                connection.Outbound.BeginReadLoopBatch();
+                try
+                {
+                    while (!stop && FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
+                    {
+                        stop = HandleFrame(connection, payload, ref scratch) == RequestDispatcher.Next.Close;
+                    }
+                }
+                catch
+                {
+                    connection.Outbound.CancelReadLoopBatch();
+                    throw;
+                }
+                finally
+                {
+                    // Whole frames are consumed; a partial one stays, and all of it was examined, so the
+                    // next read waits for more bytes instead of returning the same ones.
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                // The replies this read's frames completed at once (reads answered from memory) go out
+                // from here, in one flush, when the writer loop is idle.
+                await connection.Outbound.EndReadLoopBatchAsync(output, connectionClosed).ConfigureAwait(false);
+                if (stop)
+                {
+                    return true;
+                }
+                if (result.IsCompleted)
+                {
+                    return false;
+                }
+            }
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+    }
+
+    private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch)
+    {
+        ReadOnlySpan<byte> span;
+        if (payload.IsSingleSegment)
+        {
+            span = payload.FirstSpan;
+        }
+        else
+        {
+            if (scratch is null || scratch.Length < payload.Length)
+            {
+                if (scratch is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(scratch);
+                }
+                scratch = ArrayPool<byte>.Shared.Rent((int)payload.Length);
+            }
+            payload.CopyTo(scratch);
+            span = scratch.AsSpan(0, (int)payload.Length);
+        }
+        var reader = new JuteReader(span);
+        var header = RequestHeader.Read(ref reader);
+        Interlocked.Increment(ref connection.PacketsReceived);
+        _statistics.RecordReceived();
+        connection.LastCxid = header.Xid;
+        _backend.TouchSession(connection.SessionId);
+        return _dispatcher.Dispatch(connection, header, span[reader.Position..]);
+    }
+}

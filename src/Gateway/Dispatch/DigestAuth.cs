@@ -1,0 +1,46 @@
+using System.Text;
+using ZkGateway.Backend;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Gateway.Connections;
+using ZkGateway.Gateway.Hosting;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Proto;
+
+namespace ZkGateway.Gateway.Dispatch;
+
+/// <summary>
+/// addauth and whoAmI as a 3.8.0 server with its default providers answers them: the digest scheme
+/// (DigestAuthenticationProvider), with the super user when the configured
+/// <c>zookeeper.DigestAuthenticationProvider.superDigest</c> matches. The ids belong to the connection.
+/// </summary>
+internal sealed class DigestAuth
+{
+    private readonly string? _superDigest;
+
+    public DigestAuth(GatewayOptions options) =>
+        _superDigest = options.Raw.TryGetValue(ZooCfg.Keys.SuperDigest, out var superDigest) ? superDigest : null;
+
+    /// <summary>
+    /// addauth. digest never fails (a wrong password simply matches nothing) and adds super first when
+    /// the digest is the super digest, then the digest id itself (handleAuthentication's order). False
+    /// for any other scheme: the caller answers AuthFailed and closes.
+    /// </summary>
+    public bool TryAuthenticate(ZkConnection connection, AuthPacket request)
+    {
+        if (request.Scheme != "digest")
+        {
+            return false;
+        }
+        string digest = AclRules.Digest(Encoding.UTF8.GetString(request.Auth ?? []));
+        if (_superDigest is not null && _superDigest == digest)
+        {
+            connection.AddAuth(new Id("super", ""));
+        }
+        connection.AddAuth(new Id("digest", digest));
+        return true;
+    }
+
+    /// <summary>AuthUtil.getClientInfos: one entry per id in the order they were added; digest shows the user name.</summary>
+    public static WhoAmIResponse WhoAmI(CallerIdentity caller) =>
+        new([.. caller.Ids.Select(id => new ClientInfo(id.Scheme, id.Scheme == "digest" ? id.Ident.Split(':')[0] : id.Ident))]);
+}
