@@ -144,15 +144,6 @@ internal sealed class DynamoCommitBuilder(DynamoNodes nodes, DynamoNodeLocks loc
         };
     }
 
-    private TransactWriteItem NodeUpdate(string path, string update, string? condition, Dictionary<string, AttributeValue> values) => new()
-    {
-        Update = Named(new Update
-        {
-            TableName = nodes.Table,
-            Key = DynamoNodes.Key(path),
-            UpdateExpression = update,
-            ConditionExpression = condition,
-            ExpressionAttributeValues = values,
-        }),
-    };
+    private TransactWriteItem NodeUpdate(string path, string update, string? condition, Dictionary<string, AttributeValue> values) =>
+        TransactUpdate(nodes.Table, DynamoNodes.Key(path), update, condition, values);
 }

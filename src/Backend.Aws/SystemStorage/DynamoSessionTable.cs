@@ -19,15 +19,19 @@ internal sealed class DynamoSessionTable(IAmazonDynamoDB db, string table)
 
     public async ValueTask<SessionRecord?> GetAsync(long sessionId, CancellationToken cancellationToken)
     {
-        var response = await db.GetItemAsync(Named(new GetItemRequest
+        var response = await ReadItemAsync(sessionId, "#sessionId, #password, #timeoutMs", cancellationToken).ConfigureAwait(false);
+        return ReadSession(response.Item);
+    }
+
+    /// <summary>One consistent read of a session item's <paramref name="projection"/>.</summary>
+    public Task<GetItemResponse> ReadItemAsync(long sessionId, string projection, CancellationToken cancellationToken) =>
+        db.GetItemAsync(Named(new GetItemRequest
         {
             TableName = table,
             Key = Key(sessionId),
             ConsistentRead = true,
-            ProjectionExpression = "#sessionId, #password, #timeoutMs",
-        }), cancellationToken).ConfigureAwait(false);
-        return ReadSession(response.Item);
-    }
+            ProjectionExpression = projection,
+        }), cancellationToken);
 
     /// <summary>A session record, or null for a missing item or a key-only leftover (no password).</summary>
     private static SessionRecord? ReadSession(Dictionary<string, AttributeValue>? item) =>
@@ -48,13 +52,7 @@ internal sealed class DynamoSessionTable(IAmazonDynamoDB db, string table)
 
     public async ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken)
     {
-        var response = await db.GetItemAsync(Named(new GetItemRequest
-        {
-            TableName = table,
-            Key = Key(sessionId),
-            ConsistentRead = true,
-            ProjectionExpression = "#ephemerals",
-        }), cancellationToken).ConfigureAwait(false);
+        var response = await ReadItemAsync(sessionId, "#ephemerals", cancellationToken).ConfigureAwait(false);
         var paths = GetStringSet(response.Item, "ephemerals");
         paths.Sort(StringComparer.Ordinal);
         return paths;
@@ -74,13 +72,7 @@ internal sealed class DynamoSessionTable(IAmazonDynamoDB db, string table)
     /// <summary>The zxids of the committed parts of a split close of the session, in order (empty: none).</summary>
     public async ValueTask<IReadOnlyList<long>> GetClosePartsAsync(long sessionId, CancellationToken cancellationToken)
     {
-        var response = await db.GetItemAsync(Named(new GetItemRequest
-        {
-            TableName = table,
-            Key = Key(sessionId),
-            ConsistentRead = true,
-            ProjectionExpression = "#closeParts",
-        }), cancellationToken).ConfigureAwait(false);
+        var response = await ReadItemAsync(sessionId, "#closeParts", cancellationToken).ConfigureAwait(false);
         if (response.Item?.GetValueOrDefault("closeParts")?.NS is not { Count: > 0 } parts)
         {
             return [];

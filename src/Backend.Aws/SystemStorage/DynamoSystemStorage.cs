@@ -60,7 +60,7 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
         _pending = new DynamoPendingLog(db, settings.PendingTable, new S3Payloads(clients.S3, settings), _statistics);
         _markers = new RequestMarkers(db, settings.CountersTable, _pending, time);
         _reapIndex = new DynamoReapIndex(db, settings.NodesTable);
-        var builder = new DynamoCommitBuilder(_nodes, _locks, new SessionCommitItems(db, _sessions), _pending, _markers);
+        var builder = new DynamoCommitBuilder(_nodes, _locks, new SessionCommitItems(_sessions), _pending, _markers);
         _committer = new DynamoCommitter(db, _locks, _pending, builder);
     }
 

@@ -1,4 +1,3 @@
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using ZkGateway.Backend.Primitives;
 using static ZkGateway.Backend.Aws.DynamoAttributes;
@@ -10,7 +9,7 @@ namespace ZkGateway.Backend.Aws;
 /// every change a request makes to one session (created, closed, a part of a split close, ephemerals
 /// added or removed) is merged into one action.
 /// </summary>
-internal sealed class SessionCommitItems(IAmazonDynamoDB db, DynamoSessionTable sessions)
+internal sealed class SessionCommitItems(DynamoSessionTable sessions)
 {
     /// <summary>The sessions a request touches: those whose ephemeral set changes, and the one it creates, closes or closes a part of.</summary>
     public static SortedSet<long> TouchedBy(CommitRequest request, IEnumerable<long> ephemeralOwners)
@@ -114,13 +113,7 @@ internal sealed class SessionCommitItems(IAmazonDynamoDB db, DynamoSessionTable 
     /// </summary>
     private async Task<(TransactWriteItem Item, bool SessionExists)> ReplaceEphemeralsAsync(long id, SortedSet<string> added, SortedSet<string> removed, CancellationToken ct)
     {
-        var response = await db.GetItemAsync(Named(new GetItemRequest
-        {
-            TableName = sessions.Table,
-            Key = DynamoSessionTable.Key(id),
-            ConsistentRead = true,
-            ProjectionExpression = "#ephemerals, #ephSeq, #password",
-        }), ct).ConfigureAwait(false);
+        var response = await sessions.ReadItemAsync(id, "#ephemerals, #ephSeq, #password", ct).ConfigureAwait(false);
         var set = new SortedSet<string>(GetStringSet(response.Item, "ephemerals"), StringComparer.Ordinal);
         set.UnionWith(added);
         set.ExceptWith(removed);
@@ -150,15 +143,6 @@ internal sealed class SessionCommitItems(IAmazonDynamoDB db, DynamoSessionTable 
         return (Update(id, update, condition, values), GetBytes(response.Item, "password") is not null);
     }
 
-    private TransactWriteItem Update(long id, string update, string? condition, Dictionary<string, AttributeValue> values) => new()
-    {
-        Update = Named(new Update
-        {
-            TableName = sessions.Table,
-            Key = DynamoSessionTable.Key(id),
-            UpdateExpression = update,
-            ConditionExpression = condition,
-            ExpressionAttributeValues = values,
-        }),
-    };
+    private TransactWriteItem Update(long id, string update, string? condition, Dictionary<string, AttributeValue> values) =>
+        TransactUpdate(sessions.Table, DynamoSessionTable.Key(id), update, condition, values);
 }
