@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Amazon.SQS.Model;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
@@ -52,48 +50,5 @@ public static class AwsDeployment
             UserStorageMode.KeyValue => new DynamoUserStorage(clients.DynamoDb, clients.S3, s.DataTable, s.BucketName, s.CountersTable, s.S3DisableChunkEncoding),
             _ => new S3UserStorage(clients.S3, clients.DynamoDb, s.BucketName, s.CountersTable, s.S3DisableChunkEncoding),
         };
-    }
-
-    private sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, SqsOrderedQueue<WriteRequest> writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await interest.RemoveAllAsync(timeout.Token).ConfigureAwait(false);
-                await SqsQueues.DeleteInboxAsync(clients, gatewayId, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Best effort: a stale interest item or inbox only costs ignored messages.
-            }
-            writer.Dispose();
-            inbox.Dispose();
-            clients.Dispose();
-        }
-    }
-
-    /// <summary>Gateway inboxes by gateway id, looked up once; a gateway without one has gone.</summary>
-    internal sealed class InboxDirectory(AwsClients clients)
-    {
-        private readonly ConcurrentDictionary<string, SqsOrderedQueue<IReadOnlyList<InboxItem>>?> _inboxes = new(StringComparer.Ordinal);
-
-        public async ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?> GetAsync(string gatewayId, CancellationToken cancellationToken)
-        {
-            if (_inboxes.TryGetValue(gatewayId, out var known) && known is not null)
-            {
-                return known;
-            }
-            try
-            {
-                string url = await SqsQueues.GetUrlAsync(clients.Sqs, clients.Settings.InboxQueue(gatewayId), cancellationToken).ConfigureAwait(false);
-                return _inboxes[gatewayId] = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, url, InboxCodec.Instance);
-            }
-            catch (QueueDoesNotExistException)
-            {
-                return null;
-            }
-        }
     }
 }

@@ -43,7 +43,7 @@ public sealed class AwsFunctions : IAsyncDisposable
         _writerQueue = writerQueue;
         _distributorQueue = distributorQueue;
         _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
-        var inboxes = new AwsDeployment.InboxDirectory(clients);
+        var inboxes = new InboxDirectory(clients);
         var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
         _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System);

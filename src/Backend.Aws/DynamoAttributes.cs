@@ -69,6 +69,19 @@ internal static class DynamoAttributes
         return names.Count > 0 ? names : null;
     }
 
+    /// <summary>A transaction's Update action, its attribute names derived (<see cref="Named"/>).</summary>
+    public static TransactWriteItem TransactUpdate(string table, Dictionary<string, AttributeValue> key, string update, string? condition, Dictionary<string, AttributeValue> values) => new()
+    {
+        Update = Named(new Update
+        {
+            TableName = table,
+            Key = key,
+            UpdateExpression = update,
+            ConditionExpression = condition,
+            ExpressionAttributeValues = values,
+        }),
+    };
+
     public static AttributeValue S(string value) => new() { S = value };
 
     public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };

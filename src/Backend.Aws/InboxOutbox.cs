@@ -1,16 +1,13 @@
 using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
 using ZkGateway.Backend.Messages;
-using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Backend.Aws;
 
 /// <summary>
 /// The distributor's outbox on AWS: buffers a batch's triggers, replies and session ends in zxid
-/// order, finds the gateways interested in each triggered path (watches table; see
-/// <see cref="DynamoWatchInterest"/>), and sends every gateway one inbox message per batch.
+/// order, finds the gateways interested in each triggered path (<see cref="WatchInterestRoutes"/>),
+/// and sends every gateway one inbox message per batch.
 /// <para>
 /// With an <see cref="EpochLedger"/> it also plans the batch before it is applied: the interested
 /// gateways are looked up once before the nodes are written (for their epoch stamp) and once more
@@ -43,10 +40,10 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         var triggers = txns.SelectMany(t => t.Triggers.Select(trigger => InboxItem.ForTrigger(t.Zxid, trigger))).ToList();
         if (triggers.Count > 0)
         {
-            var (interest, recursive) = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), cancellationToken).ConfigureAwait(false);
+            var routes = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), cancellationToken).ConfigureAwait(false);
             foreach (var item in triggers)
             {
-                foreach (string gateway in Route(item, interest, recursive))
+                foreach (string gateway in routes.Route(item))
                 {
                     planned[gateway] = Math.Max(planned.GetValueOrDefault(gateway), item.Zxid);
                 }
@@ -92,9 +89,9 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
             return;
         }
         var triggerPaths = _buffer.Where(b => b.Gateway is null).Select(b => b.Item.Trigger.Path).ToList();
-        var (interest, recursive) = triggerPaths.Count > 0
+        var routes = triggerPaths.Count > 0
             ? await LoadInterestAsync(triggerPaths, cancellationToken).ConfigureAwait(false)
-            : (new Dictionary<string, List<(string Gateway, string Kind)>>(StringComparer.Ordinal), []);
+            : WatchInterestRoutes.None;
 
         var perGateway = new Dictionary<string, List<InboxItem>>(StringComparer.Ordinal);
         var routed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -113,7 +110,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
                 Add(gateway, item);
                 continue;
             }
-            foreach (string g in Route(item, interest, recursive))
+            foreach (string g in routes.Route(item))
             {
                 Add(g, item);
                 routed[g] = Math.Max(routed.GetValueOrDefault(g), item.Zxid);
@@ -147,75 +144,6 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         }
     }
 
-    /// <summary>The gateways a trigger goes to: those with interest of the right kind in its path, and those with a recursive watch above it.</summary>
-    private static IEnumerable<string> Route(InboxItem item, Dictionary<string, List<(string Gateway, string Kind)>> interest, List<(string Path, string Gateway)> recursive)
-    {
-        var type = item.Trigger.Type;
-        var told = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (g, kind) in interest.GetValueOrDefault(item.Trigger.Path) ?? [])
-        {
-            bool wants = kind == "data" ? type != EventType.NodeChildrenChanged : type is EventType.NodeChildrenChanged or EventType.NodeDeleted;
-            if (wants && told.Add(g))
-            {
-                yield return g;
-            }
-        }
-        if (type != EventType.NodeChildrenChanged)
-        {
-            foreach (var (path, g) in recursive)
-            {
-                if (ZkPath.IsAncestorOrSelf(path, item.Trigger.Path) && told.Add(g))
-                {
-                    yield return g;
-                }
-            }
-        }
-    }
-
-    /// <summary>The interest in each of <paramref name="paths"/> and every recursive watch: one Query each, run together.</summary>
-    private async Task<(Dictionary<string, List<(string Gateway, string Kind)>> Interest, List<(string Path, string Gateway)> Recursive)> LoadInterestAsync(IEnumerable<string> paths, CancellationToken ct)
-    {
-        var recursive = RecursiveInterestAsync(ct);
-        var interest = new Dictionary<string, List<(string Gateway, string Kind)>>(StringComparer.Ordinal);
-        // At most 16 in flight: a large batch must not turn into a burst that DynamoDB throttles.
-        foreach (var chunk in paths.Distinct(StringComparer.Ordinal).Chunk(16))
-        {
-            var results = await Task.WhenAll(chunk.Select(p => InterestInAsync(p, ct))).ConfigureAwait(false);
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                interest[chunk[i]] = results[i];
-            }
-        }
-        return (interest, await recursive.ConfigureAwait(false));
-    }
-
-    private async Task<List<(string Gateway, string Kind)>> InterestInAsync(string path, CancellationToken ct)
-    {
-        var result = new List<(string, string)>();
-        var request = new QueryRequest
-        {
-            TableName = watchesTable,
-            KeyConditionExpression = "#p = :p",
-            ExpressionAttributeNames = new() { ["#p"] = "path" },
-            ExpressionAttributeValues = new() { [":p"] = new AttributeValue { S = path } },
-            ConsistentRead = true,
-        };
-        do
-        {
-            var response = await dynamo.QueryAsync(request, ct).ConfigureAwait(false);
-            foreach (var item in response.Items ?? [])
-            {
-                string sk = item["watcher"].S;
-                int hash = sk.LastIndexOf('#');
-                result.Add((sk[..hash], sk[(hash + 1)..]));
-            }
-            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (request.ExclusiveStartKey is not null);
-        return result;
-    }
-
-    /// <summary>Every recursive watch's path and gateway: sort keys "&lt;path&gt;#&lt;gateway&gt;", split at the last '#'.</summary>
-    private Task<List<(string Path, string Gateway)>> RecursiveInterestAsync(CancellationToken ct) =>
-        InterestInAsync(DynamoWatchInterest.RecursivePartition, ct);
+    private Task<WatchInterestRoutes> LoadInterestAsync(IEnumerable<string> paths, CancellationToken ct) =>
+        WatchInterestRoutes.LoadAsync(dynamo, watchesTable, paths, ct);
 }

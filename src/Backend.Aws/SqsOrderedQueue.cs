@@ -1,5 +1,3 @@
-using Amazon.S3;
-using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using ZkGateway.Backend.Primitives;
@@ -28,8 +26,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
     private const string Group = "0";
 
     private readonly IAmazonSQS _sqs;
-    private readonly IAmazonS3 _s3;
-    private readonly AwsSettings _settings;
+    private readonly S3Payloads _payloads;
     private readonly IMessageCodec<T> _codec;
     private readonly int _waitSeconds;
     private readonly CancellationTokenSource _completion = new();
@@ -38,8 +35,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
     public SqsOrderedQueue(AwsClients clients, string queueUrl, IMessageCodec<T> codec, TimeSpan? longPoll = null)
     {
         _sqs = clients.Sqs;
-        _s3 = clients.S3;
-        _settings = clients.Settings;
+        _payloads = new S3Payloads(clients.S3, clients.Settings);
         QueueUrl = queueUrl;
         _codec = codec;
         _waitSeconds = (int)Math.Clamp((longPoll ?? TimeSpan.FromSeconds(20)).TotalSeconds, 0, 20);
@@ -136,13 +132,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             if (body.Length > MaxInlineBody)
             {
                 string key = $"payloads/queue/{Guid.NewGuid():N}";
-                await _s3.PutObjectAsync(new PutObjectRequest
-                {
-                    BucketName = _settings.BucketName,
-                    Key = key,
-                    InputStream = new MemoryStream(encoded, writable: false),
-                    UseChunkEncoding = !_settings.S3DisableChunkEncoding,
-                }, cancellationToken).ConfigureAwait(false);
+                await _payloads.PutAsync(key, encoded, cancellationToken).ConfigureAwait(false);
                 body = ClaimPrefix + key;
             }
             entries.Add(new SendMessageBatchRequestEntry
@@ -257,10 +247,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
         byte[] bytes;
         if (ClaimKey(body) is { } key)
         {
-            using var response = await _s3.GetObjectAsync(_settings.BucketName, key, cancellationToken).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            bytes = buffer.ToArray();
+            bytes = await _payloads.GetAsync(key, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -308,14 +295,8 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             {
                 if (receipts.Claims[i] is { } key && !failedIds.Contains(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
                 {
-                    try
-                    {
-                        await _s3.DeleteObjectAsync(_settings.BucketName, key, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (AmazonS3Exception)
-                    {
-                        // Best effort: an orphaned payload costs storage only.
-                    }
+                    // Best effort: an orphaned payload costs storage only.
+                    await _payloads.TryDeleteAsync(key, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
