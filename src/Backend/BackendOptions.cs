@@ -31,16 +31,10 @@ public sealed class BackendOptions
     public int MaxWriteBatch { get; set; } = 256;
 
     /// <summary>
-    /// Reads go straight to cloud storage, not through the process that applies transactions (the AWS
-    /// provider set): the gateway then fires a watcher's out-of-date watches itself before it answers
-    /// a read that shows the change.
-    /// </summary>
-    public bool DirectReads { get; set; }
-
-    /// <summary>
-    /// With direct reads: how long a read of a node whose epoch stamp names triggers this gateway's
-    /// inbox has not handled yet waits for them before it is answered anyway (counted in mntr as
-    /// zk_epoch_read_wait_timeouts). The inbox normally catches up within a queue hop.
+    /// With the functions elsewhere (FaaSBackend.StartRemote: reads straight from cloud storage): how
+    /// long a read of a node whose epoch stamp names triggers this gateway's inbox has not handled yet
+    /// waits for them before it is answered anyway (counted in mntr as zk_epoch_read_wait_timeouts).
+    /// The inbox normally catches up within a queue hop.
     /// </summary>
     public int EpochWaitMs { get; set; } = 2000;
 

@@ -108,7 +108,7 @@ public sealed class ReaperTests : IAsyncLifetime
         Assert.Equal(ErrorCode.Ok, (await CreateAsync("/p/used", CreateMode.Container)).Error);
         Assert.True((await _zk.ExistsAsync("/p/used", watcher: 7)).IsOk);
         Assert.True((await _zk.GetChildrenAsync("/p", watcher: 7)).IsOk);
-        long before = _zk.LastZxid;
+        long before = await _zk.GetLastZxidAsync();
         await UseOnceAsync("/p/used");
 
         Assert.True(await ReapedAsync("/p/used"));
