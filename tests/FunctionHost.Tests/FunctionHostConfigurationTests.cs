@@ -29,16 +29,10 @@ public sealed partial class FunctionHostConfigurationTests
     {
         var configuration = FunctionHostConfiguration.From([], _ => null);
 
-        var defaults = new BackendOptions();
-        Assert.Equal(defaults.TickTime, configuration.Backend.TickTime);
-        Assert.False(configuration.Backend.ExtendedTypesEnabled);
-        Assert.Equal(defaults.ContainerCheckIntervalMs, configuration.Backend.ContainerCheckIntervalMs);
-        Assert.Equal(defaults.ContainerMaxPerMinute, configuration.Backend.ContainerMaxPerMinute);
-        Assert.Equal(defaults.ContainerMaxNeverUsedIntervalMs, configuration.Backend.ContainerMaxNeverUsedIntervalMs);
-        Assert.Equal(defaults.MaxWriteBatch, configuration.Backend.MaxWriteBatch);
+        Assert.Equal((2000, false, 60_000, 10_000, 0L, 256), BackendSettings(configuration));
+        Assert.Equal(BackendSettings(new BackendOptions()), BackendSettings(configuration));
         Assert.Null(configuration.Backend.DistributorHoldFile);
-        Assert.Equal("zkgateway", configuration.Aws.DeploymentName);
-        Assert.Equal(UserStorageMode.Persistent, configuration.Aws.UserStorage);
+        Assert.Equal(("zkgateway", "us-east-1", UserStorageMode.Persistent, (string?)null), AwsSettings(configuration));
         Assert.Null(configuration.Aws.AccessKey);
     }
 
@@ -47,16 +41,8 @@ public sealed partial class FunctionHostConfigurationTests
     {
         var configuration = FunctionHostConfiguration.From([], EveryVariable.GetValueOrDefault);
 
-        Assert.Equal(500, configuration.Backend.TickTime);
-        Assert.True(configuration.Backend.ExtendedTypesEnabled);
-        Assert.Equal(1000, configuration.Backend.ContainerCheckIntervalMs);
-        Assert.Equal(60, configuration.Backend.ContainerMaxPerMinute);
-        Assert.Equal(30000, configuration.Backend.ContainerMaxNeverUsedIntervalMs);
-        Assert.Equal(32, configuration.Backend.MaxWriteBatch);
-        Assert.Equal("from-env", configuration.Aws.DeploymentName);
-        Assert.Equal("eu-west-1", configuration.Aws.Region);
-        Assert.Equal(UserStorageMode.KeyValue, configuration.Aws.UserStorage);
-        Assert.Equal("env-bucket", configuration.Aws.BucketNameOverride);
+        Assert.Equal((500, true, 1000, 60, 30000L, 32), BackendSettings(configuration));
+        Assert.Equal(("from-env", "eu-west-1", UserStorageMode.KeyValue, "env-bucket"), AwsSettings(configuration));
     }
 
     [Fact]
@@ -71,16 +57,8 @@ public sealed partial class FunctionHostConfigurationTests
 
         var configuration = FunctionHostConfiguration.From(options, EveryVariable.GetValueOrDefault);
 
-        Assert.Equal(250, configuration.Backend.TickTime);
-        Assert.False(configuration.Backend.ExtendedTypesEnabled);
-        Assert.Equal(2000, configuration.Backend.ContainerCheckIntervalMs);
-        Assert.Equal(120, configuration.Backend.ContainerMaxPerMinute);
-        Assert.Equal(0, configuration.Backend.ContainerMaxNeverUsedIntervalMs);
-        Assert.Equal(8, configuration.Backend.MaxWriteBatch);
-        Assert.Equal("from-args", configuration.Aws.DeploymentName);
-        Assert.Equal("us-west-2", configuration.Aws.Region);
-        Assert.Equal(UserStorageMode.Persistent, configuration.Aws.UserStorage);
-        Assert.Equal("arg-bucket", configuration.Aws.BucketNameOverride);
+        Assert.Equal((250, false, 2000, 120, 0L, 8), BackendSettings(configuration));
+        Assert.Equal(("from-args", "us-west-2", UserStorageMode.Persistent, "arg-bucket"), AwsSettings(configuration));
     }
 
     [Fact]
@@ -101,11 +79,7 @@ public sealed partial class FunctionHostConfigurationTests
 
         var configuration = FunctionHostConfiguration.From(options, _ => null);
 
-        var defaults = new BackendOptions();
-        Assert.Equal(defaults.TickTime, configuration.Backend.TickTime);
-        Assert.Equal(defaults.ContainerCheckIntervalMs, configuration.Backend.ContainerCheckIntervalMs);
-        Assert.Equal(defaults.ContainerMaxPerMinute, configuration.Backend.ContainerMaxPerMinute);
-        Assert.Equal(defaults.MaxWriteBatch, configuration.Backend.MaxWriteBatch);
+        Assert.Equal(BackendSettings(new BackendOptions()), BackendSettings(configuration));
     }
 
     [Fact]
@@ -141,6 +115,21 @@ public sealed partial class FunctionHostConfigurationTests
 
         Assert.NotEmpty(set);
         Assert.All(set, variable => Assert.Contains(variable, read));
+    }
+
+    /// <summary>The backend options the configuration sets, in the order of the class's table.</summary>
+    private static (int TickTime, bool ExtendedTypes, int CheckIntervalMs, int MaxPerMinute, long MaxNeverUsedIntervalMs, int MaxWriteBatch) BackendSettings(FunctionHostConfiguration configuration) =>
+        BackendSettings(configuration.Backend);
+
+    private static (int TickTime, bool ExtendedTypes, int CheckIntervalMs, int MaxPerMinute, long MaxNeverUsedIntervalMs, int MaxWriteBatch) BackendSettings(BackendOptions o)
+    {
+        return (o.TickTime, o.ExtendedTypesEnabled, o.ContainerCheckIntervalMs, o.ContainerMaxPerMinute, o.ContainerMaxNeverUsedIntervalMs, o.MaxWriteBatch);
+    }
+
+    private static (string Deployment, string Region, UserStorageMode UserStorage, string? Bucket) AwsSettings(FunctionHostConfiguration configuration)
+    {
+        var a = configuration.Aws;
+        return (a.DeploymentName, a.Region, a.UserStorage, a.BucketNameOverride);
     }
 
     /// <summary>A variable in a function's Environment.Variables: "          ZKGW_NAME: value".</summary>

@@ -9,15 +9,16 @@ namespace ZkGateway.Backend.Gateway;
 /// direct reads that wait for it: watch event before data when reads go straight to cloud storage.
 /// The inbox raises the mark (<see cref="Raise"/>, <see cref="MessageHandled"/>); a read whose node
 /// names triggers above it waits, within <see cref="BackendOptions.EpochWaitMs"/>.
+/// <para>
+/// <c>handled</c> is where the inbox starts: triggers up to what is applied now were meant for
+/// watches set before this gateway started (the same gateway id restarted, or an inbox left by a
+/// crash); every watch set from now on reads a state that reflects them, so they count as handled.
+/// <c>lastRoutedTrigger</c>: see <see cref="RemoteGatewayProviders.LastRoutedTrigger"/>.
+/// </para>
 /// </summary>
-internal sealed class InboxProgress
+internal sealed class InboxProgress(string gatewayId, int epochWaitMs, IWatchStorage watches, InterestRegistrations? registrations, Func<CancellationToken, ValueTask<long>>? lastRoutedTrigger, long handled)
 {
-    private readonly string _gatewayId;
-    private readonly int _epochWaitMs;
-    private readonly IWatchStorage _watches;
-    private readonly InterestRegistrations? _registrations;
-    private readonly Func<CancellationToken, ValueTask<long>>? _lastRoutedTrigger;
-    private long _handled;
+    private long _handled = handled;
 
     // Reads waiting for the inbox to handle the triggers an epoch stamp names (see AwaitEpochAsync).
     private readonly Lock _lock = new();
@@ -25,22 +26,6 @@ internal sealed class InboxProgress
     private long _waits;
     private long _waitTimeouts;
     private long _waitTicks;
-
-    /// <summary>
-    /// <c>handled</c> is where the inbox starts: triggers up to what is applied now were meant for
-    /// watches set before this gateway started (the same gateway id restarted, or an inbox left by a
-    /// crash); every watch set from now on reads a state that reflects them, so they count as handled.
-    /// <c>lastRoutedTrigger</c>: see <see cref="RemoteGatewayProviders.LastRoutedTrigger"/>.
-    /// </summary>
-    public InboxProgress(string gatewayId, int epochWaitMs, IWatchStorage watches, InterestRegistrations? registrations, Func<CancellationToken, ValueTask<long>>? lastRoutedTrigger, long handled)
-    {
-        _gatewayId = gatewayId;
-        _epochWaitMs = epochWaitMs;
-        _watches = watches;
-        _registrations = registrations;
-        _lastRoutedTrigger = lastRoutedTrigger;
-        _handled = handled;
-    }
 
     /// <summary>The zxid of the last trigger the inbox handled (or that a Mark said it had).</summary>
     public long Handled => Volatile.Read(ref _handled);
@@ -59,7 +44,7 @@ internal sealed class InboxProgress
         {
             return;
         }
-        _registrations?.Settle(handled);
+        registrations?.Settle(handled);
         lock (_lock)
         {
             for (int i = _waiters.Count - 1; i >= 0; i--)
@@ -91,10 +76,10 @@ internal sealed class InboxProgress
     /// </summary>
     public ValueTask AwaitEpochAsync(EpochStamp? epoch, CancellationToken cancellationToken)
     {
-        long needed = epoch?.For(_gatewayId) ?? 0;
-        if (_registrations is { IsEmpty: false } registrations && epoch?.Generation is { } generation)
+        long needed = epoch?.For(gatewayId) ?? 0;
+        if (registrations is { IsEmpty: false } recent && epoch?.Generation is { } generation)
         {
-            needed = Math.Max(needed, registrations.Needed(generation, epoch.BatchZxid));
+            needed = Math.Max(needed, recent.Needed(generation, epoch.BatchZxid));
         }
         return AwaitHandledAsync(needed, cancellationToken);
     }
@@ -109,18 +94,18 @@ internal sealed class InboxProgress
     /// </summary>
     public async ValueTask AwaitRoutedAsync(CancellationToken cancellationToken)
     {
-        if (_lastRoutedTrigger is null || _watches.IsEmpty)
+        if (lastRoutedTrigger is null || watches.IsEmpty)
         {
             return;
         }
-        long routed = await _lastRoutedTrigger(cancellationToken).ConfigureAwait(false);
+        long routed = await lastRoutedTrigger(cancellationToken).ConfigureAwait(false);
         await AwaitHandledAsync(routed, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits, within the bound, until the inbox has handled every trigger up to <paramref name="needed"/> (counted in mntr).</summary>
     private async ValueTask AwaitHandledAsync(long needed, CancellationToken cancellationToken)
     {
-        if (needed <= Handled || _watches.IsEmpty)
+        if (needed <= Handled || watches.IsEmpty)
         {
             return;
         }
@@ -138,12 +123,12 @@ internal sealed class InboxProgress
         long started = Stopwatch.GetTimestamp();
         try
         {
-            await waiter.Handled.Task.WaitAsync(TimeSpan.FromMilliseconds(_epochWaitMs), cancellationToken).ConfigureAwait(false);
+            await waiter.Handled.Task.WaitAsync(TimeSpan.FromMilliseconds(epochWaitMs), cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             Interlocked.Increment(ref _waitTimeouts);
-            Console.Error.WriteLine($"{DateTime.UtcNow:O} gateway {_gatewayId}: a read waited {_epochWaitMs} ms for its inbox to handle trigger zxid 0x{needed:x} (handled: 0x{Handled:x}) and is answered without it");
+            Console.Error.WriteLine($"{DateTime.UtcNow:O} gateway {gatewayId}: a read waited {epochWaitMs} ms for its inbox to handle trigger zxid 0x{needed:x} (handled: 0x{Handled:x}) and is answered without it");
         }
         finally
         {

@@ -8,12 +8,11 @@ namespace ZkGateway.Backend.Gateway;
 /// The gateway's writes on their way through the functions: each gets a request id (its reply
 /// address), is sent to the writer queue, and completes when its reply comes back (the inbox, or the
 /// in-process distributor). Implements the gateway's end of <see cref="IGatewayChannel"/>.
+/// <c>deferReplies</c>: the replies come inside the in-process distributor's apply step (see
+/// <see cref="_deferred"/>).
 /// </summary>
-internal sealed class InflightWrites : IGatewayChannel
+internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, string gatewayId, INotificationSink sink, bool deferReplies) : IGatewayChannel
 {
-    private readonly IOrderedQueue<WriteRequest> _writerQueue;
-    private readonly string _gatewayId;
-    private readonly INotificationSink _sink;
     private readonly ConcurrentDictionary<long, InflightWrite> _inflight = new();
     private long _nextRequestId;
 
@@ -24,7 +23,7 @@ internal sealed class InflightWrites : IGatewayChannel
     /// distributor's thread, with the continuations inline (filling the reply slot) instead of one
     /// thread-pool hop per write. Null (AWS): each reply completes at once, continuations on the pool.
     /// </summary>
-    private readonly List<(InflightWrite Write, WriteResult Result)>? _deferred;
+    private readonly List<(InflightWrite Write, WriteResult Result)>? _deferred = deferReplies ? [] : null;
 
     /// <summary>
     /// A write waiting for its reply. <see cref="FromClient"/>: submitted for the session's client (its
@@ -37,15 +36,6 @@ internal sealed class InflightWrites : IGatewayChannel
         public bool FromClient { get; } = fromClient;
     }
 
-    /// <summary><c>deferReplies</c>: the replies come inside the in-process distributor's apply step (see <see cref="_deferred"/>).</summary>
-    public InflightWrites(IOrderedQueue<WriteRequest> writerQueue, string gatewayId, INotificationSink sink, bool deferReplies)
-    {
-        _writerQueue = writerQueue;
-        _gatewayId = gatewayId;
-        _sink = sink;
-        _deferred = deferReplies ? [] : null;
-    }
-
     /// <summary>Sends a write to the writer queue; the task completes with its reply.</summary>
     public Task<WriteResult> Submit(long sessionId, WriteOperation operation, CallerIdentity? caller, bool fromClient, CancellationToken cancellationToken)
     {
@@ -53,7 +43,7 @@ internal sealed class InflightWrites : IGatewayChannel
         long requestId = Interlocked.Increment(ref _nextRequestId);
         var completion = new InflightWrite(sessionId, fromClient, _deferred is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
         _inflight[requestId] = completion;
-        var send = _writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(_gatewayId, requestId), caller ?? CallerIdentity.Anonymous), cancellationToken);
+        var send = writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(gatewayId, requestId), caller ?? CallerIdentity.Anonymous), cancellationToken);
         if (!send.IsCompletedSuccessfully)
         {
             return AwaitSend(send, completion);
@@ -74,7 +64,7 @@ internal sealed class InflightWrites : IGatewayChannel
         {
             if (completion.FromClient)
             {
-                _sink.WriteOrdered(completion.SessionId, result.Zxid);
+                sink.WriteOrdered(completion.SessionId, result.Zxid);
             }
             if (_deferred is { } deferred)
             {

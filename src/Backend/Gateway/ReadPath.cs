@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
@@ -33,42 +34,30 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         }, "exists", cancellationToken);
     }
 
-    // The hot reads pass their state to a static lambda: no closure per read.
     public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CallerIdentity? caller, CancellationToken cancellationToken) =>
-        WatchedReadAsync(path, watcher, WatchKind.Data, (Watches: watches, Path: path, Watcher: watcher, Caller: caller), static (node, zxid, s) =>
-        {
-            if (node is null)
-            {
-                return ReadResult<NodeData>.Fail(ErrorCode.NoNode, zxid);
-            }
-            if (!AclRules.Allows(node.Acl, Perms.Read, s.Caller ?? CallerIdentity.Anonymous))
-            {
-                return ReadResult<NodeData>.Fail(ErrorCode.NoAuth, zxid);
-            }
-            if (s.Watcher is { } w)
-            {
-                s.Watches.Register(s.Path, WatchKind.Data, w, node.Stat.Mzxid);
-            }
-            return ReadResult<NodeData>.Ok(new NodeData(node.Data, node.Stat), zxid);
-        }, "getData", cancellationToken);
+        ReadNodeAsync(path, watcher, caller, WatchKind.Data, static node => new NodeData(node.Data, node.Stat), "getData", cancellationToken);
 
     public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller, CancellationToken cancellationToken) =>
-        WatchedReadAsync(path, watcher, WatchKind.Child, (Watches: watches, Path: path, Watcher: watcher, Caller: caller), static (node, zxid, s) =>
+        ReadNodeAsync(path, watcher, caller, WatchKind.Child, static node => new ChildList([.. node.Children], node.Stat), "getChildren", cancellationToken);
+
+    /// <summary>
+    /// getData and getChildren: NoNode, then NoAuth, then the watch (a data watch at the node's mzxid,
+    /// a child watch at its pzxid), then the reply. The hot reads pass their state to a static lambda:
+    /// no closure per read.
+    /// </summary>
+    private ValueTask<ReadResult<T>> ReadNodeAsync<T>(string path, long? watcher, CallerIdentity? caller, WatchKind kind, Func<UserNode, T> reply, string operation, CancellationToken cancellationToken) =>
+        WatchedReadAsync(path, watcher, kind, (Watches: watches, Path: path, Watcher: watcher, Caller: caller, Kind: kind, Reply: reply), static (node, zxid, s) =>
         {
-            if (node is null)
+            if (!CanRead(node, s.Caller, out var error))
             {
-                return ReadResult<ChildList>.Fail(ErrorCode.NoNode, zxid);
-            }
-            if (!AclRules.Allows(node.Acl, Perms.Read, s.Caller ?? CallerIdentity.Anonymous))
-            {
-                return ReadResult<ChildList>.Fail(ErrorCode.NoAuth, zxid);
+                return ReadResult<T>.Fail(error, zxid);
             }
             if (s.Watcher is { } w)
             {
-                s.Watches.Register(s.Path, WatchKind.Child, w, node.Stat.Pzxid);
+                s.Watches.Register(s.Path, s.Kind, w, s.Kind == WatchKind.Child ? node.Stat.Pzxid : node.Stat.Mzxid);
             }
-            return ReadResult<ChildList>.Ok(new ChildList([.. node.Children], node.Stat), zxid);
-        }, "getChildren", cancellationToken);
+            return ReadResult<T>.Ok(s.Reply(node), zxid);
+        }, operation, cancellationToken);
 
     public ValueTask<ReadResult<NodeAcl>> GetAclAsync(string path, CallerIdentity? caller, CancellationToken cancellationToken) =>
         WatchedReadAsync<ReadResult<NodeAcl>>(path, null, WatchKind.Data, (node, zxid) =>
@@ -91,9 +80,8 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
     {
         using var charge = CostMeter.Begin("getAllChildrenNumber");
         // FinalRequestProcessor: NoNode, then READ on the node, then the count.
-        var allowed = await user.ReadAsync(path, (node, zxid) => node is null
-            ? ReadResult<int>.Fail(ErrorCode.NoNode, zxid)
-            : AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous) ? ReadResult<int>.Ok(0, zxid) : ReadResult<int>.Fail(ErrorCode.NoAuth, zxid), cancellationToken).ConfigureAwait(false);
+        var allowed = await user.ReadAsync(path, (node, zxid) =>
+            CanRead(node, caller, out var error) ? ReadResult<int>.Ok(0, zxid) : ReadResult<int>.Fail(error, zxid), cancellationToken).ConfigureAwait(false);
         if (!allowed.IsOk)
         {
             return allowed;
@@ -108,6 +96,15 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         var all = await system.GetEphemeralsAsync(sessionId, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> matching = prefix is "" or "/" ? all : [.. all.Where(p => p.StartsWith(prefix, StringComparison.Ordinal))];
         return ReadResult<IReadOnlyList<string>>.Ok(matching, user.AppliedZxid);
+    }
+
+    /// <summary>FinalRequestProcessor's order for a read: NoNode first, then READ on the node.</summary>
+    private static bool CanRead([NotNullWhen(true)] UserNode? node, CallerIdentity? caller, out ErrorCode error)
+    {
+        error = node is null ? ErrorCode.NoNode
+            : AclRules.Allows(node.Acl, Perms.Read, caller ?? CallerIdentity.Anonymous) ? ErrorCode.Ok
+            : ErrorCode.NoAuth;
+        return error == ErrorCode.Ok;
     }
 
     /// <inheritdoc cref="WatchedReadAsync{TState, T}"/>
