@@ -202,7 +202,7 @@ public class GatewayPathBenchmarks
         private readonly NodeData _node = new(new byte[100], NodeStat);
         private readonly Task<WriteResult> _written = Task.FromResult(new WriteResult(ErrorCode.Ok, 21, new OpResult(ErrorCode.Ok, Frames.Path, NodeStat)));
 
-        public long LastZxid => 21;
+        public ValueTask<long> GetLastZxidAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(21L);
 
         public long LastAppliedZxid => 21;
 

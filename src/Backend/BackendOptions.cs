@@ -1,49 +1,47 @@
 namespace ZkGateway.Backend;
 
-/// <summary>Settings of the backend, taken from the gateway's zoo.cfg-style configuration.</summary>
+/// <summary>
+/// Settings of the backend, built once per process from its configuration: the gateway's zoo.cfg-style
+/// keys (GatewayHost), or the function host's command line and environment (FunctionHostConfiguration,
+/// for the host mode and Lambda alike). Init-only: nothing changes them once the backend runs.
+/// </summary>
 public sealed class BackendOptions
 {
     /// <summary>Where the embedded provider keeps its SQLite database.</summary>
-    public string DataDir { get; set; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
+    public string DataDir { get; init; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
 
     /// <summary>ZooKeeper's tickTime: session deadlines are rounded up to a multiple of it, and expiry runs every tick.</summary>
-    public int TickTime { get; set; } = 2000;
+    public int TickTime { get; init; } = 2000;
 
     /// <summary>The server id in the top byte of session ids.</summary>
-    public int ServerId { get; set; }
+    public int ServerId { get; init; }
 
     /// <summary>zookeeper.extendedTypesEnabled: TTL nodes. Off by default, as in ZooKeeper.</summary>
-    public bool ExtendedTypesEnabled { get; set; }
+    public bool ExtendedTypesEnabled { get; init; }
 
     /// <summary>znode.container.checkIntervalMs: how often the reaper looks for container and TTL nodes to delete (ZooKeeper: 60000).</summary>
-    public int ContainerCheckIntervalMs { get; set; } = 60_000;
+    public int ContainerCheckIntervalMs { get; init; } = 60_000;
 
     /// <summary>znode.container.maxPerMinute: at most this many reaper deletions a minute (ZooKeeper: 10000).</summary>
-    public int ContainerMaxPerMinute { get; set; } = 10_000;
+    public int ContainerMaxPerMinute { get; init; } = 10_000;
 
     /// <summary>
     /// znode.container.maxNeverUsedIntervalMs: a container that never had a child is deleted once unchanged
     /// for longer than this; 0 (ZooKeeper's default) keeps it for ever.
     /// </summary>
-    public long ContainerMaxNeverUsedIntervalMs { get; set; }
+    public long ContainerMaxNeverUsedIntervalMs { get; init; }
 
     /// <summary>At most this many queued writes are committed together (group commit).</summary>
-    public int MaxWriteBatch { get; set; } = 256;
+    public int MaxWriteBatch { get; init; } = 256;
 
     /// <summary>
-    /// Reads go straight to cloud storage, not through the process that applies transactions (the AWS
-    /// provider set): the gateway then fires a watcher's out-of-date watches itself before it answers
-    /// a read that shows the change.
+    /// With the functions elsewhere (FaaSBackend.StartRemote: reads straight from cloud storage): how
+    /// long a read of a node whose epoch stamp names triggers this gateway's inbox has not handled yet
+    /// waits for them before it is answered anyway (counted in mntr as zk_epoch_read_wait_timeouts).
+    /// The inbox normally catches up within a queue hop.
     /// </summary>
-    public bool DirectReads { get; set; }
-
-    /// <summary>
-    /// With direct reads: how long a read of a node whose epoch stamp names triggers this gateway's
-    /// inbox has not handled yet waits for them before it is answered anyway (counted in mntr as
-    /// zk_epoch_read_wait_timeouts). The inbox normally catches up within a queue hop.
-    /// </summary>
-    public int EpochWaitMs { get; set; } = 2000;
+    public int EpochWaitMs { get; init; } = 2000;
 
     /// <summary>This gateway's name in reply addresses.</summary>
-    public string GatewayId { get; set; } = "embedded";
+    public string GatewayId { get; init; } = "embedded";
 }

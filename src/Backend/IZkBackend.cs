@@ -16,14 +16,18 @@ namespace ZkGateway.Backend;
 /// </summary>
 public interface IZkBackend : IAsyncDisposable
 {
-    /// <summary>Highest zxid assigned so far. A client whose lastZxidSeen is above it is refused.</summary>
-    long LastZxid { get; }
+    /// <summary>
+    /// Highest zxid assigned so far, possibly a cached value (AWS: up to a second old, never below what
+    /// this gateway has applied). A client whose lastZxidSeen is above it is refused once
+    /// <see cref="ReadLastZxidAsync"/> confirms it.
+    /// </summary>
+    ValueTask<long> GetLastZxidAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// <see cref="LastZxid"/> read now, where <see cref="LastZxid"/> may be a cached value (a handshake
-    /// asks before refusing a client that seems ahead).
+    /// <see cref="GetLastZxidAsync"/> read now, where that may be a cached value (a handshake asks
+    /// before refusing a client that seems ahead).
     /// </summary>
-    ValueTask<long> ReadLastZxidAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(LastZxid);
+    ValueTask<long> ReadLastZxidAsync(CancellationToken cancellationToken = default) => GetLastZxidAsync(cancellationToken);
 
     /// <summary>The zxid of the last applied transaction; read replies carry it.</summary>
     long LastAppliedZxid { get; }

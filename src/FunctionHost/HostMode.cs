@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Metering;
 
@@ -13,10 +12,11 @@ namespace ZkGateway.FunctionHost;
 ///   host [--provision] [--aws.deployment=D] [--aws.dynamodb=URL] [--aws.s3=URL] [--aws.sqs=URL]
 ///        [--aws.region=R] [--aws.bucket=B] [--aws.userStorage=persistent|key-value] [--tickTime=MS]
 ///        [--zookeeper.extendedTypesEnabled=true] [--znode.container.checkIntervalMs=MS]
-///        [--znode.container.maxPerMinute=N] [--znode.container.maxNeverUsedIntervalMs=MS]
+///        [--znode.container.maxPerMinute=N] [--znode.container.maxNeverUsedIntervalMs=MS] [--maxWriteBatch=N]
 /// </code>
-/// Unset aws.* options fall back to the ZKGW_AWS_* environment variables. Prints "functions ready"
-/// once it consumes its queues; on SIGTERM/SIGINT it stops and prints its cost-meter counts.
+/// Unset options fall back to the ZKGW_* environment variables (<see cref="FunctionHostConfiguration"/>).
+/// Prints "functions ready" once it consumes its queues; on SIGTERM/SIGINT it stops and prints its
+/// cost-meter counts.
 /// </summary>
 internal static class HostMode
 {
@@ -26,35 +26,17 @@ internal static class HostMode
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stopping.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stopping.Cancel(); });
 
-        AwsSettings settings;
-        BackendOptions backendOptions;
+        FunctionHostConfiguration configuration;
         try
         {
-            settings = SettingsFrom(options);
-            backendOptions = new BackendOptions
-            {
-                TickTime = int.TryParse(Option(options, "tickTime"), out int tick) && tick > 0 ? tick : 2000,
-                ExtendedTypesEnabled = Option(options, "zookeeper.extendedTypesEnabled") == "true",
-            };
-            // The reaper's settings, under ZooKeeper's names (as the gateway takes them).
-            if (int.TryParse(Option(options, "znode.container.checkIntervalMs"), out int interval) && interval > 0)
-            {
-                backendOptions.ContainerCheckIntervalMs = interval;
-            }
-            if (int.TryParse(Option(options, "znode.container.maxPerMinute"), out int perMinute) && perMinute > 0)
-            {
-                backendOptions.ContainerMaxPerMinute = perMinute;
-            }
-            if (long.TryParse(Option(options, "znode.container.maxNeverUsedIntervalMs"), out long neverUsed) && neverUsed >= 0)
-            {
-                backendOptions.ContainerMaxNeverUsedIntervalMs = neverUsed;
-            }
+            configuration = FunctionHostConfiguration.FromProcess(options);
         }
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return 2;
         }
+        var settings = configuration.Aws;
 
         try
         {
@@ -63,7 +45,7 @@ internal static class HostMode
                 await AwsProvisioner.ProvisionAsync(settings, stopping.Token).ConfigureAwait(false);
                 Console.WriteLine($"provisioned deployment {settings.DeploymentName}");
             }
-            await using var functions = await AwsFunctions.StartAsync(settings, backendOptions, stopping.Token).ConfigureAwait(false);
+            await using var functions = await AwsFunctions.StartAsync(settings, configuration.Backend, stopping.Token).ConfigureAwait(false);
             Console.WriteLine($"functions ready: deployment {settings.DeploymentName}");
             await functions.RunAsync(stopping.Token).ConfigureAwait(false);
         }
@@ -80,38 +62,5 @@ internal static class HostMode
             Console.WriteLine($"cost {line.Operation} {line.Service}.{line.Api} calls={line.Calls} units={line.Units} usd={line.Usd}");
         }
         return 0;
-    }
-
-    /// <summary>The deployment from --aws.* options over the ZKGW_AWS_* environment (the gateway takes the same keys).</summary>
-    public static AwsSettings SettingsFrom(string[] options)
-    {
-        var env = AwsSettings.FromEnvironment(Option(options, "aws.deployment"));
-        var settings = env with
-        {
-            Region = Option(options, "aws.region") ?? env.Region,
-            DynamoDbEndpoint = Option(options, "aws.dynamodb") ?? env.DynamoDbEndpoint,
-            S3Endpoint = Option(options, "aws.s3") ?? env.S3Endpoint,
-            SqsEndpoint = Option(options, "aws.sqs") ?? env.SqsEndpoint,
-            BucketNameOverride = Option(options, "aws.bucket") ?? env.BucketNameOverride,
-            UserStorage = Option(options, "aws.userStorage") switch
-            {
-                null => env.UserStorage,
-                "persistent" => UserStorageMode.Persistent,
-                "key-value" => UserStorageMode.KeyValue,
-                var other => throw new ArgumentException($"--aws.userStorage must be persistent or key-value, not '{other}'."),
-            },
-        };
-        if (settings.AccessKey is null && (settings.DynamoDbEndpoint ?? settings.S3Endpoint ?? settings.SqsEndpoint) is not null)
-        {
-            // The emulators accept any credentials.
-            settings = settings with { AccessKey = "test", SecretKey = "test" };
-        }
-        return settings;
-    }
-
-    private static string? Option(string[] options, string name)
-    {
-        var prefix = $"--{name}=";
-        return options.LastOrDefault(o => o.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
     }
 }

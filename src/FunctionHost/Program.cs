@@ -42,7 +42,7 @@ public static class Program
 
     private static async Task<int> RunLambdaAsync(string[] options)
     {
-        var handlerName = Option(options, "handler") ?? Environment.GetEnvironmentVariable(FunctionCatalog.HandlerVariable) ?? "";
+        var handlerName = FunctionHostConfiguration.Option(options, "handler") ?? Environment.GetEnvironmentVariable(FunctionCatalog.HandlerVariable) ?? "";
         using var stopping = new CancellationTokenSource();
         // Lambda sends SIGTERM when it shuts an environment down (only when extensions are registered);
         // containers send it on stop. Either way: finish the poll and exit 0.
@@ -64,10 +64,15 @@ public static class Program
             try
             {
                 // Lambda's init phase: construct the function, or tell Lambda why it cannot be.
-                IFunctionHandler? handler;
+                IFunctionHandler? handler = null;
                 try
                 {
-                    if (!FunctionCatalog.TryCreate(handlerName, out handler))
+                    if (FunctionCatalog.Names.Contains(handlerName))
+                    {
+                        // The same configuration as the host mode: the command line over the ZKGW_* environment.
+                        handler = await FunctionCatalog.CreateAsync(handlerName, FunctionHostConfiguration.FromProcess(options), stopping.Token).ConfigureAwait(false);
+                    }
+                    if (handler is null)
                     {
                         var message = $"No function named \"{handlerName}\" (set {FunctionCatalog.HandlerVariable} or --handler; " +
                             $"known: {string.Join(", ", FunctionCatalog.Names)}).";
@@ -84,7 +89,7 @@ public static class Program
                         .ConfigureAwait(false);
                     return 1;
                 }
-                await client.RunAsync(handler!, stopping.Token).ConfigureAwait(false);
+                await client.RunAsync(handler, stopping.Token).ConfigureAwait(false);
                 return 0;
             }
             catch (LambdaRuntimeApiException e)
@@ -97,11 +102,5 @@ public static class Program
                 return 0;
             }
         }
-    }
-
-    private static string? Option(string[] options, string name)
-    {
-        var prefix = $"--{name}=";
-        return options.LastOrDefault(o => o.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
     }
 }

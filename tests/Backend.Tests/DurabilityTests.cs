@@ -17,11 +17,11 @@ public sealed class DurabilityTests
         await zk.CreateAsync(grant.SessionId, "/keep/eph", mode: CreateMode.Ephemeral);
         await zk.CreateAsync(grant.SessionId, "/keep/seq-", mode: CreateMode.PersistentSequential);
         var set = await zk.Backend.SubmitAsync(grant.SessionId, new SetDataOperation("/keep", [9, 9], 0));
-        long before = zk.Backend.LastZxid;
+        long before = await zk.Backend.GetLastZxidAsync();
 
         await zk.RestartAsync();
 
-        Assert.True(zk.Backend.LastZxid > before);
+        Assert.True(await zk.Backend.GetLastZxidAsync() > before);
         var data = await zk.Backend.GetDataAsync("/keep", null);
         Assert.Equal([9, 9], data.Value!.Data);
         Assert.Equal(set.Result!.Stat, data.Value.Stat);

@@ -108,7 +108,7 @@ public sealed class ReaperTests : IAsyncLifetime
         Assert.Equal(ErrorCode.Ok, (await CreateAsync("/p/used", CreateMode.Container)).Error);
         Assert.True((await _zk.ExistsAsync("/p/used", watcher: 7)).IsOk);
         Assert.True((await _zk.GetChildrenAsync("/p", watcher: 7)).IsOk);
-        long before = _zk.LastZxid;
+        long before = await _zk.GetLastZxidAsync();
         await UseOnceAsync("/p/used");
 
         Assert.True(await ReapedAsync("/p/used"));
@@ -219,23 +219,21 @@ public sealed class ReaperTests : IAsyncLifetime
         Add("/gone", long.MinValue, 1, 0, 0);
         storage.Nodes.Remove("/gone");
 
-        var options = new BackendOptions { ExtendedTypesEnabled = true };
         var submitted = new List<string>();
         Task<WriteResult> Submit(WriteOperation op, CancellationToken ct)
         {
             submitted.Add(((DeleteContainerOperation)op).Path);
             return Task.FromResult(new WriteResult(ErrorCode.Ok, 1));
         }
-        var reaper = new ReaperFunction(storage, index, Submit, clock, options);
-        Assert.Equal(["/ttl-expired", "/used"], await reaper.CandidatesAsync(CancellationToken.None));
+        // Options are init-only: each setting gets a reaper of its own over the same storage and clock.
+        ReaperFunction Reaper(BackendOptions options) => new(storage, index, Submit, clock, options);
+        Assert.Equal(["/ttl-expired", "/used"], await Reaper(new BackendOptions { ExtendedTypesEnabled = true }).CandidatesAsync(CancellationToken.None));
 
-        options.ContainerMaxNeverUsedIntervalMs = 9_999;
-        Assert.Equal(["/never", "/ttl-expired", "/used"], await reaper.CandidatesAsync(CancellationToken.None));
-        options.ExtendedTypesEnabled = false;
-        Assert.Equal(["/never", "/used"], await reaper.CandidatesAsync(CancellationToken.None));
+        Assert.Equal(["/never", "/ttl-expired", "/used"], await Reaper(new BackendOptions { ExtendedTypesEnabled = true, ContainerMaxNeverUsedIntervalMs = 9_999 }).CandidatesAsync(CancellationToken.None));
+        Assert.Equal(["/never", "/used"], await Reaper(new BackendOptions { ContainerMaxNeverUsedIntervalMs = 9_999 }).CandidatesAsync(CancellationToken.None));
 
         // 600 a minute: at least 100 ms from one deletion to the next (a lower bound only).
-        options.ContainerMaxPerMinute = 600;
+        var reaper = Reaper(new BackendOptions { ContainerMaxNeverUsedIntervalMs = 9_999, ContainerMaxPerMinute = 600 });
         var watch = Stopwatch.StartNew();
         Assert.Equal(2, await reaper.CheckAsync(CancellationToken.None));
         Assert.True(watch.ElapsedMilliseconds >= 190, $"two deletions took {watch.ElapsedMilliseconds} ms");

@@ -36,7 +36,7 @@ public sealed class DeploymentFilesTests
         Assert.True(process.ExitCode == 0, $"{script} exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -201,10 +201,12 @@ public sealed class SqsEventBatchTests
     }
 
     [Fact]
-    public void The_catalog_knows_echo_and_refuses_unknown_names()
+    public async Task The_catalog_knows_echo_and_refuses_unknown_names()
     {
-        Assert.True(FunctionCatalog.TryCreate("echo", out var echo));
+        var configuration = FunctionHostConfiguration.From([], _ => null);
+        var echo = await FunctionCatalog.CreateAsync("echo", configuration);
+        Assert.NotNull(echo);
         Assert.IsType<EchoFunction>(echo);
-        Assert.False(FunctionCatalog.TryCreate("nope", out _));
+        Assert.Null(await FunctionCatalog.CreateAsync("nope", configuration));
     }
 }

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using ZkGateway.Backend.Aws;
+using ZkGateway.Backend.Metering;
+
 namespace ZkGateway.FunctionHost.Functions;
 
 /// <summary>
@@ -12,14 +16,14 @@ public static class FunctionCatalog
 
     // Factories, not instances: only the selected function is constructed (its AWS clients, caches…),
     // once per process, during Lambda's init phase.
-    private static readonly Dictionary<string, Func<IFunctionHandler>> Factories = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<FunctionHostConfiguration, CancellationToken, Task<IFunctionHandler>>> Factories = new(StringComparer.Ordinal)
     {
-        [EchoFunction.HandlerName] = static () => new EchoFunction(),
-        ["writer"] = static () => BackendFunction("writer", static (functions, bodies, ct) => functions.HandleWriterBatchAsync(bodies, ct)),
-        ["distributor"] = static () => BackendFunction("distributor", static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct)),
-        ["heartbeat"] = static () =>
+        [EchoFunction.HandlerName] = static (_, _) => Task.FromResult<IFunctionHandler>(new EchoFunction()),
+        ["writer"] = static (configuration, ct) => BackendFunctionAsync("writer", configuration, static (functions, bodies, ct) => functions.HandleWriterBatchAsync(bodies, ct), ct),
+        ["distributor"] = static (configuration, ct) => BackendFunctionAsync("distributor", configuration, static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct), ct),
+        ["heartbeat"] = static async (configuration, ct) =>
         {
-            var functions = Backend.Aws.AwsFunctions.StartScheduledAsync(HostMode.SettingsFrom([]), OptionsFromEnvironment()).GetAwaiter().GetResult();
+            var functions = await AwsFunctions.StartScheduledAsync(configuration.Aws, configuration.Backend, ct).ConfigureAwait(false);
             return new ScheduledFunction("heartbeat", async (context, ct) =>
             {
                 await functions.HeartbeatOnceAsync(ct).ConfigureAwait(false);
@@ -31,31 +35,22 @@ public static class FunctionCatalog
     };
 
     /// <summary>
-    /// A backend function on an SQS trigger: the deployment comes from the ZKGW_AWS_* variables the
-    /// template sets; the batch is handled as a whole (group commit), so it is either all processed or,
-    /// on an exception, all returned to the queue (for a FIFO queue that keeps the order).
+    /// A backend function on an SQS trigger: the deployment and options come from the configuration
+    /// (on Lambda, the ZKGW_* variables the template sets); the batch is handled as a whole (group
+    /// commit), so it is either all processed or, on an exception, all returned to the queue (for a
+    /// FIFO queue that keeps the order).
     /// </summary>
-    private static SqsBatchFunction BackendFunction(string name, Func<Backend.Aws.AwsFunctions, IReadOnlyList<string>, CancellationToken, Task> handle)
+    private static async Task<IFunctionHandler> BackendFunctionAsync(string name, FunctionHostConfiguration configuration, Func<AwsFunctions, IReadOnlyList<string>, CancellationToken, Task> handle, CancellationToken cancellationToken)
     {
-        var functions = Backend.Aws.AwsFunctions.StartAsync(HostMode.SettingsFrom([]), OptionsFromEnvironment()).GetAwaiter().GetResult();
+        var functions = await AwsFunctions.StartAsync(configuration.Aws, configuration.Backend, cancellationToken).ConfigureAwait(false);
         return new SqsBatchFunction(name, async (records, context, ct) =>
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             await handle(functions, [.. records.Select(r => r.Body)], ct).ConfigureAwait(false);
-            Backend.Metering.CostMeter.Shared.CountInvocation(name, System.Diagnostics.Stopwatch.GetElapsedTime(started), LambdaMemoryMb);
+            CostMeter.Shared.CountInvocation(name, Stopwatch.GetElapsedTime(started), LambdaMemoryMb);
             return records.Count;
         });
     }
-
-    /// <summary>
-    /// The backend options a Lambda function runs with: ZKGW_EXTENDED_TYPES_ENABLED=true is ZooKeeper's
-    /// zookeeper.extendedTypesEnabled (TTL nodes: the writer accepts createTTL, the reaper expires them).
-    /// The template sets it alike on all three functions; gateways take --zookeeper.extendedTypesEnabled.
-    /// </summary>
-    internal static Backend.BackendOptions OptionsFromEnvironment() => new()
-    {
-        ExtendedTypesEnabled = Environment.GetEnvironmentVariable("ZKGW_EXTENDED_TYPES_ENABLED") == "true",
-    };
 
     /// <summary>The function's memory size, which Lambda bills GB-seconds by (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).</summary>
     private static int LambdaMemoryMb =>
@@ -64,17 +59,9 @@ public static class FunctionCatalog
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
     /// <summary>
-    /// Creates the named function. Returns false for an unknown name; a factory's own exception (a bad
-    /// configuration, say) propagates.
+    /// Creates the named function with <paramref name="configuration"/>. Returns null for an unknown
+    /// name; a factory's own exception (a bad configuration, an unreachable deployment) propagates.
     /// </summary>
-    public static bool TryCreate(string name, out IFunctionHandler? handler)
-    {
-        if (Factories.TryGetValue(name, out var factory))
-        {
-            handler = factory();
-            return true;
-        }
-        handler = null;
-        return false;
-    }
+    internal static async Task<IFunctionHandler?> CreateAsync(string name, FunctionHostConfiguration configuration, CancellationToken cancellationToken = default) =>
+        Factories.TryGetValue(name, out var factory) ? await factory(configuration, cancellationToken).ConfigureAwait(false) : null;
 }

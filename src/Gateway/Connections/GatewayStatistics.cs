@@ -66,7 +66,7 @@ public sealed class GatewayStatistics
         }).ToList();
         return new ServerSnapshot
         {
-            Zxid = backend.LastZxid,
+            Zxid = await backend.GetLastZxidAsync().ConfigureAwait(false),
             NodeCount = stats.NodeCount,
             Connections = connections,
             MinLatency = count == 0 ? 0 : Interlocked.Read(ref _minLatency),

@@ -214,10 +214,11 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
     /// </summary>
     private async Task<bool> HandshakeAsync(ZkConnection connection, ConnectRequest request, PipeWriter output)
     {
-        // LastZxid may be cached (a second old on AWS): ask again before refusing.
-        if (request.LastZxidSeen > _backend.LastZxid && request.LastZxidSeen > await _backend.ReadLastZxidAsync().ConfigureAwait(false))
+        // The last zxid may be cached (a second old on AWS): ask again before refusing.
+        long lastZxid = await _backend.GetLastZxidAsync().ConfigureAwait(false);
+        if (request.LastZxidSeen > lastZxid && request.LastZxidSeen > (lastZxid = await _backend.ReadLastZxidAsync().ConfigureAwait(false)))
         {
-            Log.ClientAhead(_logger, request.LastZxidSeen, _backend.LastZxid);
+            Log.ClientAhead(_logger, request.LastZxidSeen, lastZxid);
             return false;
         }
         connection.ClientSentReadOnly = request.ReadOnly is not null;

@@ -40,6 +40,8 @@ internal sealed class FakeBackend : IZkBackend
 
     public long LastZxid => Volatile.Read(ref _zxid);
 
+    public ValueTask<long> GetLastZxidAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(LastZxid);
+
     public long LastAppliedZxid => Volatile.Read(ref _zxid);
 
     /// <summary>Waits until <paramref name="count"/> calls are held, then releases the one at <paramref name="index"/> (in arrival order).</summary>

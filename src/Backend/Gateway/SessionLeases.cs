@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Primitives;
+
+namespace ZkGateway.Backend.Gateway;
+
+/// <summary>
+/// The sessions this gateway serves: creation through the write path, resume, a local deadline per
+/// session moved by each packet, and closeSession.
+/// <para>
+/// With a shared lease store (gateways on one backend) the stored deadline is kept between the local
+/// one and half a timeout after it (rewritten when less than a quarter of a timeout ahead, see
+/// <see cref="CollectStale"/>), so an active session costs about four writes per timeout, not one per
+/// tick, and a session of a gateway that died is expired by the heartbeat function between one and one
+/// and a half timeouts after its client last spoke. <see cref="SessionHeartbeat"/> expires the local
+/// deadlines and writes the stale stored ones.
+/// </para>
+/// </summary>
+internal sealed class SessionLeases(BackendOptions options, ISystemStorage system, ISessionLeaseStore? store, InflightWrites writes, SessionIds ids, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<long, LocalLease> _leases = new();
+
+    public int Count => _leases.Count;
+
+    /// <summary>Milliseconds since the Unix epoch, as the deadlines are kept.</summary>
+    public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A session that was live when this gateway started (embedded: recovered from disk) is served from a fresh deadline.</summary>
+    public void Serve(long sessionId, int timeoutMs) => _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
+
+    public async ValueTask<SessionGrant> CreateAsync(int timeoutMs, CancellationToken cancellationToken)
+    {
+        long sessionId;
+        do
+        {
+            sessionId = ids.Next();
+        }
+        while (sessionId == long.MinValue || sessionId == 0 || _leases.ContainsKey(sessionId));
+        byte[] password = RandomNumberGenerator.GetBytes(16);
+        var lease = _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
+        var result = await writes.Submit(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), null, fromClient: false, cancellationToken).ConfigureAwait(false);
+        await StoreAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
+        return new SessionGrant(sessionId, password, timeoutMs, result.Zxid);
+    }
+
+    public async ValueTask<bool> TryResumeAsync(long sessionId, ReadOnlyMemory<byte> password, int timeoutMs, CancellationToken cancellationToken)
+    {
+        var record = await system.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (record is null || !CryptographicOperations.FixedTimeEquals(record.Password, password.Span))
+        {
+            return false;
+        }
+        if (!_leases.TryGetValue(sessionId, out var lease) && store is not null)
+        {
+            // A session that moved here from another gateway of the same backend, unless it is being
+            // closed: this gateway serves (and, if its client goes quiet, expires) it from now on.
+            if (await store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) is { Closing: true })
+            {
+                return false;
+            }
+            lease = _leases.GetOrAdd(sessionId, _ => new LocalLease(timeoutMs, Deadline(Now, timeoutMs)));
+        }
+        if (lease is null || lease.Closing)
+        {
+            return false;
+        }
+        lock (lease)
+        {
+            if (lease.Closing)
+            {
+                return false;
+            }
+            lease.TimeoutMs = timeoutMs;
+            lease.ExpiresAt = Deadline(Now, timeoutMs);
+        }
+        await system.UpdateSessionTimeoutAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false);
+        // Taking the lease over also tells the previous gateway (through the store) that it no longer
+        // serves the session.
+        lease.StoredExpiresAt = 0;
+        await StoreAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public void Touch(long sessionId)
+    {
+        if (_leases.TryGetValue(sessionId, out var lease))
+        {
+            lock (lease)
+            {
+                if (!lease.Closing)
+                {
+                    lease.ExpiresAt = Deadline(Now, lease.TimeoutMs);
+                }
+            }
+        }
+    }
+
+    public bool IsLive(long sessionId) => _leases.TryGetValue(sessionId, out var lease) && !lease.Closing;
+
+    /// <summary>
+    /// closeSession from the client: marks the session closing (no more requests), then deletes its
+    /// ephemerals through the write path. The lease goes when the transaction is applied.
+    /// </summary>
+    public async Task<WriteResult> CloseAsync(long sessionId, CancellationToken cancellationToken)
+    {
+        if (_leases.TryGetValue(sessionId, out var lease))
+        {
+            lock (lease)
+            {
+                lease.Closing = true;
+            }
+        }
+        if (store is not null)
+        {
+            // Closing in the store first: no other gateway can adopt the session from now on.
+            await store.TryMarkClosingAsync(sessionId, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        var result = await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: true, cancellationToken).ConfigureAwait(false);
+        _leases.TryRemove(sessionId, out _);
+        if (store is not null)
+        {
+            await store.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>The session ended (its close was applied, or it expired): this gateway no longer serves it.</summary>
+    public void Forget(long sessionId) => _leases.TryRemove(sessionId, out _);
+
+    /// <summary>Marks closing every session whose local deadline is at or before <paramref name="now"/> and returns them (null: none).</summary>
+    public List<long>? BeginExpiry(long now)
+    {
+        List<long>? expired = null;
+        foreach (var (sessionId, lease) in _leases)
+        {
+            lock (lease)
+            {
+                if (lease.Closing || lease.ExpiresAt > now)
+                {
+                    continue;
+                }
+                lease.Closing = true;
+            }
+            (expired ??= []).Add(sessionId);
+        }
+        return expired;
+    }
+
+    /// <summary>The leases whose stored deadline is less than a quarter of a timeout after the local one.</summary>
+    public List<(long SessionId, LocalLease Lease)> CollectStale()
+    {
+        var stale = new List<(long, LocalLease)>();
+        foreach (var (sessionId, lease) in _leases)
+        {
+            lock (lease)
+            {
+                if (!lease.Closing && lease.StoredExpiresAt - lease.ExpiresAt < lease.TimeoutMs / 4)
+                {
+                    stale.Add((sessionId, lease));
+                }
+            }
+        }
+        return stale;
+    }
+
+    /// <summary>Writes stored deadlines half a timeout after the local ones (see the class remarks); nothing without a store.</summary>
+    public async Task StoreAsync(IReadOnlyList<(long SessionId, LocalLease Lease)> leases, CancellationToken cancellationToken)
+    {
+        if (store is null || leases.Count == 0)
+        {
+            return;
+        }
+        var renewals = new List<LeaseRenewal>(leases.Count);
+        foreach (var (sessionId, lease) in leases)
+        {
+            lock (lease)
+            {
+                lease.StoredExpiresAt = lease.ExpiresAt + (lease.TimeoutMs / 2);
+                renewals.Add(new LeaseRenewal(sessionId, lease.StoredExpiresAt));
+            }
+        }
+        await store.RenewAsync(options.GatewayId, renewals, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>ZooKeeper's ExpiryQueue rounds deadlines up to the next multiple of tickTime.</summary>
+    private long Deadline(long now, int timeoutMs)
+    {
+        long tick = Math.Max(1, options.TickTime);
+        return ((now + timeoutMs) / tick + 1) * tick;
+    }
+}
