@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
@@ -15,7 +17,7 @@ public static class AwsDeployment
     /// A gateway on the deployment: creates its inbox queue, then serves reads from user storage and
     /// sends writes to the writer queue. Disposing the backend removes its watch interest and inbox.
     /// </summary>
-    public static async Task<FaaSBackend> StartGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, CancellationToken cancellationToken = default)
+    public static async Task<FaaSBackend> StartGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
         var clients = new AwsClients(settings);
         Metering.CostMeter.Enabled = true;
@@ -29,10 +31,11 @@ public static class AwsDeployment
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, options.GatewayId, cancellationToken).ConfigureAwait(false);
             var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
-            var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox);
+            loggers ??= NullLoggerFactory.Instance;
+            var owner = new GatewayResources(clients, options.GatewayId, interest, writerQueue, inbox, loggers.CreateLogger<GatewayResources>());
             string gatewayId = options.GatewayId;
             return FaaSBackend.StartRemote(options, sink, new RemoteGatewayProviders(system, user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
-                ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct)));
+                ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct)), loggers: loggers);
         }
         catch
         {

@@ -1,5 +1,7 @@
-using ZkGateway.Backend.Functions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Functions.Writer;
+using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
@@ -25,6 +27,7 @@ public sealed class AwsFunctions : IAsyncDisposable
     private readonly HeartbeatFunction _heartbeat;
     private readonly ReaperFunction _reaper;
     private readonly TimeSpan _tick;
+    private readonly ILogger _logger;
 
     /// <summary>
     /// Paths the reaper asked to delete and when (ms): a deleteContainer still in the writer queue is
@@ -35,9 +38,10 @@ public sealed class AwsFunctions : IAsyncDisposable
     /// <summary>The reply address of the reaper's requests: no gateway (and no inbox) has this id.</summary>
     public const string ReaperAddress = "reaper";
 
-    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, IAwsUserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options)
+    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, IAwsUserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options, ILogger logger)
     {
         _clients = clients;
+        _logger = logger;
         _system = system;
         _user = user;
         _writerQueue = writerQueue;
@@ -46,8 +50,8 @@ public sealed class AwsFunctions : IAsyncDisposable
         var inboxes = new InboxDirectory(clients);
         var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
-        _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System);
-        _reaper = new ReaperFunction(system, system, SubmitReapAsync, TimeProvider.System, options);
+        _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, logger);
+        _reaper = new ReaperFunction(system, system, SubmitReapAsync, TimeProvider.System, options, logger);
         _tick = TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
     }
 
@@ -56,18 +60,18 @@ public sealed class AwsFunctions : IAsyncDisposable
     /// crashed writer or distributor left in the pending list (a transaction committed but never
     /// distributed), so nothing committed waits for the next write.
     /// </summary>
-    public static Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken = default) =>
-        StartAsync(settings, options, scheduledOnly: false, cancellationToken);
+    public static Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, options, scheduledOnly: false, loggers, cancellationToken);
 
     /// <summary>
     /// Connects for the scheduled passes alone (the heartbeat Lambda: heartbeat and reaper). It neither
     /// bootstraps the tree nor applies the pending list, which the writer and distributor do, so its
     /// role needs no write access to user storage, the pending list or the inboxes.
     /// </summary>
-    public static Task<AwsFunctions> StartScheduledAsync(AwsSettings settings, BackendOptions options, CancellationToken cancellationToken = default) =>
-        StartAsync(settings, options, scheduledOnly: true, cancellationToken);
+    public static Task<AwsFunctions> StartScheduledAsync(AwsSettings settings, BackendOptions options, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, options, scheduledOnly: true, loggers, cancellationToken);
 
-    private static async Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, bool scheduledOnly, CancellationToken cancellationToken)
+    private static async Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, bool scheduledOnly, ILoggerFactory? loggers, CancellationToken cancellationToken)
     {
         var clients = new AwsClients(settings);
         CostMeter.Enabled = true;
@@ -86,7 +90,7 @@ public sealed class AwsFunctions : IAsyncDisposable
             }
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             var distributorQueue = await SqsOrderedQueue<Txn>.OpenAsync(clients, settings.DistributorQueue, TxnCodec.Instance, cancellationToken).ConfigureAwait(false);
-            var functions = new AwsFunctions(clients, system, user, writerQueue, distributorQueue, options);
+            var functions = new AwsFunctions(clients, system, user, writerQueue, distributorQueue, options, (loggers ?? NullLoggerFactory.Instance).CreateLogger<AwsFunctions>());
             if (!scheduledOnly)
             {
                 await functions.RecoverAsync(cancellationToken).ConfigureAwait(false);
@@ -189,7 +193,7 @@ public sealed class AwsFunctions : IAsyncDisposable
     /// visibility timeout, by when a failed writer's locks have lapsed. One bad call must not stop the
     /// deployment's only writer.
     /// </summary>
-    private static async Task UntilCancelledAsync(Func<Task> run, CancellationToken cancellationToken)
+    private async Task UntilCancelledAsync(Func<Task> run, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -204,7 +208,7 @@ public sealed class AwsFunctions : IAsyncDisposable
             }
             catch (Exception e)
             {
-                await Console.Error.WriteLineAsync($"{DateTime.UtcNow:O} function batch failed, retrying after redelivery: {e}").ConfigureAwait(false);
+                AwsLog.FunctionBatchFailed(_logger, e);
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
 
@@ -7,7 +8,7 @@ namespace ZkGateway.Backend.Aws;
 /// What a gateway on the deployment owns (see <see cref="AwsDeployment.StartGatewayAsync"/>): its watch
 /// interest items, its inbox queue and its clients, removed or closed when the backend is disposed.
 /// </summary>
-internal sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, SqsOrderedQueue<WriteRequest> writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox) : IAsyncDisposable
+internal sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, SqsOrderedQueue<WriteRequest> writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox, ILogger logger) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {
@@ -17,9 +18,10 @@ internal sealed class GatewayResources(AwsClients clients, string gatewayId, Dyn
             await interest.RemoveAllAsync(timeout.Token).ConfigureAwait(false);
             await SqsQueues.DeleteInboxAsync(clients, gatewayId, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Best effort: a stale interest item or inbox only costs ignored messages.
+            AwsLog.GatewayCleanupFailed(logger, e, gatewayId);
         }
         writer.Dispose();
         inbox.Dispose();

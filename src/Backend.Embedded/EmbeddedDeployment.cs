@@ -1,5 +1,6 @@
-using ZkGateway.Backend.Functions;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Functions.Writer;
+using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
 
@@ -15,7 +16,7 @@ public static class EmbeddedDeployment
     /// Opens (or creates) the data directory, writes the initial tree into a new one, applies what a
     /// crash left committed but unapplied, starts a new epoch, and starts the functions.
     /// </summary>
-    public static async Task<FaaSBackend> StartAsync(BackendOptions options, INotificationSink sink, TimeProvider? time = null)
+    public static async Task<FaaSBackend> StartAsync(BackendOptions options, INotificationSink sink, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         time ??= TimeProvider.System;
@@ -46,6 +47,6 @@ public static class EmbeddedDeployment
         user.SetAppliedZxid(firstZxid);
 
         var providers = new InProcessProviders(system, user, system, new ChannelQueue<WriteRequest>(), [user, db]);
-        return await FaaSBackend.StartInProcessAsync(options, sink, providers, time).ConfigureAwait(false);
+        return await FaaSBackend.StartInProcessAsync(options, sink, providers, time, loggers).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,7 @@
-using ZkGateway.Backend.Functions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Functions.Writer;
+using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Gateway;
 using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
@@ -55,7 +57,8 @@ public sealed class FaaSBackend : IZkBackend
         InboxProgress? inbox,
         ISessionLeaseStore? leaseStore,
         IReadOnlyList<IDisposable> owned,
-        IAsyncDisposable? remoteOwner)
+        IAsyncDisposable? remoteOwner,
+        ILogger logger)
     {
         bool inProcess = inbox is null;
         _user = user;
@@ -65,7 +68,7 @@ public sealed class FaaSBackend : IZkBackend
         _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess);
         var ids = inProcess ? SessionIds.Sequential(options.ServerId, time) : SessionIds.Random();
         _sessions = new SessionLeases(options, system, leaseStore, _writes, ids, time);
-        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, _writes, time);
+        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, _writes, time, logger);
         _reads = new ReadPath(user, system, interest, watches, sink, inbox);
         _watches = new WatchRequests(_reads, watches, sink);
         _statistics = new StatisticsCache(system, user, _sessions, inbox, time, inProcess ? TimeSpan.Zero : StatisticsCache.CloudMaxAge);
@@ -77,13 +80,14 @@ public sealed class FaaSBackend : IZkBackend
     /// writer's thread right after each commit (no queue in between), replying and firing watches through
     /// this backend directly. Storage must already be bootstrapped and recovered (see EmbeddedDeployment).
     /// </summary>
-    public static async Task<FaaSBackend> StartInProcessAsync(BackendOptions options, INotificationSink sink, InProcessProviders providers, TimeProvider? time = null)
+    public static async Task<FaaSBackend> StartInProcessAsync(BackendOptions options, INotificationSink sink, InProcessProviders providers, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(providers);
+        var logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<FaaSBackend>();
         time ??= TimeProvider.System;
         var system = providers.System;
         var watches = new InMemoryWatchStorage();
-        var backend = new FaaSBackend(options, system, providers.User, watches, EveryTriggerInterest.Instance, providers.WriterQueue, sink, time, inbox: null, leaseStore: null, providers.Owned, remoteOwner: null);
+        var backend = new FaaSBackend(options, system, providers.User, watches, EveryTriggerInterest.Instance, providers.WriterQueue, sink, time, inbox: null, leaseStore: null, providers.Owned, remoteOwner: null, logger);
         foreach (var session in await system.ListSessionsAsync().ConfigureAwait(false))
         {
             backend._sessions.Serve(session.SessionId, session.TimeoutMs);
@@ -99,7 +103,7 @@ public sealed class FaaSBackend : IZkBackend
             distributorQueue.Complete();
         }));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
-        var reaper = new ReaperFunction(system, providers.NodeTypes, (op, ct) => writes.Submit(0, op, null, fromClient: false, ct), time, options);
+        var reaper = new ReaperFunction(system, providers.NodeTypes, (op, ct) => writes.Submit(0, op, null, fromClient: false, ct), time, options, logger);
         backend._workers.Add(Task.Run(() => reaper.RunAsync(backend._stopping.Token)));
         return backend;
     }
@@ -109,14 +113,15 @@ public sealed class FaaSBackend : IZkBackend
     /// fired before answering), writes go to the writer queue, and replies, watch triggers and session
     /// ends arrive in this gateway's inbox, where they are matched against its own watch registry.
     /// </summary>
-    public static FaaSBackend StartRemote(BackendOptions options, INotificationSink sink, RemoteGatewayProviders providers, TimeProvider? time = null)
+    public static FaaSBackend StartRemote(BackendOptions options, INotificationSink sink, RemoteGatewayProviders providers, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(providers);
+        var logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<FaaSBackend>();
         var watches = new InMemoryWatchStorage();
         // Epoch stamps naming this gateway up to what is applied now are satisfied (see InboxProgress).
-        var inbox = new InboxProgress(options.GatewayId, options.EpochWaitMs, watches, providers.Interest.Registrations, providers.LastRoutedTrigger, handled: providers.User.AppliedZxid);
-        var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner);
-        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox);
+        var inbox = new InboxProgress(options.GatewayId, options.EpochWaitMs, watches, providers.Interest.Registrations, providers.LastRoutedTrigger, handled: providers.User.AppliedZxid, logger);
+        var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner, logger);
+        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox, logger);
         backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
         return backend;

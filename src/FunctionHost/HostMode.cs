@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Metering;
 
@@ -15,8 +16,8 @@ namespace ZkGateway.FunctionHost;
 ///        [--znode.container.maxPerMinute=N] [--znode.container.maxNeverUsedIntervalMs=MS] [--maxWriteBatch=N]
 /// </code>
 /// Unset options fall back to the ZKGW_* environment variables (<see cref="FunctionHostConfiguration"/>).
-/// Prints "functions ready" once it consumes its queues; on SIGTERM/SIGINT it stops and prints its
-/// cost-meter counts.
+/// Logs "functions ready" once it consumes its queues; on SIGTERM/SIGINT it stops and prints its
+/// cost-meter counts on stdout.
 /// </summary>
 internal static class HostMode
 {
@@ -38,25 +39,31 @@ internal static class HostMode
         }
         var settings = configuration.Aws;
 
-        try
+        // Disposed before the cost lines: that flushes what the loggers still queue.
+        using (var loggers = HostLog.CreateFactory())
         {
-            if (options.Contains("--provision"))
+            var log = loggers.CreateLogger("ZkGateway.FunctionHost");
+            try
             {
-                await AwsProvisioner.ProvisionAsync(settings, stopping.Token).ConfigureAwait(false);
-                Console.WriteLine($"provisioned deployment {settings.DeploymentName}");
+                if (options.Contains("--provision"))
+                {
+                    await AwsProvisioner.ProvisionAsync(settings, stopping.Token).ConfigureAwait(false);
+                    HostLog.Provisioned(log, settings.DeploymentName);
+                }
+                await using var functions = await AwsFunctions.StartAsync(settings, configuration.Backend, loggers, stopping.Token).ConfigureAwait(false);
+                HostLog.FunctionsReady(log, settings.DeploymentName);
+                await functions.RunAsync(stopping.Token).ConfigureAwait(false);
             }
-            await using var functions = await AwsFunctions.StartAsync(settings, configuration.Backend, stopping.Token).ConfigureAwait(false);
-            Console.WriteLine($"functions ready: deployment {settings.DeploymentName}");
-            await functions.RunAsync(stopping.Token).ConfigureAwait(false);
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                HostLog.HostFailed(log, e);
+                return 1;
+            }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            await Console.Error.WriteLineAsync($"function host failed: {e}").ConfigureAwait(false);
-            return 1;
-        }
+        // The cost meter's report is the host's output (read by the tests and by operators), not a log line.
         foreach (var line in CostMeter.Shared.Snapshot())
         {
             Console.WriteLine($"cost {line.Operation} {line.Service}.{line.Api} calls={line.Calls} units={line.Units} usd={line.Usd}");

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using ZkGateway.FunctionHost.Functions;
 using ZkGateway.FunctionHost.Lambda;
 
@@ -49,10 +50,12 @@ public static class Program
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stopping.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stopping.Cancel(); });
 
+        using var loggers = HostLog.CreateFactory();
+        var log = loggers.CreateLogger("ZkGateway.FunctionHost");
         LambdaRuntimeClient client;
         try
         {
-            client = LambdaRuntimeClient.FromEnvironment();
+            client = LambdaRuntimeClient.FromEnvironment(loggers.CreateLogger<LambdaRuntimeClient>());
         }
         catch (InvalidOperationException e)
         {
@@ -70,13 +73,13 @@ public static class Program
                     if (FunctionCatalog.Names.Contains(handlerName))
                     {
                         // The same configuration as the host mode: the command line over the ZKGW_* environment.
-                        handler = await FunctionCatalog.CreateAsync(handlerName, FunctionHostConfiguration.FromProcess(options), stopping.Token).ConfigureAwait(false);
+                        handler = await FunctionCatalog.CreateAsync(handlerName, FunctionHostConfiguration.FromProcess(options), loggers, stopping.Token).ConfigureAwait(false);
                     }
                     if (handler is null)
                     {
                         var message = $"No function named \"{handlerName}\" (set {FunctionCatalog.HandlerVariable} or --handler; " +
                             $"known: {string.Join(", ", FunctionCatalog.Names)}).";
-                        await Console.Error.WriteLineAsync(message).ConfigureAwait(false);
+                        HostLog.NoSuchHandler(log, message);
                         await client.PostInitErrorAsync(new LambdaError { ErrorMessage = message, ErrorType = "NoSuchHandler" },
                             LambdaRuntimeClient.ErrorTypes.NoSuchHandler, stopping.Token).ConfigureAwait(false);
                         return 1;
@@ -84,7 +87,7 @@ public static class Program
                 }
                 catch (Exception e) when (e is not LambdaRuntimeApiException and not OperationCanceledException)
                 {
-                    await Console.Error.WriteLineAsync($"Function \"{handlerName}\" failed to start: {e}").ConfigureAwait(false);
+                    HostLog.FunctionFailedToStart(log, e, handlerName);
                     await client.PostInitErrorAsync(LambdaError.From(e), LambdaRuntimeClient.ErrorTypes.InitFailed, stopping.Token)
                         .ConfigureAwait(false);
                     return 1;
@@ -94,7 +97,7 @@ public static class Program
             }
             catch (LambdaRuntimeApiException e)
             {
-                await Console.Error.WriteLineAsync($"Lambda runtime API failure, exiting: {e.Message}").ConfigureAwait(false);
+                HostLog.RuntimeApiFailed(log, e.Message);
                 return 1;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -1,5 +1,6 @@
-using ZkGateway.Backend;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Aws;
+using ZkGateway.Backend;
 using ZkGateway.Gateway.Hosting;
 
 namespace ZkGateway.Gateway.Aws;
@@ -15,7 +16,7 @@ public sealed class AwsBackendProvider : IBackendProvider
     public string DescribeData(GatewayOptions options) =>
         $"AWS deployment {options.Aws.Deployment ?? AwsSettings.FromEnvironment(null).DeploymentName}, {options.Aws.UserStorage ?? "default"} user storage";
 
-    public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink)
+    public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         var env = AwsSettings.FromEnvironment(options.Aws.Deployment);
@@ -38,6 +39,6 @@ public sealed class AwsBackendProvider : IBackendProvider
             // Emulators accept any credentials, and the SDK's default chain would find none here.
             aws = aws with { AccessKey = "test", SecretKey = "test" };
         }
-        return await AwsDeployment.StartGatewayAsync(aws, backendOptions, sink).ConfigureAwait(false);
+        return await AwsDeployment.StartGatewayAsync(aws, backendOptions, sink, loggers).ConfigureAwait(false);
     }
 }

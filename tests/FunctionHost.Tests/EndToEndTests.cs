@@ -88,8 +88,11 @@ public sealed class EndToEndTests : IAsyncLifetime
         }
         else
         {
-            var dll = Path.Combine(AppContext.BaseDirectory, "ZkGateway.FunctionHost.dll");
-            Assert.True(File.Exists(dll), $"{dll} is missing: the test project references src/FunctionHost");
+            // The host's own build output, not the copy beside the tests: this project's ASP.NET Core
+            // framework reference keeps the logging packages the host ships out of the test's folder.
+            string configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)))!;
+            var dll = Path.Combine(DeploymentFilesTests.RepositoryRoot(), "src", "FunctionHost", "bin", configuration, "net10.0", "ZkGateway.FunctionHost.dll");
+            Assert.True(File.Exists(dll), $"{dll} is missing: the test project references src/FunctionHost, which builds it");
             Assert.True(File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json")), "the host's runtimeconfig.json was not copied");
             var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath : "dotnet";
             start = new ProcessStartInfo(dotnet) { ArgumentList = { dll } };

@@ -11,7 +11,7 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
 {
     private RuntimeApiStandIn _api = null!;
     private readonly CancellationTokenSource _stop = new();
-    private readonly StringWriter _log = new();
+    private readonly RecordingLogger _log = new();
     private Task? _loop;
 
     public async Task InitializeAsync() => _api = await RuntimeApiStandIn.StartAsync();
@@ -29,7 +29,7 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
 
     private void StartLoop(IFunctionHandler handler)
     {
-        var client = new LambdaRuntimeClient(_api.Address, log: TextWriter.Synchronized(_log));
+        var client = new LambdaRuntimeClient(_api.Address, log: _log);
         _loop = Task.Run(async () =>
         {
             using (client)
@@ -250,7 +250,7 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
         var address = _api.Address;
         await _api.DisposeAsync();
         _api = await RuntimeApiStandIn.StartAsync(); // for DisposeAsync; the loop talks to the old address
-        using var client = new LambdaRuntimeClient(address, log: TextWriter.Null);
+        using var client = new LambdaRuntimeClient(address, log: null);
         await Assert.ThrowsAsync<LambdaRuntimeApiException>(
             () => client.RunAsync(new DelegateHandler((_, _, _) => Task.FromResult("{}")), CancellationToken.None));
     }
@@ -258,7 +258,7 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
     [Fact]
     public async Task A_post_for_an_unknown_request_id_is_logged_and_not_fatal()
     {
-        using var client = new LambdaRuntimeClient(_api.Address, log: TextWriter.Synchronized(_log));
+        using var client = new LambdaRuntimeClient(_api.Address, log: _log);
         await client.PostResponseAsync("never-handed-out", "{}", CancellationToken.None);
         Assert.Contains("answered 400", _log.ToString());
     }
@@ -266,7 +266,7 @@ public sealed class LambdaRuntimeClientTests : IAsyncLifetime
     [Fact]
     public async Task An_init_error_is_posted_with_its_type()
     {
-        using var client = new LambdaRuntimeClient(_api.Address, log: TextWriter.Null);
+        using var client = new LambdaRuntimeClient(_api.Address, log: null);
         await client.PostInitErrorAsync(LambdaError.From(new InvalidOperationException("no config")),
             LambdaRuntimeClient.ErrorTypes.InitFailed, CancellationToken.None);
         var error = await _api.InitErrorAsync();

@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Functions;
@@ -10,7 +13,7 @@ namespace ZkGateway.Backend.Functions;
 /// killed gateway, or one that stopped), once their stored deadline has passed. Expiry goes through
 /// the write path (a closeSession), so ephemerals are deleted with zxids and watchers are told.
 /// </summary>
-public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time)
+public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time, ILogger? logger = null)
 {
     /// <summary>One pass; returns how many sessions it closed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
@@ -57,9 +60,10 @@ public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<W
                 {
                     await RunOnceAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     // Storage or queue unavailable for a moment: the leases wait for the next pass.
+                    BackendLog.HeartbeatPassFailed(logger ?? NullLogger.Instance, e);
                 }
             }
         }

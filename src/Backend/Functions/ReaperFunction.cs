@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Protocol;
 
@@ -30,13 +33,15 @@ public sealed class ReaperFunction
     private readonly Func<WriteOperation, CancellationToken, Task<WriteResult>> _submit;
     private readonly TimeProvider _time;
     private readonly BackendOptions _options;
+    private readonly ILogger _logger;
 
     /// <summary>
     /// <paramref name="index"/> lists the candidates' paths, <paramref name="system"/> gives their
     /// committed state, and <paramref name="submit"/> puts a request on the writer queue and waits for its result.
     /// </summary>
-    public ReaperFunction(ISystemStorage system, INodeTypeIndex index, Func<WriteOperation, CancellationToken, Task<WriteResult>> submit, TimeProvider time, BackendOptions options)
+    public ReaperFunction(ISystemStorage system, INodeTypeIndex index, Func<WriteOperation, CancellationToken, Task<WriteResult>> submit, TimeProvider time, BackendOptions options, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _system = system;
         _index = index;
         _submit = submit;
@@ -54,10 +59,11 @@ public sealed class ReaperFunction
             {
                 await CheckAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 // A failed pass is not fatal: ContainerManager keeps its timer too, and the next pass
-                // finds the same candidates again (the backend has no logger to report it to).
+                // finds the same candidates again.
+                BackendLog.ReaperPassFailed(_logger, e);
             }
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
@@ -17,7 +18,8 @@ internal sealed class InboxLoop(
     INotificationSink sink,
     InflightWrites writes,
     SessionLeases sessions,
-    InboxProgress progress)
+    InboxProgress progress,
+    ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -32,9 +34,10 @@ internal sealed class InboxLoop(
             {
                 return;
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // The queue service is unreachable for a moment: try again shortly, the messages wait.
+                BackendLog.InboxReceiveFailed(logger, e, options.GatewayId);
                 await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }

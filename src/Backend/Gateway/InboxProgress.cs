@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Gateway;
@@ -16,7 +18,7 @@ namespace ZkGateway.Backend.Gateway;
 /// <c>lastRoutedTrigger</c>: see <see cref="RemoteGatewayProviders.LastRoutedTrigger"/>.
 /// </para>
 /// </summary>
-internal sealed class InboxProgress(string gatewayId, int epochWaitMs, IWatchStorage watches, InterestRegistrations? registrations, Func<CancellationToken, ValueTask<long>>? lastRoutedTrigger, long handled)
+internal sealed class InboxProgress(string gatewayId, int epochWaitMs, IWatchStorage watches, InterestRegistrations? registrations, Func<CancellationToken, ValueTask<long>>? lastRoutedTrigger, long handled, ILogger logger)
 {
     private long _handled = handled;
 
@@ -128,7 +130,7 @@ internal sealed class InboxProgress(string gatewayId, int epochWaitMs, IWatchSto
         catch (TimeoutException)
         {
             Interlocked.Increment(ref _waitTimeouts);
-            Console.Error.WriteLine($"{DateTime.UtcNow:O} gateway {gatewayId}: a read waited {epochWaitMs} ms for its inbox to handle trigger zxid 0x{needed:x} (handled: 0x{Handled:x}) and is answered without it");
+            BackendLog.EpochWaitTimedOut(logger, gatewayId, epochWaitMs, needed, Handled);
         }
         finally
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Gateway;
@@ -8,7 +10,7 @@ namespace ZkGateway.Backend.Gateway;
 /// are written too. Only the gateway that serves a session (per the store) may expire it, so a client
 /// that moved to another gateway keeps it.
 /// </summary>
-internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases sessions, ISessionLeaseStore? store, InflightWrites writes, TimeProvider time)
+internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases sessions, ISessionLeaseStore? store, InflightWrites writes, TimeProvider time, ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -44,9 +46,9 @@ internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases ses
         {
             await store.RenewGatewayAsync(options.GatewayId, 0).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            // Its liveness lapses by itself within three ticks.
+            BackendLog.SignOffFailed(logger, e, options.GatewayId);
         }
     }
 
@@ -66,10 +68,11 @@ internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases ses
                 await store.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // The store or queue failed: the session stays closing here; the heartbeat function (the
             // lease is still in the store) or the client's next connection will settle it.
+            BackendLog.SessionExpiryFailed(logger, e, sessionId);
         }
         finally
         {
@@ -87,9 +90,10 @@ internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases ses
             await shared.RenewGatewayAsync(options.GatewayId, now + (3L * options.TickTime), cancellationToken).ConfigureAwait(false);
             await sessions.StoreAsync(stale, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // Try again next tick; stored deadlines keep half a timeout of slack.
+            BackendLog.LeaseRenewalFailed(logger, e, options.GatewayId);
         }
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Metering;
 
@@ -16,14 +18,14 @@ public static class FunctionCatalog
 
     // Factories, not instances: only the selected function is constructed (its AWS clients, caches…),
     // once per process, during Lambda's init phase.
-    private static readonly Dictionary<string, Func<FunctionHostConfiguration, CancellationToken, Task<IFunctionHandler>>> Factories = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<FunctionHostConfiguration, ILoggerFactory, CancellationToken, Task<IFunctionHandler>>> Factories = new(StringComparer.Ordinal)
     {
-        [EchoFunction.HandlerName] = static (_, _) => Task.FromResult<IFunctionHandler>(new EchoFunction()),
-        ["writer"] = static (configuration, ct) => BackendFunctionAsync("writer", configuration, static (functions, bodies, ct) => functions.HandleWriterBatchAsync(bodies, ct), ct),
-        ["distributor"] = static (configuration, ct) => BackendFunctionAsync("distributor", configuration, static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct), ct),
-        ["heartbeat"] = static async (configuration, ct) =>
+        [EchoFunction.HandlerName] = static (_, _, _) => Task.FromResult<IFunctionHandler>(new EchoFunction()),
+        ["writer"] = static (configuration, loggers, ct) => BackendFunctionAsync("writer", configuration, loggers, static (functions, bodies, ct) => functions.HandleWriterBatchAsync(bodies, ct), ct),
+        ["distributor"] = static (configuration, loggers, ct) => BackendFunctionAsync("distributor", configuration, loggers, static (functions, bodies, ct) => functions.HandleDistributorBatchAsync(bodies, ct), ct),
+        ["heartbeat"] = static async (configuration, loggers, ct) =>
         {
-            var functions = await AwsFunctions.StartScheduledAsync(configuration.Aws, configuration.Backend, ct).ConfigureAwait(false);
+            var functions = await AwsFunctions.StartScheduledAsync(configuration.Aws, configuration.Backend, loggers, ct).ConfigureAwait(false);
             return new ScheduledFunction("heartbeat", async (context, ct) =>
             {
                 await functions.HeartbeatOnceAsync(ct).ConfigureAwait(false);
@@ -40,9 +42,9 @@ public static class FunctionCatalog
     /// commit), so it is either all processed or, on an exception, all returned to the queue (for a
     /// FIFO queue that keeps the order).
     /// </summary>
-    private static async Task<IFunctionHandler> BackendFunctionAsync(string name, FunctionHostConfiguration configuration, Func<AwsFunctions, IReadOnlyList<string>, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    private static async Task<IFunctionHandler> BackendFunctionAsync(string name, FunctionHostConfiguration configuration, ILoggerFactory loggers, Func<AwsFunctions, IReadOnlyList<string>, CancellationToken, Task> handle, CancellationToken cancellationToken)
     {
-        var functions = await AwsFunctions.StartAsync(configuration.Aws, configuration.Backend, cancellationToken).ConfigureAwait(false);
+        var functions = await AwsFunctions.StartAsync(configuration.Aws, configuration.Backend, loggers, cancellationToken).ConfigureAwait(false);
         return new SqsBatchFunction(name, async (records, context, ct) =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -62,6 +64,6 @@ public static class FunctionCatalog
     /// Creates the named function with <paramref name="configuration"/>. Returns null for an unknown
     /// name; a factory's own exception (a bad configuration, an unreachable deployment) propagates.
     /// </summary>
-    internal static async Task<IFunctionHandler?> CreateAsync(string name, FunctionHostConfiguration configuration, CancellationToken cancellationToken = default) =>
-        Factories.TryGetValue(name, out var factory) ? await factory(configuration, cancellationToken).ConfigureAwait(false) : null;
+    internal static async Task<IFunctionHandler?> CreateAsync(string name, FunctionHostConfiguration configuration, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
+        Factories.TryGetValue(name, out var factory) ? await factory(configuration, loggers ?? NullLoggerFactory.Instance, cancellationToken).ConfigureAwait(false) : null;
 }

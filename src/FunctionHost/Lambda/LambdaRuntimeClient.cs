@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
+using System.Net;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using ZkGateway.FunctionHost.Functions;
 
 namespace ZkGateway.FunctionHost.Lambda;
@@ -62,17 +64,17 @@ public sealed class LambdaRuntimeClient : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _base;
     private readonly TimeProvider _time;
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
 
     /// <param name="runtimeApi">host:port, as in <c>AWS_LAMBDA_RUNTIME_API</c>.</param>
     /// <param name="time">The clock the deadline is measured with (tests substitute it).</param>
-    /// <param name="log">Where diagnostics go (Lambda sends stderr to CloudWatch Logs).</param>
-    public LambdaRuntimeClient(string runtimeApi, TimeProvider? time = null, TextWriter? log = null)
+    /// <param name="log">Where diagnostics go (the host's loggers write stderr, which Lambda sends to CloudWatch Logs).</param>
+    public LambdaRuntimeClient(string runtimeApi, TimeProvider? time = null, ILogger? log = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runtimeApi);
         _base = new Uri($"http://{runtimeApi}/{ApiVersion}/runtime/", UriKind.Absolute);
         _time = time ?? TimeProvider.System;
-        _log = log ?? Console.Error;
+        _log = log ?? NullLogger.Instance;
         _http = new HttpClient(new SocketsHttpHandler
         {
             // The API is a local endpoint of the sandbox: never go through a proxy the environment names.
@@ -102,7 +104,7 @@ public sealed class LambdaRuntimeClient : IDisposable
     private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     /// <summary>Creates a client for <c>AWS_LAMBDA_RUNTIME_API</c>; throws when it is not set.</summary>
-    public static LambdaRuntimeClient FromEnvironment(TextWriter? log = null)
+    public static LambdaRuntimeClient FromEnvironment(ILogger? log = null)
     {
         var api = Environment.GetEnvironmentVariable(RuntimeApiVariable);
         if (string.IsNullOrWhiteSpace(api))
@@ -155,7 +157,7 @@ public sealed class LambdaRuntimeClient : IDisposable
             var remaining = context.RemainingTime(_time) - DeadlineMargin;
             if (remaining > MaxDeadline)
             {
-                _log.WriteLine($"{context.RequestId}: deadline {context.Deadline:O} is implausibly far; not enforced");
+                HostLog.ImplausibleDeadline(_log, context.RequestId, context.Deadline.Value);
             }
             else if (remaining > TimeSpan.Zero)
             {
@@ -175,14 +177,14 @@ public sealed class LambdaRuntimeClient : IDisposable
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
-            _log.WriteLine($"{context.RequestId} {handler.Name}: cancelled at the deadline ({context.Deadline:O})");
+            HostLog.CancelledAtDeadline(_log, context.RequestId, handler.Name, context.Deadline.GetValueOrDefault());
             await PostInvocationErrorAsync(context.RequestId, LambdaError.From(e, $"The invocation reached its deadline ({context.Deadline:O})."),
                 ErrorTypes.Timeout, stoppingToken).ConfigureAwait(false);
             return;
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            _log.WriteLine($"{context.RequestId} {handler.Name}: {e.GetType().FullName}: {e.Message}");
+            HostLog.InvocationFailed(_log, e, context.RequestId, handler.Name, e.GetType().FullName ?? e.GetType().Name, e.Message);
             await PostInvocationErrorAsync(context.RequestId, LambdaError.From(e), ErrorTypes.Unhandled, stoppingToken)
                 .ConfigureAwait(false);
             return;
@@ -214,7 +216,7 @@ public sealed class LambdaRuntimeClient : IDisposable
         }
         else
         {
-            _log.WriteLine($"{requestId}: no readable Lambda-Runtime-Deadline-Ms; running without a deadline");
+            HostLog.NoDeadline(_log, requestId);
         }
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var context = new InvocationContext(requestId, deadline,
@@ -261,7 +263,7 @@ public sealed class LambdaRuntimeClient : IDisposable
             {
                 throw new LambdaRuntimeApiException($"POST {path} answered {(int)response.StatusCode}: {detail}", response.StatusCode);
             }
-            _log.WriteLine($"POST {path} answered {(int)response.StatusCode}: {detail}");
+            HostLog.PostRefused(_log, path, (int)response.StatusCode, detail);
         }
     }
 

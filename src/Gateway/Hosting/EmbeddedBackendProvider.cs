@@ -1,5 +1,6 @@
-using ZkGateway.Backend;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Embedded;
+using ZkGateway.Backend;
 
 namespace ZkGateway.Gateway.Hosting;
 
@@ -12,6 +13,6 @@ public sealed class EmbeddedBackendProvider : IBackendProvider
 
     public string DescribeData(GatewayOptions options) => "data in " + Path.GetFullPath(options.DataDir);
 
-    public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink) =>
-        await EmbeddedDeployment.StartAsync(backendOptions, sink).ConfigureAwait(false);
+    public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers) =>
+        await EmbeddedDeployment.StartAsync(backendOptions, sink, loggers: loggers).ConfigureAwait(false);
 }

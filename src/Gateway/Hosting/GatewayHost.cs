@@ -186,6 +186,9 @@ public static class GatewayHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // The backend starts here, before Kestrel listens: recovery of the data directory and the new
+        // epoch must be done before the first client is answered.
+        _ = app.Services.GetRequiredService<IZkBackend>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Started(log, Version, options.Backend, ListeningOn(app, options), provider.DescribeData(options)));
         return app;
@@ -199,8 +202,6 @@ public static class GatewayHost
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(provider);
-        // The backend starts here, before Kestrel listens: recovery of the data directory and the new
-        // epoch must be done before the first client is answered.
         var registry = new ConnectionRegistry();
         var backendOptions = new BackendOptions
         {
@@ -214,11 +215,12 @@ public static class GatewayHost
             ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
             EpochWaitMs = options.EpochWaitMs,
         };
-        // Start-up only, before any connection: blocking here keeps Build synchronous for its callers.
-        var backend = provider.StartAsync(options, backendOptions, registry).GetAwaiter().GetResult();
         services.AddSingleton(registry);
-        // A factory registration, so the container disposes the backend (closing the database) on shutdown.
-        services.AddSingleton<IZkBackend>(_ => backend);
+        // A factory registration, so the container disposes the backend (closing the database) on
+        // shutdown, and the backend logs through the host's loggers. Build resolves it once, before
+        // Kestrel listens (start-up only: blocking there keeps Build synchronous for its callers).
+        services.AddSingleton<IZkBackend>(sp =>
+            provider.StartAsync(options, backendOptions, registry, sp.GetRequiredService<ILoggerFactory>()).GetAwaiter().GetResult());
         services.AddSingleton<GatewayStatistics>();
     }
 }

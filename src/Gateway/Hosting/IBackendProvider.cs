@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
 
 namespace ZkGateway.Gateway.Hosting;
@@ -16,5 +17,5 @@ public interface IBackendProvider
     string DescribeData(GatewayOptions options);
 
     /// <summary>Starts the backend (recovery included) before the gateway listens.</summary>
-    Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink);
+    Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Hosting;
 
@@ -45,7 +46,7 @@ public sealed class BackendChoiceTests
 
         public string DescribeData(GatewayOptions options) => "recorded";
 
-        public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink) =>
-            Started = await EmbeddedBackendProvider.Instance.StartAsync(options, backendOptions, sink);
+        public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers) =>
+            Started = await EmbeddedBackendProvider.Instance.StartAsync(options, backendOptions, sink, loggers);
     }
 }

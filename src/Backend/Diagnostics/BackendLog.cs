@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace ZkGateway.Backend.Diagnostics;
+
+/// <summary>
+/// What the backend logs. Each is a fault the backend rides out (it retries or leaves the work to the
+/// next pass), logged so that an operator sees it instead of a silent retry.
+/// </summary>
+internal static partial class BackendLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Gateway {GatewayId}: a read waited {WaitMs} ms for its inbox to handle trigger zxid 0x{Needed:x} (handled: 0x{Handled:x}) and is answered without it")]
+    public static partial void EpochWaitTimedOut(ILogger logger, string gatewayId, int waitMs, long needed, long handled);
+
+    [LoggerMessage(2, LogLevel.Warning, "Gateway {GatewayId}: receiving from its inbox failed; trying again (the messages wait)")]
+    public static partial void InboxReceiveFailed(ILogger logger, Exception exception, string gatewayId);
+
+    [LoggerMessage(3, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within three ticks")]
+    public static partial void SignOffFailed(ILogger logger, Exception exception, string gatewayId);
+
+    [LoggerMessage(4, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; the heartbeat function or the client's next connection settles it")]
+    public static partial void SessionExpiryFailed(ILogger logger, Exception exception, long sessionId);
+
+    [LoggerMessage(5, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness and session leases failed; trying again next tick")]
+    public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, string gatewayId);
+
+    [LoggerMessage(6, LogLevel.Warning, "A reaper pass over container and TTL nodes failed; the next pass finds the same candidates")]
+    public static partial void ReaperPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "A heartbeat pass over expired session leases failed; the leases wait for the next pass")]
+    public static partial void HeartbeatPassFailed(ILogger logger, Exception exception);
+}
