@@ -8,24 +8,24 @@ namespace ZkGateway.Backend.Diagnostics;
 /// </summary>
 internal static partial class BackendLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "Gateway {GatewayId}: a read waited {WaitMs} ms for its inbox to handle trigger zxid 0x{Needed:x} (handled: 0x{Handled:x}) and is answered without it")]
+    [LoggerMessage(301, LogLevel.Warning, "Gateway {GatewayId}: a read waited {WaitMs} ms for its inbox to handle trigger zxid 0x{Needed:x} (handled: 0x{Handled:x}) and is answered without it")]
     public static partial void EpochWaitTimedOut(ILogger logger, string gatewayId, int waitMs, long needed, long handled);
 
-    [LoggerMessage(2, LogLevel.Warning, "Gateway {GatewayId}: receiving from its inbox failed; trying again (the messages wait)")]
+    [LoggerMessage(302, LogLevel.Warning, "Gateway {GatewayId}: receiving from its inbox failed; trying again (the messages wait)")]
     public static partial void InboxReceiveFailed(ILogger logger, Exception exception, string gatewayId);
 
-    [LoggerMessage(3, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within three ticks")]
+    [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within three ticks")]
     public static partial void SignOffFailed(ILogger logger, Exception exception, string gatewayId);
 
-    [LoggerMessage(4, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; the heartbeat function or the client's next connection settles it")]
+    [LoggerMessage(304, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; the heartbeat function or the client's next connection settles it")]
     public static partial void SessionExpiryFailed(ILogger logger, Exception exception, long sessionId);
 
-    [LoggerMessage(5, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness and session leases failed; trying again next tick")]
+    [LoggerMessage(305, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness and session leases failed; trying again next tick")]
     public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, string gatewayId);
 
-    [LoggerMessage(6, LogLevel.Warning, "A reaper pass over container and TTL nodes failed; the next pass finds the same candidates")]
+    [LoggerMessage(306, LogLevel.Warning, "A reaper pass over container and TTL nodes failed; the next pass finds the same candidates")]
     public static partial void ReaperPassFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(7, LogLevel.Warning, "A heartbeat pass over expired session leases failed; the leases wait for the next pass")]
+    [LoggerMessage(307, LogLevel.Warning, "A heartbeat pass over expired session leases failed; the leases wait for the next pass")]
     public static partial void HeartbeatPassFailed(ILogger logger, Exception exception);
 }
