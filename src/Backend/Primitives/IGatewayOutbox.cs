@@ -44,29 +44,3 @@ public interface IGatewayOutbox
     /// <summary>Sends what was buffered since the last flush (the end of a distributor batch).</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken = default);
 }
-
-/// <summary>
-/// A gateway's side of watch routing with the AWS provider set: before a watching read it records,
-/// in system storage, that it cares about the path (so the distributor sends it that path's triggers);
-/// embedded there is one gateway and nothing to record.
-/// </summary>
-public interface IWatchInterest
-{
-    /// <summary>Records interest in the triggers of <paramref name="path"/> before the watching read is made.</summary>
-    ValueTask AddAsync(string path, WatchKind kind, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// This gateway's recent first-time registrations, each recorded before <see cref="AddAsync"/>
-    /// returns (and before any concurrent AddAsync of the same path can skip writing); null where
-    /// routing needs no registration (embedded).
-    /// </summary>
-    InterestRegistrations? Registrations => null;
-}
-
-/// <summary>The embedded deployment's interest: there is only one gateway, which hears every trigger.</summary>
-public sealed class EveryTriggerInterest : IWatchInterest
-{
-    public static readonly EveryTriggerInterest Instance = new();
-
-    public ValueTask AddAsync(string path, WatchKind kind, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-}

@@ -2,40 +2,6 @@ using ZkGateway.Jute.Data;
 
 namespace ZkGateway.Backend.Primitives;
 
-/// <summary>A unique lock token (FaaSKeeper used whole seconds, which allows an ABA mix-up).</summary>
-public readonly record struct LockToken(Guid Value)
-{
-    public static LockToken New() => new(Guid.NewGuid());
-}
-
-/// <summary>The outcome of a lock attempt: whether we hold it, and the node's committed state (null if absent).</summary>
-public readonly record struct LockResult(bool Acquired, SystemNode? Node);
-
-/// <summary>One item of a conditional commit: the node's new state, or null to delete it.</summary>
-public sealed record SystemNodeWrite(string Path, SystemNode? NewState);
-
-/// <summary>
-/// A conditional commit: applied only while every locked path is still held with <see cref="Token"/>;
-/// releases the locks and appends <see cref="Pending"/> to the pending-update list, atomically.
-/// </summary>
-/// <remarks>
-/// <paramref name="ClosingSession"/>: this commit is one part (not the last) of a closeSession split over
-/// several commits because its ephemerals do not fit one (see <see cref="ISystemStorage.FitsOneCommit"/>):
-/// the store marks that session closing (it can own no new ephemeral) and remembers the part's zxid, so
-/// that a writer processing the close again finds the parts still pending
-/// (<see cref="ISystemStorage.GetPendingClosePartsAsync"/>). The last part has
-/// <paramref name="ClosedSession"/> set instead; it is committed only if every earlier part of the same
-/// batch was.
-/// </remarks>
-public sealed record CommitRequest(
-    LockToken Token,
-    IReadOnlyList<string> LockedPaths,
-    IReadOnlyList<SystemNodeWrite> Nodes,
-    SessionRecord? CreatedSession,
-    long ClosedSession,
-    Txn Pending,
-    long ClosingSession = 0);
-
 /// <summary>
 /// Strongly consistent storage touched only by functions (DynamoDB on AWS): node metadata, timed
 /// locks, counters, sessions, and the pending-update list.
@@ -122,13 +88,3 @@ public interface ISystemStorage
     /// <summary>Updates a session's negotiated timeout (on resume).</summary>
     ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default);
 }
-
-/// <summary>Counts of the applied tree for mntr: nodes, approximate data size (path + data lengths), ephemerals.</summary>
-public sealed record TreeStatistics(long Nodes, long ApproximateDataSize, long Ephemerals);
-
-/// <summary>A request found committed: its zxid, and its transaction if the distributor has not applied it yet.</summary>
-public sealed record CommittedRequest(long Zxid, Txn? Pending);
-
-/// <summary>A node as user storage keeps it for direct reads: data (null as ZooKeeper keeps null data), the client-visible Stat, children, ACL.</summary>
-/// <remarks><paramref name="Epoch"/>: the distributor's stamp of triggers in flight when it wrote the node (AWS; see <see cref="EpochStamp"/>).</remarks>
-public sealed record UserNode(string Path, byte[]? Data, Stat Stat, IReadOnlyList<Acl> Acl, IReadOnlyCollection<string> Children, EpochStamp? Epoch = null);

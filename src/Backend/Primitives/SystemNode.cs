@@ -14,6 +14,3 @@ public sealed record SystemNode(string Path, Stat Stat, IReadOnlyList<Acl> Acl)
     /// <summary>The Stat a client sees.</summary>
     public Stat ClientStat => Stat with { Cversion = (2 * Stat.Cversion) - Stat.NumChildren };
 }
-
-/// <summary>A session as system storage keeps it. Leases are renewed by gateways and are not durable.</summary>
-public sealed record SessionRecord(long SessionId, byte[] Password, int TimeoutMs);

@@ -32,38 +32,3 @@ public interface IOrderedQueue<T>
     /// <summary>Completes the queue: the consumer drains what is left and stops.</summary>
     void Complete();
 }
-
-/// <summary>
-/// A received batch: the messages in queue order, and what the provider needs to acknowledge them
-/// (SQS receipt handles; nothing for an in-process channel).
-/// </summary>
-public sealed class QueueBatch<T>(IReadOnlyList<T> messages, object? receipts = null)
-{
-    public static readonly QueueBatch<T> Empty = new([]);
-
-    public IReadOnlyList<T> Messages { get; } = messages;
-
-    /// <summary>Provider-specific acknowledgement state.</summary>
-    public object? Receipts { get; } = receipts;
-
-    public int Count => Messages.Count;
-}
-
-/// <summary>
-/// How a message travels through a cloud queue: a compact binary body (sent base64-encoded) and the
-/// deduplication id that lets the queue drop a resend of the same message (SQS FIFO keeps ids 5 min).
-/// </summary>
-public interface IMessageCodec<T>
-{
-    byte[] Encode(T message);
-
-    T Decode(ReadOnlySpan<byte> body);
-
-    string DeduplicationId(T message);
-}
-
-/// <summary>The channel from functions back to a gateway (its inbox): write replies.</summary>
-public interface IGatewayChannel
-{
-    void SendReply(ReplyAddress address, WriteResult result);
-}
