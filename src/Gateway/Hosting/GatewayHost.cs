@@ -101,6 +101,11 @@ public static class GatewayHost
             await Console.Error.WriteLineAsync("ZkGateway: " + e.Message);
             return ConfigErrorExitCode;
         }
+        catch (BackendStartException e)
+        {
+            await Console.Error.WriteLineAsync("ZkGateway: " + e.Message);
+            return StartupErrorExitCode;
+        }
         await using (app)
         {
             try
@@ -186,9 +191,18 @@ public static class GatewayHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        // The backend starts here, before Kestrel listens: recovery of the data directory and the new
-        // epoch must be done before the first client is answered.
-        _ = app.Services.GetRequiredService<IZkBackend>();
+        // The backend starts before Kestrel listens (building the host already resolves it for the
+        // connection handler): recovery of the data directory and the new epoch must be done before
+        // the first client is answered.
+        try
+        {
+            _ = app.Services.GetRequiredService<IZkBackend>();
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Started(log, Version, options.Backend, ListeningOn(app, options), provider.DescribeData(options)));
         return app;
@@ -217,10 +231,22 @@ public static class GatewayHost
         };
         services.AddSingleton(registry);
         // A factory registration, so the container disposes the backend (closing the database) on
-        // shutdown, and the backend logs through the host's loggers. Build resolves it once, before
-        // Kestrel listens (start-up only: blocking there keeps Build synchronous for its callers).
-        services.AddSingleton<IZkBackend>(sp =>
-            provider.StartAsync(options, backendOptions, registry, sp.GetRequiredService<ILoggerFactory>()).GetAwaiter().GetResult());
+        // shutdown, and the backend logs through the host's loggers. Building the host resolves it,
+        // before Kestrel listens (start-up only: blocking there keeps Build synchronous for its callers).
+        services.AddSingleton(sp => StartBackend(provider, options, backendOptions, registry, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<GatewayStatistics>();
+    }
+
+    /// <summary>Starts the backend; a failure other than a configuration error becomes a <see cref="BackendStartException"/>.</summary>
+    private static IZkBackend StartBackend(IBackendProvider provider, GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers)
+    {
+        try
+        {
+            return provider.StartAsync(options, backendOptions, sink, loggers).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not GatewayConfigurationException)
+        {
+            throw new BackendStartException(options.Backend, e);
+        }
     }
 }

@@ -37,6 +37,27 @@ public sealed class BackendChoiceTests
         Assert.Contains("must be one of embedded", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_backend_that_cannot_start_is_one_line_and_exit_code_1_not_a_crash()
+    {
+        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0"]);
+        options.Backend = "broken";
+        IBackendProvider[] providers = [new FailingProvider()];
+        var error = Assert.Throws<BackendStartException>(() => GatewayHost.Build(options, providers));
+        Assert.Equal("the broken backend could not start: IOException: storage unreachable", error.Message);
+        Assert.Equal(GatewayHost.StartupErrorExitCode, await GatewayHost.RunAsync(options, providers));
+    }
+
+    private sealed class FailingProvider : IBackendProvider
+    {
+        public string Name => "broken";
+
+        public string DescribeData(GatewayOptions options) => "nowhere";
+
+        public Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers) =>
+            Task.FromException<IZkBackend>(new IOException("storage unreachable"));
+    }
+
     /// <summary>Starts the embedded backend under another name and remembers the instance it returned.</summary>
     private sealed class RecordingProvider(string name) : IBackendProvider
     {
