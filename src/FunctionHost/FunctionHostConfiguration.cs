@@ -71,31 +71,10 @@ internal sealed class FunctionHostConfiguration
     }
 
     /// <summary>The deployment from --aws.* options over the ZKGW_AWS_* environment (the gateway takes the same keys).</summary>
-    private static AwsSettings AwsFrom(IReadOnlyList<string> options, Func<string, string?> environment)
-    {
-        var env = AwsSettings.FromEnvironment(Option(options, "aws.deployment"), environment);
-        var settings = env with
-        {
-            Region = Option(options, "aws.region") ?? env.Region,
-            DynamoDbEndpoint = Option(options, "aws.dynamodb") ?? env.DynamoDbEndpoint,
-            S3Endpoint = Option(options, "aws.s3") ?? env.S3Endpoint,
-            SqsEndpoint = Option(options, "aws.sqs") ?? env.SqsEndpoint,
-            BucketNameOverride = Option(options, "aws.bucket") ?? env.BucketNameOverride,
-            UserStorage = Option(options, "aws.userStorage") switch
-            {
-                null => env.UserStorage,
-                "persistent" => UserStorageMode.Persistent,
-                "key-value" => UserStorageMode.KeyValue,
-                var other => throw new ArgumentException($"--aws.userStorage must be persistent or key-value, not '{other}'."),
-            },
-        };
-        if (settings.AccessKey is null && (settings.DynamoDbEndpoint ?? settings.S3Endpoint ?? settings.SqsEndpoint) is not null)
-        {
-            // The emulators accept any credentials.
-            settings = settings with { AccessKey = "test", SecretKey = "test" };
-        }
-        return settings;
-    }
+    private static AwsSettings AwsFrom(IReadOnlyList<string> options, Func<string, string?> environment) =>
+        AwsSettings.FromEnvironment(Option(options, "aws.deployment"), environment).WithOverrides(
+            Option(options, "aws.region"), Option(options, "aws.dynamodb"), Option(options, "aws.s3"), Option(options, "aws.sqs"),
+            Option(options, "aws.bucket"), Option(options, "aws.userStorage"));
 
     /// <summary>The value of the last <c>--name=value</c> among <paramref name="options"/>, or null.</summary>
     public static string? Option(IReadOnlyList<string> options, string name)

@@ -104,10 +104,34 @@ public sealed record AwsSettings
                 var other => throw new ArgumentException($"ZKGW_AWS_USER_STORAGE must be persistent or key-value, not '{other}'."),
             },
         };
-        if (settings.AccessKey is null && (settings.DynamoDbEndpoint ?? settings.S3Endpoint ?? settings.SqsEndpoint) is not null)
-        {
-            settings = settings with { AccessKey = "test", SecretKey = "test" };
-        }
-        return settings;
+        return settings.WithEmulatorCredentials();
     }
+
+    /// <summary>
+    /// These settings with what the <c>aws.*</c> keys of a command line or zoo.cfg give (null keeps the
+    /// value already here, from the environment); the gateway and the function host take the same keys.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="userStorage"/> is neither persistent nor key-value.</exception>
+    public AwsSettings WithOverrides(string? region, string? dynamoDb, string? s3, string? sqs, string? bucket, string? userStorage) =>
+        (this with
+        {
+            Region = region ?? Region,
+            DynamoDbEndpoint = dynamoDb ?? DynamoDbEndpoint,
+            S3Endpoint = s3 ?? S3Endpoint,
+            SqsEndpoint = sqs ?? SqsEndpoint,
+            BucketNameOverride = bucket ?? BucketNameOverride,
+            UserStorage = userStorage switch
+            {
+                null => UserStorage,
+                "persistent" => UserStorageMode.Persistent,
+                "key-value" => UserStorageMode.KeyValue,
+                var other => throw new ArgumentException($"--aws.userStorage must be persistent or key-value, not '{other}'."),
+            },
+        }).WithEmulatorCredentials();
+
+    /// <summary>Endpoints set without credentials get the dummy ones the emulators accept (the SDK's default chain would find none).</summary>
+    private AwsSettings WithEmulatorCredentials() =>
+        AccessKey is null && (DynamoDbEndpoint ?? S3Endpoint ?? SqsEndpoint) is not null
+            ? this with { AccessKey = "test", SecretKey = "test" }
+            : this;
 }

@@ -191,18 +191,10 @@ public static class GatewayHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        // The backend starts before Kestrel listens (building the host already resolves it for the
-        // connection handler): recovery of the data directory and the new epoch must be done before
-        // the first client is answered.
-        try
-        {
-            _ = app.Services.GetRequiredService<IZkBackend>();
-        }
-        catch
-        {
-            ((IDisposable)app).Dispose();
-            throw;
-        }
+        // The backend starts before Kestrel listens: recovery of the data directory and the new epoch
+        // must be done before the first client is answered. Building the host has already resolved it
+        // (for the connection handler, so a failed start throws there); this keeps it so either way.
+        _ = app.Services.GetRequiredService<IZkBackend>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Started(log, Version, options.Backend, ListeningOn(app, options), provider.DescribeData(options)));
         return app;
