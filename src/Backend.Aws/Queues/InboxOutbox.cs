@@ -17,8 +17,12 @@ namespace ZkGateway.Backend.Aws;
 /// its first interest too late for the first lookup (reported by the applied marker's raise) gets a
 /// Mark at the end of the batch's message to it (<see cref="Mark"/>).
 /// </para>
+/// <para>
+/// <paramref name="localGateway"/>: the gateway this outbox runs in (the gateway write path), whose
+/// watchers are told in-process by the caller: it is never routed to, planned for or stamped.
+/// </para>
 /// </summary>
-public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null) : IGatewayOutbox
+public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null, string? localGateway = null) : IGatewayOutbox
 {
     private readonly List<(string? Gateway, InboxItem Item)> _buffer = [];
 
@@ -43,7 +47,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
             var routes = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), cancellationToken).ConfigureAwait(false);
             foreach (var item in triggers)
             {
-                foreach (string gateway in routes.Route(item))
+                foreach (string gateway in RemoteRoutes(routes, item))
                 {
                     planned[gateway] = Math.Max(planned.GetValueOrDefault(gateway), item.Zxid);
                 }
@@ -56,9 +60,12 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         return ledger.Stamp(planned, generation, batchZxid);
     }
 
+    private IEnumerable<string> RemoteRoutes(WatchInterestRoutes routes, InboxItem item) =>
+        localGateway is null ? routes.Route(item) : routes.Route(item).Where(g => g != localGateway);
+
     public void Mark(IReadOnlyCollection<string> gateways, long zxid)
     {
-        foreach (string gateway in gateways)
+        foreach (string gateway in gateways.Where(g => g != localGateway))
         {
             _buffer.Add((gateway, InboxItem.ForMark(zxid)));
         }
@@ -110,7 +117,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
                 Add(gateway, item);
                 continue;
             }
-            foreach (string g in routes.Route(item))
+            foreach (string g in RemoteRoutes(routes, item))
             {
                 Add(g, item);
                 routed[g] = Math.Max(routed.GetValueOrDefault(g), item.Zxid);
