@@ -20,6 +20,6 @@ internal static partial class AwsLog
     [LoggerMessage(105, LogLevel.Warning, "Applying a reserved write batch failed (attempt {Attempt}); it is committed, trying again")]
     public static partial void GatewayApplyRetry(ILogger logger, Exception exception, int attempt);
 
-    [LoggerMessage(106, LogLevel.Information, "Applied a batch of {Count} transactions up to zxid {Zxid:x} that its writer left unapplied at the write head")]
+    [LoggerMessage(106, LogLevel.Warning, "Applied a batch of {Count} transactions up to zxid {Zxid:x} that its writer left unapplied at the write head")]
     public static partial void HelpedBatch(ILogger logger, int count, long zxid);
 }
