@@ -123,7 +123,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// The write stamp of a write to one item: 2 × the highest zxid among the batch's transactions that touch
     /// it, + the step (1 for the second UpdateItem of a batch that both removes and adds children of
     /// the node, removals first; 0 otherwise). Increasing over batches, whose zxids do, and over the
-    /// steps to one item within a batch. Unsigned: twice a zxid overflows a long.
+    /// steps to one item within a batch. Unsigned: twice a zxid of an epoch past 2^30 overflows a long.
     /// </summary>
     internal static AttributeValue WriteStampOf(long zxid, int step) => new() { N = ((ulong)zxid * 2 + (ulong)step).ToString(CultureInfo.InvariantCulture) };
 
