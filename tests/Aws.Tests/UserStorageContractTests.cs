@@ -209,10 +209,12 @@ public abstract class UserStorageContract : IAsyncLifetime
         Assert.Equal(Array.Empty<byte>(), (await ReadFreshAsync("/e"))!.Data);
     }
 
-    protected async Task<bool> ObjectExistsAsync(string key)
+    protected async Task<bool> ObjectExistsAsync(string key) => (await ObjectsUnderAsync(key)).Contains(key);
+
+    protected async Task<List<string>> ObjectsUnderAsync(string prefix)
     {
-        var list = await Deployment.Clients.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Deployment.Settings.BucketName, Prefix = key });
-        return (list.S3Objects ?? []).Any(o => o.Key == key);
+        var list = await Deployment.Clients.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Deployment.Settings.BucketName, Prefix = prefix });
+        return [.. (list.S3Objects ?? []).Select(o => o.Key)];
     }
 
     protected Task ApplyCreateAsync(string path, string data) => ApplyAsync(CreateTxn(path, data));
@@ -252,34 +254,77 @@ public sealed class DynamoUserStorageContractTests : UserStorageContract
     protected override IAwsUserStorage Create(AwsClients clients) =>
         new DynamoUserStorage(clients.DynamoDb, clients.S3, clients.Settings.DataTable, clients.Settings.BucketName, clients.Settings.CountersTable);
 
+    /// <summary>The spilled versions of a node's data in S3.</summary>
+    private Task<List<string>> VersionsAsync(string path) => ObjectsUnderAsync(DynamoUserStorage.LegacyDataKey(path) + "@");
+
     [Fact]
     public async Task Data_too_large_for_an_item_goes_to_S3_behind_a_pointer_which_goes_when_the_data_shrinks_or_the_node_goes()
     {
-        string key = DynamoUserStorage.DataKey("/big");
         await ApplyCreateAsync("/big", "small");
-        Assert.False(await ObjectExistsAsync(key));
+        Assert.Empty(await VersionsAsync("/big"));
 
         byte[] big = new byte[DynamoUserStorage.DefaultItemLimit];
         Random.Shared.NextBytes(big);
         await ApplySetAsync("/big", big);
-        Assert.True(await ObjectExistsAsync(key));
+        var first = Assert.Single(await VersionsAsync("/big"));
+        Assert.Equal(big, (await ReadFreshAsync("/big"))!.Data);
+
+        // Each version has a key of its own; the older one goes once the item points to the newer.
+        big[0] ^= 1;
+        await ApplySetAsync("/big", big);
+        var second = Assert.Single(await VersionsAsync("/big"));
+        Assert.NotEqual(first, second);
         Assert.Equal(big, (await ReadFreshAsync("/big"))!.Data);
 
         await ApplySetAsync("/big", [1, 2, 3]);
-        Assert.False(await ObjectExistsAsync(key));
+        Assert.Empty(await VersionsAsync("/big"));
         Assert.Equal([1, 2, 3], (await ReadFreshAsync("/big"))!.Data);
 
         await ApplySetAsync("/big", big);
-        Assert.True(await ObjectExistsAsync(key));
+        Assert.Single(await VersionsAsync("/big"));
         await ApplySetAsync("/big", null);
-        Assert.False(await ObjectExistsAsync(key));
+        Assert.Empty(await VersionsAsync("/big"));
         Assert.Null((await ReadFreshAsync("/big"))!.Data);
 
         await ApplySetAsync("/big", big);
-        Assert.True(await ObjectExistsAsync(key));
+        Assert.Single(await VersionsAsync("/big"));
         await ApplyDeleteAsync("/big");
-        Assert.False(await ObjectExistsAsync(key));
+        Assert.Empty(await VersionsAsync("/big"));
         Assert.Null(await ReadFreshAsync("/big"));
+    }
+
+    [Fact]
+    public async Task Data_spilled_by_the_code_before_versioned_keys_still_reads_and_its_object_goes_when_the_data_changes()
+    {
+        byte[] big = new byte[DynamoUserStorage.DefaultItemLimit];
+        Random.Shared.NextBytes(big);
+        await ApplyCreateAsync("/old", "");
+        await ApplySetAsync("/old", big);
+        // Made into what that code wrote: the object at nodes<path> (same format), no write stamp.
+        string version = Assert.Single(await VersionsAsync("/old"));
+        string legacy = DynamoUserStorage.LegacyDataKey("/old");
+        var s3 = Deployment.Clients.S3;
+        using (var stored = await s3.GetObjectAsync(Deployment.Settings.BucketName, version))
+        {
+            using var body = new MemoryStream();
+            await stored.ResponseStream.CopyToAsync(body);
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Deployment.Settings.BucketName, Key = legacy, InputStream = new MemoryStream(body.ToArray()) });
+        }
+        await s3.DeleteObjectAsync(Deployment.Settings.BucketName, version);
+        await Deployment.Clients.DynamoDb.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = Deployment.Settings.DataTable,
+            Key = new() { ["path"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "/old" } },
+            UpdateExpression = "SET dataRef = :legacy REMOVE z",
+            ExpressionAttributeValues = new() { [":legacy"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = legacy } },
+        });
+        Assert.Equal(big, (await ReadFreshAsync("/old"))!.Data);
+
+        big[0] ^= 1;
+        await ApplySetAsync("/old", big);
+        Assert.Equal(big, (await ReadFreshAsync("/old"))!.Data);
+        Assert.False(await ObjectExistsAsync(legacy));
+        Assert.Single(await VersionsAsync("/old"));
     }
 
     [Fact]
@@ -290,7 +335,7 @@ public sealed class DynamoUserStorageContractTests : UserStorageContract
         Random.Shared.NextBytes(data);
         await ApplyCreateAsync("/wide", "");
         await ApplySetAsync("/wide", data);
-        Assert.False(await ObjectExistsAsync(DynamoUserStorage.DataKey("/wide")));
+        Assert.Empty(await VersionsAsync("/wide"));
         for (int i = 0; i < 120; i += 30)
         {
             for (int j = i; j < i + 30; j++)
@@ -301,6 +346,6 @@ public sealed class DynamoUserStorageContractTests : UserStorageContract
         var wide = await ReadFreshAsync("/wide");
         Assert.Equal(120, wide!.Children.Count);
         Assert.Equal(data, wide.Data);
-        Assert.True(await ObjectExistsAsync(DynamoUserStorage.DataKey("/wide")));
+        Assert.Single(await VersionsAsync("/wide"));
     }
 }

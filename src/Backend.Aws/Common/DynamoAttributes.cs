@@ -28,6 +28,9 @@ internal static class DynamoAttributes
             case DeleteItemRequest r:
                 r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ConditionExpression);
                 break;
+            case PutItemRequest r:
+                r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ConditionExpression);
+                break;
             case GetItemRequest r:
                 r.ExpressionAttributeNames = NamesIn(r.ExpressionAttributeNames, r.ProjectionExpression);
                 break;

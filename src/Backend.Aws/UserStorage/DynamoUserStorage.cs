@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -16,8 +17,18 @@ namespace ZkGateway.Backend.Aws;
 /// FaaSKeeper's "key-value" (hybrid) user storage: one item per node in the <c>D-data</c> table
 /// (key <c>path</c>) with its Stat and ACL (Jute binary, as <see cref="S3UserStorage"/> writes them),
 /// its data, and its child names as a string set. Data that would make the item larger than
-/// <see cref="DefaultItemLimit"/> goes to S3 under <c>nodes&lt;path&gt;</c> and the item holds a pointer
-/// (<c>dataRef</c>); ZooKeeper allows ~1 MB values, DynamoDB items at most 400 KB.
+/// <see cref="DefaultItemLimit"/> goes to S3, each version under its own key
+/// (<see cref="DataKey(string, long)"/>), and the item holds that key (<c>dataRef</c>); ZooKeeper allows
+/// ~1 MB values, DynamoDB items at most 400 KB.
+/// <para>
+/// A batch may be applied more than once, and late: by two instances at once, or by one that stalled
+/// while the next writer applied it and went on. So every item write is conditional on the item's
+/// write stamp (<c>z</c>, <see cref="WriteStampOf"/>) being older than the write's, and sets it: a write already
+/// made, or overtaken by a newer batch's, changes nothing and is skipped. Deletes leave tombstones (the
+/// key and the write stamp) so that a late create cannot bring a node back; readers take an item without
+/// <c>stat</c> for no node. Tombstones are kept: removing one is safe only once no late applier of an
+/// older batch can exist.
+/// </para>
 /// <para>
 /// Child lists are changed with UpdateItem ADD/DELETE on the set, never rewritten: the distributor
 /// needs no copy of a parent (S3UserStorage reads it back or keeps a cache) and no read before a
@@ -56,6 +67,18 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// <summary>The epoch stamp (<see cref="EpochStamp"/>, its text form), on nodes written while triggers were in flight.</summary>
     private const string EpochAttr = "epoch";
 
+    /// <summary>The write stamp of the last write step applied to the item (<see cref="WriteStampOf"/>), a number.</summary>
+    private const string WriteStampAttr = "z";
+
+    /// <summary>A write with write stamp <c>:z</c> goes through only if the item has seen no write as new or newer.</summary>
+    private const string Fenced = "(attribute_not_exists(#z) OR #z < :z)";
+
+    /// <summary>An update must also never bring a node into being with only some of its attributes.</summary>
+    private const string FencedUpdate = "attribute_exists(#stat) AND " + Fenced;
+
+    /// <summary>Bytes a write stamp can take in an item: its name and up to 20 digits.</summary>
+    private const int WriteStampSize = 1 + 20;
+
     private readonly IAmazonDynamoDB _dynamo;
     private readonly IAmazonS3 _s3;
     private readonly string _table;
@@ -85,8 +108,24 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     public long ApproximateDataSize => 0;
 
-    /// <summary>The S3 key of a node's spilled data (the key S3UserStorage uses for the whole node).</summary>
-    public static string DataKey(string path) => S3UserStorage.Key(path);
+    /// <summary>
+    /// The S3 key of a node's spilled data as of <paramref name="mzxid"/>. One key per version: a late
+    /// applier of an older batch that writes its version again cannot touch the newer one an item
+    /// points to. (It can leave an object nothing points to, as can a crash between the object's write
+    /// and the item's: storage only.)
+    /// </summary>
+    public static string DataKey(string path, long mzxid) => $"{LegacyDataKey(path)}@{mzxid:x16}";
+
+    /// <summary>The key spilled data had before it was versioned (the key S3UserStorage uses for the whole node); items may still point to it.</summary>
+    public static string LegacyDataKey(string path) => S3UserStorage.Key(path);
+
+    /// <summary>
+    /// The write stamp of a write to one item: 2 × the highest zxid among the batch's transactions that touch
+    /// it, + the step (1 for the second UpdateItem of a batch that both removes and adds children of
+    /// the node, removals first; 0 otherwise). Increasing over batches, whose zxids do, and over the
+    /// steps to one item within a batch. Unsigned: twice a zxid of an epoch past 2^30 overflows a long.
+    /// </summary>
+    internal static AttributeValue WriteStampOf(long zxid, int step) => new() { N = ((ulong)zxid * 2 + (ulong)step).ToString(CultureInfo.InvariantCulture) };
 
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
     {
@@ -100,9 +139,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     private async ValueTask<UserNode?> GetNodeAsync(string path, CancellationToken ct)
     {
-        // The spilled data object is written before the item that points to it, and carries the mzxid
-        // it belongs to: an item read before a concurrent setData and an object read after it do not
-        // match, and the item is read again (at most a few times: the distributor writes the item next).
+        // A spilled data object is written before the item that points to it, under a key of its own
+        // version, and carries its mzxid. An object gone by the time it is read (the item moved on and
+        // the version was deleted), or one at the unversioned key of older code rewritten after the
+        // item was read, does not match the item's mzxid, and the item is read again (at most a few
+        // times: the applier writes the item next).
         for (int attempt = 0; ; attempt++)
         {
             var item = (await _dynamo.GetItemAsync(new GetItemRequest
@@ -111,11 +152,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 Key = new() { [PathAttr] = S(path) },
                 ConsistentRead = true,
             }, ct).ConfigureAwait(false)).Item;
-            if (item is null || item.Count == 0)
+            // No item, or a tombstone (a deleted node's key and write stamp): no node.
+            if (GetBytes(item, StatAttr) is not { } statBytes)
             {
                 return null;
             }
-            var stat = DecodeStat(GetBytes(item, StatAttr) ?? []);
+            var stat = DecodeStat(statBytes);
             var acl = GetBytes(item, AclAttr) is { } aclBytes ? DecodeAcl(aclBytes) : Acl.OpenAclUnsafe;
             var children = new SortedSet<string>(GetStringSet(item, ChildrenAttr), StringComparer.Ordinal);
             byte[]? data = GetBool(item, NullDataAttr) ? null : GetBytes(item, DataAttr) ?? [];
@@ -145,12 +187,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             return -1;
         }
         // Level by level, each level's child lists in BatchGetItem calls of 100 keys (its limit),
-        // fetching only the names: one call per 100 nodes rather than one per node.
+        // fetching only the names: one call per 100 nodes rather than one per node. A node is an item
+        // with a Stat (a tombstone has none; the Stat costs no more read units than the names).
         int count = 0;
         var level = root.Children.Select(c => ZkPath.Join(path, c)).ToList();
         while (level.Count > 0)
         {
-            count += level.Count;
             var next = new List<string>();
             foreach (var chunk in level.Chunk(100))
             {
@@ -158,8 +200,8 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 {
                     Keys = [.. chunk.Select(p => new Dictionary<string, AttributeValue> { [PathAttr] = S(p) })],
                     ConsistentRead = true,
-                    ProjectionExpression = "#p, #c",
-                    ExpressionAttributeNames = new() { ["#p"] = PathAttr, ["#c"] = ChildrenAttr },
+                    ProjectionExpression = "#p, #c, #s",
+                    ExpressionAttributeNames = new() { ["#p"] = PathAttr, ["#c"] = ChildrenAttr, ["#s"] = StatAttr },
                 };
                 var pending = new Dictionary<string, KeysAndAttributes> { [_table] = keys };
                 for (int attempt = 0; pending.Count > 0; attempt++)
@@ -172,6 +214,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                     var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
                     foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
                     {
+                        if (!item.ContainsKey(StatAttr))
+                        {
+                            continue;
+                        }
+                        count++;
                         string parent = GetString(item, PathAttr)!;
                         next.AddRange(GetStringSet(item, ChildrenAttr).Select(c => ZkPath.Join(parent, c)));
                     }
@@ -187,6 +234,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private sealed class Plan
     {
         public bool Deleted;
+
+        /// <summary>The highest zxid of the batch's transactions that touch the node or its child names.</summary>
+        public long Zxid;
 
         /// <summary>Created (or deleted and created again) in this batch: the item is replaced whole.</summary>
         public bool Created;
@@ -216,7 +266,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     public async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
-        string? stamp = epoch?.Encode();
+        string? epochStamp = epoch?.Encode();
         var plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
         Plan PlanOf(string path) => plans.TryGetValue(path, out var p) ? p : plans[path] = new Plan();
         long last = 0;
@@ -225,6 +275,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             foreach (var change in txn.Changes)
             {
                 var plan = PlanOf(change.Path);
+                plan.Zxid = Math.Max(plan.Zxid, txn.Zxid);
                 string? parent = ZkPath.Parent(change.Path);
                 string name = ZkPath.Name(change.Path);
                 if (change.Kind == NodeChangeKind.Delete)
@@ -235,6 +286,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                     if (parent is not null)
                     {
                         var parentPlan = PlanOf(parent);
+                        parentPlan.Zxid = Math.Max(parentPlan.Zxid, txn.Zxid);
                         parentPlan.AddedChildren.Remove(name);
                         parentPlan.RemovedChildren.Add(name);
                     }
@@ -253,6 +305,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                     if (parent is not null)
                     {
                         var parentPlan = PlanOf(parent);
+                        parentPlan.Zxid = Math.Max(parentPlan.Zxid, txn.Zxid);
                         parentPlan.RemovedChildren.Remove(name);
                         parentPlan.AddedChildren.Add(name);
                     }
@@ -273,27 +326,20 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             if (plan.Created)
             {
-                await PutNodeAsync(path, plan, stamp, staleObjects, cancellationToken).ConfigureAwait(false);
+                await PutNodeAsync(path, plan, epochStamp, staleObjects, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await UpdateNodeAsync(path, plan, stamp, staleObjects, cancellationToken).ConfigureAwait(false);
+                await UpdateNodeAsync(path, plan, epochStamp, staleObjects, cancellationToken).ConfigureAwait(false);
             }
         }
-        foreach (var (path, _) in plans.Where(p => p.Value.Deleted).OrderBy(p => S3UserStorage.Depth(p.Key)))
+        foreach (var (path, plan) in plans.Where(p => p.Value.Deleted).OrderBy(p => S3UserStorage.Depth(p.Key)))
         {
-            var old = await _dynamo.DeleteItemAsync(new DeleteItemRequest
-            {
-                TableName = _table,
-                Key = new() { [PathAttr] = S(path) },
-                ReturnValues = ReturnValue.ALL_OLD,
-            }, cancellationToken).ConfigureAwait(false);
-            if (GetString(old.Attributes, DataRefAttr) is { } key)
-            {
-                staleObjects.Add(key);
-            }
+            await WriteTombstoneAsync(path, plan.Zxid, staleObjects, cancellationToken).ConfigureAwait(false);
         }
-        // Spilled data of nodes that are gone or inline again: after the items stopped pointing to it.
+        // Spilled data of nodes that are gone, inline again or at a newer version: after the items
+        // stopped pointing to it. Only writes that went through collect keys, so a late applier
+        // deletes nothing; no write can point an item back to an older version's key.
         foreach (string key in staleObjects)
         {
             await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
@@ -310,7 +356,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         return late;
     }
 
-    private async ValueTask PutNodeAsync(string path, Plan plan, string? stamp, List<string> staleObjects, CancellationToken ct)
+    private async ValueTask PutNodeAsync(string path, Plan plan, string? epochStamp, List<string> staleObjects, CancellationToken ct)
     {
         byte[] stat = EncodeStat(plan.Stat!.Value);
         byte[] acl = EncodeAcl(plan.Acl ?? Acl.OpenAclUnsafe);
@@ -322,20 +368,22 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             [AclAttr] = B(acl),
         };
         long size = AttributeSize(PathAttr, Encoding.UTF8.GetByteCount(path)) + AttributeSize(StatAttr, stat.Length) + AttributeSize(AclAttr, acl.Length)
-            + AttributeSize(DataAttr, data?.Length ?? 0) + ChildrenSize(plan.AddedChildren) + AttributeSize(EpochAttr, stamp?.Length ?? 0);
-        if (stamp is not null)
+            + AttributeSize(DataAttr, data?.Length ?? 0) + ChildrenSize(plan.AddedChildren) + AttributeSize(EpochAttr, epochStamp?.Length ?? 0) + WriteStampSize;
+        item[WriteStampAttr] = WriteStampOf(plan.Zxid, 0);
+        if (epochStamp is not null)
         {
-            item[EpochAttr] = S(stamp);
+            item[EpochAttr] = S(epochStamp);
         }
         bool spill = size > _itemLimit;
+        string? dataKey = null;
         if (data is null)
         {
             item[NullDataAttr] = Bool(true);
         }
         else if (spill)
         {
-            await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
-            item[DataRefAttr] = S(DataKey(path));
+            dataKey = await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
+            item[DataRefAttr] = S(dataKey);
         }
         else if (data.Length > 0)
         {
@@ -345,25 +393,42 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             item[ChildrenAttr] = SS(plan.AddedChildren);
         }
-        var old = await _dynamo.PutItemAsync(new PutItemRequest { TableName = _table, Item = item, ReturnValues = ReturnValue.ALL_OLD }, ct).ConfigureAwait(false);
-        if (!spill && GetString(old.Attributes, DataRefAttr) is { } key)
+        PutItemResponse old;
+        try
+        {
+            // A create replaces a tombstone, or the item of a node deleted and created again, whole.
+            old = await _dynamo.PutItemAsync(Named(new PutItemRequest
+            {
+                TableName = _table,
+                Item = item,
+                ConditionExpression = Fenced,
+                ExpressionAttributeValues = new() { [":z"] = item[WriteStampAttr] },
+                ReturnValues = ReturnValue.ALL_OLD,
+            }), ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Applied already, by this batch's other applier or before a crash, or overtaken.
+            return;
+        }
+        if (GetString(old.Attributes, DataRefAttr) is { } key && key != dataKey)
         {
             staleObjects.Add(key);
         }
     }
 
-    private async ValueTask UpdateNodeAsync(string path, Plan plan, string? stamp, List<string> staleObjects, CancellationToken ct)
+    private async ValueTask UpdateNodeAsync(string path, Plan plan, string? epochStamp, List<string> staleObjects, CancellationToken ct)
     {
         bool spill = false;
         if (plan.WritesData && plan.Data is { } data)
         {
             // The children already stored are not known here; an item that turns out too large is
             // caught below and written again with the data in S3.
-            spill = AttributeSize(DataAttr, data.Length) + AttributeSize(StatAttr, 100) + ChildrenSize(plan.AddedChildren) + AttributeSize(EpochAttr, stamp?.Length ?? 0) > _itemLimit;
+            spill = AttributeSize(DataAttr, data.Length) + AttributeSize(StatAttr, 100) + ChildrenSize(plan.AddedChildren) + AttributeSize(EpochAttr, epochStamp?.Length ?? 0) + WriteStampSize > _itemLimit;
         }
         try
         {
-            await UpdateAsync(path, plan, stamp, spill, staleObjects, ct).ConfigureAwait(false);
+            await UpdateAsync(path, plan, epochStamp, spill, staleObjects, ct).ConfigureAwait(false);
         }
         catch (AmazonDynamoDBException e) when (IsItemTooLarge(e) && !spill)
         {
@@ -372,24 +437,27 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 // Children pushed the item over DynamoDB's limit: move the stored data out first.
                 await SpillStoredDataAsync(path, ct).ConfigureAwait(false);
             }
-            await UpdateAsync(path, plan, stamp, spill: plan.Data is not null, staleObjects, ct).ConfigureAwait(false);
+            // Written again whole: a step of the first attempt that went through (the removals) is
+            // skipped by its write stamp.
+            await UpdateAsync(path, plan, epochStamp, spill: plan.Data is not null, staleObjects, ct).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask UpdateAsync(string path, Plan plan, string? stamp, bool spill, List<string> staleObjects, CancellationToken ct)
+    private async ValueTask UpdateAsync(string path, Plan plan, string? epochStamp, bool spill, List<string> staleObjects, CancellationToken ct)
     {
         var set = new List<string>();
         var remove = new List<string>();
         var values = new Dictionary<string, AttributeValue>();
+        string? dataKey = null;
         if (plan.Stat is { } stat)
         {
             set.Add("#stat = :stat");
             values[":stat"] = B(EncodeStat(stat));
-            // The node shows this batch's state: it carries this batch's stamp, or none.
-            if (stamp is not null)
+            // The node shows this batch's state: it carries this batch's epoch stamp, or none.
+            if (epochStamp is not null)
             {
                 set.Add("#epoch = :epoch");
-                values[":epoch"] = S(stamp);
+                values[":epoch"] = S(epochStamp);
             }
             else
             {
@@ -412,9 +480,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             if (spill)
             {
-                await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
+                dataKey = await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
                 set.Add("#dataRef = :ref");
-                values[":ref"] = S(DataKey(path));
+                values[":ref"] = S(dataKey);
                 remove.Add("#data");
             }
             else
@@ -425,8 +493,14 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             }
             remove.Add("#nullData");
         }
-        string expression = (set.Count > 0 ? "SET " + string.Join(", ", set) : "") + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : "");
+        if (set.Count == 0 && remove.Count == 0 && plan.AddedChildren.Count == 0 && plan.RemovedChildren.Count == 0)
+        {
+            return;
+        }
         bool removeSeparately = plan.AddedChildren.Count > 0 && plan.RemovedChildren.Count > 0;
+        set.Add("#z = :z");
+        values[":z"] = WriteStampOf(plan.Zxid, removeSeparately ? 1 : 0);
+        string expression = "SET " + string.Join(", ", set) + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : "");
         if (plan.AddedChildren.Count > 0)
         {
             expression += " ADD #children :add";
@@ -441,20 +515,22 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             // DynamoDB refuses ADD and DELETE of one set in one update. Names leave first: a listed
             // name whose item is already gone is what the ordering is there to prevent.
-            await UpdateItemAsync(path, "DELETE #children :del", new() { [":del"] = SS(plan.RemovedChildren) }, ct).ConfigureAwait(false);
+            await UpdateItemAsync(path, "SET #z = :z DELETE #children :del", new() { [":del"] = SS(plan.RemovedChildren), [":z"] = WriteStampOf(plan.Zxid, 0) }, ct).ConfigureAwait(false);
         }
-        if (expression.Length == 0)
-        {
-            return;
-        }
-        var old = await UpdateItemAsync(path, expression.Trim(), values, ct, returnOld: plan.WritesData && !spill).ConfigureAwait(false);
-        if (GetString(old, DataRefAttr) is { } key)
+        var old = await UpdateItemAsync(path, expression, values, ct, returnOld: plan.WritesData).ConfigureAwait(false);
+        if (GetString(old, DataRefAttr) is { } key && key != dataKey)
         {
             staleObjects.Add(key);
         }
     }
 
-    private async ValueTask<Dictionary<string, AttributeValue>?> UpdateItemAsync(string path, string expression, Dictionary<string, AttributeValue> values, CancellationToken ct, bool returnOld = false)
+    /// <summary>A fenced update of a node (<c>:z</c> in <paramref name="values"/>); null when it was skipped.</summary>
+    private ValueTask<Dictionary<string, AttributeValue>?> UpdateItemAsync(string path, string expression, Dictionary<string, AttributeValue> values, CancellationToken ct, bool returnOld = false) =>
+        // Skipped: this step, or a newer one, was applied already; or the node is not there, and
+        // nothing in a committed order updates a missing node, so a later transaction deleted it.
+        ConditionalUpdateAsync(path, expression, FencedUpdate, values, returnOld ? ReturnValue.UPDATED_OLD : ReturnValue.NONE, ct);
+
+    private async ValueTask<Dictionary<string, AttributeValue>?> ConditionalUpdateAsync(string path, string expression, string condition, Dictionary<string, AttributeValue> values, ReturnValue returnValues, CancellationToken ct)
     {
         try
         {
@@ -463,31 +539,54 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 TableName = _table,
                 Key = new() { [PathAttr] = S(path) },
                 UpdateExpression = expression,
-                // An update must never bring a node into being with only some of its attributes.
-                ConditionExpression = "attribute_exists(#stat)",
+                ConditionExpression = condition,
                 ExpressionAttributeValues = values,
-                ReturnValues = returnOld ? ReturnValue.UPDATED_OLD : ReturnValue.NONE,
+                ReturnValues = returnValues,
             }), ct).ConfigureAwait(false);
-            return response.Attributes;
+            return response.Attributes ?? [];
         }
         catch (ConditionalCheckFailedException)
         {
-            // The node is not there; nothing in a committed order updates a missing node, so this is
-            // a replay of something a later transaction already deleted.
             return null;
         }
     }
 
+    /// <summary>
+    /// A delete: the item keeps its key and gets the delete's write stamp, every other attribute goes (one
+    /// write unit per KB of the old item, as a DeleteItem). A create of an older batch applied late
+    /// finds the write stamp and is skipped; a newer create replaces the tombstone.
+    /// </summary>
+    private async ValueTask WriteTombstoneAsync(string path, long zxid, List<string> staleObjects, CancellationToken ct)
+    {
+        var old = await ConditionalUpdateAsync(path, "SET #z = :z REMOVE #stat, #acl, #data, #dataRef, #nullData, #children, #epoch", Fenced,
+            new() { [":z"] = WriteStampOf(zxid, 0) }, ReturnValue.UPDATED_OLD, ct).ConfigureAwait(false);
+        if (GetString(old, DataRefAttr) is { } key)
+        {
+            staleObjects.Add(key);
+        }
+    }
+
+    /// <summary>
+    /// Moves a node's inline data to S3 as it is stored: a change of form, not of state, so it keeps
+    /// the item's write stamp and goes through only if the item is still what was read (an applier that is
+    /// late or concurrent moves either that state's data or nothing).
+    /// </summary>
     private async ValueTask SpillStoredDataAsync(string path, CancellationToken ct)
     {
         var item = (await _dynamo.GetItemAsync(new GetItemRequest { TableName = _table, Key = new() { [PathAttr] = S(path) }, ConsistentRead = true }, ct).ConfigureAwait(false)).Item;
-        if (GetBytes(item, DataAttr) is not { } data)
+        if (GetBytes(item, DataAttr) is not { } data || GetBytes(item, StatAttr) is not { } statBytes)
         {
             return;
         }
-        var stat = DecodeStat(GetBytes(item, StatAttr) ?? []);
-        await PutDataObjectAsync(path, stat.Mzxid, data, ct).ConfigureAwait(false);
-        await UpdateItemAsync(path, "SET #dataRef = :ref REMOVE #data", new() { [":ref"] = S(DataKey(path)) }, ct).ConfigureAwait(false);
+        string key = await PutDataObjectAsync(path, DecodeStat(statBytes).Mzxid, data, ct).ConfigureAwait(false);
+        var values = new Dictionary<string, AttributeValue> { [":ref"] = S(key) };
+        string condition = "attribute_exists(#data) AND attribute_not_exists(#z)";
+        if (item.TryGetValue(WriteStampAttr, out var seen))
+        {
+            condition = "attribute_exists(#data) AND #z = :seen";
+            values[":seen"] = seen;
+        }
+        await ConditionalUpdateAsync(path, "SET #dataRef = :ref REMOVE #data", condition, values, ReturnValue.NONE, ct).ConfigureAwait(false);
     }
 
     private static bool IsItemTooLarge(AmazonDynamoDBException e) =>
@@ -498,8 +597,10 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     private static long ChildrenSize(IEnumerable<string> names) => ChildrenAttr.Length + names.Sum(n => (long)Encoding.UTF8.GetByteCount(n));
 
-    private async ValueTask PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct)
+    /// <summary>Writes a version of a node's data to S3 and returns its key.</summary>
+    private async ValueTask<string> PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct)
     {
+        string key = DataKey(path, mzxid);
         var buffer = new FrameBuffer(16 + data.Length);
         var writer = new JuteWriter(buffer);
         writer.WriteInt(DataObjectFormat);
@@ -508,11 +609,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         await _s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = _bucket,
-            Key = DataKey(path),
+            Key = key,
             InputStream = new MemoryStream(buffer.WrittenSpan.ToArray(), writable: false),
             ContentType = "application/octet-stream",
             UseChunkEncoding = !_disableChunkEncoding,
         }, ct).ConfigureAwait(false);
+        return key;
     }
 
     private async ValueTask<(long Mzxid, byte[] Data)> GetDataObjectAsync(string key, CancellationToken ct)
