@@ -164,6 +164,9 @@ public sealed class GatewayWriter
     /// </summary>
     private async Task ApplyReservedAsync(IReadOnlyList<Txn> txns, CancellationToken ct)
     {
+        // Answers validated against the cache without a reservation to prove it current: proved here
+        // (a HeadMovedException makes the batch be prepared again, nothing of it applied yet).
+        await _system.ConfirmUnreservedAsync(ct).ConfigureAwait(false);
         var reserved = _system.TakeReserved();
         for (int attempt = 0; ; attempt++)
         {

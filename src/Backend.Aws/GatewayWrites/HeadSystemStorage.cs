@@ -58,8 +58,35 @@ public sealed class HeadSystemStorage : ISystemStorage
     /// <summary>The batch id of the last reservation tried: one whose call failed may have got in.</summary>
     public string AttemptedBatchId { get; private set; } = "";
 
-    /// <summary>Forgets the last attempt's batch id: a new attempt of a batch begins.</summary>
-    public void BeginAttempt() => AttemptedBatchId = "";
+    /// <summary>Whether this attempt answered a read from the cache, and whether it reserved a batch.</summary>
+    private bool _servedFromCache;
+    private bool _reservedThisAttempt;
+
+    /// <summary>A new attempt of a batch begins: forgets the last attempt's batch id and what it read.</summary>
+    public void BeginAttempt()
+    {
+        AttemptedBatchId = "";
+        _servedFromCache = false;
+        _reservedThisAttempt = false;
+    }
+
+    /// <summary>
+    /// Before an attempt that reserved nothing is answered (requests that failed validation, syncs):
+    /// what it read from the cache is current only if the head has not moved, which a reservation
+    /// would have checked. Throws <see cref="HeadMovedException"/> if it moved.
+    /// </summary>
+    public async ValueTask ConfirmUnreservedAsync(CancellationToken ct)
+    {
+        if (_reservedThisAttempt || !_servedFromCache)
+        {
+            return;
+        }
+        var head = await _head.ReadAsync(ct).ConfigureAwait(false);
+        if (head.Seq != _known.Seq || head.BatchId != _known.BatchId)
+        {
+            throw new HeadMovedException(_known.Seq);
+        }
+    }
 
     /// <summary>The session changes of the batch just reserved (none if nothing was reserved since the last call).</summary>
     public IReadOnlyList<HeadBatchEntry> TakeReserved()
@@ -93,6 +120,7 @@ public sealed class HeadSystemStorage : ISystemStorage
     {
         if (_writer && _nodes.TryGetValue(path, out var cached))
         {
+            _servedFromCache = true;
             return cached;
         }
         var item = (await _dynamo.GetItemAsync(Named(new GetItemRequest
@@ -131,6 +159,7 @@ public sealed class HeadSystemStorage : ISystemStorage
     {
         if (_writer && _sessionCache.TryGetValue(sessionId, out var cached))
         {
+            _servedFromCache = true;
             return cached;
         }
         var session = await _sessions.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
@@ -214,6 +243,7 @@ public sealed class HeadSystemStorage : ISystemStorage
         }
         _known = next;
         _reserved = entries;
+        _reservedThisAttempt = true;
         // What this batch wrote is the state once it is applied, which happens before the next batch.
         foreach (var (path, node) in overlay)
         {

@@ -71,6 +71,61 @@ public sealed class GatewayWriterCrashTests
         }
     }
 
+    /// <summary>
+    /// A's writer stalls after reserving its batch (paused, not killed); B applies the batch for it and
+    /// writes on; then A wakes up and applies it again, late: its writes find newer stamps and change
+    /// nothing, its client gets its reply, and A's next write follows B's.
+    /// </summary>
+    [Fact]
+    public async Task A_stalled_writer_that_wakes_after_another_applied_its_batch_changes_nothing_newer()
+    {
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-gwstall-{Guid.NewGuid():N}");
+        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, writePath: WritePathMode.Gateway);
+        a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"writer-after-commit=pause({hold})";
+        await a.StartAsync();
+        await using var b = new AwsGatewayServer(a);
+        await b.StartAsync();
+        try
+        {
+            string root = $"/gwstall-{Guid.NewGuid():N}"[..24];
+            await using var writerB = await RawZkClient.ConnectAsync(b.Port, timeoutMs: 20000);
+            Assert.Equal(ErrorCode.Ok, (await writerB.CreateAsync(root)).Error);
+            Assert.Equal(ErrorCode.Ok, (await writerB.CreateAsync(root + "/x", [0])).Error);
+            await using var writerA = await RawZkClient.ConnectAsync(a.Port, timeoutMs: 30000);
+
+            File.WriteAllText(hold, "");
+            var stalled = writerA.SendAsync(OpCode.Multi, new MultiRequest(
+            [
+                new MultiOp(OpCode.SetData, new SetDataRequest(root + "/x", [1], -1)),
+                new MultiOp(OpCode.Create, new CreateRequest(root + "/y", [1], Acl.OpenAclUnsafe, CreateMode.Persistent)),
+            ]));
+            await WaitForAsync(() => File.Exists(hold + ".held"), TimeSpan.FromSeconds(30), $"gateway A never reached its hold:\n{a.Log}");
+
+            // B applies A's batch, then changes both nodes and deletes one.
+            Assert.Equal(ErrorCode.Ok, (await writerB.SetDataAsync(root + "/x", [2])).Error);
+            Assert.Equal(ErrorCode.Ok, (await writerB.DeleteAsync(root + "/y")).Error);
+
+            File.Delete(hold);
+            var reply = await stalled.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(ErrorCode.Ok, reply.Error);
+            Assert.All(reply.Decode<MultiResponse>().Results, r => Assert.Equal(ErrorCode.Ok, r.Err));
+
+            var x = (await writerB.GetDataAsync(root + "/x")).Decode<GetDataResponse>();
+            Assert.Equal(new byte[] { 2 }, x.Data);
+            Assert.Equal(2, x.Stat.Version);
+            Assert.Equal(ErrorCode.NoNode, (await writerB.ExistsAsync(root + "/y")).Error);
+            Assert.Equal(["x"], (await writerB.GetChildrenAsync(root)).Decode<GetChildrenResponse>().Children);
+
+            // A's writer caught up: its next write is on top of B's.
+            Assert.Equal(ErrorCode.Ok, (await writerA.SetDataAsync(root + "/x", [3], version: 2)).Error);
+            Assert.Equal(3, (await writerB.GetDataAsync(root + "/x")).Decode<GetDataResponse>().Stat.Version);
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
     private static Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string failure) =>
         WaitForAsync(() => Task.FromResult(condition()), timeout, failure);
 
