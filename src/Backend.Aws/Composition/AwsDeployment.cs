@@ -74,7 +74,8 @@ public static class AwsDeployment
             var writerQueue = new InProcess.ChannelQueue<WriteRequest>();
             var owner = new GatewayResources(clients, gatewayId, interest, writer: null, inbox, loggers.CreateLogger<GatewayResources>());
             var ledger = new EpochLedger(clients.DynamoDb, settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
-            var remote = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, new InboxDirectory(clients).GetAsync, ledger, localGateway: gatewayId);
+            GatewayWriter? writer = null;
+            var remote = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, new InboxDirectory(clients).GetAsync, ledger, localGateway: gatewayId, knownGeneration: () => writer?.TrustedGeneration());
             var writerLogger = loggers.CreateLogger<GatewayWriter>();
             var providers = new RemoteGatewayProviders(new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: false), user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
                 ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct));
@@ -83,7 +84,7 @@ public static class AwsDeployment
             var heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, writerLogger);
             return FaaSBackend.StartHosted(options, sink, providers, (local, stopping) =>
             {
-                var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true), user, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
+                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true), user, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
                 return Task.WhenAll(writer.RunAsync(writerQueue, CancellationToken.None), RunUntilStoppedAsync(() => heartbeat.RunAsync(HeartbeatInterval(options), stopping)));
             }, loggers: loggers);
         }

@@ -19,6 +19,8 @@ internal sealed class GatedUserStorage(IAwsUserStorage inner) : IAwsUserStorage
 
     public void ObserveZxid(long zxid) => inner.ObserveZxid(zxid);
 
+    public long? GenerationAtLastRaise => inner.GenerationAtLastRaise;
+
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => inner.RefreshAppliedZxidAsync(cancellationToken);
 
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)

@@ -39,6 +39,19 @@ public sealed class GatewayWriter
     /// <summary>The batch id of the last batch this writer reserved and applied.</summary>
     private string _appliedBatchId = "";
 
+    /// <summary>
+    /// Every batch since this writer last caught up with another writer's was its own: the epoch
+    /// ledger is as it wrote it (<see cref="TrustedGeneration"/>).
+    /// </summary>
+    private bool _followsOwnBatch;
+
+    /// <summary>
+    /// For the outbox's plan: the interest generation to plan with when nothing but this writer's own
+    /// batches came since it last read the ledger (the one its last raise of the applied marker found),
+    /// or null: read the ledger and the generation.
+    /// </summary>
+    public long? TrustedGeneration() => _followsOwnBatch ? _user.GenerationAtLastRaise : null;
+
     public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger)
     {
         _clients = clients;
@@ -84,6 +97,7 @@ public sealed class GatewayWriter
             {
                 await _writer.HandleBatchAsync(batch, ct).ConfigureAwait(false);
                 _appliedBatchId = _system.Known.BatchId;
+                _followsOwnBatch = true;
                 return;
             }
             catch (HeadMovedException)
@@ -115,6 +129,7 @@ public sealed class GatewayWriter
         var head = await _system.Head.ReadAsync(ct).ConfigureAwait(false);
         if (head.Seq == 0)
         {
+            _followsOwnBatch = false;
             _system.CatchUp(head with { LastZxid = await ReadQueuePathZxidAsync(ct).ConfigureAwait(false) });
             if (await _system.GetNodeAsync(Paths.ZkPath.Root, ct).ConfigureAwait(false) is null)
             {
@@ -133,6 +148,8 @@ public sealed class GatewayWriter
         }
         if (head.BatchId != _appliedBatchId)
         {
+            // Another writer's batch (or one of ours from before a restart): it may have written the ledger.
+            _followsOwnBatch = false;
             await ApplyFoundAsync(HeadBatchCodec.Decode(head.Batch), ct).ConfigureAwait(false);
         }
         _system.CatchUp(head);

@@ -102,6 +102,8 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     public void ObserveZxid(long zxid) => _applied.Observe(zxid);
 
+    public long? GenerationAtLastRaise => _applied.GenerationAtLastRaise;
+
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => _applied.RefreshAsync(cancellationToken);
 
     public int NodeCount => 0;
