@@ -66,7 +66,8 @@ public static class AwsDeployment
         {
             loggers ??= NullLoggerFactory.Instance;
             string gatewayId = options.GatewayId;
-            var user = new GatedUserStorage(CreateUserStorage(clients));
+            var store = (DynamoUserStorage)CreateUserStorage(clients);
+            var user = new GatedUserStorage(store);
             await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
             var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, gatewayId);
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, gatewayId, cancellationToken).ConfigureAwait(false);
@@ -84,7 +85,7 @@ public static class AwsDeployment
             var heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, writerLogger);
             return FaaSBackend.StartHosted(options, sink, providers, (local, stopping) =>
             {
-                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true), user, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
+                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
                 return Task.WhenAll(writer.RunAsync(writerQueue, CancellationToken.None), RunUntilStoppedAsync(() => heartbeat.RunAsync(HeartbeatInterval(options), stopping)));
             }, loggers: loggers);
         }

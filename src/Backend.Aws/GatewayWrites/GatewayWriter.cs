@@ -185,6 +185,9 @@ public sealed class GatewayWriter
         // (a HeadMovedException makes the batch be prepared again, nothing of it applied yet).
         await _system.ConfirmUnreservedAsync(ct).ConfigureAwait(false);
         var reserved = _system.TakeReserved();
+        // As reserved: a large payload is already at its final place and the transaction refers to it.
+        var asReserved = reserved.ToDictionary(e => e.Txn.Zxid, e => e.Txn);
+        txns = [.. txns.Select(t => asReserved.GetValueOrDefault(t.Zxid, t))];
         for (int attempt = 0; ; attempt++)
         {
             try
@@ -238,8 +241,8 @@ public sealed class GatewayWriter
 
     private static long DataBytes(WriteOperation operation) => operation switch
     {
-        CreateOperation c => (c.Data?.Length ?? 0) + c.Path.Length,
-        SetDataOperation s => (s.Data?.Length ?? 0) + s.Path.Length,
+        CreateOperation c => HeadSystemStorage.InHeadBytes(c.Data?.Length ?? 0) + c.Path.Length,
+        SetDataOperation s => HeadSystemStorage.InHeadBytes(s.Data?.Length ?? 0) + s.Path.Length,
         MultiOperation m => m.Operations.Sum(DataBytes),
         _ => 64,
     };

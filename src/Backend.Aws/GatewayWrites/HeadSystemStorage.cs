@@ -37,8 +37,19 @@ public sealed class HeadSystemStorage : ISystemStorage
     private HeadState _known = HeadState.Empty;
     private long _lastZxid;
 
-    public HeadSystemStorage(IAmazonDynamoDB dynamo, AwsSettings settings, string writerId, bool writer)
+    /// <summary>Where large payloads go, once, before the batch is reserved (the writer's instance only).</summary>
+    private readonly DynamoUserStorage? _blobs;
+
+    /// <summary>
+    /// Data above this goes to S3 at its final key before the reservation, and the batch and the node
+    /// item only refer to it: one S3 PUT ($5/M) instead of carrying it in two items at a write unit per
+    /// KB each (above ~2 KB the PUT is cheaper).
+    /// </summary>
+    public const int LargePayloadBytes = 2048;
+
+    public HeadSystemStorage(IAmazonDynamoDB dynamo, AwsSettings settings, string writerId, bool writer, DynamoUserStorage? blobs = null)
     {
+        _blobs = blobs;
         _dynamo = dynamo;
         _dataTable = settings.DataTable;
         _sessions = new DynamoSessionTable(dynamo, settings.SessionsTable);
@@ -218,6 +229,7 @@ public sealed class HeadSystemStorage : ISystemStorage
         }
         var entries = new List<HeadBatchEntry>(requests.Count);
         var overlay = new Dictionary<string, SystemNode?>(StringComparer.Ordinal);
+        var written = new List<string>();
         foreach (var request in requests)
         {
             var ephemerals = new EphemeralChanges();
@@ -233,12 +245,16 @@ public sealed class HeadSystemStorage : ISystemStorage
                 edits.AddRange((ephemerals.Removed(owner) ?? []).Select(p => new EphemeralEdit(owner, p, Added: false)));
                 edits.AddRange((ephemerals.Added(owner) ?? []).Select(p => new EphemeralEdit(owner, p, Added: true)));
             }
-            entries.Add(new HeadBatchEntry(request.Pending, request.CreatedSession, request.ClosedSession, edits));
+            entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(request.Pending, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
         }
         var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, Guid.NewGuid().ToString("N"), HeadBatchCodec.Encode(entries));
         AttemptedBatchId = next.BatchId;
         if (!await ReserveAsync(next, cancellationToken).ConfigureAwait(false))
         {
+            foreach (string key in written)
+            {
+                await _blobs!.DeleteDataVersionAsync(key, cancellationToken).ConfigureAwait(false);
+            }
             throw new HeadMovedException(_known.Seq);
         }
         _known = next;
@@ -261,6 +277,33 @@ public sealed class HeadSystemStorage : ISystemStorage
             }
         }
         return [.. requests.Select(_ => true)];
+    }
+
+    /// <summary>
+    /// The transaction with every payload above <see cref="LargePayloadBytes"/> written to S3 under its
+    /// version's key (path and mzxid) and referred to instead (<see cref="NodeChange.DataRef"/>).
+    /// </summary>
+    private async ValueTask<Txn> WithLargePayloadsWrittenAsync(Txn txn, List<string> written, CancellationToken ct)
+    {
+        if (_blobs is null || !txn.Changes.Any(c => c.Data?.Length > LargePayloadBytes))
+        {
+            return txn;
+        }
+        var changes = new List<NodeChange>(txn.Changes.Count);
+        foreach (var change in txn.Changes)
+        {
+            if (change.Data is { Length: > LargePayloadBytes } data)
+            {
+                string key = await _blobs.PutDataVersionAsync(change.Path, change.Stat.Mzxid, data, ct).ConfigureAwait(false);
+                written.Add(key);
+                changes.Add(change with { Data = null, DataRef = key });
+            }
+            else
+            {
+                changes.Add(change);
+            }
+        }
+        return txn with { Changes = changes };
     }
 
     /// <summary>A reservation whose call failed may still have got in: the head's batch id says.</summary>
@@ -290,7 +333,10 @@ public sealed class HeadSystemStorage : ISystemStorage
 
     /// <summary>Roughly what a request adds to the head item; the writer keeps a batch well under DynamoDB's 400 KB.</summary>
     public bool FitsOneCommit(CommitRequest request) =>
-        request.Pending.Changes.Sum(c => 200L + (c.Data?.Length ?? 0) + (2L * c.Path.Length)) < MaxBatchBytes;
+        request.Pending.Changes.Sum(c => 200L + InHeadBytes(c.Data?.Length ?? 0) + (2L * c.Path.Length)) < MaxBatchBytes;
+
+    /// <summary>What a payload adds to the head item: itself, or a key when it goes to S3 first.</summary>
+    public static long InHeadBytes(int dataLength) => dataLength > LargePayloadBytes ? 128 : dataLength;
 
     /// <summary>The most a reserved batch may weigh: DynamoDB items are at most 400 KB.</summary>
     public const int MaxBatchBytes = 300 * 1024;
