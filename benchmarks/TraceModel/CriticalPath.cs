@@ -31,15 +31,16 @@ public static class CriticalPath
         for (int hops = 0; hops < 16; hops++)
         {
             // The latest receive here, before `until`, of a message sent for this request.
-            var arrival = index.Calls
-                .Where(c => c.Process == process && c.Kind == "sqs-receive" && c.End <= until && c.End >= request.Start && !used.Contains(c))
+            var calls = index.CallsIn(process);
+            var arrival = calls
+                .Where(c => c.Kind == "sqs-receive" && c.End <= until && c.End >= request.Start && !used.Contains(c))
                 .Select(c => (Receive: c, Send: c.TagList(CloudTrace.MessagesTag).Select(index.SendOf).FirstOrDefault(s => s is not null && s.Start >= request.Start && index.KeysOf(s).Contains(key))))
                 .Where(x => x.Send is not null)
                 .OrderByDescending(x => x.Receive.End)
                 .FirstOrDefault();
             long from = arrival.Receive?.End ?? request.Start;
-            steps.AddRange(index.Calls
-                .Where(c => c.Process == process && c.Start >= from && c.Start < until && c.Kind is not ("sqs-receive" or "sqs-delete") && index.KeysOf(c).Contains(key))
+            steps.AddRange(calls
+                .Where(c => c.Start >= from && c.Start < until && c.Kind is not ("sqs-receive" or "sqs-delete") && index.KeysOf(c).Contains(key))
                 .Select(c => new PathStep(c.Kind, c.Start, c.End, c.Process, c.Api)));
             if (arrival.Receive is null)
             {

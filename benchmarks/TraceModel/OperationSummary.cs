@@ -37,6 +37,7 @@ public sealed record OperationSummary(
         var byService = new Dictionary<string, double>(StringComparer.Ordinal);
         var byApi = new Dictionary<string, double>(StringComparer.Ordinal);
         decimal usd = 0;
+        var callsOf = new Dictionary<string, List<Span>>(StringComparer.Ordinal);
         foreach (var call in index.Calls)
         {
             var served = index.KeysOf(call);
@@ -55,12 +56,20 @@ public sealed record OperationSummary(
             string api = call.Service + "." + call.Api;
             byApi[api] = byApi.GetValueOrDefault(api) + share;
             usd += (decimal)share * PriceOf(call);
+            foreach (string key in served.Where(wanted.Contains))
+            {
+                if (!callsOf.TryGetValue(key, out var list))
+                {
+                    callsOf[key] = list = [];
+                }
+                list.Add(call);
+            }
         }
         var modeled = new List<(double Ms, IReadOnlyList<PathStep> Path)>();
         for (int i = 0; i < requests.Count; i++)
         {
             var path = read
-                ? [.. index.Calls.Where(c => index.KeysOf(c).Contains(keys[i])).Select(c => new PathStep(c.Kind, c.Start, c.End, c.Process, c.Api))]
+                ? [.. (callsOf.GetValueOrDefault(keys[i]) ?? []).Select(c => new PathStep(c.Kind, c.Start, c.End, c.Process, c.Api))]
                 : CriticalPath.Of(index, requests[i], keys[i]);
             modeled.Add((CriticalPath.ModeledMs(path), path));
         }

@@ -15,6 +15,7 @@ public sealed class TraceIndex
     private readonly Dictionary<string, Span> _sendOf = new(StringComparer.Ordinal);
     private readonly HashSet<string> _requestKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<Span, IReadOnlySet<string>> _keys = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, IReadOnlyList<Span>> _callsByProcess;
 
     public TraceIndex(IEnumerable<Span> spans)
     {
@@ -35,6 +36,7 @@ public sealed class TraceIndex
             }
         }
         Calls = [.. Spans.Where(s => s.IsCall)];
+        _callsByProcess = Calls.GroupBy(c => c.Process, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<Span>)[.. g], StringComparer.Ordinal);
         Writes = [.. Spans.Where(s => s.Name == CloudTrace.GatewayWriteSpan)];
         Reads = [.. Spans.Where(s => s.Name == CloudTrace.GatewayReadSpan)];
     }
@@ -49,6 +51,9 @@ public sealed class TraceIndex
     public IReadOnlyList<Span> Writes { get; }
 
     public IReadOnlyList<Span> Reads { get; }
+
+    /// <summary>The cloud calls one process made, by start.</summary>
+    public IReadOnlyList<Span> CallsIn(string process) => _callsByProcess.GetValueOrDefault(process) ?? [];
 
     /// <summary>The send that put <paramref name="messageId"/> in its queue, if it was traced.</summary>
     public Span? SendOf(string messageId) => _sendOf.GetValueOrDefault(messageId);
