@@ -25,17 +25,17 @@ internal sealed class CloudCallHandler(string service) : PipelineHandler
             base.InvokeSync(executionContext);
             return;
         }
-        var started = DateTime.UtcNow;
+        var (started, counted) = Begin(executionContext, binding);
         try
         {
             base.InvokeSync(executionContext);
         }
         catch (Exception e)
         {
-            Record(executionContext, binding, started, null, e);
+            Record(executionContext, counted, started, null, e);
             throw;
         }
-        Record(executionContext, binding, started, executionContext.ResponseContext.Response, null);
+        Record(executionContext, counted, started, executionContext.ResponseContext.Response, null);
     }
 
     public override Task<T> InvokeAsync<T>(IExecutionContext executionContext)
@@ -51,7 +51,7 @@ internal sealed class CloudCallHandler(string service) : PipelineHandler
     private async Task<T> MeasuredAsync<T>(IExecutionContext executionContext, AwsCostMetering.Binding? binding)
         where T : AmazonWebServiceResponse, new()
     {
-        var started = DateTime.UtcNow;
+        var (started, counted) = Begin(executionContext, binding);
         T response;
         try
         {
@@ -59,34 +59,48 @@ internal sealed class CloudCallHandler(string service) : PipelineHandler
         }
         catch (Exception e)
         {
-            Record(executionContext, binding, started, null, e);
+            Record(executionContext, counted, started, null, e);
             throw;
         }
-        Record(executionContext, binding, started, response, null);
+        Record(executionContext, counted, started, response, null);
         return response;
     }
+
+    /// <summary>
+    /// The attempt is counted as it leaves, as the service counts it (a long poll in flight is a
+    /// request already); one whose token is already cancelled never leaves.
+    /// </summary>
+    private (DateTime Started, AwsCostMetering.Binding? Counted) Begin(IExecutionContext executionContext, AwsCostMetering.Binding? binding)
+    {
+        if (binding is null || executionContext.RequestContext.CancellationToken.IsCancellationRequested)
+        {
+            return (DateTime.UtcNow, null);
+        }
+        binding.Meter.CountCall(service, ApiOf(executionContext.RequestContext.OriginalRequest));
+        return (DateTime.UtcNow, binding);
+    }
+
+    private static string ApiOf(AmazonWebServiceRequest request) =>
+        ApiNames.GetOrAdd(request.GetType(), static t => t.Name.EndsWith("Request", StringComparison.Ordinal) ? t.Name[..^"Request".Length] : t.Name);
 
     private void Record(IExecutionContext executionContext, AwsCostMetering.Binding? binding, DateTime started, AmazonWebServiceResponse? response, Exception? error)
     {
         var ended = DateTime.UtcNow;
         var request = executionContext.RequestContext.OriginalRequest;
-        string api = ApiNames.GetOrAdd(request.GetType(), static t => t.Name.EndsWith("Request", StringComparison.Ordinal) ? t.Name[..^"Request".Length] : t.Name);
+        string api = ApiOf(request);
         long units = 1;
         double read = 0, write = 0;
         switch (service)
         {
             case "dynamodb":
+                units = 0;
                 (read, write) = DynamoCapacity.Of(request, response, error, binding?.DocumentedRules ?? false);
-                binding?.Meter.CountCapacity(service, api, read, write);
                 break;
             case "sqs":
                 units = SqsRequestUnits.Of(request, response);
-                binding?.Meter.Count(service, api, units);
-                break;
-            default:
-                binding?.Meter.Count(service, api, units);
                 break;
         }
+        binding?.Meter.AddUnits(service, api, units, read, write);
         if (!CloudTrace.Source.HasListeners())
         {
             return;

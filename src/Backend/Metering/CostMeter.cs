@@ -100,11 +100,24 @@ public sealed class CostMeter
         Interlocked.Add(ref counter.Units, units);
     }
 
-    /// <summary>One DynamoDB call that consumed <paramref name="readUnits"/> read and <paramref name="writeUnits"/> write capacity units.</summary>
-    public void CountCapacity(string service, string api, double readUnits, double writeUnits)
+    /// <summary>
+    /// One call sent to <paramref name="service"/>'s <paramref name="api"/>, counted when it leaves (as the
+    /// service sees it: a long poll in flight is a request already); its units follow with <see cref="AddUnits"/>.
+    /// </summary>
+    public void CountCall(string service, string api)
     {
         var counter = _counters.GetOrAdd((Operation, service, api), _ => new Counter());
         Interlocked.Increment(ref counter.Calls);
+    }
+
+    /// <summary>
+    /// The billing units of a call counted by <see cref="CountCall"/>: request units (SQS chunks, S3
+    /// requests) and DynamoDB's read and write capacity units.
+    /// </summary>
+    public void AddUnits(string service, string api, long units, double readUnits, double writeUnits)
+    {
+        var counter = _counters.GetOrAdd((Operation, service, api), _ => new Counter());
+        Interlocked.Add(ref counter.Units, units);
         Interlocked.Add(ref counter.ReadMilli, (long)Math.Round(readUnits * 1000));
         Interlocked.Add(ref counter.WriteMilli, (long)Math.Round(writeUnits * 1000));
     }
