@@ -39,6 +39,9 @@ public sealed class CloudTraceTests
     {
         using var recorder = new Recorder();
         var embedded = await EmbeddedBackend.StartAsync();
+        // Other tests' backends run meanwhile (and may use the same gateway id): this test's write and
+        // read are told apart by a parent span of their own.
+        using var test = new Activity("test").Start();
         await using (embedded)
         {
             long session = await embedded.NewSessionAsync();
@@ -49,15 +52,15 @@ public sealed class CloudTraceTests
         // Stopped: every batch has ended (a reply can come before its writer's batch span ends).
 
         var spans = recorder.Stopped.ToList();
-        var write = Assert.Single(spans, s => s.OperationName == CloudTrace.GatewayWriteSpan && (string?)s.GetTagItem(CloudTrace.OperationTag) == "create"
-            && spans.Any(w => w.OperationName == CloudTrace.WriterBatchSpan && Keys(w).Contains((string)s.GetTagItem(CloudTrace.RequestKeyTag)!)));
+        var write = Assert.Single(spans, s => s.OperationName == CloudTrace.GatewayWriteSpan && s.ParentSpanId == test.SpanId && (string?)s.GetTagItem(CloudTrace.OperationTag) == "create");
         string key = (string)write.GetTagItem(CloudTrace.RequestKeyTag)!;
         Assert.Matches("^.+-[0-9]+$", key);
-        Assert.Contains(spans, s => s.OperationName == CloudTrace.DistributorBatchSpan && Keys(s).Contains(key) && ((string?)s.GetTagItem(CloudTrace.ZxidsTag))?.StartsWith("0x", StringComparison.Ordinal) == true);
-        // The write's span ends with its reply, after the writer's batch began.
-        var writer = spans.First(s => s.OperationName == CloudTrace.WriterBatchSpan && Keys(s).Contains(key));
-        Assert.True(write.StartTimeUtc <= writer.StartTimeUtc && write.StartTimeUtc + write.Duration >= writer.StartTimeUtc);
-        Assert.Contains(spans, s => s.OperationName == CloudTrace.GatewayReadSpan && (string?)s.GetTagItem(CloudTrace.OperationTag) == "getData");
+        // The writer's and the distributor's batches name it, within the write's span (which ends with its reply).
+        bool Within(Activity batch) => batch.StartTimeUtc >= write.StartTimeUtc && batch.StartTimeUtc <= write.StartTimeUtc + write.Duration;
+        Assert.Contains(spans, s => s.OperationName == CloudTrace.WriterBatchSpan && Keys(s).Contains(key) && Within(s));
+        Assert.Contains(spans, s => s.OperationName == CloudTrace.DistributorBatchSpan && Keys(s).Contains(key) && Within(s)
+            && ((string?)s.GetTagItem(CloudTrace.ZxidsTag))?.StartsWith("0x", StringComparison.Ordinal) == true);
+        Assert.Contains(spans, s => s.OperationName == CloudTrace.GatewayReadSpan && s.ParentSpanId == test.SpanId && (string?)s.GetTagItem(CloudTrace.OperationTag) == "getData");
     }
 
     [Fact]
