@@ -19,6 +19,8 @@ public static class AwsDeployment
     /// </summary>
     public static async Task<FaaSBackend> StartGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
+        // Before the first cloud call: ZKGW_TRACE_FILE asks for this process's spans.
+        Diagnostics.CloudTraceFile.StartFromEnvironment("gateway " + options.GatewayId);
         var clients = new AwsClients(settings);
         Metering.CostMeter.Enabled = true;
         AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
