@@ -90,6 +90,7 @@ public sealed class LoadRunner(LoadOptions options, TextWriter? log = null)
             {
                 Volatile.Write(ref _remaining, count);
             }
+            var measureStartUtc = DateTime.UtcNow;
             Volatile.Write(ref _measureStart, Stopwatch.GetTimestamp());
             Volatile.Write(ref _measuring, true);
             if (_options.Count is null)
@@ -106,6 +107,7 @@ public sealed class LoadRunner(LoadOptions options, TextWriter? log = null)
             }
 
             var elapsed = Stopwatch.GetElapsedTime(_measureStart, _measureEnd);
+            var measureEndUtc = measureStartUtc + elapsed;
             var all = new List<long>();
             var perOp = new Dictionary<string, LatencySummary>();
             long errors = slots.Sum(s => s.Errors);
@@ -124,7 +126,11 @@ public sealed class LoadRunner(LoadOptions options, TextWriter? log = null)
                 elapsed.TotalSeconds,
                 LatencySummary.From(all, errors, elapsed),
                 perOp,
-                slots.SelectMany(s => s.ErrorSamples).Take(10).ToList());
+                slots.SelectMany(s => s.ErrorSamples).Take(10).ToList())
+            {
+                MeasureStartUtc = measureStartUtc,
+                MeasureEndUtc = measureEndUtc,
+            };
         }
         finally
         {

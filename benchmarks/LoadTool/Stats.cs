@@ -47,4 +47,10 @@ public sealed record RunResult(
     double ElapsedSeconds,
     LatencySummary Total,
     IReadOnlyDictionary<string, LatencySummary> PerOp,
-    IReadOnlyList<string> ErrorSamples);
+    IReadOnlyList<string> ErrorSamples)
+{
+    /// <summary>When the measured phase began and ended (UTC): a trace of the run is cut to it (benchmarks/TraceModel).</summary>
+    public DateTime MeasureStartUtc { get; init; }
+
+    public DateTime MeasureEndUtc { get; init; }
+}

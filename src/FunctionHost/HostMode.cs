@@ -66,7 +66,7 @@ internal static class HostMode
         // The cost meter's report is the host's output (read by the tests and by operators), not a log line.
         foreach (var line in CostMeter.Shared.Snapshot())
         {
-            Console.WriteLine($"cost {line.Operation} {line.Service}.{line.Api} calls={line.Calls} units={line.Units} usd={line.Usd}");
+            Console.WriteLine(FormattableString.Invariant($"cost {line.Operation} {line.Service}.{line.Api} calls={line.Calls} units={line.Units} usd={line.Usd} rcu={line.ReadUnits} wcu={line.WriteUnits}"));
         }
         return 0;
     }

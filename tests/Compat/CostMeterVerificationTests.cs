@@ -33,6 +33,10 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
         public Dictionary<string, long> Snapshot() =>
             dynamo.Snapshot().Concat(fauxqs.Snapshot()).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
+        /// <summary>Units seen on the wire: "dynamodb.Api" → read/write capacity, "sqs.Api" → 64 KB chunks.</summary>
+        public Dictionary<string, (double Read, double Write, long Chunks)> Units() =>
+            dynamo.Units().Concat(fauxqs.Units()).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
         public void Configure(ProcessStartInfo psi, AwsSettings real)
         {
             psi.Environment["ZKGW_AWS_DEPLOYMENT"] = real.DeploymentName;
@@ -163,6 +167,7 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
             Dictionary<string, long> gatewayWire = [];
             Dictionary<string, long> afterSnapshot = [];
             IReadOnlyList<KeyValuePair<string, string>> mntr = [];
+            Dictionary<string, (double Read, double Write, long Chunks)> gatewayWireUnits = [];
             bool matched = false;
             for (int attempt = 0; attempt < 30 && !matched; attempt++)
             {
@@ -170,6 +175,7 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
                 mntr = ParseMntr(await Net.FourLetterAsync(port, "mntr", TimeSpan.FromSeconds(5)) ?? "");
                 gatewayMeter = MeterCallsFromMntr(mntr);
                 gatewayWire = gatewayProxy.Snapshot();
+                gatewayWireUnits = gatewayProxy.Units();
                 foreach (int countsRead in new[] { 0, 1 })
                 {
                     foreach (int zxidRead in new[] { 0, 1 })
@@ -202,6 +208,13 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
                 $"gateway meter vs wire{(matched ? " (same)" : "")}:\n{Diff(gatewayMeter, gatewayWire)}\n  by table: {gatewayTables}\n" +
                 $"function host meter vs wire{(hostMatched ? " (same)" : "")}:\n{Diff(hostMeter, hostWire)}\n  by table: " +
                 string.Join(", ", functionsProxy.Dynamo.DynamoByTable().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
+
+            // Units where the wire shows them: DynamoDB's reported capacity (except where the meter computes
+            // it on an emulator, and the gateway's GetItem, which mntr's own reads share), SQS's chunks.
+            var hostUnitErrors = UnitDifferences(hostLines.GroupBy(l => l.Api).ToDictionary(g => g.Key, g => (g.Sum(l => l.Rcu), g.Sum(l => l.Wcu), g.Sum(l => l.Units)), StringComparer.Ordinal), functionsProxy.Units(), []);
+            var gatewayUnitErrors = UnitDifferences(MeterUnitsFromMntr(mntr), gatewayWireUnits, ["dynamodb.GetItem"]);
+            Assert.True(hostUnitErrors.Count == 0 && gatewayUnitErrors.Count == 0,
+                "units, meter vs wire:\n  function host: " + string.Join("\n  ", hostUnitErrors) + "\n  gateway: " + string.Join("\n  ", gatewayUnitErrors));
 
             Report(userStorage, mntr, hostLines, gatewayWire, hostWire);
         }
@@ -287,14 +300,63 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
             .Where(x => !x.Name.StartsWith("lambda_", StringComparison.Ordinal))
             .ToDictionary(x => x.Name[..x.Name.IndexOf('_')] + "." + x.Name[(x.Name.IndexOf('_') + 1)..], x => x.Calls, StringComparer.Ordinal);
 
-    private sealed record CostLine(string Operation, string Api, long Calls, decimal Usd);
+    private sealed record CostLine(string Operation, string Api, long Calls, decimal Usd, long Units, double Rcu, double Wcu);
 
-    /// <summary>"cost &lt;operation&gt; &lt;service&gt;.&lt;Api&gt; calls=N units=U usd=D" (HostMode at SIGTERM).</summary>
+    /// <summary>"cost &lt;operation&gt; &lt;service&gt;.&lt;Api&gt; calls=N units=U usd=D rcu=R wcu=W" (HostMode at SIGTERM).</summary>
     private static List<CostLine> ParseCostLines(string log) =>
         [.. log.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("cost ", StringComparison.Ordinal))
             .Select(l => l.Split(' '))
             .Where(p => !p[2].StartsWith("lambda.", StringComparison.Ordinal))
-            .Select(p => new CostLine(p[1], p[2], long.Parse(p[3]["calls=".Length..], CultureInfo.InvariantCulture), decimal.Parse(p[5]["usd=".Length..], CultureInfo.InvariantCulture)))];
+            .Select(p => new CostLine(p[1], p[2], long.Parse(p[3]["calls=".Length..], CultureInfo.InvariantCulture), decimal.Parse(p[5]["usd=".Length..], CultureInfo.InvariantCulture),
+                long.Parse(p[4]["units=".Length..], CultureInfo.InvariantCulture), double.Parse(p[6]["rcu=".Length..], CultureInfo.InvariantCulture), double.Parse(p[7]["wcu=".Length..], CultureInfo.InvariantCulture)))];
+
+    /// <summary>zk_cost_dynamodb_&lt;Api&gt;_rcu/_wcu and zk_cost_sqs_&lt;Api&gt;_units → "service.Api" → units.</summary>
+    private static Dictionary<string, (double Read, double Write, long Chunks)> MeterUnitsFromMntr(IEnumerable<KeyValuePair<string, string>> mntr)
+    {
+        var units = new Dictionary<string, (double Read, double Write, long Chunks)>(StringComparer.Ordinal);
+        foreach (var (key, value) in mntr)
+        {
+            foreach (var (suffix, service) in new[] { ("_rcu", "dynamodb"), ("_wcu", "dynamodb"), ("_units", "sqs") })
+            {
+                string prefix = $"zk_cost_{service}_";
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && key.EndsWith(suffix, StringComparison.Ordinal))
+                {
+                    string api = service + "." + key[prefix.Length..^suffix.Length];
+                    double v = double.Parse(value, CultureInfo.InvariantCulture);
+                    var u = units.GetValueOrDefault(api);
+                    units[api] = suffix switch { "_rcu" => (v, u.Write, u.Chunks), "_wcu" => (u.Read, v, u.Chunks), _ => (u.Read, u.Write, (long)v) };
+                }
+            }
+        }
+        return units;
+    }
+
+    /// <summary>
+    /// Per API, the meter's units against the wire's: DynamoDB read and write capacity (not
+    /// TransactWriteItems and BatchGetItem, which the meter computes on an emulator, DynamoDB Local's
+    /// figures being wrong: tests/Aws.Tests/ConsumedCapacityTests.cs), SQS chunks.
+    /// </summary>
+    private static List<string> UnitDifferences(IReadOnlyDictionary<string, (double Read, double Write, long Chunks)> meter, IReadOnlyDictionary<string, (double Read, double Write, long Chunks)> wire, string[] skip)
+    {
+        var differences = new List<string>();
+        foreach (string api in meter.Keys.Union(wire.Keys).Order(StringComparer.Ordinal))
+        {
+            if (skip.Contains(api) || api is "dynamodb.TransactWriteItems" or "dynamodb.BatchGetItem" || !(api.StartsWith("dynamodb.", StringComparison.Ordinal) || api.StartsWith("sqs.", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            var m = meter.GetValueOrDefault(api);
+            var w = wire.GetValueOrDefault(api);
+            bool same = api.StartsWith("sqs.", StringComparison.Ordinal)
+                ? m.Chunks == w.Chunks
+                : Math.Abs(m.Read - w.Read) < 0.001 && Math.Abs(m.Write - w.Write) < 0.001;
+            if (!same)
+            {
+                differences.Add($"{api}: meter {m} wire {w}");
+            }
+        }
+        return differences;
+    }
 
     private static Dictionary<string, long> Plus(IReadOnlyDictionary<string, long> a, IReadOnlyDictionary<string, long> b) =>
         a.Keys.Union(b.Keys).ToDictionary(k => k, k => a.GetValueOrDefault(k) + b.GetValueOrDefault(k), StringComparer.Ordinal);

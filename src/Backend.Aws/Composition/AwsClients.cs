@@ -16,6 +16,8 @@ public sealed class AwsClients : IDisposable
     public AwsClients(AwsSettings settings)
     {
         Settings = settings;
+        // Before the clients are built: their pipelines get the cost meter's and the trace's steps.
+        AwsCostMetering.EnsureHooked();
         AWSCredentials? credentials = settings.AccessKey is { } key ? new BasicAWSCredentials(key, settings.SecretKey ?? "") : null;
 
         var dynamo = new AmazonDynamoDBConfig();

@@ -19,6 +19,8 @@ public static class AwsDeployment
     /// </summary>
     public static async Task<FaaSBackend> StartGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
+        // Before the first cloud call: ZKGW_TRACE_FILE asks for this process's spans.
+        Diagnostics.CloudTraceFile.StartFromEnvironment("gateway " + options.GatewayId);
         if (settings.WritePath == WritePathMode.Gateway)
         {
             return await StartWritingGatewayAsync(settings, options, sink, loggers, cancellationToken).ConfigureAwait(false);

@@ -73,6 +73,8 @@ public sealed class AwsFunctions : IAsyncDisposable
 
     private static async Task<AwsFunctions> StartAsync(AwsSettings settings, BackendOptions options, bool scheduledOnly, ILoggerFactory? loggers, CancellationToken cancellationToken)
     {
+        // Before the first cloud call: ZKGW_TRACE_FILE asks for this process's spans.
+        Diagnostics.CloudTraceFile.StartFromEnvironment("functions");
         var clients = new AwsClients(settings);
         CostMeter.Enabled = true;
         AwsCostMetering.Attach(clients, CostMeter.Shared);

@@ -1,42 +1,79 @@
-using Amazon.DynamoDBv2.Model;
+using System.Runtime.CompilerServices;
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.Runtime.Internal;
+using Amazon.S3;
+using Amazon.SQS;
 using ZkGateway.Backend.Metering;
 
 namespace ZkGateway.Backend.Aws;
 
-/// <summary>Feeds every request the SDK clients send into a <see cref="CostMeter"/>, with its billing units.</summary>
+/// <summary>
+/// Feeds every request the SDK clients send into a <see cref="CostMeter"/>, with its billing units, and
+/// into the <see cref="Diagnostics.CloudTrace"/> spans. Two steps join every SDK client's pipeline when
+/// it is built (<see cref="EnsureHooked"/>, from <see cref="AwsClients"/>): DynamoDB requests ask for
+/// their consumed capacity (<see cref="ConsumedCapacityRequests"/>), and every attempt is measured
+/// (<see cref="CloudCallHandler"/>); <see cref="Attach"/> names the meter a deployment's clients count into.
+/// </summary>
 public static class AwsCostMetering
 {
+    /// <summary>The meter a client counts into, and whether its DynamoDB is an emulator (see <see cref="DynamoCapacity"/>).</summary>
+    internal sealed record Binding(CostMeter Meter, bool DocumentedRules);
+
+    private static readonly ConditionalWeakTable<IClientConfig, Binding> Bindings = new();
+    private static readonly Lock HookLock = new();
+    private static bool _hooked;
+
     public static void Attach(AwsClients clients, CostMeter meter)
     {
-        Hook(clients.DynamoDb, "dynamodb", meter);
-        Hook(clients.S3, "s3", meter);
-        Hook(clients.Sqs, "sqs", meter);
-    }
-
-    private static void Hook(object client, string service, CostMeter meter)
-    {
-        if (client is AmazonServiceClient serviceClient)
+        // DynamoDB Local's transaction capacities are not AWS's: on an emulator they are computed.
+        bool emulator = clients.Settings.DynamoDbEndpoint is { } endpoint && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.IsLoopback;
+        var binding = new Binding(meter, emulator);
+        foreach (var client in new object[] { clients.DynamoDb, clients.S3, clients.Sqs })
         {
-            serviceClient.BeforeRequestEvent += (_, e) =>
+            if (client is AmazonServiceClient serviceClient)
             {
-                if (e is WebServiceRequestEventArgs args && args.Request is { } request)
-                {
-                    string api = request.GetType().Name;
-                    api = api.EndsWith("Request", StringComparison.Ordinal) ? api[..^"Request".Length] : api;
-                    meter.Count(service, api, Units(request));
-                }
-            };
+                Bindings.AddOrUpdate(serviceClient.Config, binding);
+            }
         }
     }
 
-    /// <summary>Billing units a request can be seen to cost: transactions 2 per item, batches 1 per item.</summary>
-    private static long Units(AmazonWebServiceRequest request) => request switch
+    internal static Binding? BindingOf(IClientConfig config) => Bindings.TryGetValue(config, out var binding) ? binding : null;
+
+    /// <summary>Adds the metering steps to every SDK client built from now on (once per process).</summary>
+    internal static void EnsureHooked()
     {
-        TransactWriteItemsRequest t => 2L * (t.TransactItems?.Count ?? 0),
-        TransactGetItemsRequest t => 2L * (t.TransactItems?.Count ?? 0),
-        BatchWriteItemRequest b => b.RequestItems?.Values.Sum(l => (long)l.Count) ?? 0,
-        BatchGetItemRequest b => b.RequestItems?.Values.Sum(k => (long)(k.Keys?.Count ?? 0)) ?? 0,
-        _ => 1,
-    };
+        lock (HookLock)
+        {
+            if (!_hooked)
+            {
+                RuntimePipelineCustomizerRegistry.Instance.Register(new Customizer());
+                _hooked = true;
+            }
+        }
+    }
+
+    private sealed class Customizer : IRuntimePipelineCustomizer
+    {
+        public string UniqueName => "ZkGateway.CostMetering";
+
+        public void Customize(Type type, RuntimePipeline pipeline)
+        {
+            string? service = typeof(AmazonDynamoDBClient).IsAssignableFrom(type) ? "dynamodb"
+                : typeof(AmazonS3Client).IsAssignableFrom(type) ? "s3"
+                : typeof(AmazonSQSClient).IsAssignableFrom(type) ? "sqs"
+                : null;
+            if (service is null)
+            {
+                return;
+            }
+            // Inside the retry loop: each attempt is a request the service received and bills.
+            pipeline.AddHandlerAfter<RetryHandler>(new CloudCallHandler(service));
+            if (service == "dynamodb")
+            {
+                // Before marshalling: the flag must be in the request that goes out.
+                pipeline.AddHandlerBefore<Marshaller>(new ConsumedCapacityRequests());
+            }
+        }
+    }
 }

@@ -44,6 +44,9 @@ public sealed class DistributorFunction
     {
         // A batch's storage writes are coalesced across its transactions: charged to the batch.
         using var charge = Metering.CostMeter.Begin("distribute");
+        using var span = CloudTrace.StartBatch(CloudTrace.DistributorBatchSpan,
+            batch.Where(t => t.ReplyTo is not null).Select(t => CloudTrace.RequestKey(t.ReplyTo!.Value.GatewayId, t.ReplyTo.Value.RequestId)),
+            batch.Select(t => t.Zxid));
         long applied = _user.AppliedZxid;
         var fresh = new List<Txn>(batch.Count);
         var redelivered = new List<Txn>();

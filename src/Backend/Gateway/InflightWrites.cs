@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
 
@@ -34,6 +36,9 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
         public long SessionId { get; } = sessionId;
 
         public bool FromClient { get; } = fromClient;
+
+        /// <summary>The write's <see cref="CloudTrace.GatewayWriteSpan"/>, when someone listens.</summary>
+        public Activity? Span { get; set; }
     }
 
     /// <summary>Sends a write to the writer queue; the task completes with its reply.</summary>
@@ -43,7 +48,21 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
         long requestId = Interlocked.Increment(ref _nextRequestId);
         var completion = new InflightWrite(sessionId, fromClient, _deferred is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
         _inflight[requestId] = completion;
-        var send = writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(gatewayId, requestId), caller ?? CallerIdentity.Anonymous), cancellationToken);
+        var previous = Activity.Current;
+        // Current while the send starts, so the queue's sender (and its cloud calls) run inside it.
+        completion.Span = CloudTrace.StartGatewayWrite(CostMeter.NameOf(operation), CloudTrace.RequestKey(gatewayId, requestId));
+        ValueTask send;
+        try
+        {
+            send = writerQueue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(gatewayId, requestId), caller ?? CallerIdentity.Anonymous), cancellationToken);
+        }
+        finally
+        {
+            if (completion.Span is not null)
+            {
+                Activity.Current = previous;
+            }
+        }
         if (!send.IsCompletedSuccessfully)
         {
             return AwaitSend(send, completion);
@@ -62,6 +81,7 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
     {
         if (_inflight.TryRemove(address.RequestId, out var completion))
         {
+            CloudTrace.End(completion.Span);
             if (completion.FromClient)
             {
                 sink.WriteOrdered(completion.SessionId, result.Zxid);
@@ -104,6 +124,8 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
     {
         foreach (var pending in _inflight.Values)
         {
+            pending.Span?.SetTag(CloudTrace.ErrorTag, "cancelled");
+            CloudTrace.End(pending.Span);
             pending.TrySetCanceled();
         }
     }

@@ -122,6 +122,7 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
     public async ValueTask<T> WatchedReadAsync<TState, T>(string path, long? watcher, WatchKind kind, TState state, Func<UserNode?, long, TState, T> read, string operation, CancellationToken cancellationToken)
     {
         using var charge = CostMeter.Begin(operation);
+        using var span = Diagnostics.CloudTrace.StartGatewayRead(operation);
         if (watcher is not null)
         {
             await interest.AddAsync(path, kind, cancellationToken).ConfigureAwait(false);

@@ -11,10 +11,10 @@ namespace ZkGateway.Backend.Metering;
 /// call made while serving a getData, or while the writer processes a setData, is charged to it; calls
 /// outside any scope are charged to "background" (heartbeats, polling, lease renewals).
 /// <para>
-/// The counts are what the process sent, retries included (the service received them); units follow
-/// the billing rules that can be read off a request (a transaction item costs two write units, a
-/// batch is billed per item); item sizes above 1 KB (writes) or 4 KB (reads) are not looked at, so
-/// the estimate is a lower bound for big nodes.
+/// The counts are what the process sent, every attempt of a retried call included (the service
+/// received them). DynamoDB is billed by the read and write capacity units it reports for each request
+/// (ReturnConsumedCapacity), kept apart because they are priced apart; SQS per 64 KB chunk of payload;
+/// S3 per request (AwsCostMetering in the AWS provider set says where units are computed instead).
 /// </para>
 /// </summary>
 public sealed class CostMeter
@@ -30,6 +30,10 @@ public sealed class CostMeter
     {
         public long Calls;
         public long Units;
+
+        // DynamoDB's capacity units come in halves (eventually consistent reads): kept in thousandths.
+        public long ReadMilli;
+        public long WriteMilli;
     }
 
     /// <summary>The ZooKeeper operation the current call chain serves, if any.</summary>
@@ -88,12 +92,34 @@ public sealed class CostMeter
         _ => "other",
     };
 
-    /// <summary>One call to <paramref name="service"/>'s <paramref name="api"/>, billed as <paramref name="units"/> units.</summary>
+    /// <summary>One call to <paramref name="service"/>'s <paramref name="api"/>, billed as <paramref name="units"/> request units.</summary>
     public void Count(string service, string api, long units = 1)
     {
         var counter = _counters.GetOrAdd((Operation, service, api), _ => new Counter());
         Interlocked.Increment(ref counter.Calls);
         Interlocked.Add(ref counter.Units, units);
+    }
+
+    /// <summary>
+    /// One call sent to <paramref name="service"/>'s <paramref name="api"/>, counted when it leaves (as the
+    /// service sees it: a long poll in flight is a request already); its units follow with <see cref="AddUnits"/>.
+    /// </summary>
+    public void CountCall(string service, string api)
+    {
+        var counter = _counters.GetOrAdd((Operation, service, api), _ => new Counter());
+        Interlocked.Increment(ref counter.Calls);
+    }
+
+    /// <summary>
+    /// The billing units of a call counted by <see cref="CountCall"/>: request units (SQS chunks, S3
+    /// requests) and DynamoDB's read and write capacity units.
+    /// </summary>
+    public void AddUnits(string service, string api, long units, double readUnits, double writeUnits)
+    {
+        var counter = _counters.GetOrAdd((Operation, service, api), _ => new Counter());
+        Interlocked.Add(ref counter.Units, units);
+        Interlocked.Add(ref counter.ReadMilli, (long)Math.Round(readUnits * 1000));
+        Interlocked.Add(ref counter.WriteMilli, (long)Math.Round(writeUnits * 1000));
     }
 
     /// <summary>A function invocation of <paramref name="duration"/> at <paramref name="memoryMb"/> MB (Lambda bills GB-seconds).</summary>
@@ -105,12 +131,25 @@ public sealed class CostMeter
         Count("lambda", "GbSeconds:" + function, microGbSeconds);
     }
 
-    public readonly record struct Line(string Operation, string Service, string Api, long Calls, long Units, decimal Usd);
+    /// <summary>
+    /// One operation's calls to one API: request units (SQS chunks, S3 requests, Lambda), DynamoDB's read
+    /// and write capacity units, and their price.
+    /// </summary>
+    public readonly record struct Line(string Operation, string Service, string Api, long Calls, long Units, decimal ReadUnits, decimal WriteUnits, decimal Usd);
 
     public IReadOnlyList<Line> Snapshot() =>
         [.. _counters
-            .Select(kv => new Line(kv.Key.Operation, kv.Key.Service, kv.Key.Api, Volatile.Read(ref kv.Value.Calls), Volatile.Read(ref kv.Value.Units), Prices.Of(kv.Key.Service, kv.Key.Api, Volatile.Read(ref kv.Value.Units))))
+            .Select(kv => ToLine(kv.Key, kv.Value))
             .OrderBy(l => l.Operation, StringComparer.Ordinal).ThenBy(l => l.Service, StringComparer.Ordinal).ThenBy(l => l.Api, StringComparer.Ordinal)];
+
+    private static Line ToLine((string Operation, string Service, string Api) key, Counter counter)
+    {
+        long units = Volatile.Read(ref counter.Units);
+        decimal read = Volatile.Read(ref counter.ReadMilli) / 1000m;
+        decimal write = Volatile.Read(ref counter.WriteMilli) / 1000m;
+        return new Line(key.Operation, key.Service, key.Api, Volatile.Read(ref counter.Calls), units, read, write,
+            Prices.Of(key.Service, key.Api, units) + Prices.OfCapacity(read, write));
+    }
 
     /// <summary>Calls per service and API, summed over operations.</summary>
     public IReadOnlyDictionary<string, long> CallsByApi() =>
@@ -124,6 +163,15 @@ public sealed class CostMeter
         foreach (var api in lines.GroupBy(l => $"cost_{l.Service}_{l.Api.Replace(':', '_')}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             yield return new(api.Key + (api.Key.Contains("GbSeconds", StringComparison.Ordinal) ? "_micro" : "_calls"), api.Sum(l => l.Api.StartsWith("GbSeconds:", StringComparison.Ordinal) ? l.Units : l.Calls).ToString(CultureInfo.InvariantCulture));
+            if (api.First().Service == "dynamodb")
+            {
+                yield return new(api.Key + "_rcu", api.Sum(l => l.ReadUnits).ToString("0.###", CultureInfo.InvariantCulture));
+                yield return new(api.Key + "_wcu", api.Sum(l => l.WriteUnits).ToString("0.###", CultureInfo.InvariantCulture));
+            }
+            else if (!api.Key.Contains("GbSeconds", StringComparison.Ordinal))
+            {
+                yield return new(api.Key + "_units", api.Sum(l => l.Units).ToString(CultureInfo.InvariantCulture));
+            }
         }
         foreach (var op in lines.GroupBy(l => l.Operation).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
@@ -139,15 +187,21 @@ public sealed class CostMeter
 /// <summary>
 /// Public on-demand list prices, us-east-1 (USD), used for the estimate: DynamoDB $1.25 per million
 /// write request units and $0.25 per million read request units; S3 Standard $0.005 per 1,000
-/// PUT/COPY/POST/LIST and $0.0004 per 1,000 GET (DELETE free); SQS FIFO $0.50 per million requests;
-/// Lambda $0.20 per million invocations and $0.0000166667 per GB-second (x86).
+/// PUT/COPY/POST/LIST and $0.0004 per 1,000 GET (DELETE free); SQS FIFO $0.50 per million requests
+/// (a request is each 64 KB chunk of its payload); Lambda $0.20 per million invocations and
+/// $0.0000166667 per GB-second (x86).
 /// </summary>
 public static class Prices
 {
+    public const decimal DynamoReadUnit = 0.25m / 1_000_000m;
+    public const decimal DynamoWriteUnit = 1.25m / 1_000_000m;
+
+    /// <summary>DynamoDB: read and write capacity units, whatever the API that consumed them.</summary>
+    public static decimal OfCapacity(decimal readUnits, decimal writeUnits) => readUnits * DynamoReadUnit + writeUnits * DynamoWriteUnit;
+
+    /// <summary>Request units of SQS, S3 and Lambda (DynamoDB is priced by <see cref="OfCapacity"/>).</summary>
     public static decimal Of(string service, string api, long units) => service switch
     {
-        "dynamodb" when IsDynamoRead(api) => units * 0.25m / 1_000_000m,
-        "dynamodb" when IsDynamoWrite(api) => units * 1.25m / 1_000_000m,
         "s3" when api is "GetObject" or "HeadObject" => units * 0.0004m / 1000m,
         "s3" when api is "PutObject" or "CopyObject" or "ListObjectsV2" or "ListObjects" or "CreateMultipartUpload" or "UploadPart" or "CompleteMultipartUpload" => units * 0.005m / 1000m,
         "sqs" when api is not ("CreateQueue" or "DeleteQueue" or "GetQueueUrl" or "GetQueueAttributes") => units * 0.50m / 1_000_000m,

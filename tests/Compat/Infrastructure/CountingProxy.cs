@@ -11,7 +11,9 @@ namespace ZkGateway.Compat.Infrastructure;
 /// An HTTP reverse proxy on 127.0.0.1 in front of one AWS API emulator that counts the requests it
 /// receives by service and API, named as the SDK's request classes are (what the cost meter counts):
 /// DynamoDB and SQS (JSON protocol) by their X-Amz-Target header, S3 by method and path shape.
-/// Counting what arrives on the wire is independent of the meter, which counts in the SDK.
+/// Counting what arrives on the wire is independent of the meter, which counts in the SDK. Billing
+/// units too, where the wire shows them: the capacity DynamoDB reports in its answers (read and
+/// write apart), and SQS's 64 KB chunks of the message bodies sent or received.
 /// </summary>
 public sealed class CountingProxy : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ public sealed class CountingProxy : IAsyncDisposable
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _byTable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (double Read, double Write, long Chunks)> _units = new(StringComparer.Ordinal);
 
     private CountingProxy(WebApplication app, HttpClient upstream, int port)
     {
@@ -56,6 +59,9 @@ public sealed class CountingProxy : IAsyncDisposable
 
     /// <summary>Requests received so far, by "service.Api".</summary>
     public IReadOnlyDictionary<string, long> Snapshot() => _counts.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    /// <summary>Billing units seen on the wire by "service.Api": DynamoDB's reported read and write capacity, SQS's 64 KB chunks.</summary>
+    public IReadOnlyDictionary<string, (double Read, double Write, long Chunks)> Units() => _units.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
     /// <summary>DynamoDB requests by "dynamodb.Api@table", and failed or refused forwards (for failure messages).</summary>
     public IReadOnlyDictionary<string, long> DynamoByTable() => _byTable.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
@@ -99,6 +105,11 @@ public sealed class CountingProxy : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
         {
             _byTable.AddOrUpdate($"failed:{Classify(request)}:{e.GetType().Name}", 1, (_, n) => n + 1);
+            if (Classify(request).StartsWith("sqs.", StringComparison.Ordinal))
+            {
+                // A long poll cancelled by its client (a consumer stopping) is a request all the same.
+                CountUnits(Classify(request), body.ToArray(), [], 0);
+            }
             throw;
         }
         using var _ = response;
@@ -115,7 +126,96 @@ public sealed class CountingProxy : IAsyncDisposable
             }
             context.Response.Headers[name] = values.ToArray();
         }
+        string api = Classify(request);
+        if (api.StartsWith("dynamodb.", StringComparison.Ordinal) || api.StartsWith("sqs.", StringComparison.Ordinal))
+        {
+            // JSON answers, read whole to see their units.
+            byte[] answer = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+            CountUnits(api, body.ToArray(), answer, (int)response.StatusCode);
+            await context.Response.Body.WriteAsync(answer, context.RequestAborted);
+            return;
+        }
         await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    private void CountUnits(string api, byte[] requestBody, byte[] answer, int status)
+    {
+        double read = 0, write = 0;
+        long chunks = 0;
+        try
+        {
+            if (api.StartsWith("dynamodb.", StringComparison.Ordinal))
+            {
+                if (status != 200 || answer.Length == 0)
+                {
+                    return;
+                }
+                using var json = System.Text.Json.JsonDocument.Parse(answer);
+                if (!json.RootElement.TryGetProperty("ConsumedCapacity", out var consumed))
+                {
+                    return;
+                }
+                bool readApi = api is "dynamodb.GetItem" or "dynamodb.Query" or "dynamodb.Scan" or "dynamodb.BatchGetItem" or "dynamodb.TransactGetItems";
+                foreach (var c in consumed.ValueKind == System.Text.Json.JsonValueKind.Array ? consumed.EnumerateArray().ToList() : [consumed])
+                {
+                    double Number(string name) => c.TryGetProperty(name, out var v) ? v.GetDouble() : 0;
+                    if (c.TryGetProperty("ReadCapacityUnits", out _) || c.TryGetProperty("WriteCapacityUnits", out _))
+                    {
+                        read += Number("ReadCapacityUnits");
+                        write += Number("WriteCapacityUnits");
+                    }
+                    else if (readApi)
+                    {
+                        read += Number("CapacityUnits");
+                    }
+                    else
+                    {
+                        write += Number("CapacityUnits");
+                    }
+                }
+            }
+            else
+            {
+                // The bodies sent (SendMessage, SendMessageBatch) or received (ReceiveMessage), per started 64 KB.
+                long bytes = 0;
+                void Bodies(byte[] text, string list, string field)
+                {
+                    if (text.Length == 0)
+                    {
+                        return;
+                    }
+                    using var json = System.Text.Json.JsonDocument.Parse(text);
+                    var root = json.RootElement;
+                    if (list.Length == 0)
+                    {
+                        if (root.TryGetProperty(field, out var one))
+                        {
+                            bytes += System.Text.Encoding.UTF8.GetByteCount(one.GetString() ?? "");
+                        }
+                        return;
+                    }
+                    if (root.TryGetProperty(list, out var items) && items.ValueKind == System.Text.Json.JsonValueKind.Array)
+                    {
+                        foreach (var item in items.EnumerateArray())
+                        {
+                            bytes += item.TryGetProperty(field, out var b) ? System.Text.Encoding.UTF8.GetByteCount(b.GetString() ?? "") : 0;
+                        }
+                    }
+                }
+                switch (api)
+                {
+                    case "sqs.SendMessage": Bodies(requestBody, "", "MessageBody"); break;
+                    case "sqs.SendMessageBatch": Bodies(requestBody, "Entries", "MessageBody"); break;
+                    case "sqs.ReceiveMessage" when status == 200: Bodies(answer, "Messages", "Body"); break;
+                }
+                chunks = Math.Max(1, (bytes + 65535) / 65536);
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return;
+        }
+        _units.AddOrUpdate(api, (read, write, chunks), (_, u) => (u.Read + read, u.Write + write, u.Chunks + chunks));
     }
 
     /// <summary>"dynamodb.GetItem", "sqs.SendMessageBatch", "s3.PutObject", …</summary>

@@ -58,6 +58,7 @@ public sealed class WriterFunction
     /// <summary>Prepares, commits and distributes one batch of requests, in their order.</summary>
     public async Task HandleBatchAsync(IReadOnlyList<WriteRequest> batch, CancellationToken cancellationToken)
     {
+        using var span = CloudTrace.StartBatch(CloudTrace.WriterBatchSpan, batch.Select(r => CloudTrace.RequestKey(r.ReplyTo.GatewayId, r.ReplyTo.RequestId)));
         var commit = new BatchCommit(_system, _splitter);
         foreach (var request in batch)
         {
