@@ -68,7 +68,10 @@ public static class AwsDeployment
         {
             loggers ??= NullLoggerFactory.Instance;
             string gatewayId = options.GatewayId;
-            var store = (DynamoUserStorage)CreateUserStorage(clients);
+            var store = new DynamoUserStorage(clients.DynamoDb, clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable, settings.S3DisableChunkEncoding)
+            {
+                DeleteStaleDataInBackground = true,
+            };
             var user = new GatedUserStorage(store);
             await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
             var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, gatewayId);

@@ -347,9 +347,17 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         // Spilled data of nodes that are gone, inline again or at a newer version: after the items
         // stopped pointing to it. Only writes that went through collect keys, so a late applier
         // deletes nothing; no write can point an item back to an older version's key.
-        foreach (string key in staleObjects)
+        if (DeleteStaleDataInBackground && staleObjects.Count > 0)
         {
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            // Off the reply's path: a reader that finds an object gone reads the item again.
+            _ = DeleteAllAsync(staleObjects);
+        }
+        else
+        {
+            foreach (string key in staleObjects)
+            {
+                await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            }
         }
         IReadOnlyCollection<string> late = [];
         if (last > 0)
@@ -618,6 +626,21 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private static long AttributeSize(string name, long valueBytes) => name.Length + valueBytes;
 
     private static long ChildrenSize(IEnumerable<string> names) => ChildrenAttr.Length + names.Sum(n => (long)Encoding.UTF8.GetByteCount(n));
+
+    /// <summary>
+    /// Spilled data an apply left behind is deleted after the apply returns rather than before (the
+    /// gateway write path: the reply waits for the apply). Best effort either way: S3 DELETE is free,
+    /// and an object a failed delete leaves behind only costs storage.
+    /// </summary>
+    public bool DeleteStaleDataInBackground { get; init; }
+
+    private async Task DeleteAllAsync(List<string> keys)
+    {
+        foreach (string key in keys)
+        {
+            await DeleteDataVersionAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Writes a version of a node's data to S3 and returns its key, for a change that then refers to it
