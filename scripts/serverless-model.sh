@@ -9,7 +9,8 @@
 #
 # usage: scripts/serverless-model.sh [--write-docs] [--count=N] [--storages=key-value,persistent] [-- OPTION ...]
 #   --write-docs   also replaces the generated part of docs/serverless.md ("Write path: measured
-#                  against FaaSKeeper", between <!-- serverless-model:begin --> and :end -->)
+#                  against FaaSKeeper", between <!-- serverless-model:begin --> and :end -->; with
+#                  --aws.writePath=gateway, between <!-- serverless-model-gateway:begin --> and :end -->)
 #   --count=N      measured operations per phase (default 300); the warm-up is 2 s
 #   --storages=…   user storages to run (default key-value,persistent)
 #   -- OPTION …    extra options for the gateway, e.g. -- --aws.writePath=gateway; --aws.* options go
@@ -172,11 +173,15 @@ echo
 echo "$report"
 
 if [ $write_docs -eq 1 ]; then
-  REPORT="$report" /usr/bin/python3 - "$repo/docs/serverless.md" <<'PY'
+  # Each write path has its own table: the gateway write path's between serverless-model-gateway markers.
+  marker=serverless-model
+  case " ${extra[*]} " in *" --aws.writePath=gateway "*) marker=serverless-model-gateway ;; esac
+  REPORT="$report" MARKER="$marker" /usr/bin/python3 - "$repo/docs/serverless.md" <<'PY'
 import os, sys
 path = sys.argv[1]
 text = open(path, encoding="utf-8").read()
-begin, end = "<!-- serverless-model:begin -->", "<!-- serverless-model:end -->"
+marker = os.environ["MARKER"]
+begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
 if begin not in text or end not in text:
     sys.exit(f"{path} has no {begin} ... {end} markers")
 head, rest = text.split(begin, 1)

@@ -58,14 +58,16 @@ public sealed class FaaSBackend : IZkBackend
         ISessionLeaseStore? leaseStore,
         IReadOnlyList<IDisposable> owned,
         IAsyncDisposable? remoteOwner,
-        ILogger logger)
+        ILogger logger,
+        bool hostsWriter = false)
     {
         bool inProcess = inbox is null;
         _user = user;
         _writerQueue = writerQueue;
         _owned = owned;
         _remoteOwner = remoteOwner;
-        _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess);
+        // A distributor in this process replies inside its apply step: the replies wait for its flush.
+        _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess || hostsWriter);
         var ids = inProcess ? SessionIds.Sequential(options.ServerId, time) : SessionIds.Random();
         _sessions = new SessionLeases(options, system, leaseStore, _writes, ids, time);
         _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, _writes, time, logger);
@@ -122,6 +124,32 @@ public sealed class FaaSBackend : IZkBackend
         var inbox = new InboxProgress(options.GatewayId, options.EpochWaitMs, watches, providers.Interest.Registrations, providers.LastRoutedTrigger, handled: providers.User.AppliedZxid, logger);
         var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner, logger);
         var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox, logger);
+        backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
+        backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
+        return backend;
+    }
+
+    /// <summary>
+    /// A gateway that hosts the writer and distributor itself over cloud storage (the AWS gateway write
+    /// path): writes go to an in-process queue that <paramref name="runWriter"/> consumes, handing this
+    /// gateway's replies, watch events and session ends back through the local outbox it is given
+    /// (in-process, inside the apply step, as embedded), and stops when that queue completes (the token it
+    /// gets fires when the backend stops, for what else it runs); everything else is as with
+    /// <see cref="StartRemote"/>: reads from cloud storage, triggers of other gateways' writes through
+    /// the inbox, leases in the shared store.
+    /// </summary>
+    public static FaaSBackend StartHosted(BackendOptions options, INotificationSink sink, RemoteGatewayProviders providers, Func<IGatewayOutbox, CancellationToken, Task> runWriter, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        ArgumentNullException.ThrowIfNull(runWriter);
+        var logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<FaaSBackend>();
+        var watches = new InMemoryWatchStorage();
+        var inbox = new InboxProgress(options.GatewayId, options.EpochWaitMs, watches, providers.Interest.Registrations, providers.LastRoutedTrigger, handled: providers.User.AppliedZxid, logger);
+        var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner, logger, hostsWriter: true);
+        var writes = backend._writes;
+        var local = new InProcessOutbox(watches, sink, writes, writes.CompleteDeferred);
+        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, writes, backend._sessions, inbox, logger);
+        backend._workers.Add(Task.Run(() => runWriter(local, backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
         return backend;

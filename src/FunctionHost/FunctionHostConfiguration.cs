@@ -74,7 +74,7 @@ internal sealed class FunctionHostConfiguration
     private static AwsSettings AwsFrom(IReadOnlyList<string> options, Func<string, string?> environment) =>
         AwsSettings.FromEnvironment(Option(options, "aws.deployment"), environment).WithOverrides(
             Option(options, "aws.region"), Option(options, "aws.dynamodb"), Option(options, "aws.s3"), Option(options, "aws.sqs"),
-            Option(options, "aws.bucket"), Option(options, "aws.userStorage"));
+            Option(options, "aws.bucket"), Option(options, "aws.userStorage"), Option(options, "aws.writePath"));
 
     /// <summary>The value of the last <c>--name=value</c> among <paramref name="options"/>, or null.</summary>
     public static string? Option(IReadOnlyList<string> options, string name)

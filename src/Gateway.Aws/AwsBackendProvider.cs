@@ -16,7 +16,7 @@ public sealed class AwsBackendProvider : IBackendProvider
     public string DescribeData(GatewayOptions options)
     {
         var aws = Settings(options);
-        return $"AWS deployment {aws.DeploymentName}, {(aws.UserStorage == UserStorageMode.KeyValue ? "key-value" : "persistent")} user storage";
+        return $"AWS deployment {aws.DeploymentName}, {(aws.UserStorage == UserStorageMode.KeyValue ? "key-value" : "persistent")} user storage{(aws.WritePath == WritePathMode.Gateway ? ", writes in the gateway" : "")}";
     }
 
     public async Task<IZkBackend> StartAsync(GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers) =>
@@ -27,6 +27,6 @@ public sealed class AwsBackendProvider : IBackendProvider
     {
         ArgumentNullException.ThrowIfNull(options);
         var aws = options.Aws;
-        return AwsSettings.FromEnvironment(aws.Deployment).WithOverrides(aws.Region, aws.DynamoDb, aws.S3, aws.Sqs, aws.Bucket, aws.UserStorage);
+        return AwsSettings.FromEnvironment(aws.Deployment).WithOverrides(aws.Region, aws.DynamoDb, aws.S3, aws.Sqs, aws.Bucket, aws.UserStorage, aws.WritePath);
     }
 }

@@ -35,6 +35,7 @@ public sealed class ClientScenarioTests(CompatFixture fixture)
         foreach (var s in Scenarios)
         {
             d.Add(s, TargetKind.AwsGatewayKeyValue);
+            d.Add(s, TargetKind.AwsGatewayWrites);
         }
 
         return d;

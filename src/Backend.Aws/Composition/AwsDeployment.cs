@@ -21,6 +21,10 @@ public static class AwsDeployment
     {
         // Before the first cloud call: ZKGW_TRACE_FILE asks for this process's spans.
         Diagnostics.CloudTraceFile.StartFromEnvironment("gateway " + options.GatewayId);
+        if (settings.WritePath == WritePathMode.Gateway)
+        {
+            return await StartWritingGatewayAsync(settings, options, sink, loggers, cancellationToken).ConfigureAwait(false);
+        }
         var clients = new AwsClients(settings);
         Metering.CostMeter.Enabled = true;
         AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
@@ -43,6 +47,71 @@ public static class AwsDeployment
         {
             clients.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A gateway on the gateway write path: it hosts the writer and distributor itself (<see cref="GatewayWriter"/>),
+    /// committing through the write head; its inbox only brings other gateways' watch triggers (and,
+    /// rarely, replies to its requests that another gateway applied for it).
+    /// </summary>
+    private static async Task<FaaSBackend> StartWritingGatewayAsync(AwsSettings settings, BackendOptions options, INotificationSink sink, ILoggerFactory? loggers, CancellationToken cancellationToken)
+    {
+        if (settings.UserStorage != UserStorageMode.KeyValue)
+        {
+            throw new ArgumentException("The gateway write path keeps system and user state in one DynamoDB item per node: it needs --aws.userStorage=key-value.");
+        }
+        var clients = new AwsClients(settings);
+        Metering.CostMeter.Enabled = true;
+        AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
+        try
+        {
+            loggers ??= NullLoggerFactory.Instance;
+            string gatewayId = options.GatewayId;
+            var store = new DynamoUserStorage(clients.DynamoDb, clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable, settings.S3DisableChunkEncoding)
+            {
+                DeleteStaleDataInBackground = true,
+            };
+            var user = new GatedUserStorage(store);
+            await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
+            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, gatewayId);
+            string inboxUrl = await SqsQueues.CreateInboxAsync(clients, gatewayId, cancellationToken).ConfigureAwait(false);
+            var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
+            var writerQueue = new InProcess.ChannelQueue<WriteRequest>();
+            var owner = new GatewayResources(clients, gatewayId, interest, writer: null, inbox, loggers.CreateLogger<GatewayResources>());
+            var ledger = new EpochLedger(clients.DynamoDb, settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
+            GatewayWriter? writer = null;
+            var remote = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, new InboxDirectory(clients).GetAsync, ledger, localGateway: gatewayId, knownGeneration: () => writer?.TrustedGeneration());
+            var writerLogger = loggers.CreateLogger<GatewayWriter>();
+            var providers = new RemoteGatewayProviders(new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: false), user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
+                ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct));
+            // No function consumes a queue on this path: every gateway also runs the heartbeat's takeover
+            // of dead gateways' sessions, through its own writer (the lease store makes one of them win).
+            var heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, writerLogger);
+            return FaaSBackend.StartHosted(options, sink, providers, (local, stopping) =>
+            {
+                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
+                return Task.WhenAll(writer.RunAsync(writerQueue, CancellationToken.None), RunUntilStoppedAsync(() => heartbeat.RunAsync(HeartbeatInterval(options), stopping)));
+            }, loggers: loggers);
+        }
+        catch
+        {
+            clients.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>How often a writing gateway looks for dead gateways' sessions: every tick, as the function host does.</summary>
+    private static TimeSpan HeartbeatInterval(BackendOptions options) => TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
+
+    private static async Task RunUntilStoppedAsync(Func<Task> run)
+    {
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

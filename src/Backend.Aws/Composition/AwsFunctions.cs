@@ -82,6 +82,8 @@ public sealed class AwsFunctions : IAsyncDisposable
         {
             var system = new DynamoSystemStorage(clients);
             var user = AwsDeployment.CreateUserStorage(clients);
+            // On the gateway write path the gateways bootstrap, write and take over dead gateways' sessions.
+            scheduledOnly |= settings.WritePath == WritePathMode.Gateway;
             if (!scheduledOnly)
             {
                 await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
@@ -121,21 +123,33 @@ public sealed class AwsFunctions : IAsyncDisposable
     /// every tick (on Lambda it runs on a schedule), until <paramref name="cancellationToken"/> fires.
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(
+        _clients.Settings.WritePath == WritePathMode.Gateway
+            // Nothing to consume: the gateways write, and run the heartbeat's takeover themselves (a
+            // close sent to the writer queue here would never be applied). The reaper comes later.
+            ? Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default)
+            : Task.WhenAll(
             UntilCancelledAsync(() => _writer.RunAsync(_writerQueue, cancellationToken), cancellationToken),
             UntilCancelledAsync(() => _distributor.RunAsync(_distributorQueue, cancellationToken), cancellationToken),
             _heartbeat.RunAsync(_tick, cancellationToken),
             UntilCancelledAsync(() => _reaper.RunAsync(cancellationToken), cancellationToken));
 
     /// <summary>One heartbeat pass (the scheduled Lambda function): expires the sessions of gateways that are gone.</summary>
-    public Task<int> HeartbeatOnceAsync(CancellationToken cancellationToken) => _heartbeat.RunOnceAsync(cancellationToken);
+    public Task<int> HeartbeatOnceAsync(CancellationToken cancellationToken) =>
+        OnQueuePath ? _heartbeat.RunOnceAsync(cancellationToken) : Task.FromResult(0);
+
+    /// <summary>
+    /// The writer queue has a consumer only on the queue path: on the gateway write path a close or a
+    /// reap sent there would never be applied, so the scheduled passes do nothing (the gateways run them).
+    /// </summary>
+    private bool OnQueuePath => _clients.Settings.WritePath == WritePathMode.Queue;
 
     /// <summary>
     /// One reaper pass (the scheduled Lambda function runs it after the heartbeat, every minute as
     /// ZooKeeper's default znode.container.checkIntervalMs): a deleteContainer for every container and
     /// TTL node that should go; returns how many it sent.
     /// </summary>
-    public Task<int> ReapOnceAsync(CancellationToken cancellationToken) => _reaper.CheckAsync(cancellationToken);
+    public Task<int> ReapOnceAsync(CancellationToken cancellationToken) =>
+        OnQueuePath ? _reaper.CheckAsync(cancellationToken) : Task.FromResult(0);
 
     /// <summary>
     /// The reaper's submit: the deleteContainer goes on the writer queue (session 0, as ZooKeeper's

@@ -8,6 +8,17 @@ public enum UserStorageMode
 }
 
 /// <summary>
+/// Who runs the writer and distributor: functions fed by the SQS FIFO queues (<see cref="Queue"/>, the
+/// FaaSKeeper design), or every gateway itself, serialized by one conditional DynamoDB write per batch
+/// (<see cref="Gateway"/>: no queues, no event-source mappings; key-value user storage only).
+/// </summary>
+public enum WritePathMode
+{
+    Queue,
+    Gateway,
+}
+
+/// <summary>
 /// A serverless deployment's settings. Resource names derive from <see cref="DeploymentName"/> (the
 /// CloudFormation template uses the same names); endpoints are null for real AWS and set for the
 /// emulators (scripts/aws-emulators.sh).
@@ -37,6 +48,9 @@ public sealed record AwsSettings
     public string? BucketNameOverride { get; init; }
 
     public UserStorageMode UserStorage { get; init; } = UserStorageMode.Persistent;
+
+    /// <summary>Who runs the writer (<c>aws.writePath</c>, ZKGW_AWS_WRITE_PATH: queue or gateway); every gateway and function host of a deployment must agree.</summary>
+    public WritePathMode WritePath { get; init; } = WritePathMode.Queue;
 
     /// <summary>
     /// The writer and distributor queues' visibility timeout: how long a batch taken by a function that
@@ -103,6 +117,7 @@ public sealed record AwsSettings
                 "key-value" => UserStorageMode.KeyValue,
                 var other => throw new ArgumentException($"ZKGW_AWS_USER_STORAGE must be persistent or key-value, not '{other}'."),
             },
+            WritePath = ParseWritePath(Get("ZKGW_AWS_WRITE_PATH"), "ZKGW_AWS_WRITE_PATH") ?? WritePathMode.Queue,
         };
         return settings.WithEmulatorCredentials();
     }
@@ -112,7 +127,7 @@ public sealed record AwsSettings
     /// value already here, from the environment); the gateway and the function host take the same keys.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="userStorage"/> is neither persistent nor key-value.</exception>
-    public AwsSettings WithOverrides(string? region, string? dynamoDb, string? s3, string? sqs, string? bucket, string? userStorage) =>
+    public AwsSettings WithOverrides(string? region, string? dynamoDb, string? s3, string? sqs, string? bucket, string? userStorage, string? writePath = null) =>
         (this with
         {
             Region = region ?? Region,
@@ -127,7 +142,16 @@ public sealed record AwsSettings
                 "key-value" => UserStorageMode.KeyValue,
                 var other => throw new ArgumentException($"--aws.userStorage must be persistent or key-value, not '{other}'."),
             },
+            WritePath = ParseWritePath(writePath, "--aws.writePath") ?? WritePath,
         }).WithEmulatorCredentials();
+
+    private static WritePathMode? ParseWritePath(string? value, string what) => value switch
+    {
+        null => null,
+        "queue" => WritePathMode.Queue,
+        "gateway" => WritePathMode.Gateway,
+        var other => throw new ArgumentException($"{what} must be queue or gateway, not '{other}'."),
+    };
 
     /// <summary>Endpoints set without credentials get the dummy ones the emulators accept (the SDK's default chain would find none).</summary>
     private AwsSettings WithEmulatorCredentials() =>

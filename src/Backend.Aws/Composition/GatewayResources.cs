@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Messages;
-using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -8,7 +7,7 @@ namespace ZkGateway.Backend.Aws;
 /// What a gateway on the deployment owns (see <see cref="AwsDeployment.StartGatewayAsync"/>): its watch
 /// interest items, its inbox queue and its clients, removed or closed when the backend is disposed.
 /// </summary>
-internal sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, SqsOrderedQueue<WriteRequest> writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox, ILogger logger) : IAsyncDisposable
+internal sealed class GatewayResources(AwsClients clients, string gatewayId, DynamoWatchInterest interest, IDisposable? writer, SqsOrderedQueue<IReadOnlyList<InboxItem>> inbox, ILogger logger) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {
@@ -23,7 +22,7 @@ internal sealed class GatewayResources(AwsClients clients, string gatewayId, Dyn
             // Best effort: a stale interest item or inbox only costs ignored messages.
             AwsLog.GatewayCleanupFailed(logger, e, gatewayId);
         }
-        writer.Dispose();
+        writer?.Dispose();
         inbox.Dispose();
         clients.Dispose();
     }

@@ -10,4 +10,16 @@ internal static partial class AwsLog
 
     [LoggerMessage(102, LogLevel.Information, "Gateway {GatewayId}: removing its watch interest and inbox on stop failed; a stale one only costs ignored messages")]
     public static partial void GatewayCleanupFailed(ILogger logger, Exception exception, string gatewayId);
+
+    [LoggerMessage(103, LogLevel.Debug, "Another writer moved the write head past batch {Seq} (attempt {Attempt}): catching up and preparing the batch again")]
+    public static partial void HeadMoved(ILogger logger, long seq, int attempt);
+
+    [LoggerMessage(104, LogLevel.Warning, "Preparing or reserving a write batch failed (attempt {Attempt}); catching up and trying again")]
+    public static partial void GatewayWriteRetry(ILogger logger, Exception exception, int attempt);
+
+    [LoggerMessage(105, LogLevel.Warning, "Applying a reserved write batch failed (attempt {Attempt}); it is committed, trying again")]
+    public static partial void GatewayApplyRetry(ILogger logger, Exception exception, int attempt);
+
+    [LoggerMessage(106, LogLevel.Warning, "Applied a batch of {Count} transactions up to zxid {Zxid:x} that its writer left unapplied at the write head")]
+    public static partial void HelpedBatch(ILogger logger, int count, long zxid);
 }

@@ -17,10 +17,33 @@ namespace ZkGateway.Backend.Aws;
 /// its first interest too late for the first lookup (reported by the applied marker's raise) gets a
 /// Mark at the end of the batch's message to it (<see cref="Mark"/>).
 /// </para>
+/// <para>
+/// <paramref name="localGateway"/>: the gateway this outbox runs in (the gateway write path), whose
+/// watchers are told in-process by the caller: it is never routed to, planned for or stamped.
+/// <paramref name="knownGeneration"/>: when it gives a generation, the batch's writer has written every
+/// batch since this instance last read the ledger, so the ledger is not read again (see
+/// <see cref="EpochLedger.UseKnown"/>).
+/// </para>
 /// </summary>
-public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null) : IGatewayOutbox
+public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null, string? localGateway = null, Func<long?>? knownGeneration = null) : IGatewayOutbox
 {
     private readonly List<(string? Gateway, InboxItem Item)> _buffer = [];
+
+    /// <summary>
+    /// Interest looked up by earlier batches of this instance, valid while the interest generation the
+    /// batch reads (with the ledger) stays the same: a gateway that writes a new interest item bumps it
+    /// afterwards. A registration that bumps it after this batch read it is reported late by the raise
+    /// of the applied marker (<see cref="Mark"/>), and the routing after the writes then looks up
+    /// afresh; one that bumps it after the raise came after the batch's writes, so its watching read
+    /// sees them and is owed no trigger. Only with a ledger (which reads the generation).
+    /// </summary>
+    private readonly InterestCache _interest = new();
+
+    /// <summary>
+    /// This batch read the generation and kept the cache to it, and no late registration was reported:
+    /// the routing after the writes may use the cache (otherwise it looks up afresh).
+    /// </summary>
+    private bool _cacheCurrent;
 
     public async ValueTask<EpochStamp?> PlanAsync(IReadOnlyList<Txn> txns, bool writesNodes, CancellationToken cancellationToken = default)
     {
@@ -29,21 +52,26 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
             return null;
         }
         ledger.BeginBatch();
+        _cacheCurrent = false;
         if (!writesNodes)
         {
             return null;
         }
         // First the generation (with the ledger), then the lookup: a registration this read does not
         // see comes after it, and the raise of the applied marker reports it (see AppliedMarker).
-        long generation = await ledger.LoadWithGenerationAsync(cancellationToken).ConfigureAwait(false);
+        long generation = knownGeneration?.Invoke() is { } known
+            ? ledger.UseKnown(known)
+            : await ledger.LoadWithGenerationAsync(cancellationToken).ConfigureAwait(false);
+        _interest.Keep(generation);
+        _cacheCurrent = true;
         var planned = new Dictionary<string, long>(StringComparer.Ordinal);
         var triggers = txns.SelectMany(t => t.Triggers.Select(trigger => InboxItem.ForTrigger(t.Zxid, trigger))).ToList();
         if (triggers.Count > 0)
         {
-            var routes = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), cancellationToken).ConfigureAwait(false);
+            var routes = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), _interest, cancellationToken).ConfigureAwait(false);
             foreach (var item in triggers)
             {
-                foreach (string gateway in routes.Route(item))
+                foreach (string gateway in RemoteRoutes(routes, item))
                 {
                     planned[gateway] = Math.Max(planned.GetValueOrDefault(gateway), item.Zxid);
                 }
@@ -56,9 +84,17 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         return ledger.Stamp(planned, generation, batchZxid);
     }
 
+    private IEnumerable<string> RemoteRoutes(WatchInterestRoutes routes, InboxItem item) =>
+        localGateway is null ? routes.Route(item) : routes.Route(item).Where(g => g != localGateway);
+
     public void Mark(IReadOnlyCollection<string> gateways, long zxid)
     {
-        foreach (string gateway in gateways)
+        if (gateways.Count > 0)
+        {
+            _cacheCurrent = false;
+            _interest.Clear();
+        }
+        foreach (string gateway in gateways.Where(g => g != localGateway))
         {
             _buffer.Add((gateway, InboxItem.ForMark(zxid)));
         }
@@ -89,9 +125,12 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
             return;
         }
         var triggerPaths = _buffer.Where(b => b.Gateway is null).Select(b => b.Item.Trigger.Path).ToList();
+        // After the writes: from the cache the plan kept to this batch's generation, unless a
+        // registration came late (or the batch read no generation: no plan, or no ledger).
         var routes = triggerPaths.Count > 0
-            ? await LoadInterestAsync(triggerPaths, cancellationToken).ConfigureAwait(false)
+            ? await LoadInterestAsync(triggerPaths, _cacheCurrent ? _interest : null, cancellationToken).ConfigureAwait(false)
             : WatchInterestRoutes.None;
+        _cacheCurrent = false;
 
         var perGateway = new Dictionary<string, List<InboxItem>>(StringComparer.Ordinal);
         var routed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -110,7 +149,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
                 Add(gateway, item);
                 continue;
             }
-            foreach (string g in routes.Route(item))
+            foreach (string g in RemoteRoutes(routes, item))
             {
                 Add(g, item);
                 routed[g] = Math.Max(routed.GetValueOrDefault(g), item.Zxid);
@@ -144,6 +183,6 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         }
     }
 
-    private Task<WatchInterestRoutes> LoadInterestAsync(IEnumerable<string> paths, CancellationToken ct) =>
-        WatchInterestRoutes.LoadAsync(dynamo, watchesTable, paths, ct);
+    private Task<WatchInterestRoutes> LoadInterestAsync(IEnumerable<string> paths, InterestCache? known, CancellationToken ct) =>
+        WatchInterestRoutes.LoadAsync(dynamo, watchesTable, paths, known, ct);
 }

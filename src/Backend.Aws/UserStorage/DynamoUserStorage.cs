@@ -102,6 +102,8 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     public void ObserveZxid(long zxid) => _applied.Observe(zxid);
 
+    public long? GenerationAtLastRaise => _applied.GenerationAtLastRaise;
+
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => _applied.RefreshAsync(cancellationToken);
 
     public int NodeCount => 0;
@@ -246,6 +248,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         /// <summary>Whether the batch sets the node's data to <see cref="Data"/> (which may be null data).</summary>
         public bool WritesData;
         public byte[]? Data;
+
+        /// <summary>The data is already in S3 under this key (written once by the writer): the item refers to it.</summary>
+        public string? DataRef;
         public IReadOnlyList<Acl>? Acl;
         public readonly SortedSet<string> AddedChildren = new(StringComparer.Ordinal);
         public readonly SortedSet<string> RemovedChildren = new(StringComparer.Ordinal);
@@ -255,6 +260,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             Stat = null;
             WritesData = false;
             Data = null;
+            DataRef = null;
             Acl = null;
             AddedChildren.Clear();
             RemovedChildren.Clear();
@@ -315,6 +321,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 {
                     plan.WritesData = true;
                     plan.Data = change.Data;
+                    plan.DataRef = change.DataRef;
                 }
                 plan.Acl = change.Acl ?? plan.Acl;
             }
@@ -340,9 +347,17 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         // Spilled data of nodes that are gone, inline again or at a newer version: after the items
         // stopped pointing to it. Only writes that went through collect keys, so a late applier
         // deletes nothing; no write can point an item back to an older version's key.
-        foreach (string key in staleObjects)
+        if (DeleteStaleDataInBackground && staleObjects.Count > 0)
         {
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            // Off the reply's path: a reader that finds an object gone reads the item again.
+            _ = DeleteAllAsync(staleObjects);
+        }
+        else
+        {
+            foreach (string key in staleObjects)
+            {
+                await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            }
         }
         IReadOnlyCollection<string> late = [];
         if (last > 0)
@@ -376,7 +391,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
         bool spill = size > _itemLimit;
         string? dataKey = null;
-        if (data is null)
+        if (plan.DataRef is { } written)
+        {
+            // In S3 already, at its final key (the gateway write path's large payloads).
+            dataKey = written;
+            item[DataRefAttr] = S(written);
+        }
+        else if (data is null)
         {
             item[NullDataAttr] = Bool(true);
         }
@@ -469,7 +490,16 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             set.Add("#acl = :acl");
             values[":acl"] = B(EncodeAcl(acl));
         }
-        if (plan.WritesData && plan.Data is null)
+        if (plan.WritesData && plan.DataRef is { } written)
+        {
+            // In S3 already, at its final key (the gateway write path's large payloads).
+            dataKey = written;
+            set.Add("#dataRef = :ref");
+            values[":ref"] = S(written);
+            remove.Add("#data");
+            remove.Add("#nullData");
+        }
+        else if (plan.WritesData && plan.Data is null)
         {
             set.Add("#nullData = :null");
             values[":null"] = Bool(true);
@@ -596,6 +626,40 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private static long AttributeSize(string name, long valueBytes) => name.Length + valueBytes;
 
     private static long ChildrenSize(IEnumerable<string> names) => ChildrenAttr.Length + names.Sum(n => (long)Encoding.UTF8.GetByteCount(n));
+
+    /// <summary>
+    /// Spilled data an apply left behind is deleted after the apply returns rather than before (the
+    /// gateway write path: the reply waits for the apply). Best effort either way: S3 DELETE is free,
+    /// and an object a failed delete leaves behind only costs storage.
+    /// </summary>
+    public bool DeleteStaleDataInBackground { get; init; }
+
+    private async Task DeleteAllAsync(List<string> keys)
+    {
+        foreach (string key in keys)
+        {
+            await DeleteDataVersionAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes a version of a node's data to S3 and returns its key, for a change that then refers to it
+    /// (<see cref="NodeChange.DataRef"/>): the gateway write path's writer puts a large payload at its
+    /// final place once, before it commits, instead of carrying it through the commit and the apply.
+    /// </summary>
+    public ValueTask<string> PutDataVersionAsync(string path, long mzxid, byte[] data, CancellationToken ct) => PutDataObjectAsync(path, mzxid, data, ct);
+
+    /// <summary>A data version written for a commit that did not happen (S3 DELETE is free; best effort).</summary>
+    public async ValueTask DeleteDataVersionAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception)
+        {
+        }
+    }
 
     /// <summary>Writes a version of a node's data to S3 and returns its key.</summary>
     private async ValueTask<string> PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct)

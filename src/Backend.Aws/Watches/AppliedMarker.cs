@@ -10,6 +10,9 @@ public interface IAwsUserStorage : IUserStorage
 {
     /// <summary>Reads the applied zxid from the counters table (distributor start-up, and gateways now and then).</summary>
     ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The interest generation the last raise of the applied marker by this instance found (null: none yet).</summary>
+    long? GenerationAtLastRaise => null;
 }
 
 /// <summary>
@@ -44,6 +47,13 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
     /// highest it has seen in reads and in its inbox (reads are answered with it).
     /// </summary>
     public long Zxid => Volatile.Read(ref _zxid);
+
+    /// <summary>
+    /// The interest generation as the last raise found it: every registration up to that raise has a
+    /// generation at most this. A writer that alone wrote since may plan its next batch with it instead
+    /// of reading it again (registrations after the raise are then reported late by the next raise).
+    /// </summary>
+    public long? GenerationAtLastRaise { get; private set; }
 
     public void Observe(long zxid)
     {
@@ -107,6 +117,10 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
             old = e.Item;
         }
         Observe(zxid);
+        if (old is not null)
+        {
+            GenerationAtLastRaise = Number(old, GenerationAttr);
+        }
         if (old is null || plannedGeneration is not { } planned)
         {
             return [];

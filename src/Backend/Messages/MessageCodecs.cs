@@ -18,6 +18,13 @@ public static class MessageCodec
     private const int WriteRequestFormat = 1;
     /// <summary>Format 4 added each change's "writes data" flag (null data is kept as null); 3 is still read.</summary>
     private const int TxnFormat = 4;
+
+    /// <summary>
+    /// Format 5 adds each change's data reference (<see cref="NodeChange.DataRef"/>). Written only for a
+    /// transaction that has one (the gateway write path's large payloads), so queue-path messages stay
+    /// readable by functions of an earlier version.
+    /// </summary>
+    private const int TxnFormatWithDataRef = 5;
     private const int TxnFormatWithoutDataFlag = 3;
     private const int InboxFormat = 1;
 
@@ -276,7 +283,8 @@ public static class MessageCodec
     {
         var buffer = new FrameBuffer(256);
         var writer = new JuteWriter(buffer);
-        writer.WriteInt(TxnFormat);
+        bool withDataRef = txn.Changes.Any(c => c.DataRef is not null);
+        writer.WriteInt(withDataRef ? TxnFormatWithDataRef : TxnFormat);
         writer.WriteLong(txn.Zxid);
         writer.WriteLong(txn.Time);
         writer.WriteLong(txn.SessionId);
@@ -297,6 +305,10 @@ public static class MessageCodec
             writer.WriteBool(change.WritesData);
             writer.WriteBuffer(change.Data);
             WriteAcl(ref writer, change.Acl);
+            if (withDataRef)
+            {
+                writer.WriteString(change.DataRef);
+            }
         }
         writer.WriteInt(txn.Triggers.Count);
         foreach (var trigger in txn.Triggers)
@@ -312,7 +324,7 @@ public static class MessageCodec
     {
         var reader = new JuteReader(bytes);
         int format = reader.ReadInt();
-        if (format is not (TxnFormat or TxnFormatWithoutDataFlag))
+        if (format is not (TxnFormatWithDataRef or TxnFormat or TxnFormatWithoutDataFlag))
         {
             JuteFormatException.ThrowInvalid($"Unknown transaction format {format}.");
         }
@@ -322,7 +334,7 @@ public static class MessageCodec
         long closed = reader.ReadLong();
         ReplyAddress? replyTo = reader.ReadBool() ? new ReplyAddress(reader.ReadString() ?? "", reader.ReadLong()) : null;
         var result = ReadResult(ref reader);
-        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat);
+        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat, withDataRef: format >= TxnFormatWithDataRef);
         var triggers = ReadTriggers(ref reader, withAcl: true);
         return new Txn(zxid, time, session, replyTo, result, changes, triggers, closed);
     }
@@ -332,7 +344,7 @@ public static class MessageCodec
     /// data (format 4 and later); before that a null buffer meant "keep the data" and null data was
     /// not kept.
     /// </summary>
-    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag)
+    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag, bool withDataRef = false)
     {
         int changeCount = reader.ReadVectorCount(16);
         var changes = new List<NodeChange>(changeCount);
@@ -344,7 +356,8 @@ public static class MessageCodec
             bool writesData = withDataFlag && reader.ReadBool();
             byte[]? data = reader.ReadBuffer();
             var acl = Acl.ReadList(ref reader);
-            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null });
+            string? dataRef = withDataRef ? reader.ReadString() : null;
+            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null, DataRef = dataRef });
         }
         return changes;
     }

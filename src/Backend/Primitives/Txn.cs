@@ -16,6 +16,14 @@ public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byt
     /// </summary>
     public bool WritesData { get; init; } = Data is not null;
 
+    /// <summary>
+    /// The data is not carried here but was written, once, to its final place in the store's blob
+    /// storage under this key (the AWS gateway write path puts large payloads in S3 before committing,
+    /// so they are not written again through the commit): a Put with <see cref="WritesData"/> whose
+    /// node now refers to it. Only a store that wrote it understands it (key-value user storage).
+    /// </summary>
+    public string? DataRef { get; init; }
+
     /// <summary>A Put that sets the node's data, null included.</summary>
     public static NodeChange PutWithData(string path, Stat stat, byte[]? data, IReadOnlyList<Acl>? acl = null) =>
         new(NodeChangeKind.Put, path, stat, data, acl) { WritesData = true };

@@ -190,7 +190,7 @@ public sealed class GatewayConfigurationException : Exception
 /// <summary>
 /// The <c>aws.*</c> configuration keys: <c>aws.deployment</c>, <c>aws.region</c>, <c>aws.dynamodb</c>,
 /// <c>aws.s3</c>, <c>aws.sqs</c> (endpoint URLs; unset = AWS itself), <c>aws.userStorage</c>
-/// (<c>persistent</c> | <c>key-value</c>), <c>aws.bucket</c>. Unset keys fall back to the ZKGW_AWS_*
+/// (<c>persistent</c> | <c>key-value</c>), <c>aws.writePath</c> (<c>queue</c> | <c>gateway</c>), <c>aws.bucket</c>. Unset keys fall back to the ZKGW_AWS_*
 /// environment variables.
 /// </summary>
 public sealed class AwsGatewaySettings
@@ -206,6 +206,8 @@ public sealed class AwsGatewaySettings
     public string? Sqs { get; set; }
 
     public string? UserStorage { get; set; }
+
+    public string? WritePath { get; set; }
 
     public string? Bucket { get; set; }
 }

@@ -337,6 +337,9 @@ public static class ZooCfg
             case "aws.userStorage":
                 options.Aws.UserStorage = value is "persistent" or "key-value" ? value : throw new GatewayConfigurationException(key, value, "must be persistent or key-value");
                 break;
+            case "aws.writePath":
+                options.Aws.WritePath = value is "queue" or "gateway" ? value : throw new GatewayConfigurationException(key, value, "must be queue or gateway");
+                break;
             case "aws.bucket":
                 options.Aws.Bucket = NonEmpty(key, value);
                 break;

@@ -19,14 +19,17 @@ public sealed class AwsGatewayServer : ProcessZkTarget
 
     private readonly AwsGatewayServer? _sharing;
     private readonly UserStorageMode _userStorage;
+    private readonly WritePathMode _writePath;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
 
     /// <param name="userStorage">Where the deployment keeps node data: S3 objects or DynamoDB items.</param>
     /// <param name="properties">Extra settings (e.g. the reaper's), as --key=value to the function host and the gateway.</param>
-    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null)
+    /// <param name="writePath">Who writes: the functions through the queues, or each gateway itself.</param>
+    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null, WritePathMode writePath = WritePathMode.Queue)
         : base("awsgw")
     {
         _userStorage = userStorage;
+        _writePath = writePath;
         _properties = properties ?? [];
     }
 
@@ -36,10 +39,14 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     {
         _sharing = sharing;
         _userStorage = sharing._userStorage;
+        _writePath = sharing._writePath;
         _properties = sharing._properties;
     }
 
-    public override TargetKind Kind => _userStorage == UserStorageMode.KeyValue ? TargetKind.AwsGatewayKeyValue : TargetKind.AwsGateway;
+    public override TargetKind Kind =>
+        _writePath == WritePathMode.Gateway ? TargetKind.AwsGatewayWrites
+        : _userStorage == UserStorageMode.KeyValue ? TargetKind.AwsGatewayKeyValue
+        : TargetKind.AwsGateway;
 
     public AwsSettings Settings => _sharing?.Settings ?? _settings ?? throw new InvalidOperationException("not started");
 
@@ -176,6 +183,7 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.Environment["ZKGW_AWS_QUEUE_VISIBILITY_SECONDS"] = "10";
         // The function host and the gateway must agree on it: both read the same variable.
         psi.Environment["ZKGW_AWS_USER_STORAGE"] = _userStorage == UserStorageMode.KeyValue ? "key-value" : "persistent";
+        psi.Environment["ZKGW_AWS_WRITE_PATH"] = _writePath == WritePathMode.Gateway ? "gateway" : "queue";
     }
 
     protected override ProcessStartInfo CreateStartInfo()

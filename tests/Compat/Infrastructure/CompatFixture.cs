@@ -55,6 +55,7 @@ public class CompatFixture : IAsyncLifetime
                     TargetKind.ZooKeeper => new RealZooKeeper(_properties),
                     TargetKind.AwsGateway => new AwsGatewayServer(properties: _properties),
                     TargetKind.AwsGatewayKeyValue => new AwsGatewayServer(ZkGateway.Backend.Aws.UserStorageMode.KeyValue, _properties),
+                    TargetKind.AwsGatewayWrites => new AwsGatewayServer(ZkGateway.Backend.Aws.UserStorageMode.KeyValue, _properties, ZkGateway.Backend.Aws.WritePathMode.Gateway),
                     _ => new GatewayServer(_properties),
                 };
                 _targets[kind] = target;
@@ -78,7 +79,7 @@ public class CompatFixture : IAsyncLifetime
         new(kind switch
         {
             TargetKind.Gateway => $"gateway did not start: {e.Message}",
-            TargetKind.AwsGateway or TargetKind.AwsGatewayKeyValue => $"gateway on the AWS emulators ({kind}) did not start: {e.Message}",
+            TargetKind.AwsGateway or TargetKind.AwsGatewayKeyValue or TargetKind.AwsGatewayWrites => $"gateway on the AWS emulators ({kind}) did not start: {e.Message}",
             _ => $"real ZooKeeper did not start: {e.Message}",
         }, e);
 

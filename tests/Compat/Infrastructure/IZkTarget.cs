@@ -15,6 +15,12 @@ public enum TargetKind
     /// so one client's scenarios exercise it; the other clients cover the wire on AwsGateway.
     /// </summary>
     AwsGatewayKeyValue,
+
+    /// <summary>
+    /// The gateway write path (<c>--aws.writePath=gateway</c>, key-value user storage): each gateway
+    /// hosts the writer and distributor and commits through the write head; no queues for writes.
+    /// </summary>
+    AwsGatewayWrites,
 }
 
 /// <summary>A ZooKeeper-wire server the scenarios run against: real Apache ZooKeeper 3.8 or the gateway.</summary>

@@ -24,11 +24,12 @@ public sealed class EpochScenarios
     private static readonly KeyValuePair<string, string>[] PatientReads = [new("epochWaitMs", "15000")];
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_watch_event_reaches_the_client_before_a_reply_showing_a_later_write_to_another_path(bool keyValue)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task A_watch_event_reaches_the_client_before_a_reply_showing_a_later_write_to_another_path(bool keyValue, bool gatewayWrites)
     {
-        await using var s = await TwoGateways.StartAsync(keyValue);
+        await using var s = await TwoGateways.StartAsync(keyValue, gatewayWrites);
         File.WriteAllText(s.Hold, "");
         Assert.Equal(ErrorCode.Ok, (await s.Writer.SetDataAsync(s.Root + "/a", [1])).Error);
         Assert.Equal(ErrorCode.Ok, (await s.Writer.SetDataAsync(s.Root + "/b", [1])).Error);
@@ -52,10 +53,12 @@ public sealed class EpochScenarios
         }
     }
 
-    [Fact]
-    public async Task A_watch_event_reaches_the_client_before_a_NoNode_reply_showing_a_later_delete_of_another_path()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_watch_event_reaches_the_client_before_a_NoNode_reply_showing_a_later_delete_of_another_path(bool gatewayWrites)
     {
-        await using var s = await TwoGateways.StartAsync(keyValue: true);
+        await using var s = await TwoGateways.StartAsync(keyValue: true, gatewayWrites);
         File.WriteAllText(s.Hold, "");
         Assert.Equal(ErrorCode.Ok, (await s.Writer.SetDataAsync(s.Root + "/a", [1])).Error);
         Assert.Equal(ErrorCode.Ok, (await s.Writer.DeleteAsync(s.Root + "/b")).Error);
@@ -90,12 +93,13 @@ public sealed class EpochScenarios
 
         public RawZkClient Watcher { get; private set; } = null!;
 
-        public static async Task<TwoGateways> StartAsync(bool keyValue)
+        public static async Task<TwoGateways> StartAsync(bool keyValue, bool gatewayWrites)
         {
             var s = new TwoGateways();
             try
             {
-                var a = s.Own(new AwsGatewayServer(keyValue ? Backend.Aws.UserStorageMode.KeyValue : Backend.Aws.UserStorageMode.Persistent, PatientReads));
+                var a = s.Own(new AwsGatewayServer(keyValue ? Backend.Aws.UserStorageMode.KeyValue : Backend.Aws.UserStorageMode.Persistent, PatientReads,
+                    gatewayWrites ? Backend.Aws.WritePathMode.Gateway : Backend.Aws.WritePathMode.Queue));
                 a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"gateway-inbox=pause({s.Hold})";
                 await a.StartAsync();
                 var b = s.Own(new AwsGatewayServer(a));

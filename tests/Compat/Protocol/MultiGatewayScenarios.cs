@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ZkGateway.Backend.Aws;
 using ZkGateway.Compat.Infrastructure;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
@@ -17,12 +18,19 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(CompatCollection.Name)]
 public sealed class MultiGatewayScenarios
 {
-    [Fact]
-    public async Task A_session_moves_between_gateways_and_a_dead_gateways_sessions_expire()
+    /// <summary>Both write paths: the functions behind the queues, and each gateway writing itself (key-value storage).</summary>
+    public static TheoryData<WritePathMode> WritePaths() => new() { WritePathMode.Queue, WritePathMode.Gateway };
+
+    private static AwsGatewayServer NewGateway(WritePathMode writePath) =>
+        writePath == WritePathMode.Gateway ? new AwsGatewayServer(UserStorageMode.KeyValue, writePath: writePath) : new AwsGatewayServer();
+
+    [Theory]
+    [MemberData(nameof(WritePaths))]
+    public async Task A_session_moves_between_gateways_and_a_dead_gateways_sessions_expire(WritePathMode writePath)
     {
         // Its own deployment: the killed gateway's session expires later, at a moment of its own, and
         // would consume a zxid in the middle of another test on the shared one.
-        await using var a = new AwsGatewayServer();
+        await using var a = NewGateway(writePath);
         await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
         await b.StartAsync();
@@ -74,12 +82,13 @@ public sealed class MultiGatewayScenarios
         }
     }
 
-    [Fact]
-    public async Task A_watch_moved_with_SetWatches_fires_once_on_the_new_gateway()
+    [Theory]
+    [MemberData(nameof(WritePaths))]
+    public async Task A_watch_moved_with_SetWatches_fires_once_on_the_new_gateway(WritePathMode writePath)
     {
         // Its own deployment: the killed gateway's session expires later, at a moment of its own, and
         // would consume a zxid in the middle of another test on the shared one.
-        await using var a = new AwsGatewayServer();
+        await using var a = NewGateway(writePath);
         await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
         await b.StartAsync();

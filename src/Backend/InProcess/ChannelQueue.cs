@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using ZkGateway.Backend.Primitives;
 
-namespace ZkGateway.Backend.Embedded;
+namespace ZkGateway.Backend.InProcess;
 
 /// <summary>
 /// The embedded ordered queue: an in-process FIFO channel with a single consumer. Acknowledgement is a

@@ -1,0 +1,270 @@
+using GetItemRequest = Amazon.DynamoDBv2.Model.GetItemRequest;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Functions.Writer;
+using ZkGateway.Backend.InProcess;
+using ZkGateway.Backend.Primitives;
+using static ZkGateway.Backend.Aws.DynamoAttributes;
+
+namespace ZkGateway.Backend.Aws;
+
+/// <summary>
+/// The writer and distributor functions hosted in a gateway, over DynamoDB (the gateway write path).
+/// Per batch of this gateway's writes: the writer validates and stages them as always
+/// (<see cref="WriterFunction"/>, against <see cref="HeadSystemStorage"/>), commits by reserving the
+/// next batch in the <see cref="WriteHead"/>, then the batch is applied at once on this thread: session
+/// records (<see cref="HeadSessionWrites"/>), then user storage, watch triggers and replies
+/// (<see cref="DistributorFunction"/>, with this gateway's own part delivered in-process).
+/// <para>
+/// The rule that makes it safe with any number of gateways: a writer reserves batch n+1 only after
+/// batch n is applied. Its own batches are (it applies each before taking the next); when the
+/// reservation fails because another writer moved the head, it catches up (<see cref="CatchUpAsync"/>):
+/// reads the head, applies the batch there if it is not applied yet (its writer may have died or
+/// stalled after reserving it: every write of an apply is conditional, so a second applier changes
+/// nothing twice, and a late one nothing newer), and prepares its own batch again on fresh reads.
+/// </para>
+/// </summary>
+public sealed class GatewayWriter
+{
+    private readonly AwsClients _clients;
+    private readonly HeadSystemStorage _system;
+    private readonly IAwsUserStorage _user;
+    private readonly HeadSessionWrites _sessions;
+    private readonly DistributorFunction _distributor;
+    private readonly WriterFunction _writer;
+    private readonly BackendOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>The batch id of the last batch this writer reserved and applied.</summary>
+    private string _appliedBatchId = "";
+
+    /// <summary>
+    /// Every batch since this writer last caught up with another writer's was its own: the epoch
+    /// ledger is as it wrote it (<see cref="TrustedGeneration"/>).
+    /// </summary>
+    private bool _followsOwnBatch;
+
+    /// <summary>
+    /// For the outbox's plan: the interest generation to plan with when nothing but this writer's own
+    /// batches came since it last read the ledger (the one its last raise of the applied marker found),
+    /// or null: read the ledger and the generation.
+    /// </summary>
+    public long? TrustedGeneration() => _followsOwnBatch ? _user.GenerationAtLastRaise : null;
+
+    public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger)
+    {
+        _clients = clients;
+        _system = system;
+        _user = user;
+        _options = options;
+        _logger = logger;
+        _sessions = new HeadSessionWrites(clients.DynamoDb, clients.Settings.SessionsTable);
+        _distributor = new DistributorFunction(user, system, outbox);
+        _writer = new WriterFunction(system, new InlineQueue<Txn>(ApplyReservedAsync), time, options);
+    }
+
+    /// <summary>Catches up with the head (bootstrapping a fresh deployment), then serves the queue until it completes.</summary>
+    public async Task RunAsync(IOrderedQueue<WriteRequest> queue, CancellationToken cancellationToken)
+    {
+        await RetryAsync(() => CatchUpAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var batch = await queue.ReceiveBatchAsync(_options.MaxWriteBatch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+            foreach (var chunk in Chunks(batch.Messages))
+            {
+                await HandleAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+            await queue.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One batch, prepared again as often as another writer moves the head first. A batch whose
+    /// reservation got in although the call failed is found at the head by its id and applied there,
+    /// not prepared again (that would apply its requests twice).
+    /// </summary>
+    public async Task HandleAsync(IReadOnlyList<WriteRequest> batch, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            _system.BeginAttempt();
+            try
+            {
+                await _writer.HandleBatchAsync(batch, ct).ConfigureAwait(false);
+                _appliedBatchId = _system.Known.BatchId;
+                _followsOwnBatch = true;
+                return;
+            }
+            catch (HeadMovedException)
+            {
+                AwsLog.HeadMoved(_logger, _system.Known.Seq, attempt);
+            }
+            catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                AwsLog.GatewayWriteRetry(_logger, e, attempt);
+                await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+            }
+            string attempted = _system.AttemptedBatchId;
+            await RetryAsync(() => CatchUpAsync(ct), ct).ConfigureAwait(false);
+            if (attempted.Length > 0 && _system.Known.BatchId == attempted)
+            {
+                // Reserved after all, and applied by the catch-up (its replies went out with it).
+                _appliedBatchId = attempted;
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the batch at the head applied and takes the head as current. A fresh deployment gets the
+    /// initial tree as its first batch; one that ran the queue path before continues its zxids.
+    /// </summary>
+    public async Task CatchUpAsync(CancellationToken ct)
+    {
+        var head = await _system.Head.ReadAsync(ct).ConfigureAwait(false);
+        if (head.Seq == 0)
+        {
+            _followsOwnBatch = false;
+            _system.CatchUp(head with { LastZxid = await ReadQueuePathZxidAsync(ct).ConfigureAwait(false) });
+            if (await _system.GetNodeAsync(Paths.ZkPath.Root, ct).ConfigureAwait(false) is null)
+            {
+                try
+                {
+                    await InitialTree.WriteAsync(_system, _user).ConfigureAwait(false);
+                    _appliedBatchId = _system.Known.BatchId;
+                }
+                catch (HeadMovedException)
+                {
+                    // Another gateway bootstrapped first: take its batch as any other.
+                    await CatchUpAsync(ct).ConfigureAwait(false);
+                }
+            }
+            return;
+        }
+        if (head.BatchId != _appliedBatchId)
+        {
+            // Another writer's batch (or one of ours from before a restart): it may have written the ledger.
+            _followsOwnBatch = false;
+            await ApplyFoundAsync(HeadBatchCodec.Decode(head.Batch), ct).ConfigureAwait(false);
+        }
+        _system.CatchUp(head);
+        _appliedBatchId = head.BatchId;
+    }
+
+    /// <summary>A batch found at the head, perhaps never applied (its writer died or stalls): applied unless the applied marker shows it was.</summary>
+    private async Task ApplyFoundAsync(IReadOnlyList<HeadBatchEntry> entries, CancellationToken ct)
+    {
+        var txns = entries.Select(e => e.Txn).ToList();
+        long last = txns.Where(t => t.ChangesState).Select(t => t.Zxid).DefaultIfEmpty(-1).Max();
+        if (last == 0)
+        {
+            // The initial tree (zxid 0), which the applied marker cannot show: applying it again changes nothing.
+            await _user.ApplyAsync(txns, _ => { }, ct).ConfigureAwait(false);
+            return;
+        }
+        await _sessions.ApplyAsync(entries, ct).ConfigureAwait(false);
+        if (last > 0 && await _user.RefreshAppliedZxidAsync(ct).ConfigureAwait(false) < last)
+        {
+            AwsLog.HelpedBatch(_logger, txns.Count, last);
+            await _distributor.HandleBatchAsync(txns, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The writer's push, right after its reservation: the batch is committed, so it is applied now,
+    /// and again and again on a transient failure (a stop leaves it to the next writer's catch-up).
+    /// </summary>
+    private async Task ApplyReservedAsync(IReadOnlyList<Txn> txns, CancellationToken ct)
+    {
+        // Answers validated against the cache without a reservation to prove it current: proved here
+        // (a HeadMovedException makes the batch be prepared again, nothing of it applied yet).
+        await _system.ConfirmUnreservedAsync(ct).ConfigureAwait(false);
+        var reserved = _system.TakeReserved();
+        // As reserved: a large payload is already at its final place and the transaction refers to it.
+        var asReserved = reserved.ToDictionary(e => e.Txn.Zxid, e => e.Txn);
+        txns = [.. txns.Select(t => asReserved.GetValueOrDefault(t.Zxid, t))];
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await _sessions.ApplyAsync(reserved, ct).ConfigureAwait(false);
+                await _distributor.HandleBatchAsync(txns, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                AwsLog.GatewayApplyRetry(_logger, e, attempt);
+                await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The queue path's zxid counter, where a deployment switches from it: zxids keep growing.</summary>
+    private async Task<long> ReadQueuePathZxidAsync(CancellationToken ct)
+    {
+        var item = (await _clients.DynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = _clients.Settings.CountersTable,
+            Key = new() { ["name"] = S(WriterFunction.ZxidCounter) },
+            ConsistentRead = true,
+        }, ct).ConfigureAwait(false)).Item;
+        return GetLong(item, "value") ?? 0;
+    }
+
+    /// <summary>Consecutive requests whose data keeps a reserved batch within the head item's size.</summary>
+    internal static IEnumerable<IReadOnlyList<WriteRequest>> Chunks(IReadOnlyList<WriteRequest> batch)
+    {
+        var chunk = new List<WriteRequest>();
+        long bytes = 0;
+        foreach (var request in batch)
+        {
+            long size = 256 + DataBytes(request.Operation);
+            if (chunk.Count > 0 && bytes + size > HeadSystemStorage.MaxBatchBytes)
+            {
+                yield return chunk;
+                chunk = [];
+                bytes = 0;
+            }
+            chunk.Add(request);
+            bytes += size;
+        }
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    private static long DataBytes(WriteOperation operation) => operation switch
+    {
+        CreateOperation c => HeadSystemStorage.InHeadBytes(c.Data?.Length ?? 0) + c.Path.Length,
+        SetDataOperation s => HeadSystemStorage.InHeadBytes(s.Data?.Length ?? 0) + s.Path.Length,
+        MultiOperation m => m.Operations.Sum(DataBytes),
+        _ => 64,
+    };
+
+    private static async Task RetryAsync(Func<Task> step, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await step().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested && attempt < 1000)
+            {
+                await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) => e is AmazonServiceException or HttpRequestException or IOException or TimeoutException
+        || (e is TaskCanceledException && e.InnerException is TimeoutException);
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 10 << Math.Min(attempt, 6)));
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZkGateway.Backend;
+using ZkGateway.Backend.Aws;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.InProcess;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Jute.Data;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.Aws.Tests;
+
+/// <summary>
+/// The gateway write path's pieces on DynamoDB Local: the write head's conditional reservation, the
+/// batch's binary form, and two writers (two gateways' worth) writing at once through one head.
+/// </summary>
+public sealed class GatewayWritePathTests
+{
+    [Fact]
+    public async Task The_head_reserves_each_batch_number_once()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("head");
+        var head = new WriteHead(d.Clients.DynamoDb, d.Settings.CountersTable);
+        Assert.Equal(HeadState.Empty, await head.ReadAsync(default));
+
+        var first = new HeadState(1, 5, "gw-a", "batch-1", [1, 2, 3]);
+        Assert.True(await head.TryReserveAsync(0, first, default));
+        Assert.False(await head.TryReserveAsync(0, first with { Writer = "gw-b", BatchId = "batch-1b" }, default));
+        Assert.False(await head.TryReserveAsync(2, new HeadState(3, 9, "gw-b", "batch-3", []), default));
+        Assert.True(await head.TryReserveAsync(1, new HeadState(2, 7, "gw-b", "batch-2", [4]), default));
+
+        var now = await head.ReadAsync(default);
+        Assert.Equal((2L, 7L, "gw-b", "batch-2"), (now.Seq, now.LastZxid, now.Writer, now.BatchId));
+        Assert.Equal(new byte[] { 4 }, now.Batch);
+    }
+
+    [Fact]
+    public void A_batch_reads_back_as_written()
+    {
+        var txn = new Txn(42, 1000, 7, new ReplyAddress("gw-a", 3), new WriteResult(ErrorCode.Ok, 42),
+            [NodeChange.PutWithData("/a", new Stat(42, 42, 1000, 1000, 0, 0, 0, 7, 3, 0, 42), [1, 2, 3], Acl.OpenAclUnsafe),
+             NodeChange.PutWithData("/big", new Stat(42, 42, 1000, 1000, 1, 0, 0, 0, 5000, 0, 40), null) with { DataRef = "nodes/big@000000000000002a" }],
+            [new WatchTrigger(EventType.NodeCreated, "/a")]);
+        var entries = new[]
+        {
+            new HeadBatchEntry(txn, new SessionRecord(7, [9, 9], 4000), 0, [new EphemeralEdit(7, "/a", Added: true)]),
+            new HeadBatchEntry(txn with { Zxid = 43, Changes = [] }, null, 7, [new EphemeralEdit(8, "/b", Added: false)]),
+        };
+
+        var decoded = HeadBatchCodec.Decode(HeadBatchCodec.Encode(entries));
+
+        Assert.Equal(2, decoded.Count);
+        Assert.Equal(7, decoded[0].CreatedSession!.SessionId);
+        Assert.Equal(new byte[] { 9, 9 }, decoded[0].CreatedSession!.Password);
+        Assert.Equal(4000, decoded[0].CreatedSession!.TimeoutMs);
+        Assert.Equal([new EphemeralEdit(7, "/a", true)], decoded[0].Ephemerals);
+        Assert.Equal(new byte[] { 1, 2, 3 }, decoded[0].Txn.Changes[0].Data);
+        Assert.Null(decoded[0].Txn.Changes[1].Data);
+        Assert.True(decoded[0].Txn.Changes[1].WritesData);
+        Assert.Equal("nodes/big@000000000000002a", decoded[0].Txn.Changes[1].DataRef);
+        Assert.Equal((43L, 7L), (decoded[1].Txn.Zxid, decoded[1].ClosedSession));
+        Assert.Equal([new EphemeralEdit(8, "/b", false)], decoded[1].Ephemerals);
+        Assert.Empty(HeadBatchCodec.Decode([]));
+    }
+
+    /// <summary>
+    /// Two writers, as two gateways would host them, each create 25 sequential nodes under one parent
+    /// at the same time: their reservations collide all the time, and each collision makes the loser
+    /// catch up and prepare again. Every create is answered once, the 50 names are distinct and
+    /// consecutive, every zxid is used once, and the parent counts them all (no update lost).
+    /// </summary>
+    [Fact]
+    public async Task Two_writers_on_one_head_lose_and_repeat_nothing()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("twohead");
+        var settings = d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
+        var writers = new[] { await WriterAsync(d, settings, "gw-a"), await WriterAsync(d, settings, "gw-b") };
+        try
+        {
+            var sessions = new long[] { 1001, 1002 };
+            for (int w = 0; w < 2; w++)
+            {
+                Assert.Equal(ErrorCode.Ok, (await writers[w].SubmitAsync(0, new CreateSessionOperation(sessions[w], [1], 30000))).Error);
+            }
+            Assert.Equal(ErrorCode.Ok, (await writers[0].SubmitAsync(sessions[0], new CreateOperation("/seq", [], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+
+            var creates = new List<Task<WriteResult>>();
+            for (int i = 0; i < 25; i++)
+            {
+                for (int w = 0; w < 2; w++)
+                {
+                    creates.Add(writers[w].SubmitAsync(sessions[w], new CreateOperation("/seq/n-", [(byte)w], Acl.OpenAclUnsafe, CreateMode.PersistentSequential)));
+                }
+            }
+            var results = await Task.WhenAll(creates).WaitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.All(results, r => Assert.Equal(ErrorCode.Ok, r.Error));
+            var names = results.Select(r => r.Result!.Path!).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(Enumerable.Range(0, 50).Select(i => $"/seq/n-{i:D10}"), names);
+            Assert.Equal(50, results.Select(r => r.Zxid).Distinct().Count());
+
+            var user = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable);
+            var parent = await user.ReadAsync("/seq", (n, _) => n);
+            Assert.Equal(50, parent!.Children.Count);
+            Assert.Equal(50, parent.Stat.NumChildren);
+            // One reply per request: /seq and a session on the first writer, a session on the second, 25 creates each.
+            Assert.Equal((27, 26), (writers[0].Replies.Count, writers[1].Replies.Count));
+        }
+        finally
+        {
+            foreach (var w in writers)
+            {
+                await w.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<HostedWriter> WriterAsync(EmulatorDeployment d, AwsSettings settings, string gatewayId)
+    {
+        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable);
+        await store.RefreshAppliedZxidAsync();
+        var clients = new AwsClients(settings);
+        var outbox = new CapturingOutbox(gatewayId);
+        var options = new BackendOptions { GatewayId = gatewayId };
+        var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), store, outbox, options, TimeProvider.System, NullLogger.Instance);
+        var queue = new ChannelQueue<WriteRequest>();
+        return new HostedWriter(gatewayId, clients, queue, outbox, writer.RunAsync(queue, CancellationToken.None));
+    }
+
+    /// <summary>One writer with its queue, answering through <see cref="CapturingOutbox"/>.</summary>
+    private sealed class HostedWriter(string gatewayId, AwsClients clients, ChannelQueue<WriteRequest> queue, CapturingOutbox outbox, Task running) : IAsyncDisposable
+    {
+        private long _next;
+
+        public ConcurrentQueue<WriteResult> Replies => outbox.Replies;
+
+        public async Task<WriteResult> SubmitAsync(long sessionId, WriteOperation operation)
+        {
+            long id = Interlocked.Increment(ref _next);
+            var reply = outbox.Expect(id);
+            await queue.SendAsync(new WriteRequest(sessionId, operation, new ReplyAddress(gatewayId, id)));
+            return await reply;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            queue.Complete();
+            await running.WaitAsync(TimeSpan.FromSeconds(30));
+            clients.Dispose();
+        }
+    }
+
+    /// <summary>This writer's replies; those to the other writer's requests (a batch this one applied for it) are only counted.</summary>
+    private sealed class CapturingOutbox(string gatewayId) : IGatewayOutbox
+    {
+        private readonly ConcurrentDictionary<long, TaskCompletionSource<WriteResult>> _waiting = new();
+
+        public ConcurrentQueue<WriteResult> Replies { get; } = new();
+
+        public int ForOthers;
+
+        public Task<WriteResult> Expect(long requestId) =>
+            _waiting.GetOrAdd(requestId, _ => new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+        public void Triggers(Txn txn)
+        {
+        }
+
+        public void Reply(ReplyAddress address, WriteResult result)
+        {
+            if (address.GatewayId != gatewayId)
+            {
+                Interlocked.Increment(ref ForOthers);
+                return;
+            }
+            Replies.Enqueue(result);
+            _waiting.GetOrAdd(address.RequestId, _ => new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(result);
+        }
+
+        public void SessionClosed(long sessionId, string? gatewayId)
+        {
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+}
