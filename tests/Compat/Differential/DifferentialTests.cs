@@ -43,6 +43,17 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
         return (await DiffExecutor.RunAsync(zk.Port, sequence), await DiffExecutor.RunAsync(gw.Port, sequence));
     }
 
+    /// <summary>
+    /// A sequential node created directly under / takes its number from the root's creation counter,
+    /// which counts every earlier test's creates on that server: the AWS target's root and ZooKeeper's
+    /// have different histories, so those numbers are compared as a placeholder. Numbers under /T,
+    /// which each sequence makes afresh, are compared as they are.
+    /// </summary>
+    private static List<string> RootSequenceNumbersHidden(IReadOnlyList<string> transcript) =>
+        [.. transcript.Select(line => RootSequential.Replace(line, "/T<n>"))];
+
+    private static readonly System.Text.RegularExpressions.Regex RootSequential = new(@"/T\d{10}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     [Fact]
     public async Task Random_sequences_give_the_same_transcript_on_zookeeper_and_the_serverless_gateway_write_path()
     {
@@ -54,7 +65,7 @@ public sealed class DifferentialTests(CompatFixture targets, ITestOutputHelper o
             {
                 sequences++;
                 var (zk, gw) = await RunBothAsync(s, TargetKind.AwsGatewayWrites);
-                DiffComparer.AssertSame(s, zk, gw);
+                DiffComparer.AssertSame(s, RootSequenceNumbersHidden(zk), RootSequenceNumbersHidden(gw));
             }, output.WriteLine, seed: seed, iter: 1, threads: 1, print: s => s.ToCode());
         }
         Assert.Equal(CiAwsSeeds.Length, sequences);
