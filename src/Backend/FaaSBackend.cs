@@ -67,8 +67,9 @@ public sealed class FaaSBackend : IZkBackend
         _remoteOwner = remoteOwner;
         _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess);
         var ids = inProcess ? SessionIds.Sequential(options.ServerId, time) : SessionIds.Random();
-        _sessions = new SessionLeases(options, system, leaseStore, _writes, ids, time);
-        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, _writes, time, logger);
+        var liveness = leaseStore is null ? null : new GatewayLiveness(options, leaseStore, time, logger);
+        _sessions = new SessionLeases(options, system, leaseStore, liveness, _writes, ids, time);
+        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, liveness, _writes, time, logger);
         _reads = new ReadPath(user, system, interest, watches, sink, inbox);
         _watches = new WatchRequests(_reads, watches, sink);
         _statistics = new StatisticsCache(system, user, _sessions, inbox, time, inProcess ? TimeSpan.Zero : StatisticsCache.CloudMaxAge);

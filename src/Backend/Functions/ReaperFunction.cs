@@ -71,6 +71,7 @@ public sealed class ReaperFunction
     /// <summary>One pass: sends a deleteContainer for every candidate; returns how many nodes it deleted.</summary>
     public async Task<int> CheckAsync(CancellationToken cancellationToken)
     {
+        using var charge = Metering.CostMeter.Begin("reaper");
         long minIntervalMs = 60_000 / Math.Max(1, _options.ContainerMaxPerMinute);
         int deleted = 0;
         foreach (string path in await CandidatesAsync(cancellationToken).ConfigureAwait(false))

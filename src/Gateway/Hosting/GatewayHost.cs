@@ -220,6 +220,7 @@ public static class GatewayHost
             ContainerMaxPerMinute = options.ContainerMaxPerMinute,
             ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
             EpochWaitMs = options.EpochWaitMs,
+            LivenessRenewalMs = options.LivenessRenewalMs,
         };
         services.AddSingleton(registry);
         // A factory registration, so the container disposes the backend (closing the database) on

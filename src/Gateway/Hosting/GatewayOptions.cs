@@ -86,6 +86,14 @@ public sealed class GatewayOptions
     /// </summary>
     public int EpochWaitMs { get; set; } = 2000;
 
+    /// <summary>
+    /// <c>livenessRenewalMs</c> (our extension, AWS backend): how often a gateway that serves sessions
+    /// renews its liveness, which stands for all of them (one write unit per renewal; none while it
+    /// serves no session); default 60000. Shorter expires a dead gateway's sessions sooner and costs
+    /// more (docs/serverless.md, "Idle cost").
+    /// </summary>
+    public int LivenessRenewalMs { get; set; } = 60_000;
+
     /// <summary><c>backend</c>: <c>embedded</c> (default; SQLite in <see cref="DataDir"/>) or <c>aws</c> (the AWS provider set).</summary>
     public string Backend { get; set; } = "embedded";
 

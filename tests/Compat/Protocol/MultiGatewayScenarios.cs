@@ -17,12 +17,23 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(CompatCollection.Name)]
 public sealed class MultiGatewayScenarios
 {
+    /// <summary>
+    /// A killed gateway's sessions are expired at most two liveness periods, the session timeout and one
+    /// heartbeat interval after its death (docs/serverless.md, "Idle cost"): the defaults (a minute each,
+    /// EventBridge's schedule) would take minutes, so these gateways and their function host use a second.
+    /// </summary>
+    private static readonly KeyValuePair<string, string>[] FastExpiry =
+    [
+        new("livenessRenewalMs", "1000"),
+        new("heartbeatIntervalMs", "1000"),
+    ];
+
     [Fact]
     public async Task A_session_moves_between_gateways_and_a_dead_gateways_sessions_expire()
     {
         // Its own deployment: the killed gateway's session expires later, at a moment of its own, and
         // would consume a zxid in the middle of another test on the shared one.
-        await using var a = new AwsGatewayServer();
+        await using var a = new AwsGatewayServer(properties: FastExpiry);
         await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
         await b.StartAsync();
@@ -79,7 +90,7 @@ public sealed class MultiGatewayScenarios
     {
         // Its own deployment: the killed gateway's session expires later, at a moment of its own, and
         // would consume a zxid in the middle of another test on the shared one.
-        await using var a = new AwsGatewayServer();
+        await using var a = new AwsGatewayServer(properties: FastExpiry);
         await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
         await b.StartAsync();
