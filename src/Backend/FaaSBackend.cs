@@ -32,6 +32,7 @@ public sealed class FaaSBackend : IZkBackend
     private readonly InflightWrites _writes;
     private readonly SessionLeases _sessions;
     private readonly SessionHeartbeat _heartbeat;
+    private readonly InboxDemand? _inboxDemand;
     private readonly ReadPath _reads;
     private readonly WatchRequests _watches;
     private readonly StatisticsCache _statistics;
@@ -65,10 +66,17 @@ public sealed class FaaSBackend : IZkBackend
         _writerQueue = writerQueue;
         _owned = owned;
         _remoteOwner = remoteOwner;
-        _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess);
+        // With an inbox: it is polled only while a reply, a trigger or a session's end can come.
+        if (!inProcess)
+        {
+            var registry = watches;
+            _inboxDemand = new InboxDemand(() => _writes!.Count > 0 || _sessions!.Count > 0 || !registry.IsEmpty);
+            watches = new SignallingWatchStorage(registry, _inboxDemand);
+        }
+        _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess, _inboxDemand);
         var ids = inProcess ? SessionIds.Sequential(options.ServerId, time) : SessionIds.Random();
         var liveness = leaseStore is null ? null : new GatewayLiveness(options, leaseStore, time, logger);
-        _sessions = new SessionLeases(options, system, leaseStore, liveness, _writes, ids, time);
+        _sessions = new SessionLeases(options, system, leaseStore, liveness, _writes, ids, time, _inboxDemand);
         _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, liveness, _writes, time, logger);
         _reads = new ReadPath(user, system, interest, watches, sink, inbox);
         _watches = new WatchRequests(_reads, watches, sink);
@@ -122,7 +130,7 @@ public sealed class FaaSBackend : IZkBackend
         // Epoch stamps naming this gateway up to what is applied now are satisfied (see InboxProgress).
         var inbox = new InboxProgress(options.GatewayId, options.EpochWaitMs, watches, providers.Interest.Registrations, providers.LastRoutedTrigger, handled: providers.User.AppliedZxid, logger);
         var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner, logger);
-        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox, logger);
+        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox, backend._inboxDemand!, logger);
         backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
         return backend;

@@ -16,7 +16,7 @@ namespace ZkGateway.Backend.Gateway;
 /// liveness; the heartbeat function expires the sessions of an owner whose liveness lapsed.
 /// </para>
 /// </summary>
-internal sealed class SessionLeases(BackendOptions options, ISystemStorage system, ISessionLeaseStore? store, GatewayLiveness? liveness, InflightWrites writes, SessionIds ids, TimeProvider time)
+internal sealed class SessionLeases(BackendOptions options, ISystemStorage system, ISessionLeaseStore? store, GatewayLiveness? liveness, InflightWrites writes, SessionIds ids, TimeProvider time, InboxDemand? demand = null)
 {
     private readonly ConcurrentDictionary<long, LocalLease> _leases = new();
 
@@ -43,6 +43,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
             await liveness.EnsureFreshAsync(cancellationToken).ConfigureAwait(false);
         }
         _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
+        demand?.Signal();
         var result = await writes.Submit(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), null, fromClient: false, cancellationToken).ConfigureAwait(false);
         await ClaimAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false);
         return new SessionGrant(sessionId, password, timeoutMs, result.Zxid);
@@ -64,7 +65,8 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
                 return false;
             }
             lease = _leases.GetOrAdd(sessionId, _ => new LocalLease(timeoutMs, Deadline(Now, timeoutMs)));
-            }
+            demand?.Signal();
+        }
         if (lease is null || lease.Closing)
         {
             return false;
