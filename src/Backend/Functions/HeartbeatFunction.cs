@@ -102,6 +102,11 @@ public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<W
                     // Storage or queue unavailable for a moment: the leases wait for the next pass.
                     BackendLog.HeartbeatPassFailed(logger ?? NullLogger.Instance, e);
                 }
+                catch (Exception) when (cancellationToken.IsCancellationRequested)
+                {
+                    // A pass that failed because we are stopping (or while we did): the loop ends quietly.
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

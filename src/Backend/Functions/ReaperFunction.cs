@@ -65,6 +65,11 @@ public sealed class ReaperFunction
                 // finds the same candidates again.
                 BackendLog.ReaperPassFailed(_logger, e);
             }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // A pass that failed because we are stopping (or while we did) ends the loop as a cancellation.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
     }
 
