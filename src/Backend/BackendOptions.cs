@@ -44,11 +44,12 @@ public sealed class BackendOptions
 
     /// <summary>
     /// A gateway on a shared lease store (AWS): how often it renews its liveness while it serves a
-    /// session (each renewal is valid for twice this). It trades the idle bill (one write unit per
-    /// renewal) against how late the sessions of a gateway that died are expired: at most two periods,
-    /// the session timeout and one heartbeat interval after the death (docs/serverless.md, "Idle cost").
+    /// session (each renewal is valid for one and a half times this). It trades the idle bill (one write
+    /// unit per renewal) against how late the sessions of a gateway that died are expired: at most one
+    /// and a half periods, the session timeout and one heartbeat interval after the death
+    /// (docs/serverless.md, "Idle cost").
     /// </summary>
-    public int LivenessRenewalMs { get; init; } = 60_000;
+    public int LivenessRenewalMs { get; init; } = 90_000;
 
     /// <summary>
     /// The function host: how often the heartbeat function looks for the sessions of gateways that are

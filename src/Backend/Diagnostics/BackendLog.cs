@@ -14,7 +14,7 @@ internal static partial class BackendLog
     [LoggerMessage(302, LogLevel.Warning, "Gateway {GatewayId}: receiving from its inbox failed; trying again (the messages wait)")]
     public static partial void InboxReceiveFailed(ILogger logger, Exception exception, string gatewayId);
 
-    [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within two renewal periods")]
+    [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within one and a half renewal periods")]
     public static partial void SignOffFailed(ILogger logger, Exception exception, string gatewayId);
 
     [LoggerMessage(304, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; the heartbeat function or the client's next connection settles it")]

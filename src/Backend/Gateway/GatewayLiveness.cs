@@ -7,8 +7,9 @@ namespace ZkGateway.Backend.Gateway;
 /// <summary>
 /// This gateway process's liveness in the shared store: one deadline that vouches for every session it
 /// serves (see <see cref="ISessionLeaseStore"/>). Written only while the gateway serves a session, every
-/// <see cref="BackendOptions.LivenessRenewalMs"/>, each write valid for two periods (one lost renewal does
-/// not hand the sessions over); nothing is written by a gateway that serves none. Before a session is
+/// <see cref="BackendOptions.LivenessRenewalMs"/>, each write valid for one and a half periods (renewals
+/// that fail are retried every tick for half a period before the sessions can be handed over); nothing
+/// is written by a gateway that serves none. Before a session is
 /// claimed the liveness must be fresh, so that the store never names this owner for a session while its
 /// deadline is behind what its clients were last heard at.
 /// </summary>
@@ -16,7 +17,7 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
 {
     private readonly SemaphoreSlim _writing = new(1, 1);
 
-    /// <summary>When the last successful renewal started (ms); its deadline is two periods later.</summary>
+    /// <summary>When the last successful renewal started (ms); its deadline is one and a half periods later.</summary>
     private long _renewedAt = long.MinValue / 2;
 
     private bool _everRenewed;
@@ -25,6 +26,9 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
     public string Owner { get; } = LeaseOwner.NewIncarnation(options.GatewayId);
 
     private long Period => Math.Max(1, options.LivenessRenewalMs);
+
+    /// <summary>How long a renewal vouches for the sessions: a period, and half a period of retries.</summary>
+    private long Validity => Period + (Period / 2);
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -60,7 +64,7 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
                 return; // renewed by a concurrent caller meanwhile
             }
             // The deadline counts from before the write, so it never claims more than was true.
-            await store.RenewGatewayAsync(Owner, start + (2 * Period), cancellationToken).ConfigureAwait(false);
+            await store.RenewGatewayAsync(Owner, start + Validity, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _renewedAt, start);
             _everRenewed = true;
         }
@@ -72,7 +76,7 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
 
     /// <summary>
     /// Stopping: the liveness ends now, so the heartbeat function takes over the sessions still served
-    /// here at their timeouts from now. Best effort: otherwise it lapses by itself within two periods.
+    /// here at their timeouts from now. Best effort: otherwise it lapses by itself within one and a half periods.
     /// </summary>
     public async Task SignOffAsync()
     {

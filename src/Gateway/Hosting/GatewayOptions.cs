@@ -89,10 +89,10 @@ public sealed class GatewayOptions
     /// <summary>
     /// <c>livenessRenewalMs</c> (our extension, AWS backend): how often a gateway that serves sessions
     /// renews its liveness, which stands for all of them (one write unit per renewal; none while it
-    /// serves no session); default 60000. Shorter expires a dead gateway's sessions sooner and costs
+    /// serves no session; each valid for one and a half periods); default 90000. Shorter expires a dead gateway's sessions sooner and costs
     /// more (docs/serverless.md, "Idle cost").
     /// </summary>
-    public int LivenessRenewalMs { get; set; } = 60_000;
+    public int LivenessRenewalMs { get; set; } = 90_000;
 
     /// <summary><c>backend</c>: <c>embedded</c> (default; SQLite in <see cref="DataDir"/>) or <c>aws</c> (the AWS provider set).</summary>
     public string Backend { get; set; } = "embedded";

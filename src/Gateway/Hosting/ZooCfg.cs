@@ -310,7 +310,7 @@ public static class ZooCfg
                 options.EpochWaitMs = ParseInt(key, value, 1, int.MaxValue);
                 break;
             case Keys.LivenessRenewalMs:
-                // Each renewal is valid for twice this, which must fit an int of milliseconds.
+                // Each renewal is valid for one and a half times this, which must fit an int of milliseconds.
                 options.LivenessRenewalMs = ParseInt(key, value, 1, int.MaxValue / 2);
                 break;
             case Keys.Verbose:

@@ -18,9 +18,9 @@ namespace ZkGateway.Compat.Protocol;
 public sealed class MultiGatewayScenarios
 {
     /// <summary>
-    /// A killed gateway's sessions are expired at most two liveness periods, the session timeout and one
-    /// heartbeat interval after its death (docs/serverless.md, "Idle cost"): the defaults (a minute each,
-    /// EventBridge's schedule) would take minutes, so these gateways and their function host use a second.
+    /// A killed gateway's sessions are expired at most one and a half liveness periods, the session timeout
+    /// and one heartbeat interval after its death (docs/serverless.md, "Idle cost"): the defaults (90 s, and
+    /// EventBridge's one-minute schedule) would take minutes, so these gateways and their host use a second.
     /// </summary>
     private static readonly KeyValuePair<string, string>[] FastExpiry =
     [

@@ -51,9 +51,9 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
-    public void Liveness_renewal_defaults_to_a_minute_and_takes_a_positive_value()
+    public void Liveness_renewal_defaults_to_ninety_seconds_and_takes_a_positive_value()
     {
-        Assert.Equal(60_000, ZooCfg.Parse([]).LivenessRenewalMs);
+        Assert.Equal(90_000, ZooCfg.Parse([]).LivenessRenewalMs);
         Assert.Equal(1000, ZooCfg.Parse(["--livenessRenewalMs=1000"]).LivenessRenewalMs);
         Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--livenessRenewalMs=0"]));
     }
