@@ -4,6 +4,8 @@
 #
 # usage: bash scripts/idle-cost.sh [--quiet=SECONDS] [--userStorage=persistent|key-value] [--key=value ...]
 #   --quiet=S        each quiet interval (no session; then one kazoo session holding one watch), default 120
+#   --lambdaMs=MS --lambdaMb=MB   the modeled heartbeat invocation: billed duration (20) and memory (256,
+#                    the template's HeartbeatMemory; an earlier template ran it with LambdaMemory, 1024)
 #   --key=value      anything else goes to the gateway (e.g. --livenessRenewalMs=30000)
 # Environment: ZKGW_IDLE_GATEWAY_DLL / ZKGW_IDLE_HOST_DLL measure other binaries (an earlier build);
 # ZKGW_IDLE_DIR is where the logs and idle-cost.md go (default .emulators/idle-cost).
@@ -16,9 +18,12 @@ state=${ZKGW_IDLE_DIR:-$repo/.emulators/idle-cost}
 quiet=120
 storage=persistent
 gateway_args=()
+model_args=()
 for arg in "$@"; do
   case "$arg" in
     --quiet=*) quiet=${arg#--quiet=} ;;
+    --lambdaMs=*) model_args+=("--lambda-ms=${arg#--lambdaMs=}") ;;
+    --lambdaMb=*) model_args+=("--lambda-mb=${arg#--lambdaMb=}") ;;
     --userStorage=*) storage=${arg#--userStorage=} ;;
     --*=*) gateway_args+=("--gateway-arg=$arg") ;;
     *) echo "idle-cost: unknown argument $arg (options are --key=value)" >&2; exit 2 ;;
@@ -55,6 +60,6 @@ set -a
 set +a
 
 /usr/bin/python3 "$repo/scripts/idle_cost.py" --quiet="$quiet" --user-storage="$storage" \
-  --gateway-dll="$gateway_dll" --host-dll="$host_dll" --workdir="$state/run" --label="${ZKGW_IDLE_LABEL:-}" "${gateway_args[@]}"
+  --gateway-dll="$gateway_dll" --host-dll="$host_dll" --workdir="$state/run" --label="${ZKGW_IDLE_LABEL:-}" "${model_args[@]}" "${gateway_args[@]}"
 cp "$state/run/idle-cost.md" "$state/idle-cost.md"
 say "table also in $state/idle-cost.md"
