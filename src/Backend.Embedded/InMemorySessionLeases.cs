@@ -3,30 +3,27 @@ using ZkGateway.Backend.Primitives;
 namespace ZkGateway.Backend.Embedded;
 
 /// <summary>
-/// Session leases in memory, for the embedded deployment (one process: leases need not be shared or
-/// outlive it). Thread-safe; the same semantics as the DynamoDB store (DynamoSessionLeases), which the
-/// shared tests check on both.
+/// Session leases and gateway liveness in memory (one process: nothing to share or keep). Thread-safe;
+/// the same semantics as the DynamoDB store (DynamoSessionLeases), which the shared tests check on both.
 /// </summary>
 public sealed class InMemorySessionLeases : ISessionLeaseStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, SessionLease> _leases = [];
+    private readonly Dictionary<string, long> _gateways = new(StringComparer.Ordinal);
 
-    public ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ClaimAsync(string owner, long sessionId, int timeoutMs, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            foreach (var renewal in renewals)
+            // A closing lease is never taken again: the session is on its way out.
+            if (_leases.TryGetValue(sessionId, out var lease) && lease.Closing)
             {
-                // A closing lease is never renewed: the session is on its way out.
-                if (_leases.TryGetValue(renewal.SessionId, out var lease) && lease.Closing)
-                {
-                    continue;
-                }
-                _leases[renewal.SessionId] = new SessionLease(renewal.SessionId, renewal.ExpiresAtMs, gatewayId, false);
+                return ValueTask.FromResult(false);
             }
+            _leases[sessionId] = new SessionLease(sessionId, timeoutMs, owner, false);
+            return ValueTask.FromResult(true);
         }
-        return ValueTask.CompletedTask;
     }
 
     public ValueTask<SessionLease?> GetAsync(long sessionId, CancellationToken cancellationToken = default)
@@ -37,58 +34,30 @@ public sealed class InMemorySessionLeases : ISessionLeaseStore
         }
     }
 
-    public ValueTask<IReadOnlyList<SessionLease>> ListExpiredAsync(long nowMs, int max, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            return ValueTask.FromResult<IReadOnlyList<SessionLease>>(
-                [.. _leases.Values.Where(l => !l.Closing && l.ExpiresAtMs <= nowMs).OrderBy(l => l.ExpiresAtMs).Take(max)]);
-        }
-    }
-
-    /// <summary>
-    /// Marks closing; see <see cref="ISessionLeaseStore.TryMarkClosingAsync"/>. Without a time condition a
-    /// session that has no lease yet (created and closed within one renewal tick) gets a closing lease,
-    /// so the closeSession that asks wins and a later renewal cannot bring the session back.
-    /// </summary>
-    public ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, string? onlyIfGateway = null, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryMarkClosingAsync(long sessionId, string? onlyIfOwner = null, long? onlyIfOwnerAliveUntilMs = null, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
             if (_leases.TryGetValue(sessionId, out var lease))
             {
-                if (lease.Closing || (onlyIfExpiredAtMs is { } at && lease.ExpiresAtMs > at) || (onlyIfGateway is not null && lease.GatewayId != onlyIfGateway))
+                bool ownerMoved = onlyIfOwner is not null && lease.Owner != onlyIfOwner;
+                bool ownerRenewed = onlyIfOwner is not null && onlyIfOwnerAliveUntilMs is { } until
+                    && (!_gateways.TryGetValue(onlyIfOwner, out long current) || current != until);
+                if (lease.Closing || ownerMoved || ownerRenewed)
                 {
                     return ValueTask.FromResult(false);
                 }
                 _leases[sessionId] = lease with { Closing = true };
                 return ValueTask.FromResult(true);
             }
-            if (onlyIfExpiredAtMs is not null || onlyIfGateway is not null)
+            if (onlyIfOwner is not null)
             {
                 return ValueTask.FromResult(false);
             }
+            // A session closed before its lease was written: the closer wins, and a later claim cannot
+            // bring the session back.
             _leases[sessionId] = new SessionLease(sessionId, 0, "", true);
             return ValueTask.FromResult(true);
-        }
-    }
-
-    private readonly Dictionary<string, long> _gateways = new(StringComparer.Ordinal);
-
-    public ValueTask RenewGatewayAsync(string gatewayId, long aliveUntilMs, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            _gateways[gatewayId] = aliveUntilMs;
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<long?> GetGatewayAliveUntilAsync(string gatewayId, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            return ValueTask.FromResult(_gateways.TryGetValue(gatewayId, out long until) ? until : (long?)null);
         }
     }
 
@@ -99,5 +68,39 @@ public sealed class InMemorySessionLeases : ISessionLeaseStore
             _leases.Remove(sessionId);
         }
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RenewGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            _gateways[owner] = aliveUntilMs;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, long>> ListGatewaysAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(_gateways, StringComparer.Ordinal));
+        }
+    }
+
+    public ValueTask<bool> ForgetGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_gateways.TryGetValue(owner, out long current) && current == aliveUntilMs && _gateways.Remove(owner));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<SessionLease>> ListOwnedAsync(IReadOnlyCollection<string> owners, CancellationToken cancellationToken = default)
+    {
+        var wanted = owners.ToHashSet(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            return ValueTask.FromResult<IReadOnlyList<SessionLease>>([.. _leases.Values.Where(l => wanted.Contains(l.Owner)).OrderBy(l => l.SessionId)]);
+        }
     }
 }

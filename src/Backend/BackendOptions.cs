@@ -10,7 +10,7 @@ public sealed class BackendOptions
     /// <summary>Where the embedded provider keeps its SQLite database.</summary>
     public string DataDir { get; init; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
 
-    /// <summary>ZooKeeper's tickTime: session deadlines are rounded up to a multiple of it, and expiry runs every tick.</summary>
+    /// <summary>ZooKeeper's tickTime: session deadlines are rounded up to a multiple of it, and a gateway's local expiry runs every half tick.</summary>
     public int TickTime { get; init; } = 2000;
 
     /// <summary>The server id in the top byte of session ids.</summary>
@@ -41,6 +41,21 @@ public sealed class BackendOptions
     /// The inbox normally catches up within a queue hop.
     /// </summary>
     public int EpochWaitMs { get; init; } = 2000;
+
+    /// <summary>
+    /// A gateway on a shared lease store (AWS): how often it renews its liveness while it serves a
+    /// session (each renewal is valid for one and a half times this). It trades the idle bill (one write
+    /// unit per renewal) against how late the sessions of a gateway that died are expired: at most one
+    /// and a half periods, the session timeout and one heartbeat interval after the death
+    /// (docs/serverless.md, "Idle cost").
+    /// </summary>
+    public int LivenessRenewalMs { get; init; } = 90_000;
+
+    /// <summary>
+    /// The function host: how often the heartbeat function looks for the sessions of gateways that are
+    /// gone. On Lambda it runs on EventBridge's one-minute schedule; the default agrees with it.
+    /// </summary>
+    public int HeartbeatIntervalMs { get; init; } = 60_000;
 
     /// <summary>This gateway's name in reply addresses.</summary>
     public string GatewayId { get; init; } = "embedded";

@@ -32,6 +32,7 @@ public sealed class FaaSBackend : IZkBackend
     private readonly InflightWrites _writes;
     private readonly SessionLeases _sessions;
     private readonly SessionHeartbeat _heartbeat;
+    private readonly InboxDemand? _inboxDemand;
     private readonly ReadPath _reads;
     private readonly WatchRequests _watches;
     private readonly StatisticsCache _statistics;
@@ -66,11 +67,19 @@ public sealed class FaaSBackend : IZkBackend
         _writerQueue = writerQueue;
         _owned = owned;
         _remoteOwner = remoteOwner;
-        // A distributor in this process replies inside its apply step: the replies wait for its flush.
-        _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess || hostsWriter);
+        // With an inbox: it is polled only while a reply, a trigger or a session's end can come. A
+        // distributor in this process replies inside its apply step: the replies wait for its flush.
+        if (!inProcess)
+        {
+            var registry = watches;
+            _inboxDemand = new InboxDemand(() => _writes!.Count > 0 || _sessions!.Count > 0 || !registry.IsEmpty);
+            watches = new SignallingWatchStorage(registry, _inboxDemand);
+        }
+        _writes = new InflightWrites(writerQueue, options.GatewayId, sink, deferReplies: inProcess || hostsWriter, _inboxDemand);
         var ids = inProcess ? SessionIds.Sequential(options.ServerId, time) : SessionIds.Random();
-        _sessions = new SessionLeases(options, system, leaseStore, _writes, ids, time);
-        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, _writes, time, logger);
+        var liveness = leaseStore is null ? null : new GatewayLiveness(options, leaseStore, time, logger);
+        _sessions = new SessionLeases(options, system, leaseStore, liveness, _writes, ids, time, _inboxDemand);
+        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, liveness, _writes, time, logger);
         _reads = new ReadPath(user, system, interest, watches, sink, inbox);
         _watches = new WatchRequests(_reads, watches, sink);
         _statistics = new StatisticsCache(system, user, _sessions, inbox, time, inProcess ? TimeSpan.Zero : StatisticsCache.CloudMaxAge);
@@ -123,7 +132,7 @@ public sealed class FaaSBackend : IZkBackend
         // Epoch stamps naming this gateway up to what is applied now are satisfied (see InboxProgress).
         var inbox = new InboxProgress(options.GatewayId, options.EpochWaitMs, watches, providers.Interest.Registrations, providers.LastRoutedTrigger, handled: providers.User.AppliedZxid, logger);
         var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner, logger);
-        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox, logger);
+        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, backend._writes, backend._sessions, inbox, backend._inboxDemand!, logger);
         backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
         return backend;
@@ -148,7 +157,7 @@ public sealed class FaaSBackend : IZkBackend
         var backend = new FaaSBackend(options, providers.System, providers.User, watches, providers.Interest, providers.WriterQueue, sink, time ?? TimeProvider.System, inbox, providers.Leases, [], providers.Owner, logger, hostsWriter: true);
         var writes = backend._writes;
         var local = new InProcessOutbox(watches, sink, writes, writes.CompleteDeferred);
-        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, writes, backend._sessions, inbox, logger);
+        var loop = new InboxLoop(options, providers.Inbox, providers.User, watches, sink, writes, backend._sessions, inbox, backend._inboxDemand!, logger);
         backend._workers.Add(Task.Run(() => runWriter(local, backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));

@@ -11,6 +11,7 @@ namespace ZkGateway.FunctionHost;
 /// <code>
 ///   command line                              environment                                 default
 ///   --tickTime=MS                             ZKGW_TICK_TIME                              2000
+///   --heartbeatIntervalMs=MS                  ZKGW_HEARTBEAT_INTERVAL_MS                  60000 (EventBridge's schedule)
 ///   --zookeeper.extendedTypesEnabled=true     ZKGW_EXTENDED_TYPES_ENABLED                 false
 ///   --znode.container.checkIntervalMs=MS      ZKGW_CONTAINER_CHECK_INTERVAL_MS            60000
 ///   --znode.container.maxPerMinute=N          ZKGW_CONTAINER_MAX_PER_MINUTE               10000
@@ -27,6 +28,7 @@ internal sealed class FunctionHostConfiguration
     internal static class Variables
     {
         public const string TickTime = "ZKGW_TICK_TIME";
+        public const string HeartbeatIntervalMs = "ZKGW_HEARTBEAT_INTERVAL_MS";
         public const string ExtendedTypesEnabled = "ZKGW_EXTENDED_TYPES_ENABLED";
         public const string ContainerCheckIntervalMs = "ZKGW_CONTAINER_CHECK_INTERVAL_MS";
         public const string ContainerMaxPerMinute = "ZKGW_CONTAINER_MAX_PER_MINUTE";
@@ -58,6 +60,8 @@ internal sealed class FunctionHostConfiguration
         var backend = new BackendOptions
         {
             TickTime = Positive(Get("tickTime", Variables.TickTime), defaults.TickTime),
+            // The host's heartbeat pass; on Lambda the schedule decides (tests make it short).
+            HeartbeatIntervalMs = Positive(Get("heartbeatIntervalMs", Variables.HeartbeatIntervalMs), defaults.HeartbeatIntervalMs),
             ExtendedTypesEnabled = Get("zookeeper.extendedTypesEnabled", Variables.ExtendedTypesEnabled) == "true",
             // The reaper's settings, under ZooKeeper's names (as the gateway takes them).
             ContainerCheckIntervalMs = Positive(Get("znode.container.checkIntervalMs", Variables.ContainerCheckIntervalMs), defaults.ContainerCheckIntervalMs),

@@ -11,7 +11,7 @@ namespace ZkGateway.FunctionHost;
 /// <see cref="AwsFunctions"/> serve Lambda invocations (<see cref="Functions.FunctionCatalog"/>).
 /// <code>
 ///   host [--provision] [--aws.deployment=D] [--aws.dynamodb=URL] [--aws.s3=URL] [--aws.sqs=URL]
-///        [--aws.region=R] [--aws.bucket=B] [--aws.userStorage=persistent|key-value] [--tickTime=MS]
+///        [--aws.region=R] [--aws.bucket=B] [--aws.userStorage=persistent|key-value] [--tickTime=MS] [--heartbeatIntervalMs=MS]
 ///        [--zookeeper.extendedTypesEnabled=true] [--znode.container.checkIntervalMs=MS]
 ///        [--znode.container.maxPerMinute=N] [--znode.container.maxNeverUsedIntervalMs=MS] [--maxWriteBatch=N]
 /// </code>

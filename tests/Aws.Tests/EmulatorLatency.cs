@@ -6,7 +6,6 @@ using ZkGateway.Backend.Aws;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
-using DynamoWrite = Amazon.DynamoDBv2.Model.WriteRequest;
 
 namespace ZkGateway.Aws.Tests;
 
@@ -73,32 +72,10 @@ public sealed class EmulatorLatency(ITestOutputHelper output)
         results.Add(("IncrementCounter (UpdateItem ADD)", await MedianMsAsync(async _ => await storage.IncrementCounterAsync("zxid"))));
         results.Add(("GetNode (GetItem, consistent)", await MedianMsAsync(async i => await storage.GetNodeAsync($"/commit{Math.Max(i, 0)}"))));
 
-        // Lease renewal of 100 sessions: the chosen conditional updates vs an unconditional BatchWriteItem.
-        var renewals = Enumerable.Range(1, 100).Select(i => new LeaseRenewal(i, 1000 + i)).ToList();
-        foreach (int parallelism in new[] { 1, 4, 16, 64 })
-        {
-            var store = new DynamoSessionLeases(deployment.Clients, parallelism);
-            results.Add(($"Renew 100 leases (conditional UpdateItem, {parallelism} in parallel)", await MedianMsAsync(async _ => await store.RenewAsync("g", renewals))));
-        }
-        var puts = renewals.Select(r => new DynamoWrite
-        {
-            PutRequest = new PutRequest
-            {
-                Item = new()
-                {
-                    ["sessionId"] = new AttributeValue { N = r.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-                    ["expiresAt"] = new AttributeValue { N = r.ExpiresAtMs.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-                    ["gateway"] = new AttributeValue { S = "g" },
-                },
-            },
-        }).ToList();
-        results.Add(("Renew 100 leases (BatchWriteItem 4x25, unconditional: NOT used)", await MedianMsAsync(async _ =>
-        {
-            for (int start = 0; start < puts.Count; start += 25)
-            {
-                await deployment.Clients.DynamoDb.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [deployment.Settings.LeasesTable] = puts.GetRange(start, 25) } });
-            }
-        })));
+        // A gateway's lease calls: one claim per session it takes, one liveness renewal per period for all.
+        results.Add(("Claim a lease (conditional UpdateItem)", await MedianMsAsync(async i => await leases.ClaimAsync("g#lat", 20_000 + i, 4000))));
+        results.Add(("Renew a gateway's liveness (UpdateItem of the gateways item)", await MedianMsAsync(async i => await leases.RenewGatewayAsync("g#lat", 1000 + i))));
+        results.Add(("List every gateway's liveness (GetItem)", await MedianMsAsync(async _ => await leases.ListGatewaysAsync())));
         results.Add(("TryMarkClosing (conditional UpdateItem)", await MedianMsAsync(async i => await leases.TryMarkClosingAsync(10_000 + i, null))));
 
         string url = await SqsQueues.CreateFifoAsync(deployment.Clients.Sqs, $"{deployment.Settings.DeploymentName}-lat.fifo");

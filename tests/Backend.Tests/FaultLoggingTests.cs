@@ -64,30 +64,32 @@ public sealed class FaultLoggingTests
         }
     }
 
-    /// <summary>A lease store whose listing fails; nothing else may be called before it succeeds.</summary>
+    /// <summary>A lease store whose liveness listing fails; nothing else may be called before it succeeds.</summary>
     private sealed class FailingLeases : ISessionLeaseStore
     {
         private int _calls;
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public ValueTask<IReadOnlyList<SessionLease>> ListExpiredAsync(long nowMs, int max, CancellationToken cancellationToken = default)
+        public ValueTask<IReadOnlyDictionary<string, long>> ListGatewaysAsync(CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _calls);
             throw new IOException("storage unavailable");
         }
 
-        public ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public ValueTask<bool> ClaimAsync(string owner, long sessionId, int timeoutMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public ValueTask<SessionLease?> GetAsync(long sessionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, string? onlyIfGateway = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask RenewGatewayAsync(string gatewayId, long aliveUntilMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<long?> GetGatewayAliveUntilAsync(string gatewayId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public ValueTask<bool> TryMarkClosingAsync(long sessionId, string? onlyIfOwner = null, long? onlyIfOwnerAliveUntilMs = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask RenewGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<bool> ForgetGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<SessionLease>> ListOwnedAsync(IReadOnlyCollection<string> owners, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
     private sealed class EntriesLogger : ILogger

@@ -61,6 +61,16 @@ public sealed partial class FunctionHostConfigurationTests
     }
 
     [Fact]
+    public void The_heartbeat_interval_defaults_to_the_lambda_schedule_and_can_be_set()
+    {
+        Assert.Equal(60_000, FunctionHostConfiguration.From([], _ => null).Backend.HeartbeatIntervalMs);
+        var environment = new Dictionary<string, string> { ["ZKGW_HEARTBEAT_INTERVAL_MS"] = "5000" };
+        Assert.Equal(5000, FunctionHostConfiguration.From([], environment.GetValueOrDefault).Backend.HeartbeatIntervalMs);
+        Assert.Equal(1000, FunctionHostConfiguration.From(["--heartbeatIntervalMs=1000"], environment.GetValueOrDefault).Backend.HeartbeatIntervalMs);
+        Assert.Equal(60_000, FunctionHostConfiguration.From(["--heartbeatIntervalMs=0"], _ => null).Backend.HeartbeatIntervalMs);
+    }
+
+    [Fact]
     public void The_last_occurrence_of_an_option_counts()
     {
         var configuration = FunctionHostConfiguration.From(["--tickTime=100", "--tickTime=300"], _ => null);

@@ -101,8 +101,8 @@ public static class AwsDeployment
         }
     }
 
-    /// <summary>How often a writing gateway looks for dead gateways' sessions: every tick, as the function host does.</summary>
-    private static TimeSpan HeartbeatInterval(BackendOptions options) => TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
+    /// <summary>How often a writing gateway looks for dead gateways' sessions: as the function host and the Lambda schedule do.</summary>
+    private static TimeSpan HeartbeatInterval(BackendOptions options) => TimeSpan.FromMilliseconds(Math.Max(100, options.HeartbeatIntervalMs));
 
     private static async Task RunUntilStoppedAsync(Func<Task> run)
     {

@@ -26,7 +26,7 @@ public sealed class AwsFunctions : IAsyncDisposable
     private readonly DistributorFunction _distributor;
     private readonly HeartbeatFunction _heartbeat;
     private readonly ReaperFunction _reaper;
-    private readonly TimeSpan _tick;
+    private readonly TimeSpan _heartbeatInterval;
     private readonly ILogger _logger;
 
     /// <summary>
@@ -52,7 +52,7 @@ public sealed class AwsFunctions : IAsyncDisposable
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
         _heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, logger);
         _reaper = new ReaperFunction(system, system, SubmitReapAsync, TimeProvider.System, options, logger);
-        _tick = TimeSpan.FromMilliseconds(Math.Max(100, options.TickTime));
+        _heartbeatInterval = TimeSpan.FromMilliseconds(Math.Max(100, options.HeartbeatIntervalMs));
     }
 
     /// <summary>
@@ -119,8 +119,9 @@ public sealed class AwsFunctions : IAsyncDisposable
     }
 
     /// <summary>
-    /// The function host: the writer and distributor consume their queues, and the heartbeat runs
-    /// every tick (on Lambda it runs on a schedule), until <paramref name="cancellationToken"/> fires.
+    /// The function host: the writer and distributor consume their queues, and the heartbeat runs every
+    /// <see cref="BackendOptions.HeartbeatIntervalMs"/> (on Lambda it runs on EventBridge's one-minute
+    /// schedule, which the default matches), until <paramref name="cancellationToken"/> fires.
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         _clients.Settings.WritePath == WritePathMode.Gateway
@@ -130,7 +131,7 @@ public sealed class AwsFunctions : IAsyncDisposable
             : Task.WhenAll(
             UntilCancelledAsync(() => _writer.RunAsync(_writerQueue, cancellationToken), cancellationToken),
             UntilCancelledAsync(() => _distributor.RunAsync(_distributorQueue, cancellationToken), cancellationToken),
-            _heartbeat.RunAsync(_tick, cancellationToken),
+            _heartbeat.RunAsync(_heartbeatInterval, cancellationToken),
             UntilCancelledAsync(() => _reaper.RunAsync(cancellationToken), cancellationToken));
 
     /// <summary>One heartbeat pass (the scheduled Lambda function): expires the sessions of gateways that are gone.</summary>

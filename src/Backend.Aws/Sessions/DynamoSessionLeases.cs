@@ -6,68 +6,54 @@ using static ZkGateway.Backend.Aws.DynamoAttributes;
 namespace ZkGateway.Backend.Aws;
 
 /// <summary>
-/// Session leases in <c>D-leases</c> (pk <c>sessionId</c>; <c>expiresAt</c> ms, <c>gateway</c>,
-/// <c>closing</c>), with the semantics of InMemorySessionLeases.
+/// Session leases in <c>D-leases</c> (pk <c>sessionId</c>; <c>gateway</c> = the owner, <c>timeoutMs</c>,
+/// <c>closing</c>) and gateway liveness in one item of <c>D-counters</c>, <c>gateways</c>, with one number
+/// attribute per owner (its deadline, ms), so that the heartbeat reads every gateway's liveness with one
+/// GetItem. The semantics of InMemorySessionLeases.
 /// </summary>
-public sealed class DynamoSessionLeases : ISessionLeaseStore
+public sealed class DynamoSessionLeases(AwsClients clients) : ISessionLeaseStore
 {
-    /// <summary>Renewals in flight at once by default: enough to hide the round trip, few enough not to burst-throttle.</summary>
-    public const int DefaultRenewParallelism = 16;
+    /// <summary>The counters item that holds every owner's liveness.</summary>
+    public const string GatewaysItem = "gateways";
 
-    /// <summary>"Not closing": the attribute is absent (a lease made by a renewal) or false.</summary>
+    /// <summary>"Not closing": the attribute is absent (a lease made by a claim) or false.</summary>
     private const string NotClosing = "(attribute_not_exists(#closing) OR #closing = :false)";
 
-    private readonly IAmazonDynamoDB _db;
-    private readonly string _table;
-    private readonly string _countersTable;
-    private readonly int _renewParallelism;
-
-    public DynamoSessionLeases(AwsClients clients, int renewParallelism = DefaultRenewParallelism)
-    {
-        _db = clients.DynamoDb;
-        _table = clients.Settings.LeasesTable;
-        _countersTable = clients.Settings.CountersTable;
-        _renewParallelism = Math.Max(1, renewParallelism);
-    }
+    private readonly IAmazonDynamoDB _db = clients.DynamoDb;
+    private readonly string _table = clients.Settings.LeasesTable;
+    private readonly string _countersTable = clients.Settings.CountersTable;
 
     private static Dictionary<string, AttributeValue> Key(long id) => new() { ["sessionId"] = N(id) };
 
+    private static Dictionary<string, AttributeValue> GatewaysKey => new() { ["name"] = S(GatewaysItem) };
+
     /// <summary>
-    /// One conditional UpdateItem per lease, a bounded number at a time. BatchWriteItem
-    /// would need 25× fewer calls, but its puts are unconditional: a renewal racing the heartbeat would
-    /// overwrite <c>closing</c> and bring a closing session back. The condition keeps a closing lease
-    /// closing; the cost is one write unit per lease either way (BatchWriteItem bills per item too).
+    /// One conditional UpdateItem. It also drops the <c>expiresAt</c> an earlier version renewed: a
+    /// heartbeat of that version lists leases by it and would otherwise expire this live session.
     /// </summary>
-    public async ValueTask RenewAsync(string gatewayId, IReadOnlyList<LeaseRenewal> renewals, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> ClaimAsync(string owner, long sessionId, int timeoutMs, CancellationToken cancellationToken = default)
     {
-        await Parallel.ForEachAsync(renewals, new ParallelOptions { MaxDegreeOfParallelism = _renewParallelism, CancellationToken = cancellationToken }, async (renewal, ct) =>
+        try
         {
-            try
+            await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
-                await _db.UpdateItemAsync(Named(new UpdateItemRequest
-                {
-                    TableName = _table,
-                    Key = Key(renewal.SessionId),
-                    UpdateExpression = "SET #expiresAt = :e, #gateway = :g",
-                    ConditionExpression = NotClosing,
-                    ExpressionAttributeValues = new()
-                    {
-                        [":e"] = N(renewal.ExpiresAtMs),
-                        [":g"] = S(gatewayId),
-                        [":false"] = Bool(false),
-                    },
-                }), ct).ConfigureAwait(false);
-            }
-            catch (ConditionalCheckFailedException)
-            {
-                // Closing: never renewed again.
-            }
-        }).ConfigureAwait(false);
+                TableName = _table,
+                Key = Key(sessionId),
+                UpdateExpression = "SET #gateway = :g, #timeoutMs = :t REMOVE #expiresAt",
+                ConditionExpression = NotClosing,
+                ExpressionAttributeValues = new() { [":g"] = S(owner), [":t"] = N(timeoutMs), [":false"] = Bool(false) },
+            }), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
     }
 
     private static SessionLease Read(Dictionary<string, AttributeValue> item) => new(
         GetLong(item, "sessionId") ?? 0,
-        GetLong(item, "expiresAt") ?? 0,
+        (int)(GetLong(item, "timeoutMs") ?? 0),
         GetString(item, "gateway") ?? "",
         GetBool(item, "closing"));
 
@@ -77,41 +63,45 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         return response.Item is { Count: > 0 } item ? Read(item) : null;
     }
 
-    public async ValueTask<IReadOnlyList<SessionLease>> ListExpiredAsync(long nowMs, int max, CancellationToken cancellationToken = default)
-    {
-        // A Scan reads the whole table (one read unit per 4 KB, filtered afterwards); leases are small
-        // (~60 bytes), so a scan of 10,000 sessions costs about 150 read units. The heartbeat runs it.
-        var items = await ScanAllAsync(_db, Named(new ScanRequest
-        {
-            TableName = _table,
-            ConsistentRead = true,
-            FilterExpression = "#expiresAt <= :now AND " + NotClosing,
-            ExpressionAttributeValues = new() { [":now"] = N(nowMs), [":false"] = Bool(false) },
-        }), cancellationToken, max).ConfigureAwait(false);
-        return [.. items.Select(Read).OrderBy(l => l.ExpiresAtMs).Take(max)];
-    }
-
     /// <summary>
-    /// One conditional update, so exactly one caller wins. Without a time condition a session with no
-    /// lease yet gets a closing one (as InMemorySessionLeases); with one, the lease must exist and
-    /// still be expired at that time (a comparison with a missing attribute is false).
+    /// One conditional update; with a liveness condition a transaction (a ConditionCheck of the
+    /// gateways item and the update: 4 write units, paid only when the heartbeat expires a session), so
+    /// that an owner that renewed after the heartbeat read its liveness keeps its sessions. A comparison
+    /// with a missing attribute is false, so an owner condition needs the lease to exist.
     /// </summary>
-    public async ValueTask<bool> TryMarkClosingAsync(long sessionId, long? onlyIfExpiredAtMs, string? onlyIfGateway = null, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryMarkClosingAsync(long sessionId, string? onlyIfOwner = null, long? onlyIfOwnerAliveUntilMs = null, CancellationToken cancellationToken = default)
     {
         var values = new Dictionary<string, AttributeValue> { [":true"] = Bool(true), [":false"] = Bool(false) };
         string condition = NotClosing;
-        if (onlyIfExpiredAtMs is { } at)
+        if (onlyIfOwner is not null)
         {
-            condition += " AND #expiresAt <= :at";
-            values[":at"] = N(at);
-        }
-        if (onlyIfGateway is not null)
-        {
-            condition += " AND #gateway = :gw";
-            values[":gw"] = S(onlyIfGateway);
+            condition += " AND #gateway = :g";
+            values[":g"] = S(onlyIfOwner);
         }
         try
         {
+            if (onlyIfOwner is not null && onlyIfOwnerAliveUntilMs is { } until)
+            {
+                await _db.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                {
+                    TransactItems =
+                    [
+                        new TransactWriteItem
+                        {
+                            ConditionCheck = new ConditionCheck
+                            {
+                                TableName = _countersTable,
+                                Key = GatewaysKey,
+                                ConditionExpression = "#o = :u",
+                                ExpressionAttributeNames = new() { ["#o"] = onlyIfOwner },
+                                ExpressionAttributeValues = new() { [":u"] = N(until) },
+                            },
+                        },
+                        TransactUpdate(_table, Key(sessionId), "SET #closing = :true", condition, values),
+                    ],
+                }, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
             await _db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = _table,
@@ -126,31 +116,91 @@ public sealed class DynamoSessionLeases : ISessionLeaseStore
         {
             return false;
         }
-    }
-
-    /// <summary>Gateway liveness lives in the counters table (<c>gateway#&lt;id&gt;</c>): the leases table is keyed by session number.</summary>
-    public async ValueTask RenewGatewayAsync(string gatewayId, long aliveUntilMs, CancellationToken cancellationToken = default)
-    {
-        await _db.PutItemAsync(new PutItemRequest
+        catch (TransactionCanceledException e) when (e.CancellationReasons?.Any(r => r.Code == "ConditionalCheckFailed") == true)
         {
-            TableName = _countersTable,
-            Item = new() { ["name"] = S("gateway#" + gatewayId), ["value"] = N(aliveUntilMs) },
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask<long?> GetGatewayAliveUntilAsync(string gatewayId, CancellationToken cancellationToken = default)
-    {
-        var response = await _db.GetItemAsync(new GetItemRequest
-        {
-            TableName = _countersTable,
-            Key = new() { ["name"] = S("gateway#" + gatewayId) },
-            ConsistentRead = true,
-        }, cancellationToken).ConfigureAwait(false);
-        return GetLong(response.Item, "value");
+            return false;
+        }
     }
 
     public async ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default)
     {
         await _db.DeleteItemAsync(new DeleteItemRequest { TableName = _table, Key = Key(sessionId) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One UpdateItem of the gateways item: a write unit per KB of the item, so one for up to ~20 gateways.</summary>
+    public async ValueTask RenewGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
+    {
+        await _db.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _countersTable,
+            Key = GatewaysKey,
+            UpdateExpression = "SET #o = :u",
+            ExpressionAttributeNames = new() { ["#o"] = owner },
+            ExpressionAttributeValues = new() { [":u"] = N(aliveUntilMs) },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One eventually consistent GetItem (half a read unit up to 4 KB, ~80 gateways): whatever it
+    /// misses of a very recent renewal, the heartbeat's expiry is conditional on the value it saw.
+    /// </summary>
+    public async ValueTask<IReadOnlyDictionary<string, long>> ListGatewaysAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _db.GetItemAsync(new GetItemRequest { TableName = _countersTable, Key = GatewaysKey }, cancellationToken).ConfigureAwait(false);
+        var gateways = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (name, value) in response.Item ?? [])
+        {
+            if (name != "name" && GetLong(response.Item, name) is { } until)
+            {
+                gateways[name] = until;
+            }
+        }
+        return gateways;
+    }
+
+    public async ValueTask<bool> ForgetGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _db.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _countersTable,
+                Key = GatewaysKey,
+                UpdateExpression = "REMOVE #o",
+                ConditionExpression = "#o = :u",
+                ExpressionAttributeNames = new() { ["#o"] = owner },
+                ExpressionAttributeValues = new() { [":u"] = N(aliveUntilMs) },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A consistent Scan of the leases table (a read unit per 4 KB of leases, ~60 bytes each, whatever the
+    /// filter), paid only in a pass that found a lapsed owner: about one or two passes per gateway that
+    /// died or went idle. A sparse index by owner would make it proportional to that owner's sessions.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<SessionLease>> ListOwnedAsync(IReadOnlyCollection<string> owners, CancellationToken cancellationToken = default)
+    {
+        var wanted = owners.ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+        var request = new ScanRequest { TableName = _table, ConsistentRead = true };
+        // DynamoDB's IN takes at most 100 operands; beyond that the filter is applied here (same cost).
+        if (wanted.Count <= 100)
+        {
+            var placeholders = wanted.Select((_, i) => $":o{i}").ToList();
+            request.FilterExpression = $"#gateway IN ({string.Join(", ", placeholders)})";
+            request.ExpressionAttributeValues = wanted.Select((owner, i) => (Key: placeholders[i], Value: S(owner))).ToDictionary(p => p.Key, p => p.Value);
+            request = Named(request);
+        }
+        var items = await ScanAllAsync(_db, request, cancellationToken).ConfigureAwait(false);
+        return [.. items.Select(Read).Where(l => wanted.Contains(l.Owner)).OrderBy(l => l.SessionId)];
     }
 }

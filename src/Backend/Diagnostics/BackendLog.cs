@@ -14,13 +14,13 @@ internal static partial class BackendLog
     [LoggerMessage(302, LogLevel.Warning, "Gateway {GatewayId}: receiving from its inbox failed; trying again (the messages wait)")]
     public static partial void InboxReceiveFailed(ILogger logger, Exception exception, string gatewayId);
 
-    [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within three ticks")]
+    [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within one and a half renewal periods")]
     public static partial void SignOffFailed(ILogger logger, Exception exception, string gatewayId);
 
     [LoggerMessage(304, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; the heartbeat function or the client's next connection settles it")]
     public static partial void SessionExpiryFailed(ILogger logger, Exception exception, long sessionId);
 
-    [LoggerMessage(305, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness and session leases failed; trying again next tick")]
+    [LoggerMessage(305, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness failed; trying again next tick (its sessions are safe until the last renewal lapses)")]
     public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, string gatewayId);
 
     [LoggerMessage(306, LogLevel.Warning, "A reaper pass over container and TTL nodes failed; the next pass finds the same candidates")]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Diagnostics;
+using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Functions;
@@ -9,43 +10,79 @@ namespace ZkGateway.Backend.Functions;
 /// <summary>
 /// The heartbeat function of a deployment shared by several gateways: it expires the sessions whose
 /// gateway is gone. A live gateway expires the sessions it serves itself (it knows when each client
-/// last spoke); this function only takes over the leases of gateways whose own liveness lapsed (a
-/// killed gateway, or one that stopped), once their stored deadline has passed. Expiry goes through
-/// the write path (a closeSession), so ephemerals are deleted with zxids and watchers are told.
+/// last spoke); this function takes over those of an owner (a gateway process) whose liveness lapsed: it
+/// died, stopped, or serves nothing any more. Such an owner heard nothing from its clients after its
+/// deadline, so each of its sessions may be expired one session timeout after it, which is never before
+/// ZooKeeper would. Expiry goes through the write path (a closeSession), so ephemerals are deleted with
+/// zxids and watchers are told.
+/// <para>
+/// Cost of a pass: one read of every owner's liveness (one item); only when an owner lapsed, one Scan of
+/// the leases, and per session expired a marking transaction, a send and a delete. An owner left with no
+/// lease is forgotten, so a deployment where nothing died pays the one read.
+/// </para>
 /// </summary>
 public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time, ILogger? logger = null)
 {
-    /// <summary>One pass; returns how many sessions it closed.</summary>
+    /// <summary>One pass; returns how many sessions it sent a closeSession for.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
     {
+        using var charge = CostMeter.Begin("heartbeat");
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
-        int closed = 0;
-        foreach (var lease in await leases.ListExpiredAsync(now, 1000, cancellationToken).ConfigureAwait(false))
+        var lapsed = (await leases.ListGatewaysAsync(cancellationToken).ConfigureAwait(false))
+            .Where(g => g.Value <= now)
+            .ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
+        if (lapsed.Count == 0)
         {
-            if (!alive.TryGetValue(lease.GatewayId, out bool gatewayAlive))
+            return 0;
+        }
+        int closed = 0;
+        var stillOwning = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var lease in await leases.ListOwnedAsync(lapsed.Keys, cancellationToken).ConfigureAwait(false))
+        {
+            long aliveUntil = lapsed[lease.Owner];
+            if (lease.Closing)
             {
-                long? until = await leases.GetGatewayAliveUntilAsync(lease.GatewayId, cancellationToken).ConfigureAwait(false);
-                alive[lease.GatewayId] = gatewayAlive = until > now;
-            }
-            if (gatewayAlive)
-            {
+                // Its close was begun by an owner that is gone (or by an earlier pass) and may never have
+                // been sent. Sending it again is harmless: a closeSession of a closed session changes nothing.
+                await CloseAsync(lease, cancellationToken).ConfigureAwait(false);
+                closed++;
                 continue;
             }
-            // Conditional on the same expiry and owner: a client that meanwhile moved to a live gateway
-            // renewed (and took) its lease, and keeps its session.
-            if (!await leases.TryMarkClosingAsync(lease.SessionId, now, lease.GatewayId, cancellationToken).ConfigureAwait(false))
+            if (now < aliveUntil + lease.TimeoutMs)
             {
+                stillOwning.Add(lease.Owner);
                 continue;
             }
-            // The reply address is the dead gateway's: its inbox (if any) hears of the session's end.
-            // The request id is random, so SQS deduplication cannot merge two sessions' closes.
-            long requestId = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
-            await writerQueue.SendAsync(new WriteRequest(lease.SessionId, new CloseSessionOperation(), new ReplyAddress(lease.GatewayId, requestId)), cancellationToken).ConfigureAwait(false);
-            await leases.RemoveAsync(lease.SessionId, cancellationToken).ConfigureAwait(false);
+            // Conditional on the same owner and the same liveness: a client that meanwhile moved to a
+            // live gateway (which took its lease), or an owner that renewed after our read, keeps it.
+            if (!await leases.TryMarkClosingAsync(lease.SessionId, lease.Owner, aliveUntil, cancellationToken).ConfigureAwait(false))
+            {
+                stillOwning.Add(lease.Owner);
+                continue;
+            }
+            await CloseAsync(lease, cancellationToken).ConfigureAwait(false);
             closed++;
         }
+        foreach (var (owner, aliveUntil) in lapsed)
+        {
+            if (!stillOwning.Contains(owner))
+            {
+                // Conditional: an owner that renewed meanwhile (a new session) stays listed.
+                await leases.ForgetGatewayAsync(owner, aliveUntil, cancellationToken).ConfigureAwait(false);
+            }
+        }
         return closed;
+    }
+
+    /// <summary>
+    /// The closeSession, with the reply address of the owner's gateway: its inbox (if any) hears of the
+    /// session's end. The request id is random, so SQS deduplication cannot merge two sessions' closes.
+    /// </summary>
+    private async Task CloseAsync(SessionLease lease, CancellationToken cancellationToken)
+    {
+        long requestId = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
+        await writerQueue.SendAsync(new WriteRequest(lease.SessionId, new CloseSessionOperation(), new ReplyAddress(LeaseOwner.GatewayIdOf(lease.Owner), requestId)), cancellationToken).ConfigureAwait(false);
+        await leases.RemoveAsync(lease.SessionId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a pass every <paramref name="interval"/> until cancelled; a failed pass is retried at the next tick.</summary>
@@ -64,6 +101,11 @@ public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<W
                 {
                     // Storage or queue unavailable for a moment: the leases wait for the next pass.
                     BackendLog.HeartbeatPassFailed(logger ?? NullLogger.Instance, e);
+                }
+                catch (Exception) when (cancellationToken.IsCancellationRequested)
+                {
+                    // A pass that failed because we are stopping (or while we did): the loop ends quietly.
+                    return;
                 }
             }
         }

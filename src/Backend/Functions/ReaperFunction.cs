@@ -65,12 +65,18 @@ public sealed class ReaperFunction
                 // finds the same candidates again.
                 BackendLog.ReaperPassFailed(_logger, e);
             }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // A pass that failed because we are stopping (or while we did) ends the loop as a cancellation.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
     }
 
     /// <summary>One pass: sends a deleteContainer for every candidate; returns how many nodes it deleted.</summary>
     public async Task<int> CheckAsync(CancellationToken cancellationToken)
     {
+        using var charge = Metering.CostMeter.Begin("reaper");
         long minIntervalMs = 60_000 / Math.Max(1, _options.ContainerMaxPerMinute);
         int deleted = 0;
         foreach (string path in await CandidatesAsync(cancellationToken).ConfigureAwait(false))

@@ -8,7 +8,8 @@ namespace ZkGateway.Backend.Gateway;
 /// <summary>
 /// The gateway's inbox when the functions run elsewhere: replies to its writes, the watch triggers
 /// routed to it (matched against its own watch registry), session ends and Marks, one message per
-/// distributor batch, each handled in zxid order before it is acknowledged.
+/// distributor batch, each handled in zxid order before it is acknowledged. It polls only while
+/// something can arrive (<see cref="InboxDemand"/>): an idle gateway makes no requests.
 /// </summary>
 internal sealed class InboxLoop(
     BackendOptions options,
@@ -19,6 +20,7 @@ internal sealed class InboxLoop(
     InflightWrites writes,
     SessionLeases sessions,
     InboxProgress progress,
+    InboxDemand demand,
     ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -28,6 +30,7 @@ internal sealed class InboxLoop(
             QueueBatch<IReadOnlyList<InboxItem>> batch;
             try
             {
+                await demand.WaitUntilExpectedAsync(cancellationToken).ConfigureAwait(false);
                 batch = await inbox.ReceiveBatchAsync(10, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

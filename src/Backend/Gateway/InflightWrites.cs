@@ -11,12 +11,15 @@ namespace ZkGateway.Backend.Gateway;
 /// address), is sent to the writer queue, and completes when its reply comes back (the inbox, or the
 /// in-process distributor). Implements the gateway's end of <see cref="IGatewayChannel"/>.
 /// <c>deferReplies</c>: the replies come inside the in-process distributor's apply step (see
-/// <see cref="_deferred"/>).
+/// <see cref="_deferred"/>). <c>demand</c> (with an inbox) is told of every write, whose reply the inbox must then wait for.
 /// </summary>
-internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, string gatewayId, INotificationSink sink, bool deferReplies) : IGatewayChannel
+internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, string gatewayId, INotificationSink sink, bool deferReplies, InboxDemand? demand = null) : IGatewayChannel
 {
     private readonly ConcurrentDictionary<long, InflightWrite> _inflight = new();
     private long _nextRequestId;
+
+    /// <summary>Writes waiting for their reply.</summary>
+    public int Count => _inflight.Count;
 
     /// <summary>
     /// Embedded: replies the distributor has ordered but not completed yet. The distributor sends them
@@ -48,6 +51,7 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
         long requestId = Interlocked.Increment(ref _nextRequestId);
         var completion = new InflightWrite(sessionId, fromClient, _deferred is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
         _inflight[requestId] = completion;
+        demand?.Signal();
         var previous = Activity.Current;
         // Current while the send starts, so the queue's sender (and its cloud calls) run inside it.
         completion.Span = CloudTrace.StartGatewayWrite(CostMeter.NameOf(operation), CloudTrace.RequestKey(gatewayId, requestId));

@@ -9,15 +9,14 @@ namespace ZkGateway.Backend.Gateway;
 /// The sessions this gateway serves: creation through the write path, resume, a local deadline per
 /// session moved by each packet, and closeSession.
 /// <para>
-/// With a shared lease store (gateways on one backend) the stored deadline is kept between the local
-/// one and half a timeout after it (rewritten when less than a quarter of a timeout ahead, see
-/// <see cref="CollectStale"/>), so an active session costs about four writes per timeout, not one per
-/// tick, and a session of a gateway that died is expired by the heartbeat function between one and one
-/// and a half timeouts after its client last spoke. <see cref="SessionHeartbeat"/> expires the local
-/// deadlines and writes the stale stored ones.
+/// With a shared lease store (gateways on one backend) the store names this gateway process as each
+/// session's owner, written once when it takes the session (created here, or its client moved here), and
+/// this gateway's liveness (<see cref="GatewayLiveness"/>) stands for all of them: no write per session
+/// while it serves them. <see cref="SessionHeartbeat"/> expires the local deadlines and renews the
+/// liveness; the heartbeat function expires the sessions of an owner whose liveness lapsed.
 /// </para>
 /// </summary>
-internal sealed class SessionLeases(BackendOptions options, ISystemStorage system, ISessionLeaseStore? store, InflightWrites writes, SessionIds ids, TimeProvider time)
+internal sealed class SessionLeases(BackendOptions options, ISystemStorage system, ISessionLeaseStore? store, GatewayLiveness? liveness, InflightWrites writes, SessionIds ids, TimeProvider time, InboxDemand? demand = null)
 {
     private readonly ConcurrentDictionary<long, LocalLease> _leases = new();
 
@@ -38,9 +37,15 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         }
         while (sessionId == long.MinValue || sessionId == 0 || _leases.ContainsKey(sessionId));
         byte[] password = RandomNumberGenerator.GetBytes(16);
-        var lease = _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
+        if (liveness is not null)
+        {
+            // Fresh before the session exists: a store that cannot be written fails the creation, not the session.
+            await liveness.EnsureFreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));
+        demand?.Signal();
         var result = await writes.Submit(sessionId, new CreateSessionOperation(sessionId, password, timeoutMs), null, fromClient: false, cancellationToken).ConfigureAwait(false);
-        await StoreAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
+        await ClaimAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false);
         return new SessionGrant(sessionId, password, timeoutMs, result.Zxid);
     }
 
@@ -60,6 +65,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
                 return false;
             }
             lease = _leases.GetOrAdd(sessionId, _ => new LocalLease(timeoutMs, Deadline(Now, timeoutMs)));
+            demand?.Signal();
         }
         if (lease is null || lease.Closing)
         {
@@ -76,9 +82,13 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         }
         await system.UpdateSessionTimeoutAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false);
         // Taking the lease over also tells the previous gateway (through the store) that it no longer
-        // serves the session.
-        lease.StoredExpiresAt = 0;
-        await StoreAsync([(sessionId, lease)], cancellationToken).ConfigureAwait(false);
+        // serves the session. A lease marked closing meanwhile (its old gateway or the heartbeat function
+        // is expiring it) cannot be taken: the session is gone.
+        if (!await ClaimAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false))
+        {
+            _leases.TryRemove(sessionId, out _);
+            return false;
+        }
         return true;
     }
 
@@ -147,40 +157,18 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         return expired;
     }
 
-    /// <summary>The leases whose stored deadline is less than a quarter of a timeout after the local one.</summary>
-    public List<(long SessionId, LocalLease Lease)> CollectStale()
+    /// <summary>
+    /// Names this gateway process as the session's owner in the shared store (nothing without one), after
+    /// making sure its liveness is fresh; false when the lease is closing.
+    /// </summary>
+    private async Task<bool> ClaimAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken)
     {
-        var stale = new List<(long, LocalLease)>();
-        foreach (var (sessionId, lease) in _leases)
+        if (store is null || liveness is null)
         {
-            lock (lease)
-            {
-                if (!lease.Closing && lease.StoredExpiresAt - lease.ExpiresAt < lease.TimeoutMs / 4)
-                {
-                    stale.Add((sessionId, lease));
-                }
-            }
+            return true;
         }
-        return stale;
-    }
-
-    /// <summary>Writes stored deadlines half a timeout after the local ones (see the class remarks); nothing without a store.</summary>
-    public async Task StoreAsync(IReadOnlyList<(long SessionId, LocalLease Lease)> leases, CancellationToken cancellationToken)
-    {
-        if (store is null || leases.Count == 0)
-        {
-            return;
-        }
-        var renewals = new List<LeaseRenewal>(leases.Count);
-        foreach (var (sessionId, lease) in leases)
-        {
-            lock (lease)
-            {
-                lease.StoredExpiresAt = lease.ExpiresAt + (lease.TimeoutMs / 2);
-                renewals.Add(new LeaseRenewal(sessionId, lease.StoredExpiresAt));
-            }
-        }
-        await store.RenewAsync(options.GatewayId, renewals, cancellationToken).ConfigureAwait(false);
+        await liveness.EnsureFreshAsync(cancellationToken).ConfigureAwait(false);
+        return await store.ClaimAsync(liveness.Owner, sessionId, timeoutMs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>ZooKeeper's ExpiryQueue rounds deadlines up to the next multiple of tickTime.</summary>

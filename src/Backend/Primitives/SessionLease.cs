@@ -1,7 +1,8 @@
 namespace ZkGateway.Backend.Primitives;
 
-/// <summary>A session's lease: until when it lives without a packet from its client, and which gateway serves it.</summary>
-public sealed record SessionLease(long SessionId, long ExpiresAtMs, string GatewayId, bool Closing);
-
-/// <summary>One renewal in a batch: the session's new deadline (ms since the Unix epoch).</summary>
-public readonly record struct LeaseRenewal(long SessionId, long ExpiresAtMs);
+/// <summary>
+/// A session's lease: which gateway process serves it (<see cref="Owner"/>, see <see cref="LeaseOwner"/>),
+/// the session's timeout, and whether it is being closed. A lease carries no deadline: its owner's
+/// liveness stands for every session it serves (see <see cref="ISessionLeaseStore"/>).
+/// </summary>
+public sealed record SessionLease(long SessionId, int TimeoutMs, string Owner, bool Closing);

@@ -220,6 +220,8 @@ public static class GatewayHost
             ContainerMaxPerMinute = options.ContainerMaxPerMinute,
             ContainerMaxNeverUsedIntervalMs = options.ContainerMaxNeverUsedIntervalMs,
             EpochWaitMs = options.EpochWaitMs,
+            LivenessRenewalMs = options.LivenessRenewalMs,
+            HeartbeatIntervalMs = options.HeartbeatIntervalMs,
         };
         services.AddSingleton(registry);
         // A factory registration, so the container disposes the backend (closing the database) on

@@ -86,6 +86,21 @@ public sealed class GatewayOptions
     /// </summary>
     public int EpochWaitMs { get; set; } = 2000;
 
+    /// <summary>
+    /// <c>livenessRenewalMs</c> (our extension, AWS backend): how often a gateway that serves sessions
+    /// renews its liveness, which stands for all of them (one write unit per renewal; none while it
+    /// serves no session; each valid for one and a half periods); default 90000. Shorter expires a dead gateway's sessions sooner and costs
+    /// more (docs/serverless.md, "Idle cost").
+    /// </summary>
+    public int LivenessRenewalMs { get; set; } = 90_000;
+
+    /// <summary>
+    /// <c>heartbeatIntervalMs</c> (our extension, AWS gateway write path): how often the gateway looks
+    /// for dead gateways' sessions to expire (the heartbeat function's pass, which on that path every
+    /// gateway runs); default 60000, EventBridge's schedule on the queue path.
+    /// </summary>
+    public int HeartbeatIntervalMs { get; set; } = 60_000;
+
     /// <summary><c>backend</c>: <c>embedded</c> (default; SQLite in <see cref="DataDir"/>) or <c>aws</c> (the AWS provider set).</summary>
     public string Backend { get; set; } = "embedded";
 

@@ -29,6 +29,8 @@ public static class ZooCfg
         public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
         public const string InlineScheduling = "inlineScheduling";
         public const string EpochWaitMs = "epochWaitMs";
+        public const string LivenessRenewalMs = "livenessRenewalMs";
+        public const string HeartbeatIntervalMs = "heartbeatIntervalMs";
         public const string Verbose = "verbose";
         public const string SuperDigest = "zookeeper.DigestAuthenticationProvider.superDigest";
         public const string Backend = "backend";
@@ -307,6 +309,13 @@ public static class ZooCfg
                 break;
             case Keys.EpochWaitMs:
                 options.EpochWaitMs = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.HeartbeatIntervalMs:
+                options.HeartbeatIntervalMs = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            case Keys.LivenessRenewalMs:
+                // Each renewal is valid for one and a half times this, which must fit an int of milliseconds.
+                options.LivenessRenewalMs = ParseInt(key, value, 1, int.MaxValue / 2);
                 break;
             case Keys.Verbose:
                 options.Verbose = ParseBool(key, value);

@@ -51,6 +51,14 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
+    public void Liveness_renewal_defaults_to_ninety_seconds_and_takes_a_positive_value()
+    {
+        Assert.Equal(90_000, ZooCfg.Parse([]).LivenessRenewalMs);
+        Assert.Equal(1000, ZooCfg.Parse(["--livenessRenewalMs=1000"]).LivenessRenewalMs);
+        Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--livenessRenewalMs=0"]));
+    }
+
+    [Fact]
     public void The_file_is_read_as_java_properties_comments_separators_trimming_and_the_later_key_winning()
     {
         var kv = ZooCfg.ParseProperties(

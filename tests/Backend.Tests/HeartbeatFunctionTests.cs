@@ -1,0 +1,200 @@
+using ZkGateway.Backend.Embedded;
+using ZkGateway.Backend.Functions;
+using ZkGateway.Backend.Primitives;
+using ZkGateway.Testing.Contracts;
+
+namespace ZkGateway.Backend.Tests;
+
+/// <summary>
+/// The heartbeat function on gateway liveness: it expires the sessions of an owner whose liveness lapsed,
+/// each one its timeout after the lapse and not before, leaves live owners and moved sessions alone,
+/// settles closes a dead owner left half done, forgets owners with nothing left, and reads nothing but
+/// the liveness item when nobody lapsed.
+/// </summary>
+public sealed class HeartbeatFunctionTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly ManualTime _time = new(Start);
+    private readonly CountingLeases _leases = new(new InMemorySessionLeases());
+    private readonly RecordingQueue _writer = new();
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private HeartbeatFunction Heartbeat => new(_leases, _writer, _time);
+
+    [Fact]
+    public async Task A_lapsed_owners_session_is_expired_its_timeout_after_the_lapse_and_not_before()
+    {
+        long lapse = Now + 1000;
+        await _leases.RenewGatewayAsync("gw-a#1", lapse);
+        await _leases.ClaimAsync("gw-a#1", 11, 4000);
+        await _leases.ClaimAsync("gw-a#1", 12, 30000);
+
+        Assert.Equal(0, await Heartbeat.RunOnceAsync());          // still alive
+        _time.Advance(TimeSpan.FromMilliseconds(1000 + 3999));
+        Assert.Equal(0, await Heartbeat.RunOnceAsync());          // lapsed, but 4 s have not passed
+        Assert.Empty(_writer.Sent);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, await Heartbeat.RunOnceAsync());
+
+        var close = Assert.Single(_writer.Sent);
+        Assert.Equal(11, close.SessionId);
+        Assert.IsType<CloseSessionOperation>(close.Operation);
+        Assert.Equal("gw-a", close.ReplyTo.GatewayId);             // the gateway's inbox, not the incarnation
+        Assert.Null(await _leases.GetAsync(11));
+        Assert.False((await _leases.GetAsync(12))!.Closing);
+        Assert.Contains("gw-a#1", (await _leases.ListGatewaysAsync()).Keys);   // it still owns session 12
+
+        _time.Advance(TimeSpan.FromSeconds(26));
+        Assert.Equal(1, await Heartbeat.RunOnceAsync());
+        Assert.Equal([11L, 12L], _writer.Sent.Select(w => w.SessionId));
+        Assert.Empty(await _leases.ListGatewaysAsync());           // nothing left: forgotten
+    }
+
+    [Fact]
+    public async Task A_live_owner_and_a_session_that_moved_to_one_keep_their_sessions()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now);            // signed off
+        await _leases.RenewGatewayAsync("gw-b#2", Now + 60_000);
+        await _leases.ClaimAsync("gw-a#1", 1, 4000);
+        await _leases.ClaimAsync("gw-a#1", 2, 4000);
+        await _leases.ClaimAsync("gw-b#2", 3, 4000);
+        await _leases.ClaimAsync("gw-b#2", 2, 4000);                // session 2's client moved to B
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, await Heartbeat.RunOnceAsync());
+        Assert.Equal([1L], _writer.Sent.Select(w => w.SessionId));
+        Assert.Equal("gw-b#2", (await _leases.GetAsync(2))!.Owner);
+        Assert.False((await _leases.GetAsync(3))!.Closing);
+    }
+
+    [Fact]
+    public async Task An_owner_that_renews_between_the_read_and_the_mark_keeps_its_sessions()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now);
+        await _leases.ClaimAsync("gw-a#1", 1, 4000);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        // The owner renews right after the heartbeat listed the leases (it was only slow).
+        _leases.AfterListOwned = () => _leases.RenewGatewayAsync("gw-a#1", Now + 60_000).AsTask();
+        Assert.Equal(0, await Heartbeat.RunOnceAsync());
+        Assert.Empty(_writer.Sent);
+        Assert.False((await _leases.GetAsync(1))!.Closing);
+        Assert.Contains("gw-a#1", (await _leases.ListGatewaysAsync()).Keys);
+    }
+
+    [Fact]
+    public async Task A_close_a_dead_owner_began_is_sent_again_and_its_lease_removed()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 60_000);
+        await _leases.ClaimAsync("gw-a#1", 5, 40_000);
+        // The gateway marked the session closing (expiry or the client's close) and died before sending it.
+        Assert.True(await _leases.TryMarkClosingAsync(5, "gw-a#1"));
+        Assert.Equal(0, await Heartbeat.RunOnceAsync());           // alive: its close is its own business
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, await Heartbeat.RunOnceAsync());           // lapsed: no need to wait for the timeout
+        Assert.Equal([5L], _writer.Sent.Select(w => w.SessionId));
+        Assert.Null(await _leases.GetAsync(5));
+        Assert.Empty(await _leases.ListGatewaysAsync());
+    }
+
+    [Fact]
+    public async Task A_pass_with_no_lapsed_owner_reads_only_the_liveness_item()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 60_000);
+        for (long id = 1; id <= 50; id++)
+        {
+            await _leases.ClaimAsync("gw-a#1", id, 4000);
+        }
+        _leases.Calls.Clear();
+        for (int pass = 0; pass < 3; pass++)
+        {
+            Assert.Equal(0, await Heartbeat.RunOnceAsync());
+        }
+        Assert.Equal(["ListGateways", "ListGateways", "ListGateways"], _leases.Calls);
+
+        // And with nobody registered at all (every gateway idle): the same single read.
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await Heartbeat.RunOnceAsync();
+        _leases.Calls.Clear();
+        await Heartbeat.RunOnceAsync();
+        Assert.Equal(["ListGateways"], _leases.Calls);
+    }
+
+    /// <summary>The writer queue: records what the heartbeat sends.</summary>
+    private sealed class RecordingQueue : IOrderedQueue<WriteRequest>
+    {
+        public List<WriteRequest> Sent { get; } = [];
+
+        public ValueTask SendAsync(WriteRequest message, CancellationToken cancellationToken = default)
+        {
+            Sent.Add(message);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask<QueueBatch<WriteRequest>> ReceiveBatchAsync(int maxBatch, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask AcknowledgeAsync(QueueBatch<WriteRequest> batch, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void Complete()
+        {
+        }
+    }
+
+    /// <summary>A lease store that records which calls reach it, and can act right after a listing of leases.</summary>
+    private sealed class CountingLeases(ISessionLeaseStore inner) : ISessionLeaseStore
+    {
+        public List<string> Calls { get; } = [];
+
+        public Func<Task>? AfterListOwned { get; set; }
+
+        public ValueTask<bool> ClaimAsync(string owner, long sessionId, int timeoutMs, CancellationToken cancellationToken = default)
+        {
+            Calls.Add("Claim");
+            return inner.ClaimAsync(owner, sessionId, timeoutMs, cancellationToken);
+        }
+
+        public ValueTask<SessionLease?> GetAsync(long sessionId, CancellationToken cancellationToken = default) => inner.GetAsync(sessionId, cancellationToken);
+
+        public ValueTask<bool> TryMarkClosingAsync(long sessionId, string? onlyIfOwner = null, long? onlyIfOwnerAliveUntilMs = null, CancellationToken cancellationToken = default)
+        {
+            Calls.Add("TryMarkClosing");
+            return inner.TryMarkClosingAsync(sessionId, onlyIfOwner, onlyIfOwnerAliveUntilMs, cancellationToken);
+        }
+
+        public ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default)
+        {
+            Calls.Add("Remove");
+            return inner.RemoveAsync(sessionId, cancellationToken);
+        }
+
+        public ValueTask RenewGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
+        {
+            Calls.Add("RenewGateway");
+            return inner.RenewGatewayAsync(owner, aliveUntilMs, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyDictionary<string, long>> ListGatewaysAsync(CancellationToken cancellationToken = default)
+        {
+            Calls.Add("ListGateways");
+            return inner.ListGatewaysAsync(cancellationToken);
+        }
+
+        public ValueTask<bool> ForgetGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
+        {
+            Calls.Add("ForgetGateway");
+            return inner.ForgetGatewayAsync(owner, aliveUntilMs, cancellationToken);
+        }
+
+        public async ValueTask<IReadOnlyList<SessionLease>> ListOwnedAsync(IReadOnlyCollection<string> owners, CancellationToken cancellationToken = default)
+        {
+            Calls.Add("ListOwned");
+            var owned = await inner.ListOwnedAsync(owners, cancellationToken);
+            if (AfterListOwned is { } after)
+            {
+                await after();
+            }
+            return owned;
+        }
+    }
+}
