@@ -1,11 +1,9 @@
-using GetItemRequest = Amazon.DynamoDBv2.Model.GetItemRequest;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
-using static ZkGateway.Backend.Aws.DynamoAttributes;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -167,8 +165,15 @@ public sealed class GatewayWriter
             await _user.ApplyAsync(txns, _ => { }, ct).ConfigureAwait(false);
             return;
         }
+        // The marker is raised after the session records and the nodes are written: at or past the
+        // batch's last zxid, nothing of it is left to write. A batch that changes no node (sessions
+        // only) cannot be told applied, and its stamped session writes are repeated.
+        if (last > 0 && await _user.RefreshAppliedZxidAsync(ct).ConfigureAwait(false) >= last)
+        {
+            return;
+        }
         await _sessions.ApplyAsync(entries, ct).ConfigureAwait(false);
-        if (last > 0 && await _user.RefreshAppliedZxidAsync(ct).ConfigureAwait(false) < last)
+        if (last > 0)
         {
             AwsLog.HelpedBatch(_logger, txns.Count, last);
             await _distributor.HandleBatchAsync(txns, ct).ConfigureAwait(false);
@@ -205,16 +210,8 @@ public sealed class GatewayWriter
     }
 
     /// <summary>The queue path's zxid counter, where a deployment switches from it: zxids keep growing.</summary>
-    private async Task<long> ReadQueuePathZxidAsync(CancellationToken ct)
-    {
-        var item = (await _clients.DynamoDb.GetItemAsync(new GetItemRequest
-        {
-            TableName = _clients.Settings.CountersTable,
-            Key = new() { ["name"] = S(WriterFunction.ZxidCounter) },
-            ConsistentRead = true,
-        }, ct).ConfigureAwait(false)).Item;
-        return GetLong(item, "value") ?? 0;
-    }
+    private ValueTask<long> ReadQueuePathZxidAsync(CancellationToken ct) =>
+        new DynamoCounters(_clients.DynamoDb, _clients.Settings.CountersTable).ReadAsync(WriterFunction.ZxidCounter, ct);
 
     /// <summary>Consecutive requests whose data keeps a reserved batch within the head item's size.</summary>
     internal static IEnumerable<IReadOnlyList<WriteRequest>> Chunks(IReadOnlyList<WriteRequest> batch)
