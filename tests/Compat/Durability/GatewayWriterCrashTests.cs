@@ -18,8 +18,6 @@ namespace ZkGateway.Compat.Durability;
 [Collection(CompatCollection.Name)]
 public sealed class GatewayWriterCrashTests
 {
-    /// <summary>The dead gateway's session is taken over within a few seconds, not the defaults' minutes (docs/serverless.md, "Idle cost").</summary>
-    private static readonly KeyValuePair<string, string>[] FastExpiry = [new("livenessRenewalMs", "1000"), new("heartbeatIntervalMs", "1000")];
 
     [Theory]
     [InlineData("writer-before-commit", false)]
@@ -27,7 +25,7 @@ public sealed class GatewayWriterCrashTests
     public async Task A_gateway_killed_mid_write_leaves_its_batch_whole_or_absent(string fault, bool reserved)
     {
         string hold = Path.Combine(Path.GetTempPath(), $"zkgw-gwcrash-{Guid.NewGuid():N}");
-        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, FastExpiry, WritePathMode.Gateway);
+        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, AwsGatewayServer.FastExpiry, WritePathMode.Gateway);
         a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"{fault}=pause({hold})";
         await a.StartAsync();
         await using var b = new AwsGatewayServer(a);
@@ -83,7 +81,7 @@ public sealed class GatewayWriterCrashTests
     public async Task A_stalled_writer_that_wakes_after_another_applied_its_batch_changes_nothing_newer()
     {
         string hold = Path.Combine(Path.GetTempPath(), $"zkgw-gwstall-{Guid.NewGuid():N}");
-        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, FastExpiry, WritePathMode.Gateway);
+        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, AwsGatewayServer.FastExpiry, WritePathMode.Gateway);
         a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"writer-after-commit=pause({hold})";
         await a.StartAsync();
         await using var b = new AwsGatewayServer(a);

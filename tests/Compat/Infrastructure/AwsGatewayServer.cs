@@ -43,6 +43,12 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         _properties = sharing._properties;
     }
 
+    /// <summary>
+    /// Liveness renewed and the heartbeat's pass every second: a killed gateway's sessions expire within
+    /// a few seconds after their timeout, not the defaults' minutes (docs/serverless.md, "Idle cost").
+    /// </summary>
+    public static readonly KeyValuePair<string, string>[] FastExpiry = [new("livenessRenewalMs", "1000"), new("heartbeatIntervalMs", "1000")];
+
     public override TargetKind Kind =>
         _writePath == WritePathMode.Gateway ? TargetKind.AwsGatewayWrites
         : _userStorage == UserStorageMode.KeyValue ? TargetKind.AwsGatewayKeyValue

@@ -18,24 +18,13 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(CompatCollection.Name)]
 public sealed class MultiGatewayScenarios
 {
-    /// <summary>
-    /// A killed gateway's sessions are expired at most one and a half liveness periods, the session timeout
-    /// and one heartbeat interval after its death (docs/serverless.md, "Idle cost"): the defaults (90 s, and
-    /// EventBridge's one-minute schedule) would take minutes, so these gateways and their host use a second.
-    /// </summary>
-    private static readonly KeyValuePair<string, string>[] FastExpiry =
-    [
-        new("livenessRenewalMs", "1000"),
-        new("heartbeatIntervalMs", "1000"),
-    ];
-
     /// <summary>Both write paths: the functions behind the queues, and each gateway writing itself (key-value storage).</summary>
     public static TheoryData<WritePathMode> WritePaths() => new() { WritePathMode.Queue, WritePathMode.Gateway };
 
     private static AwsGatewayServer NewGateway(WritePathMode writePath) =>
         writePath == WritePathMode.Gateway
-            ? new AwsGatewayServer(UserStorageMode.KeyValue, FastExpiry, writePath)
-            : new AwsGatewayServer(properties: FastExpiry);
+            ? new AwsGatewayServer(UserStorageMode.KeyValue, AwsGatewayServer.FastExpiry, writePath)
+            : new AwsGatewayServer(properties: AwsGatewayServer.FastExpiry);
 
     [Theory]
     [MemberData(nameof(WritePaths))]
