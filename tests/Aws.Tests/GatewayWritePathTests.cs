@@ -115,22 +115,79 @@ public sealed class GatewayWritePathTests
         }
     }
 
+    /// <summary>
+    /// An interest registration's reservation (an empty batch) by a second writer: it finds the first
+    /// writer's batch at the head with its node written, so it applies nothing of it again (no second
+    /// reply), and moves the head; the first writer's next write catches up with it and goes on.
+    /// </summary>
+    [Fact]
+    public async Task A_reservation_after_another_writers_applied_batch_repeats_none_of_it()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("reserveafter");
+        var settings = d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
+        await using var a = await WriterAsync(d, settings, "gw-a");
+        await using var b = await WriterAsync(d, settings, "gw-b");
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(0, new CreateSessionOperation(2001, [1], 30000))).Error);
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(2001, new CreateOperation("/r", [1], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+        var head = new WriteHead(d.Clients.DynamoDb, settings.CountersTable);
+        long before = (await head.ReadAsync(default)).Seq;
+
+        await b.Writer.ReserveAfterAsync(default);
+
+        var now = await head.ReadAsync(default);
+        Assert.Equal((before + 1, "gw-b"), (now.Seq, now.Writer));
+        Assert.Equal(0, b.Outbox.ForOthers);
+        var set = await a.SubmitAsync(2001, new SetDataOperation("/r", [2], -1));
+        Assert.Equal(ErrorCode.Ok, set.Error);
+        Assert.Equal(now.LastZxid + 1, set.Zxid);
+        Assert.Equal(1, set.Result!.Stat!.Value.Version);
+    }
+
+    /// <summary>The write-stamp test a writer uses on a batch found at the head: false before its apply, true after, and for a node written over since.</summary>
+    [Fact]
+    public async Task A_batch_is_told_applied_by_its_items_write_stamps()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("stamps");
+        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, d.Settings.DataTable, d.Settings.BucketName, d.Settings.CountersTable) { RaisesAppliedMarker = false };
+        var root = new Stat(9, 9, 1000, 1000, 0, 0, 0, 0, 0, 0, 9);
+        var tree = new Txn(9, 1000, 7, null, new WriteResult(ErrorCode.Ok, 9), [NodeChange.PutWithData("/", root, [], Acl.OpenAclUnsafe)], []);
+        var create = new Txn(10, 1000, 7, null, new WriteResult(ErrorCode.Ok, 10),
+            [new NodeChange(NodeChangeKind.Put, "/", root with { Cversion = 1, NumChildren = 1, Pzxid = 10 }), NodeChange.PutWithData("/s", new Stat(10, 10, 1000, 1000, 0, 0, 0, 0, 1, 0, 10), [1], Acl.OpenAclUnsafe)], []);
+        var set = new Txn(11, 1001, 7, null, new WriteResult(ErrorCode.Ok, 11),
+            [NodeChange.PutWithData("/s", new Stat(10, 11, 1000, 1001, 1, 0, 0, 0, 1, 0, 10), [2])], []);
+
+        await store.ApplyAsync([tree], _ => { });
+        Assert.False(await store.IsAppliedAsync([create]));
+        await store.ApplyAsync([create], _ => { });
+        Assert.True(await store.IsAppliedAsync([create]));
+        Assert.False(await store.IsAppliedAsync([set]));
+        await store.ApplyAsync([set], _ => { });
+        Assert.True(await store.IsAppliedAsync([set]));
+        Assert.True(await store.IsAppliedAsync([create]));
+        Assert.Equal(11, store.AppliedZxid);
+        // No node, nothing to tell by: applied again (its writes are skipped).
+        Assert.False(await store.IsAppliedAsync([set with { Zxid = 12, Changes = [] }]));
+    }
+
     private static async Task<HostedWriter> WriterAsync(EmulatorDeployment d, AwsSettings settings, string gatewayId)
     {
-        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable);
-        await store.RefreshAppliedZxidAsync();
+        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable) { RaisesAppliedMarker = false };
         var clients = new AwsClients(settings);
         var outbox = new CapturingOutbox(gatewayId);
         var options = new BackendOptions { GatewayId = gatewayId };
         var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), store, outbox, options, TimeProvider.System, NullLogger.Instance);
         var queue = new ChannelQueue<WriteRequest>();
-        return new HostedWriter(gatewayId, clients, queue, outbox, writer.RunAsync(queue, CancellationToken.None));
+        return new HostedWriter(gatewayId, clients, queue, outbox, writer, writer.RunAsync(queue, CancellationToken.None));
     }
 
     /// <summary>One writer with its queue, answering through <see cref="CapturingOutbox"/>.</summary>
-    private sealed class HostedWriter(string gatewayId, AwsClients clients, ChannelQueue<WriteRequest> queue, CapturingOutbox outbox, Task running) : IAsyncDisposable
+    private sealed class HostedWriter(string gatewayId, AwsClients clients, ChannelQueue<WriteRequest> queue, CapturingOutbox outbox, GatewayWriter writer, Task running) : IAsyncDisposable
     {
         private long _next;
+
+        public GatewayWriter Writer => writer;
+
+        public CapturingOutbox Outbox => outbox;
 
         public ConcurrentQueue<WriteResult> Replies => outbox.Replies;
 

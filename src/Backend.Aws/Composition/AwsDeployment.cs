@@ -71,17 +71,19 @@ public static class AwsDeployment
             var store = new DynamoUserStorage(clients.DynamoDb, clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable, settings.S3DisableChunkEncoding)
             {
                 DeleteStaleDataInBackground = true,
+                RaisesAppliedMarker = false,
             };
             var user = new GatedUserStorage(store);
-            await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);
-            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, gatewayId);
+            GatewayWriter? writer = null;
+            // A first interest in a path is ordered by a reservation of this gateway's writer (no applied marker here).
+            var interest = new DynamoWatchInterest(clients.DynamoDb, settings.WatchesTable, settings.CountersTable, gatewayId,
+                reserveAfter: ct => (writer ?? throw new InvalidOperationException("The gateway's writer has not started.")).ReserveAfterAsync(ct));
             string inboxUrl = await SqsQueues.CreateInboxAsync(clients, gatewayId, cancellationToken).ConfigureAwait(false);
             var inbox = new SqsOrderedQueue<IReadOnlyList<InboxItem>>(clients, inboxUrl, InboxCodec.Instance);
             var writerQueue = new InProcess.ChannelQueue<WriteRequest>();
             var owner = new GatewayResources(clients, gatewayId, interest, writer: null, inbox, loggers.CreateLogger<GatewayResources>());
             var ledger = new EpochLedger(clients.DynamoDb, settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
-            GatewayWriter? writer = null;
-            var remote = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, new InboxDirectory(clients).GetAsync, ledger, localGateway: gatewayId, knownGeneration: () => writer?.TrustedGeneration());
+            var remote = new InboxOutbox(clients.DynamoDb, settings.WatchesTable, new InboxDirectory(clients).GetAsync, ledger, localGateway: gatewayId, planBasis: () => writer!.PlanBasis());
             var writerLogger = loggers.CreateLogger<GatewayWriter>();
             var providers = new RemoteGatewayProviders(new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: false), user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
                 ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct));

@@ -19,7 +19,7 @@ internal sealed class GatedUserStorage(IAwsUserStorage inner) : IAwsUserStorage
 
     public void ObserveZxid(long zxid) => inner.ObserveZxid(zxid);
 
-    public long? GenerationAtLastRaise => inner.GenerationAtLastRaise;
+    public ValueTask<bool> IsAppliedAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken = default) => inner.IsAppliedAsync(txns, cancellationToken);
 
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => inner.RefreshAppliedZxidAsync(cancellationToken);
 

@@ -22,6 +22,11 @@ namespace ZkGateway.Backend.Aws;
 /// stalled after reserving it: every write of an apply is conditional, so a second applier changes
 /// nothing twice, and a late one nothing newer), and prepares its own batch again on fresh reads.
 /// </para>
+/// <para>
+/// The same rule orders interest registrations: a gateway's first interest in a path is followed by a
+/// reservation of its writer (<see cref="ReserveAfterAsync"/>), so no batch plans its triggers without
+/// an interest item that a watching read after it relies on. No applied marker is kept.
+/// </para>
 /// </summary>
 public sealed class GatewayWriter
 {
@@ -39,16 +44,21 @@ public sealed class GatewayWriter
 
     /// <summary>
     /// Every batch since this writer last caught up with another writer's was its own: the epoch
-    /// ledger is as it wrote it (<see cref="TrustedGeneration"/>).
+    /// ledger is as it wrote it (<see cref="PlanBasis"/>).
     /// </summary>
     private bool _followsOwnBatch;
 
     /// <summary>
-    /// For the outbox's plan: the interest generation to plan with when nothing but this writer's own
-    /// batches came since it last read the ledger (the one its last raise of the applied marker found),
-    /// or null: read the ledger and the generation.
+    /// Counts the batches of other writers this writer caught up with: any of them may be a gateway's
+    /// interest registration, so interest looked up before is not trusted across one.
     /// </summary>
-    public long? TrustedGeneration() => _followsOwnBatch ? _user.GenerationAtLastRaise : null;
+    private long _interestGeneration;
+
+    /// <summary>One batch or reservation at a time: the writer's storage instance and cache are not shared.</summary>
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    /// <summary>For the outbox's plan (<see cref="InboxOutbox"/>): the interest generation, and whether the ledger is as this writer left it.</summary>
+    public WriterPlanBasis PlanBasis() => new(Volatile.Read(ref _interestGeneration), _followsOwnBatch);
 
     public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger)
     {
@@ -58,14 +68,22 @@ public sealed class GatewayWriter
         _options = options;
         _logger = logger;
         _sessions = new HeadSessionWrites(clients.DynamoDb, clients.Settings.SessionsTable);
-        _distributor = new DistributorFunction(user, system, outbox);
+        _distributor = new DistributorFunction(user, system, outbox, skipsApplied: false);
         _writer = new WriterFunction(system, new InlineQueue<Txn>(ApplyReservedAsync), time, options);
     }
 
     /// <summary>Catches up with the head (bootstrapping a fresh deployment), then serves the queue until it completes.</summary>
     public async Task RunAsync(IOrderedQueue<WriteRequest> queue, CancellationToken cancellationToken)
     {
-        await RetryAsync(() => CatchUpAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RetryAsync(() => CatchUpAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
         while (true)
         {
             var batch = await queue.ReceiveBatchAsync(_options.MaxWriteBatch, cancellationToken).ConfigureAwait(false);
@@ -87,6 +105,62 @@ public sealed class GatewayWriter
     /// not prepared again (that would apply its requests twice).
     /// </summary>
     public async Task HandleAsync(IReadOnlyList<WriteRequest> batch, CancellationToken ct)
+    {
+        await _turn.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await HandleInTurnAsync(batch, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// A reservation of this writer that begins after the call: an empty batch at the head. Once it
+    /// returns, every batch before it is applied and every batch after it is planned after the call
+    /// began (a gateway's interest registration, <see cref="DynamoWatchInterest"/>).
+    /// </summary>
+    public async Task ReserveAfterAsync(CancellationToken ct)
+    {
+        await _turn.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                _system.BeginAttempt();
+                try
+                {
+                    await _system.CommitAsync([], ct).ConfigureAwait(false);
+                    _system.TakeReserved();
+                    _appliedBatchId = _system.Known.BatchId;
+                    return;
+                }
+                catch (HeadMovedException)
+                {
+                    AwsLog.HeadMoved(_logger, _system.Known.Seq, attempt);
+                }
+                catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+                {
+                    AwsLog.GatewayWriteRetry(_logger, e, attempt);
+                    await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+                }
+                string attempted = _system.AttemptedBatchId;
+                await RetryAsync(() => CatchUpAsync(ct), ct).ConfigureAwait(false);
+                if (attempted.Length > 0 && _system.Known.BatchId == attempted)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task HandleInTurnAsync(IReadOnlyList<WriteRequest> batch, CancellationToken ct)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -146,15 +220,18 @@ public sealed class GatewayWriter
         }
         if (head.BatchId != _appliedBatchId)
         {
-            // Another writer's batch (or one of ours from before a restart): it may have written the ledger.
+            // Another writer's batch (or one of ours from before a restart): it may have written the
+            // ledger, or be a registration of interest.
             _followsOwnBatch = false;
+            Interlocked.Increment(ref _interestGeneration);
             await ApplyFoundAsync(HeadBatchCodec.Decode(head.Batch), ct).ConfigureAwait(false);
         }
+        _user.ObserveZxid(head.LastZxid);
         _system.CatchUp(head);
         _appliedBatchId = head.BatchId;
     }
 
-    /// <summary>A batch found at the head, perhaps never applied (its writer died or stalls): applied unless the applied marker shows it was.</summary>
+    /// <summary>A batch found at the head, perhaps never applied (its writer died or stalls): applied unless its items' write stamps show it was.</summary>
     private async Task ApplyFoundAsync(IReadOnlyList<HeadBatchEntry> entries, CancellationToken ct)
     {
         var txns = entries.Select(e => e.Txn).ToList();
@@ -165,10 +242,10 @@ public sealed class GatewayWriter
             await _user.ApplyAsync(txns, _ => { }, ct).ConfigureAwait(false);
             return;
         }
-        // The marker is raised after the session records and the nodes are written: at or past the
-        // batch's last zxid, nothing of it is left to write. A batch that changes no node (sessions
-        // only) cannot be told applied, and its stamped session writes are repeated.
-        if (last > 0 && await _user.RefreshAppliedZxidAsync(ct).ConfigureAwait(false) >= last)
+        // The nodes are written after the session records: with every node write made, nothing of
+        // the batch is left to write. A batch that changes no node (sessions only) cannot be told
+        // applied, and its stamped session writes are repeated.
+        if (last > 0 && await _user.IsAppliedAsync(txns, ct).ConfigureAwait(false))
         {
             return;
         }

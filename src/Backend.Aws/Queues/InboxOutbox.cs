@@ -20,12 +20,12 @@ namespace ZkGateway.Backend.Aws;
 /// <para>
 /// <paramref name="localGateway"/>: the gateway this outbox runs in (the gateway write path), whose
 /// watchers are told in-process by the caller: it is never routed to, planned for or stamped.
-/// <paramref name="knownGeneration"/>: when it gives a generation, the batch's writer has written every
-/// batch since this instance last read the ledger, so the ledger is not read again (see
-/// <see cref="EpochLedger.UseKnown"/>).
+/// <paramref name="planBasis"/>: the gateway write path's writer says which interest generation to plan
+/// with (no registration is reported late there: registrations are ordered by the write head) and
+/// whether the ledger is as it left it, which is then not read again (<see cref="EpochLedger.UseKnown"/>).
 /// </para>
 /// </summary>
-public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null, string? localGateway = null, Func<long?>? knownGeneration = null) : IGatewayOutbox
+public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Func<string, CancellationToken, ValueTask<IOrderedQueue<IReadOnlyList<InboxItem>>?>> inboxOf, EpochLedger? ledger = null, string? localGateway = null, Func<WriterPlanBasis>? planBasis = null) : IGatewayOutbox
 {
     private readonly List<(string? Gateway, InboxItem Item)> _buffer = [];
 
@@ -59,9 +59,23 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         }
         // First the generation (with the ledger), then the lookup: a registration this read does not
         // see comes after it, and the raise of the applied marker reports it (see AppliedMarker).
-        long generation = knownGeneration?.Invoke() is { } known
-            ? ledger.UseKnown(known)
-            : await ledger.LoadWithGenerationAsync(cancellationToken).ConfigureAwait(false);
+        long generation;
+        if (planBasis?.Invoke() is { } basis)
+        {
+            generation = basis.Generation;
+            if (basis.LedgerKnown)
+            {
+                ledger.UseKnown();
+            }
+            else
+            {
+                await ledger.EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            generation = await ledger.LoadWithGenerationAsync(cancellationToken).ConfigureAwait(false);
+        }
         _interest.Keep(generation);
         _cacheCurrent = true;
         var planned = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -102,9 +102,64 @@ public sealed class DynamoUserStorage : IAwsUserStorage
 
     public void ObserveZxid(long zxid) => _applied.Observe(zxid);
 
-    public long? GenerationAtLastRaise => _applied.GenerationAtLastRaise;
-
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => _applied.RefreshAsync(cancellationToken);
+
+    /// <summary>
+    /// Whether an apply raises the applied marker (the queue path: a redelivered distributor batch is
+    /// recognised by it, and late interest registrations are reported by its raise). The gateway write
+    /// path keeps no marker: its writes are ordered by the head, registrations included, and a batch
+    /// found at the head is told applied by its items' write stamps (<see cref="IsAppliedAsync"/>).
+    /// </summary>
+    public bool RaisesAppliedMarker { get; init; } = true;
+
+    /// <summary>
+    /// Whether every item the batch writes carries its write stamp or a newer one: the batch's node
+    /// writes are all made. A batch that writes no node cannot be told (false). Consistent reads of
+    /// the write stamps only, 100 keys a call.
+    /// </summary>
+    public async ValueTask<bool> IsAppliedAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken = default)
+    {
+        var plans = PlanBatch(txns, out _);
+        if (plans.Count == 0)
+        {
+            return false;
+        }
+        var expected = plans.ToDictionary(p => p.Key, p => ulong.Parse(WriteStampOf(p.Value.Zxid, 0).N, CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        int seen = 0;
+        foreach (var chunk in expected.Keys.Chunk(100))
+        {
+            var pending = new Dictionary<string, KeysAndAttributes>
+            {
+                [_table] = new KeysAndAttributes
+                {
+                    Keys = [.. chunk.Select(p => new Dictionary<string, AttributeValue> { [PathAttr] = S(p) })],
+                    ConsistentRead = true,
+                    ProjectionExpression = "#p, #z",
+                    ExpressionAttributeNames = new() { ["#p"] = PathAttr, ["#z"] = WriteStampAttr },
+                },
+            };
+            for (int attempt = 0; pending.Count > 0; attempt++)
+            {
+                if (attempt > 0)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6))), cancellationToken).ConfigureAwait(false);
+                }
+                var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
+                foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
+                {
+                    if (GetString(item, PathAttr) is not { } path || !item.TryGetValue(WriteStampAttr, out var z) || z.N is null
+                        || ulong.Parse(z.N, CultureInfo.InvariantCulture) < expected[path])
+                    {
+                        return false;
+                    }
+                    seen++;
+                }
+                pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+            }
+        }
+        // An item not there at all was not written.
+        return seen == expected.Count;
+    }
 
     public int NodeCount => 0;
 
@@ -270,12 +325,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     public async ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default) =>
         await ApplyAsync(txns, null, onApplied, cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    /// <summary>What a batch does to each node it touches (changes coalesced), and its highest zxid.</summary>
+    private static Dictionary<string, Plan> PlanBatch(IReadOnlyList<Txn> txns, out long last)
     {
-        string? epochStamp = epoch?.Encode();
         var plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
         Plan PlanOf(string path) => plans.TryGetValue(path, out var p) ? p : plans[path] = new Plan();
-        long last = 0;
+        last = 0;
         foreach (var txn in txns)
         {
             foreach (var change in txn.Changes)
@@ -327,7 +382,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             }
             last = Math.Max(last, txn.Zxid);
         }
+        return plans;
+    }
 
+    public async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, Action<Txn> onApplied, CancellationToken cancellationToken = default)
+    {
+        string? epochStamp = epoch?.Encode();
+        var plans = PlanBatch(txns, out long last);
         var staleObjects = new List<string>();
         foreach (var (path, plan) in plans.Where(p => !p.Value.Deleted).OrderByDescending(p => S3UserStorage.Depth(p.Key)))
         {
@@ -360,9 +421,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             }
         }
         IReadOnlyCollection<string> late = [];
-        if (last > 0)
+        if (last > 0 && RaisesAppliedMarker)
         {
             late = await _applied.RaiseAsync(last, epoch?.Generation, cancellationToken).ConfigureAwait(false);
+        }
+        else if (last > 0)
+        {
+            _applied.Observe(last);
         }
         foreach (var txn in txns)
         {

@@ -11,8 +11,11 @@ public interface IAwsUserStorage : IUserStorage
     /// <summary>Reads the applied zxid from the counters table (distributor start-up, and gateways now and then).</summary>
     ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>The interest generation the last raise of the applied marker by this instance found (null: none yet).</summary>
-    long? GenerationAtLastRaise => null;
+    /// <summary>
+    /// Whether every node write of the batch is made (the gateway write path's test for a batch found
+    /// at the head). False when it cannot tell: the batch is applied again, which changes nothing twice.
+    /// </summary>
+    ValueTask<bool> IsAppliedAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
 }
 
 /// <summary>
@@ -47,13 +50,6 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
     /// highest it has seen in reads and in its inbox (reads are answered with it).
     /// </summary>
     public long Zxid => Volatile.Read(ref _zxid);
-
-    /// <summary>
-    /// The interest generation as the last raise found it: every registration up to that raise has a
-    /// generation at most this. A writer that alone wrote since may plan its next batch with it instead
-    /// of reading it again (registrations after the raise are then reported late by the next raise).
-    /// </summary>
-    public long? GenerationAtLastRaise { get; private set; }
 
     public void Observe(long zxid)
     {
@@ -117,10 +113,6 @@ internal sealed class AppliedMarker(IAmazonDynamoDB dynamo, string countersTable
             old = e.Item;
         }
         Observe(zxid);
-        if (old is not null)
-        {
-            GenerationAtLastRaise = Number(old, GenerationAttr);
-        }
         if (old is null || plannedGeneration is not { } planned)
         {
             return [];

@@ -23,8 +23,14 @@ namespace ZkGateway.Backend.Aws;
 /// this gateway in its stamps, and this gateway's reads then wait for that batch's Mark
 /// (<see cref="Registrations"/>).
 /// </para>
+/// <para>
+/// On the gateway write path (<paramref name="reserveAfter"/> given) a new item is followed instead by a
+/// reservation of this gateway's writer at the write head: every batch reserved before it is applied
+/// by then (the head's rule), so the watching read sees its writes, and every batch reserved after it
+/// plans after the item is visible. No batch can be late for the registration, and none is reported.
+/// </para>
 /// </summary>
-public sealed class DynamoWatchInterest(IAmazonDynamoDB dynamo, string table, string countersTable, string gatewayId) : IWatchInterest
+public sealed class DynamoWatchInterest(IAmazonDynamoDB dynamo, string table, string countersTable, string gatewayId, Func<CancellationToken, Task>? reserveAfter = null) : IWatchInterest
 {
     public const string RecursivePartition = "#recursive";
 
@@ -69,12 +75,19 @@ public sealed class DynamoWatchInterest(IAmazonDynamoDB dynamo, string table, st
         {
             return;
         }
-        // After the item is visible: a distributor batch that read the generation before this bump
-        // may have looked up interest without this item; its raise of the applied marker will show
-        // the registration (and it sends this gateway a Mark) unless its writes were complete before
-        // this, which the applied zxid returned tells.
-        var (generation, applied) = await AppliedMarker.RegisterInterestAsync(dynamo, countersTable, gatewayId, cancellationToken).ConfigureAwait(false);
-        Registrations.Add(generation, applied);
+        if (reserveAfter is not null)
+        {
+            await reserveAfter(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // After the item is visible: a distributor batch that read the generation before this bump
+            // may have looked up interest without this item; its raise of the applied marker will show
+            // the registration (and it sends this gateway a Mark) unless its writes were complete before
+            // this, which the applied zxid returned tells.
+            var (generation, applied) = await AppliedMarker.RegisterInterestAsync(dynamo, countersTable, gatewayId, cancellationToken).ConfigureAwait(false);
+            Registrations.Add(generation, applied);
+        }
         lock (_lock)
         {
             // Only now may another watching read of the path skip the registration: its read must

@@ -110,14 +110,9 @@ public sealed class EpochLedger(IAmazonDynamoDB dynamo, string countersTable, Ti
 
     /// <summary>
     /// The start of a batch whose writer knows the ledger as it stands (it wrote every batch since it
-    /// last read it: the gateway write path, head unmoved) and a generation no newer than the current
-    /// one: nothing is read. An older generation only makes more registrations count as late.
+    /// last read it: the gateway write path, head unmoved): nothing is read.
     /// </summary>
-    public long UseKnown(long generation)
-    {
-        _loaded = true;
-        return generation;
-    }
+    public void UseKnown() => _loaded = true;
 
     /// <summary>
     /// The stamp for nodes written now: the entries still in flight, raised by what this batch will

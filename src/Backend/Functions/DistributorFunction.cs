@@ -18,12 +18,20 @@ public sealed class DistributorFunction
     private readonly IUserStorage _user;
     private readonly ISystemStorage _system;
     private readonly IGatewayOutbox _outbox;
+    private readonly bool _skipsApplied;
 
-    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox)
+    /// <summary>
+    /// <paramref name="skipsApplied"/>: whether a transaction at or below user storage's applied zxid
+    /// counts as applied before. False where the caller hands over only batches to apply in full (the
+    /// gateway write path: its own, and ones its items' write stamps show unfinished), whose storage
+    /// skips each write already made.
+    /// </summary>
+    public DistributorFunction(IUserStorage user, ISystemStorage system, IGatewayOutbox outbox, bool skipsApplied = true)
     {
         _user = user;
         _system = system;
         _outbox = outbox;
+        _skipsApplied = skipsApplied;
     }
 
     public async Task RunAsync(IOrderedQueue<Txn> queue, CancellationToken cancellationToken)
@@ -47,7 +55,7 @@ public sealed class DistributorFunction
         using var span = CloudTrace.StartBatch(CloudTrace.DistributorBatchSpan,
             batch.Where(t => t.ReplyTo is not null).Select(t => CloudTrace.RequestKey(t.ReplyTo!.Value.GatewayId, t.ReplyTo.Value.RequestId)),
             batch.Select(t => t.Zxid));
-        long applied = _user.AppliedZxid;
+        long applied = _skipsApplied ? _user.AppliedZxid : 0;
         var fresh = new List<Txn>(batch.Count);
         var redelivered = new List<Txn>();
         long last = 0;
