@@ -169,13 +169,111 @@ public sealed class GatewayWritePathTests
         Assert.False(await store.IsAppliedAsync([set with { Zxid = 12, Changes = [] }]));
     }
 
+    /// <summary>
+    /// Which batches the head carries without their data: one request, no session change, one node's
+    /// inline data and nothing else but its parent. Such a head, for a 1 kB setData, stays within one
+    /// write unit (1 KB); its data comes back as the writer-only flag without data.
+    /// </summary>
+    [Fact]
+    public void Only_a_single_small_write_leaves_its_data_out_of_the_head()
+    {
+        var stat = new Stat(40, 42, 1000, 1000, 1, 0, 0, 0, 1024, 0, 40);
+        byte[] kilobyte = new byte[1024];
+        Random.Shared.NextBytes(kilobyte);
+        HeadBatchEntry Entry(params NodeChange[] changes) =>
+            new(new Txn(42, 1000, 7, new ReplyAddress("gw-a", 3), new WriteResult(ErrorCode.Ok, 42), changes, [new WatchTrigger(EventType.NodeDataChanged, "/app/x")]), null, 0, []);
+        var setData = Entry(NodeChange.PutWithData("/app/x", stat, kilobyte));
+        var create = Entry(new NodeChange(NodeChangeKind.Put, "/app", stat with { Cversion = 3 }), NodeChange.PutWithData("/app/x", stat with { Czxid = 42 }, kilobyte, Acl.OpenAclUnsafe));
+
+        foreach (var entry in new[] { setData, create })
+        {
+            var left = HeadSystemStorage.WithDataLeftOut([entry]);
+            Assert.Single(left[0].Txn.Changes, c => c.DataWithWriterOnly);
+            Assert.Equal(kilobyte, left[0].Txn.Changes.Single(c => c.DataWithWriterOnly).Data);
+            byte[] encoded = HeadBatchCodec.Encode(left);
+            Assert.True(encoded.Length < 600, $"the head's batch for one 1 kB write weighs {encoded.Length} bytes");
+            var decoded = HeadBatchCodec.Decode(encoded).Single().Txn.Changes.Single(c => c.DataWithWriterOnly);
+            Assert.Equal(("/app/x", true, (byte[]?)null), (decoded.Path, decoded.WritesData, decoded.Data));
+            Assert.True(HeadBatchCodec.Encode([entry]).Length > 1024);
+        }
+
+        var notLeftOut = new[]
+        {
+            // Two requests; a session created; two nodes' data; another node than the parent; no data; data in S3.
+            new[] { setData, setData with { Txn = setData.Txn with { Zxid = 43 } } },
+            [setData with { CreatedSession = new SessionRecord(7, [1], 4000) }],
+            [Entry(NodeChange.PutWithData("/app/x", stat, kilobyte), NodeChange.PutWithData("/app/y", stat, [1]))],
+            [Entry(NodeChange.PutWithData("/app/x", stat, kilobyte), new NodeChange(NodeChangeKind.Delete, "/other", stat))],
+            [Entry(NodeChange.PutWithData("/app/x", stat, []))],
+            [Entry(NodeChange.PutWithData("/app/x", stat, null) with { DataRef = "nodes/app/x@000000000000002a" })],
+        };
+        foreach (var batch in notLeftOut)
+        {
+            Assert.Same(batch, HeadSystemStorage.WithDataLeftOut(batch));
+        }
+    }
+
+    /// <summary>
+    /// The writer-only node on storage: a helper's fence of an unwritten one aborts the batch (the
+    /// writer's late write throws and changes nothing, also once newer batches wrote the node); a write
+    /// made first is not fenced, a helper without the data leaves it alone and applies the rest, and the
+    /// writer's own retry of a write that got in goes on.
+    /// </summary>
+    [Fact]
+    public async Task A_writer_only_node_is_either_written_by_its_writer_or_fenced_by_a_helper()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("fence");
+        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, d.Settings.DataTable, d.Settings.BucketName, d.Settings.CountersTable) { RaisesAppliedMarker = false };
+        var root = new Stat(9, 9, 1000, 1000, 0, 0, 0, 0, 0, 0, 9);
+        await store.ApplyAsync([new Txn(9, 1000, 7, null, new WriteResult(ErrorCode.Ok, 9), [NodeChange.PutWithData("/", root, [], Acl.OpenAclUnsafe)], [])], _ => { });
+        Txn SetData(long zxid, int version, byte value) => new(zxid, 1000, 7, null, new WriteResult(ErrorCode.Ok, zxid),
+            [NodeChange.PutWithData("/n", new Stat(10, zxid, 1000, 1000, version, 0, 0, 0, 1, 0, 10), [value]) with { DataWithWriterOnly = true }], []);
+        var create = new Txn(10, 1000, 7, null, new WriteResult(ErrorCode.Ok, 10),
+            [new NodeChange(NodeChangeKind.Put, "/", root with { Cversion = 1, NumChildren = 1, Pzxid = 10 }), NodeChange.PutWithData("/n", new Stat(10, 10, 1000, 1000, 0, 0, 0, 0, 1, 0, 10), [0], Acl.OpenAclUnsafe) with { DataWithWriterOnly = true }], []);
+        Txn WithoutData(Txn txn) => txn with { Changes = [.. txn.Changes.Select(c => c.DataWithWriterOnly ? c with { Data = null, WritesData = true } : c)] };
+        async Task<(string? Data, int Version, int Children)> ReadAsync()
+        {
+            var node = await store.ReadAsync("/n", (n, _) => n);
+            return (node?.Data is { } data ? Convert.ToHexString(data) : null, node?.Stat.Version ?? -1, await store.ReadAsync("/", (r, _) => r!.Children.Count));
+        }
+
+        // An unwritten create fenced: no node, and the writer's create aborts.
+        Assert.Equal(WriterOnlyWrite.NotYet, await store.ReadWriterOnlyAsync("/n", 10, default));
+        Assert.True(await store.FenceUnwrittenAsync("/n", 10, default));
+        Assert.Equal(WriterOnlyWrite.Fenced, await store.ReadWriterOnlyAsync("/n", 10, default));
+        Assert.True(await store.FenceUnwrittenAsync("/n", 10, default));
+        await Assert.ThrowsAsync<BatchAbortedException>(async () => await store.ApplyAsync([create], _ => { }));
+        Assert.Equal(((string?)null, -1, 0), await ReadAsync());
+
+        // Created again later and written by its writer first: not fenced; a helper applies the rest without it.
+        var again = create with { Zxid = 11, Changes = [create.Changes[0] with { Stat = root with { Cversion = 1, NumChildren = 1, Pzxid = 11 } }, create.Changes[1] with { Stat = new Stat(11, 11, 1000, 1000, 0, 0, 0, 0, 1, 0, 11) }] };
+        await store.ApplyAsync([again with { Changes = [again.Changes[1]] }], _ => { });
+        Assert.Equal(WriterOnlyWrite.Made, await store.ReadWriterOnlyAsync("/n", 11, default));
+        Assert.False(await store.FenceUnwrittenAsync("/n", 11, default));
+        await store.ApplyAsync([WithoutData(again)], _ => { });
+        Assert.Equal(("00", 0, 1), await ReadAsync());
+        // The writer's own second attempt at the write that got in: no abort.
+        await store.ApplyAsync([again], _ => { });
+
+        // A setData fenced, then the node deleted and created again by newer batches (the fence is gone
+        // from its item): the late writer still learns of the abort, from its record.
+        Assert.True(await store.FenceUnwrittenAsync("/n", 12, default));
+        var nodeStat = new Stat(11, 11, 1000, 1000, 0, 0, 0, 0, 1, 0, 11);
+        await store.ApplyAsync([new Txn(13, 1000, 7, null, new WriteResult(ErrorCode.Ok, 13),
+            [new NodeChange(NodeChangeKind.Delete, "/n", nodeStat), new NodeChange(NodeChangeKind.Put, "/", root with { Cversion = 2, Pzxid = 13 })], [])], _ => { });
+        await store.ApplyAsync([new Txn(14, 1000, 7, null, new WriteResult(ErrorCode.Ok, 14),
+            [new NodeChange(NodeChangeKind.Put, "/", root with { Cversion = 3, NumChildren = 1, Pzxid = 14 }), NodeChange.PutWithData("/n", new Stat(14, 14, 1000, 1000, 0, 0, 0, 0, 1, 0, 14), [14], Acl.OpenAclUnsafe)], [])], _ => { });
+        await Assert.ThrowsAsync<BatchAbortedException>(async () => await store.ApplyAsync([SetData(12, 1, 12)], _ => { }));
+        Assert.Equal(("0E", 0, 1), await ReadAsync());
+    }
+
     private static async Task<HostedWriter> WriterAsync(EmulatorDeployment d, AwsSettings settings, string gatewayId)
     {
         var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable) { RaisesAppliedMarker = false };
         var clients = new AwsClients(settings);
         var outbox = new CapturingOutbox(gatewayId);
         var options = new BackendOptions { GatewayId = gatewayId };
-        var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), store, outbox, options, TimeProvider.System, NullLogger.Instance);
+        var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), store, store, outbox, options, TimeProvider.System, NullLogger.Instance);
         var queue = new ChannelQueue<WriteRequest>();
         return new HostedWriter(gatewayId, clients, queue, outbox, writer, writer.RunAsync(queue, CancellationToken.None));
     }

@@ -92,7 +92,7 @@ public static class AwsDeployment
             var heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, writerLogger);
             return FaaSBackend.StartHosted(options, sink, providers, (local, stopping) =>
             {
-                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
+                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, store, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
                 return Task.WhenAll(writer.RunAsync(writerQueue, CancellationToken.None), RunUntilStoppedAsync(() => heartbeat.RunAsync(HeartbeatInterval(options), stopping)));
             }, loggers: loggers);
         }

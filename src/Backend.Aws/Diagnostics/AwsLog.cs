@@ -22,4 +22,10 @@ internal static partial class AwsLog
 
     [LoggerMessage(106, LogLevel.Warning, "Applied a batch of {Count} transactions up to zxid {Zxid:x} that its writer left unapplied at the write head")]
     public static partial void HelpedBatch(ILogger logger, int count, long zxid);
+
+    [LoggerMessage(107, LogLevel.Warning, "Aborted the batch at zxid {Zxid:x} that its writer left at the write head before writing its node: none of it takes effect")]
+    public static partial void AbortedBatch(ILogger logger, long zxid);
+
+    [LoggerMessage(108, LogLevel.Warning, "Another writer aborted this writer's batch at zxid {Zxid:x} before its node was written: preparing its requests again")]
+    public static partial void BatchAborted(ILogger logger, long zxid);
 }

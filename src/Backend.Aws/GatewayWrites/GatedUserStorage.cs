@@ -19,8 +19,6 @@ internal sealed class GatedUserStorage(IAwsUserStorage inner) : IAwsUserStorage
 
     public void ObserveZxid(long zxid) => inner.ObserveZxid(zxid);
 
-    public ValueTask<bool> IsAppliedAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken = default) => inner.IsAppliedAsync(txns, cancellationToken);
-
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => inner.RefreshAppliedZxidAsync(cancellationToken);
 
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)

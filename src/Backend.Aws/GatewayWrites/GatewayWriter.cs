@@ -33,6 +33,9 @@ public sealed class GatewayWriter
     private readonly AwsClients _clients;
     private readonly HeadSystemStorage _system;
     private readonly IAwsUserStorage _user;
+
+    /// <summary>The node items under <see cref="_user"/>, for what only this path asks of them: write stamps and fences.</summary>
+    private readonly DynamoUserStorage _items;
     private readonly HeadSessionWrites _sessions;
     private readonly DistributorFunction _distributor;
     private readonly WriterFunction _writer;
@@ -60,11 +63,12 @@ public sealed class GatewayWriter
     /// <summary>For the outbox's plan (<see cref="InboxOutbox"/>): the interest generation, and whether the ledger is as this writer left it.</summary>
     public WriterPlanBasis PlanBasis() => new(Volatile.Read(ref _interestGeneration), _followsOwnBatch);
 
-    public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger)
+    public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, DynamoUserStorage items, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger)
     {
         _clients = clients;
         _system = system;
         _user = user;
+        _items = items;
         _options = options;
         _logger = logger;
         _sessions = new HeadSessionWrites(clients.DynamoDb, clients.Settings.SessionsTable);
@@ -176,6 +180,15 @@ public sealed class GatewayWriter
             {
                 AwsLog.HeadMoved(_logger, _system.Known.Seq, attempt);
             }
+            catch (BatchAbortedException e)
+            {
+                // Another writer took this batch's node as never written: none of it happened. The
+                // requests are prepared again, after the head as it is now.
+                AwsLog.BatchAborted(_logger, e.Zxid);
+                _appliedBatchId = _system.AttemptedBatchId;
+                await RetryAsync(() => CatchUpAsync(ct), ct).ConfigureAwait(false);
+                continue;
+            }
             catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
             {
                 AwsLog.GatewayWriteRetry(_logger, e, attempt);
@@ -242,10 +255,23 @@ public sealed class GatewayWriter
             await _user.ApplyAsync(txns, _ => { }, ct).ConfigureAwait(false);
             return;
         }
+        // A node whose data only its writer has (a single small write) is written first: unwritten,
+        // it is fenced off and the batch aborted; written, the rest is applied below without it.
+        foreach (var txn in txns)
+        {
+            foreach (var change in txn.Changes.Where(c => c.DataWithWriterOnly))
+            {
+                if (await AbortUnlessWrittenAsync(change.Path, txn.Zxid, ct).ConfigureAwait(false))
+                {
+                    AwsLog.AbortedBatch(_logger, txn.Zxid);
+                    return;
+                }
+            }
+        }
         // The nodes are written after the session records: with every node write made, nothing of
         // the batch is left to write. A batch that changes no node (sessions only) cannot be told
         // applied, and its stamped session writes are repeated.
-        if (last > 0 && await _user.IsAppliedAsync(txns, ct).ConfigureAwait(false))
+        if (last > 0 && await _items.IsAppliedAsync(txns, ct).ConfigureAwait(false))
         {
             return;
         }
@@ -255,6 +281,27 @@ public sealed class GatewayWriter
             AwsLog.HelpedBatch(_logger, txns.Count, last);
             await _distributor.HandleBatchAsync(txns, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A writer-only node of a batch found at the head: its writer, if alive, writes it within
+    /// milliseconds of reserving (it is the batch's first write), so it gets about 0.6 s before the node
+    /// is fenced and the batch aborted (liveness only: the fence is conditional, and either the write or
+    /// the fence gets in). True: aborted.
+    /// </summary>
+    private async Task<bool> AbortUnlessWrittenAsync(string path, long zxid, CancellationToken ct)
+    {
+        for (int wait = 5; wait <= 320; wait *= 2)
+        {
+            var state = await _items.ReadWriterOnlyAsync(path, zxid, ct).ConfigureAwait(false);
+            if (state != WriterOnlyWrite.NotYet)
+            {
+                // Fenced by another helper: the fence below finds it and makes sure the abort is recorded.
+                return state == WriterOnlyWrite.Fenced && await _items.FenceUnwrittenAsync(path, zxid, ct).ConfigureAwait(false);
+            }
+            await Task.Delay(wait, ct).ConfigureAwait(false);
+        }
+        return await _items.FenceUnwrittenAsync(path, zxid, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -16,12 +16,14 @@ public sealed record HeadBatchEntry(Txn Txn, SessionRecord? CreatedSession, long
 
 /// <summary>
 /// The binary form of a reserved batch in the head item: a format number, then per entry the
-/// transaction (the distributor queue's format) and its session changes. Whoever applies the batch
-/// (its writer, or a writer that finds it unapplied) needs nothing else.
+/// transaction (the distributor queue's format), its session changes and (format 2) the index of the
+/// change whose data the head leaves out (<see cref="NodeChange.DataWithWriterOnly"/>; -1: none).
+/// Whoever applies the batch (its writer, or a writer that finds it unapplied) needs nothing else.
 /// </summary>
 public static class HeadBatchCodec
 {
-    private const int Format = 1;
+    private const int FormatWithoutOmittedData = 1;
+    private const int Format = 2;
 
     public static byte[] Encode(IReadOnlyList<HeadBatchEntry> entries)
     {
@@ -31,7 +33,10 @@ public static class HeadBatchCodec
         writer.WriteInt(entries.Count);
         foreach (var entry in entries)
         {
-            writer.WriteBuffer(MessageCodec.EncodeTxn(entry.Txn));
+            int omitted = entry.Txn.Changes.ToList().FindIndex(c => c.DataWithWriterOnly);
+            var txn = omitted < 0 ? entry.Txn : entry.Txn with { Changes = [.. entry.Txn.Changes.Select((c, i) => i == omitted ? c with { Data = null } : c)] };
+            writer.WriteBuffer(MessageCodec.EncodeTxn(txn));
+            writer.WriteInt(omitted);
             writer.WriteBool(entry.CreatedSession is not null);
             if (entry.CreatedSession is { } session)
             {
@@ -59,7 +64,7 @@ public static class HeadBatchCodec
         }
         var reader = new JuteReader(bytes);
         int format = reader.ReadInt();
-        if (format != Format)
+        if (format is not (Format or FormatWithoutOmittedData))
         {
             JuteFormatException.ThrowInvalid($"Unknown head batch format {format}.");
         }
@@ -68,6 +73,15 @@ public static class HeadBatchCodec
         for (int i = 0; i < count; i++)
         {
             var txn = MessageCodec.DecodeTxn(reader.ReadBufferSpan(out _));
+            int omitted = format >= Format ? reader.ReadInt() : -1;
+            if (omitted >= txn.Changes.Count)
+            {
+                JuteFormatException.ThrowInvalid($"Head batch entry {i} leaves out the data of change {omitted} of {txn.Changes.Count}.");
+            }
+            if (omitted >= 0)
+            {
+                txn = txn with { Changes = [.. txn.Changes.Select((c, index) => index == omitted ? c with { Data = null, WritesData = true, DataWithWriterOnly = true } : c)] };
+            }
             SessionRecord? created = null;
             if (reader.ReadBool())
             {

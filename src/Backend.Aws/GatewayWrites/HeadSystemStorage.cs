@@ -247,7 +247,8 @@ public sealed class HeadSystemStorage : ISystemStorage
             }
             entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(request.Pending, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
         }
-        var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, Guid.NewGuid().ToString("N"), HeadBatchCodec.Encode(entries));
+        var batch = WithDataLeftOut(entries);
+        var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, Guid.NewGuid().ToString("N"), HeadBatchCodec.Encode(batch));
         AttemptedBatchId = next.BatchId;
         if (!await ReserveAsync(next, cancellationToken).ConfigureAwait(false))
         {
@@ -258,7 +259,7 @@ public sealed class HeadSystemStorage : ISystemStorage
             throw new HeadMovedException(_known.Seq);
         }
         _known = next;
-        _reserved = entries;
+        _reserved = batch;
         _reservedThisAttempt = true;
         // What this batch wrote is the state once it is applied, which happens before the next batch.
         foreach (var (path, node) in overlay)
@@ -277,6 +278,45 @@ public sealed class HeadSystemStorage : ISystemStorage
             }
         }
         return [.. requests.Select(_ => true)];
+    }
+
+    /// <summary>
+    /// A batch of one request that touches no session and writes inline data to one node, changing
+    /// nothing else but that node's parent (a setData, a create): the head leaves that data out
+    /// (<see cref="NodeChange.DataWithWriterOnly"/>), so the reservation costs one write unit instead
+    /// of one per KB of payload. The writer then writes that node first; a writer that finds the batch
+    /// at the head with the node unwritten fences the node, and the batch is aborted
+    /// (<see cref="GatewayWriter"/>). Other batches carry all their data.
+    /// </summary>
+    internal static IReadOnlyList<HeadBatchEntry> WithDataLeftOut(IReadOnlyList<HeadBatchEntry> entries)
+    {
+        if (entries is not [{ CreatedSession: null, ClosedSession: 0, Ephemerals.Count: 0 } entry])
+        {
+            return entries;
+        }
+        var changes = entry.Txn.Changes;
+        int index = -1;
+        for (int i = 0; i < changes.Count; i++)
+        {
+            if (changes[i] is { Kind: NodeChangeKind.Put, WritesData: true, Data.Length: > 0, DataRef: null })
+            {
+                if (index >= 0)
+                {
+                    return entries;
+                }
+                index = i;
+            }
+        }
+        if (index < 0)
+        {
+            return entries;
+        }
+        string? parent = Paths.ZkPath.Parent(changes[index].Path);
+        if (changes.Where((_, i) => i != index).Any(c => c.Path != parent))
+        {
+            return entries;
+        }
+        return [entry with { Txn = entry.Txn with { Changes = [.. changes.Select((c, i) => i == index ? c with { DataWithWriterOnly = true } : c)] } }];
     }
 
     /// <summary>

@@ -70,6 +70,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// <summary>The write stamp of the last write step applied to the item (<see cref="WriteStampOf"/>), a number.</summary>
     private const string WriteStampAttr = "z";
 
+    /// <summary>
+    /// The zxid of a batch whose one writer-only node (<see cref="NodeChange.DataWithWriterOnly"/>) another
+    /// writer fenced off, unwritten, at that batch's write stamp: the batch is aborted (<see cref="FenceUnwrittenAsync"/>).
+    /// </summary>
+    private const string FenceAttr = "fence";
+
     /// <summary>A write with write stamp <c>:z</c> goes through only if the item has seen no write as new or newer.</summary>
     private const string Fenced = "(attribute_not_exists(#z) OR #z < :z)";
 
@@ -86,6 +92,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private readonly bool _disableChunkEncoding;
     private readonly int _itemLimit;
     private readonly AppliedMarker _applied;
+    private readonly string _countersTable;
 
     public DynamoUserStorage(IAmazonDynamoDB dynamo, IAmazonS3 s3, string table, string bucket, string countersTable, bool disableChunkEncoding = false, int itemLimit = DefaultItemLimit)
     {
@@ -96,6 +103,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         _disableChunkEncoding = disableChunkEncoding;
         _itemLimit = itemLimit;
         _applied = new AppliedMarker(dynamo, countersTable);
+        _countersTable = countersTable;
     }
 
     public long AppliedZxid => _applied.Zxid;
@@ -307,6 +315,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         /// <summary>The data is already in S3 under this key (written once by the writer): the item refers to it.</summary>
         public string? DataRef;
         public IReadOnlyList<Acl>? Acl;
+
+        /// <summary>The data goes with its writer only (<see cref="NodeChange.DataWithWriterOnly"/>): written first, or skipped by a helper without it.</summary>
+        public bool WriterOnly;
+
+        /// <summary>A writer-only node's write that was skipped: the item as its condition found it.</summary>
+        public Dictionary<string, AttributeValue>? Skipped;
         public readonly SortedSet<string> AddedChildren = new(StringComparer.Ordinal);
         public readonly SortedSet<string> RemovedChildren = new(StringComparer.Ordinal);
 
@@ -377,6 +391,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                     plan.WritesData = true;
                     plan.Data = change.Data;
                     plan.DataRef = change.DataRef;
+                    plan.WriterOnly = change.DataWithWriterOnly;
                 }
                 plan.Acl = change.Acl ?? plan.Acl;
             }
@@ -390,7 +405,17 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         string? epochStamp = epoch?.Encode();
         var plans = PlanBatch(txns, out long last);
         var staleObjects = new List<string>();
-        foreach (var (path, plan) in plans.Where(p => !p.Value.Deleted).OrderByDescending(p => S3UserStorage.Depth(p.Key)))
+        foreach (var (path, plan) in plans.Where(p => p.Value.WriterOnly && !p.Value.Deleted))
+        {
+            // Before anything else of the batch: a helper that finds this node unwritten aborts the
+            // batch by fencing it, and nothing else of it may be there then. A helper has no data for
+            // it: it made sure the write was made (or aborted the batch) before applying the rest.
+            if (plan.Data is not null)
+            {
+                await WriteFirstAsync(path, plan, epochStamp, staleObjects, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        foreach (var (path, plan) in plans.Where(p => !p.Value.Deleted && !p.Value.WriterOnly).OrderByDescending(p => S3UserStorage.Depth(p.Key)))
         {
             if (plan.Created)
             {
@@ -490,11 +515,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 ConditionExpression = Fenced,
                 ExpressionAttributeValues = new() { [":z"] = item[WriteStampAttr] },
                 ReturnValues = ReturnValue.ALL_OLD,
+                ReturnValuesOnConditionCheckFailure = plan.WriterOnly ? ReturnValuesOnConditionCheckFailure.ALL_OLD : null,
             }), ct).ConfigureAwait(false);
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException e)
         {
             // Applied already, by this batch's other applier or before a crash, or overtaken.
+            plan.Skipped = e.Item ?? [];
             return;
         }
         if (GetString(old.Attributes, DataRefAttr) is { } key && key != dataKey)
@@ -612,7 +639,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             // name whose item is already gone is what the ordering is there to prevent.
             await UpdateItemAsync(path, "SET #z = :z DELETE #children :del", new() { [":del"] = SS(plan.RemovedChildren), [":z"] = WriteStampOf(plan.Zxid, 0) }, ct).ConfigureAwait(false);
         }
-        var old = await UpdateItemAsync(path, expression, values, ct, returnOld: plan.WritesData).ConfigureAwait(false);
+        var old = await UpdateItemAsync(path, expression, values, ct, returnOld: plan.WritesData, reportSkipTo: plan.WriterOnly ? plan : null).ConfigureAwait(false);
         if (GetString(old, DataRefAttr) is { } key && key != dataKey)
         {
             staleObjects.Add(key);
@@ -620,12 +647,13 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     }
 
     /// <summary>A fenced update of a node (<c>:z</c> in <paramref name="values"/>); null when it was skipped.</summary>
-    private ValueTask<Dictionary<string, AttributeValue>?> UpdateItemAsync(string path, string expression, Dictionary<string, AttributeValue> values, CancellationToken ct, bool returnOld = false) =>
+    private ValueTask<Dictionary<string, AttributeValue>?> UpdateItemAsync(string path, string expression, Dictionary<string, AttributeValue> values, CancellationToken ct, bool returnOld = false, Plan? reportSkipTo = null) =>
         // Skipped: this step, or a newer one, was applied already; or the node is not there, and
         // nothing in a committed order updates a missing node, so a later transaction deleted it.
-        ConditionalUpdateAsync(path, expression, FencedUpdate, values, returnOld ? ReturnValue.UPDATED_OLD : ReturnValue.NONE, ct);
+        ConditionalUpdateAsync(path, expression, FencedUpdate, values, returnOld ? ReturnValue.UPDATED_OLD : ReturnValue.NONE, ct, reportSkipTo);
 
-    private async ValueTask<Dictionary<string, AttributeValue>?> ConditionalUpdateAsync(string path, string expression, string condition, Dictionary<string, AttributeValue> values, ReturnValue returnValues, CancellationToken ct)
+    /// <summary>A conditional update; null when its condition failed (then, with <paramref name="reportSkipTo"/>, the item as it found it is kept there).</summary>
+    private async ValueTask<Dictionary<string, AttributeValue>?> ConditionalUpdateAsync(string path, string expression, string condition, Dictionary<string, AttributeValue> values, ReturnValue returnValues, CancellationToken ct, Plan? reportSkipTo = null)
     {
         try
         {
@@ -637,14 +665,121 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 ConditionExpression = condition,
                 ExpressionAttributeValues = values,
                 ReturnValues = returnValues,
+                ReturnValuesOnConditionCheckFailure = reportSkipTo is null ? null : ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }), ct).ConfigureAwait(false);
             return response.Attributes ?? [];
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException e)
         {
+            if (reportSkipTo is not null)
+            {
+                reportSkipTo.Skipped = e.Item ?? [];
+            }
             return null;
         }
     }
+
+    /// <summary>
+    /// The writer's write of its batch's writer-only node, first of the batch. Skipped by its condition,
+    /// it was made before (this writer's earlier attempt whose call failed), or the batch was aborted: a
+    /// helper fenced the node at this batch's stamp, or, if newer batches have written the node since,
+    /// recorded the abort before the head moved on. Throws <see cref="BatchAbortedException"/> then.
+    /// </summary>
+    private async ValueTask WriteFirstAsync(string path, Plan plan, string? epochStamp, List<string> staleObjects, CancellationToken ct)
+    {
+        if (plan.Created)
+        {
+            await PutNodeAsync(path, plan, epochStamp, staleObjects, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await UpdateNodeAsync(path, plan, epochStamp, staleObjects, ct).ConfigureAwait(false);
+        }
+        if (plan.Skipped is not { } found)
+        {
+            return;
+        }
+        if (GetLong(found, FenceAttr) == plan.Zxid)
+        {
+            throw new BatchAbortedException(plan.Zxid);
+        }
+        if (StampOf(found) == StampOf(WriteStampOf(plan.Zxid, 0)))
+        {
+            return;
+        }
+        if (await IsAbortRecordedAsync(plan.Zxid, ct).ConfigureAwait(false))
+        {
+            throw new BatchAbortedException(plan.Zxid);
+        }
+    }
+
+    /// <summary>
+    /// A helper's first step with a batch found at the head whose writer-only node (at <paramref name="zxid"/>)
+    /// it cannot write: fences the node at the batch's write stamp unless the write was made. True: the
+    /// node was unwritten and now can never be (the writer's write finds the stamp), the abort is
+    /// recorded, and the batch is aborted: nothing of it is applied, its writer (if alive) prepares its
+    /// requests again. False: the write was made and the rest of the batch is applied as usual.
+    /// </summary>
+    public async ValueTask<bool> FenceUnwrittenAsync(string path, long zxid, CancellationToken ct)
+    {
+        try
+        {
+            // Without attribute_exists(stat): an unwritten create leaves a tombstone (no node).
+            await _dynamo.UpdateItemAsync(Named(new UpdateItemRequest
+            {
+                TableName = _table,
+                Key = new() { [PathAttr] = S(path) },
+                UpdateExpression = "SET #z = :z, #fence = :f",
+                ConditionExpression = Fenced,
+                ExpressionAttributeValues = new() { [":z"] = WriteStampOf(zxid, 0), [":f"] = N(zxid) },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            }), ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException e)
+        {
+            if (GetLong(e.Item, FenceAttr) != zxid)
+            {
+                // The write was made (or a newer one).
+                return false;
+            }
+            // Fenced already, by another helper that may not have recorded the abort.
+        }
+        // Before the head can move on: once newer batches write the node, the fence is gone from it.
+        await _dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = _countersTable,
+            Item = new() { ["name"] = S(AbortRecord(zxid)) },
+        }, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Where a writer-only node's write (at <paramref name="zxid"/>) stands: made (its item carries the stamp), fenced off, or neither yet.</summary>
+    public async ValueTask<WriterOnlyWrite> ReadWriterOnlyAsync(string path, long zxid, CancellationToken ct)
+    {
+        var item = (await _dynamo.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = _table,
+            Key = new() { [PathAttr] = S(path) },
+            ConsistentRead = true,
+            ProjectionExpression = "#z, #fence",
+        }), ct).ConfigureAwait(false)).Item;
+        if (GetLong(item, FenceAttr) == zxid)
+        {
+            return WriterOnlyWrite.Fenced;
+        }
+        return StampOf(item) >= StampOf(WriteStampOf(zxid, 0)) ? WriterOnlyWrite.Made : WriterOnlyWrite.NotYet;
+    }
+
+    private async ValueTask<bool> IsAbortRecordedAsync(long zxid, CancellationToken ct) =>
+        (await _dynamo.GetItemAsync(new GetItemRequest { TableName = _countersTable, Key = new() { ["name"] = S(AbortRecord(zxid)) }, ConsistentRead = true }, ct).ConfigureAwait(false)).Item is { Count: > 0 };
+
+    /// <summary>The counters-table item that says a batch was aborted (one per abort; kept).</summary>
+    private static string AbortRecord(long zxid) => $"aborted-{zxid:x16}";
+
+    private static ulong? StampOf(Dictionary<string, AttributeValue>? item) =>
+        item is not null && item.TryGetValue(WriteStampAttr, out var z) ? StampOf(z) : null;
+
+    private static ulong? StampOf(AttributeValue z) => z.N is { } n ? ulong.Parse(n, CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// A delete: the item keeps its key and gets the delete's write stamp, every other attribute goes (one
@@ -801,4 +936,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         var reader = new JuteReader(bytes);
         return Acl.ReadList(ref reader) ?? [];
     }
+}
+
+/// <summary>Where the write of a batch's writer-only node stands (<see cref="NodeChange.DataWithWriterOnly"/>).</summary>
+public enum WriterOnlyWrite
+{
+    NotYet,
+    Made,
+    Fenced,
 }

@@ -10,12 +10,6 @@ public interface IAwsUserStorage : IUserStorage
 {
     /// <summary>Reads the applied zxid from the counters table (distributor start-up, and gateways now and then).</summary>
     ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Whether every node write of the batch is made (the gateway write path's test for a batch found
-    /// at the head). False when it cannot tell: the batch is applied again, which changes nothing twice.
-    /// </summary>
-    ValueTask<bool> IsAppliedAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
 }
 
 /// <summary>

@@ -24,6 +24,15 @@ public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byt
     /// </summary>
     public string? DataRef { get; init; }
 
+    /// <summary>
+    /// The committed batch does not carry this Put's data: only the writer that committed it holds it,
+    /// and writes this node before anything else of the batch (the AWS gateway write path's single
+    /// small write, whose commit then costs one write unit, not the payload's). A store that applies
+    /// the change without its data (<see cref="Data"/> null: a writer helping with another's batch)
+    /// skips the node; that helper has made sure the write was made, or fenced it off and aborted the batch.
+    /// </summary>
+    public bool DataWithWriterOnly { get; init; }
+
     /// <summary>A Put that sets the node's data, null included.</summary>
     public static NodeChange PutWithData(string path, Stat stat, byte[]? data, IReadOnlyList<Acl>? acl = null) =>
         new(NodeChangeKind.Put, path, stat, data, acl) { WritesData = true };

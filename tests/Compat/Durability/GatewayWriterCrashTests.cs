@@ -127,6 +127,88 @@ public sealed class GatewayWriterCrashTests
         }
     }
 
+    /// <summary>
+    /// A single setData, whose data the head leaves out (only its writer has it, and writes its node
+    /// first): A is killed after reserving it, before writing the node. B finds the node unwritten,
+    /// fences it and aborts the batch: the write never happened (A's client had no reply), and B's
+    /// write follows.
+    /// </summary>
+    [Fact]
+    public async Task A_single_write_whose_writer_died_before_writing_its_node_is_aborted()
+    {
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-gwabort-{Guid.NewGuid():N}");
+        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, AwsGatewayServer.FastExpiry, WritePathMode.Gateway);
+        a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"writer-after-commit=pause({hold})";
+        await a.StartAsync();
+        await using var b = new AwsGatewayServer(a);
+        await b.StartAsync();
+        try
+        {
+            string root = $"/gwabort-{Guid.NewGuid():N}"[..24];
+            await using var writerB = await RawZkClient.ConnectAsync(b.Port, timeoutMs: 20000);
+            Assert.Equal(ErrorCode.Ok, (await writerB.CreateAsync(root)).Error);
+            Assert.Equal(ErrorCode.Ok, (await writerB.CreateAsync(root + "/x", [0])).Error);
+            await using var writerA = await RawZkClient.ConnectAsync(a.Port, timeoutMs: 4000);
+
+            File.WriteAllText(hold, "");
+            var lost = writerA.SetDataAsync(root + "/x", [1]);
+            await WaitForAsync(() => File.Exists(hold + ".held"), TimeSpan.FromSeconds(30), $"gateway A never reached its hold:\n{a.Log}");
+            await a.KillAsync();
+            await Assert.ThrowsAnyAsync<Exception>(() => lost.WaitAsync(TimeSpan.FromSeconds(30)));
+
+            var set = await writerB.SetDataAsync(root + "/x", [2]);
+            Assert.Equal(ErrorCode.Ok, set.Error);
+            Assert.Equal(1, set.Decode<SetDataResponse>().Stat.Version);
+            var x = (await writerB.GetDataAsync(root + "/x")).Decode<GetDataResponse>();
+            Assert.Equal(("02", 1), (Convert.ToHexString(x.Data!), x.Stat.Version));
+            Assert.Contains("that its writer left at the write head before writing its node", b.Log);
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
+    /// <summary>
+    /// The same single write with A's writer stalled, not killed: B aborts it and writes on; A wakes,
+    /// finds its node fenced, and prepares its write again after B's, which its client's reply shows.
+    /// </summary>
+    [Fact]
+    public async Task A_stalled_single_write_that_another_writer_aborted_is_made_again_after_its_writes()
+    {
+        string hold = Path.Combine(Path.GetTempPath(), $"zkgw-gwredo-{Guid.NewGuid():N}");
+        await using var a = new AwsGatewayServer(UserStorageMode.KeyValue, AwsGatewayServer.FastExpiry, WritePathMode.Gateway);
+        a.GatewayEnvironment["ZKGW_FAILPOINTS"] = $"writer-after-commit=pause({hold})";
+        await a.StartAsync();
+        await using var b = new AwsGatewayServer(a);
+        await b.StartAsync();
+        try
+        {
+            string root = $"/gwredo-{Guid.NewGuid():N}"[..24];
+            await using var writerB = await RawZkClient.ConnectAsync(b.Port, timeoutMs: 20000);
+            Assert.Equal(ErrorCode.Ok, (await writerB.CreateAsync(root)).Error);
+            Assert.Equal(ErrorCode.Ok, (await writerB.CreateAsync(root + "/x", [0])).Error);
+            await using var writerA = await RawZkClient.ConnectAsync(a.Port, timeoutMs: 30000);
+
+            File.WriteAllText(hold, "");
+            var stalled = writerA.SetDataAsync(root + "/x", [1]);
+            await WaitForAsync(() => File.Exists(hold + ".held"), TimeSpan.FromSeconds(30), $"gateway A never reached its hold:\n{a.Log}");
+            Assert.Equal(1, (await writerB.SetDataAsync(root + "/x", [2])).Decode<SetDataResponse>().Stat.Version);
+
+            File.Delete(hold);
+            var reply = await stalled.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(ErrorCode.Ok, reply.Error);
+            Assert.Equal(2, reply.Decode<SetDataResponse>().Stat.Version);
+            var x = (await writerB.GetDataAsync(root + "/x")).Decode<GetDataResponse>();
+            Assert.Equal(("01", 2), (Convert.ToHexString(x.Data!), x.Stat.Version));
+            Assert.Contains("aborted this writer's batch", a.Log);
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
     private static Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string failure) =>
         WaitForAsync(() => Task.FromResult(condition()), timeout, failure);
 
