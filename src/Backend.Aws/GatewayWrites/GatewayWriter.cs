@@ -104,9 +104,7 @@ public sealed class GatewayWriter
     }
 
     /// <summary>
-    /// One batch, prepared again as often as another writer moves the head first. A batch whose
-    /// reservation got in although the call failed is found at the head by its id and applied there,
-    /// not prepared again (that would apply its requests twice).
+    /// One batch, in this writer's turn, prepared again as often as needed (<see cref="UntilReservedAsync"/>).
     /// </summary>
     public async Task HandleAsync(IReadOnlyList<WriteRequest> batch, CancellationToken ct)
     {
@@ -131,32 +129,12 @@ public sealed class GatewayWriter
         await _turn.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            for (int attempt = 0; ; attempt++)
+            // No plan: the ledger was not read, so whether it is as this writer left it does not change.
+            await UntilReservedAsync(async () =>
             {
-                _system.BeginAttempt();
-                try
-                {
-                    await _system.CommitAsync([], ct).ConfigureAwait(false);
-                    _system.TakeReserved();
-                    _appliedBatchId = _system.Known.BatchId;
-                    return;
-                }
-                catch (HeadMovedException)
-                {
-                    AwsLog.HeadMoved(_logger, _system.Known.Seq, attempt);
-                }
-                catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
-                {
-                    AwsLog.GatewayWriteRetry(_logger, e, attempt);
-                    await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
-                }
-                string attempted = _system.AttemptedBatchId;
-                await RetryAsync(() => CatchUpAsync(ct), ct).ConfigureAwait(false);
-                if (attempted.Length > 0 && _system.Known.BatchId == attempted)
-                {
-                    return;
-                }
-            }
+                await _system.CommitAsync([], ct).ConfigureAwait(false);
+                _system.TakeReserved();
+            }, planned: false, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -164,16 +142,26 @@ public sealed class GatewayWriter
         }
     }
 
-    private async Task HandleInTurnAsync(IReadOnlyList<WriteRequest> batch, CancellationToken ct)
+    private Task HandleInTurnAsync(IReadOnlyList<WriteRequest> batch, CancellationToken ct) =>
+        UntilReservedAsync(() => _writer.HandleBatchAsync(batch, ct), planned: true, ct);
+
+    /// <summary>
+    /// One reservation (with its apply, for a batch), attempted again as often as another writer moves
+    /// the head first or aborts it. An attempt whose reservation got in although the call failed is
+    /// found at the head by its id and applied there, not attempted again (that would apply its
+    /// requests twice). <paramref name="planned"/>: the attempt planned its batch against the ledger,
+    /// which is then as this writer left it.
+    /// </summary>
+    private async Task UntilReservedAsync(Func<Task> attemptOnce, bool planned, CancellationToken ct)
     {
         for (int attempt = 0; ; attempt++)
         {
             _system.BeginAttempt();
             try
             {
-                await _writer.HandleBatchAsync(batch, ct).ConfigureAwait(false);
+                await attemptOnce().ConfigureAwait(false);
                 _appliedBatchId = _system.Known.BatchId;
-                _followsOwnBatch = true;
+                _followsOwnBatch |= planned;
                 return;
             }
             catch (HeadMovedException)

@@ -699,6 +699,11 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             return;
         }
+        if (found.Count == 0)
+        {
+            // The refusal came without the item (a store that does not return it): read it.
+            found = (await _dynamo.GetItemAsync(new GetItemRequest { TableName = _table, Key = new() { [PathAttr] = S(path) }, ConsistentRead = true }, ct).ConfigureAwait(false)).Item ?? [];
+        }
         if (GetLong(found, FenceAttr) == plan.Zxid)
         {
             throw new BatchAbortedException(plan.Zxid);
