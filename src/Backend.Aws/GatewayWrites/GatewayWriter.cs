@@ -33,6 +33,7 @@ public sealed class GatewayWriter
     private readonly AwsClients _clients;
     private readonly HeadSystemStorage _system;
     private readonly IAwsUserStorage _user;
+    private readonly IGatewayOutbox _outbox;
 
     /// <summary>The node items under <see cref="_user"/>, for what only this path asks of them: write stamps and fences.</summary>
     private readonly DynamoUserStorage _items;
@@ -69,6 +70,7 @@ public sealed class GatewayWriter
         _system = system;
         _user = user;
         _items = items;
+        _outbox = outbox;
         _options = options;
         _logger = logger;
         _sessions = new HeadSessionWrites(clients.DynamoDb, clients.Settings.SessionsTable);
@@ -261,6 +263,14 @@ public sealed class GatewayWriter
         // applied, and its stamped session writes are repeated.
         if (last > 0 && await _items.IsAppliedAsync(txns, ct).ConfigureAwait(false))
         {
+            // Its writer sends the triggers after the writes, and may have died before, or be slow
+            // enough for this writer's next batch to reach an inbox first (which then skips the older
+            // trigger as handled): they go again, before this writer's next batch; an inbox that had
+            // them skips the copies.
+            if (_outbox is ITriggerResend resend && txns.Any(t => t.Triggers.Count > 0))
+            {
+                await resend.ResendTriggersAsync(txns, ct).ConfigureAwait(false);
+            }
             return;
         }
         await _sessions.ApplyAsync(entries, ct).ConfigureAwait(false);

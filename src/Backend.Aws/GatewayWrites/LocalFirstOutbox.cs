@@ -9,8 +9,11 @@ namespace ZkGateway.Backend.Aws;
 /// with the epoch stamps that make their reads wait for them (<paramref name="remote"/>, which skips
 /// this gateway).
 /// </summary>
-internal sealed class LocalFirstOutbox(string gatewayId, IGatewayOutbox local, InboxOutbox remote) : IGatewayOutbox
+internal sealed class LocalFirstOutbox(string gatewayId, IGatewayOutbox local, InboxOutbox remote) : IGatewayOutbox, ITriggerResend
 {
+    public ValueTask ResendTriggersAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken) =>
+        remote.ResendTriggersAsync(txns, cancellationToken);
+
     public ValueTask<EpochStamp?> PlanAsync(IReadOnlyList<Txn> txns, bool writesNodes, CancellationToken cancellationToken = default) =>
         remote.PlanAsync(txns, writesNodes, cancellationToken);
 

@@ -99,7 +99,34 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
     }
 
     private IEnumerable<string> RemoteRoutes(WatchInterestRoutes routes, InboxItem item) =>
-        localGateway is null ? routes.Route(item) : routes.Route(item).Where(g => g != localGateway);
+        localGateway is null || _resending ? routes.Route(item) : routes.Route(item).Where(g => g != localGateway);
+
+    /// <summary>While <see cref="ResendTriggersAsync"/> flushes: the local gateway is routed to as well.</summary>
+    private bool _resending;
+
+    /// <summary>
+    /// The triggers of a batch found applied, whose writer (another gateway) may have died before sending
+    /// them: to every interested gateway's inbox, this one's included (its watchers hear of another
+    /// writer's batch only there). An inbox skips the triggers it has handled.
+    /// </summary>
+    public async ValueTask ResendTriggersAsync(IReadOnlyList<Txn> txns, CancellationToken cancellationToken)
+    {
+        // No plan (nothing is written): the ledger is read afresh if the routing must record anything.
+        await PlanAsync(txns, writesNodes: false, cancellationToken).ConfigureAwait(false);
+        foreach (var txn in txns)
+        {
+            Triggers(txn);
+        }
+        _resending = true;
+        try
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _resending = false;
+        }
+    }
 
     public void Mark(IReadOnlyCollection<string> gateways, long zxid)
     {

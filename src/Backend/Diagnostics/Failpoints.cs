@@ -34,13 +34,18 @@ public static class Failpoints
     public const string DistributorBeforeApply = "distributor-before-apply";
 
     /// <summary>
+    /// Distributor: a batch's nodes are written and nothing of it has been sent yet (triggers, replies).
+    /// </summary>
+    public const string DistributorBeforeSend = "distributor-before-send";
+
+    /// <summary>
     /// Gateway (serverless): a batch received from the gateway's inbox is about to be handled; the
     /// subject is the gateway's id. Paused, the gateway behaves as one whose inbox is slow.
     /// </summary>
     public const string GatewayInbox = "gateway-inbox";
 
     /// <summary>Every point's name: arming an unknown one is an error (a misspelt test would test nothing).</summary>
-    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, GatewayInbox];
+    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox];
 
     private static readonly string? FromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
 

@@ -109,6 +109,10 @@ public sealed class DistributorFunction
             // not name them, so they are told where this batch's triggers end (after them).
             _outbox.Mark(late, lastFresh);
         }
+        if (lastFresh != 0)
+        {
+            await Failpoints.HitAsync(Failpoints.DistributorBeforeSend, cancellationToken).ConfigureAwait(false);
+        }
         await _outbox.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (last != 0)
         {

@@ -139,6 +139,29 @@ public sealed class GatewayWriterCrashTests
     }
 
     /// <summary>
+    /// A's writer writes its batch's node and is killed before sending anything: B's client, a remote
+    /// watcher for A, still gets its event, from B's catch-up, which sends the triggers of a batch it
+    /// finds applied again (fails without that: the event never comes).
+    /// </summary>
+    [Fact]
+    public async Task A_batch_whose_writer_died_before_sending_its_triggers_still_fires_remote_watches()
+    {
+        await using var pair = await HeldPair.StartAsync("distributor-before-send", "gwsend");
+        Assert.Equal(ErrorCode.Ok, (await pair.WriterB.ExistsAsync(pair.Root + "/x", watch: true)).Error);
+        await using var writerA = await RawZkClient.ConnectAsync(pair.A.Port, timeoutMs: 4000);
+        var lost = await pair.HoldAsync(() => writerA.SetDataAsync(pair.Root + "/x", [1]));
+        await pair.A.KillAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => lost.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // B's next write catches up with A's batch, applied but never sent.
+        Assert.Equal(ErrorCode.Ok, (await pair.WriterB.CreateAsync(pair.Root + "/y")).Error);
+        await WaitForAsync(() => pair.WriterB.Events.Reader.Count > 0, TimeSpan.FromSeconds(30), $"the watch on x never fired:\n{pair.B.Log}");
+        Assert.True(pair.WriterB.Events.Reader.TryRead(out var e));
+        Assert.Equal((EventType.NodeDataChanged, pair.Root + "/x"), (e.Type, e.Path));
+        Assert.Equal(1, (await pair.WriterB.GetDataAsync(pair.Root + "/x")).Decode<GetDataResponse>().Stat.Version);
+    }
+
+    /// <summary>
     /// Gateway A, whose writer pauses at a failpoint while the hold file exists, and gateway B on the
     /// same deployment; B's client has made <see cref="Root"/> and its child <c>x</c> (data 0).
     /// </summary>
