@@ -83,6 +83,18 @@ public sealed class AclTests : IAsyncLifetime
         Assert.Equal([AliceAll], (await B.GetAclAsync("/x", Alice)).Value!.Acl);
     }
 
+    [Fact]
+    public void X509_ids_are_valid_distinguished_names_match_exactly_and_auth_expands_to_them()
+    {
+        var dn = "CN=client,OU=test,O=zkgw";
+        var tls = new CallerIdentity([new Id("ip", "127.0.0.1"), new Id("x509", dn)]);
+        Assert.Null(Fixup([new Acl(Perms.All, new Id("x509", "CN=x,=broken"))], tls));
+        Assert.Equal([new Acl(Perms.All, new Id("x509", dn))], Fixup([new Acl(Perms.All, new Id("x509", dn))], tls));
+        Assert.Equal([new Acl(Perms.All, new Id("x509", dn))], Fixup([new Acl(Perms.All, new Id("auth", ""))], tls));
+        Assert.True(AclRules.Allows([new Acl(Perms.Read, new Id("x509", dn))], Perms.Read, tls));
+        Assert.False(AclRules.Allows([new Acl(Perms.Read, new Id("x509", "CN=other,OU=test,O=zkgw"))], Perms.Read, tls));
+    }
+
     private static IReadOnlyList<Acl>? Fixup(IReadOnlyList<Acl> acl, CallerIdentity caller) => AclRules.Fixup(acl, caller);
 
     [Fact]

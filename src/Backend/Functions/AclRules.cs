@@ -9,7 +9,8 @@ namespace ZkGateway.Backend.Functions;
 /// <summary>
 /// ZooKeeper's ACL rules: ZooKeeperServer.checkACL (does a caller hold a permission on a node) and
 /// PrepRequestProcessor.fixupACL (validate and expand the ACL of a create or setACL), with the
-/// schemes ZooKeeper registers by default: world, auth (expanded), digest and ip. A caller holding
+/// schemes ZooKeeper registers by default: world, auth (expanded), digest and ip, and x509 (ids from
+/// TLS client certificates; registered by 3.8.0 only through authProvider.*, here always). A caller holding
 /// <c>super</c> passes every check.
 /// </summary>
 public static class AclRules
@@ -88,7 +89,8 @@ public static class AclRules
                 bool any = false;
                 foreach (var held in caller.Ids)
                 {
-                    if (held.Scheme == "digest")
+                    // Every id whose provider isAuthenticated: digest and x509 (ip is not; super has no provider).
+                    if (held.Scheme is "digest" or "x509")
                     {
                         any = true;
                         result.Add(new Acl(entry.Perms, held));
@@ -105,6 +107,7 @@ public static class AclRules
                 {
                     "digest" => JavaSplit(id.Ident ?? "", ':').Length == 2,
                     "ip" => IsValidIp(id.Ident ?? ""),
+                    "x509" => IsValidX500Name(id.Ident ?? ""),
                     _ => false,
                 };
                 if (!valid)
@@ -115,6 +118,23 @@ public static class AclRules
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// X509AuthenticationProvider.isValid: <c>new X500Principal(id)</c> parses. Here: .NET parses it as a
+    /// distinguished name (close to Java's RFC 1779/2253 parser; both accept the empty name).
+    /// </summary>
+    private static bool IsValidX500Name(string dn)
+    {
+        try
+        {
+            _ = new System.Security.Cryptography.X509Certificates.X500DistinguishedName(dn);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>DigestAuthenticationProvider.generateDigest: <c>user:BASE64(SHA1("user:password"))</c>.</summary>

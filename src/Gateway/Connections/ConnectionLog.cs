@@ -32,4 +32,10 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(8, LogLevel.Warning, "Connection {ConnectionId}: requests still pending {Seconds} s after it closed; its watches are dropped anyway")]
     public static partial void PendingAfterClose(ILogger logger, string connectionId, int seconds);
+
+    [LoggerMessage(9, LogLevel.Warning, "Connection {ConnectionId}: a client certificate ({Subject}) but no x509 auth provider is registered; closed (as ZooKeeper 3.8: AUTH_PROVIDER_NOT_FOUND)")]
+    public static partial void NoX509Provider(ILogger logger, string connectionId, string subject);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId}: authenticated as {Scheme}:{Ident} by its client certificate")]
+    public static partial void CertificateAuthenticated(ILogger logger, string connectionId, string scheme, string ident);
 }

@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Dispatch;
 using ZkGateway.Gateway.Hosting;
+using ZkGateway.Gateway.Tls;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Proto;
@@ -52,6 +54,10 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         ZkConnection? connection = null;
         try
         {
+            if (!TryAuthenticateCertificate(context, out var certificateIds))
+            {
+                return;
+            }
             var (request, fourLetterWord) = await ReadFirstFrameAsync(input).ConfigureAwait(false);
             if (fourLetterWord is not null)
             {
@@ -68,6 +74,10 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                 return;
             }
             connection = new ZkConnection(_registry.NextConnectionId(), context, _logger);
+            foreach (var id in certificateIds)
+            {
+                connection.AddAuth(id);
+            }
             if (!await HandshakeAsync(connection, request, output).ConfigureAwait(false))
             {
                 return;
@@ -107,6 +117,32 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             await output.CompleteAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A connection on the TLS port: the ids its client certificate gives (ClientIds), or false when the
+    /// connection must be closed at once. The handshake itself (and the trust check) ran in Kestrel's
+    /// TLS middleware before this handler.
+    /// </summary>
+    private bool TryAuthenticateCertificate(ConnectionContext context, out IReadOnlyList<Jute.Data.Id> ids)
+    {
+        ids = [];
+        var tls = context.Features.Get<ITlsConnectionFeature>();
+        if (tls is null)
+        {
+            return true;
+        }
+        var certificate = tls.ClientCertificate;
+        if (ClientIds.Authenticate(_options, certificate, out ids) == ClientIds.Outcome.NoProvider)
+        {
+            Log.NoX509Provider(_logger, context.ConnectionId, certificate?.Subject ?? "");
+            return false;
+        }
+        foreach (var id in ids)
+        {
+            Log.CertificateAuthenticated(_logger, context.ConnectionId, id.Scheme ?? "", id.Ident ?? "");
+        }
+        return true;
     }
 
     /// <summary>How long a closed connection waits for its pending requests before dropping its watches.</summary>

@@ -40,7 +40,16 @@ internal sealed class DigestAuth
         return true;
     }
 
-    /// <summary>AuthUtil.getClientInfos: one entry per id in the order they were added; digest shows the user name.</summary>
+    /// <summary>
+    /// AuthUtil.getClientInfos: one entry per id in the connection's order; the user is the scheme's
+    /// provider's getUserName: digest shows the user name, ip and x509 the id, and super (no provider)
+    /// an empty string, also for the x509 super user's <c>super:&lt;DN&gt;</c>.
+    /// </summary>
     public static WhoAmIResponse WhoAmI(CallerIdentity caller) =>
-        new([.. caller.Ids.Select(id => new ClientInfo(id.Scheme, id.Scheme == "digest" ? id.Ident.Split(':')[0] : id.Ident))]);
+        new([.. caller.Ids.Select(id => new ClientInfo(id.Scheme, id.Scheme switch
+        {
+            "digest" => id.Ident.Split(':')[0],
+            "ip" or "x509" => id.Ident,
+            _ => "",
+        }))]);
 }

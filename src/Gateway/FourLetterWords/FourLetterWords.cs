@@ -291,7 +291,7 @@ public static class FourLetterWords
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
         Kv("clientPort", I(o.ClientPort));
-        Kv("secureClientPort", "-1");
+        Kv("secureClientPort", I(o.SecureClientPort));
         Kv("dataDir", Path.GetFullPath(o.DataDir));
         Kv("dataDirSize", I(s.DataDirSize));
         Kv("dataLogDir", Path.GetFullPath(o.EffectiveDataLogDir));
@@ -318,7 +318,7 @@ public static class FourLetterWords
     {
         ZooCfg.Keys.ClientPort, ZooCfg.Keys.DataDir, ZooCfg.Keys.DataLogDir, ZooCfg.Keys.TickTime, ZooCfg.Keys.MaxClientCnxns,
         ZooCfg.Keys.MinSessionTimeout, ZooCfg.Keys.MaxSessionTimeout, ZooCfg.Keys.ClientPortListenBacklog, ZooCfg.Keys.ServerId,
-        ZooCfg.Keys.Verbose,
+        ZooCfg.Keys.Verbose, ZooCfg.Keys.SecureClientPort,
     };
 
     private static void Dump(StringBuilder sb, ServerSnapshot s)

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Connections;
+using ZkGateway.Gateway.Tls;
 
 namespace ZkGateway.Gateway.Hosting;
 
@@ -146,6 +147,8 @@ public static class GatewayHost
                 ? "this build carries the embedded provider set only; run the sidecar gateway (dotnet run --project src/Gateway.Aws)"
                 : "must be one of " + string.Join(", ", providers.Select(p => p.Name)));
         var address = IPAddress.Parse(options.ClientPortAddress);
+        // Read the stores before anything starts: a bad key store is a configuration error.
+        var tls = options.SecureClientPort != -1 ? TlsEndpoint.Create(options) : null;
 
         // CreateEmptyBuilder: no appsettings/env/user-secrets sources, no file watching — fast startup.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -183,7 +186,20 @@ public static class GatewayHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(address, options.ClientPort, l => l.UseConnectionHandler<ZkConnectionHandler>());
+            if (options.ClientPort != -1)
+            {
+                k.Listen(address, options.ClientPort, l => l.UseConnectionHandler<ZkConnectionHandler>());
+            }
+            if (tls is not null)
+            {
+                // The TLS middleware in front of the same handler: the handshake, then ZooKeeper's wire
+                // (and four-letter words) inside it, as on 3.8.0's Netty secure port.
+                k.Listen(IPAddress.Parse(options.EffectiveSecureClientPortAddress), options.SecureClientPort, l =>
+                {
+                    l.UseHttps(tls.AdapterOptions());
+                    l.UseConnectionHandler<ZkConnectionHandler>();
+                });
+            }
         });
 
         builder.Services.AddSingleton(options);
@@ -196,6 +212,10 @@ public static class GatewayHost
         // (for the connection handler, so a failed start throws there); this keeps it so either way.
         _ = app.Services.GetRequiredService<IZkBackend>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
+        if (tls is not null && options.Tls.ClientAuth != TlsClientAuth.None && !options.X509ProviderEnabled)
+        {
+            StartupLog.NoX509Provider(log, options.Tls.ClientAuth.ToString().ToLowerInvariant(), ZooCfg.Keys.X509ProviderClass);
+        }
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Started(log, Version, options.Backend, ListeningOn(app, options), provider.DescribeData(options)));
         return app;
     }

@@ -15,6 +15,31 @@ public sealed class GatewayOptions
     /// <summary><c>clientPortAddress</c>; ZooKeeper binds all interfaces by default, we default to loopback.</summary>
     public string ClientPortAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// <c>secureClientPort</c>: the TLS client port; -1 (default) = none. When it is configured and
+    /// <c>clientPort</c> is not, there is no plaintext port (<see cref="ClientPort"/> is -1), as in ZooKeeper.
+    /// </summary>
+    public int SecureClientPort { get; set; } = -1;
+
+    /// <summary><c>secureClientPortAddress</c>; default <see cref="ClientPortAddress"/>.</summary>
+    public string? SecureClientPortAddress { get; set; }
+
+    /// <summary>The address the TLS port binds.</summary>
+    public string EffectiveSecureClientPortAddress => SecureClientPortAddress ?? ClientPortAddress;
+
+    /// <summary>The <c>ssl.*</c> keys of the TLS port.</summary>
+    public TlsSettings Tls { get; } = new();
+
+    /// <summary>
+    /// Whether the x509 scheme is registered: a <c>zookeeper.authProvider.*</c> (zoo.cfg: <c>authProvider.*</c>)
+    /// key names <c>org.apache.zookeeper.server.auth.X509AuthenticationProvider</c>. 3.8.0 closes a TLS
+    /// connection that presented a certificate when it is not (AUTH_PROVIDER_NOT_FOUND).
+    /// </summary>
+    public bool X509ProviderEnabled { get; set; }
+
+    /// <summary><c>zookeeper.X509AuthenticationProvider.superUser</c>: the subject DN that also gets <c>super</c>.</summary>
+    public string? X509SuperUser { get; set; }
+
     /// <summary><c>dataDir</c>; default <c>./zkdata</c> under the current directory.</summary>
     public string DataDir { get; set; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
 
@@ -152,9 +177,13 @@ public sealed class GatewayOptions
     /// <summary>Checks cross-field consistency; throws <see cref="GatewayConfigurationException"/>.</summary>
     public void Validate()
     {
-        if (ClientPort is < 0 or > 65535)
+        if (ClientPort is < -1 or > 65535 || (ClientPort == -1 && SecureClientPort == -1))
         {
             throw new GatewayConfigurationException("clientPort", ClientPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 0 and 65535");
+        }
+        if (SecureClientPort != -1)
+        {
+            ValidateTls();
         }
         if (!System.Net.IPAddress.TryParse(ClientPortAddress, out _))
         {
@@ -181,6 +210,26 @@ public sealed class GatewayOptions
         if (HandshakeTimeoutMs <= 0)
         {
             throw new GatewayConfigurationException("handshakeTimeoutMs", HandshakeTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be positive");
+        }
+    }
+
+    private void ValidateTls()
+    {
+        if (SecureClientPort is < 0 or > 65535)
+        {
+            throw new GatewayConfigurationException("secureClientPort", SecureClientPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 0 and 65535");
+        }
+        if (!System.Net.IPAddress.TryParse(EffectiveSecureClientPortAddress, out _))
+        {
+            throw new GatewayConfigurationException("secureClientPortAddress", EffectiveSecureClientPortAddress, "must be an IP address");
+        }
+        if (string.IsNullOrEmpty(Tls.KeyStoreLocation))
+        {
+            throw new GatewayConfigurationException("ssl.keyStore.location", "", "must be set when secureClientPort is (the server's key and certificate)");
+        }
+        if (Tls.ClientAuth != TlsClientAuth.None && string.IsNullOrEmpty(Tls.TrustStoreLocation))
+        {
+            throw new GatewayConfigurationException("ssl.trustStore.location", "", "must be set unless ssl.clientAuth=none (client certificates are checked against it)");
         }
     }
 }

@@ -38,6 +38,12 @@ public static class ZooCfg
         public const string ContainerCheckIntervalMs = "znode.container.checkIntervalMs";
         public const string ContainerMaxPerMinute = "znode.container.maxPerMinute";
         public const string ContainerMaxNeverUsedIntervalMs = "znode.container.maxNeverUsedIntervalMs";
+        public const string SecureClientPort = "secureClientPort";
+        public const string SecureClientPortAddress = "secureClientPortAddress";
+        public const string X509SuperUser = "zookeeper.X509AuthenticationProvider.superUser";
+
+        /// <summary>The class name that registers the x509 scheme through an <c>authProvider.*</c> key.</summary>
+        public const string X509ProviderClass = "org.apache.zookeeper.server.auth.X509AuthenticationProvider";
     }
 
     /// <summary>
@@ -113,8 +119,18 @@ public static class ZooCfg
         {
             Apply(options, kv.Key, kv.Value);
         }
+        ApplyPortDefaults(options);
         options.Validate();
         return options;
+    }
+
+    /// <summary>ZooKeeper serves no plaintext port when only <c>secureClientPort</c> is configured.</summary>
+    private static void ApplyPortDefaults(GatewayOptions options)
+    {
+        if (options.SecureClientPort != -1 && !options.Raw.ContainsKey(Keys.ClientPort))
+        {
+            options.ClientPort = -1;
+        }
     }
 
     /// <summary>Parses zoo.cfg text into options (no command line), then validates.</summary>
@@ -125,6 +141,7 @@ public static class ZooCfg
         {
             Apply(options, kv.Key, kv.Value);
         }
+        ApplyPortDefaults(options);
         options.Validate();
         return options;
     }
@@ -258,6 +275,29 @@ public static class ZooCfg
             case Keys.DataDir:
                 options.DataDir = NonEmpty(key, value);
                 break;
+            case Keys.SecureClientPort:
+                options.SecureClientPort = ParseInt(key, value, 0, 65535);
+                break;
+            case Keys.SecureClientPortAddress:
+                if (!System.Net.IPAddress.TryParse(value, out _))
+                {
+                    throw new GatewayConfigurationException(key, value, "must be an IP address");
+                }
+                options.SecureClientPortAddress = value;
+                break;
+            case Keys.X509SuperUser:
+            case "X509AuthenticationProvider.superUser":
+                options.X509SuperUser = value;
+                break;
+            case string ssl when ssl.StartsWith("ssl.", StringComparison.Ordinal) || ssl.StartsWith("zookeeper.ssl.", StringComparison.Ordinal):
+                ApplyTls(options.Tls, key, ssl[(ssl.IndexOf("ssl.", StringComparison.Ordinal) + 4)..], value);
+                break;
+            case string provider when provider.StartsWith("authProvider.", StringComparison.Ordinal) || provider.StartsWith("zookeeper.authProvider.", StringComparison.Ordinal):
+                if (value.Trim() == Keys.X509ProviderClass)
+                {
+                    options.X509ProviderEnabled = true;
+                }
+                break;
             case Keys.DataLogDir:
                 options.DataLogDir = NonEmpty(key, value);
                 break;
@@ -356,6 +396,73 @@ public static class ZooCfg
                 // Unknown keys (superDigest, admin.*, initLimit, ...) stay in Raw only.
                 break;
         }
+    }
+
+    /// <summary>
+    /// One <c>ssl.*</c> key (<paramref name="name"/> without the prefix). Unknown <c>ssl.*</c> keys
+    /// (quorum, CRL/OCSP, hostname verification, which concern the client side or the quorum) stay in Raw.
+    /// </summary>
+    private static void ApplyTls(TlsSettings tls, string key, string name, string value)
+    {
+        switch (name)
+        {
+            case "keyStore.location":
+                tls.KeyStoreLocation = NonEmpty(key, value);
+                break;
+            case "keyStore.password":
+                tls.KeyStorePassword = value;
+                break;
+            case "keyStore.type":
+                tls.KeyStoreType = StoreType(key, value);
+                break;
+            case "trustStore.location":
+                tls.TrustStoreLocation = NonEmpty(key, value);
+                break;
+            case "trustStore.password":
+                tls.TrustStorePassword = value;
+                break;
+            case "trustStore.type":
+                tls.TrustStoreType = StoreType(key, value);
+                break;
+            case "clientAuth":
+                // X509Util.ClientAuth.fromPropertyValue: empty = NEED, else valueOf(upper case).
+                tls.ClientAuth = value.ToUpperInvariant() switch
+                {
+                    "" or "NEED" => TlsClientAuth.Need,
+                    "WANT" => TlsClientAuth.Want,
+                    "NONE" => TlsClientAuth.None,
+                    _ => throw new GatewayConfigurationException(key, value, "must be none, want or need"),
+                };
+                break;
+            case "protocol":
+                tls.Protocol = NonEmpty(key, value);
+                break;
+            case "enabledProtocols":
+                tls.EnabledProtocols = SplitList(key, value);
+                break;
+            case "ciphersuites":
+                tls.CipherSuites = SplitList(key, value);
+                break;
+            case "handshakeDetectionTimeoutMillis":
+                tls.HandshakeTimeoutMillis = ParseInt(key, value, 1, int.MaxValue);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>KeyStoreFileType.fromPropertyValue: case-insensitive; empty = from the file name.</summary>
+    private static string? StoreType(string key, string value) => value.ToUpperInvariant() switch
+    {
+        "" => null,
+        "PKCS12" or "PEM" or "JKS" or "BCFKS" => value.ToUpperInvariant(),
+        _ => throw new GatewayConfigurationException(key, value, "must be PKCS12, PEM, JKS or BCFKS"),
+    };
+
+    private static string[] SplitList(string key, string value)
+    {
+        var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return items.Length > 0 ? items : throw new GatewayConfigurationException(key, value, "must name at least one entry");
     }
 
     /// <summary>Parses a comma-separated whitelist; entries are trimmed, empties dropped.</summary>

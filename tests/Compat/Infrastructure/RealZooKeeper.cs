@@ -14,15 +14,22 @@ public static class CompatSettings
 
 public sealed class RealZooKeeper : ProcessZkTarget
 {
-    public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
+    /// <summary>
+    /// Debian's zookeeper.jar manifest leaves netty-codec out of its Class-Path, which the Netty connection
+    /// factory (TLS) needs (NoClassDefFoundError: io/netty/handler/codec/ByteToMessageDecoder).
+    /// </summary>
+    public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar:/usr/share/java/netty-codec.jar";
 
     private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _config;
 
     /// <param name="properties">Extra server settings, passed as Java system properties (<c>-Dkey=value</c>).</param>
-    public RealZooKeeper(IReadOnlyList<KeyValuePair<string, string>>? properties = null)
+    /// <param name="config">Extra zoo.cfg lines, for keys ZooKeeper reads only from its config file (e.g. <c>secureClientPort</c>).</param>
+    public RealZooKeeper(IReadOnlyList<KeyValuePair<string, string>>? properties = null, IReadOnlyList<KeyValuePair<string, string>>? config = null)
         : base("zk")
     {
         _properties = properties ?? [];
+        _config = config ?? [];
     }
 
     public override TargetKind Kind => TargetKind.ZooKeeper;
@@ -44,7 +51,7 @@ public sealed class RealZooKeeper : ProcessZkTarget
             admin.enableServer=false
             4lw.commands.whitelist=*
 
-            """);
+            """ + string.Concat(_config.Select(kv => $"{kv.Key}={kv.Value}\n")));
         return Task.CompletedTask;
     }
 

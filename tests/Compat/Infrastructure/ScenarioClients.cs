@@ -15,7 +15,8 @@ public enum ClientKind
 /// <summary>How to run each client's scenario program (building the C and Go ones once per test run).</summary>
 public static class ScenarioClients
 {
-    public const string JavaClientClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar";
+    /// <summary>netty-codec and netty-resolver for ClientCnxnSocketNetty (TLS): Debian's zookeeper.jar manifest leaves them out.</summary>
+    public const string JavaClientClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar";
 
     private static readonly Lazy<string> BinDir = new(() =>
     {

@@ -22,7 +22,10 @@ public static class ScenarioRunner
 {
     public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(90);
 
-    public static async Task<ScenarioResult> RunAsync(ClientKind client, string scenario, IZkTarget target)
+    /// <param name="connectString">The direct connect string instead of the target's (e.g. its TLS port).</param>
+    /// <param name="environment">Extra environment variables for the program.</param>
+    public static async Task<ScenarioResult> RunAsync(ClientKind client, string scenario, IZkTarget target,
+        string? connectString = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var (file, leading, workDir) = await ScenarioClients.CommandAsync(client);
         var prefix = $"/compat-{client.ToString().ToLowerInvariant()}-{scenario}-{Guid.NewGuid():N}"[..40];
@@ -37,9 +40,14 @@ public static class ScenarioRunner
             WorkingDirectory = workDir,
             StandardOutputEncoding = Encoding.UTF8,
         };
-        foreach (var a in leading.Concat([scenario, target.ConnectString, proxy.ConnectString, prefix]))
+        foreach (var a in leading.Concat([scenario, connectString ?? target.ConnectString, proxy.ConnectString, prefix]))
         {
             psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
         }
 
         var sw = Stopwatch.StartNew();

@@ -19,6 +19,7 @@ import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.ClientInfo;
 import org.apache.zookeeper.data.Id;
@@ -105,6 +106,7 @@ public class Scenario {
             case "resume": resume(proxied); break;
             case "expiry": expiry(direct, proxied); break;
             case "features": features(direct); break;
+            case "tls": tls(direct); break;
             default: throw new IllegalArgumentException(scenario);
         }
         System.exit(0);
@@ -380,6 +382,85 @@ public class Scenario {
         zk.sync(P + "/missing", (rc, path, ctx) -> synced.add(KeeperException.Code.get(rc) + " " + path), null);
         out("sync " + P + "/missing -> " + synced.poll(WAIT, TimeUnit.SECONDS));
         other.close();
+        zk.close();
+        out("close -> ok");
+    }
+
+    // TLS (zookeeper.client.secure with ClientCnxnSocketNetty) against a secure client port: <direct> is
+    // 127.0.0.1:<secureClientPort>, ZKGW_TLS_DIR holds the test certificates (TlsCertificates.cs). x509 ids in
+    // whoAmI and ACLs, the superUser, an untrusted certificate and a plaintext client refused.
+    static ZKClientConfig tlsConfig(String cert) throws Exception {
+        String dir = System.getenv("ZKGW_TLS_DIR");
+        ZKClientConfig c = new ZKClientConfig();
+        c.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
+        if (cert == null) return c;
+        c.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
+        c.setProperty("zookeeper.ssl.keyStore.location", dir + "/" + cert + ".p12");
+        c.setProperty("zookeeper.ssl.keyStore.password", "testpass");
+        c.setProperty("zookeeper.ssl.keyStore.type", "PKCS12");
+        c.setProperty("zookeeper.ssl.trustStore.location", dir + "/ca.pem");
+        c.setProperty("zookeeper.ssl.trustStore.type", "PEM");
+        return c;
+    }
+
+    /** A client with that certificate (null: plaintext), or null when it is not connected within the wait. */
+    static ZooKeeper tlsConnect(String hosts, String cert, int waitSeconds) throws Exception {
+        Events ev = new Events();
+        ZooKeeper zk = new ZooKeeper(hosts, 10000, ev, tlsConfig(cert));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+        while (System.nanoTime() < end) {
+            Watcher.Event.KeeperState s = ev.states.poll(100, TimeUnit.MILLISECONDS);
+            if (s == Watcher.Event.KeeperState.SyncConnected) return zk;
+        }
+        zk.close();
+        return null;
+    }
+
+    static void tls(String hosts) throws Exception {
+        String me = "CN=client,OU=test,O=zkgw";
+        ZooKeeper zk = tlsConnect(hosts, "client", WAIT);
+        if (zk == null) throw new IllegalStateException("no SyncConnected over TLS");
+        out("connect over TLS -> " + zk.getState());
+        attempt("whoami", () -> whoAmI(zk));
+        attempt("create " + P, () -> create(zk, P, "", CreateMode.PERSISTENT));
+        attempt("create " + P + "/data", () -> create(zk, P + "/data", "v1", CreateMode.PERSISTENT));
+        attempt("get " + P + "/data", () -> new String(zk.getData(P + "/data", false, null)));
+        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("x509", me))); // the client calls acl.contains(null): no List.of
+        attempt("create " + P + "/mine x509 acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/mine", () -> acls(zk.getACL(P + "/mine", new Stat())));
+        attempt("get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
+        attempt("create " + P + "/auth creator-all", () -> zk.create(P + "/auth", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/auth", () -> acls(zk.getACL(P + "/auth", new Stat())));
+        attempt("create " + P + "/bad x509 acl", () -> zk.create(P + "/bad", "b".getBytes(), java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("x509", "CN=x,=broken"))), CreateMode.PERSISTENT));
+
+        ZooKeeper other = tlsConnect(hosts, "other", WAIT);
+        out("other connect -> " + (other == null ? "not connected" : other.getState()));
+        if (other != null) {
+            attempt("other whoami", () -> whoAmI(other));
+            attempt("other get " + P + "/mine", () -> new String(other.getData(P + "/mine", false, null)));
+            attempt("other getACL " + P + "/mine", () -> acls(other.getACL(P + "/mine", new Stat())));
+            attempt("other set " + P + "/mine", () -> other.setData(P + "/mine", "x".getBytes(), -1).getVersion());
+            attempt("other get " + P + "/data", () -> new String(other.getData(P + "/data", false, null)));
+            other.close();
+        }
+        ZooKeeper admin = tlsConnect(hosts, "admin", WAIT);
+        out("admin connect -> " + (admin == null ? "not connected" : admin.getState()));
+        if (admin != null) {
+            attempt("admin whoami", () -> whoAmI(admin));
+            attempt("admin get " + P + "/mine", () -> new String(admin.getData(P + "/mine", false, null)));
+            admin.close();
+        }
+        ZooKeeper rogue = tlsConnect(hosts, "rogue", 5);
+        out("untrusted certificate (same subject) connect -> " + (rogue == null ? "not connected" : "connected"));
+        if (rogue != null) rogue.close();
+        ZooKeeper plain = tlsConnect(hosts, null, 5);
+        out("plaintext client on the secure port connect -> " + (plain == null ? "not connected" : "connected"));
+        if (plain != null) plain.close();
+
+        attempt("delete " + P + "/auth", () -> { zk.delete(P + "/auth", -1); return "ok"; });
+        attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
+        attempt("delete " + P + "/data", () -> { zk.delete(P + "/data", -1); return "ok"; });
+        attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
         zk.close();
         out("close -> ok");
     }

@@ -252,4 +252,59 @@ def features():
     out("close -> ok")
 
 
-{"basic": basic, "resume": resume, "expiry": expiry, "features": features}[SCENARIO]()
+def tls_client(cert, wait=15):
+    """A kazoo client over TLS with that certificate (ZKGW_TLS_DIR), or None when not connected in time.
+    cert None: a plaintext client."""
+    import os
+    d = os.environ.get("ZKGW_TLS_DIR", "")
+    kw = {} if cert is None else dict(use_ssl=True, certfile="%s/%s.pem" % (d, cert),
+                                      keyfile="%s/%s.key" % (d, cert), ca="%s/ca.pem" % d)
+    zk = KazooClient(hosts=DIRECT, timeout=10.0, **kw)
+    try:
+        zk.start(timeout=wait)
+        return zk
+    except Exception:  # noqa: BLE001 - not connected is the transcript
+        zk.stop()
+        zk.close()
+        return None
+
+
+def tls():
+    """kazoo 2.8.0 over TLS (use_ssl, certfile/keyfile, ca) on the secure port (<direct>): create/get, an x509
+    ACL (the same certificate reads, another cannot), an untrusted certificate and a plaintext client refused.
+    kazoo has no whoAmI."""
+    from kazoo.security import make_acl
+    me = "CN=client,OU=test,O=zkgw"
+    zk = tls_client("client")
+    if zk is None:
+        raise SystemExit("no connection over TLS")
+    out("connect over TLS -> %s" % zk.state)
+    attempt("create %s" % P, lambda: zk.create(P, b""))
+    attempt("create %s/data" % P, lambda: zk.create(P + "/data", b"v1"))
+    attempt("get %s/data" % P, lambda: zk.get(P + "/data")[0].decode())
+    attempt("create %s/mine x509 acl" % P, lambda: zk.create(P + "/mine", b"secret", acl=[make_acl("x509", me, all=True)]))
+    attempt("getACL %s/mine" % P, lambda: acls(zk.get_acls(P + "/mine")[0]))
+    attempt("get %s/mine" % P, lambda: zk.get(P + "/mine")[0].decode())
+    other = tls_client("other")
+    out("other connect -> %s" % ("not connected" if other is None else other.state))
+    if other is not None:
+        attempt("other get %s/mine" % P, lambda: other.get(P + "/mine")[0].decode())
+        attempt("other set %s/mine" % P, lambda: other.set(P + "/mine", b"x").version)
+        attempt("other get %s/data" % P, lambda: other.get(P + "/data")[0].decode())
+        other.stop()
+        other.close()
+    rogue = tls_client("rogue", wait=5)
+    out("untrusted certificate (same subject) connect -> %s" % ("not connected" if rogue is None else "connected"))
+    plain = tls_client(None, wait=5)
+    out("plaintext client on the secure port connect -> %s" % ("not connected" if plain is None else "connected"))
+    for c in (rogue, plain):
+        if c is not None:
+            c.stop()
+            c.close()
+    attempt("delete %s recursive" % P, lambda: zk.delete(P, recursive=True))
+    zk.stop()
+    zk.close()
+    out("close -> ok")
+
+
+{"basic": basic, "resume": resume, "expiry": expiry, "features": features, "tls": tls}[SCENARIO]()

@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace ZkGateway.Compat.Infrastructure;
+
+/// <summary>
+/// Real ZooKeeper 3.8.0 and the gateway configured the same way for TLS: Netty's connection factory
+/// (ZooKeeper), a plaintext <c>clientPort</c> (for readiness) and a <c>secureClientPort</c> with the same
+/// key store (server.p12), trust store (ca.pem, PEM), <c>ssl.clientAuth</c> default (need), the x509
+/// provider registered (<c>zookeeper.authProvider.x509</c>) and <c>admin</c> as its super user.
+/// ZooKeeper gets the <c>zookeeper.*</c> keys as system properties and secureClientPort in zoo.cfg; the
+/// gateway gets the very same keys as <c>--key=value</c>.
+/// </summary>
+public sealed class TlsFixture : IAsyncLifetime
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Dictionary<TargetKind, (IZkTarget Target, int SecurePort)> _targets = [];
+
+    /// <summary>The shared keys; <paramref name="dir"/> holds the certificates.</summary>
+    public static KeyValuePair<string, string>[] Properties(string dir) =>
+    [
+        new("zookeeper.serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory"),
+        new("zookeeper.ssl.keyStore.location", Path.Combine(dir, "server.p12")),
+        new("zookeeper.ssl.keyStore.password", TlsCertificates.Password),
+        new("zookeeper.ssl.keyStore.type", "PKCS12"),
+        new("zookeeper.ssl.trustStore.location", Path.Combine(dir, "ca.pem")),
+        new("zookeeper.ssl.trustStore.type", "PEM"),
+        new("zookeeper.authProvider.x509", "org.apache.zookeeper.server.auth.X509AuthenticationProvider"),
+        new("zookeeper.X509AuthenticationProvider.superUser", TlsCertificates.AdminDn),
+    ];
+
+    /// <summary>The target and its TLS port, started on first use.</summary>
+    public async Task<(IZkTarget Target, int SecurePort)> GetAsync(TargetKind kind)
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            if (_targets.TryGetValue(kind, out var known))
+            {
+                return known;
+            }
+            var dir = await TlsCertificates.DirectoryAsync();
+            int securePort = Net.FreePort();
+            var properties = Properties(dir);
+            string port = securePort.ToString(CultureInfo.InvariantCulture);
+            IZkTarget target = kind switch
+            {
+                TargetKind.ZooKeeper => new RealZooKeeper(properties, [new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
+                TargetKind.Gateway => new GatewayServer([.. properties, new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+            };
+            _targets[kind] = (target, securePort);
+            await target.StartAsync();
+            return (target, securePort);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (t, _) in _targets.Values)
+        {
+            await t.DisposeAsync();
+        }
+        _targets.Clear();
+        _lock.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TlsCollection : ICollectionFixture<TlsFixture>
+{
+    public const string Name = "compat-tls";
+}
