@@ -122,18 +122,21 @@ def main():
     for suffix, want in tables.items():
         if suffix in found:
             check(found[suffix][1] == want, f"{suffix}: keys {found[suffix][1]} != {want}")
-    if "nodes" in found:
-        # The reaper's sparse index (DynamoSystemStorage.ReapIndex): reapShard + path, keys only.
-        nodes = res[found["nodes"][0]]["Properties"]
-        gsis = {g["IndexName"]: g for g in nodes.get("GlobalSecondaryIndexes", [])}
-        check("reapable" in gsis, "the nodes table needs the reapable index")
+    # The reaper's sparse index (DynamoSystemStorage.ReapIndex): reapShard + path, keys only; on the
+    # nodes table (queue path) and on the data table (the gateway write path's node items).
+    for suffix in ("nodes", "data"):
+        if suffix not in found:
+            continue
+        table = res[found[suffix][0]]["Properties"]
+        gsis = {g["IndexName"]: g for g in table.get("GlobalSecondaryIndexes", [])}
+        check("reapable" in gsis, f"the {suffix} table needs the reapable index")
         if "reapable" in gsis:
             g = gsis["reapable"]
             keys = {k["KeyType"]: k["AttributeName"] for k in g["KeySchema"]}
-            types = {a["AttributeName"]: a["AttributeType"] for a in nodes["AttributeDefinitions"]}
-            check(keys == {"HASH": "reapShard", "RANGE": "path"}, f"reapable keys {keys}")
-            check(types.get("reapShard") == "S", "reapShard must be a string attribute")
-            check(g["Projection"]["ProjectionType"] == "KEYS_ONLY", "reapable projects keys only")
+            types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+            check(keys == {"HASH": "reapShard", "RANGE": "path"}, f"{suffix}: reapable keys {keys}")
+            check(types.get("reapShard") == "S", f"{suffix}: reapShard must be a string attribute")
+            check(g["Projection"]["ProjectionType"] == "KEYS_ONLY", f"{suffix}: reapable projects keys only")
     if "data" in found:
         check(res[found["data"][0]].get("Condition") == "KeyValueUserStorage", "the data table must be conditional")
 

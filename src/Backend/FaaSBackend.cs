@@ -146,8 +146,13 @@ public sealed class FaaSBackend : IZkBackend
     /// gets fires when the backend stops, for what else it runs); everything else is as with
     /// <see cref="StartRemote"/>: reads from cloud storage, triggers of other gateways' writes through
     /// the inbox, leases in the shared store.
+    /// <para>
+    /// With <paramref name="nodeTypes"/> this gateway also runs the reaper (no function does on this
+    /// path): its deleteContainer requests go to this gateway's own writer, as embedded, and it waits
+    /// for each one's result, so its rate limit holds for this gateway (every gateway reaps).
+    /// </para>
     /// </summary>
-    public static FaaSBackend StartHosted(BackendOptions options, INotificationSink sink, RemoteGatewayProviders providers, Func<IGatewayOutbox, CancellationToken, Task> runWriter, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    public static FaaSBackend StartHosted(BackendOptions options, INotificationSink sink, RemoteGatewayProviders providers, Func<IGatewayOutbox, CancellationToken, Task> runWriter, TimeProvider? time = null, ILoggerFactory? loggers = null, INodeTypeIndex? nodeTypes = null)
     {
         ArgumentNullException.ThrowIfNull(providers);
         ArgumentNullException.ThrowIfNull(runWriter);
@@ -161,6 +166,11 @@ public sealed class FaaSBackend : IZkBackend
         backend._workers.Add(Task.Run(() => runWriter(local, backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => loop.RunAsync(backend._stopping.Token)));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));
+        if (nodeTypes is not null)
+        {
+            var reaper = new ReaperFunction(providers.System, nodeTypes, (op, ct) => writes.Submit(0, op, null, fromClient: false, ct), time ?? TimeProvider.System, options, logger);
+            backend._workers.Add(Task.Run(() => reaper.RunAsync(backend._stopping.Token)));
+        }
         return backend;
     }
 

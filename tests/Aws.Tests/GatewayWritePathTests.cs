@@ -39,7 +39,8 @@ public sealed class GatewayWritePathTests
     {
         var txn = new Txn(42, 1000, 7, new ReplyAddress("gw-a", 3), new WriteResult(ErrorCode.Ok, 42),
             [NodeChange.PutWithData("/a", new Stat(42, 42, 1000, 1000, 0, 0, 0, 7, 3, 0, 42), [1, 2, 3], Acl.OpenAclUnsafe),
-             NodeChange.PutWithData("/big", new Stat(42, 42, 1000, 1000, 1, 0, 0, 0, 5000, 0, 40), null) with { DataRef = "nodes/big@000000000000002a" }],
+             NodeChange.PutWithData("/big", new Stat(42, 42, 1000, 1000, 1, 0, 0, 0, 5000, 0, 40), null) with { DataRef = "nodes/big@000000000000002a" },
+             NodeChange.PutWithData("/box", new Stat(42, 42, 1000, 1000, 0, 0, 0, 0, 0, 0, 42), []) with { KindMarker = NodeKinds.ContainerMarker }],
             [new WatchTrigger(EventType.NodeCreated, "/a")]);
         var entries = new[]
         {
@@ -58,6 +59,7 @@ public sealed class GatewayWritePathTests
         Assert.Null(decoded[0].Txn.Changes[1].Data);
         Assert.True(decoded[0].Txn.Changes[1].WritesData);
         Assert.Equal("nodes/big@000000000000002a", decoded[0].Txn.Changes[1].DataRef);
+        Assert.Equal((0L, NodeKinds.ContainerMarker), (decoded[0].Txn.Changes[1].KindMarker, decoded[0].Txn.Changes[2].KindMarker));
         Assert.Equal((43L, 7L), (decoded[1].Txn.Zxid, decoded[1].ClosedSession));
         Assert.Equal([new EphemeralEdit(8, "/b", false)], decoded[1].Ephemerals);
         Assert.Empty(HeadBatchCodec.Decode([]));
@@ -267,12 +269,77 @@ public sealed class GatewayWritePathTests
         Assert.Equal(("0E", 0, 1), await ReadAsync());
     }
 
+    /// <summary>
+    /// The kind marker of container and TTL nodes on this path: kept in their items only (with the
+    /// reap index's key), given back by the writer's system view, carried by a batch another writer
+    /// applies, kept through changes, and gone with the node; the reaper finds a used, empty container
+    /// through the index and its deleteContainer, through the writer, removes it.
+    /// </summary>
+    [Fact]
+    public async Task The_reap_index_follows_creates_and_deletes_of_containers_and_ttl_nodes()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("reapidx");
+        var settings = d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
+        await using var a = await WriterAsync(d, settings, "gw-a");
+        await using var b = await WriterAsync(d, settings, "gw-b");
+        var index = new DynamoReapIndex(d.Clients.DynamoDb, settings.DataTable);
+        var system = new HeadSystemStorage(d.Clients.DynamoDb, settings, "reader", writer: false);
+        async Task<string[]> ListedAsync() => [.. (await index.ListContainersAndTtlNodesAsync()).Order(StringComparer.Ordinal)];
+        async Task<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>> ItemAsync(string path) =>
+            (await d.Clients.DynamoDb.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest
+            {
+                TableName = settings.DataTable,
+                Key = new() { ["path"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = path } },
+                ConsistentRead = true,
+            })).Item;
+
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(0, new CreateSessionOperation(3001, [1], 30000))).Error);
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(3001, new CreateOperation("/c", [1], Acl.OpenAclUnsafe, CreateMode.Container))).Error);
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(3001, new CreateOperation("/t", [], Acl.OpenAclUnsafe, CreateMode.PersistentWithTtl, Ttl: 3_600_000))).Error);
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(3001, new CreateOperation("/p", [1], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+        // Created through the other writer: the batch carries the marker to its items.
+        Assert.Equal(ErrorCode.Ok, (await b.SubmitAsync(3001, new CreateOperation("/c2", [], Acl.OpenAclUnsafe, CreateMode.Persistent, AsContainer: true))).Error);
+
+        Assert.Equal(["/c", "/c2", "/t"], await ListedAsync());
+        Assert.Equal(NodeKinds.ContainerMarker, (await system.GetNodeAsync("/c"))!.Stat.EphemeralOwner);
+        Assert.Equal(NodeKinds.ContainerMarker, (await system.GetNodeAsync("/c2"))!.Stat.EphemeralOwner);
+        Assert.Equal(3_600_000, NodeKinds.TtlOf((await system.GetNodeAsync("/t"))!.Stat.EphemeralOwner));
+        Assert.Equal(0, (await system.GetNodeAsync("/p"))!.Stat.EphemeralOwner);
+        // Clients still see ephemeralOwner 0; a persistent node's item has neither attribute.
+        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable);
+        Assert.Equal(0, (await store.ReadAsync("/c", (n, _) => n))!.Stat.EphemeralOwner);
+        var plain = await ItemAsync("/p");
+        Assert.False(plain.ContainsKey(DynamoUserStorage.KindMarkerAttr) || plain.ContainsKey(DynamoReapIndex.Attribute));
+
+        // A setData and a child's create and delete (the container's stat changes) keep it listed.
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(3001, new SetDataOperation("/c", [2], -1))).Error);
+        Assert.Equal(ErrorCode.Ok, (await b.SubmitAsync(3001, new CreateOperation("/c/kid", [], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+        Assert.Equal(ErrorCode.Ok, (await b.SubmitAsync(3001, new DeleteOperation("/c/kid", -1))).Error);
+        Assert.Equal(["/c", "/c2", "/t"], await ListedAsync());
+        Assert.Equal(NodeKinds.ContainerMarker, (await system.GetNodeAsync("/c"))!.Stat.EphemeralOwner);
+
+        // The reaper's pass: /c was used and is empty, /c2 never had a child, /t has not run out.
+        var options = new BackendOptions { GatewayId = "gw-a", ExtendedTypesEnabled = true };
+        var reaper = new ReaperFunction(system, index, (op, _) => a.SubmitAsync(0, op), TimeProvider.System, options);
+        Assert.Equal(1, await reaper.CheckAsync(default));
+        Assert.Null(await system.GetNodeAsync("/c"));
+        Assert.Equal(["/c2", "/t"], await ListedAsync());
+
+        // A delete takes the node out; one created again as a persistent node is not listed.
+        Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(3001, new DeleteOperation("/t", -1))).Error);
+        Assert.Equal(ErrorCode.Ok, (await b.SubmitAsync(3001, new MultiOperation([new DeleteOperation("/c2", -1), new CreateOperation("/c2", [], Acl.OpenAclUnsafe, CreateMode.Persistent)]))).Error);
+        Assert.Empty(await ListedAsync());
+        Assert.Equal(0, (await system.GetNodeAsync("/c2"))!.Stat.EphemeralOwner);
+        var tombstone = await ItemAsync("/t");
+        Assert.False(tombstone.ContainsKey(DynamoUserStorage.KindMarkerAttr) || tombstone.ContainsKey(DynamoReapIndex.Attribute));
+    }
+
     private static async Task<HostedWriter> WriterAsync(EmulatorDeployment d, AwsSettings settings, string gatewayId)
     {
         var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable) { RaisesAppliedMarker = false };
         var clients = new AwsClients(settings);
         var outbox = new CapturingOutbox(gatewayId);
-        var options = new BackendOptions { GatewayId = gatewayId };
+        var options = new BackendOptions { GatewayId = gatewayId, ExtendedTypesEnabled = true };
         var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), store, store, outbox, options, TimeProvider.System, NullLogger.Instance);
         var queue = new ChannelQueue<WriteRequest>();
         return new HostedWriter(gatewayId, clients, queue, outbox, writer, writer.RunAsync(queue, CancellationToken.None));

@@ -26,6 +26,9 @@ public sealed class ProvisioningTests
         Assert.Equal(["shard", "zxid"], pending.KeySchema.Select(k => k.AttributeName));
         var nodes = (await clients.DynamoDb.DescribeTableAsync(settings.NodesTable)).Table;
         Assert.Equal([DynamoSystemStorage.ReapIndex], nodes.GlobalSecondaryIndexes.Select(i => i.IndexName));
+        // The gateway write path's reaper lists the node items of key-value user storage the same way.
+        var data = (await clients.DynamoDb.DescribeTableAsync(settings.DataTable)).Table;
+        Assert.Equal([DynamoSystemStorage.ReapIndex], data.GlobalSecondaryIndexes.Select(i => i.IndexName));
         var watches = (await clients.DynamoDb.DescribeTableAsync(settings.WatchesTable)).Table;
         Assert.Equal(["path", "watcher"], watches.KeySchema.Select(k => k.AttributeName));
 
@@ -52,23 +55,30 @@ public sealed class ProvisioningTests
     }
 
     [Fact]
-    public async Task A_nodes_table_made_before_the_reap_index_gets_it_when_provisioned_again()
+    public async Task Nodes_and_data_tables_made_before_the_reap_index_get_it_when_provisioned_again()
     {
         var settings = await AwsEmulators.NewDeploymentAsync("gsi");
         using var clients = new AwsClients(settings);
-        await clients.DynamoDb.CreateTableAsync(new CreateTableRequest
+        string[] tables = [settings.NodesTable, settings.DataTable];
+        foreach (string table in tables)
         {
-            TableName = settings.NodesTable,
-            KeySchema = [new KeySchemaElement("path", KeyType.HASH)],
-            AttributeDefinitions = [new AttributeDefinition("path", ScalarAttributeType.S)],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-        });
+            await clients.DynamoDb.CreateTableAsync(new CreateTableRequest
+            {
+                TableName = table,
+                KeySchema = [new KeySchemaElement("path", KeyType.HASH)],
+                AttributeDefinitions = [new AttributeDefinition("path", ScalarAttributeType.S)],
+                BillingMode = BillingMode.PAY_PER_REQUEST,
+            });
+        }
         try
         {
             await AwsProvisioner.ProvisionAsync(settings);
-            var index = Assert.Single((await clients.DynamoDb.DescribeTableAsync(settings.NodesTable)).Table.GlobalSecondaryIndexes);
-            Assert.Equal((DynamoSystemStorage.ReapIndex, IndexStatus.ACTIVE), (index.IndexName, index.IndexStatus));
-            Assert.Equal([DynamoSystemStorage.ReapShardAttribute, "path"], index.KeySchema.Select(k => k.AttributeName));
+            foreach (string table in tables)
+            {
+                var index = Assert.Single((await clients.DynamoDb.DescribeTableAsync(table)).Table.GlobalSecondaryIndexes);
+                Assert.Equal((DynamoSystemStorage.ReapIndex, IndexStatus.ACTIVE), (index.IndexName, index.IndexStatus));
+                Assert.Equal([DynamoSystemStorage.ReapShardAttribute, "path"], index.KeySchema.Select(k => k.AttributeName));
+            }
         }
         finally
         {

@@ -88,13 +88,15 @@ public static class AwsDeployment
             var providers = new RemoteGatewayProviders(new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: false), user, interest, writerQueue, inbox, new DynamoSessionLeases(clients), owner,
                 ct => EpochLedger.ReadRoutedAsync(clients.DynamoDb, settings.CountersTable, gatewayId, ct));
             // No function consumes a queue on this path: every gateway also runs the heartbeat's takeover
-            // of dead gateways' sessions, through its own writer (the lease store makes one of them win).
+            // of dead gateways' sessions, through its own writer (the lease store makes one of them win),
+            // and the reaper over the node items' reap index (a second gateway's delete of a node already
+            // reaped fails the writer's checks).
             var heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, writerLogger);
             return FaaSBackend.StartHosted(options, sink, providers, (local, stopping) =>
             {
                 writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, store, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
                 return Task.WhenAll(writer.RunAsync(writerQueue, CancellationToken.None), RunUntilStoppedAsync(() => heartbeat.RunAsync(HeartbeatInterval(options), stopping)));
-            }, loggers: loggers);
+            }, loggers: loggers, nodeTypes: new DynamoReapIndex(clients.DynamoDb, settings.DataTable));
         }
         catch
         {

@@ -139,7 +139,7 @@ public sealed class HeadSystemStorage : ISystemStorage
             TableName = _dataTable,
             Key = new() { ["path"] = S(path) },
             ConsistentRead = true,
-            ProjectionExpression = "#stat, #acl",
+            ProjectionExpression = "#stat, #acl, #" + DynamoUserStorage.KindMarkerAttr,
         }), cancellationToken).ConfigureAwait(false)).Item;
         var node = ToSystemNode(path, item);
         if (_writer)
@@ -151,8 +151,9 @@ public sealed class HeadSystemStorage : ISystemStorage
 
     /// <summary>
     /// The writer's view of a user item. User storage keeps the Stat clients see, whose cversion is
-    /// derived from the parent's creation counter (2 × counter − children): the counter is recovered.
-    /// An item without a Stat is a deleted node's tombstone.
+    /// derived from the parent's creation counter (2 × counter − children): the counter is recovered;
+    /// and whose ephemeralOwner is 0 for a container or TTL node: the item's kind marker (on those
+    /// items only) is put back. An item without a Stat is a deleted node's tombstone.
     /// </summary>
     internal static SystemNode? ToSystemNode(string path, Dictionary<string, AttributeValue>? item)
     {
@@ -162,6 +163,10 @@ public sealed class HeadSystemStorage : ISystemStorage
         }
         var visible = StorageCodec.DecodeStat(statBytes);
         var stat = visible with { Cversion = (visible.Cversion + visible.NumChildren) / 2 };
+        if (GetLong(item, DynamoUserStorage.KindMarkerAttr) is { } marker)
+        {
+            stat = stat with { EphemeralOwner = marker };
+        }
         var acl = GetBytes(item, "acl") is { } aclBytes ? StorageCodec.DecodeAcl(aclBytes) : Acl.OpenAclUnsafe;
         return new SystemNode(path, stat, acl);
     }
@@ -245,7 +250,8 @@ public sealed class HeadSystemStorage : ISystemStorage
                 edits.AddRange((ephemerals.Removed(owner) ?? []).Select(p => new EphemeralEdit(owner, p, Added: false)));
                 edits.AddRange((ephemerals.Added(owner) ?? []).Select(p => new EphemeralEdit(owner, p, Added: true)));
             }
-            entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(request.Pending, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
+            var txn = WithKindMarkers(request.Pending, request.Nodes);
+            entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(txn, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
         }
         var batch = WithDataLeftOut(entries);
         var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, Guid.NewGuid().ToString("N"), HeadBatchCodec.Encode(batch));
@@ -278,6 +284,37 @@ public sealed class HeadSystemStorage : ISystemStorage
             }
         }
         return [.. requests.Select(_ => true)];
+    }
+
+    /// <summary>
+    /// The transaction with every Put of a container or TTL node carrying that node's owner marker
+    /// (<see cref="NodeChange.KindMarker"/>, from the request's new system state): a change's Stat is
+    /// what clients see, with the marker hidden, and on this path the node's item is also its system
+    /// state, which must keep it (<see cref="ToSystemNode"/>, the reap index). Other nodes' changes
+    /// are left as they are, so an ordinary write costs what it did.
+    /// </summary>
+    internal static Txn WithKindMarkers(Txn txn, IReadOnlyList<SystemNodeWrite> writes)
+    {
+        Dictionary<string, long>? markers = null;
+        foreach (var write in writes)
+        {
+            if (write.NewState is { Stat.EphemeralOwner: < 0 and var owner })
+            {
+                (markers ??= new(StringComparer.Ordinal))[write.Path] = owner;
+            }
+            else
+            {
+                markers?.Remove(write.Path);
+            }
+        }
+        if (markers is null)
+        {
+            return txn;
+        }
+        return txn with
+        {
+            Changes = [.. txn.Changes.Select(c => c.Kind == NodeChangeKind.Put && markers.TryGetValue(c.Path, out long owner) ? c with { KindMarker = owner } : c)],
+        };
     }
 
     /// <summary>

@@ -28,7 +28,8 @@ public static class AwsProvisioner
         new(s.SessionsTable, ("sessionId", ScalarAttributeType.N)),
         new(s.LeasesTable, ("sessionId", ScalarAttributeType.N)),
         new(s.WatchesTable, ("path", ScalarAttributeType.S), ("watcher", ScalarAttributeType.S)),
-        new(s.DataTable, ("path", ScalarAttributeType.S)),
+        // The same index on the node items of key-value user storage: the gateway write path's reaper.
+        new(s.DataTable, ("path", ScalarAttributeType.S), Index: new(DynamoSystemStorage.ReapIndex, DynamoSystemStorage.ReapShardAttribute, "path")),
     ];
 
     public static async Task ProvisionAsync(AwsSettings settings, CancellationToken cancellationToken = default)

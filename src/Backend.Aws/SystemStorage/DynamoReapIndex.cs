@@ -1,17 +1,21 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using static ZkGateway.Backend.Aws.DynamoAttributes;
 
 namespace ZkGateway.Backend.Aws;
 
 /// <summary>
-/// The sparse global secondary index of <c>D-nodes</c> that lists container and TTL nodes for the
-/// reaper (ZooKeeper's DataTree keeps the same two sets): only their items carry the index's hash key
-/// <see cref="Attribute"/> (always "0"; the range key is <c>path</c>), so the index holds just them
-/// and a reaper pass is one Query, whatever the size of the tree.
+/// The sparse global secondary index that lists container and TTL nodes for the reaper (ZooKeeper's
+/// DataTree keeps the same two sets): only their items carry the index's hash key <see cref="Attribute"/>
+/// (always "0"; the range key is <c>path</c>), so the index holds just them and a reaper pass is one
+/// Query, whatever the size of the tree. The queue path keeps it on <c>D-nodes</c> (the commit sets
+/// the key, <see cref="DynamoCommitBuilder"/>); the gateway write path, whose node items are the
+/// system state, on <c>D-data</c> (the apply step sets it with the item's kind marker,
+/// <see cref="DynamoUserStorage.KindMarkerAttr"/>).
 /// </summary>
-internal sealed class DynamoReapIndex(IAmazonDynamoDB db, string nodesTable)
+internal sealed class DynamoReapIndex(IAmazonDynamoDB db, string table) : INodeTypeIndex
 {
     public const string IndexName = "reapable";
 
@@ -36,11 +40,11 @@ internal sealed class DynamoReapIndex(IAmazonDynamoDB db, string nodesTable)
     /// created a moment ago may be missing (the next pass finds it) and one deleted a moment ago may
     /// still be listed (the reaper reads each candidate consistently).
     /// </summary>
-    public async ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default)
     {
         var items = await QueryAllAsync(db, Named(new QueryRequest
         {
-            TableName = nodesTable,
+            TableName = table,
             IndexName = IndexName,
             KeyConditionExpression = "#reapShard = :s",
             ExpressionAttributeValues = new() { [":s"] = S(Shard) },

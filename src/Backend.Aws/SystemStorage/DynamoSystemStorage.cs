@@ -146,5 +146,5 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
 
     /// <summary>The container and TTL nodes, from the sparse reap index (eventually consistent).</summary>
     public ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default) =>
-        _reapIndex.ListAsync(cancellationToken);
+        _reapIndex.ListContainersAndTtlNodesAsync(cancellationToken);
 }

@@ -64,6 +64,15 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private const string NullDataAttr = "nullData";
     private const string ChildrenAttr = "children";
 
+    /// <summary>
+    /// A container's or TTL node's owner marker (<see cref="NodeChange.KindMarker"/>), a number, on
+    /// those items only, with the reap index's key (<see cref="DynamoReapIndex.Attribute"/>): the Stat
+    /// kept here is the one clients see, and the gateway write path's writer and reaper need the kind.
+    /// Written with the item's creation; an owner never changes while a node lives, and later updates
+    /// keep the item's other attributes.
+    /// </summary>
+    internal const string KindMarkerAttr = "kindMarker";
+
     /// <summary>The epoch stamp (<see cref="EpochStamp"/>, its text form), on nodes written while triggers were in flight.</summary>
     private const string EpochAttr = "epoch";
 
@@ -316,6 +325,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         public string? DataRef;
         public IReadOnlyList<Acl>? Acl;
 
+        /// <summary>The node's kind marker (<see cref="NodeChange.KindMarker"/>; 0: none), written with a created item.</summary>
+        public long KindMarker;
+
         /// <summary>The data goes with its writer only (<see cref="NodeChange.DataWithWriterOnly"/>): written first, or skipped by a helper without it.</summary>
         public bool WriterOnly;
 
@@ -331,6 +343,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
             Data = null;
             DataRef = null;
             Acl = null;
+            KindMarker = 0;
             AddedChildren.Clear();
             RemovedChildren.Clear();
         }
@@ -394,6 +407,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                     plan.WriterOnly = change.DataWithWriterOnly;
                 }
                 plan.Acl = change.Acl ?? plan.Acl;
+                plan.KindMarker = change.KindMarker != 0 ? change.KindMarker : plan.KindMarker;
             }
             last = Math.Max(last, txn.Zxid);
         }
@@ -503,6 +517,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         if (plan.AddedChildren.Count > 0)
         {
             item[ChildrenAttr] = SS(plan.AddedChildren);
+        }
+        if (plan.KindMarker != 0)
+        {
+            // Only container and TTL items carry these: a persistent node's item is as it was.
+            item[KindMarkerAttr] = N(plan.KindMarker);
+            item[DynamoReapIndex.Attribute] = DynamoReapIndex.Value;
         }
         PutItemResponse old;
         try
@@ -793,7 +813,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// </summary>
     private async ValueTask WriteTombstoneAsync(string path, long zxid, List<string> staleObjects, CancellationToken ct)
     {
-        var old = await ConditionalUpdateAsync(path, "SET #z = :z REMOVE #stat, #acl, #data, #dataRef, #nullData, #children, #epoch", Fenced,
+        var old = await ConditionalUpdateAsync(path, "SET #z = :z REMOVE #stat, #acl, #data, #dataRef, #nullData, #children, #epoch, #kindMarker, #reapShard", Fenced,
             new() { [":z"] = WriteStampOf(zxid, 0) }, ReturnValue.UPDATED_OLD, ct).ConfigureAwait(false);
         if (GetString(old, DataRefAttr) is { } key)
         {

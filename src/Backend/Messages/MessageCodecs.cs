@@ -25,6 +25,13 @@ public static class MessageCodec
     /// readable by functions of an earlier version.
     /// </summary>
     private const int TxnFormatWithDataRef = 5;
+
+    /// <summary>
+    /// Format 6 adds each change's kind marker (<see cref="NodeChange.KindMarker"/>) after its data
+    /// reference. Written only for a transaction that carries one (the gateway write path's container
+    /// and TTL nodes), for the same reason as format 5.
+    /// </summary>
+    private const int TxnFormatWithKindMarker = 6;
     private const int TxnFormatWithoutDataFlag = 3;
     private const int InboxFormat = 1;
 
@@ -283,8 +290,9 @@ public static class MessageCodec
     {
         var buffer = new FrameBuffer(256);
         var writer = new JuteWriter(buffer);
-        bool withDataRef = txn.Changes.Any(c => c.DataRef is not null);
-        writer.WriteInt(withDataRef ? TxnFormatWithDataRef : TxnFormat);
+        bool withKindMarker = txn.Changes.Any(c => c.KindMarker != 0);
+        bool withDataRef = withKindMarker || txn.Changes.Any(c => c.DataRef is not null);
+        writer.WriteInt(withKindMarker ? TxnFormatWithKindMarker : withDataRef ? TxnFormatWithDataRef : TxnFormat);
         writer.WriteLong(txn.Zxid);
         writer.WriteLong(txn.Time);
         writer.WriteLong(txn.SessionId);
@@ -309,6 +317,10 @@ public static class MessageCodec
             {
                 writer.WriteString(change.DataRef);
             }
+            if (withKindMarker)
+            {
+                writer.WriteLong(change.KindMarker);
+            }
         }
         writer.WriteInt(txn.Triggers.Count);
         foreach (var trigger in txn.Triggers)
@@ -324,7 +336,7 @@ public static class MessageCodec
     {
         var reader = new JuteReader(bytes);
         int format = reader.ReadInt();
-        if (format is not (TxnFormatWithDataRef or TxnFormat or TxnFormatWithoutDataFlag))
+        if (format is not (TxnFormatWithKindMarker or TxnFormatWithDataRef or TxnFormat or TxnFormatWithoutDataFlag))
         {
             JuteFormatException.ThrowInvalid($"Unknown transaction format {format}.");
         }
@@ -334,7 +346,7 @@ public static class MessageCodec
         long closed = reader.ReadLong();
         ReplyAddress? replyTo = reader.ReadBool() ? new ReplyAddress(reader.ReadString() ?? "", reader.ReadLong()) : null;
         var result = ReadResult(ref reader);
-        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat, withDataRef: format >= TxnFormatWithDataRef);
+        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat, withDataRef: format >= TxnFormatWithDataRef, withKindMarker: format >= TxnFormatWithKindMarker);
         var triggers = ReadTriggers(ref reader, withAcl: true);
         return new Txn(zxid, time, session, replyTo, result, changes, triggers, closed);
     }
@@ -344,7 +356,7 @@ public static class MessageCodec
     /// data (format 4 and later); before that a null buffer meant "keep the data" and null data was
     /// not kept.
     /// </summary>
-    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag, bool withDataRef = false)
+    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag, bool withDataRef = false, bool withKindMarker = false)
     {
         int changeCount = reader.ReadVectorCount(16);
         var changes = new List<NodeChange>(changeCount);
@@ -357,7 +369,8 @@ public static class MessageCodec
             byte[]? data = reader.ReadBuffer();
             var acl = Acl.ReadList(ref reader);
             string? dataRef = withDataRef ? reader.ReadString() : null;
-            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null, DataRef = dataRef });
+            long kindMarker = withKindMarker ? reader.ReadLong() : 0;
+            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null, DataRef = dataRef, KindMarker = kindMarker });
         }
         return changes;
     }

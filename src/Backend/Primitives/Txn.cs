@@ -33,6 +33,14 @@ public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byt
     /// </summary>
     public bool DataWithWriterOnly { get; init; }
 
+    /// <summary>
+    /// The stored owner marker of a container or TTL node (negative, see <see cref="NodeKinds"/>) on a
+    /// Put of such a node; 0 for every other node. <see cref="Stat"/> is what clients see, where the
+    /// marker is hidden: a store that is also the node's system state (the AWS gateway write path's
+    /// key-value items) keeps it from here, so that the writer and the reaper can tell the node's kind.
+    /// </summary>
+    public long KindMarker { get; init; }
+
     /// <summary>A Put that sets the node's data, null included.</summary>
     public static NodeChange PutWithData(string path, Stat stat, byte[]? data, IReadOnlyList<Acl>? acl = null) =>
         new(NodeChangeKind.Put, path, stat, data, acl) { WritesData = true };

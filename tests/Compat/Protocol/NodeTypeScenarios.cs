@@ -176,6 +176,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    [InlineData(TargetKind.AwsGatewayWrites)]
     public async Task Used_empty_containers_are_reaped_with_watch_events_and_unused_ones_stay(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
@@ -217,6 +218,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    [InlineData(TargetKind.AwsGatewayWrites)]
     public async Task At_top_level_createContainer_always_makes_a_container_and_create_with_flags_4_never_does(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
@@ -256,6 +258,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    [InlineData(TargetKind.AwsGatewayWrites)]
     public async Task Expired_ttl_nodes_without_children_are_reaped(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
