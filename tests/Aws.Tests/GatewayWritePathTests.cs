@@ -75,7 +75,7 @@ public sealed class GatewayWritePathTests
     public async Task Two_writers_on_one_head_lose_and_repeat_nothing()
     {
         await using var d = await EmulatorDeployment.CreateAsync("twohead");
-        var settings = d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
+        var settings = GatewayPath(d);
         var writers = new[] { await WriterAsync(d, settings, "gw-a"), await WriterAsync(d, settings, "gw-b") };
         try
         {
@@ -126,7 +126,7 @@ public sealed class GatewayWritePathTests
     public async Task A_reservation_after_another_writers_applied_batch_repeats_none_of_it()
     {
         await using var d = await EmulatorDeployment.CreateAsync("reserveafter");
-        var settings = d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
+        var settings = GatewayPath(d);
         await using var a = await WriterAsync(d, settings, "gw-a");
         await using var b = await WriterAsync(d, settings, "gw-b");
         Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(0, new CreateSessionOperation(2001, [1], 30000))).Error);
@@ -279,7 +279,7 @@ public sealed class GatewayWritePathTests
     public async Task The_reap_index_follows_creates_and_deletes_of_containers_and_ttl_nodes()
     {
         await using var d = await EmulatorDeployment.CreateAsync("reapidx");
-        var settings = d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
+        var settings = GatewayPath(d);
         await using var a = await WriterAsync(d, settings, "gw-a");
         await using var b = await WriterAsync(d, settings, "gw-b");
         var index = new DynamoReapIndex(d.Clients.DynamoDb, settings.DataTable);
@@ -333,6 +333,9 @@ public sealed class GatewayWritePathTests
         var tombstone = await ItemAsync("/t");
         Assert.False(tombstone.ContainsKey(DynamoUserStorage.KindMarkerAttr) || tombstone.ContainsKey(DynamoReapIndex.Attribute));
     }
+
+    /// <summary>The deployment's settings on the gateway write path (key-value storage).</summary>
+    private static AwsSettings GatewayPath(EmulatorDeployment d) => d.Settings with { UserStorage = UserStorageMode.KeyValue, WritePath = WritePathMode.Gateway };
 
     private static async Task<HostedWriter> WriterAsync(EmulatorDeployment d, AwsSettings settings, string gatewayId)
     {

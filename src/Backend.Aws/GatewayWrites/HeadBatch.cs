@@ -33,7 +33,7 @@ public static class HeadBatchCodec
         writer.WriteInt(entries.Count);
         foreach (var entry in entries)
         {
-            int omitted = entry.Txn.Changes.ToList().FindIndex(c => c.DataWithWriterOnly);
+            int omitted = IndexOfWriterOnly(entry.Txn.Changes);
             var txn = omitted < 0 ? entry.Txn : entry.Txn with { Changes = [.. entry.Txn.Changes.Select((c, i) => i == omitted ? c with { Data = null } : c)] };
             writer.WriteBuffer(MessageCodec.EncodeTxn(txn));
             writer.WriteInt(omitted);
@@ -54,6 +54,18 @@ public static class HeadBatchCodec
             }
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static int IndexOfWriterOnly(IReadOnlyList<NodeChange> changes)
+    {
+        for (int i = 0; i < changes.Count; i++)
+        {
+            if (changes[i].DataWithWriterOnly)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public static IReadOnlyList<HeadBatchEntry> Decode(ReadOnlySpan<byte> bytes)

@@ -85,7 +85,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
             var routes = await LoadInterestAsync(triggers.Select(t => t.Trigger.Path), _interest, cancellationToken).ConfigureAwait(false);
             foreach (var item in triggers)
             {
-                foreach (string gateway in RemoteRoutes(routes, item))
+                foreach (string gateway in RoutesOf(routes, item))
                 {
                     planned[gateway] = Math.Max(planned.GetValueOrDefault(gateway), item.Zxid);
                 }
@@ -98,11 +98,9 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         return ledger.Stamp(planned, generation, batchZxid);
     }
 
-    private IEnumerable<string> RemoteRoutes(WatchInterestRoutes routes, InboxItem item) =>
-        localGateway is null || _resending ? routes.Route(item) : routes.Route(item).Where(g => g != localGateway);
-
-    /// <summary>While <see cref="ResendTriggersAsync"/> flushes: the local gateway is routed to as well.</summary>
-    private bool _resending;
+    /// <summary>Where a trigger goes: its routes, but the local gateway (told in-process) unless <paramref name="includeLocal"/>.</summary>
+    private IEnumerable<string> RoutesOf(WatchInterestRoutes routes, InboxItem item, bool includeLocal = false) =>
+        localGateway is null || includeLocal ? routes.Route(item) : routes.Route(item).Where(g => g != localGateway);
 
     /// <summary>
     /// The triggers of a batch found applied, whose writer (another gateway) may have died before sending
@@ -117,15 +115,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         {
             Triggers(txn);
         }
-        _resending = true;
-        try
-        {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _resending = false;
-        }
+        await FlushAsync(includeLocal: true, cancellationToken).ConfigureAwait(false);
     }
 
     public void Mark(IReadOnlyCollection<string> gateways, long zxid)
@@ -159,7 +149,9 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
         }
     }
 
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => FlushAsync(includeLocal: false, cancellationToken);
+
+    private async ValueTask FlushAsync(bool includeLocal, CancellationToken cancellationToken)
     {
         if (_buffer.Count == 0)
         {
@@ -190,7 +182,7 @@ public sealed class InboxOutbox(IAmazonDynamoDB dynamo, string watchesTable, Fun
                 Add(gateway, item);
                 continue;
             }
-            foreach (string g in RemoteRoutes(routes, item))
+            foreach (string g in RoutesOf(routes, item, includeLocal))
             {
                 Add(g, item);
                 routed[g] = Math.Max(routed.GetValueOrDefault(g), item.Zxid);

@@ -141,9 +141,21 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             return false;
         }
-        var expected = plans.ToDictionary(p => p.Key, p => ulong.Parse(WriteStampOf(p.Value.Zxid, 0).N, CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        int seen = 0;
-        foreach (var chunk in expected.Keys.Chunk(100))
+        var expected = plans.ToDictionary(p => p.Key, p => StampNumber(p.Value.Zxid, 0), StringComparer.Ordinal);
+        var items = await BatchGetAsync(expected.Keys, "#p, #z", new() { ["#p"] = PathAttr, ["#z"] = WriteStampAttr }, cancellationToken).ConfigureAwait(false);
+        // An item not there at all was not written.
+        return items.Count == expected.Count
+            && items.All(item => GetString(item, PathAttr) is { } path && StampOf(item) >= expected[path]);
+    }
+
+    /// <summary>
+    /// Consistent reads of the items at <paramref name="paths"/> (those that exist), projected, in
+    /// BatchGetItem calls of 100 keys (its limit); throttled keys are asked for again after a back-off.
+    /// </summary>
+    private async ValueTask<List<Dictionary<string, AttributeValue>>> BatchGetAsync(IEnumerable<string> paths, string projection, Dictionary<string, string> names, CancellationToken ct)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        foreach (var chunk in paths.Chunk(100))
         {
             var pending = new Dictionary<string, KeysAndAttributes>
             {
@@ -151,31 +163,22 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 {
                     Keys = [.. chunk.Select(p => new Dictionary<string, AttributeValue> { [PathAttr] = S(p) })],
                     ConsistentRead = true,
-                    ProjectionExpression = "#p, #z",
-                    ExpressionAttributeNames = new() { ["#p"] = PathAttr, ["#z"] = WriteStampAttr },
+                    ProjectionExpression = projection,
+                    ExpressionAttributeNames = names,
                 },
             };
             for (int attempt = 0; pending.Count > 0; attempt++)
             {
                 if (attempt > 0)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6))), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6))), ct).ConfigureAwait(false);
                 }
-                var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
-                foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
-                {
-                    if (GetString(item, PathAttr) is not { } path || !item.TryGetValue(WriteStampAttr, out var z) || z.N is null
-                        || ulong.Parse(z.N, CultureInfo.InvariantCulture) < expected[path])
-                    {
-                        return false;
-                    }
-                    seen++;
-                }
+                var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, ct).ConfigureAwait(false);
+                items.AddRange(response.Responses?.GetValueOrDefault(_table) ?? []);
                 pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
             }
         }
-        // An item not there at all was not written.
-        return seen == expected.Count;
+        return items;
     }
 
     public int NodeCount => 0;
@@ -199,7 +202,10 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// the node, removals first; 0 otherwise). Increasing over batches, whose zxids do, and over the
     /// steps to one item within a batch. Unsigned: twice a zxid of an epoch past 2^30 overflows a long.
     /// </summary>
-    internal static AttributeValue WriteStampOf(long zxid, int step) => new() { N = ((ulong)zxid * 2 + (ulong)step).ToString(CultureInfo.InvariantCulture) };
+    internal static AttributeValue WriteStampOf(long zxid, int step) => new() { N = StampNumber(zxid, step).ToString(CultureInfo.InvariantCulture) };
+
+    /// <summary>The write stamp as a number (<see cref="WriteStampOf"/>).</summary>
+    private static ulong StampNumber(long zxid, int step) => (ulong)zxid * 2 + (ulong)step;
 
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
     {
@@ -268,36 +274,15 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         while (level.Count > 0)
         {
             var next = new List<string>();
-            foreach (var chunk in level.Chunk(100))
+            foreach (var item in await BatchGetAsync(level, "#p, #c, #s", new() { ["#p"] = PathAttr, ["#c"] = ChildrenAttr, ["#s"] = StatAttr }, cancellationToken).ConfigureAwait(false))
             {
-                var keys = new KeysAndAttributes
+                if (!item.ContainsKey(StatAttr))
                 {
-                    Keys = [.. chunk.Select(p => new Dictionary<string, AttributeValue> { [PathAttr] = S(p) })],
-                    ConsistentRead = true,
-                    ProjectionExpression = "#p, #c, #s",
-                    ExpressionAttributeNames = new() { ["#p"] = PathAttr, ["#c"] = ChildrenAttr, ["#s"] = StatAttr },
-                };
-                var pending = new Dictionary<string, KeysAndAttributes> { [_table] = keys };
-                for (int attempt = 0; pending.Count > 0; attempt++)
-                {
-                    if (attempt > 0)
-                    {
-                        // Unprocessed keys are throttled ones: back off before asking again.
-                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6))), cancellationToken).ConfigureAwait(false);
-                    }
-                    var response = await _dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
-                    foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
-                    {
-                        if (!item.ContainsKey(StatAttr))
-                        {
-                            continue;
-                        }
-                        count++;
-                        string parent = GetString(item, PathAttr)!;
-                        next.AddRange(GetStringSet(item, ChildrenAttr).Select(c => ZkPath.Join(parent, c)));
-                    }
-                    pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+                    continue;
                 }
+                count++;
+                string parent = GetString(item, PathAttr)!;
+                next.AddRange(GetStringSet(item, ChildrenAttr).Select(c => ZkPath.Join(parent, c)));
             }
             level = next;
         }
@@ -728,7 +713,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             throw new BatchAbortedException(plan.Zxid);
         }
-        if (StampOf(found) == StampOf(WriteStampOf(plan.Zxid, 0)))
+        if (StampOf(found) == StampNumber(plan.Zxid, 0))
         {
             return;
         }
@@ -792,7 +777,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             return WriterOnlyWrite.Fenced;
         }
-        return StampOf(item) >= StampOf(WriteStampOf(zxid, 0)) ? WriterOnlyWrite.Made : WriterOnlyWrite.NotYet;
+        return StampOf(item) >= StampNumber(zxid, 0) ? WriterOnlyWrite.Made : WriterOnlyWrite.NotYet;
     }
 
     private async ValueTask<bool> IsAbortRecordedAsync(long zxid, CancellationToken ct) =>
@@ -802,9 +787,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     private static string AbortRecord(long zxid) => $"aborted-{zxid:x16}";
 
     private static ulong? StampOf(Dictionary<string, AttributeValue>? item) =>
-        item is not null && item.TryGetValue(WriteStampAttr, out var z) ? StampOf(z) : null;
-
-    private static ulong? StampOf(AttributeValue z) => z.N is { } n ? ulong.Parse(n, CultureInfo.InvariantCulture) : null;
+        item is not null && item.TryGetValue(WriteStampAttr, out var z) && z.N is { } n ? ulong.Parse(n, CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// A delete: the item keeps its key and gets the delete's write stamp, every other attribute goes (one
