@@ -13,9 +13,11 @@ public sealed record PopulateResult(string Target, string Prefix, long Requested
 /// <summary>
 /// Creates <c>count</c> persistent znodes <c>/zkbench-pop-&lt;id&gt;/n&lt;i&gt;</c> of <c>value-size</c> bytes,
 /// pipelined over connections x outstanding closed-loop slots, and <b>leaves them in place</b> (unless
-/// <c>cleanup</c> is set), so a server's memory can be measured with the data loaded.
+/// <c>cleanup</c> is set), so a server's memory can be measured with the data loaded. With
+/// <c>parents</c> &gt; 1 znode i goes under <c>/zkbench-pop-&lt;id&gt;/p&lt;i mod parents&gt;</c>: successive creates land
+/// far apart in the tree, as in a large ensemble's populate (issue 14's 1,000 parents).
 /// </summary>
-public sealed class Populator(LoadOptions options, long count, bool cleanup, TextWriter? log = null)
+public sealed class Populator(LoadOptions options, long count, bool cleanup, TextWriter? log = null, int parents = 1)
 {
     private readonly TextWriter _log = log ?? TextWriter.Null;
     private long _next = -1;
@@ -33,6 +35,14 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
         if (created.Err != ErrorCode.Ok)
         {
             throw new InvalidOperationException($"create {prefix}: {created.Err}");
+        }
+        for (int p = 0; parents > 1 && p < parents; p++)
+        {
+            var made = await admin.SendAsync(OpCode.Create, new CreateRequest($"{prefix}/p{p}", [], Acl.OpenAclUnsafe, CreateMode.Persistent), scratch);
+            if (made.Err != ErrorCode.Ok)
+            {
+                throw new InvalidOperationException($"create {prefix}/p{p}: {made.Err}");
+            }
         }
         var connections = new List<ZkConnection>();
         long ok = 0, errors = 0;
@@ -59,7 +69,7 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
                             OpResult r;
                             try
                             {
-                                r = await connection.SendAsync(OpCode.Create, new CreateRequest($"{prefix}/n{i}", value, Acl.OpenAclUnsafe, CreateMode.Persistent), buffer);
+                                r = await connection.SendAsync(OpCode.Create, new CreateRequest(parents > 1 ? $"{prefix}/p{i % parents}/n{i}" : $"{prefix}/n{i}", value, Acl.OpenAclUnsafe, CreateMode.Persistent), buffer);
                             }
                             catch (Exception e)
                             {

@@ -25,6 +25,7 @@ public static class LoadToolCli
           --populate N              instead of a workload: create N znodes of --value-size bytes under
                                     /zkbench-pop-<id> (connections x outstanding in flight) and leave
                                     them there (for memory measurements); --cleanup deletes them after
+          --parents N               with --populate: spread the znodes over N parents (default 1)
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -38,6 +39,7 @@ public static class LoadToolCli
         string label = "";
         long? populate = null;
         bool cleanup = false;
+        int parents = 1;
         try
         {
             options = new LoadOptions();
@@ -78,6 +80,7 @@ public static class LoadToolCli
                     case "--label": label = Value(); break;
                     case "--populate": populate = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                     case "--cleanup": cleanup = true; break;
+                    case "--parents": parents = PositiveInt(key, Value()); break;
                     default: throw new ArgumentException($"Unknown option {arg}.");
                 }
             }
@@ -109,7 +112,7 @@ public static class LoadToolCli
                 error.WriteLine("--populate needs a positive count and a --target (not --compare).");
                 return 2;
             }
-            var pop = await new Populator(options, toCreate, cleanup, error).RunAsync();
+            var pop = await new Populator(options, toCreate, cleanup, error, parents).RunAsync();
             output.WriteLine($"{pop.Target}: created {pop.Created:N0} of {pop.Requested:N0} znodes ({pop.ValueSize} B) under {pop.Prefix} " +
                 $"in {pop.ElapsedSeconds:0.00} s = {pop.CreatesPerSecond:0} creates/s with {pop.Connections} conn x {pop.Outstanding} outstanding, errors {pop.Errors}");
             foreach (var e in pop.ErrorSamples)
