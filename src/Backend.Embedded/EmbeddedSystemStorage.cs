@@ -1,25 +1,20 @@
-using Microsoft.Data.Sqlite;
-using ZkGateway.Backend.Codecs;
+using ZkGateway.Backend.Embedded.Durability;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Embedded;
 
 /// <summary>
-/// System storage for the embedded deployment: node metadata, sessions and pending transactions in
-/// SQLite (committed with fsync), mirrored in memory for reads; timed locks and counters in memory,
-/// since they need not outlive the one process that uses them (the zxid counter restarts each epoch).
-/// <para>
-/// Given a user-row writer (the embedded deployment passes <see cref="EmbeddedUserStorage.WriteRows"/>),
-/// a commit writes each transaction's user-storage rows in the same fsync'd SQLite transaction instead
-/// of a pending row: one SQLite transaction per writer batch instead of two (the writer's, then the
-/// persister's), and nothing left to re-apply after a crash. The pending list is then kept in memory
-/// only, for the distributor (its in-process queue dies with the process anyway).
-/// </para>
+/// System storage for the embedded deployment: node metadata and sessions in memory, made durable by
+/// <see cref="DurableStore"/> (each writer batch one fsync'd log record, written before anything of it
+/// is acknowledged); timed locks and counters in memory only, since they need not outlive the one
+/// process that uses them (the zxid counter restarts each epoch). The pending list is kept in memory
+/// only, for the distributor: the log record carries the user-storage changes as well, so nothing is
+/// left to re-apply from here after a crash (start-up replays the log into both storages).
 /// </summary>
 public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 {
-    private readonly SqliteDatabase _db;
+    private readonly DurableStore _store;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SystemNode> _nodes = new(StringComparer.Ordinal);
@@ -29,53 +24,58 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
     private readonly Dictionary<long, SortedSet<string>> _ephemerals = [];
     private readonly HashSet<string> _containersAndTtls = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, Txn> _pending = [];
-    private readonly Action<SqliteTransaction, IReadOnlyList<Txn>>? _writeUserRows;
 
-    /// <param name="db">The database.</param>
-    /// <param name="time">The clock for lock leases.</param>
-    /// <param name="writeUserRows">
-    /// Writes transactions' user-storage rows inside the given SQLite transaction; when set, commits
-    /// write them instead of pending rows (see the class remarks). Null: pending rows, as on AWS.
-    /// </param>
-    public EmbeddedSystemStorage(SqliteDatabase db, TimeProvider time, Action<SqliteTransaction, IReadOnlyList<Txn>>? writeUserRows = null)
+    /// <summary>Starts from the store's recovered snapshot; <see cref="Replay"/> then applies the log after it.</summary>
+    public EmbeddedSystemStorage(DurableStore store, TimeProvider time)
     {
-        _db = db;
+        _store = store;
         _time = time;
-        _writeUserRows = writeUserRows;
-        Load();
+        foreach (var node in store.Recovered.SystemNodes)
+        {
+            _nodes[node.Path] = node;
+            TrackEphemeral(node, add: true);
+        }
+        foreach (var session in store.Recovered.Sessions)
+        {
+            _sessions[session.SessionId] = session;
+        }
     }
 
-    private void Load()
+    /// <summary>Applies one recovered log record (start-up, before anything else runs).</summary>
+    internal void Replay(StoreRecord record)
     {
-        using (var command = _db.System.CreateCommand())
+        lock (_lock)
         {
-            command.CommandText = "SELECT path, stat, acl FROM system_nodes";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            switch (record)
             {
-                var node = new SystemNode(reader.GetString(0), StorageCodec.DecodeStat((byte[])reader[1]), StorageCodec.DecodeAcl((byte[])reader[2]));
-                _nodes[node.Path] = node;
-                TrackEphemeral(node, add: true);
+                case CommitRecord commit:
+                    foreach (var request in commit.Requests)
+                    {
+                        ApplyCommitted(request, addPending: false);
+                    }
+                    break;
+                case SessionTimeoutRecord timeout when _sessions.TryGetValue(timeout.SessionId, out var session):
+                    _sessions[timeout.SessionId] = session with { TimeoutMs = timeout.TimeoutMs };
+                    break;
             }
         }
-        using (var command = _db.System.CreateCommand())
+    }
+
+    /// <summary>The nodes, for a snapshot (called under the store's write lock).</summary>
+    internal IReadOnlyList<SystemNode> CaptureNodes()
+    {
+        lock (_lock)
         {
-            command.CommandText = "SELECT id, password, timeout FROM sessions";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var session = new SessionRecord(reader.GetInt64(0), (byte[])reader[1], reader.GetInt32(2));
-                _sessions[session.SessionId] = session;
-            }
+            return [.. _nodes.Values];
         }
-        using (var command = _db.System.CreateCommand())
+    }
+
+    /// <summary>The sessions, for a snapshot (called under the store's write lock).</summary>
+    internal IReadOnlyList<SessionRecord> CaptureSessions()
+    {
+        lock (_lock)
         {
-            command.CommandText = "SELECT zxid, txn FROM pending ORDER BY zxid";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                _pending[reader.GetInt64(0)] = StorageCodec.DecodeTxn((byte[])reader[1]);
-            }
+            return [.. _sessions.Values];
         }
     }
 
@@ -155,112 +155,82 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
             }
         }
 
-        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _store.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var transaction = _db.System.BeginTransaction();
-            var upsertNode = _db.Prepare(transaction, "INSERT INTO system_nodes(path, stat, acl) VALUES($p, $s, $a) ON CONFLICT(path) DO UPDATE SET stat = excluded.stat, acl = excluded.acl", "$p", "$s", "$a");
-            var deleteNode = _db.Prepare(transaction, "DELETE FROM system_nodes WHERE path = $p", "$p");
-            var insertSession = _db.Prepare(transaction, "INSERT OR REPLACE INTO sessions(id, password, timeout) VALUES($i, $w, $t)", "$i", "$w", "$t");
-            var deleteSession = _db.Prepare(transaction, "DELETE FROM sessions WHERE id = $i", "$i");
-            var insertPending = _db.Prepare(transaction, "INSERT INTO pending(zxid, txn) VALUES($z, $x)", "$z", "$x");
-            var userRows = _writeUserRows is null ? null : new List<Txn>(requests.Count);
+            var durable = new List<CommitRequest>(requests.Count);
             for (int i = 0; i < requests.Count; i++)
             {
-                if (!applied[i])
-                {
-                    continue;
-                }
                 var request = requests[i];
-                foreach (var write in request.Nodes)
+                if (applied[i] && (request.Nodes.Count > 0 || request.CreatedSession is not null || request.ClosedSession != 0 || request.Pending.ChangesState))
                 {
-                    if (write.NewState is { } state)
-                    {
-                        SqliteDatabase.Run(upsertNode, write.Path, StorageCodec.EncodeStat(state.Stat), StorageCodec.EncodeAcl(state.Acl));
-                    }
-                    else
-                    {
-                        SqliteDatabase.Run(deleteNode, write.Path);
-                    }
-                }
-                if (request.CreatedSession is { } session)
-                {
-                    SqliteDatabase.Run(insertSession, session.SessionId, session.Password, session.TimeoutMs);
-                }
-                if (request.ClosedSession != 0)
-                {
-                    SqliteDatabase.Run(deleteSession, request.ClosedSession);
-                }
-                if (request.Pending.ChangesState)
-                {
-                    if (userRows is not null)
-                    {
-                        userRows.Add(request.Pending);
-                    }
-                    else
-                    {
-                        SqliteDatabase.Run(insertPending, request.Pending.Zxid, StorageCodec.EncodeTxn(request.Pending));
-                    }
+                    durable.Add(request);
                 }
             }
-            if (userRows is { Count: > 0 })
+            if (durable.Count > 0)
             {
-                _writeUserRows!(transaction, userRows);
+                _store.Append(new CommitRecord(durable));
             }
-            transaction.Commit();
+            // Applied to memory under the store's lock: a snapshot that rolls the log finds every
+            // record before the roll applied here (see DurableStore).
+            lock (_lock)
+            {
+                for (int i = 0; i < requests.Count; i++)
+                {
+                    var request = requests[i];
+                    if (applied[i])
+                    {
+                        ApplyCommitted(request, addPending: true);
+                    }
+                    foreach (string path in request.LockedPaths)
+                    {
+                        if (_locks.TryGetValue(path, out var held) && held.Token == request.Token)
+                        {
+                            _locks.Remove(path);
+                        }
+                    }
+                }
+            }
         }
         finally
         {
-            _db.WriteLock.Release();
-        }
-
-        lock (_lock)
-        {
-            for (int i = 0; i < requests.Count; i++)
-            {
-                var request = requests[i];
-                if (applied[i])
-                {
-                    foreach (var write in request.Nodes)
-                    {
-                        if (_nodes.TryGetValue(write.Path, out var old))
-                        {
-                            TrackEphemeral(old, add: false);
-                        }
-                        if (write.NewState is { } state)
-                        {
-                            _nodes[write.Path] = state;
-                            TrackEphemeral(state, add: true);
-                        }
-                        else
-                        {
-                            _nodes.Remove(write.Path);
-                        }
-                    }
-                    if (request.CreatedSession is { } session)
-                    {
-                        _sessions[session.SessionId] = session;
-                    }
-                    if (request.ClosedSession != 0)
-                    {
-                        _sessions.Remove(request.ClosedSession);
-                        _ephemerals.Remove(request.ClosedSession);
-                    }
-                    if (request.Pending.ChangesState)
-                    {
-                        _pending[request.Pending.Zxid] = request.Pending;
-                    }
-                }
-                foreach (string path in request.LockedPaths)
-                {
-                    if (_locks.TryGetValue(path, out var held) && held.Token == request.Token)
-                    {
-                        _locks.Remove(path);
-                    }
-                }
-            }
+            _store.WriteLock.Release();
         }
         return applied;
+    }
+
+    /// <summary>A committed request's effect on memory. Under <see cref="_lock"/>.</summary>
+    private void ApplyCommitted(CommitRequest request, bool addPending)
+    {
+        foreach (var write in request.Nodes)
+        {
+            if (_nodes.TryGetValue(write.Path, out var old))
+            {
+                TrackEphemeral(old, add: false);
+            }
+            if (write.NewState is { } state)
+            {
+                _nodes[write.Path] = state;
+                TrackEphemeral(state, add: true);
+            }
+            else
+            {
+                _nodes.Remove(write.Path);
+            }
+        }
+        if (request.CreatedSession is { } session)
+        {
+            _sessions[session.SessionId] = session;
+        }
+        if (request.ClosedSession != 0)
+        {
+            _sessions.Remove(request.ClosedSession);
+            _ephemerals.Remove(request.ClosedSession);
+        }
+        if (addPending && request.Pending.ChangesState)
+        {
+            _pending[request.Pending.Zxid] = request.Pending;
+        }
     }
 
     public ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default)
@@ -281,32 +251,6 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
-    /// <summary>
-    /// Start-up recovery with a user-row writer: writes the user rows of pending transactions left by a
-    /// crash (or by a build that wrote pending rows) and deletes those pending rows, in one fsync'd
-    /// SQLite transaction. A crash before it commits leaves them pending, to be recovered again.
-    /// </summary>
-    public async ValueTask CompleteRecoveredAsync(IReadOnlyList<Txn> recovered, CancellationToken cancellationToken = default)
-    {
-        if (_writeUserRows is null || recovered.Count == 0)
-        {
-            return;
-        }
-        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _db.System.BeginTransaction();
-            _writeUserRows(transaction, recovered);
-            var pop = _db.Prepare(transaction, "DELETE FROM pending WHERE zxid <= $z", "$z");
-            SqliteDatabase.Run(pop, recovered.Max(t => t.Zxid));
-            transaction.Commit();
-        }
-        finally
-        {
-            _db.WriteLock.Release();
-        }
-    }
-
     public ValueTask<IReadOnlyList<Txn>> GetPendingAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -315,10 +259,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
-    /// <summary>
-    /// Forgets applied pending entries in memory. Their rows, if any (no user-row writer), are deleted
-    /// by the user storage in the same SQLite transaction that persisted them (see <see cref="SqliteDatabase"/>).
-    /// </summary>
+    /// <summary>Forgets applied pending entries (memory only: the log record holds their changes).</summary>
     public ValueTask PopPendingAsync(long zxid, CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -362,27 +303,28 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 
     public async ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default)
     {
-        SessionRecord? updated;
-        lock (_lock)
-        {
-            if (!_sessions.TryGetValue(sessionId, out var session) || session.TimeoutMs == timeoutMs)
-            {
-                return;
-            }
-            _sessions[sessionId] = updated = session with { TimeoutMs = timeoutMs };
-        }
-        await _db.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _store.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _db.System.CreateCommand();
-            command.CommandText = "UPDATE sessions SET timeout = $t WHERE id = $i";
-            command.Parameters.AddWithValue("$t", updated.TimeoutMs);
-            command.Parameters.AddWithValue("$i", updated.SessionId);
-            command.ExecuteNonQuery();
+            lock (_lock)
+            {
+                if (!_sessions.TryGetValue(sessionId, out var session) || session.TimeoutMs == timeoutMs)
+                {
+                    return;
+                }
+            }
+            _store.Append(new SessionTimeoutRecord(sessionId, timeoutMs));
+            lock (_lock)
+            {
+                if (_sessions.TryGetValue(sessionId, out var session))
+                {
+                    _sessions[sessionId] = session with { TimeoutMs = timeoutMs };
+                }
+            }
         }
         finally
         {
-            _db.WriteLock.Release();
+            _store.WriteLock.Release();
         }
     }
 

@@ -1,5 +1,4 @@
-using Microsoft.Data.Sqlite;
-using ZkGateway.Backend.Codecs;
+using ZkGateway.Backend.Embedded.Durability;
 using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
@@ -7,12 +6,12 @@ using ZkGateway.Jute.Data;
 namespace ZkGateway.Backend.Embedded;
 
 /// <summary>
-/// User storage for the embedded deployment: the tree in memory for direct reads, persisted to SQLite
-/// in <c>user_nodes</c>. A reader-writer lock makes each read atomic with respect to each applied
-/// transaction and its watch firing.
+/// User storage for the embedded deployment: the tree in memory for direct reads. A reader-writer lock
+/// makes each read atomic with respect to each applied transaction and its watch firing.
 /// <para>
-/// The writer's fsync'd commit writes the rows (<see cref="WriteRows"/>, called by
-/// <see cref="EmbeddedSystemStorage"/>), so applying a transaction here only updates memory.
+/// Durability is the writer's: its fsync'd log record carries the transactions' changes
+/// (<see cref="DurableStore"/>), so applying a transaction here only updates memory, and start-up
+/// rebuilds the tree from the snapshot and the log.
 /// </para>
 /// </summary>
 public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
@@ -34,15 +33,25 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         public void Changed() => _view = null;
     }
 
-    private readonly SqliteDatabase _db;
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
     private long _appliedZxid;
     private long _dataSize;
-    public EmbeddedUserStorage(SqliteDatabase db)
+    /// <summary>Starts from a snapshot's nodes; the log after it is applied with <see cref="ApplyAsync"/>.</summary>
+    internal EmbeddedUserStorage(IEnumerable<UserRow> rows)
     {
-        _db = db;
-        Load();
+        foreach (var row in rows)
+        {
+            _nodes[row.Path] = new Entry(row.Data, row.Stat, row.Acl);
+            _dataSize += row.Path.Length + (row.Data?.Length ?? 0);
+        }
+        foreach (string path in _nodes.Keys)
+        {
+            if (ZkPath.Parent(path) is { } parent && _nodes.TryGetValue(parent, out var parentEntry))
+            {
+                parentEntry.Children.Add(ZkPath.Name(path));
+            }
+        }
     }
 
     public long AppliedZxid => Volatile.Read(ref _appliedZxid);
@@ -67,27 +76,6 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
 
     /// <summary>Sets the applied zxid after recovery (the start of the new epoch).</summary>
     public void SetAppliedZxid(long zxid) => Volatile.Write(ref _appliedZxid, zxid);
-
-    private void Load()
-    {
-        using var command = _db.System.CreateCommand();
-        command.CommandText = "SELECT path, data, stat, acl FROM user_nodes";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            string path = reader.GetString(0);
-            var entry = new Entry(reader.IsDBNull(1) ? null : (byte[])reader[1], StorageCodec.DecodeStat((byte[])reader[2]), StorageCodec.DecodeAcl((byte[])reader[3]));
-            _nodes[path] = entry;
-            _dataSize += path.Length + (entry.Data?.Length ?? 0);
-        }
-        foreach (string path in _nodes.Keys)
-        {
-            if (ZkPath.Parent(path) is { } parent && _nodes.TryGetValue(parent, out var parentEntry))
-            {
-                parentEntry.Children.Add(ZkPath.Name(path));
-            }
-        }
-    }
 
     public ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default) =>
         ReadAsync(path, read, static (node, zxid, read) => read(node, zxid), cancellationToken);
@@ -204,32 +192,23 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
     }
 
     /// <summary>
-    /// Writes the transactions' changes to <c>user_nodes</c> inside <paramref name="transaction"/>, in
-    /// order. The caller holds <see cref="SqliteDatabase.WriteLock"/> and commits.
+    /// The nodes, for a snapshot: the entries are taken under the lock, their fields read afterwards
+    /// while later transactions may change them. That is the fuzziness the log replay repairs
+    /// (<see cref="DurableStore"/>): an entry that changes now is written again by a later record.
     /// </summary>
-    internal void WriteRows(SqliteTransaction transaction, IReadOnlyList<Txn> txns)
+    internal IEnumerable<UserRow> CaptureForSnapshot()
     {
-        var insert = _db.Prepare(transaction, "INSERT INTO user_nodes(path, data, stat, acl) VALUES($p, $d, $s, $a) ON CONFLICT(path) DO UPDATE SET data = excluded.data, stat = excluded.stat, acl = excluded.acl", "$p", "$d", "$s", "$a");
-        var updateStat = _db.Prepare(transaction, "UPDATE user_nodes SET stat = $s, acl = COALESCE($a, acl) WHERE path = $p", "$p", "$s", "$a");
-        var delete = _db.Prepare(transaction, "DELETE FROM user_nodes WHERE path = $p", "$p");
-        foreach (var txn in txns)
+        KeyValuePair<string, Entry>[] entries;
+        _gate.EnterReadLock();
+        try
         {
-            foreach (var change in txn.Changes)
-            {
-                if (change.Kind == NodeChangeKind.Delete)
-                {
-                    SqliteDatabase.Run(delete, change.Path);
-                }
-                else if (change.WritesData)
-                {
-                    SqliteDatabase.Run(insert, change.Path, (object?)change.Data ?? DBNull.Value, StorageCodec.EncodeStat(change.Stat), StorageCodec.EncodeAcl(change.Acl ?? Acl.OpenAclUnsafe));
-                }
-                else
-                {
-                    SqliteDatabase.Run(updateStat, change.Path, StorageCodec.EncodeStat(change.Stat), change.Acl is null ? DBNull.Value : StorageCodec.EncodeAcl(change.Acl));
-                }
-            }
+            entries = [.. _nodes];
         }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+        return entries.Select(e => new UserRow(e.Key, e.Value.Data, e.Value.Stat, e.Value.Acl));
     }
 
     public void Dispose() => _gate.Dispose();

@@ -31,6 +31,12 @@ public sealed class BackendOptions
     /// </summary>
     public long ContainerMaxNeverUsedIntervalMs { get; init; }
 
+    /// <summary>
+    /// Embedded deployment: a snapshot of the state is taken once the transaction log since the last
+    /// one holds this many bytes and at least the last snapshot's size (see DurableStore). 64 MiB.
+    /// </summary>
+    public long SnapshotLogBytes { get; init; } = 64L << 20;
+
     /// <summary>At most this many queued writes are committed together (group commit).</summary>
     public int MaxWriteBatch { get; init; } = 256;
 

@@ -50,6 +50,9 @@ public ref struct JuteReader
 
     public long ReadLong() => BinaryPrimitives.ReadInt64BigEndian(Take(8, "long"));
 
+    /// <summary>Jute's <c>byte</c>.</summary>
+    public byte ReadByte() => Take(1, "byte")[0];
+
     /// <summary>Jute booleans are one byte; ZooKeeper treats any non-zero value as true.</summary>
     public bool ReadBool() => Take(1, "boolean")[0] != 0;
 

@@ -29,6 +29,13 @@ public ref struct JuteWriter
         _output.Advance(8);
     }
 
+    /// <summary>Jute's <c>byte</c>.</summary>
+    public void WriteByte(byte value)
+    {
+        _output.GetSpan(1)[0] = value;
+        _output.Advance(1);
+    }
+
     public void WriteBool(bool value)
     {
         _output.GetSpan(1)[0] = value ? (byte)1 : (byte)0;

@@ -87,91 +87,73 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task Pending_rows_of_an_older_build_are_applied_and_written_as_user_rows_at_start_up()
+    public async Task A_database_of_an_earlier_build_is_imported_with_its_pending_rows()
     {
-        // An older build committed a transaction as a pending row and was killed before writing its
-        // user rows. Start-up applies it, writes its rows and drops the pending row, so a second restart
-        // (with nothing pending) still shows it.
-        string dir = Path.Combine(Path.GetTempPath(), "zkgw-pending-" + Guid.NewGuid().ToString("N"));
-        var options = new BackendOptions { DataDir = dir };
-        try
-        {
-            Stat created;
-            long session;
-            await using (var zk = await EmbeddedDeployment.StartAsync(options, new RecordingSink()))
-            {
-                session = (await zk.CreateSessionAsync(30000)).SessionId;
-                await zk.SubmitAsync(session, new CreateOperation("/old", [1], Acl.OpenAclUnsafe, CreateMode.Persistent));
-                created = (await zk.GetDataAsync("/old", null)).Value!.Stat;
-            }
-
-            long zxid = created.Mzxid + 10;
-            var stat = created with { Mzxid = zxid, Version = 1, DataLength = 1 };
-            using (var db = Embedded.SqliteDatabase.Open(dir))
-            {
-                var legacy = new Embedded.EmbeddedSystemStorage(db, TimeProvider.System);
-                var txn = new Primitives.Txn(zxid, 0, session, null, new WriteResult(ErrorCode.Ok, zxid), [new Primitives.NodeChange(Primitives.NodeChangeKind.Put, "/old", stat, [2])], []);
-                await legacy.CommitAsync([new Primitives.CommitRequest(Primitives.LockToken.New(), [], [], null, 0, txn)]);
-                Assert.Equal(1L, CountPending(db));
-            }
-
-            await using (var zk = await EmbeddedDeployment.StartAsync(options, new RecordingSink()))
-            {
-                Assert.Equal([2], (await zk.GetDataAsync("/old", null)).Value!.Data);
-            }
-            using (var db = Embedded.SqliteDatabase.Open(dir))
-            {
-                Assert.Equal(0L, CountPending(db));
-            }
-            await using (var zk = await EmbeddedDeployment.StartAsync(options, new RecordingSink()))
-            {
-                var read = (await zk.GetDataAsync("/old", null)).Value!;
-                Assert.Equal([2], read.Data);
-                Assert.Equal(stat, read.Stat);
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-
-        static long CountPending(Embedded.SqliteDatabase db)
-        {
-            using var command = db.System.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM pending";
-            return (long)command.ExecuteScalar()!;
-        }
-    }
-
-    [Fact]
-    public void A_database_from_before_null_data_is_migrated_with_its_rows()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "zkgw-migrate-" + Guid.NewGuid().ToString("N"));
+        // Earlier builds kept everything in one SQLite database; the oldest ones also left "pending"
+        // rows: transactions committed but not yet written to user rows. Start-up imports it all once
+        // (pending rows applied), renames the database, and later restarts start from the import.
+        string dir = Path.Combine(Path.GetTempPath(), "zkgw-legacy-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
         {
-            string file = Path.Combine(dir, Embedded.SqliteDatabase.FileName);
-            using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
+            var root = new Stat(0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 7L << 32 | 1);
+            var old = new Stat(7L << 32 | 1, 7L << 32 | 1, 1, 1, 0, 0, 0, 0, 1, 0, 7L << 32 | 1);
+            var setLater = old with { Mzxid = 7L << 32 | 2, Version = 1, DataLength = 2 };
+            var session = new Primitives.SessionRecord(0x1234, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], 20000);
+            var pending = new Primitives.Txn(7L << 32 | 2, 0, session.SessionId, null, new WriteResult(ErrorCode.Ok, 7L << 32 | 2),
+                [new Primitives.NodeChange(Primitives.NodeChangeKind.Put, "/old", setLater, [2, 2])], []);
+            string file = Path.Combine(dir, "zkgateway.db");
+            using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
             {
-                old.Open();
-                Embedded.SqliteDatabase.Execute(old, """
+                db.Open();
+                using var command = db.CreateCommand();
+                command.CommandText = """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    CREATE TABLE system_nodes (path TEXT PRIMARY KEY, stat BLOB NOT NULL, acl BLOB NOT NULL);
+                    CREATE TABLE sessions (id INTEGER PRIMARY KEY, password BLOB NOT NULL, timeout INTEGER NOT NULL);
+                    CREATE TABLE pending (zxid INTEGER PRIMARY KEY, txn BLOB NOT NULL);
                     CREATE TABLE user_nodes (path TEXT PRIMARY KEY, data BLOB NOT NULL, stat BLOB NOT NULL, acl BLOB NOT NULL);
-                    INSERT INTO user_nodes VALUES ('/kept', x'0102', x'03', x'04');
-                    """);
+                    INSERT INTO meta VALUES ('epoch', 7);
+                    INSERT INTO system_nodes VALUES ('/', $root, $acl), ('/old', $setLater, $acl);
+                    INSERT INTO user_nodes VALUES ('/', x'', $root, $acl), ('/old', x'01', $old, $acl);
+                    INSERT INTO sessions VALUES ($id, $password, 20000);
+                    INSERT INTO pending VALUES ($zxid, $txn);
+                    """;
+                command.Parameters.AddWithValue("$root", Codecs.StorageCodec.EncodeStat(root));
+                command.Parameters.AddWithValue("$old", Codecs.StorageCodec.EncodeStat(old));
+                command.Parameters.AddWithValue("$setLater", Codecs.StorageCodec.EncodeStat(setLater));
+                command.Parameters.AddWithValue("$acl", Codecs.StorageCodec.EncodeAcl(Acl.OpenAclUnsafe));
+                command.Parameters.AddWithValue("$id", session.SessionId);
+                command.Parameters.AddWithValue("$password", session.Password);
+                command.Parameters.AddWithValue("$zxid", pending.Zxid);
+                command.Parameters.AddWithValue("$txn", Codecs.StorageCodec.EncodeTxn(pending));
+                command.ExecuteNonQuery();
             }
 
-            using var db = Embedded.SqliteDatabase.Open(dir);
-            using var command = db.System.CreateCommand();
-            command.CommandText = "SELECT \"notnull\" FROM pragma_table_info('user_nodes') WHERE name = 'data'";
-            Assert.Equal(0L, command.ExecuteScalar());
-            command.CommandText = "SELECT data FROM user_nodes WHERE path = '/kept'";
-            Assert.Equal(new byte[] { 1, 2 }, command.ExecuteScalar());
-            command.CommandText = "INSERT INTO user_nodes VALUES ('/null', NULL, x'03', x'04')";
-            command.ExecuteNonQuery();
+            await using (var zk = await EmbeddedBackend.StartAsync(dataDir: dir))
+            {
+                var read = (await zk.Backend.GetDataAsync("/old", null)).Value!;
+                Assert.Equal([2, 2], read.Data);
+                Assert.Equal(setLater, read.Stat);
+                Assert.True(await zk.Backend.GetLastZxidAsync() >= 8L << 32, "the epoch goes on from the database's");
+                Assert.True(await zk.Backend.TryResumeSessionAsync(session.SessionId, session.Password, 20000));
+                Assert.False(File.Exists(file));
+                Assert.True(File.Exists(file + ".migrated"));
+
+                long id = await zk.NewSessionAsync();
+                await zk.CreateAsync(id, "/old/new", "n");
+                await zk.RestartAsync();
+                Assert.Equal([2, 2], (await zk.Backend.GetDataAsync("/old", null)).Value!.Data);
+                Assert.Equal("n"u8.ToArray(), (await zk.Backend.GetDataAsync("/old/new", null)).Value!.Data);
+                Assert.True(await zk.Backend.GetLastZxidAsync() >= 9L << 32);
+            }
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 }

@@ -31,8 +31,11 @@ public sealed class RecordingSink : INotificationSink
 /// <summary>An embedded backend on a fresh temporary data directory, restartable on the same directory.</summary>
 public sealed class EmbeddedBackend : IAsyncDisposable
 {
-    private EmbeddedBackend(string dataDir, FaaSBackend backend, RecordingSink sink)
+    private readonly long _snapshotLogBytes;
+
+    private EmbeddedBackend(string dataDir, FaaSBackend backend, RecordingSink sink, long snapshotLogBytes)
     {
+        _snapshotLogBytes = snapshotLogBytes;
         DataDir = dataDir;
         Backend = backend;
         Sink = sink;
@@ -44,23 +47,35 @@ public sealed class EmbeddedBackend : IAsyncDisposable
 
     public RecordingSink Sink { get; private set; }
 
-    public static async Task<EmbeddedBackend> StartAsync(int tickTime = 2000, bool extendedTypes = false)
+    /// <param name="snapshotLogBytes">The embedded store's snapshot threshold (small: snapshots while the test writes).</param>
+    /// <param name="dataDir">A data directory to start on (a test that prepared one); default: a new one.</param>
+    public static async Task<EmbeddedBackend> StartAsync(int tickTime = 2000, bool extendedTypes = false, long snapshotLogBytes = 64L << 20, string? dataDir = null)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "zkgw-backend-" + Guid.NewGuid().ToString("N"));
+        string dir = dataDir ?? Path.Combine(Path.GetTempPath(), "zkgw-backend-" + Guid.NewGuid().ToString("N"));
         var sink = new RecordingSink();
-        var backend = await EmbeddedDeployment.StartAsync(Options(dir, tickTime, extendedTypes), sink);
-        return new EmbeddedBackend(dir, backend, sink);
+        var backend = await EmbeddedDeployment.StartAsync(Options(dir, tickTime, extendedTypes, snapshotLogBytes), sink);
+        return new EmbeddedBackend(dir, backend, sink, snapshotLogBytes);
     }
 
-    private static BackendOptions Options(string dir, int tickTime, bool extendedTypes) =>
-        new() { DataDir = dir, TickTime = tickTime, ExtendedTypesEnabled = extendedTypes };
+    private static BackendOptions Options(string dir, int tickTime, bool extendedTypes, long snapshotLogBytes) =>
+        new() { DataDir = dir, TickTime = tickTime, ExtendedTypesEnabled = extendedTypes, SnapshotLogBytes = snapshotLogBytes };
+
+    /// <summary>Stops the backend cleanly, without starting it again (a test then changes the files).</summary>
+    public async Task StopAsync() => await Backend.DisposeAsync();
+
+    /// <summary>Starts a backend on the data directory after <see cref="StopAsync"/>.</summary>
+    public async Task StartAgainAsync()
+    {
+        Sink = new RecordingSink();
+        Backend = await EmbeddedDeployment.StartAsync(Options(DataDir, 2000, false, _snapshotLogBytes), Sink);
+    }
 
     /// <summary>Stops the backend cleanly and starts a new one on the same data directory.</summary>
     public async Task RestartAsync(int tickTime = 2000)
     {
         await Backend.DisposeAsync();
         Sink = new RecordingSink();
-        Backend = await EmbeddedDeployment.StartAsync(Options(DataDir, tickTime, false), Sink);
+        Backend = await EmbeddedDeployment.StartAsync(Options(DataDir, tickTime, false, _snapshotLogBytes), Sink);
     }
 
     public async Task<long> NewSessionAsync(int timeoutMs = 30000) => (await Backend.CreateSessionAsync(timeoutMs)).SessionId;

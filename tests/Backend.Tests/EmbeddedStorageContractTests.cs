@@ -1,24 +1,25 @@
 using ZkGateway.Backend.Embedded;
+using ZkGateway.Backend.Embedded.Durability;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Testing.Contracts;
 
 namespace ZkGateway.Backend.Tests;
 
-/// <summary>The system-storage contract on the embedded SQLite store.</summary>
+/// <summary>The system-storage contract on the embedded store (memory, made durable by the log).</summary>
 public sealed class EmbeddedSystemStorageTests : SystemStorageContract, IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "zkgw-system-" + Guid.NewGuid().ToString("N"));
-    private SqliteDatabase? _db;
+    private DurableStore? _store;
 
     protected override Task<ISystemStorage> CreateStorageAsync()
     {
-        _db = SqliteDatabase.Open(_dir);
-        return Task.FromResult<ISystemStorage>(new EmbeddedSystemStorage(_db, Time));
+        _store = DurableStore.Open(_dir, 64L << 20);
+        return Task.FromResult<ISystemStorage>(new EmbeddedSystemStorage(_store, Time));
     }
 
     public void Dispose()
     {
-        _db?.Dispose();
+        _store?.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 }
