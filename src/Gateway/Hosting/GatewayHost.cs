@@ -242,6 +242,7 @@ public static class GatewayHost
             EpochWaitMs = options.EpochWaitMs,
             LivenessRenewalMs = options.LivenessRenewalMs,
             HeartbeatIntervalMs = options.HeartbeatIntervalMs,
+            SnapshotLogBytes = options.SnapshotLogBytes,
         };
         services.AddSingleton(registry);
         // A factory registration, so the container disposes the backend (closing the database) on

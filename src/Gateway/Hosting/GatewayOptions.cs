@@ -71,6 +71,13 @@ public sealed class GatewayOptions
     /// <summary><c>zookeeper.extendedTypesEnabled</c> (TTL nodes); default false.</summary>
     public bool ExtendedTypesEnabled { get; set; }
 
+    /// <summary>
+    /// <c>snapSizeLimitInKb</c> (ZooKeeper's <c>zookeeper.snapSizeLimitInKb</c>): the embedded store takes
+    /// a snapshot once this much log has been written since the last one (and at least the last
+    /// snapshot's size); default 64 MiB here, 4 GiB in ZooKeeper (which also counts transactions).
+    /// </summary>
+    public long SnapshotLogBytes { get; set; } = 64L << 20;
+
     /// <summary><c>znode.container.checkIntervalMs</c>: how often container and TTL nodes are reaped; default 60 000 ms.</summary>
     public int ContainerCheckIntervalMs { get; set; } = 60_000;
 

@@ -36,6 +36,7 @@ public static class ZooCfg
         public const string Backend = "backend";
         public const string GatewayId = "gatewayId";
         public const string ContainerCheckIntervalMs = "znode.container.checkIntervalMs";
+        public const string SnapSizeLimitInKb = "zookeeper.snapSizeLimitInKb";
         public const string ContainerMaxPerMinute = "znode.container.maxPerMinute";
         public const string ContainerMaxNeverUsedIntervalMs = "znode.container.maxNeverUsedIntervalMs";
         public const string SecureClientPort = "secureClientPort";
@@ -326,6 +327,10 @@ public static class ZooCfg
             case Keys.ExtendedTypesEnabled:
             case "extendedTypesEnabled":
                 options.ExtendedTypesEnabled = ParseBool(key, value);
+                break;
+            case Keys.SnapSizeLimitInKb:
+            case "snapSizeLimitInKb":
+                options.SnapshotLogBytes = ParseLong(key, value, 1, long.MaxValue / 1024) * 1024;
                 break;
             // ZooKeeper's system properties of these names; 0 would stop its timer (interval) or
             // divide by zero (maxPerMinute), so both must be positive here.

@@ -14,10 +14,16 @@ namespace ZkGateway.Compat.Durability;
 [Collection(CompatCollection.Name)]
 public sealed class CrashTests
 {
-    [Fact]
-    public async Task Sigkill_during_acknowledged_writes_loses_nothing()
+    /// <param name="snapSizeLimitInKb">
+    /// Null: the default (no snapshot during the test). 16: a snapshot every 16 KiB of log, so the kill
+    /// lands among snapshots being taken, and recovery starts from one of them.
+    /// </param>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("16")]
+    public async Task Sigkill_during_acknowledged_writes_loses_nothing(string? snapSizeLimitInKb)
     {
-        await using var gateway = new GatewayServer();
+        await using var gateway = new GatewayServer(snapSizeLimitInKb is null ? null : [new("snapSizeLimitInKb", snapSizeLimitInKb)]);
         await gateway.StartAsync();
 
         await using (var setup = await RawZkClient.ConnectAsync(gateway.Port))
@@ -69,6 +75,10 @@ public sealed class CrashTests
         stop.Cancel();
         await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(acknowledged.Count >= 300, $"only {acknowledged.Count} writes were acknowledged before the kill");
+        if (snapSizeLimitInKb is not null)
+        {
+            Assert.NotEmpty(Directory.GetFiles(gateway.DataDir, "snapshot.*").Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)));
+        }
         long maxAcknowledged = acknowledged.Values.Max(v => v.Zxid);
 
         await gateway.StartAsync();
