@@ -36,7 +36,7 @@ public static class EmbeddedDeployment
             }
         }
         store.ForgetRecovered();
-        store.AttachSources(system.CaptureNodes, system.CaptureSessions, user.CaptureForSnapshot, () => user.AppliedZxid);
+        store.AttachSources(system.CaptureNodes, system.CaptureSessions, user.CaptureForSnapshot, () => user.AppliedZxid, system.NodeNow, user.Has);
 
         if (system.IsEmpty)
         {

@@ -70,6 +70,15 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
+    /// <summary>One node's state now, for a snapshot.</summary>
+    internal SystemNode? NodeNow(string path)
+    {
+        lock (_lock)
+        {
+            return _nodes.GetValueOrDefault(path);
+        }
+    }
+
     /// <summary>The sessions, for a snapshot (called under the store's write lock).</summary>
     internal IReadOnlyList<SessionRecord> CaptureSessions()
     {

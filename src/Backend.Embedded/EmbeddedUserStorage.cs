@@ -191,6 +191,20 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
+    /// <summary>Whether the node exists now (a snapshot's look-up).</summary>
+    internal bool Has(string path)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            return _nodes.ContainsKey(path);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
     /// <summary>
     /// The nodes, for a snapshot: the entries are taken under the lock, their fields read afterwards
     /// while later transactions may change them. That is the fuzziness the log replay repairs

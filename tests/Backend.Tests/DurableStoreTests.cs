@@ -34,8 +34,14 @@ public sealed class DurableStoreTests
         await Task.WhenAll(writers);
         var before = await TreeAsync(zk.Backend);
 
-        Assert.NotEmpty(Directory.GetFiles(zk.DataDir, SnapshotFile.Prefix + "*"));
-        Assert.True(Directory.GetFiles(zk.DataDir, SnapshotFile.Prefix + "*").Length <= 2, "older snapshots are deleted");
+        // Snapshots are written in the background: the last may still be under way.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (SnapshotFile.Files(zk.DataDir).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.NotEmpty(SnapshotFile.Files(zk.DataDir));
+        Assert.True(SnapshotFile.Files(zk.DataDir).Count <= 2, "older snapshots are deleted");
         await zk.RestartAsync();
         Assert.Equal(before, await TreeAsync(zk.Backend));
         await zk.RestartAsync();
@@ -97,7 +103,7 @@ public sealed class DurableStoreTests
         long session = await zk.NewSessionAsync();
         int i = 0;
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (Directory.GetFiles(zk.DataDir, SnapshotFile.Prefix + "*").Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline)
+        while (SnapshotFile.Files(zk.DataDir).Count < 2 && DateTime.UtcNow < deadline)
         {
             await zk.CreateAsync(session, $"/n{i++}", new string('v', 100));
         }

@@ -46,6 +46,8 @@ public sealed class DurableStore : IDisposable
     private Func<IReadOnlyList<SessionRecord>>? _sessions;
     private Func<IEnumerable<UserRow>>? _userNodes;
     private Func<long>? _userAppliedZxid;
+    private Func<string, SystemNode?>? _systemNode;
+    private Func<string, bool>? _userHas;
     private volatile bool _disposed;
 
     private DurableStore(string dir, long minLogBytes, ILogger logger, RecordLog log, SnapshotImage recovered, IReadOnlyList<StoreRecord> tail, long epoch, long lastSnapshotBytes)
@@ -71,6 +73,9 @@ public sealed class DurableStore : IDisposable
 
     /// <summary>The last epoch recovered (0 for a new data directory).</summary>
     public long Epoch { get; private set; }
+
+    /// <summary>Why the last snapshot failed, if it did (diagnostics).</summary>
+    public Exception? LastSnapshotError { get; private set; }
 
     /// <summary>Snapshots written since start-up (for tests and diagnostics).</summary>
     public int SnapshotsTaken { get; private set; }
@@ -107,7 +112,7 @@ public sealed class DurableStore : IDisposable
         {
             throw new InvalidDataException($"{dataDir}: no snapshot can be read");
         }
-        image ??= new SnapshotImage(0, 0, [], [], []);
+        image ??= SnapshotImage.Empty;
         var logFiles = RecordLog.Files(dataDir);
         if (logFiles.Count > 0 && logFiles[0].FirstSeq > image.FromSeq)
         {
@@ -138,15 +143,20 @@ public sealed class DurableStore : IDisposable
     }
 
     /// <summary>
-    /// Where snapshots copy the state from. The system functions run under <see cref="WriteLock"/>;
-    /// <paramref name="userAppliedZxid"/> tells when the user storage has caught up with the log.
+    /// Where snapshots copy the state from. <paramref name="systemNodes"/> and <paramref name="sessions"/>
+    /// run under <see cref="WriteLock"/>; <paramref name="userAppliedZxid"/> tells when the user storage has
+    /// caught up with the log; <paramref name="systemNode"/> and <paramref name="userHas"/> look one node up
+    /// now (a snapshot writes each node's user row and system state in one entry).
     /// </summary>
-    internal void AttachSources(Func<IReadOnlyList<SystemNode>> systemNodes, Func<IReadOnlyList<SessionRecord>> sessions, Func<IEnumerable<UserRow>> userNodes, Func<long> userAppliedZxid)
+    internal void AttachSources(Func<IReadOnlyList<SystemNode>> systemNodes, Func<IReadOnlyList<SessionRecord>> sessions, Func<IEnumerable<UserRow>> userNodes,
+        Func<long> userAppliedZxid, Func<string, SystemNode?> systemNode, Func<string, bool> userHas)
     {
         _systemNodes = systemNodes;
         _sessions = sessions;
         _userNodes = userNodes;
         _userAppliedZxid = userAppliedZxid;
+        _systemNode = systemNode;
+        _userHas = userHas;
     }
 
     /// <summary>
@@ -239,21 +249,42 @@ public sealed class DurableStore : IDisposable
                 await Task.Delay(5, cancellationToken).ConfigureAwait(false);
             }
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var (path, bytes) = SnapshotFile.Write(_dir, new SnapshotImage(fromSeq, epoch, systemNodes, sessions, _userNodes!()));
+            var (path, bytes) = SnapshotFile.Write(_dir, fromSeq, epoch, sessions, Nodes(_userNodes!(), systemNodes));
             _lastSnapshotBytes = bytes;
             SnapshotsTaken++;
             _logger.LogInformation("Snapshot {Path}: {Bytes} bytes, {Nodes} nodes, in {Ms:0} ms", path, bytes, systemNodes.Count,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             DeleteOlderThanPrevious();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // The log still holds everything: a failed snapshot costs disk space, not data.
+            LastSnapshotError = e;
             _logger.LogError(e, "Snapshot failed; the log keeps growing until one succeeds");
         }
         finally
         {
             _snapshotGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Each user row with its node's system state as it is now, then the system nodes that have no
+    /// user row now. Both are fuzzy like the rest of the snapshot: what changes meanwhile is written
+    /// again by the log after the snapshot's start.
+    /// </summary>
+    private IEnumerable<SnapshotNode> Nodes(IEnumerable<UserRow> users, IReadOnlyList<SystemNode> systemNodes)
+    {
+        foreach (var row in users)
+        {
+            yield return new SnapshotNode(row.Path, row, _systemNode!(row.Path));
+        }
+        foreach (var node in systemNodes)
+        {
+            if (!_userHas!(node.Path))
+            {
+                yield return new SnapshotNode(node.Path, null, node);
+            }
         }
     }
 

@@ -37,8 +37,12 @@ internal static class LegacySqliteImport
                     log.Append(buffer.WrittenSpan);
                 }
             }
-            SnapshotFile.Write(dir, image);
-            logger.LogInformation("Imported {Db}: {Nodes} nodes, {Sessions} sessions, {Pending} pending transactions", db, image.UserNodes.Count(), image.Sessions.Count(), pending.Count);
+            var systemByPath = image.SystemNodes.ToDictionary(n => n.Path, StringComparer.Ordinal);
+            var userPaths = image.UserNodes.Select(u => u.Path).ToHashSet(StringComparer.Ordinal);
+            var nodes = image.UserNodes.Select(u => new SnapshotNode(u.Path, u, systemByPath.GetValueOrDefault(u.Path)))
+                .Concat(image.SystemNodes.Where(n => !userPaths.Contains(n.Path)).Select(n => new SnapshotNode(n.Path, null, n)));
+            SnapshotFile.Write(dir, 0, image.Epoch, image.Sessions, nodes);
+            logger.LogInformation("Imported {Db}: {Nodes} nodes, {Sessions} sessions, {Pending} pending transactions", db, image.UserNodes.Count, image.Sessions.Count, pending.Count);
         }
         foreach (string suffix in new[] { "", "-wal", "-shm" })
         {

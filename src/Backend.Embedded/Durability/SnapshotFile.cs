@@ -13,32 +13,40 @@ internal readonly record struct UserRow(string Path, byte[]? Data, Stat Stat, IR
 /// What a snapshot holds: the state at or after log record <see cref="FromSeq"/> (replaying the log
 /// from there gives the exact state, see <see cref="DurableStore"/>).
 /// </summary>
-internal sealed record SnapshotImage(long FromSeq, long Epoch, IEnumerable<SystemNode> SystemNodes, IEnumerable<SessionRecord> Sessions, IEnumerable<UserRow> UserNodes);
+internal sealed record SnapshotImage(long FromSeq, long Epoch, IReadOnlyList<SystemNode> SystemNodes, IReadOnlyList<SessionRecord> Sessions, IReadOnlyList<UserRow> UserNodes)
+{
+    public static SnapshotImage Empty { get; } = new(0, 0, [], [], []);
+}
+
+/// <summary>A node as a snapshot writes it: its user-storage row and its system state, either of which may be missing.</summary>
+internal readonly record struct SnapshotNode(string Path, UserRow? User, SystemNode? System);
 
 /// <summary>
 /// A snapshot file <c>snapshot.&lt;from seq, 16 hex digits&gt;</c>: a header (magic, from seq, epoch), then
-/// entries <c>[length u32][kind byte][fields]</c> in Jute primitives (system nodes, sessions, user nodes;
-/// ACL lists once, then by index), an end entry, and the CRC-32C of everything before it. Written to a
-/// temporary name, fsync'd and renamed, so a snapshot file is whole or absent.
+/// entries <c>[length u32][kind byte][fields]</c> in Jute primitives (sessions, then one entry per node
+/// with its user row and its system state, the latter only where it differs from the row's Stat or
+/// ACL; ACL lists once, then by index; compact Stats), an end entry, and the CRC-32C of everything
+/// before it. Written to a temporary name, fsync'd and renamed, so a snapshot file is whole or absent.
 /// </summary>
 internal static class SnapshotFile
 {
     public const string Prefix = "snapshot.";
     private const ulong Magic = 0x31504E5357474B5A; // "ZKGWSNP1"
-    private const byte SystemNodeKind = 1, SessionKind = 2, UserNodeKind = 3, EndKind = 0;
+    private const byte SessionKind = 2, NodeKind = 4, EndKind = 0;
+    private const byte HasUser = 1, HasSystem = 2, SystemStatSame = 4, SystemAclSame = 8;
 
     /// <summary>Writes the image durably and returns the file's path and size.</summary>
-    public static (string Path, long Bytes) Write(string dir, SnapshotImage image)
+    public static (string Path, long Bytes) Write(string dir, long fromSeq, long epoch, IEnumerable<SessionRecord> sessions, IEnumerable<SnapshotNode> nodes)
     {
-        string path = Path.Combine(dir, $"{Prefix}{image.FromSeq:x16}");
+        string path = Path.Combine(dir, $"{Prefix}{fromSeq:x16}");
         string temp = path + ".tmp";
         uint crc = ~0u;
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
         {
             Span<byte> header = stackalloc byte[24];
             BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
-            BinaryPrimitives.WriteInt64LittleEndian(header[8..], image.FromSeq);
-            BinaryPrimitives.WriteInt64LittleEndian(header[16..], image.Epoch);
+            BinaryPrimitives.WriteInt64LittleEndian(header[8..], fromSeq);
+            BinaryPrimitives.WriteInt64LittleEndian(header[16..], epoch);
             file.Write(header);
             crc = Crc32C.Append(crc, header);
             var buffer = new FrameBuffer(4096);
@@ -51,17 +59,7 @@ internal static class SnapshotFile
                 file.Write(entry.WrittenSpan);
                 crc = Crc32C.Append(Crc32C.Append(crc, length), entry.WrittenSpan);
             }
-            foreach (var node in image.SystemNodes)
-            {
-                buffer.Clear();
-                var writer = new JuteWriter(buffer);
-                writer.WriteByte(SystemNodeKind);
-                writer.WriteString(node.Path);
-                node.Stat.Write(ref writer);
-                acls.Write(ref writer, node.Acl);
-                Entry(buffer);
-            }
-            foreach (var session in image.Sessions)
+            foreach (var session in sessions)
             {
                 buffer.Clear();
                 var writer = new JuteWriter(buffer);
@@ -71,15 +69,34 @@ internal static class SnapshotFile
                 writer.WriteInt(session.TimeoutMs);
                 Entry(buffer);
             }
-            foreach (var node in image.UserNodes)
+            foreach (var node in nodes)
             {
                 buffer.Clear();
                 var writer = new JuteWriter(buffer);
-                writer.WriteByte(UserNodeKind);
+                var user = node.User;
+                var system = node.System;
+                bool statSame = user is { } u && system is not null && u.Stat == system.Stat;
+                bool aclSame = user is { } v && system is not null && (ReferenceEquals(v.Acl, system.Acl) || v.Acl.SequenceEqual(system.Acl));
+                writer.WriteByte(NodeKind);
+                writer.WriteByte((byte)((user is not null ? HasUser : 0) | (system is not null ? HasSystem : 0) | (statSame ? SystemStatSame : 0) | (aclSame ? SystemAclSame : 0)));
                 writer.WriteString(node.Path);
-                writer.WriteBuffer(node.Data);
-                node.Stat.Write(ref writer);
-                acls.Write(ref writer, node.Acl);
+                if (user is { } row)
+                {
+                    writer.WriteBuffer(row.Data);
+                    CompactStat.WriteStandalone(ref writer, row.Stat);
+                    acls.Write(ref writer, row.Acl);
+                }
+                if (system is not null)
+                {
+                    if (!statSame)
+                    {
+                        CompactStat.WriteStandalone(ref writer, system.Stat);
+                    }
+                    if (!aclSame)
+                    {
+                        acls.Write(ref writer, system.Acl);
+                    }
+                }
                 Entry(buffer);
             }
             buffer.Clear();
@@ -139,13 +156,6 @@ internal static class SnapshotFile
                 {
                     case EndKind:
                         return new SnapshotImage(fromSeq, epoch, system, sessions, users);
-                    case SystemNodeKind:
-                        {
-                            string nodePath = reader.ReadString() ?? "";
-                            var stat = Stat.Read(ref reader);
-                            system.Add(new SystemNode(nodePath, stat, acls.Read(ref reader)));
-                            break;
-                        }
                     case SessionKind:
                         {
                             long id = reader.ReadLong();
@@ -153,12 +163,24 @@ internal static class SnapshotFile
                             sessions.Add(new SessionRecord(id, password, reader.ReadInt()));
                             break;
                         }
-                    case UserNodeKind:
+                    case NodeKind:
                         {
+                            byte flags = reader.ReadByte();
                             string nodePath = reader.ReadString() ?? "";
-                            byte[]? data = reader.ReadBuffer();
-                            var stat = Stat.Read(ref reader);
-                            users.Add(new UserRow(nodePath, data, stat, acls.Read(ref reader)));
+                            UserRow? row = null;
+                            if ((flags & HasUser) != 0)
+                            {
+                                byte[]? data = reader.ReadBuffer();
+                                var stat = CompactStat.ReadStandalone(ref reader);
+                                row = new UserRow(nodePath, data, stat, acls.Read(ref reader));
+                                users.Add(row.Value);
+                            }
+                            if ((flags & HasSystem) != 0)
+                            {
+                                var stat = (flags & SystemStatSame) != 0 && row is { } r1 ? r1.Stat : CompactStat.ReadStandalone(ref reader);
+                                var acl = (flags & SystemAclSame) != 0 && row is { } r2 ? r2.Acl : acls.Read(ref reader);
+                                system.Add(new SystemNode(nodePath, stat, acl));
+                            }
                             break;
                         }
                     default:

@@ -26,7 +26,7 @@ internal sealed record EpochRecord(long Epoch) : StoreRecord;
 /// The log records' binary form, with the Jute primitives (one binary convention in the codebase).
 /// A system write whose path is one of the transaction's changes refers to that change instead of
 /// repeating the path, and to its Stat and ACL where they are the same (the usual case: a node's
-/// system Stat hides nothing), so a create costs about its path, data and two Stats.
+/// system Stat hides nothing), so a create costs about its path, its data and two compact Stats (<see cref="CompactStat"/>).
 /// </summary>
 internal static class StoreRecords
 {
@@ -104,7 +104,7 @@ internal static class StoreRecords
                 {
                     continue;
                 }
-                change.Stat.Write(ref writer);
+                CompactStat.Write(ref writer, change.Stat, txn.Zxid);
                 if (change.WritesData)
                 {
                     writer.WriteBuffer(change.Data);
@@ -138,7 +138,7 @@ internal static class StoreRecords
                 }
                 if (!sameStat)
                 {
-                    state.Stat.Write(ref writer);
+                    CompactStat.Write(ref writer, state.Stat, txn.Zxid);
                 }
                 if (!sameAcl)
                 {
@@ -179,7 +179,7 @@ internal static class StoreRecords
                     changes.Add(new NodeChange(NodeChangeKind.Delete, path, default));
                     continue;
                 }
-                var stat = Stat.Read(ref reader);
+                var stat = CompactStat.Read(ref reader, zxid);
                 bool writesData = (flags & WritesData) != 0;
                 byte[]? data = writesData ? reader.ReadBuffer() : null;
                 var acl = (flags & HasAcl) != 0 ? acls.Read(ref reader) : null;
@@ -211,7 +211,7 @@ internal static class StoreRecords
                     writes.Add(new SystemNodeWrite(path, null));
                     continue;
                 }
-                var stat = (flags & StatOfChange) != 0 && change is not null ? change.Stat : Stat.Read(ref reader);
+                var stat = (flags & StatOfChange) != 0 && change is not null ? change.Stat : CompactStat.Read(ref reader, zxid);
                 var acl = (flags & AclOfChange) != 0 && change?.Acl is { } changeAcl ? changeAcl : acls.Read(ref reader);
                 writes.Add(new SystemNodeWrite(path, new SystemNode(path, stat, acl)));
             }
