@@ -19,8 +19,9 @@
 #   SCALE_ZNODES=100000 SCALE_PARENTS=100 bash scripts/bench-scale.sh   # a quick look
 # Knobs: SCALE_ZNODES (1000000), SCALE_PARENTS (1000), SCALE_CONNECTIONS (8), SCALE_OUTSTANDING (64),
 #   SCALE_RUNS (1; issue 14 asks for 3 for the docs), SCALE_SET_DURATION (5s), SCALE_ZK_XMX (3g),
-#   SCALE_OUT (JSON dir). Needs ZooKeeper 3.8 from Debian (bash scripts/install-test-deps.sh) and
-#   builds the gateway and the load tool itself.
+#   SCALE_OUT (JSON dir), SCALE_GATEWAY_DLL (a built ZkGateway.dll to use instead of publishing one:
+#   the test suite's smoke run). Needs ZooKeeper 3.8 from Debian (bash scripts/install-test-deps.sh)
+#   and builds the gateway and the load tool itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,10 +85,14 @@ CFG
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-GW_DIR=$WORK/gateway
-GW_RID=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
-echo "building the gateway (Release publish, as docker/Dockerfile) and the load tool" >&2
-dotnet publish src/Gateway/Gateway.csproj -c Release -r "$GW_RID" --self-contained false -p:PublishReadyToRun=true -o "$GW_DIR" -nologo -v quiet >&2
+if [ -n "${SCALE_GATEWAY_DLL:-}" ]; then
+  GW_DIR=$(dirname "$SCALE_GATEWAY_DLL")
+else
+  GW_DIR=$WORK/gateway
+  GW_RID=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+  echo "building the gateway (Release publish, as docker/Dockerfile)" >&2
+  dotnet publish src/Gateway/Gateway.csproj -c Release -r "$GW_RID" --self-contained false -p:PublishReadyToRun=true -o "$GW_DIR" -nologo -v quiet >&2
+fi
 dotnet build benchmarks/LoadTool/LoadTool.csproj -c Release -nologo -v quiet >&2
 LT=(dotnet benchmarks/LoadTool/bin/Release/net10.0/ZkGateway.LoadTool.dll)
 
