@@ -164,6 +164,8 @@ public static class GatewayHost
         builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Debug : LogLevel.Warning);
         // The one line a started gateway prints, whatever the level.
         builder.Logging.AddFilter(StartupCategory, LogLevel.Information);
+        // The embedded store's recovery and snapshots, as ZooKeeper logs its snapshot loads at INFO.
+        builder.Logging.AddFilter("ZkGateway.Backend.Embedded.DurableStore", LogLevel.Information);
         if (options.Verbose)
         {
             builder.Logging.AddFilter("Microsoft", LogLevel.Information);
