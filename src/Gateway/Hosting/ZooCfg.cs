@@ -121,6 +121,7 @@ public static class ZooCfg
         }
         ApplyPortDefaults(options);
         options.Validate();
+        options.Sasl = Sasl.SaslSettings.Load(options);
         return options;
     }
 
@@ -143,6 +144,7 @@ public static class ZooCfg
         }
         ApplyPortDefaults(options);
         options.Validate();
+        options.Sasl = Sasl.SaslSettings.Load(options);
         return options;
     }
 
