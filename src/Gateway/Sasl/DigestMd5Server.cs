@@ -9,7 +9,8 @@ public sealed class SaslFailedException(string message) : Exception(message);
 /// <summary>
 /// The server side of DIGEST-MD5 (RFC 2831) for one connection, as Java's DigestMD5Server answers the
 /// ZooKeeper client: the first (empty) token gets a challenge <c>realm="&lt;server name&gt;",nonce=...,
-/// qop="auth",charset=utf-8,algorithm=md5-sess</c>; the client's digest-response is checked (nonce, nc
+/// charset=utf-8,algorithm=md5-sess</c> (no qop directive: Java leaves it out when it offers only auth,
+/// RFC 2831's default); the client's digest-response is checked (nonce, nc
 /// 00000001, qop, realm, digest-uri <c>&lt;protocol&gt;/&lt;server name&gt;</c>, the response value) and
 /// answered with <c>rspauth=...</c>, which completes the exchange. Only qop=auth is offered, as 3.8.0's
 /// server offers it (ZooKeeper passes no <c>javax.security.sasl.qop</c> property): no integrity or
@@ -26,13 +27,13 @@ public sealed class DigestMd5Server
     /// <param name="protocol">The service: <c>zookeeper</c>.</param>
     /// <param name="serverName">The server name and the realm offered: <c>zk-sasl-md5</c>.</param>
     /// <param name="passwordOf">A user's password, or null when the user is unknown.</param>
-    /// <param name="nonce">The nonce to send (tests); by default 32 random bytes in base64, as Java.</param>
+    /// <param name="nonce">The nonce to send (tests); by default 30 random bytes in base64 (40 characters), as Java's.</param>
     public DigestMd5Server(string protocol, string serverName, Func<string, string?> passwordOf, string? nonce = null)
     {
         _protocol = protocol;
         _serverName = serverName;
         _passwordOf = passwordOf;
-        _nonce = nonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        _nonce = nonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
     }
 
     /// <summary>Whether the client is authenticated (the last token was answered with rspauth).</summary>
@@ -55,7 +56,7 @@ public sealed class DigestMd5Server
                 {
                     throw new SaslFailedException("DIGEST-MD5 must not have an initial response");
                 }
-                return Encoding.UTF8.GetBytes($"realm=\"{_serverName}\",nonce=\"{_nonce}\",qop=\"auth\",charset=utf-8,algorithm=md5-sess");
+                return Encoding.UTF8.GetBytes($"realm=\"{_serverName}\",nonce=\"{_nonce}\",charset=utf-8,algorithm=md5-sess");
             case 1:
                 var token = Validate(DigestDirectives.Parse(Encoding.UTF8.GetString(response)));
                 IsComplete = true;

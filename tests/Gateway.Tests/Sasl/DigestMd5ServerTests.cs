@@ -21,7 +21,7 @@ public sealed class DigestMd5ServerTests
     public void The_rfc_2831_example_is_accepted_and_answered_with_its_rspauth()
     {
         var server = RfcServer();
-        Assert.Equal("realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",qop=\"auth\",charset=utf-8,algorithm=md5-sess", Text(server.EvaluateResponse([])));
+        Assert.Equal("realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",charset=utf-8,algorithm=md5-sess", Text(server.EvaluateResponse([])));
         Assert.False(server.IsComplete);
         Assert.Equal("rspauth=ea40f60335c427b5527b84dbabcdfffd", Text(server.EvaluateResponse(Encoding.UTF8.GetBytes(RfcResponse))));
         Assert.True(server.IsComplete);
