@@ -83,6 +83,11 @@ public sealed class SaslSettings
             // 3.8.0 (ServerCnxnFactory.configureSaslLogin): a file without the section means no SASL, silently.
             if (jaas.Section(section) is { } entries)
             {
+                // A Kerberos login gives 3.8.0's server a principal, and then it speaks GSSAPI: not built here.
+                if (entries.FirstOrDefault(e => e.LoginModule.EndsWith("Krb5LoginModule", StringComparison.Ordinal)) is { } kerberos)
+                {
+                    throw new GatewayConfigurationException($"Invalid configuration: {LoginConfigKey}={jaasPath}: section '{section}' uses {kerberos.LoginModule}; GSSAPI (Kerberos) is not supported yet, only DIGEST-MD5 ({DigestLoginModule})");
+                }
                 // SaslServerCallbackHandler: every user_<name> option of every entry of the section.
                 users = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var entry in entries)

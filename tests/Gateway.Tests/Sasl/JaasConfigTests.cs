@@ -111,6 +111,8 @@ public sealed class SaslSettingsTests : IDisposable
         Assert.Contains(bad, e.Message, StringComparison.Ordinal);
         Assert.Contains("found '}'", e.Message, StringComparison.Ordinal);
         Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse([$"--java.security.auth.login.config={Path.Combine(_dir, "missing.conf")}"]));
+        var kerberos = Jaas("Server { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true; };");
+        Assert.Contains("GSSAPI", Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse([$"--java.security.auth.login.config={kerberos}"])).Message, StringComparison.Ordinal);
     }
 
     [Fact]
