@@ -84,6 +84,8 @@ public sealed class SaslFixture : IAsyncLifetime
             {
                 TargetKind.ZooKeeper => new RealZooKeeper(properties),
                 TargetKind.Gateway => new GatewayServer(properties),
+                // The sidecar on the AWS provider set: the ids reach the functions in each write request.
+                TargetKind.AwsGateway => new AwsGatewayServer(properties: properties),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
             _targets[(kind, enforced)] = target;

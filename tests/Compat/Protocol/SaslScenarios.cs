@@ -50,6 +50,23 @@ public sealed class SaslScenarios(SaslFixture targets)
         Transcripts.AssertSame(zkResult.Transcript, gwResult, $"{client}/{scenario}: the gateway transcript differs from real ZooKeeper's\n--- gateway ---\n{Tail(gw.Log)}");
     }
 
+    /// <summary>
+    /// The Java client's transcripts on the sidecar gateway over the AWS provider set (the emulators): the
+    /// functions, in another process, apply the sasl ACLs and the expansion of <c>auth</c> to the ids that
+    /// come with each request, as they do for digest ids.
+    /// </summary>
+    [Theory]
+    [InlineData("sasl")]
+    [InlineData("sasl-enforced")]
+    public async Task The_java_client_with_sasl_on_the_aws_gateway_gives_real_zookeepers_transcript(string scenario)
+    {
+        var file = Path.Combine(RepoPaths.ExpectedDir, $"java-{scenario}.txt");
+        var env = new Dictionary<string, string> { ["ZKGW_JAAS"] = SaslFixture.JaasFile };
+        var aws = await targets.GetAsync(TargetKind.AwsGateway, scenario == "sasl-enforced");
+        var result = await ScenarioRunner.RunAsync(ClientKind.Java, scenario, aws, environment: env);
+        Transcripts.AssertSame(File.ReadAllLines(file), result, $"java/{scenario}: the AWS gateway's transcript differs from {file}\n--- gateway ---\n{Tail(aws.Log)}");
+    }
+
     [Theory]
     [InlineData(TargetKind.ZooKeeper, false)]
     [InlineData(TargetKind.Gateway, false)]
