@@ -329,7 +329,18 @@ public sealed partial class RequestDispatcher
             case OpCode.Sasl:
             {
                 // GetSASLRequest{buffer token}; the reply is SetSASLResponse{buffer token} with zxid 0, also on failure.
-                var reply = _sasl.Evaluate(connection, reader.ReadBuffer());
+                byte[]? token;
+                try
+                {
+                    token = reader.ReadBuffer();
+                }
+                catch (JuteFormatException)
+                {
+                    // 3.8.0 deserializes the token in processPacket: an IOException there closes the connection, unanswered.
+                    connection.Outbound.CompleteWithoutReply(slot);
+                    return Next.Close;
+                }
+                var reply = _sasl.Evaluate(connection, token);
                 connection.Outbound.Complete(slot, 0, reply.Error, new SaslToken(reply.Token), closeAfter: reply.Close);
                 return reply.Close ? Next.Close : Next.Continue;
             }

@@ -113,6 +113,18 @@ public sealed class SaslScenarios(SaslFixture targets)
         await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task A_sasl_request_without_its_token_closes_the_connection_unanswered(TargetKind kind)
+    {
+        var server = await targets.GetAsync(kind, enforced: false);
+        await using var client = await RawZkClient.ConnectAsync(server.Port);
+        Assert.Equal(ErrorCode.Ok, (await client.PingAsync()).Error);
+        await Assert.ThrowsAsync<IOException>(() => client.SendAsync(OpCode.Sasl, null));
+        await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Sends the empty first token and checks the challenge's shape; returns its nonce.</summary>
     private static async Task<string> ChallengeAsync(RawZkClient client)
     {
