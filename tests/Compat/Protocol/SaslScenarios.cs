@@ -67,6 +67,34 @@ public sealed class SaslScenarios(SaslFixture targets)
         Transcripts.AssertSame(File.ReadAllLines(file), result, $"java/{scenario}: the AWS gateway's transcript differs from {file}\n--- gateway ---\n{Tail(aws.Log)}");
     }
 
+    /// <summary>
+    /// zkCli.sh with the JAAS file's Client section (bob): its commands wait for SASL, whoami shows the sasl
+    /// id, a sasl ACL is set and obeyed; the same transcript from real ZooKeeper and the gateway.
+    /// </summary>
+    [Fact]
+    public async Task ZkCli_with_a_jaas_client_section_gives_real_zookeepers_transcript()
+    {
+        string[] commands =
+        [
+            "whoami",
+            "create {P} secret sasl:bob:cdrwa",
+            "getAcl {P}",
+            "get {P}",
+            "setAcl {P} sasl:a@b@c:r",
+            "delete {P}",
+        ];
+        string flags = "-Djava.security.auth.login.config=" + SaslFixture.JaasFile;
+        var zk = await ZkCli.RunAsync(await targets.GetAsync(TargetKind.ZooKeeper, false), commands, jvmFlags: flags);
+        var file = Path.Combine(RepoPaths.ExpectedDir, "zkcli-sasl.txt");
+        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
+        {
+            File.WriteAllLines(file, zk.Transcript);
+        }
+        Transcripts.AssertSame(File.ReadAllLines(file), zk, $"zkCli/sasl: real ZooKeeper's transcript differs from {file}");
+        var gw = await ZkCli.RunAsync(await targets.GetAsync(TargetKind.Gateway, false), commands, jvmFlags: flags);
+        Transcripts.AssertSame(zk.Transcript, gw, "zkCli/sasl: the gateway transcript differs from real ZooKeeper's");
+    }
+
     [Theory]
     [InlineData(TargetKind.ZooKeeper, false)]
     [InlineData(TargetKind.Gateway, false)]
