@@ -72,7 +72,7 @@ public sealed class AclTests : IAsyncLifetime
     {
         Assert.Equal(ErrorCode.InvalidAcl, Code(await Create("/x", Ip, new Acl(Perms.All, new Id("auth", "")))));
         Assert.Equal(ErrorCode.InvalidAcl, Code(await Create("/x", Ip)));
-        Assert.Equal(ErrorCode.InvalidAcl, Code(await Create("/x", Ip, new Acl(Perms.All, new Id("sasl", "x")))));
+        Assert.Equal(ErrorCode.InvalidAcl, Code(await Create("/x", Ip, new Acl(Perms.All, new Id("sasl", "a@b@c")))));
         Assert.Equal(ErrorCode.InvalidAcl, Code(await Create("/x", Ip, new Acl(Perms.All, new Id("digest", "user:")))));
         Assert.Equal(ErrorCode.InvalidAcl, Code(await Create("/x", Ip, new Acl(Perms.All, new Id("ip", "1.2.3.4/33")))));
 
@@ -93,6 +93,28 @@ public sealed class AclTests : IAsyncLifetime
         Assert.Equal([new Acl(Perms.All, new Id("x509", dn))], Fixup([new Acl(Perms.All, new Id("auth", ""))], tls));
         Assert.True(AclRules.Allows([new Acl(Perms.Read, new Id("x509", dn))], Perms.Read, tls));
         Assert.False(AclRules.Allows([new Acl(Perms.Read, new Id("x509", "CN=other,OU=test,O=zkgw"))], Perms.Read, tls));
+    }
+
+    [Fact]
+    public void Sasl_ids_are_kerberos_names_match_exactly_or_as_super_and_auth_expands_to_them()
+    {
+        var bob = new CallerIdentity([new Id("ip", "127.0.0.1"), new Id("sasl", "bob")]);
+        // SASLAuthenticationProvider.isValid is KerberosName's parse: no '@', or service[/host]@realm.
+        foreach (var valid in new[] { "bob", "bob@EXAMPLE.COM", "zk/host.example@EXAMPLE.COM", "a/b/c", "@" })
+        {
+            Assert.Equal([new Acl(Perms.All, new Id("sasl", valid))], Fixup([new Acl(Perms.All, new Id("sasl", valid))], bob));
+        }
+        foreach (var invalid in new[] { "a@b@c", "a/b/c@R", "a@R/x" })
+        {
+            Assert.Null(Fixup([new Acl(Perms.All, new Id("sasl", invalid))], bob));
+        }
+        Assert.Equal([new Acl(Perms.All, new Id("sasl", "bob"))], Fixup([new Acl(Perms.All, new Id("auth", ""))], bob));
+        Assert.True(AclRules.Allows([new Acl(Perms.Read, new Id("sasl", "bob"))], Perms.Read, bob));
+        Assert.False(AclRules.Allows([new Acl(Perms.Read, new Id("sasl", "alice"))], Perms.Read, bob));
+        // A sasl user named super matches every sasl entry (SASLAuthenticationProvider.matches), not other schemes.
+        var saslSuper = new CallerIdentity([new Id("sasl", "super")]);
+        Assert.True(AclRules.Allows([new Acl(Perms.Read, new Id("sasl", "alice"))], Perms.Read, saslSuper));
+        Assert.False(AclRules.Allows([new Acl(Perms.Read, new Id("digest", DigestOf("alice", "pw")))], Perms.Read, saslSuper));
     }
 
     private static IReadOnlyList<Acl>? Fixup(IReadOnlyList<Acl> acl, CallerIdentity caller) => AclRules.Fixup(acl, caller);

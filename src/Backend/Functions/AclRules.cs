@@ -10,7 +10,8 @@ namespace ZkGateway.Backend.Functions;
 /// ZooKeeper's ACL rules: ZooKeeperServer.checkACL (does a caller hold a permission on a node) and
 /// PrepRequestProcessor.fixupACL (validate and expand the ACL of a create or setACL), with the
 /// schemes ZooKeeper registers by default: world, auth (expanded), digest and ip, and x509 (ids from
-/// TLS client certificates; registered by 3.8.0 only through authProvider.*, here always). A caller holding
+/// TLS client certificates) and sasl (ids from SASL; both registered by 3.8.0 only through authProvider.*,
+/// here always: the functions do not see the gateway's configuration). A caller holding
 /// <c>super</c> passes every check.
 /// </summary>
 public static class AclRules
@@ -42,7 +43,13 @@ public static class AclRules
                 {
                     continue;
                 }
-                bool matches = id.Scheme == "ip" ? IpMatches(held.Ident, id.Ident) : held.Ident == id.Ident;
+                bool matches = id.Scheme switch
+                {
+                    "ip" => IpMatches(held.Ident, id.Ident),
+                    // SASLAuthenticationProvider.matches: a sasl id "super" matches every sasl entry.
+                    "sasl" => held.Ident == "super" || held.Ident == id.Ident,
+                    _ => held.Ident == id.Ident,
+                };
                 if (matches)
                 {
                     return true;
@@ -89,8 +96,8 @@ public static class AclRules
                 bool any = false;
                 foreach (var held in caller.Ids)
                 {
-                    // Every id whose provider isAuthenticated: digest and x509 (ip is not; super has no provider).
-                    if (held.Scheme is "digest" or "x509")
+                    // Every id whose provider isAuthenticated: digest, x509 and sasl (ip is not; super has no provider).
+                    if (held.Scheme is "digest" or "x509" or "sasl")
                     {
                         any = true;
                         result.Add(new Acl(entry.Perms, held));
@@ -108,6 +115,7 @@ public static class AclRules
                     "digest" => JavaSplit(id.Ident ?? "", ':').Length == 2,
                     "ip" => IsValidIp(id.Ident ?? ""),
                     "x509" => IsValidX500Name(id.Ident ?? ""),
+                    "sasl" => IsValidKerberosName(id.Ident ?? ""),
                     _ => false,
                 };
                 if (!valid)
@@ -135,6 +143,21 @@ public static class AclRules
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// SASLAuthenticationProvider.isValid: <c>new KerberosName(id)</c> does not throw, i.e. a name without
+    /// '@', or one of the form <c>service[/host]@realm</c> with no further '/' or '@'.
+    /// </summary>
+    private static bool IsValidKerberosName(string id)
+    {
+        int at = id.IndexOf('@', StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return true;
+        }
+        string principal = id[..at], realm = id[(at + 1)..];
+        return realm.IndexOfAny(['/', '@']) < 0 && principal.Count(c => c == '/') <= 1;
     }
 
     /// <summary>DigestAuthenticationProvider.generateDigest: <c>user:BASE64(SHA1("user:password"))</c>.</summary>

@@ -18,6 +18,9 @@ public sealed partial class OutboundQueue
         internal WatchEvent Event;
         internal bool Ready;
         internal bool CloseAfter;
+
+        /// <summary>Closes the connection in its turn without sending a frame (ZooKeeper closing on an IOException).</summary>
+        internal bool Silent;
         internal int OpType;
         internal long StartTicks;
 
@@ -39,6 +42,7 @@ public sealed partial class OutboundQueue
             Event = default;
             Ready = false;
             CloseAfter = false;
+            Silent = false;
             OrderedZxid = 0;
         }
     }

@@ -153,7 +153,10 @@ public sealed partial class OutboundQueue
         {
             foreach (var slot in _drained)
             {
-                WriteFrame(slot);
+                if (!slot.Silent)
+                {
+                    WriteFrame(slot);
+                }
                 if (slot.CloseAfter)
                 {
                     stop = true;
@@ -166,7 +169,7 @@ public sealed partial class OutboundQueue
                 _buffer.Clear();
                 foreach (var slot in _drained)
                 {
-                    if (!slot.IsEvent)
+                    if (!slot.IsEvent && !slot.Silent)
                     {
                         ReplySent?.Invoke(slot.OpType, slot.StartTicks);
                     }

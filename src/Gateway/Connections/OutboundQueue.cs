@@ -113,6 +113,19 @@ public sealed partial class OutboundQueue
     }
 
     /// <summary>
+    /// Fills a slot with no reply: once every earlier reply is written, the connection closes, as
+    /// ZooKeeper closes a connection whose request made it throw an IOException. Any thread.
+    /// </summary>
+    public void CompleteWithoutReply(Slot slot)
+    {
+        lock (_lock)
+        {
+            slot.Silent = true;
+        }
+        Complete(slot, 0, ErrorCode.Ok, ReplyBody.None, closeAfter: true);
+    }
+
+    /// <summary>
     /// Queues a watch event before the first reply not yet computed, except that it goes after the
     /// replies of writes already ordered before its transaction (their zxid is known, their reply not
     /// built yet): ZooKeeper answers pipelined write N before it sends the events of write N+1. Any

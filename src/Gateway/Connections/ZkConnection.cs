@@ -52,6 +52,9 @@ public sealed class ZkConnection
     /// <summary>addauth: adds an id unless the connection already holds it (in ZooKeeper's iteration order).</summary>
     public void AddAuth(Id id) => Caller = Caller.With(id);
 
+    /// <summary>The connection's SASL exchange, from its first sasl request on (<see cref="Sasl.SaslAuthenticator"/>).</summary>
+    public Sasl.DigestMd5Server? SaslExchange { get; set; }
+
     /// <summary>Connection id; also the watcher id the backend registers this connection's watches under.</summary>
     public long Id { get; }
 

@@ -43,13 +43,15 @@ internal sealed class DigestAuth
     /// <summary>
     /// AuthUtil.getClientInfos: one entry per id in the connection's order; the user is the scheme's
     /// provider's getUserName: digest shows the user name, ip and x509 the id, and super (no provider)
-    /// an empty string, also for the x509 super user's <c>super:&lt;DN&gt;</c>.
+    /// an empty string, also for the x509 super user's <c>super:&lt;DN&gt;</c>. sasl shows the id when
+    /// SASLAuthenticationProvider is registered, else (no provider) an empty string.
     /// </summary>
-    public static WhoAmIResponse WhoAmI(CallerIdentity caller) =>
+    public static WhoAmIResponse WhoAmI(CallerIdentity caller, bool saslProvider) =>
         new([.. caller.Ids.Select(id => new ClientInfo(id.Scheme, id.Scheme switch
         {
             "digest" => id.Ident.Split(':')[0],
             "ip" or "x509" => id.Ident,
+            "sasl" when saslProvider => id.Ident,
             _ => "",
         }))]);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Hosting;
+using ZkGateway.Gateway.Sasl;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
@@ -22,6 +23,7 @@ public sealed partial class RequestDispatcher
 {
     private readonly IZkBackend _backend;
     private readonly DigestAuth _auth;
+    private readonly SaslAuthenticator _sasl;
     private readonly ILogger _logger;
 
     /// <param name="backend">The backend every request is answered from.</param>
@@ -32,6 +34,7 @@ public sealed partial class RequestDispatcher
         _backend = backend;
         _auth = new DigestAuth(options);
         _logger = logger ?? NullLogger.Instance;
+        _sasl = new SaslAuthenticator(options.Sasl, _logger);
     }
 
     /// <summary>What the read loop does after a request.</summary>
@@ -46,6 +49,12 @@ public sealed partial class RequestDispatcher
     public Next Dispatch(ZkConnection connection, RequestHeader header, ReadOnlySpan<byte> body)
     {
         var slot = connection.Outbound.Reserve(header.Xid, (int)header.Type);
+        if (_sasl.Refuses(connection.Caller, header.Type))
+        {
+            // enforce.auth (3.8.0's AuthenticationHelper): refused before the request is decoded, zxid 0, then closed.
+            connection.Outbound.Complete(slot, 0, ErrorCode.SessionClosedRequireSaslAuth, null, closeAfter: true);
+            return Next.Close;
+        }
         var reader = new JuteReader(body);
         try
         {
@@ -268,7 +277,7 @@ public sealed partial class RequestDispatcher
                 return Next.Close;
 
             case OpCode.WhoAmI:
-                connection.Scheduler.Read(slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, DigestAuth.WhoAmI(caller))));
+                connection.Scheduler.Read(slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, DigestAuth.WhoAmI(caller, _sasl.Settings.ProviderEnabled))));
                 return Next.Continue;
 
             case OpCode.MultiRead:
@@ -318,9 +327,23 @@ public sealed partial class RequestDispatcher
             }
 
             case OpCode.Sasl:
-                // Standalone 3.8.0 without SASL configured: (xid, zxid 0, Ok) and a null token, whatever was sent.
-                connection.Outbound.Complete(slot, 0, ErrorCode.Ok, NullSaslToken.Instance);
-                return Next.Continue;
+            {
+                // GetSASLRequest{buffer token}; the reply is SetSASLResponse{buffer token} with zxid 0, also on failure.
+                byte[]? token;
+                try
+                {
+                    token = reader.ReadBuffer();
+                }
+                catch (JuteFormatException)
+                {
+                    // 3.8.0 deserializes the token in processPacket: an IOException there closes the connection, unanswered.
+                    connection.Outbound.CompleteWithoutReply(slot);
+                    return Next.Close;
+                }
+                var reply = _sasl.Evaluate(connection, token);
+                connection.Outbound.Complete(slot, 0, reply.Error, new SaslToken(reply.Token), closeAfter: reply.Close);
+                return reply.Close ? Next.Close : Next.Continue;
+            }
 
             case OpCode.Reconfig:
             {

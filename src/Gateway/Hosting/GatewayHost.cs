@@ -218,6 +218,10 @@ public static class GatewayHost
         {
             StartupLog.NoX509Provider(log, options.Tls.ClientAuth.ToString().ToLowerInvariant(), ZooCfg.Keys.X509ProviderClass);
         }
+        if (options.Sasl.Warning is { } saslWarning)
+        {
+            StartupLog.SaslOff(log, saslWarning);
+        }
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Started(log, Version, options.Backend, ListeningOn(app, options), provider.DescribeData(options)));
         return app;
     }

@@ -40,6 +40,9 @@ public sealed class GatewayOptions
     /// <summary><c>zookeeper.X509AuthenticationProvider.superUser</c>: the subject DN that also gets <c>super</c>.</summary>
     public string? X509SuperUser { get; set; }
 
+    /// <summary>SASL (DIGEST-MD5) and enforce.auth, read from <see cref="Raw"/> and the JAAS file by <see cref="ZooCfg"/>.</summary>
+    public Sasl.SaslSettings Sasl { get; set; } = Gateway.Sasl.SaslSettings.Disabled;
+
     /// <summary><c>dataDir</c>; default <c>./zkdata</c> under the current directory.</summary>
     public string DataDir { get; set; } = Path.Combine(Environment.CurrentDirectory, "zkdata");
 

@@ -10,4 +10,7 @@ internal static partial class StartupLog
 
     [LoggerMessage(91, LogLevel.Warning, "secureClientPort with ssl.clientAuth={ClientAuth} but no x509 provider: a client presenting a certificate is disconnected, as in ZooKeeper 3.8; set authProvider.x509={ProviderClass}")]
     public static partial void NoX509Provider(ILogger logger, string clientAuth, string providerClass);
+
+    [LoggerMessage(92, LogLevel.Warning, "{Problem}")]
+    public static partial void SaslOff(ILogger logger, string problem);
 }

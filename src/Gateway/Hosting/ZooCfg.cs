@@ -122,6 +122,7 @@ public static class ZooCfg
         }
         ApplyPortDefaults(options);
         options.Validate();
+        options.Sasl = Sasl.SaslSettings.Load(options);
         return options;
     }
 
@@ -144,6 +145,7 @@ public static class ZooCfg
         }
         ApplyPortDefaults(options);
         options.Validate();
+        options.Sasl = Sasl.SaslSettings.Load(options);
         return options;
     }
 

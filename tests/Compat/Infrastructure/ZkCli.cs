@@ -18,7 +18,8 @@ public static class ZkCli
 
     /// <param name="commands">zkCli commands; <c>{P}</c> is replaced by a unique prefix, printed back as <c>/T</c>.</param>
     /// <param name="prefix">The node prefix; a fresh one by default (see <see cref="NewPrefix"/>).</param>
-    public static async Task<ScenarioResult> RunAsync(IZkTarget target, IEnumerable<string> commands, string? prefix = null)
+    /// <param name="jvmFlags">Extra JVM flags for the CLI (CLIENT_JVMFLAGS), e.g. a JAAS file for SASL.</param>
+    public static async Task<ScenarioResult> RunAsync(IZkTarget target, IEnumerable<string> commands, string? prefix = null, string? jvmFlags = null)
     {
         prefix ??= NewPrefix();
         // zkCli prints results on stdout and errors ("Node already exists: ...") on stderr: merge them in order.
@@ -31,6 +32,10 @@ public static class ZkCli
         };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add($"exec {Script} -server {target.ConnectString} 2>&1");
+        if (jvmFlags is not null)
+        {
+            psi.Environment["CLIENT_JVMFLAGS"] = jvmFlags;
+        }
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Script}");
         var stdout = p.StandardOutput.ReadToEndAsync();

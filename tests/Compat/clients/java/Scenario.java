@@ -107,6 +107,8 @@ public class Scenario {
             case "expiry": expiry(direct, proxied); break;
             case "features": features(direct); break;
             case "tls": tls(direct); break;
+            case "sasl": sasl(direct); break;
+            case "sasl-enforced": saslEnforced(direct); break;
             default: throw new IllegalArgumentException(scenario);
         }
         System.exit(0);
@@ -460,6 +462,104 @@ public class Scenario {
         attempt("delete " + P + "/auth", () -> { zk.delete(P + "/auth", -1); return "ok"; });
         attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
         attempt("delete " + P + "/data", () -> { zk.delete(P + "/data", -1); return "ok"; });
+        attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
+        zk.close();
+        out("close -> ok");
+    }
+
+    // SASL DIGEST-MD5 with a JAAS file (ZKGW_JAAS, SaslFixture.cs): the section named by zookeeper.sasl.clientconfig
+    // holds the user; null: a client with SASL off (zookeeper.sasl.client=false).
+    static ZooKeeper saslClient(String hosts, String section, Events ev) throws Exception {
+        System.setProperty("java.security.auth.login.config", System.getenv("ZKGW_JAAS"));
+        ZKClientConfig c = new ZKClientConfig();
+        if (section == null) c.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
+        else c.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, section);
+        return new ZooKeeper(hosts, 10000, ev, c);
+    }
+
+    static String saslOutcome(Events ev) throws InterruptedException {
+        Watcher.Event.KeeperState s = ev.waitState(Watcher.Event.KeeperState.SaslAuthenticated, Watcher.Event.KeeperState.AuthFailed);
+        return s == null ? "none" : s.toString();
+    }
+
+    static void sasl(String hosts) throws Exception {
+        Events ev = new Events();
+        ZooKeeper zk = saslClient(hosts, "Client", ev);
+        out("bob sasl -> " + saslOutcome(ev));
+        attempt("bob whoami", () -> whoAmI(zk));
+        attempt("create " + P, () -> create(zk, P, "", CreateMode.PERSISTENT));
+        attempt("create " + P + "/data", () -> create(zk, P + "/data", "v1", CreateMode.PERSISTENT));
+        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", "bob")));
+        attempt("create " + P + "/mine sasl acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/mine", () -> acls(zk.getACL(P + "/mine", new Stat())));
+        attempt("get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
+        attempt("create " + P + "/auth creator-all", () -> zk.create(P + "/auth", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/auth", () -> acls(zk.getACL(P + "/auth", new Stat())));
+        attempt("create " + P + "/bad sasl acl", () -> zk.create(P + "/bad", "b".getBytes(), java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", "a@b@c"))), CreateMode.PERSISTENT));
+        attempt("create " + P + "/realm sasl acl", () -> zk.create(P + "/realm", "r".getBytes(), java.util.Arrays.asList(new ACL(ZooDefs.Perms.READ, new Id("sasl", "zk/host@EXAMPLE.COM"))), CreateMode.PERSISTENT));
+        attempt("get " + P + "/realm", () -> new String(zk.getData(P + "/realm", false, null)));
+
+        Events aev = new Events();
+        ZooKeeper anon = saslClient(hosts, null, aev);
+        out("anonymous connect -> " + aev.waitState(Watcher.Event.KeeperState.SyncConnected));
+        attempt("anonymous whoami", () -> whoAmI(anon));
+        attempt("anonymous get " + P + "/mine", () -> new String(anon.getData(P + "/mine", false, null)));
+        attempt("anonymous set " + P + "/mine", () -> anon.setData(P + "/mine", "x".getBytes(), -1).getVersion());
+        attempt("anonymous get " + P + "/data", () -> new String(anon.getData(P + "/data", false, null)));
+        anon.close();
+
+        Events sev = new Events();
+        ZooKeeper admin = saslClient(hosts, "Admin", sev);
+        out("admin sasl -> " + saslOutcome(sev));
+        attempt("admin whoami", () -> whoAmI(admin));
+        attempt("admin get " + P + "/mine", () -> new String(admin.getData(P + "/mine", false, null)));
+        attempt("admin get " + P + "/realm", () -> new String(admin.getData(P + "/realm", false, null)));
+        admin.close();
+
+        for (String section : new String[] {"WrongPassword", "Unknown"}) {
+            Events wev = new Events();
+            ZooKeeper wrong = saslClient(hosts, section, wev);
+            out(section + " sasl -> " + saslOutcome(wev));
+            attempt(section + " get " + P + "/data", () -> new String(wrong.getData(P + "/data", false, null)));
+            wrong.close();
+        }
+
+        attempt("delete " + P + "/realm", () -> { zk.delete(P + "/realm", -1); return "ok"; });
+        attempt("delete " + P + "/auth", () -> { zk.delete(P + "/auth", -1); return "ok"; });
+        attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
+        attempt("delete " + P + "/data", () -> { zk.delete(P + "/data", -1); return "ok"; });
+        attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
+        zk.close();
+        out("close -> ok");
+    }
+
+    // enforce.auth.enabled with schemes=sasl: only SASL-authenticated sessions are served.
+    static void saslEnforced(String hosts) throws Exception {
+        Events ev = new Events();
+        ZooKeeper zk = saslClient(hosts, "Client", ev);
+        out("bob sasl -> " + saslOutcome(ev));
+        attempt("create " + P, () -> create(zk, P, "v", CreateMode.PERSISTENT));
+        attempt("get " + P, () -> new String(zk.getData(P, false, null)));
+
+        Events aev = new Events();
+        ZooKeeper anon = saslClient(hosts, null, aev);
+        out("anonymous connect -> " + aev.waitState(Watcher.Event.KeeperState.SyncConnected));
+        attempt("anonymous get " + P, () -> new String(anon.getData(P, false, null)));
+        anon.close();
+
+        Events dev = new Events();
+        ZooKeeper digest = saslClient(hosts, null, dev);
+        out("digest connect -> " + dev.waitState(Watcher.Event.KeeperState.SyncConnected));
+        digest.addAuthInfo("digest", "carol:pw".getBytes());
+        attempt("digest get " + P, () -> new String(digest.getData(P, false, null)));
+        digest.close();
+
+        Events wev = new Events();
+        ZooKeeper wrong = saslClient(hosts, "WrongPassword", wev);
+        out("WrongPassword sasl -> " + saslOutcome(wev));
+        attempt("WrongPassword get " + P, () -> new String(wrong.getData(P, false, null)));
+        wrong.close();
+
         attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
         zk.close();
         out("close -> ok");
