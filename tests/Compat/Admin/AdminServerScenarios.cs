@@ -151,6 +151,21 @@ public sealed partial class AdminServerScenarios(AdminFixture targets) : IDispos
         Assert.Equal([session.Root + "/e"], ephemerals);
     }
 
+    [Fact]
+    public async Task Mntr_prints_the_keys_of_the_monitor_command_as_zookeeper_does()
+    {
+        var (zk, _) = await targets.GetAsync(TargetKind.ZooKeeper);
+        var (gw, _) = await targets.GetAsync(TargetKind.Gateway);
+        static async Task<List<string>> KeysAsync(int port) =>
+            [.. (await Net.FourLetterAsync(port, "mntr", TimeSpan.FromSeconds(5)) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l[..l.IndexOf('\t', StringComparison.Ordinal)])
+                .Where(k => !k.EndsWith("_per_namespace", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)];
+        var expected = await KeysAsync(zk.Port);
+        Assert.Contains("zk_avg_readlatency", expected);
+        Assert.Equal(expected, await KeysAsync(gw.Port));
+    }
+
     /// <summary>A session with /adm-*/e (ephemeral), a data and a child watch on the root and an exist watch on a missing node.</summary>
     private static async Task<WatchingSession> SessionWithWatchesAsync(int port)
     {
