@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using ZkGateway.Gateway.Hosting;
 using ZkGateway.Gateway.Metrics;
