@@ -15,7 +15,7 @@ namespace ZkGateway.Gateway.Metrics;
 /// JVM's (exportJvmInfo), and the gateway's under <c>zkgateway_</c>. A registry per host, so that hosts
 /// in one process (tests) do not share series.
 /// </summary>
-public sealed class PrometheusMetrics
+public sealed class PrometheusMetrics : IDisposable
 {
     /// <summary>The label 3.8.0 gives every labelled set.</summary>
     private const string KeyLabel = "key";
@@ -36,6 +36,7 @@ public sealed class PrometheusMetrics
     private readonly Counter _cloudUnits;
     private readonly Gauge _cloudUsd;
     private readonly Dictionary<string, Gauge> _gatewayGauges = [];
+    private readonly CloudCallLatency _cloudCallLatency;
 
     public PrometheusMetrics(MetricsProviderSettings settings, GatewayStatistics statistics, IZkBackend backend, ConnectionRegistry registry)
     {
@@ -95,6 +96,7 @@ public sealed class PrometheusMetrics
             ["operation", "service", "api"]);
         _cloudUsd = factory.CreateGauge("zkgateway_cloud_estimated_usd",
             "The cost meter's estimate at list prices, per ZooKeeper operation", ["operation"]);
+        _cloudCallLatency = new CloudCallLatency(factory, AdvancedQuantiles);
         foreach (var (key, help) in GatewayGauges)
         {
             _gatewayGauges[key] = factory.CreateGauge("zkgateway_" + key, help);
@@ -114,6 +116,9 @@ public sealed class PrometheusMetrics
 
     /// <summary>What the endpoint exposes.</summary>
     public CollectorRegistry Registry { get; }
+
+    /// <summary>Stops listening to the backend's spans (the container disposes this at shutdown).</summary>
+    public void Dispose() => _cloudCallLatency.Dispose();
 
     // PrometheusMetricsProvider.sampleGauges: the callback gauges are read at each scrape.
     private async Task SampleAsync(CancellationToken cancellationToken)

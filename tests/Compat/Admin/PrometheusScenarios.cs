@@ -220,6 +220,7 @@ public sealed partial class PrometheusScenarios(AdminFixture targets) : IDisposa
         Assert.Contains("process_cpu_seconds_total", names);
         Assert.Contains("zkgateway_request_latency_ms", names);
         Assert.Contains("zkgateway_cloud_calls", names);
+        Assert.Contains("zkgateway_backend_call_latency_ms", names);
         // None of the JVM's own (DefaultExports: jvm_memory_*, jvm_gc_*, ...); jvm_pause_time_ms is ZooKeeper's.
         var pinned = ZooKeeper380Metrics.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         Assert.DoesNotContain(names, n => n.StartsWith("jvm_", StringComparison.Ordinal) && !pinned.Contains(n));
