@@ -6,8 +6,8 @@ namespace ZkGateway.Compat.Admin;
 /// <summary>
 /// Real ZooKeeper 3.8.0 and the gateway, both standalone with the AdminServer on a free port of
 /// 127.0.0.1 (<c>admin.enableServer=true</c>, <c>admin.serverAddress</c>, <c>admin.serverPort</c>, as
-/// zoo.cfg lines for ZooKeeper and <c>--key=value</c> for the gateway). The gateway also serves
-/// Prometheus on a free port (Debian's ZooKeeper ships no Prometheus provider jar: its metric names
+/// zoo.cfg lines for ZooKeeper and <c>--key=value</c> for the gateways: embedded, and the sidecar on the
+/// AWS emulators). The gateways also serve Prometheus on free ports (Debian's ZooKeeper ships no Prometheus provider jar: its metric names
 /// are pinned from the source in <see cref="PrometheusScenarios"/>).
 /// </summary>
 public sealed class AdminFixture : IAsyncLifetime
@@ -17,6 +17,16 @@ public sealed class AdminFixture : IAsyncLifetime
 
     /// <summary>The gateway's /metrics port.</summary>
     public int MetricsPort { get; } = Net.FreePort();
+
+    /// <summary>The sidecar gateway's /metrics port (AWS provider set on the emulators).</summary>
+    public int AwsMetricsPort { get; } = Net.FreePort();
+
+    private static KeyValuePair<string, string>[] Prometheus(int port) =>
+    [
+        new("metricsProvider.className", "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"),
+        new("metricsProvider.httpHost", "127.0.0.1"),
+        new("metricsProvider.httpPort", port.ToString(CultureInfo.InvariantCulture)),
+    ];
 
     /// <summary>The target and its AdminServer port, started on first use.</summary>
     public async Task<(IZkTarget Target, int AdminPort)> GetAsync(TargetKind kind)
@@ -38,13 +48,9 @@ public sealed class AdminFixture : IAsyncLifetime
             IZkTarget target = kind switch
             {
                 TargetKind.ZooKeeper => new RealZooKeeper(config: admin),
-                TargetKind.Gateway => new GatewayServer(
-                [
-                    .. admin,
-                    new("metricsProvider.className", "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"),
-                    new("metricsProvider.httpHost", "127.0.0.1"),
-                    new("metricsProvider.httpPort", MetricsPort.ToString(CultureInfo.InvariantCulture)),
-                ]),
+                TargetKind.Gateway => new GatewayServer([.. admin, .. Prometheus(MetricsPort)]),
+                // The function host ignores the keys it does not know: only the gateway serves them.
+                TargetKind.AwsGateway => new AwsGatewayServer(properties: [.. admin, .. Prometheus(AwsMetricsPort)]),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
             _targets[kind] = (target, adminPort);

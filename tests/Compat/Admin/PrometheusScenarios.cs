@@ -227,6 +227,23 @@ public sealed partial class PrometheusScenarios(AdminFixture targets) : IDisposa
     }
 
     [Fact]
+    public async Task On_the_aws_backend_the_cloud_calls_and_their_latencies_have_samples()
+    {
+        var (gw, _) = await targets.GetAsync(TargetKind.AwsGateway);
+        await using (var client = await RawZkClient.ConnectAsync(gw.Port))
+        {
+            string path = "/prom-" + Guid.NewGuid().ToString("N")[..8];
+            await client.CreateAsync(path);
+            await client.GetDataAsync(path);
+        }
+        using var response = await _http.GetAsync($"http://127.0.0.1:{targets.AwsMetricsPort}/metrics");
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Matches(@"(?m)^zkgateway_backend_call_latency_ms_count\{service=""dynamodb"",api=""[A-Za-z]+""\} [1-9]", text);
+        Assert.Matches(@"(?m)^zkgateway_cloud_calls\{operation=""[a-zA-Z]+"",service=""dynamodb"",api=""[A-Za-z]+""\} [1-9]", text);
+        Assert.Matches(@"(?m)^zkgateway_cloud_estimated_usd\{operation=""[a-zA-Z]+""\} ", text);
+    }
+
+    [Fact]
     public async Task Only_the_metrics_path_is_served_on_the_metrics_port()
     {
         await targets.GetAsync(TargetKind.Gateway);
