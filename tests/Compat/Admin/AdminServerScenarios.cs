@@ -170,6 +170,24 @@ public sealed partial class AdminServerScenarios(AdminFixture targets) : IDispos
         Assert.Equal(expected, await KeysAsync(gw.Port));
     }
 
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task The_four_letter_words_wchc_wchp_and_dump_list_the_same(TargetKind kind)
+    {
+        var (target, _) = await targets.GetAsync(kind);
+        await using var session = await SessionWithWatchesAsync(target.Port);
+        string sid = "0x" + session.Client.SessionId.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        string wchc = await Net.FourLetterAsync(target.Port, "wchc", TimeSpan.FromSeconds(5)) ?? "";
+        Assert.Contains($"{sid}\n", wchc, StringComparison.Ordinal);
+        Assert.Contains($"\t{session.Root}/missing\n", wchc, StringComparison.Ordinal);
+        string wchp = await Net.FourLetterAsync(target.Port, "wchp", TimeSpan.FromSeconds(5)) ?? "";
+        Assert.Contains($"{session.Root}\n\t{sid}\n", wchp, StringComparison.Ordinal);
+        string dump = await Net.FourLetterAsync(target.Port, "dump", TimeSpan.FromSeconds(5)) ?? "";
+        Assert.Contains($"{sid}:\n\t{session.Root}/e\n", dump, StringComparison.Ordinal);
+        Assert.Contains($"\t{sid}\n", dump[..dump.IndexOf("ephemeral nodes dump:", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
     /// <summary>A session with /adm-*/e (ephemeral), a data and a child watch on the root and an exist watch on a missing node.</summary>
     private static async Task<WatchingSession> SessionWithWatchesAsync(int port)
     {
