@@ -178,8 +178,10 @@ start() {
   done
 
   mkdir -p "$state/data"
+  # The AdminServer (on by default on 8080) stays off unless --admin.enableServer=true is passed.
   launch gateway dotnet "$gateway_dll" "--clientPort=$port" --clientPortAddress=127.0.0.1 --backend=aws \
-    "--dataDir=$state/data" "--4lw.commands.whitelist=*" "--aws.deployment=$deployment" "${aws_args[@]}" "${gateway_args[@]}"
+    "--dataDir=$state/data" "--4lw.commands.whitelist=*" "--aws.deployment=$deployment" "${aws_args[@]}" \
+    --admin.enableServer=false "${gateway_args[@]}"
   tries=0
   until [ "$(four_letter "$port" ruok)" = imok ]; do
     if ! alive gateway; then

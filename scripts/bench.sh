@@ -96,7 +96,7 @@ zk_cmd() { # DIR
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn org.apache.zookeeper.server.ZooKeeperServerMain "$1/zoo.cfg"
 }
 gw_cmd() { # DIR PORT
-  echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$2" --dataDir="$1/data" "--4lw.commands.whitelist=ruok,srvr"
+  echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$2" --dataDir="$1/data" "--4lw.commands.whitelist=ruok,srvr" --admin.enableServer=false
 }
 start_zk() { # DIR PORT
   zk_config "$1" "$2"

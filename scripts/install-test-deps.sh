@@ -15,9 +15,10 @@ cd "$(dirname "$0")/.."
 say() { echo "install-test-deps: $*"; }
 
 # python3-yaml: deploy/aws/check_template.py and docker/check_docker.py (run by FunctionHost.Tests).
+# libservlet-api-java: javax.servlet, which ZooKeeper's AdminServer (Jetty) needs and its jar's manifest omits.
 packages=(zookeeper zookeeper-bin python3-kazoo libzookeeper-mt-dev gcc libc6-dev
           golang-go golang-github-samuel-go-zookeeper-dev python3-pytest python3-yaml openssl
-          python3-pure-sasl)
+          python3-pure-sasl libservlet-api-java)
 # Java 17 and node 20 are normally pre-installed; only ask apt when they are absent. The Java scenario runs
 # with the source launcher (`java Scenario.java`), which needs a JDK (module jdk.compiler), not just a JRE.
 if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then packages+=(default-jdk-headless); fi

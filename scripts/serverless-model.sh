@@ -132,7 +132,7 @@ for storage in "${storage_list[@]}"; do
 
   port=$(free_port)
   ZKGW_AWS_DEPLOYMENT=$deployment ZKGW_TRACE_FILE="$run/gateway.jsonl" setsid dotnet "$gateway_dll" "--clientPort=$port" --clientPortAddress=127.0.0.1 \
-    --backend=aws "--dataDir=$run/data" "--4lw.commands.whitelist=*" "--aws.userStorage=$storage" "${extra[@]}" > "$run/gateway.log" 2>&1 < /dev/null &
+    --backend=aws "--dataDir=$run/data" "--4lw.commands.whitelist=*" "--aws.userStorage=$storage" --admin.enableServer=false "${extra[@]}" > "$run/gateway.log" 2>&1 < /dev/null &
   gateway_pid=$!
   pids+=("$gateway_pid")
   for _ in $(seq 600); do

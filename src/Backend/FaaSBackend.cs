@@ -242,6 +242,8 @@ public sealed class FaaSBackend : IZkBackend
 
     public (int Watches, int Paths) WatchCounts() => _watches.Counts();
 
+    public IReadOnlyDictionary<long, IReadOnlyList<string>> WatchedPaths() => _watches.PathsByWatcher();
+
     public async ValueTask DisposeAsync()
     {
         _stopping.Cancel();

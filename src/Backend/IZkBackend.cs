@@ -117,4 +117,7 @@ public interface IZkBackend : IAsyncDisposable
 
     /// <summary>Number of registered watches, and of watched paths, for wchs/mntr.</summary>
     (int Watches, int Paths) WatchCounts();
+
+    /// <summary>Each watcher's watched paths, sorted (wchc, wchp); empty where the backend cannot list them.</summary>
+    IReadOnlyDictionary<long, IReadOnlyList<string>> WatchedPaths() => new Dictionary<long, IReadOnlyList<string>>();
 }

@@ -146,7 +146,7 @@ public sealed class CostMeterVerificationTests(ITestOutputHelper output)
 
             int port = Net.FreePort();
             var gwPsi = new ProcessStartInfo("dotnet") { WorkingDirectory = work };
-            foreach (var a in new[] { GatewayServer.AwsDllPath, $"--clientPort={port}", "--backend=aws", $"--dataDir={work}/data", "--tickTime=2000", "--4lw.commands.whitelist=*", $"--aws.userStorage={userStorage}", $"--aws.writePath={writePath}" })
+            foreach (var a in new[] { GatewayServer.AwsDllPath, $"--clientPort={port}", "--backend=aws", $"--dataDir={work}/data", "--tickTime=2000", "--4lw.commands.whitelist=*", "--admin.enableServer=false", $"--aws.userStorage={userStorage}", $"--aws.writePath={writePath}" })
             {
                 gwPsi.ArgumentList.Add(a);
             }

@@ -12,6 +12,9 @@ namespace ZkGateway.LoadTool.Tests;
 /// </summary>
 public sealed class LoadToolSmokeTests : IAsyncLifetime
 {
+    // The AdminServer is on by default on port 8080: off for this in-process gateway.
+    private const string NoAdmin = "--admin.enableServer=false";
+
     private WebApplication _app = null!;
     private int _port;
     private string _dataDir = "";
@@ -23,7 +26,7 @@ public sealed class LoadToolSmokeTests : IAsyncLifetime
         _port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         _dataDir = Path.Combine(Path.GetTempPath(), "zkgw-loadtool-" + Guid.NewGuid().ToString("N"));
-        _app = GatewayHost.Build(ZooCfg.Parse([$"--clientPort={_port}", $"--dataDir={_dataDir}"]));
+        _app = GatewayHost.Build(ZooCfg.Parse([NoAdmin, $"--clientPort={_port}", $"--dataDir={_dataDir}"]));
         await _app.StartAsync();
     }
 

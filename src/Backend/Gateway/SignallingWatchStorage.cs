@@ -27,5 +27,7 @@ internal sealed class SignallingWatchStorage(IWatchStorage inner, InboxDemand de
 
     public (int Watches, int Paths) Counts() => inner.Counts();
 
+    public IReadOnlyDictionary<long, IReadOnlyList<string>> PathsByWatcher() => inner.PathsByWatcher();
+
     public bool IsEmpty => inner.IsEmpty;
 }

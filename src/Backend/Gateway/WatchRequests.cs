@@ -74,4 +74,6 @@ internal sealed class WatchRequests(ReadPath reads, IWatchStorage watches, INoti
     public void RemoveWatcher(long watcher) => watches.RemoveWatcher(watcher);
 
     public (int Watches, int Paths) Counts() => watches.Counts();
+
+    public IReadOnlyDictionary<long, IReadOnlyList<string>> PathsByWatcher() => watches.PathsByWatcher();
 }

@@ -70,4 +70,10 @@ public interface IWatchStorage
 
     /// <summary>No watch at all (a gateway's check before waiting for its inbox: a pending trigger could fire nothing).</summary>
     bool IsEmpty => Counts().Watches == 0;
+
+    /// <summary>
+    /// Every watcher's watched paths, both tables merged and sorted (wchc, wchp and the AdminServer's
+    /// watches commands); empty for a registry that cannot list itself.
+    /// </summary>
+    IReadOnlyDictionary<long, IReadOnlyList<string>> PathsByWatcher() => new Dictionary<long, IReadOnlyList<string>>();
 }

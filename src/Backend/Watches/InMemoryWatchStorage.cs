@@ -286,4 +286,14 @@ public sealed class InMemoryWatchStorage : IWatchStorage
             return (watches, paths.Count);
         }
     }
+
+    public IReadOnlyDictionary<long, IReadOnlyList<string>> PathsByWatcher()
+    {
+        lock (_lock)
+        {
+            return _data.ByWatcher.Keys.Union(_child.ByWatcher.Keys).ToDictionary(
+                w => w,
+                w => (IReadOnlyList<string>)[.. (_data.ByWatcher.GetValueOrDefault(w) ?? []).Union(_child.ByWatcher.GetValueOrDefault(w) ?? []).Order(StringComparer.Ordinal)]);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using ZkGateway.Backend;
+using ZkGateway.Gateway.Metrics;
 
 namespace ZkGateway.Gateway.Connections;
 
@@ -16,7 +17,18 @@ public sealed class GatewayStatistics
     private long _totalLatency;
     private long _latencyCount;
 
-    public void RecordReceived() => Interlocked.Increment(ref _received);
+    /// <summary>ZooKeeper's counters and summaries (mntr, monitor, Prometheus).</summary>
+    public ServerMetrics Metrics { get; } = new();
+
+    /// <summary>A request frame of <paramref name="frameBytes"/> bytes (length prefix included) was read.</summary>
+    public void RecordReceived(int frameBytes)
+    {
+        Interlocked.Increment(ref _received);
+        Metrics.AddBytesReceived(frameBytes);
+    }
+
+    /// <summary>A ConnectRequest was read (connection_request_count).</summary>
+    public void RecordConnectionRequest() => Metrics.CountConnectionRequest();
 
     /// <summary>A reply left the connection: count it and its latency (ms, as ZooKeeper reports).</summary>
     public void RecordReply(ZkConnection connection, int opType, long startTicks)
@@ -27,6 +39,7 @@ public sealed class GatewayStatistics
         Interlocked.Increment(ref _latencyCount);
         InterlockedMin(ref _minLatency, latency);
         InterlockedMax(ref _maxLatency, latency);
+        Metrics.RecordLatency(opType, latency);
         connection.LastOperation = OperationName(opType);
         connection.RecordReply(latency);
     }
@@ -40,9 +53,17 @@ public sealed class GatewayStatistics
         Interlocked.Exchange(ref _maxLatency, 0);
         Interlocked.Exchange(ref _totalLatency, 0);
         Interlocked.Exchange(ref _latencyCount, 0);
+        Metrics.Reset();
     }
 
-    public async ValueTask<ServerSnapshot> SnapshotAsync(IZkBackend backend, ConnectionRegistry registry)
+    /// <summary>The data directory whose size dirs and srvr report (null: 0).</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>
+    /// The statistics now. <paramref name="withEphemerals"/> also lists each session's ephemeral nodes
+    /// (dump), which costs a backend read per session, so only dump asks for it.
+    /// </summary>
+    public async ValueTask<ServerSnapshot> SnapshotAsync(IZkBackend backend, ConnectionRegistry registry, bool withEphemerals = false)
     {
         var stats = await backend.GetStatisticsAsync().ConfigureAwait(false);
         var (watches, paths) = backend.WatchCounts();
@@ -64,6 +85,30 @@ public sealed class GatewayStatistics
             MaxLatency = c.MaxLatency,
             Established = c.Established,
         }).ToList();
+        // Watchers are connections: wchc and wchp name them by their session.
+        var sessionOf = registry.Connections.ToDictionary(c => c.Id, c => c.SessionId);
+        var watched = backend.WatchedPaths()
+            .Where(kv => sessionOf.ContainsKey(kv.Key) && kv.Value.Count > 0)
+            .Select(kv => (Session: sessionOf[kv.Key], Paths: kv.Value))
+            .OrderBy(x => x.Session)
+            .ToList();
+        var sessions = registry.Connections.Where(c => c.SessionId != 0)
+            .Select(c => new SessionSnapshot(c.SessionId, c.SessionTimeout, DateTimeOffset.UtcNow.AddMilliseconds(c.SessionTimeout)))
+            .DistinctBy(x => x.SessionId)
+            .ToList();
+        var ephemerals = new Dictionary<long, IReadOnlyList<string>>();
+        if (withEphemerals)
+        {
+            foreach (var session in sessions)
+            {
+                var owned = await backend.GetEphemeralsAsync(session.SessionId, "/").ConfigureAwait(false);
+                if (owned.Value is { Count: > 0 } ownedPaths)
+                {
+                    ephemerals[session.SessionId] = ownedPaths;
+                }
+            }
+        }
+        long dataDirSize = DirectorySize(DataDir);
         return new ServerSnapshot
         {
             Zxid = await backend.GetLastZxidAsync().ConfigureAwait(false),
@@ -76,13 +121,37 @@ public sealed class GatewayStatistics
             PacketsSent = Interlocked.Read(ref _sent),
             WatchedPaths = paths,
             WatchCount = watches,
-            WatchingConnections = watches == 0 ? 0 : connections.Count,
+            WatchingConnections = watched.Count == 0 && watches > 0 ? connections.Count : watched.Count,
+            WatchesBySession = watched.ToDictionary(x => x.Session, x => x.Paths),
+            WatchesByPath = watched.SelectMany(x => x.Paths.Select(p => (Path: p, x.Session)))
+                .GroupBy(x => x.Path, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<long>)[.. g.Select(x => x.Session).Order()], StringComparer.Ordinal),
+            Sessions = sessions,
+            EphemeralsBySession = ephemerals,
+            DataDirSize = dataDirSize,
+            LogDirSize = dataDirSize,
             EphemeralsCount = stats.EphemeralCount,
             ApproximateDataSize = stats.ApproximateDataSize,
             ExtraMonitorValues = stats.MonitorValues ?? [],
+            MetricValues = [.. Metrics.Dump()],
             Uptime = DateTimeOffset.UtcNow - _started,
             SessionCount = stats.SessionCount,
         };
+    }
+
+    // ZooKeeperServer.getDataDirSize: the bytes of the files under the directory.
+    private static long DirectorySize(string? dir)
+    {
+        try
+        {
+            return dir is not null && Directory.Exists(dir)
+                ? new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
+                : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>ZooKeeper's short operation names in cons (Request.op2String).</summary>

@@ -99,6 +99,22 @@ public sealed class ZkConnection
         LatencyCount++;
     }
 
+    /// <summary>crst: ServerCnxn.resetStats (the counters and latencies; the session stays).</summary>
+    public void ResetStatistics()
+    {
+        Interlocked.Exchange(ref PacketsReceived, 0);
+        Interlocked.Exchange(ref PacketsSent, 0);
+        LastCxid = -1;
+        LastZxid = -1;
+        LastOperation = "NA";
+        LastResponseTime = 0;
+        LastLatency = 0;
+        MinLatency = long.MaxValue;
+        MaxLatency = 0;
+        TotalLatency = 0;
+        LatencyCount = 0;
+    }
+
     /// <summary>Closes the transport (another connection took over the session, or the server is stopping).</summary>
     public void Abort() => _context.Abort(new ConnectionAbortedException("Connection closed by the server."));
 }

@@ -92,7 +92,7 @@ public sealed partial class ZkConnectionHandler
         var reader = new JuteReader(span);
         var header = RequestHeader.Read(ref reader);
         Interlocked.Increment(ref connection.PacketsReceived);
-        _statistics.RecordReceived();
+        _statistics.RecordReceived((int)payload.Length + 4);
         connection.LastCxid = header.Xid;
         _backend.TouchSession(connection.SessionId);
         return _dispatcher.Dispatch(connection, header, span[reader.Position..]);

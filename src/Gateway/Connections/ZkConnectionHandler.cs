@@ -61,10 +61,18 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             var (request, fourLetterWord) = await ReadFirstFrameAsync(input).ConfigureAwait(false);
             if (fourLetterWord is not null)
             {
-                string text = FourLetterWords.Respond(fourLetterWord, await _statistics.SnapshotAsync(_backend, _registry).ConfigureAwait(false), _options);
+                var snapshot = await _statistics.SnapshotAsync(_backend, _registry, withEphemerals: fourLetterWord == "dump").ConfigureAwait(false);
+                string text = FourLetterWords.Respond(fourLetterWord, snapshot, _options);
                 if (fourLetterWord == "srst" && FourLetterWords.IsEnabled(fourLetterWord, _options))
                 {
                     _statistics.Reset();
+                }
+                if (fourLetterWord == "crst" && FourLetterWords.IsEnabled(fourLetterWord, _options))
+                {
+                    foreach (var c in _registry.Connections)
+                    {
+                        c.ResetStatistics();
+                    }
                 }
                 await output.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
                 return;
@@ -73,6 +81,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             {
                 return;
             }
+            _statistics.RecordConnectionRequest();
             connection = new ZkConnection(_registry.NextConnectionId(), context, _logger);
             foreach (var id in certificateIds)
             {

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using ZkGateway.Gateway.Hosting;
+using ZkGateway.Gateway.Metrics;
 
 namespace ZkGateway.Gateway;
 
@@ -255,33 +255,17 @@ public static class FourLetterWords
         sb.Append("Node count: ").Append(s.NodeCount).Append('\n');
     }
 
+    // 3.8.0's mntr prints the monitor command's values: zk_key, a tab, Java's text of the value.
     private static void Mntr(StringBuilder sb, ServerSnapshot s)
     {
-        void Kv(string k, string v) => sb.Append("zk_").Append(k).Append('\t').Append(v).Append('\n');
-        void Kl(string k, long v) => Kv(k, v.ToString(CultureInfo.InvariantCulture));
-
-        Kv("version", s.FullVersion);
-        Kv("server_state", s.ServerState);
-        Kv("avg_latency", JavaDouble(s.AvgLatency));
-        Kl("max_latency", s.MaxLatency);
-        Kl("min_latency", s.MinLatency);
-        Kl("packets_received", s.PacketsReceived);
-        Kl("packets_sent", s.PacketsSent);
-        Kl("num_alive_connections", s.Connections.Count);
-        Kl("outstanding_requests", s.Outstanding);
-        Kl("znode_count", s.NodeCount);
-        Kl("watch_count", s.WatchCount);
-        Kl("ephemerals_count", s.EphemeralsCount);
-        Kl("approximate_data_size", s.ApproximateDataSize);
-        Kl("open_file_descriptor_count", s.OpenFileDescriptorCount ?? OpenFileDescriptors());
-        Kl("max_file_descriptor_count", s.MaxFileDescriptorCount ?? MaxFileDescriptors());
-        Kl("uptime", (long)s.Uptime.TotalMilliseconds);
-        Kl("global_sessions", s.SessionCount);
-        Kl("local_sessions", 0);
-        Kl("connection_drop_probability", 0);
-        foreach (var (key, value) in s.ExtraMonitorValues)
+        foreach (var (key, value) in MonitorValues.All(s))
         {
-            Kv(key, value);
+            sb.Append("zk_").Append(key).Append('\t').Append(value switch
+            {
+                double d => JavaDouble(d),
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var other => other.ToString(),
+            }).Append('\n');
         }
     }
 
@@ -354,84 +338,10 @@ public static class FourLetterWords
 
     private static void Envi(StringBuilder sb, ServerSnapshot s)
     {
-        void Kv(string k, string? v) => sb.Append(k).Append('=').Append(string.IsNullOrEmpty(v) ? "<NA>" : v).Append('\n');
-        const long Mb = 1024 * 1024;
-        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-
         sb.Append("Environment:\n");
-        Kv("zookeeper.version", s.FullVersion);
-        string host;
-        try
+        foreach (var (key, value) in EnvironmentInfo.List(s.FullVersion))
         {
-            host = Dns.GetHostName();
+            sb.Append(key).Append('=').Append(value).Append('\n');
         }
-        catch (SocketException)
-        {
-            host = "<NA>";
-        }
-        Kv("host.name", host);
-        Kv("java.version", Environment.Version.ToString());
-        Kv("java.vendor", RuntimeInformation.FrameworkDescription);
-        Kv("java.home", RuntimeEnvironment.GetRuntimeDirectory());
-        Kv("java.class.path", AppContext.BaseDirectory);
-        Kv("java.library.path", Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"));
-        Kv("java.io.tmpdir", Path.GetTempPath());
-        Kv("java.compiler", null);
-        Kv("os.name", OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "Mac OS X" : RuntimeInformation.OSDescription);
-        Kv("os.arch", RuntimeInformation.OSArchitecture switch
-        {
-            Architecture.X64 => "amd64",
-            Architecture.Arm64 => "aarch64",
-            Architecture.X86 => "x86",
-            var a => a.ToString().ToLowerInvariant(),
-        });
-        Kv("os.version", Environment.OSVersion.Version.ToString());
-        Kv("user.name", Environment.UserName);
-        Kv("user.home", Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
-        Kv("user.dir", Environment.CurrentDirectory);
-        var gc = GC.GetGCMemoryInfo();
-        long total = GC.GetTotalMemory(false);
-        long committed = Math.Max(gc.TotalCommittedBytes, total);
-        Kv("jvm.memory.free", I((committed - total) / Mb) + "MB");
-        Kv("jvm.memory.max", I(gc.TotalAvailableMemoryBytes / Mb) + "MB");
-        Kv("jvm.memory.total", I(committed / Mb) + "MB");
-    }
-
-    private static long OpenFileDescriptors()
-    {
-        try
-        {
-            return Directory.Exists("/proc/self/fd") ? Directory.GetFileSystemEntries("/proc/self/fd").Length : -1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return -1;
-        }
-    }
-
-    private static long MaxFileDescriptors()
-    {
-        try
-        {
-            if (!File.Exists("/proc/self/limits"))
-            {
-                return -1;
-            }
-            foreach (var line in File.ReadLines("/proc/self/limits"))
-            {
-                if (line.StartsWith("Max open files", StringComparison.Ordinal))
-                {
-                    var parts = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (parts.Length > 0 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long v))
-                    {
-                        return v;
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-        return -1;
     }
 }

@@ -108,6 +108,9 @@ public sealed record ServerSnapshot
     /// <summary>Backend-specific mntr keys (without zk_), printed after ZooKeeper's own: the AWS cost meter.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraMonitorValues { get; init; } = [];
 
+    /// <summary>The counters and summaries of ServerMetrics as its dump gives them (mntr, monitor).</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> MetricValues { get; init; } = [];
+
     /// <summary>Open file descriptors; null = read from /proc when available.</summary>
     public long? OpenFileDescriptorCount { get; init; }
 

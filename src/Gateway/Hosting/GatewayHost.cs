@@ -43,8 +43,9 @@ public static class GatewayHost
     private static string ListeningOn(WebApplication app, GatewayOptions options)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var operatorEndpoints = app.Services.GetRequiredService<OperatorEndpoints>();
         return addresses is { Count: > 0 }
-            ? string.Join(", ", addresses.Select(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) ? $"{uri.Host}:{uri.Port}" : a))
+            ? string.Join(", ", addresses.Where(a => !operatorEndpoints.Owns(a)).Select(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) ? $"{uri.Host}:{uri.Port}" : a))
             : $"{options.ClientPortAddress}:{options.ClientPort}";
     }
 
@@ -185,9 +186,13 @@ public static class GatewayHost
             s.NoDelay = true;
             s.UnsafePreferInlineScheduling = options.UsesInlineScheduling;
         });
+        // The AdminServer and the Prometheus endpoint: HTTP listeners next to the client ports.
+        var operatorEndpoints = new OperatorEndpoints();
+        operatorEndpoints.AddServices(builder.Services, options, builder.Logging);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            operatorEndpoints.Listen(k, options);
             if (options.ClientPort != -1)
             {
                 k.Listen(address, options.ClientPort, l => l.UseConnectionHandler<ZkConnectionHandler>());
@@ -213,6 +218,7 @@ public static class GatewayHost
         // must be done before the first client is answered. Building the host has already resolved it
         // (for the connection handler, so a failed start throws there); this keeps it so either way.
         _ = app.Services.GetRequiredService<IZkBackend>();
+        operatorEndpoints.Use(app, options);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
         if (tls is not null && options.Tls.ClientAuth != TlsClientAuth.None && !options.X509ProviderEnabled)
         {
@@ -255,7 +261,7 @@ public static class GatewayHost
         // shutdown, and the backend logs through the host's loggers. Building the host resolves it,
         // before Kestrel listens (start-up only: blocking there keeps Build synchronous for its callers).
         services.AddSingleton(sp => StartBackend(provider, options, backendOptions, registry, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<GatewayStatistics>();
+        services.AddSingleton(new GatewayStatistics { DataDir = options.Backend == "embedded" ? options.DataDir : null });
     }
 
     /// <summary>Starts the backend; a failure other than a configuration error becomes a <see cref="BackendStartException"/>.</summary>

@@ -145,6 +145,12 @@ public sealed class GatewayOptions
     /// </summary>
     public string? GatewayId { get; set; }
 
+    /// <summary><c>admin.*</c> keys: the AdminServer (docs/operations.md).</summary>
+    public AdminServerSettings Admin { get; } = new();
+
+    /// <summary><c>metricsProvider.*</c> keys: the Prometheus endpoint (docs/operations.md).</summary>
+    public MetricsProviderSettings MetricsProvider { get; } = new();
+
     /// <summary><c>aws.*</c> keys: the deployment, endpoints (emulators) and user-storage mode of the AWS backend.</summary>
     public AwsGatewaySettings Aws { get; } = new();
 

@@ -399,8 +399,11 @@ public static class ZooCfg
             case "aws.bucket":
                 options.Aws.Bucket = NonEmpty(key, value);
                 break;
+            case string operatorKey when OperatorKeys.Owns(operatorKey):
+                OperatorKeys.Apply(options, key, value);
+                break;
             default:
-                // Unknown keys (superDigest, admin.*, initLimit, ...) stay in Raw only.
+                // Unknown keys (superDigest, initLimit, ...) stay in Raw only.
                 break;
         }
     }

@@ -200,6 +200,8 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         psi.ArgumentList.Add("--backend=aws");
         psi.ArgumentList.Add($"--dataDir={DataDir}");
         psi.ArgumentList.Add("--tickTime=2000");
+        // Off, as for GatewayServer: many gateways run at once and the default port is one port.
+        psi.ArgumentList.Add("--admin.enableServer=false");
         psi.ArgumentList.Add("--4lw.commands.whitelist=*");
         psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
         foreach (var (key, value) in _properties)

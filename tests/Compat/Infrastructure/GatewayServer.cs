@@ -97,6 +97,9 @@ public sealed class GatewayServer : ProcessZkTarget
         // Like ZooKeeper 3.8, the gateway whitelists only srvr by default; readiness needs ruok.
         psi.ArgumentList.Add("--4lw.commands.whitelist=*");
         psi.ArgumentList.Add("--zookeeper.DigestAuthenticationProvider.superDigest=" + CompatSettings.SuperDigest);
+        // The AdminServer is on by default on port 8080: off here, so that gateways started side by side
+        // do not fight for it (the AdminServer scenarios turn it on with a free port).
+        psi.ArgumentList.Add("--admin.enableServer=false");
         foreach (var (key, value) in _properties)
         {
             psi.ArgumentList.Add($"--{key}={value}");

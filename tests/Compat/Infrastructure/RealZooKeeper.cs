@@ -16,9 +16,10 @@ public sealed class RealZooKeeper : ProcessZkTarget
 {
     /// <summary>
     /// Debian's zookeeper.jar manifest leaves netty-codec out of its Class-Path, which the Netty connection
-    /// factory (TLS) needs (NoClassDefFoundError: io/netty/handler/codec/ByteToMessageDecoder).
+    /// factory (TLS) needs (NoClassDefFoundError: io/netty/handler/codec/ByteToMessageDecoder), and the
+    /// servlet API, without which the AdminServer does not start ("Unable to load jetty").
     /// </summary>
-    public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar:/usr/share/java/netty-codec.jar";
+    public const string ServerClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar:/usr/share/java/netty-codec.jar:/usr/share/java/servlet-api.jar";
 
     private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _config;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute.Protocol;
 using ZkGateway.Testing;
+using static ZkGateway.Gateway.Tests.Support.TestArguments;
 
 namespace ZkGateway.Gateway.Tests.Connections;
 
@@ -21,7 +22,7 @@ public sealed class InProcessGatewayTests : IAsyncLifetime
         int port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         string dataDir = Path.Combine(Path.GetTempPath(), "zkgw-inproc-" + Guid.NewGuid().ToString("N"));
-        _options = ZooCfg.Parse([$"--clientPort={port}", $"--dataDir={dataDir}", "--maxClientCnxns=2", "--4lw.commands.whitelist=ruok,srvr"]);
+        _options = ZooCfg.Parse([NoAdmin, $"--clientPort={port}", $"--dataDir={dataDir}", "--maxClientCnxns=2", "--4lw.commands.whitelist=ruok,srvr"]);
         _app = GatewayHost.Build(_options);
         await _app.StartAsync();
     }

@@ -251,7 +251,7 @@ public sealed class FourLetterWordsTests
         Assert.Equal(
             ["zookeeper.version", "host.name", "java.version", "java.vendor", "java.home", "java.class.path", "java.library.path",
              "java.io.tmpdir", "java.compiler", "os.name", "os.arch", "os.version", "user.name", "user.home", "user.dir",
-             "jvm.memory.free", "jvm.memory.max", "jvm.memory.total"],
+             "os.memory.free", "os.memory.max", "os.memory.total"],
             keys);
         Assert.Contains("user.dir=" + Environment.CurrentDirectory, l);
         // kazoo: version = value.split("-")[0] → "3.8.0"

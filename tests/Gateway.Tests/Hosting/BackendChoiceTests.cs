@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Hosting;
+using static ZkGateway.Gateway.Tests.Support.TestArguments;
 
 namespace ZkGateway.Gateway.Tests.Hosting;
 
@@ -13,7 +14,7 @@ public sealed class BackendChoiceTests
     [Fact]
     public void The_embedded_entry_point_refuses_backend_aws_naming_the_sidecar()
     {
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0", "--backend=aws"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", "--clientPort=0", "--backend=aws"]);
         var error = Assert.Throws<GatewayConfigurationException>(() => GatewayHost.Build(options));
         Assert.Contains("src/Gateway.Aws", error.Message, StringComparison.Ordinal);
     }
@@ -22,7 +23,7 @@ public sealed class BackendChoiceTests
     public async Task The_backend_key_selects_the_named_provider()
     {
         var chosen = new RecordingProvider("other");
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", "--clientPort=0"]);
         options.Backend = "other";
         await using var app = GatewayHost.Build(options, [EmbeddedBackendProvider.Instance, chosen]);
         Assert.Same(chosen.Started, app.Services.GetRequiredService<IZkBackend>());
@@ -31,7 +32,7 @@ public sealed class BackendChoiceTests
     [Fact]
     public void An_unknown_backend_lists_the_ones_this_build_offers()
     {
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", "--clientPort=0"]);
         options.Backend = "other";
         var error = Assert.Throws<GatewayConfigurationException>(() => GatewayHost.Build(options));
         Assert.Contains("must be one of embedded", error.Message, StringComparison.Ordinal);
@@ -40,7 +41,7 @@ public sealed class BackendChoiceTests
     [Fact]
     public async Task A_backend_that_cannot_start_is_one_line_and_exit_code_1_not_a_crash()
     {
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", "--clientPort=0"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", "--clientPort=0"]);
         options.Backend = "broken";
         IBackendProvider[] providers = [new FailingProvider()];
         var error = Assert.Throws<BackendStartException>(() => GatewayHost.Build(options, providers));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ZkGateway.Gateway.Hosting;
+using static ZkGateway.Gateway.Tests.Support.TestArguments;
 
 namespace ZkGateway.Gateway.Tests.Hosting;
 
@@ -26,7 +27,7 @@ public sealed class GatewayHostTests
     [Fact]
     public async Task The_host_listens_on_the_configured_port_and_stops_cleanly()
     {
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={FreePort()}", "--4lw.commands.whitelist=*"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", $"--clientPort={FreePort()}", "--4lw.commands.whitelist=*"]);
         await using var app = GatewayHost.Build(options);
         Assert.Same(options, app.Services.GetService(typeof(GatewayOptions)));
         await app.StartAsync();
@@ -44,7 +45,7 @@ public sealed class GatewayHostTests
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
         int port = ((IPEndPoint)blocker.LocalEndpoint).Port;
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={port}"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", $"--clientPort={port}"]);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         Assert.Equal(GatewayHost.StartupErrorExitCode, await GatewayHost.RunAsync(options, cts.Token));
     }
@@ -52,7 +53,7 @@ public sealed class GatewayHostTests
     [Fact]
     public async Task The_server_returns_zero_when_it_is_stopped()
     {
-        var options = ZooCfg.Parse([$"--dataDir={TempDir()}", $"--clientPort={FreePort()}"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={TempDir()}", $"--clientPort={FreePort()}"]);
         using var cts = new CancellationTokenSource();
         var run = GatewayHost.RunAsync(options, cts.Token);
         // Wait until it accepts, then cancel (the in-process equivalent of SIGTERM's StopApplication).

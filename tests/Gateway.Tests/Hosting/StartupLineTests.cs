@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZkGateway.Gateway.Hosting;
+using static ZkGateway.Gateway.Tests.Support.TestArguments;
 
 namespace ZkGateway.Gateway.Tests.Hosting;
 
@@ -13,7 +14,7 @@ public sealed class StartupLineTests
     {
         string dataDir = Path.Combine(Path.GetTempPath(), "zkgw-startup-" + Guid.NewGuid().ToString("N"));
         var lines = new LineCollector();
-        var options = ZooCfg.Parse([$"--dataDir={dataDir}", "--clientPort=0"]);
+        var options = ZooCfg.Parse([NoAdmin, $"--dataDir={dataDir}", "--clientPort=0"]);
         await using var app = GatewayHost.Build(options, services => services.AddSingleton<ILoggerProvider>(lines));
         await app.StartAsync();
         await app.StopAsync();
