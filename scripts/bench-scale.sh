@@ -79,7 +79,7 @@ CFG
     echo java "-Xmx$ZK_XMX" -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn org.apache.zookeeper.server.ZooKeeperServerMain "$2/zoo.cfg"
   else
-    echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$3" --dataDir="$2/data" --4lw.commands.whitelist=ruok
+    echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$3" --dataDir="$2/data" --4lw.commands.whitelist=ruok --admin.enableServer=false
   fi
 }
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
