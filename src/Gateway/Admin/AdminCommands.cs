@@ -53,7 +53,7 @@ public static class AdminCommands
         new("is_read_only", ["isro"], true, _ => [new("read_only", false)]),
         new("last_snapshot", ["lsnp"], true, _ =>
         [
-            // The embedded store commits every write in place and takes no snapshots: 3.8.0's answer for none.
+            // The embedded store's snapshots (docs/storage.md) are not reported through the backend yet: 3.8.0's answer for none.
             new("zxid", FourLetterWords.Hex(-1)),
             new("timestamp", -1L),
         ]),
