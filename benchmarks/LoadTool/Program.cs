@@ -26,6 +26,9 @@ public static class LoadToolCli
                                     /zkbench-pop-<id> (connections x outstanding in flight) and leave
                                     them there (for memory measurements); --cleanup deletes them after
           --parents N               with --populate: spread the znodes over N parents (default 1)
+          --sessions N              instead of a workload: open N sessions (one connection each, --connections
+                                    of them connecting at a time), one exists("/") on each, hold them
+                                    --hold seconds (default 5), then close them
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -40,6 +43,8 @@ public static class LoadToolCli
         long? populate = null;
         bool cleanup = false;
         int parents = 1;
+        int? sessions = null;
+        double holdSeconds = 5;
         try
         {
             options = new LoadOptions();
@@ -81,6 +86,8 @@ public static class LoadToolCli
                     case "--populate": populate = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                     case "--cleanup": cleanup = true; break;
                     case "--parents": parents = PositiveInt(key, Value()); break;
+                    case "--sessions": sessions = PositiveInt(key, Value()); break;
+                    case "--hold": holdSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                     default: throw new ArgumentException($"Unknown option {arg}.");
                 }
             }
@@ -103,6 +110,21 @@ public static class LoadToolCli
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
             return 2;
+        }
+
+        if (sessions is int sessionCount)
+        {
+            var (host, port) = options.ParseTarget();
+            var opened = await new SessionOpener(host, port, sessionCount, options.Connections, TimeSpan.FromSeconds(holdSeconds), output).RunAsync();
+            foreach (var e in opened.ErrorSamples)
+            {
+                output.WriteLine($"    error: {e}");
+            }
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new { mode = "sessions", label, result = opened }, JsonOptions));
+            }
+            return opened.Errors > 0 ? 1 : 0;
         }
 
         if (populate is long toCreate)

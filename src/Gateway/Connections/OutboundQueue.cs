@@ -40,7 +40,8 @@ public sealed partial class OutboundQueue
     private readonly Queue<(Slot Slot, int Generation)> _submitted = new();
     private readonly Channel<bool> _wakeup = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly List<Slot> _drained = [];
-    private readonly FrameBuffer _buffer = new();
+    // Small at first: an idle session should not hold 4 KiB it never fills (issue 14); it doubles as replies need.
+    private readonly FrameBuffer _buffer = new(256);
     private Slot? _firstPending;
     private bool _closeWhenDrained;
     private bool _closed;
