@@ -148,7 +148,7 @@ public static class GatewayHost
                 : "must be one of " + string.Join(", ", providers.Select(p => p.Name)));
         var address = IPAddress.Parse(options.ClientPortAddress);
         // Read the stores before anything starts: a bad key store is a configuration error.
-        var tls = options.SecureClientPort != -1 ? TlsEndpoint.Create(options) : null;
+        var tls = options.SecureClientPort != -1 || options.PortUnification ? TlsEndpoint.Create(options) : null;
 
         // CreateEmptyBuilder: no appsettings/env/user-secrets sources, no file watching — fast startup.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -188,9 +188,20 @@ public static class GatewayHost
             k.AddServerHeader = false;
             if (options.ClientPort != -1)
             {
-                k.Listen(address, options.ClientPort, l => l.UseConnectionHandler<ZkConnectionHandler>());
+                k.Listen(address, options.ClientPort, l =>
+                {
+                    if (options.PortUnification)
+                    {
+                        // client.portUnification: TLS and plaintext clients on clientPort, told apart by their first bytes.
+                        l.UseTlsOrPlaintext(tls!.AdapterOptions(), TimeSpan.FromMilliseconds(options.HandshakeTimeoutMs));
+                    }
+                    else
+                    {
+                        l.UseConnectionHandler<ZkConnectionHandler>();
+                    }
+                });
             }
-            if (tls is not null)
+            if (tls is not null && options.SecureClientPort != -1)
             {
                 // The TLS middleware in front of the same handler: the handshake, then ZooKeeper's wire
                 // (and four-letter words) inside it, as on 3.8.0's Netty secure port.

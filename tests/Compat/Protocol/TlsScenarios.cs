@@ -1,9 +1,6 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using ZkGateway.Compat.Infrastructure;
 
 namespace ZkGateway.Compat.Protocol;
@@ -20,8 +17,6 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(TlsCollection.Name)]
 public sealed class TlsScenarios(TlsFixture targets)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
     public static TheoryData<ClientKind> Clients() => new() { ClientKind.Java, ClientKind.Python };
 
     [Theory]
@@ -53,8 +48,8 @@ public sealed class TlsScenarios(TlsFixture targets)
     {
         var (_, port) = await targets.GetAsync(kind);
         var dir = await TlsCertificates.DirectoryAsync();
-        Assert.Equal("imok", await TlsFourLetterAsync(port, "ruok", Path.Combine(dir, "client.p12")));
-        var conf = await TlsFourLetterAsync(port, "conf", Path.Combine(dir, "client.p12"));
+        Assert.Equal("imok", await TlsWire.FourLetterAsync(port, "ruok", Path.Combine(dir, "client.p12")));
+        var conf = await TlsWire.FourLetterAsync(port, "conf", Path.Combine(dir, "client.p12"));
         Assert.Contains($"secureClientPort={port}\n", conf, StringComparison.Ordinal);
     }
 
@@ -70,7 +65,7 @@ public sealed class TlsScenarios(TlsFixture targets)
         string? answer;
         try
         {
-            answer = await TlsFourLetterAsync(port, "ruok", Path.Combine(dir, "rogue.p12"));
+            answer = await TlsWire.FourLetterAsync(port, "ruok", Path.Combine(dir, "rogue.p12"));
         }
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
@@ -92,49 +87,10 @@ public sealed class TlsScenarios(TlsFixture targets)
         var frame = new byte[] { 0, 0, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x27, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16 }
             .Concat(new byte[16]).Concat(new byte[] { 0 }).ToArray();
         await s.WriteAsync(frame);
-        var read = await ReadAllAsync(s);
+        var read = await TlsWire.ReadAllAsync(s);
         // Netty answers nothing (NotSslRecordException); Kestrel may send a TLS alert record (type 21)
         // before closing. Neither is a ConnectResponse, whose first bytes are its length, 0 0 0 36/37.
         Assert.True(read.Length == 0 || read[0] == 21, $"the secure port answered a plaintext ConnectRequest: {Convert.ToHexString(read)}");
-    }
-
-    private static async Task<string> TlsFourLetterAsync(int port, string word, string certificate)
-    {
-        using var cts = new CancellationTokenSource(Wait);
-        using var c = new TcpClient();
-        await c.ConnectAsync(IPAddress.Loopback, port, cts.Token);
-        var cert = X509CertificateLoader.LoadPkcs12FromFile(certificate, TlsCertificates.Password);
-        await using var ssl = new SslStream(c.GetStream(), leaveInnerStreamOpen: false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ClientCertificates = [cert],
-            // Send it whatever CA names the server lists (the untrusted one would otherwise be held back).
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => cert,
-            EnabledSslProtocols = SslProtocols.Tls12,
-        }, cts.Token);
-        await ssl.WriteAsync(Encoding.ASCII.GetBytes(word), cts.Token);
-        return Encoding.ASCII.GetString(await ReadAllAsync(ssl));
-    }
-
-    private static async Task<byte[]> ReadAllAsync(Stream s)
-    {
-        using var cts = new CancellationTokenSource(Wait);
-        var ms = new MemoryStream();
-        var buf = new byte[4096];
-        try
-        {
-            int n;
-            while ((n = await s.ReadAsync(buf, cts.Token)) > 0)
-            {
-                ms.Write(buf, 0, n);
-            }
-        }
-        catch (IOException)
-        {
-            // reset by the peer: what was read so far is the answer
-        }
-        return ms.ToArray();
     }
 
     private static string Tail(string log) => log.Length <= 6000 ? log : "..." + log[^6000..];
