@@ -21,7 +21,7 @@ public static class UnifiedPort
     /// bytes; a connection silent that long is closed, as the plaintext port closes one that sends
     /// nothing (3.8.0 keeps it open, undecided).
     /// </summary>
-    public static void UseTlsOrPlaintext(this ListenOptions listen, HttpsConnectionAdapterOptions tls, TimeSpan detectionTimeout)
+    public static void UseTlsOrPlaintext(this ListenOptions listen, TlsHandshakeCallbackOptions tls, TimeSpan detectionTimeout)
     {
         ArgumentNullException.ThrowIfNull(listen);
         ConnectionDelegate? plaintext = null;
