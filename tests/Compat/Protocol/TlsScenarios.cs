@@ -17,7 +17,7 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(TlsCollection.Name)]
 public sealed class TlsScenarios(TlsFixture targets)
 {
-    public static TheoryData<ClientKind> Clients() => new() { ClientKind.Java, ClientKind.Python };
+    public static TheoryData<ClientKind> Clients() => new() { ClientKind.Java, ClientKind.Python, ClientKind.Go };
 
     [Theory]
     [MemberData(nameof(Clients))]
