@@ -81,3 +81,79 @@ public sealed class PortUnificationConfigurationTests
         Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--clientPort=2181", "--client.portUnification=true", "--ssl.keyStore.location=/k.p12"]));
     }
 }
+
+/// <summary>A gateway with client.portUnification, in process: what the sniffer does with silent and undecided connections.</summary>
+public sealed class UnifiedPortHostTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("zkgw-unified-").FullName;
+    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var server = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        string store = Path.Combine(_dir, "server.pem");
+        File.WriteAllText(store, key.ExportPkcs8PrivateKeyPem() + "\n" + server.ExportCertificatePem());
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            _port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        _app = GatewayHost.Build(ZooCfg.Parse([$"--clientPort={_port}", $"--dataDir={Path.Combine(_dir, "data")}", "--client.portUnification=true",
+            "--ssl.keyStore.location=" + store, "--ssl.clientAuth=none", "--handshakeTimeoutMs=300", "--4lw.commands.whitelist=*"]));
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>Sends <paramref name="first"/> and reads until the server closes; the read itself is bounded so a hang fails.</summary>
+    private async Task<byte[]> SendAndReadToCloseAsync(byte[] first)
+    {
+        using var c = new System.Net.Sockets.TcpClient();
+        await c.ConnectAsync(System.Net.IPAddress.Loopback, _port);
+        var s = c.GetStream();
+        await s.WriteAsync(first);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = new MemoryStream();
+        var buffer = new byte[256];
+        try
+        {
+            int n;
+            while ((n = await s.ReadAsync(buffer, bound.Token)) > 0)
+            {
+                answer.Write(buffer, 0, n);
+            }
+        }
+        catch (IOException)
+        {
+            // reset: closed
+        }
+        return answer.ToArray();
+    }
+
+    [Fact]
+    public async Task A_connection_that_sends_nothing_is_closed_after_handshakeTimeoutMs()
+    {
+        Assert.Empty(await SendAndReadToCloseAsync([]));
+    }
+
+    [Fact]
+    public async Task A_lone_tls_record_type_byte_waits_for_more_and_is_closed_when_nothing_follows()
+    {
+        Assert.Empty(await SendAndReadToCloseAsync([22]));
+    }
+
+    [Fact]
+    public async Task A_four_letter_word_is_answered_in_plaintext()
+    {
+        Assert.Equal("imok", Encoding.ASCII.GetString(await SendAndReadToCloseAsync(Encoding.ASCII.GetBytes("ruok"))));
+    }
+}
