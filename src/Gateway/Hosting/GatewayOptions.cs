@@ -222,7 +222,7 @@ public sealed class GatewayOptions
 
     private void ValidateTls()
     {
-        if (SecureClientPort != -1 && SecureClientPort is < 0 or > 65535)
+        if (SecureClientPort is < -1 or > 65535) // -1: no secure port (port unification alone)
         {
             throw new GatewayConfigurationException("secureClientPort", SecureClientPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 0 and 65535");
         }
