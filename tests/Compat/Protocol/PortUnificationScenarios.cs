@@ -7,31 +7,34 @@ namespace ZkGateway.Compat.Protocol;
 /// <summary>
 /// <c>client.portUnification</c> (issue 12): TLS and plaintext clients on the one client port, against real
 /// ZooKeeper 3.8.0 (NettyServerCnxnFactory's DualModeSslHandler) and the gateway configured the same way
-/// (<see cref="PortUnificationFixture"/>). The Java client over TLS and in plaintext share the tree; the
+/// (<see cref="PortUnificationFixture"/>). The Java client and kazoo, over TLS and in plaintext, share the tree; the
 /// TLS one is authenticated by its certificate, the plaintext one is not. Four-letter words
 /// are answered both ways. A plaintext ConnectRequest gets its ConnectResponse.
 /// </summary>
 [Collection(PortUnificationCollection.Name)]
 public sealed class PortUnificationScenarios(PortUnificationFixture targets)
 {
-    [Fact]
-    public async Task Java_clients_over_tls_and_plaintext_on_one_port_give_real_zookeepers_transcript()
+    public static TheoryData<ClientKind> Clients() => new() { ClientKind.Java, ClientKind.Python };
+
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Official_clients_over_tls_and_plaintext_on_one_port_give_real_zookeepers_transcript(ClientKind client)
     {
         var env = new Dictionary<string, string> { ["ZKGW_TLS_DIR"] = await TlsCertificates.DirectoryAsync() };
         var zk = await targets.GetAsync(TargetKind.ZooKeeper);
-        var zkResult = await ScenarioRunner.RunAsync(ClientKind.Java, "tls-unified", zk, zk.ConnectString, env);
-        Assert.True(zkResult.ExitCode == 0, $"java/tls-unified against real ZooKeeper failed: {zkResult.Describe()}\n--- server ---\n{Tail(zk.Log)}");
-        var file = Path.Combine(RepoPaths.ExpectedDir, "java-tls-unified.txt");
+        var zkResult = await ScenarioRunner.RunAsync(client, "tls-unified", zk, zk.ConnectString, env);
+        Assert.True(zkResult.ExitCode == 0, $"{client}/tls-unified against real ZooKeeper failed: {zkResult.Describe()}\n--- server ---\n{Tail(zk.Log)}");
+        var file = Path.Combine(RepoPaths.ExpectedDir, $"{client.ToString().ToLowerInvariant()}-tls-unified.txt");
         if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
         {
             File.WriteAllLines(file, zkResult.Transcript);
         }
         Assert.True(File.Exists(file), $"no expected transcript {file}; real ZooKeeper printed:\n{zkResult.Describe()}");
-        Transcripts.AssertSame(File.ReadAllLines(file), zkResult, $"java/tls-unified: real ZooKeeper's transcript differs from {file}");
+        Transcripts.AssertSame(File.ReadAllLines(file), zkResult, $"{client}/tls-unified: real ZooKeeper's transcript differs from {file}");
 
         var gw = await targets.GetAsync(TargetKind.Gateway);
-        var gwResult = await ScenarioRunner.RunAsync(ClientKind.Java, "tls-unified", gw, gw.ConnectString, env);
-        Transcripts.AssertSame(zkResult.Transcript, gwResult, $"java/tls-unified: the gateway transcript differs from real ZooKeeper's\n--- gateway ---\n{Tail(gw.Log)}");
+        var gwResult = await ScenarioRunner.RunAsync(client, "tls-unified", gw, gw.ConnectString, env);
+        Transcripts.AssertSame(zkResult.Transcript, gwResult, $"{client}/tls-unified: the gateway transcript differs from real ZooKeeper's\n--- gateway ---\n{Tail(gw.Log)}");
     }
 
     [Theory]
