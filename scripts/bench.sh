@@ -7,6 +7,8 @@
 #   3. concurrency sweep: get and set at 1, 2, 4, 8, 16 sessions (1 request in flight each)
 #   4. memory: VmRSS of a fresh server before, right after creating 100,000 znodes of 100 bytes
 #      (8 connections x 64 outstanding) and after an idle pause
+#   5. TLS: seq-get, seq-set and async-get-8 over TLS (client certificate, clientAuth need, TLS 1.2)
+#      against ZooKeeper's secureClientPort (Netty factory) and the gateway's, made with the same keys
 #
 # Both servers run on free loopback ports with fresh data directories under /tmp; ZooKeeper as in
 # Debian's package (ZooKeeperServerMain, -Xmx512m, forceSync on), the gateway as it ships
@@ -18,7 +20,7 @@
 #   BENCH_SWEEP_DURATION (2s), BENCH_SWEEP_WARMUP (1s), BENCH_SWEEP_LEVELS ("1 2 4 8 16"),
 #   BENCH_MEM_NODES (100000), BENCH_MEM_RUNS (3), BENCH_MEM_IDLE (3 s), BENCH_STARTS (3),
 #   BENCH_ZK_XMX (512m), BENCH_OUT (JSON dir), BENCH_UPDATE_DOCS (1: rewrite docs; 0: print only),
-#   BENCH_SKIP ("" or any of: startup table sweep memory).
+#   BENCH_SKIP ("" or any of: startup table sweep memory tls).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +58,7 @@ stop_servers() {
 cleanup() {
   set +e
   stop_servers
-  rm -rf "$WORK/zk" "$WORK/gw" "$WORK"/start-*
+  rm -rf "$WORK/zk" "$WORK/gw" "$WORK"/start-* "$WORK/tls"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -91,15 +93,24 @@ admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr,stat,mntr,conf
 CFG
 }
+# The TLS run's keys (section 5), the same for both servers: ZooKeeper reads them as system
+# properties, the gateway as --key=value. Netty's factory is ZooKeeper's only TLS factory; Debian's
+# zookeeper.jar leaves netty-codec out of its manifest, hence the extra jar.
+TLS_KEYS=()
+ZK_CP=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar
+ZK_FACTORY=
 zk_cmd() { # DIR
-  echo java "-Xmx$ZK_XMX" -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
-    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn org.apache.zookeeper.server.ZooKeeperServerMain "$1/zoo.cfg"
+  # shellcheck disable=SC2068
+  echo java "-Xmx$ZK_XMX" -cp "$ZK_CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn $ZK_FACTORY \
+    ${TLS_KEYS[@]/#/-D} org.apache.zookeeper.server.ZooKeeperServerMain "$1/zoo.cfg"
 }
 gw_cmd() { # DIR PORT
-  echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$2" --dataDir="$1/data" "--4lw.commands.whitelist=ruok,srvr" --admin.enableServer=false
+  # shellcheck disable=SC2068
+  echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$2" --dataDir="$1/data" "--4lw.commands.whitelist=ruok,srvr" --admin.enableServer=false ${TLS_KEYS[@]/#/--}
 }
-start_zk() { # DIR PORT
+start_zk() { # DIR PORT [zoo.cfg lines]
   zk_config "$1" "$2"
+  [ -n "${3:-}" ] && echo "$3" >> "$1/zoo.cfg"
   # shellcheck disable=SC2046
   $(zk_cmd "$1") > "$1/zk.out" 2>&1 &
   ZK_PID=$!
@@ -210,6 +221,44 @@ if ! skipped memory; then
       stop_servers
     done
   done
+fi
+
+# --- 5. TLS: the same workloads over TLS, ZooKeeper's secureClientPort (Netty) against the gateway's ---
+if ! skipped tls; then
+  command -v openssl > /dev/null || { echo "openssl is needed for the TLS run (bash scripts/install-test-deps.sh)" >&2; exit 1; }
+  K=$WORK/tls; mkdir -p "$K"
+  (
+    cd "$K"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=zkbench CA" 2> /dev/null
+    echo "subjectAltName=IP:127.0.0.1,DNS:localhost" > san.ext
+    for name in server client; do
+      openssl req -newkey rsa:2048 -nodes -keyout $name.key -out $name.csr -subj "/CN=$name" 2> /dev/null
+      openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $name.pem -days 2 -extfile san.ext 2> /dev/null
+      openssl pkcs12 -export -inkey $name.key -in $name.pem -certfile ca.pem -out $name.p12 -passout pass:benchpass
+    done
+  )
+  TLS_KEYS=(zookeeper.ssl.keyStore.location="$K/server.p12" zookeeper.ssl.keyStore.password=benchpass
+    zookeeper.ssl.keyStore.type=PKCS12 zookeeper.ssl.trustStore.location="$K/ca.pem" zookeeper.ssl.trustStore.type=PEM
+    zookeeper.authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider)
+  ZK_CP=$ZK_CP:/usr/share/java/netty-codec.jar
+  ZK_FACTORY=-Dzookeeper.serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory
+  ZK_PORT=$(free_port); ZK_TLS_PORT=$(free_port)
+  start_zk "$WORK/zk" "$ZK_PORT" "secureClientPort=$ZK_TLS_PORT"
+  GW_PORT=$(free_port); GW_TLS_PORT=$(free_port)
+  TLS_KEYS+=(secureClientPort="$GW_TLS_PORT")
+  start_gw "$WORK/gw" "$GW_PORT"
+  echo "A = ZooKeeper 3.8 (Netty) TLS on 127.0.0.1:$ZK_TLS_PORT (pid $ZK_PID), B = ZkGateway TLS on 127.0.0.1:$GW_TLS_PORT (pid $GW_PID)" >&2
+  tls_run() {
+    local name=$1; shift
+    echo "== $name" >&2
+    "${LT[@]}" --compare "127.0.0.1:$ZK_TLS_PORT,127.0.0.1:$GW_TLS_PORT" --rounds "$ROUNDS" --value-size "$VALUE_SIZE" --label "$name" \
+      --tls-ca "$K/ca.pem" --tls-cert "$K/client.p12" --tls-password benchpass --json "$BENCH_OUT/$name.json" "$@" >&2 || status=1
+  }
+  tls_run tls-seq-get     --duration "$DURATION" --warmup "$WARMUP" --mix get=1 --connections 1 --outstanding 1
+  tls_run tls-seq-set     --duration "$DURATION" --warmup "$WARMUP" --mix set=1 --connections 1 --outstanding 1
+  tls_run tls-async-get-8 --duration "$DURATION" --warmup "$WARMUP" --mix get=1 --connections 1 --outstanding 8
+  stop_servers
+  TLS_KEYS=()
 fi
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$BENCH_OUT/env.txt"

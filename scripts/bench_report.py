@@ -52,8 +52,7 @@ def others(out, name):
     return [l.strip() for l in open(p)] if os.path.exists(p) else []
 
 
-def table(out, lines):
-    names = ["seq-get", "seq-set", "async-get-8", "set-8-conns"]
+def table(out, lines, names=("seq-get", "seq-set", "async-get-8", "set-8-conns")):
     if not any(os.path.exists(os.path.join(out, x + ".json")) for x in names):
         return
     lines += ["| workload | metric | ZooKeeper | ZkGateway | gateway/ZK |", "|---|---|---:|---:|---:|"]
@@ -234,6 +233,19 @@ def main():
         L.append("")
         L.append("A = ZooKeeper (forceSync on), B = ZkGateway (Release, ReadyToRun publish, embedded). Median of the rounds [min-max]; latency in µs. "
                  "Workloads as in the table under *scripts/bench.sh* above.")
+        L.append("")
+        L += tl
+        L.append("")
+
+    tl = []
+    table(out, tl, ("tls-seq-get", "tls-seq-set", "tls-async-get-8"))
+    if tl:
+        L.append("### A/B over TLS")
+        L.append("")
+        L.append("A = ZooKeeper's secureClientPort (NettyServerCnxnFactory), B = the gateway's secureClientPort (Kestrel's TLS middleware); "
+                 "the same server key store (PKCS12, RSA 2048) and PEM trust store, `ssl.clientAuth` need with the x509 provider, TLS 1.2 "
+                 "(3.8.0's default); the load tool presents a client certificate. Handshakes happen before the measured phase. "
+                 "Median of the rounds [min-max]; latency in µs.")
         L.append("")
         L += tl
         L.append("")

@@ -49,7 +49,8 @@ public sealed class LoadRunner(LoadOptions options, TextWriter? log = null)
         byte[] value = new byte[_options.ValueSize];
         new Random(_options.Seed).NextBytes(value);
 
-        await using var admin = await ZkConnection.ConnectAsync(host, port, cancellationToken: cancellationToken);
+        var tls = _options.Tls?.Load();
+        await using var admin = await ZkConnection.ConnectAsync(host, port, tls, cancellationToken: cancellationToken);
         var adminScratch = new FrameBuffer(512);
         await Expect(admin.SendAsync(OpCode.Create, new CreateRequest(prefix, [], Acl.OpenAclUnsafe, CreateMode.Persistent), adminScratch), "create " + prefix);
         var connections = new List<ZkConnection>();
@@ -64,7 +65,7 @@ public sealed class LoadRunner(LoadOptions options, TextWriter? log = null)
 
             for (int c = 0; c < _options.Connections; c++)
             {
-                connections.Add(await ZkConnection.ConnectAsync(host, port, cancellationToken: cancellationToken));
+                connections.Add(await ZkConnection.ConnectAsync(host, port, tls, cancellationToken: cancellationToken));
             }
             var slots = new List<Slot>();
             for (int c = 0; c < connections.Count; c++)

@@ -42,6 +42,9 @@ public sealed record LoadOptions
 
     public int Seed { get; init; } = 12345;
 
+    /// <summary>TLS for every session; null: plaintext.</summary>
+    public TlsClientOptions? Tls { get; init; }
+
     public (string Host, int Port) ParseTarget() => ParseAddress(Target);
 
     public static (string Host, int Port) ParseAddress(string address)

@@ -29,7 +29,8 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
         byte[] value = new byte[options.ValueSize];
         new Random(options.Seed).NextBytes(value);
 
-        await using var admin = await ZkConnection.ConnectAsync(host, port);
+        var tls = options.Tls?.Load();
+        await using var admin = await ZkConnection.ConnectAsync(host, port, tls);
         var scratch = new FrameBuffer(512);
         var created = await admin.SendAsync(OpCode.Create, new CreateRequest(prefix, [], Acl.OpenAclUnsafe, CreateMode.Persistent), scratch);
         if (created.Err != ErrorCode.Ok)
@@ -52,7 +53,7 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
         {
             for (int c = 0; c < options.Connections; c++)
             {
-                connections.Add(await ZkConnection.ConnectAsync(host, port));
+                connections.Add(await ZkConnection.ConnectAsync(host, port, tls));
             }
             start = Stopwatch.GetTimestamp();
             var workers = new List<Task>();

@@ -22,6 +22,9 @@ public static class LoadToolCli
           --warmup 1s               unmeasured warm-up (default 1s)
           --json PATH               also write the results as JSON
           --label TEXT              a name for this workload in the output
+          --tls-ca PATH             connect over TLS; the server certificate must chain to this PEM CA file
+          --tls-cert PATH           with --tls-ca: the client certificate and key (PKCS12)
+          --tls-password TEXT       the PKCS12 password
           --populate N              instead of a workload: create N znodes of --value-size bytes under
                                     /zkbench-pop-<id> (connections x outstanding in flight) and leave
                                     them there (for memory measurements); --cleanup deletes them after
@@ -45,6 +48,7 @@ public static class LoadToolCli
         int parents = 1;
         int? sessions = null;
         double holdSeconds = 5;
+        string? tlsCa = null, tlsCert = null, tlsPassword = null;
         try
         {
             options = new LoadOptions();
@@ -88,8 +92,19 @@ public static class LoadToolCli
                     case "--parents": parents = PositiveInt(key, Value()); break;
                     case "--sessions": sessions = PositiveInt(key, Value()); break;
                     case "--hold": holdSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--tls-ca": tlsCa = Value(); break;
+                    case "--tls-cert": tlsCert = Value(); break;
+                    case "--tls-password": tlsPassword = Value(); break;
                     default: throw new ArgumentException($"Unknown option {arg}.");
                 }
+            }
+            if (tlsCa is not null)
+            {
+                options = options with { Tls = new TlsClientOptions { CaPath = tlsCa, CertificatePath = tlsCert, CertificatePassword = tlsPassword } };
+            }
+            else if (tlsCert is not null)
+            {
+                throw new ArgumentException("--tls-cert needs --tls-ca (the CA the server's certificate must chain to).");
             }
             if (options.ValueSize < 0)
             {
@@ -149,7 +164,7 @@ public static class LoadToolCli
         }
 
         string workload = $"{label}{(label.Length > 0 ? ": " : "")}mix {LoadOptions.FormatMix(options.Mix)}, value {options.ValueSize} B, " +
-            $"{options.Connections} conn x {options.Outstanding} outstanding, " +
+            $"{options.Connections} conn x {options.Outstanding} outstanding, " + (options.Tls is null ? "" : "TLS, ") +
             (options.Count is long n ? $"{n} ops" : $"{options.Duration.TotalSeconds:0.###} s") + $", warmup {options.Warmup.TotalSeconds:0.###} s";
         output.WriteLine(workload);
         long errors;

@@ -23,7 +23,7 @@ public sealed class ZkConnection : IAsyncDisposable
     private const int MaxFrame = 16 * 1024 * 1024;
 
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<Pending> _pending = new();
     private readonly Lock _pendingLock = new();
@@ -36,20 +36,25 @@ public sealed class ZkConnection : IAsyncDisposable
         public OpCode Op { get; } = op;
     }
 
-    private ZkConnection(TcpClient tcp)
+    private ZkConnection(TcpClient tcp, Stream stream)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream;
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
-    public static async Task<ZkConnection> ConnectAsync(string host, int port, int sessionTimeoutMs = 30000, CancellationToken cancellationToken = default)
+    /// <summary>Opens a session; with <paramref name="tls"/>, over TLS (the handshake first, then the ConnectRequest inside it).</summary>
+    public static async Task<ZkConnection> ConnectAsync(string host, int port, TlsClientOptions.Loaded? tls = null, int sessionTimeoutMs = 30000, CancellationToken cancellationToken = default)
     {
         var tcp = new TcpClient { NoDelay = true };
         try
         {
             await tcp.ConnectAsync(host, port, cancellationToken);
-            var stream = tcp.GetStream();
+            Stream stream = tcp.GetStream();
+            if (tls is not null)
+            {
+                stream = await tls.AuthenticateAsync(stream, host, cancellationToken);
+            }
             var buffer = new FrameBuffer(256);
             buffer.BeginFrame();
             var writer = new JuteWriter(buffer);
@@ -70,7 +75,7 @@ public sealed class ZkConnection : IAsyncDisposable
             {
                 throw new IOException("The server refused the session.");
             }
-            return new ZkConnection(tcp);
+            return new ZkConnection(tcp, stream);
         }
         catch
         {

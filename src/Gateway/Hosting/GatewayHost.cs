@@ -149,7 +149,7 @@ public static class GatewayHost
                 : "must be one of " + string.Join(", ", providers.Select(p => p.Name)));
         var address = IPAddress.Parse(options.ClientPortAddress);
         // Read the stores before anything starts: a bad key store is a configuration error.
-        var tls = options.SecureClientPort != -1 ? TlsEndpoint.Create(options) : null;
+        var tls = options.SecureClientPort != -1 || options.PortUnification ? new TlsCertificateSource(options) : null;
 
         // CreateEmptyBuilder: no appsettings/env/user-secrets sources, no file watching — fast startup.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
@@ -195,21 +195,37 @@ public static class GatewayHost
             operatorEndpoints.Listen(k, options);
             if (options.ClientPort != -1)
             {
-                k.Listen(address, options.ClientPort, l => l.UseConnectionHandler<ZkConnectionHandler>());
+                k.Listen(address, options.ClientPort, l =>
+                {
+                    if (options.PortUnification)
+                    {
+                        // client.portUnification: TLS and plaintext clients on clientPort, told apart by their first bytes.
+                        l.UseTlsOrPlaintext(tls!.HandshakeOptions(), TimeSpan.FromMilliseconds(options.HandshakeTimeoutMs));
+                    }
+                    else
+                    {
+                        l.UseConnectionHandler<ZkConnectionHandler>();
+                    }
+                });
             }
-            if (tls is not null)
+            if (tls is not null && options.SecureClientPort != -1)
             {
                 // The TLS middleware in front of the same handler: the handshake, then ZooKeeper's wire
                 // (and four-letter words) inside it, as on 3.8.0's Netty secure port.
                 k.Listen(IPAddress.Parse(options.EffectiveSecureClientPortAddress), options.SecureClientPort, l =>
                 {
-                    l.UseHttps(tls.AdapterOptions());
+                    l.UseHttps(tls.HandshakeOptions());
                     l.UseConnectionHandler<ZkConnectionHandler>();
                 });
             }
         });
 
         builder.Services.AddSingleton(options);
+        if (tls is not null)
+        {
+            // A factory registration, so the container disposes it (its file watchers) with the host.
+            builder.Services.AddSingleton(_ => tls);
+        }
         ConfigureServices(builder.Services, options, provider);
         configureServices?.Invoke(builder.Services);
 
@@ -220,6 +236,7 @@ public static class GatewayHost
         _ = app.Services.GetRequiredService<IZkBackend>();
         operatorEndpoints.Use(app, options);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupCategory);
+        app.Services.GetService<TlsCertificateSource>()?.StartWatching(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<TlsCertificateSource>());
         if (tls is not null && options.Tls.ClientAuth != TlsClientAuth.None && !options.X509ProviderEnabled)
         {
             StartupLog.NoX509Provider(log, options.Tls.ClientAuth.ToString().ToLowerInvariant(), ZooCfg.Keys.X509ProviderClass);

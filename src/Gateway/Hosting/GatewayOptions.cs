@@ -37,6 +37,13 @@ public sealed class GatewayOptions
     /// </summary>
     public bool X509ProviderEnabled { get; set; }
 
+    /// <summary>
+    /// <c>client.portUnification</c> (<c>zookeeper.client.portUnification</c>, true when "true" in any case,
+    /// as Java's Boolean.getBoolean): TLS and plaintext clients on <c>clientPort</c>, with the <c>ssl.*</c> keys
+    /// of the secure port. 3.8.0 reads it in NettyServerCnxnFactory (the NIO factory ignores it).
+    /// </summary>
+    public bool PortUnification { get; set; }
+
     /// <summary><c>zookeeper.X509AuthenticationProvider.superUser</c>: the subject DN that also gets <c>super</c>.</summary>
     public string? X509SuperUser { get; set; }
 
@@ -197,7 +204,7 @@ public sealed class GatewayOptions
         {
             throw new GatewayConfigurationException("clientPort", ClientPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 0 and 65535");
         }
-        if (SecureClientPort != -1)
+        if (SecureClientPort != -1 || PortUnification)
         {
             ValidateTls();
         }
@@ -231,7 +238,7 @@ public sealed class GatewayOptions
 
     private void ValidateTls()
     {
-        if (SecureClientPort is < 0 or > 65535)
+        if (SecureClientPort is < -1 or > 65535) // -1: no secure port (port unification alone)
         {
             throw new GatewayConfigurationException("secureClientPort", SecureClientPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 0 and 65535");
         }
@@ -241,7 +248,7 @@ public sealed class GatewayOptions
         }
         if (string.IsNullOrEmpty(Tls.KeyStoreLocation))
         {
-            throw new GatewayConfigurationException("ssl.keyStore.location", "", "must be set when secureClientPort is (the server's key and certificate)");
+            throw new GatewayConfigurationException("ssl.keyStore.location", "", "must be set when secureClientPort or client.portUnification is (the server's key and certificate)");
         }
         if (Tls.ClientAuth != TlsClientAuth.None && string.IsNullOrEmpty(Tls.TrustStoreLocation))
         {

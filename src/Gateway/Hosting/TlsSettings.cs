@@ -49,6 +49,13 @@ public sealed class TlsSettings
     /// unified quorum port; here it bounds the TLS handshake of a client connection.
     /// </summary>
     public int HandshakeTimeoutMillis { get; set; } = DefaultHandshakeTimeoutMillis;
+
+    /// <summary>
+    /// <c>client.certReload</c> (<c>zookeeper.client.certReload</c>, ZooKeeper 3.9's key, Boolean.getBoolean):
+    /// reload the key store and trust store for new connections when their files change. Default false;
+    /// 3.8.0 has no such key and serves the certificates it started with until restarted.
+    /// </summary>
+    public bool CertReload { get; set; }
 }
 
 /// <summary><c>ssl.clientAuth</c> (X509Util.ClientAuth).</summary>

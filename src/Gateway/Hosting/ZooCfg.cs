@@ -42,6 +42,8 @@ public static class ZooCfg
         public const string SecureClientPort = "secureClientPort";
         public const string SecureClientPortAddress = "secureClientPortAddress";
         public const string X509SuperUser = "zookeeper.X509AuthenticationProvider.superUser";
+        public const string PortUnification = "client.portUnification";
+        public const string CertReload = "client.certReload";
 
         /// <summary>The class name that registers the x509 scheme through an <c>authProvider.*</c> key.</summary>
         public const string X509ProviderClass = "org.apache.zookeeper.server.auth.X509AuthenticationProvider";
@@ -287,6 +289,15 @@ public static class ZooCfg
                     throw new GatewayConfigurationException(key, value, "must be an IP address");
                 }
                 options.SecureClientPortAddress = value;
+                break;
+            case Keys.PortUnification:
+            case "zookeeper." + Keys.PortUnification:
+                // Boolean.getBoolean: true only for "true", in any case; anything else is false, not an error.
+                options.PortUnification = value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
+                break;
+            case Keys.CertReload:
+            case "zookeeper." + Keys.CertReload:
+                options.Tls.CertReload = value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
                 break;
             case Keys.X509SuperUser:
             case "X509AuthenticationProvider.superUser":

@@ -1,18 +1,17 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute.Data;
 
 namespace ZkGateway.Gateway.Tls;
 
 /// <summary>
-/// The TLS client port (<c>secureClientPort</c>): Kestrel's TLS connection middleware, configured from the
-/// <c>ssl.*</c> keys, in front of the same ZooKeeper connection handler as the plaintext port. What 3.8.0's
-/// NettyServerCnxnFactory does, and how it maps:
+/// One reading of the TLS stores and keys (<c>ssl.*</c>): what Kestrel's TLS middleware gives each new
+/// connection on <c>secureClientPort</c> (and on a unified client port), through <see cref="TlsCertificateSource"/>,
+/// which swaps snapshots when the store files change. What 3.8.0's NettyServerCnxnFactory does, and how it maps:
 /// <list type="bullet">
-/// <item><c>ssl.clientAuth</c> need / want / none → <see cref="ClientCertificateMode"/> Require / Allow / No.</item>
+/// <item><c>ssl.clientAuth</c> need / want / none: a certificate required / asked for / not asked for.</item>
 /// <item>A client certificate is trusted when it chains to a certificate of the trust store (its only
 /// anchors; no system roots, no revocation check: 3.8.0's defaults <c>ssl.crl</c> and <c>ssl.ocsp</c> are
 /// off). An untrusted one fails the handshake and the connection is closed, as 3.8.0.</item>
@@ -40,6 +39,7 @@ public sealed class TlsEndpoint
 
     private readonly GatewayOptions _options;
     private readonly X509Certificate2Collection _trusted;
+    private readonly SslStreamCertificateContext _certificateContext;
 
     private TlsEndpoint(GatewayOptions options, X509Certificate2 certificate, X509Certificate2Collection chain, X509Certificate2Collection trusted,
         SslProtocols protocols, CipherSuitesPolicy? cipherSuites)
@@ -48,6 +48,8 @@ public sealed class TlsEndpoint
         _trusted = trusted;
         Certificate = certificate;
         Chain = chain;
+        // Built once per snapshot: SslStream sends this chain with every handshake.
+        _certificateContext = SslStreamCertificateContext.Create(certificate, chain, offline: true);
         Protocols = protocols;
         CipherSuites = cipherSuites;
     }
@@ -112,30 +114,25 @@ public sealed class TlsEndpoint
         return result;
     }
 
-    /// <summary>The middleware's options for the TLS port.</summary>
-    public HttpsConnectionAdapterOptions AdapterOptions()
+    /// <summary>
+    /// A new connection's TLS options, from this snapshot of the stores: the certificate with its chain,
+    /// protocols, suites, and the client-certificate rule of <c>ssl.clientAuth</c> (need: a trusted
+    /// certificate or the handshake fails; want: none, or a trusted one; none: not asked for).
+    /// </summary>
+    public SslServerAuthenticationOptions ServerOptions()
     {
-        var adapter = new HttpsConnectionAdapterOptions
+        var clientAuth = _options.Tls.ClientAuth;
+        return new SslServerAuthenticationOptions
         {
-            ServerCertificate = Certificate,
-            ServerCertificateChain = Chain.Count > 0 ? Chain : null,
-            SslProtocols = Protocols,
-            HandshakeTimeout = TimeSpan.FromMilliseconds(_options.Tls.HandshakeTimeoutMillis),
-            CheckCertificateRevocation = false,
-            ClientCertificateMode = _options.Tls.ClientAuth switch
-            {
-                TlsClientAuth.Need => ClientCertificateMode.RequireCertificate,
-                TlsClientAuth.Want => ClientCertificateMode.AllowCertificate,
-                _ => ClientCertificateMode.NoCertificate,
-            },
-            ClientCertificateValidation = (certificate, chain, _) => IsTrusted(certificate, chain),
+            ServerCertificateContext = _certificateContext,
+            EnabledSslProtocols = Protocols,
+            CipherSuitesPolicy = CipherSuites,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ClientCertificateRequired = clientAuth != TlsClientAuth.None,
+            RemoteCertificateValidationCallback = (_, certificate, chain, _) => certificate is null
+                ? clientAuth != TlsClientAuth.Need
+                : IsTrusted(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), chain),
         };
-        if (CipherSuites is not null)
-        {
-            var policy = CipherSuites;
-            adapter.OnAuthenticate = (_, ssl) => ssl.CipherSuitesPolicy = policy;
-        }
-        return adapter;
     }
 
     /// <summary>

@@ -11,6 +11,14 @@ public static class ZkCli
 {
     public const string Script = "/usr/share/zookeeper/bin/zkCli.sh";
 
+    /// <summary>
+    /// zkCli.sh's own command (ZooKeeperMain, CLIENT_JVMFLAGS) with netty-codec and netty-resolver added:
+    /// Debian's zkCli.sh fixes its class path to zookeeper.jar, whose manifest leaves them out, so its
+    /// Netty client (TLS) cannot load and every command ends in ConnectionLoss.
+    /// </summary>
+    public const string TlsCapableLauncher =
+        "java -cp /etc/zookeeper/conf:" + ScenarioClients.JavaClientClassPath + " $CLIENT_JVMFLAGS org.apache.zookeeper.ZooKeeperMain";
+
     // Absolute zxids, times and session ids differ between servers and runs.
     private static readonly string[] Volatile = ["cZxid =", "ctime =", "mZxid =", "mtime =", "pZxid =", "ephemeralOwner ="];
 
@@ -19,7 +27,11 @@ public static class ZkCli
     /// <param name="commands">zkCli commands; <c>{P}</c> is replaced by a unique prefix, printed back as <c>/T</c>.</param>
     /// <param name="prefix">The node prefix; a fresh one by default (see <see cref="NewPrefix"/>).</param>
     /// <param name="jvmFlags">Extra JVM flags for the CLI (CLIENT_JVMFLAGS), e.g. a JAAS file for SASL.</param>
-    public static async Task<ScenarioResult> RunAsync(IZkTarget target, IEnumerable<string> commands, string? prefix = null, string? jvmFlags = null)
+    /// <param name="connectString">The <c>-server</c> argument; the target's own by default.</param>
+    /// <param name="environment">Extra environment, e.g. <c>CLIENT_JVMFLAGS</c> with the client's TLS keys.</param>
+    /// <param name="launcher">The shell command that starts the CLI; <see cref="Script"/> by default.</param>
+    public static async Task<ScenarioResult> RunAsync(IZkTarget target, IEnumerable<string> commands, string? prefix = null, string? jvmFlags = null,
+        string? connectString = null, IReadOnlyDictionary<string, string>? environment = null, string launcher = Script)
     {
         prefix ??= NewPrefix();
         // zkCli prints results on stdout and errors ("Node already exists: ...") on stderr: merge them in order.
@@ -31,7 +43,11 @@ public static class ZkCli
             UseShellExecute = false,
         };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add($"exec {Script} -server {target.ConnectString} 2>&1");
+        psi.ArgumentList.Add($"exec {launcher} -server {connectString ?? target.ConnectString} 2>&1");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
         if (jvmFlags is not null)
         {
             psi.Environment["CLIENT_JVMFLAGS"] = jvmFlags;

@@ -1,9 +1,6 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using ZkGateway.Compat.Infrastructure;
 
 namespace ZkGateway.Compat.Protocol;
@@ -20,9 +17,7 @@ namespace ZkGateway.Compat.Protocol;
 [Collection(TlsCollection.Name)]
 public sealed class TlsScenarios(TlsFixture targets)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    public static TheoryData<ClientKind> Clients() => new() { ClientKind.Java, ClientKind.Python };
+    public static TheoryData<ClientKind> Clients() => new() { ClientKind.Java, ClientKind.Python, ClientKind.Go };
 
     [Theory]
     [MemberData(nameof(Clients))]
@@ -46,6 +41,34 @@ public sealed class TlsScenarios(TlsFixture targets)
         Transcripts.AssertSame(zkResult.Transcript, gwResult, $"{client}/tls: the gateway transcript differs from real ZooKeeper's\n--- gateway ---\n{Tail(gw.Log)}");
     }
 
+    [Fact]
+    public async Task ZkCli_over_tls_gives_real_zookeepers_transcript()
+    {
+        var dir = await TlsCertificates.DirectoryAsync();
+        // The client keys go in CLIENT_JVMFLAGS, as ZooKeeper's admin guide has it for zkCli.sh; the CLI is
+        // started as zkCli.sh starts it, with the two Netty jars Debian's class path lacks (ZkCli.TlsCapableLauncher).
+        var env = new Dictionary<string, string>
+        {
+            ["CLIENT_JVMFLAGS"] = string.Join(' ',
+                "-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty", "-Dzookeeper.client.secure=true",
+                $"-Dzookeeper.ssl.keyStore.location={dir}/client.p12", $"-Dzookeeper.ssl.keyStore.password={TlsCertificates.Password}",
+                $"-Dzookeeper.ssl.trustStore.location={dir}/ca.pem", "-Dzookeeper.ssl.trustStore.type=PEM"),
+        };
+        string[] commands = ["create {P} x", "whoami", "get {P}", "delete {P}", "ls {P}"];
+        var (zk, zkPort) = await targets.GetAsync(TargetKind.ZooKeeper);
+        var zkResult = await ZkCli.RunAsync(zk, commands, connectString: $"127.0.0.1:{zkPort}", environment: env, launcher: ZkCli.TlsCapableLauncher);
+        var file = Path.Combine(RepoPaths.ExpectedDir, "zkcli-tls.txt");
+        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
+        {
+            File.WriteAllLines(file, zkResult.Transcript);
+        }
+        Transcripts.AssertSame(File.ReadAllLines(file), zkResult, $"zkCli.sh over TLS: real ZooKeeper's transcript differs from {file}");
+
+        var (gw, gwPort) = await targets.GetAsync(TargetKind.Gateway);
+        var gwResult = await ZkCli.RunAsync(gw, commands, connectString: $"127.0.0.1:{gwPort}", environment: env, launcher: ZkCli.TlsCapableLauncher);
+        Transcripts.AssertSame(zkResult.Transcript, gwResult, "zkCli.sh over TLS: the gateway's transcript differs from real ZooKeeper's");
+    }
+
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
@@ -53,8 +76,8 @@ public sealed class TlsScenarios(TlsFixture targets)
     {
         var (_, port) = await targets.GetAsync(kind);
         var dir = await TlsCertificates.DirectoryAsync();
-        Assert.Equal("imok", await TlsFourLetterAsync(port, "ruok", Path.Combine(dir, "client.p12")));
-        var conf = await TlsFourLetterAsync(port, "conf", Path.Combine(dir, "client.p12"));
+        Assert.Equal("imok", await TlsWire.FourLetterAsync(port, "ruok", Path.Combine(dir, "client.p12")));
+        var conf = await TlsWire.FourLetterAsync(port, "conf", Path.Combine(dir, "client.p12"));
         Assert.Contains($"secureClientPort={port}\n", conf, StringComparison.Ordinal);
     }
 
@@ -70,7 +93,7 @@ public sealed class TlsScenarios(TlsFixture targets)
         string? answer;
         try
         {
-            answer = await TlsFourLetterAsync(port, "ruok", Path.Combine(dir, "rogue.p12"));
+            answer = await TlsWire.FourLetterAsync(port, "ruok", Path.Combine(dir, "rogue.p12"));
         }
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
@@ -92,49 +115,10 @@ public sealed class TlsScenarios(TlsFixture targets)
         var frame = new byte[] { 0, 0, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x27, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16 }
             .Concat(new byte[16]).Concat(new byte[] { 0 }).ToArray();
         await s.WriteAsync(frame);
-        var read = await ReadAllAsync(s);
+        var read = await TlsWire.ReadAllAsync(s);
         // Netty answers nothing (NotSslRecordException); Kestrel may send a TLS alert record (type 21)
         // before closing. Neither is a ConnectResponse, whose first bytes are its length, 0 0 0 36/37.
         Assert.True(read.Length == 0 || read[0] == 21, $"the secure port answered a plaintext ConnectRequest: {Convert.ToHexString(read)}");
-    }
-
-    private static async Task<string> TlsFourLetterAsync(int port, string word, string certificate)
-    {
-        using var cts = new CancellationTokenSource(Wait);
-        using var c = new TcpClient();
-        await c.ConnectAsync(IPAddress.Loopback, port, cts.Token);
-        var cert = X509CertificateLoader.LoadPkcs12FromFile(certificate, TlsCertificates.Password);
-        await using var ssl = new SslStream(c.GetStream(), leaveInnerStreamOpen: false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ClientCertificates = [cert],
-            // Send it whatever CA names the server lists (the untrusted one would otherwise be held back).
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => cert,
-            EnabledSslProtocols = SslProtocols.Tls12,
-        }, cts.Token);
-        await ssl.WriteAsync(Encoding.ASCII.GetBytes(word), cts.Token);
-        return Encoding.ASCII.GetString(await ReadAllAsync(ssl));
-    }
-
-    private static async Task<byte[]> ReadAllAsync(Stream s)
-    {
-        using var cts = new CancellationTokenSource(Wait);
-        var ms = new MemoryStream();
-        var buf = new byte[4096];
-        try
-        {
-            int n;
-            while ((n = await s.ReadAsync(buf, cts.Token)) > 0)
-            {
-                ms.Write(buf, 0, n);
-            }
-        }
-        catch (IOException)
-        {
-            // reset by the peer: what was read so far is the answer
-        }
-        return ms.ToArray();
     }
 
     private static string Tail(string log) => log.Length <= 6000 ? log : "..." + log[^6000..];

@@ -1,13 +1,16 @@
 // Compat scenarios on go-zookeeper (Debian golang-github-samuel-go-zookeeper-dev; sends 44-byte ConnectRequests).
 // build: GO111MODULE=off GOPATH=/usr/share/gocode go build -o scenario-go scenario.go
-// usage: scenario-go <basic|resume|expiry|features> <direct hosts> <proxied hosts> <prefix>
+// usage: scenario-go <basic|resume|expiry|features|tls> <direct hosts> <proxied hosts> <prefix>
 // Prints one deterministic transcript line per step. Lines starting with '@' ask the test harness to act on the
 // proxy (@cut, @blackhole, @restore); the harness answers "ok" on stdin.
 package main
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net"
 	"log"
 	"os"
 	"regexp"
@@ -326,7 +329,104 @@ func main() {
 		expiry(os.Args[2], os.Args[3])
 	case "features":
 		features(os.Args[2])
+	case "tls":
+		tlsScenario(os.Args[2])
 	default:
 		log.Fatalf("unknown scenario %s", os.Args[1])
 	}
+}
+
+// tlsConnect connects through a TLS dialer (go-zookeeper has no TLS of its own: WithDialer lets the caller wrap
+// the socket) with the certificate ZKGW_TLS_DIR/<cert>.pem and .key, trusting ca.pem; cert "" dials plaintext.
+// Nil when no session comes within waitFor.
+func tlsConnect(hosts, cert string, waitFor time.Duration) *zk.Conn {
+	logger := zk.WithLogger(log.New(os.Stderr, "zk ", 0))
+	var dialer zk.Dialer = net.DialTimeout
+	if cert != "" {
+		dir := os.Getenv("ZKGW_TLS_DIR")
+		pair, err := tls.LoadX509KeyPair(dir+"/"+cert+".pem", dir+"/"+cert+".key")
+		if err != nil {
+			log.Fatal(err)
+		}
+		caPem, err := os.ReadFile(dir + "/ca.pem")
+		if err != nil {
+			log.Fatal(err)
+		}
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(caPem)
+		config := &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: roots, ServerName: "localhost"}
+		dialer = func(network, address string, timeout time.Duration) (net.Conn, error) {
+			return tls.DialWithDialer(&net.Dialer{Timeout: timeout}, network, address, config)
+		}
+	}
+	c, ev, err := zk.Connect([]string{hosts}, 10*time.Second, logger, zk.WithDialer(dialer))
+	if err != nil {
+		log.Fatal(err)
+	}
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case e := <-ev:
+			if e.State == zk.StateHasSession {
+				return c
+			}
+		case <-deadline:
+			c.Close()
+			return nil
+		}
+	}
+}
+
+// TLS against a secure client port: <hosts> is 127.0.0.1:<secureClientPort> (TlsScenarios). An x509 ACL lets the
+// same certificate in and not another; an untrusted certificate and a plaintext client do not connect.
+func tlsScenario(hosts string) {
+	me := "CN=client,OU=test,O=zkgw"
+	c := tlsConnect(hosts, "client", wait)
+	if c == nil {
+		log.Fatal("no session over TLS")
+	}
+	out("connect over TLS -> CONNECTED")
+	out("create %s -> %s", P, res(c.Create(P, nil, 0, acl)))
+	out("create %s/data -> %s", P, res(c.Create(P+"/data", []byte("v1"), 0, acl)))
+	out("get %s/data -> %s", P, getData(c, P+"/data"))
+	mine := []zk.ACL{{Perms: zk.PermAll, Scheme: "x509", ID: me}}
+	out("create %s/mine x509 acl -> %s", P, res(c.Create(P+"/mine", []byte("secret"), 0, mine)))
+	out("getACL %s/mine -> %s", P, getACL(c, P+"/mine"))
+	out("get %s/mine -> %s", P, getData(c, P+"/mine"))
+	out("create %s/bad x509 acl -> %s", P, res(c.Create(P+"/bad", nil, 0, []zk.ACL{{Perms: zk.PermAll, Scheme: "x509", ID: "CN=x,=broken"}})))
+
+	if other := tlsConnect(hosts, "other", wait); other == nil {
+		out("other connect -> not connected")
+	} else {
+		out("other connect -> CONNECTED")
+		out("other get %s/mine -> %s", P, getData(other, P+"/mine"))
+		_, err := other.Set(P+"/mine", []byte("x"), -1)
+		out("other set %s/mine -> %s", P, res("ok", err))
+		out("other get %s/data -> %s", P, getData(other, P+"/data"))
+		other.Close()
+	}
+	if admin := tlsConnect(hosts, "admin", wait); admin == nil {
+		out("admin connect -> not connected")
+	} else {
+		out("admin connect -> CONNECTED")
+		out("admin get %s/mine -> %s", P, getData(admin, P+"/mine"))
+		admin.Close()
+	}
+	if rogue := tlsConnect(hosts, "rogue", 5*time.Second); rogue == nil {
+		out("untrusted certificate (same subject) connect -> not connected")
+	} else {
+		out("untrusted certificate (same subject) connect -> connected")
+		rogue.Close()
+	}
+	if plain := tlsConnect(hosts, "", 5*time.Second); plain == nil {
+		out("plaintext client on the secure port connect -> not connected")
+	} else {
+		out("plaintext client on the secure port connect -> connected")
+		plain.Close()
+	}
+	for _, p := range []string{P + "/mine", P + "/data", P} {
+		out("delete %s -> %s", p, res("ok", c.Delete(p, -1)))
+	}
+	c.Close()
+	out("close -> ok")
 }

@@ -109,6 +109,7 @@ public class Scenario {
             case "tls": tls(direct); break;
             case "sasl": sasl(direct); break;
             case "sasl-enforced": saslEnforced(direct); break;
+            case "tls-unified": tlsUnified(direct); break;
             default: throw new IllegalArgumentException(scenario);
         }
         System.exit(0);
@@ -560,6 +561,41 @@ public class Scenario {
         attempt("WrongPassword get " + P, () -> new String(wrong.getData(P, false, null)));
         wrong.close();
 
+        attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
+        zk.close();
+        out("close -> ok");
+    }
+
+    // client.portUnification: <direct> is 127.0.0.1:<clientPort>, which takes TLS and plaintext clients alike
+    // (TlsCertificates.cs; the x509 provider registered). Both kinds of client see the same tree; the TLS
+    // one has its x509 id, the plaintext one only ip.
+    static void tlsUnified(String hosts) throws Exception {
+        String me = "CN=client,OU=test,O=zkgw";
+        ZooKeeper zk = tlsConnect(hosts, "client", WAIT);
+        if (zk == null) throw new IllegalStateException("no SyncConnected over TLS on the unified port");
+        out("TLS client connect -> " + zk.getState());
+        attempt("TLS whoami", () -> whoAmI(zk));
+        attempt("TLS create " + P, () -> create(zk, P, "", CreateMode.PERSISTENT));
+        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("x509", me)));
+        attempt("TLS create " + P + "/mine x509 acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
+
+        ZooKeeper plain = tlsConnect(hosts, null, WAIT);
+        out("plaintext client connect -> " + (plain == null ? "not connected" : plain.getState()));
+        if (plain != null) {
+            attempt("plaintext whoami", () -> whoAmI(plain));
+            attempt("plaintext get " + P + "/mine", () -> new String(plain.getData(P + "/mine", false, null)));
+            attempt("plaintext create " + P + "/open", () -> create(plain, P + "/open", "from plaintext", CreateMode.PERSISTENT));
+            attempt("plaintext getChildren " + P, () -> sorted(plain.getChildren(P, false)));
+            plain.close();
+        }
+        attempt("TLS get " + P + "/open", () -> new String(zk.getData(P + "/open", false, null)));
+        attempt("TLS get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
+        ZooKeeper rogue = tlsConnect(hosts, "rogue", 5);
+        out("untrusted certificate connect -> " + (rogue == null ? "not connected" : "connected"));
+        if (rogue != null) rogue.close();
+
+        attempt("delete " + P + "/open", () -> { zk.delete(P + "/open", -1); return "ok"; });
+        attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
         attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
         zk.close();
         out("close -> ok");

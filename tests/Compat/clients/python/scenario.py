@@ -360,5 +360,37 @@ def sasl():
     out("close -> ok")
 
 
+def tls_unified():
+    """client.portUnification: kazoo over TLS and in plaintext on the one client port (<direct>): both see the
+    same tree; the x509-protected node is readable over TLS only; an untrusted certificate does not connect."""
+    from kazoo.security import make_acl
+    me = "CN=client,OU=test,O=zkgw"
+    zk = tls_client("client")
+    if zk is None:
+        raise SystemExit("no connection over TLS on the unified port")
+    out("TLS client connect -> %s" % zk.state)
+    attempt("TLS create %s" % P, lambda: zk.create(P, b""))
+    attempt("TLS create %s/mine x509 acl" % P, lambda: zk.create(P + "/mine", b"secret", acl=[make_acl("x509", me, all=True)]))
+    plain = tls_client(None)
+    out("plaintext client connect -> %s" % ("not connected" if plain is None else plain.state))
+    if plain is not None:
+        attempt("plaintext get %s/mine" % P, lambda: plain.get(P + "/mine")[0].decode())
+        attempt("plaintext create %s/open" % P, lambda: plain.create(P + "/open", b"from plaintext"))
+        attempt("plaintext getChildren %s" % P, lambda: sorted(plain.get_children(P)))
+        plain.stop()
+        plain.close()
+    attempt("TLS get %s/open" % P, lambda: zk.get(P + "/open")[0].decode())
+    attempt("TLS get %s/mine" % P, lambda: zk.get(P + "/mine")[0].decode())
+    rogue = tls_client("rogue", wait=5)
+    out("untrusted certificate connect -> %s" % ("not connected" if rogue is None else "connected"))
+    if rogue is not None:
+        rogue.stop()
+        rogue.close()
+    attempt("delete %s recursive" % P, lambda: zk.delete(P, recursive=True))
+    zk.stop()
+    zk.close()
+    out("close -> ok")
+
+
 {"basic": basic, "resume": resume, "expiry": expiry, "features": features, "tls": tls,
- "sasl": sasl}[SCENARIO]()
+ "sasl": sasl, "tls-unified": tls_unified}[SCENARIO]()
