@@ -8,7 +8,9 @@
 #      process wrote to disk per create (/proc/PID/io write_bytes, snapshots and checkpoints
 #      included), RSS and the data directory's size after it
 #   2. pipelined setData/s with the tree loaded (LoadTool --mix set=1, same sessions x in flight)
-#   3. kill -9, restart, and the time from the restart to the first answered getData of a
+#   3. SCALE_SESSIONS sessions (one connection each, 64 connecting at a time) that connect and send
+#      one exists each: the time to the last reply, and the RSS they add while held open
+#   4. kill -9, restart, and the time from the restart to the first answered getData of a
 #      populated znode (recovery as a client sees it)
 #
 # and, once, the machine's limits: fdatasync p50 of a 4 KiB write on the data directory's file
@@ -18,7 +20,7 @@
 #   bash scripts/bench-scale.sh                                   # 1M znodes, about 15 minutes a run
 #   SCALE_ZNODES=100000 SCALE_PARENTS=100 bash scripts/bench-scale.sh   # a quick look
 # Knobs: SCALE_ZNODES (1000000), SCALE_PARENTS (1000), SCALE_CONNECTIONS (8), SCALE_OUTSTANDING (64),
-#   SCALE_RUNS (1; issue 14 asks for 3 for the docs), SCALE_SET_DURATION (5s), SCALE_ZK_XMX (3g),
+#   SCALE_SESSIONS (10000), SCALE_RUNS (1; issue 14 asks for 3 for the docs), SCALE_SET_DURATION (5s), SCALE_ZK_XMX (3g),
 #   SCALE_OUT (JSON dir), SCALE_GATEWAY_DLL (a built ZkGateway.dll to use instead of publishing one:
 #   the test suite's smoke run). Needs ZooKeeper 3.8 from Debian (bash scripts/install-test-deps.sh)
 #   and builds the gateway and the load tool itself.
@@ -30,6 +32,7 @@ PARENTS=${SCALE_PARENTS:-1000}
 CONNECTIONS=${SCALE_CONNECTIONS:-8}
 OUTSTANDING=${SCALE_OUTSTANDING:-64}
 RUNS=${SCALE_RUNS:-1}
+SESSIONS=${SCALE_SESSIONS:-10000}
 SET_DURATION=${SCALE_SET_DURATION:-5s}
 ZK_XMX=${SCALE_ZK_XMX:-3g}
 WORK=$(mktemp -d /tmp/zkscale.XXXXXX)
@@ -79,7 +82,7 @@ CFG
     echo java "-Xmx$ZK_XMX" -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn org.apache.zookeeper.server.ZooKeeperServerMain "$2/zoo.cfg"
   else
-    echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$3" --dataDir="$2/data" --4lw.commands.whitelist=ruok --admin.enableServer=false
+    echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$3" --dataDir="$2/data" --4lw.commands.whitelist=ruok --admin.enableServer=false --maxClientCnxns=0
   fi
 }
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
@@ -115,6 +118,15 @@ measure() { # KIND RUN
   "${LT[@]}" --target "127.0.0.1:$port" --mix set=1 --connections "$CONNECTIONS" --outstanding "$OUTSTANDING" \
     --value-size 100 --duration "$SET_DURATION" --warmup 1s --json "$dir/set.json" >&2
   datadir=$(du -sk "$dir/data" | cut -f1)
+  # Sessions: the RSS before, and while all of them are held open (the tool says when).
+  local rss_idle rss_sessions
+  rss_idle=$(rss_kb "$PID")
+  "${LT[@]}" --target "127.0.0.1:$port" --sessions "$SESSIONS" --connections 64 --hold 6 --json "$dir/sessions.json" > "$dir/sessions.out" 2>&1 &
+  local lt=$!
+  for _ in $(seq 1 600); do grep -q holding "$dir/sessions.out" && break; sleep 0.1; done
+  sleep 2
+  rss_sessions=$(rss_kb "$PID")
+  wait "$lt" || { echo "$kind: the sessions phase failed:" >&2; cat "$dir/sessions.out" >&2; exit 1; }
   local prefix
   prefix=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["Prefix"])' "$dir/populate.json")
   kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=
@@ -122,15 +134,19 @@ measure() { # KIND RUN
   python3 scripts/bench_scale_probe.py first-read "$port" "$prefix/p0/n0" "$dir/server.out" -- $(server_cmd "$kind" "$dir" "$port") > "$dir/recovery.json"
   PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$dir/recovery.json")
   stop_server
-  python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" > "$OUT/$kind-$run.json" <<'PY'
+  python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" "$rss_idle" "$rss_sessions" "$SESSIONS" > "$OUT/$kind-$run.json" <<'PY'
 import json, sys
 kind, run, d, w0, w1, rss, datadir, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+rss_idle, rss_sessions, sessions = int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+ses = json.load(open(f"{d}/sessions.json"))["result"]
 pop = json.load(open(f"{d}/populate.json"))["result"]
 st = json.load(open(f"{d}/set.json"))["result"]["Total"]
 rec = json.load(open(f"{d}/recovery.json"))
 print(json.dumps({"kind": kind, "run": run, "creates_per_s": pop["CreatesPerSecond"], "create_errors": pop["Errors"],
                   "bytes_written_per_create": (w1 - w0) / n, "rss_mib": rss / 1024, "datadir_mib": datadir / 1024,
-                  "sets_per_s": st["OpsPerSecond"], "set_errors": st["Errors"], "recovery_first_read_ms": rec["first_read_ms"]}))
+                  "sets_per_s": st["OpsPerSecond"], "set_errors": st["Errors"], "recovery_first_read_ms": rec["first_read_ms"],
+                  "sessions_s": ses["ElapsedSeconds"], "session_errors": ses["Errors"],
+                  "kib_per_session": max(0, rss_sessions - rss_idle) / sessions}))
 PY
   rm -rf "$dir"
 }
@@ -168,13 +184,15 @@ print("| metric | ZooKeeper 3.8 | ZkGateway | gateway / ZooKeeper |")
 print("|---|---:|---:|---:|")
 for key, name in [("creates_per_s", "populate, pipelined creates/s"), ("bytes_written_per_create", "bytes written to disk per create"),
                   ("rss_mib", "RSS after populate, MiB"), ("datadir_mib", "data directory, MiB"),
-                  ("sets_per_s", "pipelined setData/s, tree loaded"), ("recovery_first_read_ms", "kill -9 -> first answered getData, ms")]:
+                  ("sets_per_s", "pipelined setData/s, tree loaded"), ("sessions_s", "sessions: connect + one exists each, s"),
+                  ("kib_per_session", "RSS added per open session, KiB"), ("recovery_first_read_ms", "kill -9 -> first answered getData, ms")]:
     (a, ta), (b, tb) = cell("zk", key), cell("gw", key)
     print(f"| {name} | {ta} | {tb} | {b / a:.2f}x |" if a and b else f"| {name} | {ta} | {tb} | n/a |")
 print()
 print(f"machine: fdatasync 4 KiB p50 {limits['fdatasync_p50_us']} us (p99 {limits['fdatasync_p99_us']}), "
       f"loopback 64 B round trip p50 {limits['loopback_p50_us']} us (Python echo: an upper bound)")
-errors = sum(r["create_errors"] + r["set_errors"] for r in rows)
+print(f"sessions: {os.environ.get('SCALE_SESSIONS', '10000')}; a JVM's RSS barely moves while its heap has room, so ZooKeeper's per-session figure is a lower bound")
+errors = sum(r["create_errors"] + r["set_errors"] + r["session_errors"] for r in rows)
 if errors:
     print(f"{errors} operations failed")
     sys.exit(1)
