@@ -70,6 +70,8 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
+    public SnapshotInfo? LastSnapshot => _store.LastSnapshot;
+
     /// <summary>One node's state now, for a snapshot.</summary>
     internal SystemNode? NodeNow(string path)
     {

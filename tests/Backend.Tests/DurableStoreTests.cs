@@ -42,8 +42,13 @@ public sealed class DurableStoreTests
         }
         Assert.NotEmpty(SnapshotFile.Files(zk.DataDir));
         Assert.True(SnapshotFile.Files(zk.DataDir).Count <= 2, "older snapshots are deleted");
+        var taken = (await zk.Backend.GetStatisticsAsync()).LastSnapshot;
+        Assert.NotNull(taken);
+        Assert.True(taken.Zxid > 0 && taken.Zxid <= await zk.Backend.GetLastZxidAsync(), $"last_snapshot's zxid 0x{taken.Zxid:x}");
         await zk.RestartAsync();
         Assert.Equal(before, await TreeAsync(zk.Backend));
+        // After a restart it is read from the newest snapshot's header.
+        Assert.Equal(SnapshotFile.Read(SnapshotFile.Files(zk.DataDir)[0].Path).Zxid, (await zk.Backend.GetStatisticsAsync()).LastSnapshot!.Zxid);
         await zk.RestartAsync();
         Assert.Equal(before, await TreeAsync(zk.Backend));
     }

@@ -74,6 +74,9 @@ public sealed class DurableStore : IDisposable
     /// <summary>The last epoch recovered (0 for a new data directory).</summary>
     public long Epoch { get; private set; }
 
+    /// <summary>The newest snapshot on disk: the zxid it holds everything up to, and when it was written.</summary>
+    public SnapshotInfo? LastSnapshot { get; private set; }
+
     /// <summary>Why the last snapshot failed, if it did (diagnostics).</summary>
     public Exception? LastSnapshotError { get; private set; }
 
@@ -93,13 +96,16 @@ public sealed class DurableStore : IDisposable
         LegacySqliteImport.ImportIfPresent(dataDir, logger);
 
         SnapshotImage? image = null;
+        SnapshotInfo? lastSnapshot = null;
         long snapshotBytes = 0;
         foreach (var (_, path) in SnapshotFile.Files(dataDir))
         {
             try
             {
                 image = SnapshotFile.Read(path);
-                snapshotBytes = new FileInfo(path).Length;
+                var file = new FileInfo(path);
+                snapshotBytes = file.Length;
+                lastSnapshot = new SnapshotInfo(image.Zxid, new DateTimeOffset(file.LastWriteTimeUtc).ToUnixTimeMilliseconds());
                 break;
             }
             catch (InvalidDataException e)
@@ -132,13 +138,13 @@ public sealed class DurableStore : IDisposable
             nextSeq = seq + 1;
         }
         var log = RecordLog.Create(dataDir, nextSeq);
-        return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes);
+        return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes) { LastSnapshot = lastSnapshot };
     }
 
     /// <summary>Drops the recovered state once the storages hold it (it can be large).</summary>
     public void ForgetRecovered()
     {
-        Recovered = new SnapshotImage(Recovered.FromSeq, Recovered.Epoch, [], [], []);
+        Recovered = new SnapshotImage(Recovered.FromSeq, Recovered.Epoch, Recovered.Zxid, [], [], []);
         RecoveredTail = [];
     }
 
@@ -249,8 +255,9 @@ public sealed class DurableStore : IDisposable
                 await Task.Delay(5, cancellationToken).ConfigureAwait(false);
             }
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var (path, bytes) = SnapshotFile.Write(_dir, fromSeq, epoch, sessions, Nodes(_userNodes!(), systemNodes));
+            var (path, bytes) = SnapshotFile.Write(_dir, fromSeq, epoch, waitFor, sessions, Nodes(_userNodes!(), systemNodes));
             _lastSnapshotBytes = bytes;
+            LastSnapshot = new SnapshotInfo(waitFor, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             SnapshotsTaken++;
             _logger.LogInformation("Snapshot {Path}: {Bytes} bytes, {Nodes} nodes, in {Ms:0} ms", path, bytes, systemNodes.Count,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

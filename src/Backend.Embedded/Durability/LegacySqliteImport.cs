@@ -41,7 +41,7 @@ internal static class LegacySqliteImport
             var userPaths = image.UserNodes.Select(u => u.Path).ToHashSet(StringComparer.Ordinal);
             var nodes = image.UserNodes.Select(u => new SnapshotNode(u.Path, u, systemByPath.GetValueOrDefault(u.Path)))
                 .Concat(image.SystemNodes.Where(n => !userPaths.Contains(n.Path)).Select(n => new SnapshotNode(n.Path, null, n)));
-            SnapshotFile.Write(dir, 0, image.Epoch, image.Sessions, nodes);
+            SnapshotFile.Write(dir, 0, image.Epoch, image.Zxid, image.Sessions, nodes);
             logger.LogInformation("Imported {Db}: {Nodes} nodes, {Sessions} sessions, {Pending} pending transactions", db, image.UserNodes.Count, image.Sessions.Count, pending.Count);
         }
         foreach (string suffix in new[] { "", "-wal", "-shm" })
@@ -99,7 +99,7 @@ internal static class LegacySqliteImport
                 epoch = row.GetInt64(0);
             }
         }
-        return (new SnapshotImage(0, epoch, system, sessions, users), pending);
+        return (new SnapshotImage(0, epoch, users.Count == 0 ? 0 : users.Max(u => u.Stat.Mzxid), system, sessions, users), pending);
     }
 
     private static bool HasTable(SqliteConnection connection, string table)

@@ -13,16 +13,18 @@ internal readonly record struct UserRow(string Path, byte[]? Data, Stat Stat, IR
 /// What a snapshot holds: the state at or after log record <see cref="FromSeq"/> (replaying the log
 /// from there gives the exact state, see <see cref="DurableStore"/>).
 /// </summary>
-internal sealed record SnapshotImage(long FromSeq, long Epoch, IReadOnlyList<SystemNode> SystemNodes, IReadOnlyList<SessionRecord> Sessions, IReadOnlyList<UserRow> UserNodes)
+/// <remarks><paramref name="Zxid"/>: every transaction up to it is in the snapshot (later ones may be too).</remarks>
+internal sealed record SnapshotImage(long FromSeq, long Epoch, long Zxid, IReadOnlyList<SystemNode> SystemNodes, IReadOnlyList<SessionRecord> Sessions, IReadOnlyList<UserRow> UserNodes)
 {
-    public static SnapshotImage Empty { get; } = new(0, 0, [], [], []);
+    public static SnapshotImage Empty { get; } = new(0, 0, 0, [], [], []);
 }
 
 /// <summary>A node as a snapshot writes it: its user-storage row and its system state, either of which may be missing.</summary>
 internal readonly record struct SnapshotNode(string Path, UserRow? User, SystemNode? System);
 
 /// <summary>
-/// A snapshot file <c>snapshot.&lt;from seq, 16 hex digits&gt;</c>: a header (magic, from seq, epoch), then
+/// A snapshot file <c>snapshot.&lt;from seq, 16 hex digits&gt;</c>: a header (magic, from seq, epoch, the zxid
+/// it holds everything up to), then
 /// entries <c>[length u32][kind byte][fields]</c> in Jute primitives (sessions, then one entry per node
 /// with its user row and its system state, the latter only where it differs from the row's Stat or
 /// ACL; ACL lists once, then by index; compact Stats), an end entry, and the CRC-32C of everything
@@ -32,21 +34,23 @@ internal static class SnapshotFile
 {
     public const string Prefix = "snapshot.";
     private const ulong Magic = 0x31504E5357474B5A; // "ZKGWSNP1"
+    private const int HeaderSize = 32;
     private const byte SessionKind = 2, NodeKind = 4, EndKind = 0;
     private const byte HasUser = 1, HasSystem = 2, SystemStatSame = 4, SystemAclSame = 8;
 
     /// <summary>Writes the image durably and returns the file's path and size.</summary>
-    public static (string Path, long Bytes) Write(string dir, long fromSeq, long epoch, IEnumerable<SessionRecord> sessions, IEnumerable<SnapshotNode> nodes)
+    public static (string Path, long Bytes) Write(string dir, long fromSeq, long epoch, long zxid, IEnumerable<SessionRecord> sessions, IEnumerable<SnapshotNode> nodes)
     {
         string path = Path.Combine(dir, $"{Prefix}{fromSeq:x16}");
         string temp = path + ".tmp";
         uint crc = ~0u;
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
         {
-            Span<byte> header = stackalloc byte[24];
+            Span<byte> header = stackalloc byte[HeaderSize];
             BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
             BinaryPrimitives.WriteInt64LittleEndian(header[8..], fromSeq);
             BinaryPrimitives.WriteInt64LittleEndian(header[16..], epoch);
+            BinaryPrimitives.WriteInt64LittleEndian(header[24..], zxid);
             file.Write(header);
             crc = Crc32C.Append(crc, header);
             var buffer = new FrameBuffer(4096);
@@ -126,7 +130,7 @@ internal static class SnapshotFile
     public static SnapshotImage Read(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 24 + 4 + 5 || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Magic)
+        if (bytes.Length < HeaderSize + 4 + 5 || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Magic)
         {
             throw new InvalidDataException($"{path}: not a ZkGateway snapshot (bad header)");
         }
@@ -137,11 +141,12 @@ internal static class SnapshotFile
         }
         long fromSeq = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8));
         long epoch = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16));
+        long zxid = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24));
         var system = new List<SystemNode>();
         var sessions = new List<SessionRecord>();
         var users = new List<UserRow>();
         var acls = new AclTable();
-        int offset = 24;
+        int offset = HeaderSize;
         while (true)
         {
             int length = offset + 4 <= bytes.Length - 4 ? (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset)), int.MaxValue) : -1;
@@ -155,7 +160,7 @@ internal static class SnapshotFile
                 switch (reader.ReadByte())
                 {
                     case EndKind:
-                        return new SnapshotImage(fromSeq, epoch, system, sessions, users);
+                        return new SnapshotImage(fromSeq, epoch, zxid, system, sessions, users);
                     case SessionKind:
                         {
                             long id = reader.ReadLong();

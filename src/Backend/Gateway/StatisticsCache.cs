@@ -72,6 +72,7 @@ internal sealed class StatisticsCache(ISystemStorage system, IUserStorage user, 
         return statistics with
         {
             SessionCount = sessions.Count,
+            LastSnapshot = system.LastSnapshot,
             MonitorValues = CostMeter.Enabled || inbox is not null ? [.. CostMeter.Enabled ? CostMeter.Shared.MonitorValues() : [], .. InboxProgress.MonitorValues(inbox)] : null,
         };
     }

@@ -82,6 +82,9 @@ public interface ISystemStorage
     ValueTask<TreeStatistics?> ReadTreeStatisticsAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<TreeStatistics?>(null);
 
+    /// <summary>The newest snapshot of the state, where the store takes snapshots (the embedded log store); null otherwise.</summary>
+    SnapshotInfo? LastSnapshot => null;
+
     /// <summary>How many ephemeral nodes exist (for mntr's zk_ephemerals_count).</summary>
     ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default);
 

@@ -51,11 +51,11 @@ public static class AdminCommands
         new("get_trace_mask", ["gtmk"], false, r => [new("tracemask", r.Snapshot.TraceMask)]),
         new("initial_configuration", ["icfg"], true, r => [new("initial_configuration", InitialConfiguration(r))]),
         new("is_read_only", ["isro"], true, _ => [new("read_only", false)]),
-        new("last_snapshot", ["lsnp"], true, _ =>
+        new("last_snapshot", ["lsnp"], true, r =>
         [
-            // The embedded store's snapshots (docs/storage.md) are not reported through the backend yet: 3.8.0's answer for none.
-            new("zxid", FourLetterWords.Hex(-1)),
-            new("timestamp", -1L),
+            // The embedded store's newest snapshot (docs/storage.md); the AWS deployment takes none: 3.8.0's answer for none.
+            new("zxid", FourLetterWords.Hex(r.Snapshot.LastSnapshot?.Zxid ?? -1)),
+            new("timestamp", r.Snapshot.LastSnapshot?.TimestampMs ?? -1L),
         ]),
         new("leader", ["lead"], true, _ => [new("error", "server is not initialized")]),
         new("monitor", ["mntr"], false, r => MonitorValues.All(r.Snapshot).Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value))),

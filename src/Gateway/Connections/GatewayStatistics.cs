@@ -113,6 +113,7 @@ public sealed class GatewayStatistics
         {
             Zxid = await backend.GetLastZxidAsync().ConfigureAwait(false),
             NodeCount = stats.NodeCount,
+            LastSnapshot = stats.LastSnapshot,
             Connections = connections,
             MinLatency = count == 0 ? 0 : Interlocked.Read(ref _minLatency),
             AvgLatency = count == 0 ? 0 : (double)Interlocked.Read(ref _totalLatency) / count,

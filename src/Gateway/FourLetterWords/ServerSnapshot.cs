@@ -36,6 +36,9 @@ public sealed record ServerSnapshot
     /// <summary><c>standalone</c> (ZooKeeper: leader/follower/observer/standalone).</summary>
     public string ServerState { get; init; } = "standalone";
 
+    /// <summary>The backend's newest snapshot (last_snapshot); null where it takes none.</summary>
+    public Backend.SnapshotInfo? LastSnapshot { get; init; }
+
     /// <summary>Last processed zxid.</summary>
     public long Zxid { get; init; }
 
