@@ -12,8 +12,7 @@ namespace ZkGateway.Compat.Admin;
 /// </summary>
 public sealed class AdminFixture : IAsyncLifetime
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly Dictionary<TargetKind, (IZkTarget Target, int AdminPort)> _targets = [];
+    private readonly TargetsOnFirstUse<TargetKind, (IZkTarget Target, int AdminPort)> _targets = new(t => t.Target);
 
     /// <summary>The gateway's /metrics port.</summary>
     public int MetricsPort { get; } = Net.FreePort();
@@ -29,51 +28,29 @@ public sealed class AdminFixture : IAsyncLifetime
     ];
 
     /// <summary>The target and its AdminServer port, started on first use.</summary>
-    public async Task<(IZkTarget Target, int AdminPort)> GetAsync(TargetKind kind)
+    public Task<(IZkTarget Target, int AdminPort)> GetAsync(TargetKind kind) => _targets.GetAsync(kind, () =>
     {
-        await _lock.WaitAsync();
-        try
+        int adminPort = Net.FreePort();
+        KeyValuePair<string, string>[] admin =
+        [
+            new("admin.enableServer", "true"),
+            new("admin.serverAddress", "127.0.0.1"),
+            new("admin.serverPort", adminPort.ToString(CultureInfo.InvariantCulture)),
+        ];
+        IZkTarget target = kind switch
         {
-            if (_targets.TryGetValue(kind, out var known))
-            {
-                return known;
-            }
-            int adminPort = Net.FreePort();
-            KeyValuePair<string, string>[] admin =
-            [
-                new("admin.enableServer", "true"),
-                new("admin.serverAddress", "127.0.0.1"),
-                new("admin.serverPort", adminPort.ToString(CultureInfo.InvariantCulture)),
-            ];
-            IZkTarget target = kind switch
-            {
-                TargetKind.ZooKeeper => new RealZooKeeper(config: admin),
-                TargetKind.Gateway => new GatewayServer([.. admin, .. Prometheus(MetricsPort)]),
-                // The function host ignores the keys it does not know: only the gateway serves them.
-                TargetKind.AwsGateway => new AwsGatewayServer(properties: [.. admin, .. Prometheus(AwsMetricsPort)]),
-                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-            };
-            _targets[kind] = (target, adminPort);
-            await target.StartAsync();
-            return (target, adminPort);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+            TargetKind.ZooKeeper => new RealZooKeeper(config: admin),
+            TargetKind.Gateway => new GatewayServer([.. admin, .. Prometheus(MetricsPort)]),
+            // The function host ignores the keys it does not know: only the gateway serves them.
+            TargetKind.AwsGateway => new AwsGatewayServer(properties: [.. admin, .. Prometheus(AwsMetricsPort)]),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        return Task.FromResult((target, adminPort));
+    });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var (t, _) in _targets.Values)
-        {
-            await t.DisposeAsync();
-        }
-        _targets.Clear();
-        _lock.Dispose();
-    }
+    public async Task DisposeAsync() => await _targets.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -7,8 +7,7 @@ namespace ZkGateway.Compat.Infrastructure;
 /// </summary>
 public sealed class PortUnificationFixture : IAsyncLifetime
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly Dictionary<TargetKind, IZkTarget> _targets = [];
+    private readonly TargetsOnFirstUse<TargetKind, IZkTarget> _targets = new(t => t);
 
     /// <summary>The shared keys; <paramref name="dir"/> holds the certificates.</summary>
     public static KeyValuePair<string, string>[] Properties(string dir) =>
@@ -18,43 +17,20 @@ public sealed class PortUnificationFixture : IAsyncLifetime
     ];
 
     /// <summary>The target, started on first use; its <see cref="IZkTarget.Port"/> is the unified port.</summary>
-    public async Task<IZkTarget> GetAsync(TargetKind kind)
+    public Task<IZkTarget> GetAsync(TargetKind kind) => _targets.GetAsync(kind, async () =>
     {
-        await _lock.WaitAsync();
-        try
+        var properties = Properties(await TlsCertificates.DirectoryAsync());
+        return kind switch
         {
-            if (_targets.TryGetValue(kind, out var known))
-            {
-                return known;
-            }
-            var properties = Properties(await TlsCertificates.DirectoryAsync());
-            IZkTarget target = kind switch
-            {
-                TargetKind.ZooKeeper => new RealZooKeeper(properties),
-                TargetKind.Gateway => new GatewayServer(properties),
-                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-            };
-            _targets[kind] = target;
-            await target.StartAsync();
-            return target;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+            TargetKind.ZooKeeper => (IZkTarget)new RealZooKeeper(properties),
+            TargetKind.Gateway => new GatewayServer(properties),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var t in _targets.Values)
-        {
-            await t.DisposeAsync();
-        }
-        _targets.Clear();
-        _lock.Dispose();
-    }
+    public async Task DisposeAsync() => await _targets.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

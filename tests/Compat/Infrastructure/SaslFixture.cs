@@ -53,8 +53,7 @@ public sealed class SaslFixture : IAsyncLifetime
         return path;
     });
 
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly Dictionary<(TargetKind, bool), IZkTarget> _targets = [];
+    private readonly TargetsOnFirstUse<(TargetKind, bool), IZkTarget> _targets = new(t => t);
 
     /// <summary>The JAAS file, written once per test run.</summary>
     public static string JaasFile => JaasPath.Value;
@@ -70,45 +69,22 @@ public sealed class SaslFixture : IAsyncLifetime
     ];
 
     /// <summary>The target (enforce.auth on or off), started on first use.</summary>
-    public async Task<IZkTarget> GetAsync(TargetKind kind, bool enforced)
+    public Task<IZkTarget> GetAsync(TargetKind kind, bool enforced) => _targets.GetAsync((kind, enforced), () =>
     {
-        await _lock.WaitAsync();
-        try
+        var properties = Properties(enforced);
+        return Task.FromResult(kind switch
         {
-            if (_targets.TryGetValue((kind, enforced), out var known))
-            {
-                return known;
-            }
-            var properties = Properties(enforced);
-            IZkTarget target = kind switch
-            {
-                TargetKind.ZooKeeper => new RealZooKeeper(properties),
-                TargetKind.Gateway => new GatewayServer(properties),
-                // The sidecar on the AWS provider set: the ids reach the functions in each write request.
-                TargetKind.AwsGateway => new AwsGatewayServer(properties: properties),
-                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-            };
-            _targets[(kind, enforced)] = target;
-            await target.StartAsync();
-            return target;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+            TargetKind.ZooKeeper => (IZkTarget)new RealZooKeeper(properties),
+            TargetKind.Gateway => new GatewayServer(properties),
+            // The sidecar on the AWS provider set: the ids reach the functions in each write request.
+            TargetKind.AwsGateway => new AwsGatewayServer(properties: properties),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        });
+    });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var t in _targets.Values)
-        {
-            await t.DisposeAsync();
-        }
-        _targets.Clear();
-        _lock.Dispose();
-    }
+    public async Task DisposeAsync() => await _targets.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -12,8 +12,7 @@ namespace ZkGateway.Compat.Infrastructure;
 /// </summary>
 public sealed class TlsFixture : IAsyncLifetime
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly Dictionary<TargetKind, (IZkTarget Target, int SecurePort)> _targets = [];
+    private readonly TargetsOnFirstUse<TargetKind, (IZkTarget Target, int SecurePort)> _targets = new(t => t.Target);
 
     /// <summary>The shared keys; <paramref name="dir"/> holds the certificates.</summary>
     public static KeyValuePair<string, string>[] Properties(string dir) =>
@@ -29,46 +28,23 @@ public sealed class TlsFixture : IAsyncLifetime
     ];
 
     /// <summary>The target and its TLS port, started on first use.</summary>
-    public async Task<(IZkTarget Target, int SecurePort)> GetAsync(TargetKind kind)
+    public Task<(IZkTarget Target, int SecurePort)> GetAsync(TargetKind kind) => _targets.GetAsync(kind, async () =>
     {
-        await _lock.WaitAsync();
-        try
+        var properties = Properties(await TlsCertificates.DirectoryAsync());
+        int securePort = Net.FreePort();
+        string port = securePort.ToString(CultureInfo.InvariantCulture);
+        IZkTarget target = kind switch
         {
-            if (_targets.TryGetValue(kind, out var known))
-            {
-                return known;
-            }
-            var dir = await TlsCertificates.DirectoryAsync();
-            int securePort = Net.FreePort();
-            var properties = Properties(dir);
-            string port = securePort.ToString(CultureInfo.InvariantCulture);
-            IZkTarget target = kind switch
-            {
-                TargetKind.ZooKeeper => new RealZooKeeper(properties, [new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
-                TargetKind.Gateway => new GatewayServer([.. properties, new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
-                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-            };
-            _targets[kind] = (target, securePort);
-            await target.StartAsync();
-            return (target, securePort);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+            TargetKind.ZooKeeper => new RealZooKeeper(properties, [new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
+            TargetKind.Gateway => new GatewayServer([.. properties, new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        return (target, securePort);
+    });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var (t, _) in _targets.Values)
-        {
-            await t.DisposeAsync();
-        }
-        _targets.Clear();
-        _lock.Dispose();
-    }
+    public async Task DisposeAsync() => await _targets.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]
