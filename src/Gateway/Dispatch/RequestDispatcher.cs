@@ -48,7 +48,8 @@ public sealed partial class RequestDispatcher
 
     public Next Dispatch(ZkConnection connection, RequestHeader header, ReadOnlySpan<byte> body)
     {
-        var slot = connection.Outbound.Reserve(header.Xid, (int)header.Type);
+        // 3.8.0 answers a ping with the ping xid (-2) whatever xid it came with (FinalRequestProcessor).
+        var slot = connection.Outbound.Reserve(header.Type == OpCode.Ping ? Xids.Ping : header.Xid, (int)header.Type);
         if (_sasl.Refuses(connection.Caller, header.Type))
         {
             // enforce.auth (3.8.0's AuthenticationHelper): refused before the request is decoded, zxid 0, then closed.

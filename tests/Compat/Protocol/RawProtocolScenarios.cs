@@ -309,6 +309,21 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    public async Task A_ping_with_an_ordinary_xid_is_answered_with_the_ping_xid(TargetKind target)
+    {
+        // 3.8.0's FinalRequestProcessor answers every ping with ClientCnxn.PING_XID (-2), whatever xid it
+        // came with (issue 15's item 4). The next request's reply follows in order.
+        await using var c = await targets.ConnectAsync(target);
+        var pong = c.ExpectReply(Xids.Ping);
+        await c.SendRawAsync([0, 0, 0, 8, 0, 0, 0, 11, 0, 0, 0, (byte)OpCode.Ping]);
+        Assert.Equal(ErrorCode.Ok, (await pong.WaitAsync(TimeSpan.FromSeconds(30))).Header.Err);
+        Assert.Equal(ErrorCode.Ok, (await c.ExistsAsync("/")).Error);
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Multi_rolls_back_with_zookeeper_result_codes(TargetKind target)
     {
         await using var c = await targets.ConnectAsync(target);
