@@ -21,13 +21,19 @@ internal sealed class DigestAuth
         _superDigest = options.Raw.TryGetValue(ZooCfg.Keys.SuperDigest, out var superDigest) ? superDigest : null;
 
     /// <summary>
-    /// addauth. digest never fails (a wrong password simply matches nothing) and adds super first when
-    /// the digest is the super digest, then the digest id itself (handleAuthentication's order). False
-    /// for any other scheme: the caller answers AuthFailed and closes.
+    /// addauth. digest never fails on a password (a wrong one simply matches nothing) and adds super
+    /// first when the digest is the super digest, then the digest id itself (handleAuthentication's
+    /// order); without data it fails, as 3.8.0's provider throws on the null buffer. ip adds the
+    /// connection's own address, which it already holds (IPAuthenticationProvider), and succeeds.
+    /// False for any other scheme or failure: the caller answers AuthFailed and closes.
     /// </summary>
     public bool TryAuthenticate(ZkConnection connection, AuthPacket request)
     {
-        if (request.Scheme != "digest")
+        if (request.Scheme == "ip")
+        {
+            return true;
+        }
+        if (request.Scheme != "digest" || request.Auth is null)
         {
             return false;
         }

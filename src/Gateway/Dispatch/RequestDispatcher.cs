@@ -259,8 +259,9 @@ public sealed partial class RequestDispatcher
             case OpCode.Auth:
             {
                 var request = AuthPacket.Read(ref reader);
-                // digest never fails (a wrong password simply matches nothing); an unknown scheme is
-                // AuthFailed and the connection is closed. Auth replies carry zxid 0.
+                // digest with data and ip never fail (a wrong password simply matches nothing); an
+                // unknown scheme or digest without data is AuthFailed and the connection is closed.
+                // Auth replies carry zxid 0.
                 if (_auth.TryAuthenticate(connection, request))
                 {
                     connection.Outbound.Complete(slot, 0, ErrorCode.Ok, null);

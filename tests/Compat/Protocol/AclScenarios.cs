@@ -227,6 +227,35 @@ public sealed class AclScenarios(CompatFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    public async Task Addauth_ip_succeeds_and_adds_nothing_new(TargetKind target)
+    {
+        // IPAuthenticationProvider.handleAuthentication: the connection's own address, whatever the
+        // packet says, into a set that already holds it (issue 15, item 2).
+        await using var c = await targets.ConnectAsync(target);
+        var reply = await AddAuthAsync(c, "ip", "10.1.2.3");
+        Assert.Equal(ErrorCode.Ok, reply.Error);
+        Assert.Equal(0, reply.Header.Zxid);
+        Assert.Equal([("ip", "127.0.0.1")], await WhoAmIAsync(c));
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
+    public async Task Addauth_digest_without_data_is_AuthFailed_then_close(TargetKind target)
+    {
+        // 3.8.0's digest provider turns the null buffer into a NullPointerException, answered AuthFailed
+        // and closed (issue 15, item 7).
+        await using var c = await targets.ConnectAsync(target);
+        var reply = await c.SendAsync(OpCode.Auth, new AuthPacket(0, "digest", null), Xids.Auth);
+        Assert.Equal(ErrorCode.AuthFailed, reply.Error);
+        await c.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task Exists_checks_no_acl_in_3_8_0(TargetKind target)
     {
         string path = Unique("exists");
