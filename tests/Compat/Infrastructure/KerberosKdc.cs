@@ -7,7 +7,8 @@ namespace ZkGateway.Compat.Infrastructure;
 /// (<c>kdb5_util create -s</c>), the service principal <c>zookeeper/localhost</c> and the clients <c>alice</c> and
 /// <c>mallory</c> with random keys, each exported to a keytab (<c>server.keytab</c>, <c>NAME.keytab</c>), and
 /// <c>krb5.conf</c> (<see cref="ConfigFile"/>, for KRB5_CONFIG and java.security.krb5.conf) naming the KDC on a
-/// free port. mallory's keytab is exported a second time after her key is re-randomised, so
+/// free port. <c>other/localhost</c> is a service the KDC issues tickets for but no server holds the key of.
+/// mallory's keytab is exported a second time after her key is re-randomised, so
 /// <c>stale.keytab</c> holds a key the KDC no longer knows (the "wrong keytab" case). Stopped by <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed class KerberosKdc : IAsyncDisposable
@@ -78,6 +79,7 @@ public sealed class KerberosKdc : IAsyncDisposable
                  {
                      "addprinc -randkey zookeeper/localhost", $"ktadd -k {dir}/server.keytab zookeeper/localhost",
                      "addprinc -randkey alice", $"ktadd -k {dir}/alice.keytab alice",
+                     "addprinc -randkey other/localhost",
                      "addprinc -randkey mallory", $"ktadd -k {dir}/stale.keytab mallory", "cpw -randkey mallory",
                  })
         {

@@ -73,4 +73,26 @@ public sealed class GssapiScenarios : IAsyncLifetime
         var gw = await ZkCli.RunAsync(gateway, commands, jvmFlags: flags);
         Transcripts.AssertSame(zk.Transcript, gw, "zkCli/gssapi: the gateway transcript differs from real ZooKeeper's");
     }
+
+    [Fact]
+    public async Task A_ticket_for_a_service_the_server_has_no_key_for_fails_as_on_real_zookeeper()
+    {
+        // zookeeper.sasl.client.username=other: the client asks for other/localhost, which the KDC knows and the server's keytab lacks.
+        string flags = $"-Djava.security.auth.login.config={_jaas} -Djava.security.krb5.conf={_kdc!.ConfigFile} -Dzookeeper.sasl.client.username=other";
+        KeyValuePair<string, string>[] properties =
+        [
+            new("java.security.auth.login.config", _jaas),
+            new("java.security.krb5.conf", _kdc.ConfigFile),
+            new("zookeeper.authProvider.sasl", "org.apache.zookeeper.server.auth.SASLAuthenticationProvider"),
+        ];
+        await using var zkServer = new RealZooKeeper(properties);
+        await zkServer.StartAsync();
+        var zk = await ZkCli.RunAsync(zkServer, ["whoami"], jvmFlags: flags);
+        await using var gateway = new GatewayServer(properties);
+        await gateway.StartAsync();
+        var gw = await ZkCli.RunAsync(gateway, ["whoami"], jvmFlags: flags);
+        // 3.8.0 fails the exchange (AuthFailed) and closes: whoami shows no id at all, not sasl: alice.
+        Assert.DoesNotContain(zk.Transcript, line => line.StartsWith("sasl:", StringComparison.Ordinal));
+        Transcripts.AssertSame(zk.Transcript, gw, "zkCli/gssapi, unknown service key: the gateway transcript differs from real ZooKeeper's");
+    }
 }
