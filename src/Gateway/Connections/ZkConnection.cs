@@ -53,7 +53,7 @@ public sealed class ZkConnection
     public void AddAuth(Id id) => Caller = Caller.With(id);
 
     /// <summary>The connection's SASL exchange, from its first sasl request on (<see cref="Sasl.SaslAuthenticator"/>).</summary>
-    public Sasl.DigestMd5Server? SaslExchange { get; set; }
+    public Sasl.ISaslServerMechanism? SaslExchange { get; set; }
 
     /// <summary>Connection id; also the watcher id the backend registers this connection's watches under.</summary>
     public long Id { get; }

@@ -16,7 +16,7 @@ public sealed class SaslFailedException(string message) : Exception(message);
 /// server offers it (ZooKeeper passes no <c>javax.security.sasl.qop</c> property): no integrity or
 /// confidentiality layer.
 /// </summary>
-public sealed class DigestMd5Server
+public sealed class DigestMd5Server : ISaslServerMechanism
 {
     private readonly string _protocol;
     private readonly string _serverName;
@@ -143,4 +143,9 @@ public sealed class DigestMd5Server
     private static byte[] Latin1OrUtf8(string s) => s.All(c => c <= '\u00ff') ? Encoding.Latin1.GetBytes(s) : Encoding.UTF8.GetBytes(s);
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    /// <summary>Nothing to release: the exchange holds only strings.</summary>
+    public void Dispose()
+    {
+    }
 }

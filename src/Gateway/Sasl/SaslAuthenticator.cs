@@ -36,10 +36,12 @@ public sealed class SaslAuthenticator(SaslSettings settings, ILogger logger)
         {
             return new Reply(ErrorCode.Ok, null, false);
         }
-        var exchange = connection.SaslExchange ??= new DigestMd5Server(Protocol, ServerName, settings.PasswordOf);
+        var exchange = connection.SaslExchange ??= settings.Gssapi
+            ? new GssapiServer()
+            : new DigestMd5Server(Protocol, ServerName, settings.PasswordOf);
         try
         {
-            byte[] response = exchange.EvaluateResponse(token);
+            byte[]? response = exchange.EvaluateResponse(token);
             if (exchange.IsComplete)
             {
                 string id = KerberosNames.AuthorizedId(exchange.AuthenticationId!, exchange.AuthorizationId!, settings.RemoveHostFromPrincipal, settings.RemoveRealmFromPrincipal);
@@ -54,6 +56,7 @@ public sealed class SaslAuthenticator(SaslSettings settings, ILogger logger)
         }
         catch (SaslFailedException e)
         {
+            exchange.Dispose();
             SaslLog.Failed(logger, connection.SessionId, connection.RemoteEndPoint?.ToString() ?? "?", e.Message);
             if (settings.AllowSaslFailedClients && !settings.SaslRequired)
             {

@@ -20,6 +20,9 @@ public sealed class SaslSettings
     /// <summary>DIGEST-MD5 users of the JAAS section (<c>user_&lt;name&gt;="&lt;password&gt;"</c>); null: SASL is not configured.</summary>
     public IReadOnlyDictionary<string, string>? Users { get; private init; }
 
+    /// <summary>Whether the Server section logs in with Krb5LoginModule, so the mechanism is GSSAPI, not DIGEST-MD5.</summary>
+    public bool Gssapi { get; private init; }
+
     /// <summary>The JAAS section read: <c>zookeeper.sasl.serverconfig</c>, default <c>Server</c>.</summary>
     public string ServerSection { get; private init; } = "Server";
 
@@ -69,6 +72,7 @@ public sealed class SaslSettings
 
         Dictionary<string, string>? users = null;
         string? warning = null;
+        bool gssapi = false;
         if (raw.TryGetValue(LoginConfigKey, out var jaasPath))
         {
             JaasConfig jaas;
@@ -83,10 +87,15 @@ public sealed class SaslSettings
             // 3.8.0 (ServerCnxnFactory.configureSaslLogin): a file without the section means no SASL, silently.
             if (jaas.Section(section) is { } entries)
             {
-                // A Kerberos login gives 3.8.0's server a principal, and then it speaks GSSAPI: not built here.
+                // A Kerberos login gives 3.8.0's server a principal, and then it speaks GSSAPI only (ZooKeeperSaslServer).
                 if (entries.FirstOrDefault(e => e.LoginModule.EndsWith("Krb5LoginModule", StringComparison.Ordinal)) is { } kerberos)
                 {
-                    throw new GatewayConfigurationException($"Invalid configuration: {LoginConfigKey}={jaasPath}: section '{section}' uses {kerberos.LoginModule}; GSSAPI (Kerberos) is not supported yet, only DIGEST-MD5 ({DigestLoginModule})");
+                    if (kerberos.Options.GetValueOrDefault("keyTab") is { Length: > 0 } keytab)
+                    {
+                        // Before any GSS-API call: the acceptor reads its keys from here (docs/sasl.md).
+                        KerberosEnvironment.UseKeytab(keytab);
+                    }
+                    gssapi = true;
                 }
                 // SaslServerCallbackHandler: every user_<name> option of every entry of the section.
                 users = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -132,6 +141,7 @@ public sealed class SaslSettings
         return new SaslSettings
         {
             Users = users,
+            Gssapi = gssapi,
             ServerSection = section,
             ProviderEnabled = provider,
             SuperUsers = raw.Where(kv => IsSuperUserKey(kv.Key)).Select(kv => kv.Value).ToHashSet(StringComparer.Ordinal),

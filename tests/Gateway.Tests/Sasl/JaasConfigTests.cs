@@ -111,8 +111,17 @@ public sealed class SaslSettingsTests : IDisposable
         Assert.Contains(bad, e.Message, StringComparison.Ordinal);
         Assert.Contains("found '}'", e.Message, StringComparison.Ordinal);
         Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse([$"--java.security.auth.login.config={Path.Combine(_dir, "missing.conf")}"]));
+    }
+
+    [Fact]
+    public void A_kerberos_server_section_selects_gssapi_and_a_digest_one_does_not()
+    {
         var kerberos = Jaas("Server { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true; };");
-        Assert.Contains("GSSAPI", Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse([$"--java.security.auth.login.config={kerberos}"])).Message, StringComparison.Ordinal);
+        var sasl = ZooCfg.Parse([$"--java.security.auth.login.config={kerberos}"]).Sasl;
+        Assert.True(sasl.Configured);
+        Assert.True(sasl.Gssapi);
+        var digest = Jaas("Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_a=\"x\"; };");
+        Assert.False(ZooCfg.Parse([$"--java.security.auth.login.config={digest}"]).Sasl.Gssapi);
     }
 
     [Fact]
