@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ZkGateway.Gateway.Hosting;
+using ZkGateway.Gateway.Tests.Support;
 using ZkGateway.Gateway.Tls;
 
 namespace ZkGateway.Gateway.Tests.Tls;
@@ -105,7 +106,7 @@ public sealed class CertificateReloadTests : IDisposable
         File.WriteAllText(KeyStore, KeyStorePem(serverA));
         File.WriteAllText(TrustStore, _ca1.ExportCertificatePem());
         int port = FreePort();
-        var options = ZooCfg.Parse([$"--dataDir={Path.Combine(_dir, "data")}", $"--clientPort={FreePort()}", $"--secureClientPort={port}",
+        var options = ZooCfg.Parse([TestArguments.NoAdmin, $"--dataDir={Path.Combine(_dir, "data")}", $"--clientPort={FreePort()}", $"--secureClientPort={port}",
             "--ssl.keyStore.location=" + KeyStore, "--ssl.trustStore.location=" + TrustStore, "--client.certReload=true", X509Provider,
             "--4lw.commands.whitelist=*", "--handshakeTimeoutMs=120000"]);
         await using var app = GatewayHost.Build(options);

@@ -1,5 +1,6 @@
 using System.Text;
 using ZkGateway.Gateway.Hosting;
+using ZkGateway.Gateway.Tests.Support;
 using ZkGateway.Gateway.Tls;
 
 namespace ZkGateway.Gateway.Tests.Tls;
@@ -102,7 +103,7 @@ public sealed class UnifiedPortHostTests : IAsyncLifetime
             probe.Start();
             _port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
-        _app = GatewayHost.Build(ZooCfg.Parse([$"--clientPort={_port}", $"--dataDir={Path.Combine(_dir, "data")}", "--client.portUnification=true",
+        _app = GatewayHost.Build(ZooCfg.Parse([TestArguments.NoAdmin, $"--clientPort={_port}", $"--dataDir={Path.Combine(_dir, "data")}", "--client.portUnification=true",
             "--ssl.keyStore.location=" + store, "--ssl.clientAuth=none", "--handshakeTimeoutMs=300", "--4lw.commands.whitelist=*"]));
         await _app.StartAsync();
     }
