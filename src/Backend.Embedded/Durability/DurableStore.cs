@@ -77,12 +77,6 @@ public sealed class DurableStore : IDisposable
     /// <summary>The newest snapshot on disk: the zxid it holds everything up to, and when it was written.</summary>
     public SnapshotInfo? LastSnapshot { get; private set; }
 
-    /// <summary>Why the last snapshot failed, if it did (diagnostics).</summary>
-    public Exception? LastSnapshotError { get; private set; }
-
-    /// <summary>Snapshots written since start-up (for tests and diagnostics).</summary>
-    public int SnapshotsTaken { get; private set; }
-
     /// <summary>
     /// Opens the data directory: imports a database of an earlier build (<see cref="LegacySqliteImport"/>),
     /// reads the newest whole snapshot and the log after it (cutting a torn last record), and starts a
@@ -205,14 +199,6 @@ public sealed class DurableStore : IDisposable
         }
     }
 
-    /// <summary>Takes a snapshot now (tests; the import of an earlier build's database) and waits for it.</summary>
-    public async Task SnapshotNowAsync(CancellationToken cancellationToken = default)
-    {
-        await _snapshot.ConfigureAwait(false);
-        _snapshot = TakeSnapshotAsync(cancellationToken);
-        await _snapshot.ConfigureAwait(false);
-    }
-
     private async Task TakeSnapshotAsync(CancellationToken cancellationToken)
     {
         await _snapshotGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -258,7 +244,6 @@ public sealed class DurableStore : IDisposable
             var (path, bytes) = SnapshotFile.Write(_dir, fromSeq, epoch, waitFor, sessions, Nodes(_userNodes!(), systemNodes));
             _lastSnapshotBytes = bytes;
             LastSnapshot = new SnapshotInfo(waitFor, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            SnapshotsTaken++;
             _logger.LogInformation("Snapshot {Path}: {Bytes} bytes, {Nodes} nodes, in {Ms:0} ms", path, bytes, systemNodes.Count,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             DeleteOlderThanPrevious();
@@ -266,7 +251,6 @@ public sealed class DurableStore : IDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The log still holds everything: a failed snapshot costs disk space, not data.
-            LastSnapshotError = e;
             _logger.LogError(e, "Snapshot failed; the log keeps growing until one succeeds");
         }
         finally
