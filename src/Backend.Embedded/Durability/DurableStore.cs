@@ -41,7 +41,6 @@ public sealed class DurableStore : IDisposable
     private long _lastSnapshotBytes;
     private long _lastLoggedTxnZxid;
     private Task _snapshot = Task.CompletedTask;
-    private readonly SemaphoreSlim _snapshotGate = new(1, 1);
     private Func<IReadOnlyList<SystemNode>>? _systemNodes;
     private Func<IReadOnlyList<SessionRecord>>? _sessions;
     private Func<IEnumerable<UserRow>>? _userNodes;
@@ -179,6 +178,7 @@ public sealed class DurableStore : IDisposable
         {
             Epoch = epoch.Epoch;
         }
+        // One snapshot at a time: a new one starts only once the last has finished (checked under WriteLock).
         if (_logBytesSinceRoll >= Math.Max(_minLogBytes, _lastSnapshotBytes) && _snapshot.IsCompleted && _systemNodes is not null && !_disposed)
         {
             _snapshot = Task.Run(() => TakeSnapshotAsync(CancellationToken.None));
@@ -201,7 +201,6 @@ public sealed class DurableStore : IDisposable
 
     private async Task TakeSnapshotAsync(CancellationToken cancellationToken)
     {
-        await _snapshotGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             long fromSeq, waitFor, epoch;
@@ -252,10 +251,6 @@ public sealed class DurableStore : IDisposable
         {
             // The log still holds everything: a failed snapshot costs disk space, not data.
             _logger.LogError(e, "Snapshot failed; the log keeps growing until one succeeds");
-        }
-        finally
-        {
-            _snapshotGate.Release();
         }
     }
 

@@ -33,9 +33,6 @@ internal sealed class RecordLog : IDisposable
     /// <summary>The first sequence number of the file being appended to.</summary>
     public long FileFirstSeq { get; private set; }
 
-    /// <summary>Bytes appended to the current file.</summary>
-    public long FileBytes => _file.Length;
-
     /// <summary>Opens a new log file starting at <paramref name="nextSeq"/> (recovery has read and cut the old ones).</summary>
     public static RecordLog Create(string dir, long nextSeq) => new(dir, OpenNew(dir, nextSeq), nextSeq, nextSeq);
 
