@@ -61,6 +61,10 @@ public static class GatewayHost
     public static async Task<int> RunAsync(string[] args, IReadOnlyList<IBackendProvider>? providers = null)
     {
         providers ??= EmbeddedOnly;
+        if (Tools.OperatorCommands.Find(args) is { } command)
+        {
+            return await command.RunAsync(args[1..], providers, CancellationToken.None);
+        }
         GatewayOptions options;
         try
         {
