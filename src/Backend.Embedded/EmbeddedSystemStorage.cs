@@ -72,6 +72,8 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 
     public SnapshotInfo? LastSnapshot => _store.LastSnapshot;
 
+    public IOnlineBackup? OnlineBackup => _store;
+
     /// <summary>One node's state now, for a snapshot.</summary>
     internal SystemNode? NodeNow(string path)
     {

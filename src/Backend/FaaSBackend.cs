@@ -83,7 +83,11 @@ public sealed class FaaSBackend : IZkBackend
         _reads = new ReadPath(user, system, interest, watches, sink, inbox);
         _watches = new WatchRequests(_reads, watches, sink);
         _statistics = new StatisticsCache(system, user, _sessions, inbox, time, inProcess ? TimeSpan.Zero : StatisticsCache.CloudMaxAge);
+        OnlineBackup = system.OnlineBackup;
     }
+
+    /// <inheritdoc />
+    public IOnlineBackup? OnlineBackup { get; }
 
     /// <summary>
     /// The functions hosted in this process (the embedded deployment): the writer consumes

@@ -35,6 +35,9 @@ public interface IZkBackend : IAsyncDisposable
     /// <summary>Counts for the four-letter words.</summary>
     ValueTask<BackendStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>A consistent copy of the state taken while serving, where the deployment's store can make one (embedded); null otherwise.</summary>
+    IOnlineBackup? OnlineBackup => null;
+
     // ---- sessions ------------------------------------------------------------------------
 
     /// <summary>Creates a session through the write path (it consumes a zxid, as in ZooKeeper).</summary>

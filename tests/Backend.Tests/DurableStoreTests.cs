@@ -129,7 +129,7 @@ public sealed class DurableStoreTests
     }
 
     /// <summary>Every node below / (except /zookeeper's) with its data and Stat, in path order.</summary>
-    private static async Task<List<string>> TreeAsync(FaaSBackend backend)
+    internal static async Task<List<string>> TreeAsync(FaaSBackend backend)
     {
         var lines = new List<string>();
         var stack = new Stack<string>(["/"]);

@@ -30,7 +30,7 @@ namespace ZkGateway.Backend.Embedded.Durability;
 /// older one, so a damaged newest snapshot still leaves a way back.
 /// </para>
 /// </summary>
-public sealed class DurableStore : IDisposable
+public sealed class DurableStore : IOnlineBackup, IDisposable
 {
     private readonly string _dir;
     private readonly long _minLogBytes;
@@ -41,6 +41,9 @@ public sealed class DurableStore : IDisposable
     private long _lastSnapshotBytes;
     private long _lastLoggedTxnZxid;
     private Task _snapshot = Task.CompletedTask;
+    // Backups under way hold the snapshot and log files they copy from retention's deletions.
+    private readonly object _retention = new();
+    private int _backupsUnderWay;
     private Func<IReadOnlyList<SystemNode>>? _systemNodes;
     private Func<IReadOnlyList<SessionRecord>>? _sessions;
     private Func<IEnumerable<UserRow>>? _userNodes;
@@ -49,8 +52,9 @@ public sealed class DurableStore : IDisposable
     private Func<string, bool>? _userHas;
     private volatile bool _disposed;
 
-    private DurableStore(string dir, long minLogBytes, ILogger logger, RecordLog log, SnapshotImage recovered, IReadOnlyList<StoreRecord> tail, long epoch, long lastSnapshotBytes)
+    private DurableStore(string dir, long minLogBytes, ILogger logger, RecordLog log, SnapshotImage recovered, IReadOnlyList<StoreRecord> tail, long epoch, long lastSnapshotBytes, long lastTxnZxid)
     {
+        _lastLoggedTxnZxid = lastTxnZxid;
         _dir = dir;
         _minLogBytes = minLogBytes;
         _logger = logger;
@@ -120,6 +124,7 @@ public sealed class DurableStore : IDisposable
         var tail = new List<StoreRecord>();
         long nextSeq = image.FromSeq;
         long epoch = image.Epoch;
+        long lastTxnZxid = image.Zxid;
         foreach (var (seq, payload) in RecordLog.Read(dataDir, image.FromSeq, cut => logger.LogWarning("{Cut}", cut)))
         {
             var record = StoreRecords.Decode(payload);
@@ -127,11 +132,15 @@ public sealed class DurableStore : IDisposable
             {
                 epoch = Math.Max(epoch, e.Epoch);
             }
+            if (record is CommitRecord commit)
+            {
+                lastTxnZxid = Math.Max(lastTxnZxid, commit.Requests.Max(r => (long?)r.Pending.Zxid) ?? 0);
+            }
             tail.Add(record);
             nextSeq = seq + 1;
         }
         var log = RecordLog.Create(dataDir, nextSeq);
-        return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes) { LastSnapshot = lastSnapshot };
+        return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes, lastTxnZxid) { LastSnapshot = lastSnapshot };
     }
 
     /// <summary>Drops the recovered state once the storages hold it (it can be large).</summary>
@@ -274,8 +283,66 @@ public sealed class DurableStore : IDisposable
         }
     }
 
-    /// <summary>Keeps the newest two snapshots and the log from the older of them; deletes the rest.</summary>
+    /// <summary>
+    /// The online backup (<see cref="BackupBundle"/>): the newest snapshot and the log after it up to a
+    /// cut taken under the write lock, so the copy is the state after exactly the records before the
+    /// cut, every one of them durable; writes go on meanwhile. The files copied are kept from deletion
+    /// until the copy is done.
+    /// </summary>
+    public async Task<BackupSummary> WriteBackupAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        string? snapshotPath;
+        long fromSeq;
+        lock (_retention)
+        {
+            _backupsUnderWay++;
+            var snapshots = SnapshotFile.Files(_dir);
+            (fromSeq, snapshotPath) = snapshots.Count > 0 ? (snapshots[0].FromSeq, snapshots[0].Path) : (0L, null);
+        }
+        try
+        {
+            long toSeq, lastZxid;
+            await WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                toSeq = _log.NextSeq;
+                lastZxid = _lastLoggedTxnZxid;
+            }
+            finally
+            {
+                WriteLock.Release();
+            }
+            long bytes = await BackupBundle.WriteAsync(destination, _dir, snapshotPath, fromSeq, toSeq, lastZxid, cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("Backup written: records {From} to {To}, last zxid 0x{Zxid:x}, {Bytes} bytes", fromSeq, toSeq - 1, lastZxid, bytes);
+            return new BackupSummary(lastZxid, bytes);
+        }
+        finally
+        {
+            lock (_retention)
+            {
+                _backupsUnderWay--;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the newest two snapshots and the log from the older of them; deletes the rest, unless a
+    /// backup is copying (the next snapshot deletes them instead).
+    /// </summary>
     private void DeleteOlderThanPrevious()
+    {
+        lock (_retention)
+        {
+            if (_backupsUnderWay == 0)
+            {
+                DeleteOlderThanPreviousNow();
+            }
+        }
+    }
+
+    private void DeleteOlderThanPreviousNow()
     {
         var snapshots = SnapshotFile.Files(_dir);
         if (snapshots.Count < 2)

@@ -85,6 +85,9 @@ public interface ISystemStorage
     /// <summary>The newest snapshot of the state, where the store takes snapshots (the embedded log store); null otherwise.</summary>
     SnapshotInfo? LastSnapshot => null;
 
+    /// <summary>The store's online backup, where it has one (the embedded log store); null otherwise.</summary>
+    IOnlineBackup? OnlineBackup => null;
+
     /// <summary>How many ephemeral nodes exist (for mntr's zk_ephemerals_count).</summary>
     ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default);
 
