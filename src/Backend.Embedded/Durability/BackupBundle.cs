@@ -15,7 +15,7 @@ namespace ZkGateway.Backend.Embedded.Durability;
 /// damaged file is an <see cref="InvalidDataException"/> naming the offset, and nothing is restored.
 /// </para>
 /// </summary>
-internal static class BackupBundle
+public static class BackupBundle
 {
     private const ulong Magic = 0x314B414257474B5A;  // "ZKGWBAK1"
     private const ulong EndMagic = 0x444E454257474B5A; // "ZKGWBEND"
@@ -29,7 +29,7 @@ internal static class BackupBundle
     /// <paramref name="dir"/>. The files may be appended to meanwhile: only records before the cut,
     /// all already durable, are read, and nothing is ever truncated. Returns the bytes written.
     /// </summary>
-    public static async Task<long> WriteAsync(Stream destination, string dir, string? snapshotPath, long fromSeq, long toSeq, long lastZxid, CancellationToken cancellationToken)
+    internal static async Task<long> WriteAsync(Stream destination, string dir, string? snapshotPath, long fromSeq, long toSeq, long lastZxid, CancellationToken cancellationToken)
     {
         using var snapshot = snapshotPath is null ? null : OpenShared(snapshotPath);
         long snapshotLength = snapshot?.Length ?? 0;

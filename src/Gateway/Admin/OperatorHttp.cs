@@ -61,6 +61,11 @@ public static class OperatorHttp
             return;
         }
         string command = path.Length <= url.Length + 1 ? "" : path[(url.Length + 1)..];
+        if (SnapshotCommand.Names(command) && HttpMethods.IsGet(context.Request.Method))
+        {
+            await services.GetRequiredService<SnapshotCommand>().HandleAsync(context).ConfigureAwait(false);
+            return;
+        }
         byte[] body;
         if (command.Length == 0)
         {

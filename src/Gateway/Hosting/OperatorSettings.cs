@@ -23,6 +23,12 @@ public sealed class AdminServerSettings
 
     /// <summary><c>admin.idleTimeout</c> in ms: how long an idle HTTP connection stays open (Jetty's default 30 s).</summary>
     public int IdleTimeoutMs { get; set; } = 30_000;
+
+    /// <summary><c>admin.snapshot.enabled</c> (3.9.0): the snapshot command that streams an online backup; on by default, as in 3.9.</summary>
+    public bool SnapshotEnabled { get; set; } = true;
+
+    /// <summary><c>admin.rateLimiterIntervalInMS</c> (3.9.0): at most one snapshot per interval; 5 minutes by default.</summary>
+    public int RateLimiterIntervalMs { get; set; } = 300_000;
 }
 
 /// <summary>
@@ -94,6 +100,12 @@ public static class OperatorKeys
                 break;
             case "idleTimeout":
                 admin.IdleTimeoutMs = Int(key, value, 1);
+                break;
+            case "snapshot.enabled":
+                admin.SnapshotEnabled = string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+                break;
+            case "rateLimiterIntervalInMS":
+                admin.RateLimiterIntervalMs = Int(key, value, 0);
                 break;
             default:
                 break;

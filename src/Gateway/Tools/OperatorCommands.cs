@@ -11,6 +11,8 @@ public static class OperatorCommands
     /// <summary>Every command, one line each; add a command by adding its instance here.</summary>
     public static readonly IReadOnlyList<IOperatorCommand> All =
     [
+        new BackupCommand(),
+        new RestoreCommand(),
     ];
 
     /// <summary>The command that <paramref name="args"/> names, or null when they configure a server.</summary>
