@@ -40,7 +40,9 @@ public sealed class BackupScenarios
         {
             Assert.Equal(ErrorCode.Ok, (await setup.CreateAsync("/bk")).Error);
         }
-        var acknowledged = new ConcurrentDictionary<string, bool>();
+        // Every acknowledged create with the zxid its reply carried: the backup must hold exactly those
+        // at or below the zxid it reports, whatever the timing of the cut.
+        var acknowledged = new ConcurrentDictionary<string, long>();
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
         {
@@ -51,20 +53,25 @@ public sealed class BackupScenarios
                 var batch = Enumerable.Range(i, 4).Select(n => (Path: $"/bk/w{w}-{n:D6}", Reply: client.CreateAsync($"/bk/w{w}-{n:D6}", new byte[100]))).ToList();
                 foreach (var (path, reply) in batch)
                 {
-                    Assert.Equal(ErrorCode.Ok, (await reply).Error);
-                    acknowledged[path] = true;
+                    var answer = await reply;
+                    Assert.Equal(ErrorCode.Ok, answer.Error);
+                    acknowledged[path] = answer.Header.Zxid;
                 }
             }
         })).ToList();
         await WaitForAsync(() => acknowledged.Count >= 600);
-        var before = acknowledged.Keys.ToHashSet();
         string backupFile = Path.Combine(Path.GetTempPath(), $"zkgw-backup-{Guid.NewGuid():N}.bak");
         var backup = await ToolAsync("backup", "--server", $"127.0.0.1:{adminPort}", "--to", backupFile, "--auth", "digest super:" + CompatSettings.SuperPassword);
-        await WaitForAsync(() => acknowledged.Count >= before.Count + 300);
+        // Writes acknowledged after the tool exited come after its cut: the run always has some.
+        int atExit = acknowledged.Count;
+        await WaitForAsync(() => acknowledged.Count >= atExit + 100);
         await stop.CancelAsync();
         await Task.WhenAll(writers);
         Assert.True(backup.Exit == 0, $"backup failed ({backup.Exit}): {backup.Output}\n{gateway.Log}");
         Assert.Contains("verified", backup.Output, StringComparison.Ordinal);
+        var reported = System.Text.RegularExpressions.Regex.Match(backup.Output, "up to zxid 0x([0-9a-f]+)");
+        Assert.True(reported.Success, backup.Output);
+        long cutZxid = long.Parse(reported.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
         await using var restored = new GatewayServer();
         try
@@ -74,8 +81,10 @@ public sealed class BackupScenarios
             await restored.StartAsync();
             await using var reader = await RawZkClient.ConnectAsync(restored.Port);
             var children = (await reader.GetChildrenAsync("/bk")).Decode<GetChildrenResponse>().Children!.ToHashSet();
-            Assert.All(before, path => Assert.Contains(path["/bk/".Length..], children));
-            Assert.True(children.Count < acknowledged.Count, "the writes after the backup's cut are not in it");
+            var expected = acknowledged.Where(a => a.Value <= cutZxid).Select(a => a.Key["/bk/".Length..]).ToHashSet();
+            Assert.True(acknowledged.Count > expected.Count, "the run has writes after the backup's cut");
+            Assert.True(expected.SetEquals(children),
+                $"restored {children.Count} nodes, {expected.Count} acknowledged at or below 0x{cutZxid:x}; missing: {string.Join(",", expected.Except(children).Take(5))}; extra: {string.Join(",", children.Except(expected).Take(5))}");
             foreach (var stream in children.GroupBy(c => c.Split('-')[0]))
             {
                 var numbers = stream.Select(c => int.Parse(c.Split('-')[1], CultureInfo.InvariantCulture)).Order().ToList();
