@@ -125,8 +125,19 @@ public static class AclRules
                 result.Add(entry);
             }
         }
-        return result;
+        return Canonical(result);
     }
+
+    /// <summary>
+    /// The list a node keeps: the one nearly every node has, OPEN_ACL_UNSAFE (or READ_ACL_UNSAFE), is
+    /// the shared instance rather than a list, an array and two strings per node (about 150 bytes of
+    /// a znode at a million of them: issue 14); any other list is kept as a right-sized array.
+    /// </summary>
+    private static IReadOnlyList<Acl> Canonical(List<Acl> acl) =>
+        acl.Count != 1 ? acl.ToArray()
+        : acl[0] == Acl.OpenAclUnsafe[0] ? Acl.OpenAclUnsafe
+        : acl[0] == Acl.ReadAclUnsafe[0] ? Acl.ReadAclUnsafe
+        : acl.ToArray();
 
     /// <summary>
     /// X509AuthenticationProvider.isValid: <c>new X500Principal(id)</c> parses. Here: .NET parses it as a
