@@ -14,7 +14,7 @@ namespace ZkGateway.Backend.Embedded;
 /// rebuilds the tree from the snapshot and the log.
 /// </para>
 /// </summary>
-public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
+public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
 {
     private sealed class Entry(byte[]? data, Stat stat, IReadOnlyList<Acl> acl)
     {
@@ -70,6 +70,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
                 parentEntry.AddChild(ZkPath.Name(path));
             }
         }
+        RecountAllQuotas();
     }
 
     public long AppliedZxid => Volatile.Read(ref _appliedZxid);
@@ -183,14 +184,20 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
             {
                 p.RemoveChild(ZkPath.Name(change.Path));
             }
+            if (removed is not null)
+            {
+                CountInQuota(change.Path, -(removed.Data?.Length ?? 0), -1);
+            }
             return;
         }
         if (_nodes.TryGetValue(change.Path, out var entry))
         {
             if (change.WritesData)
             {
-                _dataSize += (change.Data?.Length ?? 0) - (entry.Data?.Length ?? 0);
+                long bytesDiff = (change.Data?.Length ?? 0) - (entry.Data?.Length ?? 0);
+                _dataSize += bytesDiff;
                 entry.Data = change.Data;
+                CountInQuota(change.Path, bytesDiff, 0);
             }
             entry.Stat = change.Stat;
             if (change.Acl is not null)
@@ -207,6 +214,7 @@ public sealed class EmbeddedUserStorage : IUserStorage, IDisposable
         {
             parentEntry.AddChild(ZkPath.Name(change.Path));
         }
+        TrackQuotaAfterCreate(change.Path, created.Data?.Length ?? 0);
     }
 
     /// <summary>Whether the node exists now (a snapshot's look-up).</summary>
