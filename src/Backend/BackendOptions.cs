@@ -19,6 +19,12 @@ public sealed class BackendOptions
     /// <summary>zookeeper.extendedTypesEnabled: TTL nodes. Off by default, as in ZooKeeper.</summary>
     public bool ExtendedTypesEnabled { get; init; }
 
+    /// <summary>
+    /// zookeeper.enforceQuota: creates and setData past a hard quota fail with QuotaExceeded, and passing
+    /// a soft one is logged. Off by default, as in ZooKeeper (which then checks nothing).
+    /// </summary>
+    public bool EnforceQuota { get; init; }
+
     /// <summary>znode.container.checkIntervalMs: how often the reaper looks for container and TTL nodes to delete (ZooKeeper: 60000).</summary>
     public int ContainerCheckIntervalMs { get; init; } = 60_000;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Quotas;
 using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Gateway;
@@ -111,7 +112,7 @@ public sealed class FaaSBackend : IZkBackend
         var writes = backend._writes;
         var distributor = new DistributorFunction(providers.User, system, new InProcessOutbox(watches, sink, writes, writes.CompleteDeferred));
         var distributorQueue = new InlineQueue<Txn>(distributor.HandleBatchAsync);
-        var writer = new WriterFunction(system, distributorQueue, time, options);
+        var writer = new WriterFunction(system, distributorQueue, time, options, QuotaGuard.For(options, providers.User, loggers, time));
         backend._workers.Add(Task.Run(async () =>
         {
             await writer.RunAsync(providers.WriterQueue, CancellationToken.None).ConfigureAwait(false);

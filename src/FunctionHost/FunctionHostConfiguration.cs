@@ -13,6 +13,7 @@ namespace ZkGateway.FunctionHost;
 ///   --tickTime=MS                             ZKGW_TICK_TIME                              2000
 ///   --heartbeatIntervalMs=MS                  ZKGW_HEARTBEAT_INTERVAL_MS                  60000 (EventBridge's schedule)
 ///   --zookeeper.extendedTypesEnabled=true     ZKGW_EXTENDED_TYPES_ENABLED                 false
+///   --zookeeper.enforceQuota=true             ZKGW_ENFORCE_QUOTA                          false
 ///   --znode.container.checkIntervalMs=MS      ZKGW_CONTAINER_CHECK_INTERVAL_MS            60000
 ///   --znode.container.maxPerMinute=N          ZKGW_CONTAINER_MAX_PER_MINUTE               10000
 ///   --znode.container.maxNeverUsedIntervalMs  ZKGW_CONTAINER_MAX_NEVER_USED_INTERVAL_MS   0 (kept for ever)
@@ -30,6 +31,7 @@ internal sealed class FunctionHostConfiguration
         public const string TickTime = "ZKGW_TICK_TIME";
         public const string HeartbeatIntervalMs = "ZKGW_HEARTBEAT_INTERVAL_MS";
         public const string ExtendedTypesEnabled = "ZKGW_EXTENDED_TYPES_ENABLED";
+        public const string EnforceQuota = "ZKGW_ENFORCE_QUOTA";
         public const string ContainerCheckIntervalMs = "ZKGW_CONTAINER_CHECK_INTERVAL_MS";
         public const string ContainerMaxPerMinute = "ZKGW_CONTAINER_MAX_PER_MINUTE";
         public const string ContainerMaxNeverUsedIntervalMs = "ZKGW_CONTAINER_MAX_NEVER_USED_INTERVAL_MS";
@@ -63,6 +65,7 @@ internal sealed class FunctionHostConfiguration
             // The host's heartbeat pass; on Lambda the schedule decides (tests make it short).
             HeartbeatIntervalMs = Positive(Get("heartbeatIntervalMs", Variables.HeartbeatIntervalMs), defaults.HeartbeatIntervalMs),
             ExtendedTypesEnabled = Get("zookeeper.extendedTypesEnabled", Variables.ExtendedTypesEnabled) == "true",
+            EnforceQuota = Get("zookeeper.enforceQuota", Variables.EnforceQuota) == "true",
             // The reaper's settings, under ZooKeeper's names (as the gateway takes them).
             ContainerCheckIntervalMs = Positive(Get("znode.container.checkIntervalMs", Variables.ContainerCheckIntervalMs), defaults.ContainerCheckIntervalMs),
             ContainerMaxPerMinute = Positive(Get("znode.container.maxPerMinute", Variables.ContainerMaxPerMinute), defaults.ContainerMaxPerMinute),

@@ -268,6 +268,7 @@ public static class GatewayHost
             TickTime = options.TickTime,
             ServerId = (int)options.ServerId,
             ExtendedTypesEnabled = options.ExtendedTypesEnabled,
+            EnforceQuota = options.EnforceQuota,
             GatewayId = options.GatewayId ?? (options.Backend == "aws" ? "gw-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)) : "embedded"),
             ContainerCheckIntervalMs = options.ContainerCheckIntervalMs,
             ContainerMaxPerMinute = options.ContainerMaxPerMinute,

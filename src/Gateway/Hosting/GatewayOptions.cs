@@ -81,6 +81,9 @@ public sealed class GatewayOptions
     /// <summary><c>zookeeper.extendedTypesEnabled</c> (TTL nodes); default false.</summary>
     public bool ExtendedTypesEnabled { get; set; }
 
+    /// <summary><c>zookeeper.enforceQuota</c> (hard quotas fail writes, soft ones are logged); default false.</summary>
+    public bool EnforceQuota { get; set; }
+
     /// <summary>
     /// <c>snapSizeLimitInKb</c> (ZooKeeper's <c>zookeeper.snapSizeLimitInKb</c>): the embedded store takes
     /// a snapshot once this much log has been written since the last one (and at least the last

@@ -25,6 +25,7 @@ public static class ZooCfg
         public const string JuteMaxBuffer = "jute.maxbuffer";
         public const string Whitelist = "4lw.commands.whitelist";
         public const string ExtendedTypesEnabled = "zookeeper.extendedTypesEnabled";
+        public const string EnforceQuota = "zookeeper.enforceQuota";
         public const string ServerId = "serverId";
         public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
         public const string InlineScheduling = "inlineScheduling";
@@ -340,6 +341,10 @@ public static class ZooCfg
             case Keys.ExtendedTypesEnabled:
             case "extendedTypesEnabled":
                 options.ExtendedTypesEnabled = ParseBool(key, value);
+                break;
+            case Keys.EnforceQuota:
+            case "enforceQuota":
+                options.EnforceQuota = ParseBool(key, value);
                 break;
             case Keys.SnapSizeLimitInKb:
             case "snapSizeLimitInKb":

@@ -52,6 +52,10 @@ internal sealed partial class RequestPrep
         {
             return new OpResult(ErrorCode.NoChildrenForEphemerals);
         }
+        if (quotas is not null && await quotas.CheckCreateAsync(path, create.Data, context.Cancellation).ConfigureAwait(false) is var quota and not ErrorCode.Ok)
+        {
+            return new OpResult(quota);
+        }
 
         long zxid = context.Zxid;
         long owner = create.IsContainer ? NodeKinds.ContainerMarker : create.Mode switch

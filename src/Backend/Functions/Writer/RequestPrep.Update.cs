@@ -7,7 +7,7 @@ namespace ZkGateway.Backend.Functions.Writer;
 /// <summary>The operations on one existing node: setData, setACL, and multi's check.</summary>
 internal sealed partial class RequestPrep
 {
-    private static async ValueTask<OpResult> SetDataAsync(SetDataOperation set, WriteContext context)
+    private async ValueTask<OpResult> SetDataAsync(SetDataOperation set, WriteContext context)
     {
         if (!ZkPath.IsValid(set.Path))
         {
@@ -17,6 +17,11 @@ internal sealed partial class RequestPrep
         if (node is null)
         {
             return new OpResult(error);
+        }
+        // PrepRequestProcessor checks the quota after the ACL, before the version.
+        if (quotas is not null && await quotas.CheckSetDataAsync(set.Path, node.Stat.DataLength, set.Data, context.Cancellation).ConfigureAwait(false) is var quota and not ErrorCode.Ok)
+        {
+            return new OpResult(quota);
         }
         if (set.Version != -1 && set.Version != node.Stat.Version)
         {

@@ -1,5 +1,6 @@
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Quotas;
 using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Backend.Functions.Writer;
@@ -11,7 +12,7 @@ namespace ZkGateway.Backend.Functions.Writer;
 /// its transaction carries. A request that fails stages nothing. Locking is the scope's, committing
 /// the batch's.
 /// </summary>
-internal sealed partial class RequestPrep(ISystemStorage system, TimeProvider time, BackendOptions options)
+internal sealed partial class RequestPrep(ISystemStorage system, TimeProvider time, BackendOptions options, QuotaGuard? quotas)
 {
     /// <summary>Whether a result is a failure: of the request, or of an operation of a multi.</summary>
     public static bool IsFailure(WriteResult result) =>

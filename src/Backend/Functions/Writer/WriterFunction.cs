@@ -1,6 +1,7 @@
 using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Quotas;
 
 namespace ZkGateway.Backend.Functions.Writer;
 
@@ -31,12 +32,13 @@ public sealed class WriterFunction
     private readonly RequestPrep _prep;
     private readonly CloseSessionSplitter _splitter;
 
-    public WriterFunction(ISystemStorage system, IOrderedQueue<Txn> distributorQueue, TimeProvider time, BackendOptions options)
+    // quotas: the check of zookeeper.enforceQuota; null when it is off (ZooKeeper then checks nothing).
+    public WriterFunction(ISystemStorage system, IOrderedQueue<Txn> distributorQueue, TimeProvider time, BackendOptions options, QuotaGuard? quotas = null)
     {
         _system = system;
         _distributorQueue = distributorQueue;
         _options = options;
-        _prep = new RequestPrep(system, time, options);
+        _prep = new RequestPrep(system, time, options, quotas);
         _splitter = new CloseSessionSplitter(system);
     }
 
