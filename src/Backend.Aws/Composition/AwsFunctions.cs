@@ -5,7 +5,6 @@ using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
-using ZkGateway.Backend.Quotas;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -47,7 +46,7 @@ public sealed class AwsFunctions : IAsyncDisposable
         _user = user;
         _writerQueue = writerQueue;
         _distributorQueue = distributorQueue;
-        _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options, QuotaGuard.For(options, user, logger));
+        _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
         var inboxes = new InboxDirectory(clients);
         var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));

@@ -19,9 +19,6 @@ public sealed partial class QuotaGuard(IUserStorage user, ILogger logger, TimePr
     public static QuotaGuard? For(BackendOptions options, IUserStorage user, ILoggerFactory? loggers, TimeProvider time) =>
         options.EnforceQuota ? new QuotaGuard(user, (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("org.apache.zookeeper.server.ZooKeeperServer"), time) : null;
 
-    public static QuotaGuard? For(BackendOptions options, IUserStorage user, ILogger logger) =>
-        options.EnforceQuota ? new QuotaGuard(user, logger, TimeProvider.System) : null;
-
     /// <summary>Counts QuotaExceeded answers by top namespace (quota_exceeded_error_per_namespace).</summary>
     public event Action<string>? Exceeded;
 
