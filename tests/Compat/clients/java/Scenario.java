@@ -110,6 +110,7 @@ public class Scenario {
             case "sasl": sasl(direct); break;
             case "sasl-enforced": saslEnforced(direct); break;
             case "tls-unified": tlsUnified(direct); break;
+            case "quota": quota(direct); break;
             default: throw new IllegalArgumentException(scenario);
         }
         System.exit(0);
@@ -173,6 +174,40 @@ public class Scenario {
         attempt("get " + P + "/a", () -> new String(zk.getData(P + "/a", false, null)));
         attempt("delete " + P + "/a version 3", () -> { zk.delete(P + "/a", 3); return "ok"; });
         attempt("delete " + P + " non-empty", () -> { zk.delete(P, -1); return "ok"; });
+        zk.close();
+        out("close -> ok");
+    }
+
+    // Quotas through the client jar's own quota code (zkCli's SetQuotaCommand, ListQuotaCommand,
+    // DelQuotaCommand); the server runs with zookeeper.enforceQuota=true.
+    static void quota(String hosts) throws Exception {
+        ZooKeeper zk = connect(hosts, 10000, new Events());
+        attempt("create " + P, () -> create(zk, P, "root", CreateMode.PERSISTENT));
+        attempt("create " + P + "/a", () -> create(zk, P + "/a", "12345", CreateMode.PERSISTENT));
+        org.apache.zookeeper.StatsTrack limits = new org.apache.zookeeper.StatsTrack();
+        limits.setCount(-1); limits.setBytes(-1L); limits.setCountHardLimit(4); limits.setByteHardLimit(30L);
+        attempt("createQuota " + P, () -> org.apache.zookeeper.cli.SetQuotaCommand.createQuota(zk, P, limits));
+        attempt("createQuota " + P + "/a (nested)", () -> org.apache.zookeeper.cli.SetQuotaCommand.createQuota(zk, P + "/a", limits));
+        attempt("listQuota " + P, () -> org.apache.zookeeper.cli.ListQuotaCommand.listQuota(zk, P).toString());
+        attempt("create " + P + "/b", () -> create(zk, P + "/b", "bb", CreateMode.PERSISTENT));
+        attempt("create ephemeral " + P + "/e", () -> create(zk, P + "/e", "", CreateMode.EPHEMERAL));
+        attempt("create " + P + "/c (count)", () -> create(zk, P + "/c", "", CreateMode.PERSISTENT));
+        attempt("set " + P + "/a (bytes)", () -> zk.setData(P + "/a", new byte[25], -1).getVersion());
+        attempt("set " + P + "/a (fits)", () -> zk.setData(P + "/a", new byte[24], -1).getVersion());
+        try {
+            zk.multi(List.of(Op.delete(P + "/b", -1), Op.create(P + "/c", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT),
+                             Op.create(P + "/d", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)));
+            out("multi delete,create,create -> no exception");
+        } catch (KeeperException e) {
+            out("multi delete,create,create -> " + e.getClass().getSimpleName() + " " + describe(e.getResults()));
+        }
+        attempt("stats", () -> new String(zk.getData("/zookeeper/quota" + P + "/zookeeper_stats", false, null)));
+        attempt("delete " + P + "/e", () -> { zk.delete(P + "/e", -1); return "ok"; });
+        attempt("create " + P + "/c", () -> create(zk, P + "/c", "", CreateMode.PERSISTENT));
+        attempt("stats", () -> new String(zk.getData("/zookeeper/quota" + P + "/zookeeper_stats", false, null)));
+        attempt("delQuota " + P, () -> org.apache.zookeeper.cli.DelQuotaCommand.delQuota(zk, P, null));
+        attempt("exists quota node", () -> zk.exists("/zookeeper/quota" + P, false) != null);
+        attempt("create " + P + "/d", () -> create(zk, P + "/d", "", CreateMode.PERSISTENT));
         zk.close();
         out("close -> ok");
     }
