@@ -21,7 +21,12 @@ public sealed class KerberosKdcTests
         Assert.NotEqual(0, stale.ExitCode);
         Assert.Contains("Password incorrect", stale.Output); // MIT 1.20 words a failed pre-authentication so
 
-        var unknown = await kdc.KinitAsync("eve@" + KerberosKdc.Realm, kdc.Keytab("alice"));
+        var unknown = await kdc.KinitAsync("eve@" + KerberosKdc.Realm, kdc.Keytab("eve"));
         Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("not found in Kerberos database", unknown.Output);
+
+        // The rotated service's keytab is one key version behind the KDC's.
+        var rotated = await kdc.KinitAsync(KerberosKdc.RotatedServicePrincipal, kdc.Keytab("rotated"));
+        Assert.NotEqual(0, rotated.ExitCode);
     }
 }

@@ -23,6 +23,12 @@ public sealed class SaslSettings
     /// <summary>Whether the Server section logs in with Krb5LoginModule, so the mechanism is GSSAPI, not DIGEST-MD5.</summary>
     public bool Gssapi { get; private init; }
 
+    /// <summary>
+    /// The service's start-up login (Krb5LoginModule with a keyTab and a principal, isInitiator not false), done
+    /// before the gateway listens; null: none, as when 3.8.0's module is not the initiator.
+    /// </summary>
+    public KerberosServiceLogin? ServiceLogin { get; private init; }
+
     /// <summary>The JAAS section read: <c>zookeeper.sasl.serverconfig</c>, default <c>Server</c>.</summary>
     public string ServerSection { get; private init; } = "Server";
 
@@ -73,6 +79,7 @@ public sealed class SaslSettings
         Dictionary<string, string>? users = null;
         string? warning = null;
         bool gssapi = false;
+        KerberosServiceLogin? serviceLogin = null;
         if (raw.TryGetValue(LoginConfigKey, out var jaasPath))
         {
             JaasConfig jaas;
@@ -94,6 +101,12 @@ public sealed class SaslSettings
                     {
                         // Before any GSS-API call: the acceptor reads its keys from here (docs/sasl.md).
                         KerberosEnvironment.UseKeytab(keytab);
+                        // Krb5LoginModule: isInitiator is "true" (any case) or absent, and then login() gets the principal's TGT.
+                        if (kerberos.Options.GetValueOrDefault("principal") is { Length: > 0 } principal
+                            && string.Equals(kerberos.Options.GetValueOrDefault("isInitiator", "true"), "true", StringComparison.OrdinalIgnoreCase))
+                        {
+                            serviceLogin = new KerberosServiceLogin(principal, keytab);
+                        }
                     }
                     gssapi = true;
                 }
@@ -142,6 +155,7 @@ public sealed class SaslSettings
         {
             Users = users,
             Gssapi = gssapi,
+            ServiceLogin = serviceLogin,
             ServerSection = section,
             ProviderEnabled = provider,
             SuperUsers = raw.Where(kv => IsSuperUserKey(kv.Key)).Select(kv => kv.Value).ToHashSet(StringComparer.Ordinal),

@@ -9,12 +9,17 @@ namespace ZkGateway.Compat.Infrastructure;
 /// <c>krb5.conf</c> (<see cref="ConfigFile"/>, for KRB5_CONFIG and java.security.krb5.conf) naming the KDC on a
 /// free port. <c>other/localhost</c> is a service the KDC issues tickets for but no server holds the key of.
 /// mallory's keytab is exported a second time after her key is re-randomised, so
-/// <c>stale.keytab</c> holds a key the KDC no longer knows (the "wrong keytab" case). Stopped by <see cref="DisposeAsync"/>.
+/// <c>stale.keytab</c> holds a key the KDC no longer knows (the "wrong keytab" case); <c>eve.keytab</c> is the key
+/// of a principal deleted afterwards (an unknown client); <c>rotated.keytab</c> holds <see cref="RotatedServicePrincipal"/>'s
+/// key before it was rotated (a server with a stale keytab: the tickets name a newer kvno). Stopped by <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed class KerberosKdc : IAsyncDisposable
 {
     public const string Realm = "ZKGW.TEST";
     public const string ServicePrincipal = "zookeeper/localhost@" + Realm;
+
+    /// <summary>A service whose key was changed after <c>rotated.keytab</c> was exported.</summary>
+    public const string RotatedServicePrincipal = "zkrotated/localhost@" + Realm;
 
     private readonly Process _kdc;
 
@@ -81,6 +86,10 @@ public sealed class KerberosKdc : IAsyncDisposable
                      "addprinc -randkey alice", $"ktadd -k {dir}/alice.keytab alice",
                      "addprinc -randkey other/localhost",
                      "addprinc -randkey mallory", $"ktadd -k {dir}/stale.keytab mallory", "cpw -randkey mallory",
+                     // eve's keytab holds a key for a principal the KDC then forgets: an unknown client.
+                     "addprinc -randkey eve", $"ktadd -k {dir}/eve.keytab eve", "delprinc -force eve",
+                     // A service whose key is rotated after its keytab was written: the keytab's kvno is stale.
+                     "addprinc -randkey zkrotated/localhost", $"ktadd -k {dir}/rotated.keytab zkrotated/localhost", "cpw -randkey zkrotated/localhost",
                  })
         {
             await RunAsync(dir, env, "kadmin.local", "-r", Realm, "-q", q);

@@ -125,6 +125,21 @@ public sealed class SaslSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_kerberos_server_section_logs_in_at_start_up_unless_it_is_not_the_initiator()
+    {
+        const string module = "com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=\"/k/zk.keytab\"";
+        SaslSettings Load(string options) =>
+            ZooCfg.Parse([$"--java.security.auth.login.config={Jaas($"Server {{ {module} {options}; }};")}"]).Sasl;
+
+        // Krb5LoginModule's isInitiator: absent or "true" in any case gets the principal's TGT from the KDC.
+        Assert.Equal(new KerberosServiceLogin("zookeeper/h@R", "/k/zk.keytab"), Load("principal=\"zookeeper/h@R\"").ServiceLogin);
+        Assert.NotNull(Load("principal=\"zookeeper/h@R\" isInitiator=TRUE").ServiceLogin);
+        Assert.Null(Load("principal=\"zookeeper/h@R\" isInitiator=false").ServiceLogin);
+        Assert.Null(Load("principal=\"zookeeper/h@R\" isInitiator=no").ServiceLogin);
+        Assert.Null(Load("").ServiceLogin);
+    }
+
+    [Fact]
     public void Enforce_auth_needs_schemes_that_are_registered()
     {
         Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--zookeeper.enforce.auth.enabled=true"]));

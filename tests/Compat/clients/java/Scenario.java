@@ -109,6 +109,9 @@ public class Scenario {
             case "tls": tls(direct); break;
             case "sasl": sasl(direct); break;
             case "sasl-enforced": saslEnforced(direct); break;
+            // The same program on servers with and without allowSaslFailedClients: two transcripts.
+            case "gssapi": case "gssapi-allowfailed": gssapi(direct); break;
+            case "gssapi-rotated": gssapiRotatedService(direct); break;
             case "tls-unified": tlsUnified(direct); break;
             case "quota": quota(direct); break;
             default: throw new IllegalArgumentException(scenario);
@@ -506,11 +509,80 @@ public class Scenario {
     // SASL DIGEST-MD5 with a JAAS file (ZKGW_JAAS, SaslFixture.cs): the section named by zookeeper.sasl.clientconfig
     // holds the user; null: a client with SASL off (zookeeper.sasl.client=false).
     static ZooKeeper saslClient(String hosts, String section, Events ev) throws Exception {
+        return saslClient(hosts, section, null, ev);
+    }
+
+    // service: the Kerberos service name the client asks a ticket for (zookeeper.sasl.client.username), null: zookeeper.
+    static ZooKeeper saslClient(String hosts, String section, String service, Events ev) throws Exception {
         System.setProperty("java.security.auth.login.config", System.getenv("ZKGW_JAAS"));
         ZKClientConfig c = new ZKClientConfig();
         if (section == null) c.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
         else c.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, section);
+        if (service != null) c.setProperty("zookeeper.sasl.client.username", service);
         return new ZooKeeper(hosts, 10000, ev, c);
+    }
+
+    // SASL GSSAPI with a JAAS file (ZKGW_JAAS) and the private KDC's krb5.conf (ZKGW_KRB5_CONF), GssapiScenarios.cs:
+    // alice logs in from her keytab (Client); then clients that cannot authenticate: eve, whom the KDC does not
+    // know (Unknown), mallory with a keytab older than her key (StaleClient), and alice asking for a ticket to
+    // other/localhost, a service the server has no key for.
+    static void gssapi(String hosts) throws Exception {
+        System.setProperty("java.security.krb5.conf", System.getenv("ZKGW_KRB5_CONF"));
+        String alice = "alice@ZKGW.TEST";
+        Events ev = new Events();
+        ZooKeeper zk = saslClient(hosts, "Client", ev);
+        out("alice sasl -> " + saslOutcome(ev));
+        attempt("alice whoami", () -> whoAmI(zk));
+        attempt("create " + P, () -> create(zk, P, "open", CreateMode.PERSISTENT));
+        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", alice)));
+        attempt("create " + P + "/mine sasl acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/mine", () -> acls(zk.getACL(P + "/mine", new Stat())));
+        attempt("get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
+        attempt("set " + P + "/mine", () -> zk.setData(P + "/mine", "secret2".getBytes(), -1).getVersion());
+        attempt("create " + P + "/auth creator-all", () -> zk.create(P + "/auth", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/auth", () -> acls(zk.getACL(P + "/auth", new Stat())));
+
+        Events aev = new Events();
+        ZooKeeper anon = saslClient(hosts, null, aev);
+        out("anonymous connect -> " + aev.waitState(Watcher.Event.KeeperState.SyncConnected));
+        attempt("anonymous whoami", () -> whoAmI(anon));
+        attempt("anonymous get " + P + "/mine", () -> new String(anon.getData(P + "/mine", false, null)));
+        attempt("anonymous set " + P + "/mine", () -> anon.setData(P + "/mine", "x".getBytes(), -1).getVersion());
+        attempt("anonymous getACL " + P + "/mine", () -> acls(anon.getACL(P + "/mine", new Stat())));
+        attempt("anonymous get " + P, () -> new String(anon.getData(P, false, null)));
+        anon.close();
+
+        String[][] failing = {{"Unknown", null, "unknown principal"}, {"StaleClient", null, "stale client keytab"}, {"Client", "other", "wrong service"}};
+        for (String[] f : failing) {
+            String label = f[2];
+            Events fev = new Events();
+            ZooKeeper c = saslClient(hosts, f[0], f[1], fev);
+            out(label + " sasl -> " + saslOutcome(fev));
+            attempt(label + " whoami", () -> whoAmI(c));
+            attempt(label + " get " + P, () -> new String(c.getData(P, false, null)));
+            attempt(label + " get " + P + "/mine", () -> new String(c.getData(P + "/mine", false, null)));
+            c.close();
+        }
+
+        attempt("delete " + P + "/auth", () -> { zk.delete(P + "/auth", -1); return "ok"; });
+        attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
+        attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
+        zk.close();
+        out("close -> ok");
+    }
+
+    // A server whose keytab is older than its service key (zkrotated/localhost, rotated with kadmin.local after the
+    // keytab was exported): alice's ticket names a key version the server does not have.
+    static void gssapiRotatedService(String hosts) throws Exception {
+        System.setProperty("java.security.krb5.conf", System.getenv("ZKGW_KRB5_CONF"));
+        Events ev = new Events();
+        ZooKeeper c = saslClient(hosts, "Client", "zkrotated", ev);
+        out("alice to zkrotated sasl -> " + saslOutcome(ev));
+        attempt("alice to zkrotated whoami", () -> whoAmI(c));
+        attempt("alice to zkrotated create " + P, () -> create(c, P, "v", CreateMode.PERSISTENT));
+        attempt("alice to zkrotated delete " + P, () -> { c.delete(P, -1); return "ok"; });
+        c.close();
+        out("close -> ok");
     }
 
     static String saslOutcome(Events ev) throws InterruptedException {
