@@ -151,8 +151,8 @@ public static class GatewayHost
             ?? throw new GatewayConfigurationException(ZooCfg.Keys.Backend, options.Backend, options.Backend == "aws"
                 ? "this build carries the embedded provider set only; run the sidecar gateway (dotnet run --project src/Gateway.Aws)"
                 : "must be one of " + string.Join(", ", providers.Select(p => p.Name)));
-        // 3.8.0 logs the Kerberos service in before it opens its port or reads its data (configureSaslLogin).
-        options.Sasl.ServiceLogin?.Run();
+        // Before the first GSS-API call, and where 3.8.0 logs its Kerberos service in: before the port opens or the data is read.
+        options.Sasl.Kerberos?.Start();
         var address = IPAddress.Parse(options.ClientPortAddress);
         // Read the stores before anything starts: a bad key store is a configuration error.
         var tls = options.SecureClientPort != -1 || options.PortUnification ? new TlsCertificateSource(options) : null;

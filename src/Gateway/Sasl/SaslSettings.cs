@@ -23,11 +23,8 @@ public sealed class SaslSettings
     /// <summary>Whether the Server section logs in with Krb5LoginModule, so the mechanism is GSSAPI, not DIGEST-MD5.</summary>
     public bool Gssapi { get; private init; }
 
-    /// <summary>
-    /// The service's start-up login (Krb5LoginModule with a keyTab and a principal, isInitiator not false), done
-    /// before the gateway listens; null: none, as when 3.8.0's module is not the initiator.
-    /// </summary>
-    public KerberosServiceLogin? ServiceLogin { get; private init; }
+    /// <summary>The Krb5LoginModule section's keytab, principal and login, applied at start-up; null: no keyTab option.</summary>
+    public KerberosService? Kerberos { get; private init; }
 
     /// <summary>The JAAS section read: <c>zookeeper.sasl.serverconfig</c>, default <c>Server</c>.</summary>
     public string ServerSection { get; private init; } = "Server";
@@ -79,7 +76,7 @@ public sealed class SaslSettings
         Dictionary<string, string>? users = null;
         string? warning = null;
         bool gssapi = false;
-        KerberosServiceLogin? serviceLogin = null;
+        KerberosService? kerberosService = null;
         if (raw.TryGetValue(LoginConfigKey, out var jaasPath))
         {
             JaasConfig jaas;
@@ -99,14 +96,11 @@ public sealed class SaslSettings
                 {
                     if (kerberos.Options.GetValueOrDefault("keyTab") is { Length: > 0 } keytab)
                     {
-                        // Before any GSS-API call: the acceptor reads its keys from here (docs/sasl.md).
-                        KerberosEnvironment.UseKeytab(keytab);
                         // Krb5LoginModule: isInitiator is "true" (any case) or absent, and then login() gets the principal's TGT.
-                        if (kerberos.Options.GetValueOrDefault("principal") is { Length: > 0 } principal
-                            && string.Equals(kerberos.Options.GetValueOrDefault("isInitiator", "true"), "true", StringComparison.OrdinalIgnoreCase))
-                        {
-                            serviceLogin = new KerberosServiceLogin(principal, keytab);
-                        }
+                        kerberosService = new KerberosService(
+                            keytab,
+                            kerberos.Options.GetValueOrDefault("principal") is { Length: > 0 } principal ? principal : null,
+                            string.Equals(kerberos.Options.GetValueOrDefault("isInitiator", "true"), "true", StringComparison.OrdinalIgnoreCase));
                     }
                     gssapi = true;
                 }
@@ -155,7 +149,7 @@ public sealed class SaslSettings
         {
             Users = users,
             Gssapi = gssapi,
-            ServiceLogin = serviceLogin,
+            Kerberos = kerberosService,
             ServerSection = section,
             ProviderEnabled = provider,
             SuperUsers = raw.Where(kv => IsSuperUserKey(kv.Key)).Select(kv => kv.Value).ToHashSet(StringComparer.Ordinal),

@@ -7,7 +7,8 @@ namespace ZkGateway.Compat.Infrastructure;
 /// (<c>kdb5_util create -s</c>), the service principal <c>zookeeper/localhost</c> and the clients <c>alice</c> and
 /// <c>mallory</c> with random keys, each exported to a keytab (<c>server.keytab</c>, <c>NAME.keytab</c>), and
 /// <c>krb5.conf</c> (<see cref="ConfigFile"/>, for KRB5_CONFIG and java.security.krb5.conf) naming the KDC on a
-/// free port. <c>other/localhost</c> is a service the KDC issues tickets for but no server holds the key of.
+/// free port. <c>other/localhost</c> is a service the KDC issues tickets for; only <c>combined.keytab</c> holds its key,
+/// next to zookeeper/localhost's.
 /// mallory's keytab is exported a second time after her key is re-randomised, so
 /// <c>stale.keytab</c> holds a key the KDC no longer knows (the "wrong keytab" case); <c>eve.keytab</c> is the key
 /// of a principal deleted afterwards (an unknown client); <c>rotated.keytab</c> holds <see cref="RotatedServicePrincipal"/>'s
@@ -85,6 +86,8 @@ public sealed class KerberosKdc : IAsyncDisposable
                      "addprinc -randkey zookeeper/localhost", $"ktadd -k {dir}/server.keytab zookeeper/localhost",
                      "addprinc -randkey alice", $"ktadd -k {dir}/alice.keytab alice",
                      "addprinc -randkey other/localhost",
+                     // zookeeper/localhost's current key (not re-randomised) and other/localhost's, in one keytab.
+                     $"ktadd -k {dir}/combined.keytab -norandkey zookeeper/localhost", $"ktadd -k {dir}/combined.keytab other/localhost",
                      "addprinc -randkey mallory", $"ktadd -k {dir}/stale.keytab mallory", "cpw -randkey mallory",
                      // eve's keytab holds a key for a principal the KDC then forgets: an unknown client.
                      "addprinc -randkey eve", $"ktadd -k {dir}/eve.keytab eve", "delprinc -force eve",

@@ -125,18 +125,18 @@ public sealed class SaslSettingsTests : IDisposable
     }
 
     [Fact]
-    public void A_kerberos_server_section_logs_in_at_start_up_unless_it_is_not_the_initiator()
+    public void A_kerberos_server_section_names_its_keytab_principal_and_whether_it_logs_in()
     {
         const string module = "com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=\"/k/zk.keytab\"";
         SaslSettings Load(string options) =>
             ZooCfg.Parse([$"--java.security.auth.login.config={Jaas($"Server {{ {module} {options}; }};")}"]).Sasl;
 
         // Krb5LoginModule's isInitiator: absent or "true" in any case gets the principal's TGT from the KDC.
-        Assert.Equal(new KerberosServiceLogin("zookeeper/h@R", "/k/zk.keytab"), Load("principal=\"zookeeper/h@R\"").ServiceLogin);
-        Assert.NotNull(Load("principal=\"zookeeper/h@R\" isInitiator=TRUE").ServiceLogin);
-        Assert.Null(Load("principal=\"zookeeper/h@R\" isInitiator=false").ServiceLogin);
-        Assert.Null(Load("principal=\"zookeeper/h@R\" isInitiator=no").ServiceLogin);
-        Assert.Null(Load("").ServiceLogin);
+        Assert.Equal(new KerberosService("/k/zk.keytab", "zookeeper/h@R", true), Load("principal=\"zookeeper/h@R\"").Kerberos);
+        Assert.True(Load("principal=\"zookeeper/h@R\" isInitiator=TRUE").Kerberos!.Initiator);
+        Assert.False(Load("principal=\"zookeeper/h@R\" isInitiator=false").Kerberos!.Initiator);
+        Assert.False(Load("principal=\"zookeeper/h@R\" isInitiator=no").Kerberos!.Initiator);
+        Assert.Equal(new KerberosService("/k/zk.keytab", null, true), Load("").Kerberos);
     }
 
     [Fact]
