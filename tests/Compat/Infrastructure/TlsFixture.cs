@@ -37,6 +37,8 @@ public sealed class TlsFixture : IAsyncLifetime
         {
             TargetKind.ZooKeeper => new RealZooKeeper(properties, [new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
             TargetKind.Gateway => new GatewayServer([.. properties, new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
+            // The sidecar on the AWS provider set: the x509 ids reach the functions with each write request.
+            TargetKind.AwsGateway => new AwsGatewayServer(properties: [.. properties, new("secureClientPort", port), new("secureClientPortAddress", "127.0.0.1")]),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         return (target, securePort);

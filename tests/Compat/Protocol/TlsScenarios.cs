@@ -41,6 +41,20 @@ public sealed class TlsScenarios(TlsFixture targets)
         Transcripts.AssertSame(zkResult.Transcript, gwResult, $"{client}/tls: the gateway transcript differs from real ZooKeeper's\n--- gateway ---\n{Tail(gw.Log)}");
     }
 
+    /// <summary>
+    /// The Java client's TLS transcript on the sidecar gateway over the AWS provider set (the emulators): x509 ACLs
+    /// are stored and checked by the functions, in another process, on the ids that come with each request.
+    /// </summary>
+    [Fact]
+    public async Task The_java_client_over_tls_on_the_aws_gateway_gives_real_zookeepers_transcript()
+    {
+        var env = new Dictionary<string, string> { ["ZKGW_TLS_DIR"] = await TlsCertificates.DirectoryAsync() };
+        var (aws, port) = await targets.GetAsync(TargetKind.AwsGateway);
+        var result = await ScenarioRunner.RunAsync(ClientKind.Java, "tls", aws, $"127.0.0.1:{port}", env);
+        var file = Path.Combine(RepoPaths.ExpectedDir, "java-tls.txt");
+        Transcripts.AssertSame(File.ReadAllLines(file), result, $"java/tls: the AWS gateway's transcript differs from {file}\n--- gateway ---\n{Tail(aws.Log)}");
+    }
+
     [Fact]
     public async Task ZkCli_over_tls_gives_real_zookeepers_transcript()
     {
