@@ -146,6 +146,33 @@ public sealed class GssapiScenarios : IAsyncLifetime
     }
 
     /// <summary>
+    /// kazoo 2.8.0 with GSSAPI (python3-pure-sasl over python3-kerberos), alice's key from her keytab as MIT's
+    /// client keytab: a sasl ACL on her principal, an anonymous client refused, a ticket for the wrong service.
+    /// kazoo asks for <c>zookeeper@&lt;host&gt;</c> without canonicalising, so the servers are named localhost.
+    /// </summary>
+    [Fact]
+    public async Task Kazoo_with_kerberos_gives_real_zookeepers_transcript()
+    {
+        var properties = ServerProperties();
+        var env = new Dictionary<string, string>
+        {
+            ["KRB5_CONFIG"] = _kdc!.ConfigFile,
+            ["KRB5_CLIENT_KTNAME"] = _kdc.Keytab("alice"),
+            ["KRB5CCNAME"] = "MEMORY:kazoo",
+        };
+        await using var zkServer = new RealZooKeeper(properties);
+        await zkServer.StartAsync();
+        var zk = await ScenarioRunner.RunAsync(ClientKind.Python, "gssapi", zkServer, $"localhost:{zkServer.Port}", env);
+        Assert.True(zk.ExitCode == 0, $"python/gssapi against real ZooKeeper failed: {zk.Describe()}\n--- server ---\n{zkServer.Log}");
+        var expected = ExpectedTranscript("python-gssapi.txt", zk);
+
+        await using var gateway = new GatewayServer(properties);
+        await gateway.StartAsync();
+        var gw = await ScenarioRunner.RunAsync(ClientKind.Python, "gssapi", gateway, $"localhost:{gateway.Port}", env);
+        Transcripts.AssertSame(expected, gw, $"python/gssapi: the gateway transcript differs from real ZooKeeper's\n--- gateway ---\n{gateway.Log}");
+    }
+
+    /// <summary>
     /// The same Java scenario on the sidecar gateway over the AWS provider set (the emulators): the sasl ACL is
     /// stored by the functions in another process and enforced on the ids that come with each request.
     /// </summary>
