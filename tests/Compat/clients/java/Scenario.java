@@ -571,11 +571,7 @@ public class Scenario {
             c.close();
         }
 
-        attempt("delete " + P + "/auth", () -> { zk.delete(P + "/auth", -1); return "ok"; });
-        attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
-        attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
-        zk.close();
-        out("close -> ok");
+        cleanUp(zk, "auth", "mine");
     }
 
     // A server whose keytab is older than its service key (zkrotated/localhost, rotated with kadmin.local after the
@@ -639,13 +635,14 @@ public class Scenario {
             wrong.close();
         }
 
-        attempt("delete " + P + "/realm", () -> { zk.delete(P + "/realm", -1); return "ok"; });
-        attempt("delete " + P + "/auth", () -> { zk.delete(P + "/auth", -1); return "ok"; });
-        attempt("delete " + P + "/mine", () -> { zk.delete(P + "/mine", -1); return "ok"; });
-        attempt("delete " + P + "/data", () -> { zk.delete(P + "/data", -1); return "ok"; });
+        cleanUp(zk, "realm", "auth", "mine", "data");
+    }
+
+    // Deletes the named children of P in order, then P, a transcript line each; then closes the session.
+    static void cleanUp(ZooKeeper zk, String... children) {
+        for (String c : children) attempt("delete " + P + "/" + c, () -> { zk.delete(P + "/" + c, -1); return "ok"; });
         attempt("delete " + P, () -> { zk.delete(P, -1); return "ok"; });
-        zk.close();
-        out("close -> ok");
+        attempt("close", () -> { zk.close(); return "ok"; });
     }
 
     // enforce.auth.enabled with schemes=sasl: only SASL-authenticated sessions are served.

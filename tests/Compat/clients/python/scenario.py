@@ -311,12 +311,16 @@ def sasl_client(user, password):
     """A kazoo client with SASL DIGEST-MD5 (pure-sasl) as that user (None: no SASL), started; None when
     start fails. kazoo reports CONNECTED before it authenticates, so a failure shows on the next request."""
     kw = {} if user is None else dict(sasl_options={"mechanism": "DIGEST-MD5", "username": user, "password": password})
-    zk = KazooClient(hosts=DIRECT, timeout=10.0, **kw)
+    return started(KazooClient(hosts=DIRECT, timeout=10.0, **kw), user)
+
+
+def started(zk, label):
+    """zk, started; None when start fails, with a transcript line saying how."""
     try:
         zk.start(timeout=15)
         return zk
     except Exception as e:  # noqa: BLE001 - not connected is the transcript
-        out("%s start -> %s" % (user, name(e)))
+        out("%s start -> %s" % (label, name(e)))
         zk.stop()
         zk.close()
         return None
@@ -364,16 +368,8 @@ def kerberos_client(service):
     """A kazoo client with SASL GSSAPI (pure-sasl over python3-kerberos) as alice, asking for a ticket to
     <service>/<host>; her key comes from KRB5_CLIENT_KTNAME (GssapiScenarios.cs), which MIT Kerberos reads to
     get her initial ticket. Started; None when start fails."""
-    zk = KazooClient(hosts=DIRECT, timeout=10.0,
-                     sasl_options={"mechanism": "GSSAPI", "service": service, "principal": "alice@ZKGW.TEST"})
-    try:
-        zk.start(timeout=15)
-        return zk
-    except Exception as e:  # noqa: BLE001 - not connected is the transcript
-        out("%s start -> %s" % (service, name(e)))
-        zk.stop()
-        zk.close()
-        return None
+    return started(KazooClient(hosts=DIRECT, timeout=10.0,
+                               sasl_options={"mechanism": "GSSAPI", "service": service, "principal": "alice@ZKGW.TEST"}), service)
 
 
 def gssapi():
