@@ -534,18 +534,10 @@ public class Scenario {
         out("alice sasl -> " + saslOutcome(ev));
         attempt("alice whoami", () -> whoAmI(zk));
         attempt("create " + P, () -> create(zk, P, "open", CreateMode.PERSISTENT));
-        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", alice)));
-        attempt("create " + P + "/mine sasl acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
-        attempt("getACL " + P + "/mine", () -> acls(zk.getACL(P + "/mine", new Stat())));
-        attempt("get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
+        saslAclSteps(zk, alice);
         attempt("set " + P + "/mine", () -> zk.setData(P + "/mine", "secret2".getBytes(), -1).getVersion());
-        attempt("create " + P + "/auth creator-all", () -> zk.create(P + "/auth", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
-        attempt("getACL " + P + "/auth", () -> acls(zk.getACL(P + "/auth", new Stat())));
 
-        Events aev = new Events();
-        ZooKeeper anon = saslClient(hosts, null, aev);
-        out("anonymous connect -> " + aev.waitState(Watcher.Event.KeeperState.SyncConnected));
-        attempt("anonymous whoami", () -> whoAmI(anon));
+        ZooKeeper anon = anonymous(hosts);
         attempt("anonymous get " + P + "/mine", () -> new String(anon.getData(P + "/mine", false, null)));
         attempt("anonymous set " + P + "/mine", () -> anon.setData(P + "/mine", "x".getBytes(), -1).getVersion());
         attempt("anonymous getACL " + P + "/mine", () -> acls(anon.getACL(P + "/mine", new Stat())));
@@ -600,20 +592,12 @@ public class Scenario {
         attempt("bob whoami", () -> whoAmI(zk));
         attempt("create " + P, () -> create(zk, P, "", CreateMode.PERSISTENT));
         attempt("create " + P + "/data", () -> create(zk, P + "/data", "v1", CreateMode.PERSISTENT));
-        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", "bob")));
-        attempt("create " + P + "/mine sasl acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
-        attempt("getACL " + P + "/mine", () -> acls(zk.getACL(P + "/mine", new Stat())));
-        attempt("get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
-        attempt("create " + P + "/auth creator-all", () -> zk.create(P + "/auth", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
-        attempt("getACL " + P + "/auth", () -> acls(zk.getACL(P + "/auth", new Stat())));
+        saslAclSteps(zk, "bob");
         attempt("create " + P + "/bad sasl acl", () -> zk.create(P + "/bad", "b".getBytes(), java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", "a@b@c"))), CreateMode.PERSISTENT));
         attempt("create " + P + "/realm sasl acl", () -> zk.create(P + "/realm", "r".getBytes(), java.util.Arrays.asList(new ACL(ZooDefs.Perms.READ, new Id("sasl", "zk/host@EXAMPLE.COM"))), CreateMode.PERSISTENT));
         attempt("get " + P + "/realm", () -> new String(zk.getData(P + "/realm", false, null)));
 
-        Events aev = new Events();
-        ZooKeeper anon = saslClient(hosts, null, aev);
-        out("anonymous connect -> " + aev.waitState(Watcher.Event.KeeperState.SyncConnected));
-        attempt("anonymous whoami", () -> whoAmI(anon));
+        ZooKeeper anon = anonymous(hosts);
         attempt("anonymous get " + P + "/mine", () -> new String(anon.getData(P + "/mine", false, null)));
         attempt("anonymous set " + P + "/mine", () -> anon.setData(P + "/mine", "x".getBytes(), -1).getVersion());
         attempt("anonymous get " + P + "/data", () -> new String(anon.getData(P + "/data", false, null)));
@@ -636,6 +620,25 @@ public class Scenario {
         }
 
         cleanUp(zk, "realm", "auth", "mine", "data");
+    }
+
+    // P/mine with the ACL sasl:<id>:cdrwa and P/auth with CREATOR_ALL (auth: the creator's ids), each read back.
+    static void saslAclSteps(ZooKeeper zk, String id) {
+        List<ACL> mine = java.util.Arrays.asList(new ACL(ZooDefs.Perms.ALL, new Id("sasl", id)));
+        attempt("create " + P + "/mine sasl acl", () -> zk.create(P + "/mine", "secret".getBytes(), mine, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/mine", () -> acls(zk.getACL(P + "/mine", new Stat())));
+        attempt("get " + P + "/mine", () -> new String(zk.getData(P + "/mine", false, null)));
+        attempt("create " + P + "/auth creator-all", () -> zk.create(P + "/auth", "a".getBytes(), ZooDefs.Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
+        attempt("getACL " + P + "/auth", () -> acls(zk.getACL(P + "/auth", new Stat())));
+    }
+
+    // A session with SASL off, connected, and its ids.
+    static ZooKeeper anonymous(String hosts) throws Exception {
+        Events ev = new Events();
+        ZooKeeper anon = saslClient(hosts, null, ev);
+        out("anonymous connect -> " + ev.waitState(Watcher.Event.KeeperState.SyncConnected));
+        attempt("anonymous whoami", () -> whoAmI(anon));
+        return anon;
     }
 
     // Deletes the named children of P in order, then P, a transcript line each; then closes the session.

@@ -326,6 +326,16 @@ def started(zk, label):
         return None
 
 
+def sasl_acl_steps(zk, sasl_id):
+    """P/mine with the ACL sasl:<sasl_id>:cdrwa and P/auth with auth (the creator's ids), each read back."""
+    from kazoo.security import make_acl
+    attempt("create %s/mine sasl acl" % P, lambda: zk.create(P + "/mine", b"secret", acl=[make_acl("sasl", sasl_id, all=True)]))
+    attempt("getACL %s/mine" % P, lambda: acls(zk.get_acls(P + "/mine")[0]))
+    attempt("get %s/mine" % P, lambda: zk.get(P + "/mine")[0].decode())
+    attempt("create %s/auth creator-all" % P, lambda: zk.create(P + "/auth", b"a", acl=[make_acl("auth", "", all=True)]))
+    attempt("getACL %s/auth" % P, lambda: acls(zk.get_acls(P + "/auth")[0]))
+
+
 def done(*clients):
     for c in clients:
         if c is not None:
@@ -337,17 +347,12 @@ def sasl():
     """kazoo 2.8.0 with sasl_options DIGEST-MD5 (python3-pure-sasl), users from the servers' JAAS file
     (SaslFixture.cs): a sasl ACL obeyed, auth expanding to the sasl id, the super user, a wrong password
     and an unknown user refused. kazoo has no whoAmI."""
-    from kazoo.security import make_acl
     zk = sasl_client("bob", "bob-secret")
     if zk is None:
         raise SystemExit("bob did not connect")
     attempt("create %s" % P, lambda: zk.create(P, b""))
     attempt("create %s/data" % P, lambda: zk.create(P + "/data", b"v1"))
-    attempt("create %s/mine sasl acl" % P, lambda: zk.create(P + "/mine", b"secret", acl=[make_acl("sasl", "bob", all=True)]))
-    attempt("getACL %s/mine" % P, lambda: acls(zk.get_acls(P + "/mine")[0]))
-    attempt("get %s/mine" % P, lambda: zk.get(P + "/mine")[0].decode())
-    attempt("create %s/auth creator-all" % P, lambda: zk.create(P + "/auth", b"a", acl=[make_acl("auth", "", all=True)]))
-    attempt("getACL %s/auth" % P, lambda: acls(zk.get_acls(P + "/auth")[0]))
+    sasl_acl_steps(zk, "bob")
     anon = sasl_client(None, None)
     attempt("anonymous get %s/mine" % P, lambda: anon.get(P + "/mine")[0].decode())
     attempt("anonymous get %s/data" % P, lambda: anon.get(P + "/data")[0].decode())
@@ -376,16 +381,11 @@ def gssapi():
     """kazoo 2.8.0 with GSSAPI against a private MIT KDC (GssapiScenarios.cs), <direct> naming the server as
     localhost so the service principal is zookeeper/localhost: a sasl ACL on alice's principal obeyed, an
     anonymous client refused by it, and a ticket for other/localhost (whose key the server lacks) failing."""
-    from kazoo.security import make_acl
     zk = kerberos_client("zookeeper")
     if zk is None:
         raise SystemExit("alice did not connect")
     attempt("create %s" % P, lambda: zk.create(P, b"open"))
-    attempt("create %s/mine sasl acl" % P, lambda: zk.create(P + "/mine", b"secret", acl=[make_acl("sasl", "alice@ZKGW.TEST", all=True)]))
-    attempt("getACL %s/mine" % P, lambda: acls(zk.get_acls(P + "/mine")[0]))
-    attempt("get %s/mine" % P, lambda: zk.get(P + "/mine")[0].decode())
-    attempt("create %s/auth creator-all" % P, lambda: zk.create(P + "/auth", b"a", acl=[make_acl("auth", "", all=True)]))
-    attempt("getACL %s/auth" % P, lambda: acls(zk.get_acls(P + "/auth")[0]))
+    sasl_acl_steps(zk, "alice@ZKGW.TEST")
     anon = sasl_client(None, None)
     attempt("anonymous get %s/mine" % P, lambda: anon.get(P + "/mine")[0].decode())
     attempt("anonymous set %s/mine" % P, lambda: anon.set(P + "/mine", b"x").version)
