@@ -125,7 +125,7 @@ measure() { # KIND RUN
   w0=$(written "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --populate "$ZNODES" --parents "$PARENTS" --connections "$CONNECTIONS" \
     --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/populate.json" >&2
-  sleep 1
+  sleep 4 # the gateway returns a burst's committed memory after 1 s of quiet (memoryTrimIdleMs)
   w1=$(written "$PID")
   rss=$(rss_kb "$PID")
   local prefix

@@ -279,6 +279,7 @@ public static class GatewayHost
             SnapshotLogBytes = options.SnapshotLogBytes,
         };
         services.AddSingleton(registry);
+        services.AddHostedService<IdleMemoryTrimmer>();
         services.AddSingleton<Admin.SnapshotCommand>();
         // A factory registration, so the container disposes the backend (closing the database) on
         // shutdown, and the backend logs through the host's loggers. Building the host resolves it,
