@@ -99,6 +99,8 @@ CFG
 }
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# The gateway's memory trims (memoryTrimIdleMs) so far: a delta of RSS across one is no measure.
+trims() { grep -c "returned memory to the OS" "$1" || true; }
 json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"][sys.argv[2]])' "$1" "$2"; }
 
 if [ -n "${SCALE_GATEWAY_DLL:-}" ]; then
@@ -145,7 +147,8 @@ measure() { # KIND RUN
     --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/children-populate.json" >&2
   timed children --mix children=1 --read-path "$(json_get "$dir/children-populate.json" Prefix)"
   # Watches: the RSS before, and while all of them are set (the tool says when), then the fan-out.
-  local rss_unwatched rss_watched
+  local rss_unwatched rss_watched trims0
+  trims0=$(trims "$dir/server.out")
   rss_unwatched=$(rss_kb "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --watches "$WATCHES" --watch-prefix "$prefix" --parents "$PARENTS" \
     --connections "$CONNECTIONS" --outstanding "$OUTSTANDING" --hold 3 --json "$dir/watches.json" > "$dir/watches.out" 2>&1 &
@@ -153,15 +156,18 @@ measure() { # KIND RUN
   for _ in $(seq 1 3000); do grep -q holding "$dir/watches.out" && break; sleep 0.1; done
   sleep 1
   rss_watched=$(rss_kb "$PID")
+  [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_watched=-1
   wait "$lt" || { echo "$kind: the watches phase failed:" >&2; cat "$dir/watches.out" >&2; exit 1; }
   # Sessions: the RSS before, and while all of them are held open (the tool says when).
   local rss_idle rss_sessions
+  trims0=$(trims "$dir/server.out")
   rss_idle=$(rss_kb "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --sessions "$SESSIONS" --connections 64 --hold 6 --json "$dir/sessions.json" > "$dir/sessions.out" 2>&1 &
   lt=$!
   for _ in $(seq 1 600); do grep -q holding "$dir/sessions.out" && break; sleep 0.1; done
   sleep 2
   rss_sessions=$(rss_kb "$PID")
+  [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_sessions=-1
   wait "$lt" || { echo "$kind: the sessions phase failed:" >&2; cat "$dir/sessions.out" >&2; exit 1; }
   kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=
   # shellcheck disable=SC2046
@@ -187,9 +193,10 @@ print(json.dumps({"kind": kind, "run": run, "errors": errors,
                   "get_p50_us": timed["seqget"]["P50Us"], "set_p50_us": timed["seqset"]["P50Us"],
                   "children_p50_ms": timed["children"]["P50Us"] / 1000,
                   "watch_set_s": w["SetSeconds"], "watch_fanout_s": w["FanoutSeconds"],
-                  "bytes_per_watch": max(0, rss_watched - rss_unwatched) * 1024 / watches,
+                  # None when the gateway trimmed its memory in between (-1): that delta measures the trim.
+                  "bytes_per_watch": None if rss_watched < 0 else max(0, rss_watched - rss_unwatched) * 1024 / watches,
                   "recovery_first_read_ms": rec["first_read_ms"],
-                  "sessions_s": ses["ElapsedSeconds"], "kib_per_session": max(0, rss_sessions - rss_idle) / sessions}))
+                  "sessions_s": ses["ElapsedSeconds"], "kib_per_session": None if rss_sessions < 0 else max(0, rss_sessions - rss_idle) / sessions}))
 PY
   rm -rf "$dir"
 }

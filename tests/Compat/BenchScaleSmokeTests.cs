@@ -53,10 +53,11 @@ public sealed partial class BenchScaleSmokeTests
         Assert.Matches(@"fdatasync 4 KiB p50 [0-9.]+ us", output);
         Assert.Matches(@"\| getData, one in flight / loopback round trip \| [0-9.]+ \| [0-9.]+x \| [0-9.]+x \|", output);
         Assert.Matches(@"\| setData, one in flight / \(loopback round trip \+ fdatasync\) \| [0-9.]+ \| [0-9.]+x \| [0-9.]+x \|", output);
-        // A JVM's RSS may not move for 200 sessions or 3,000 watches: those rows' ratios can be n/a, their gateway cells cannot.
+        // A JVM's RSS may not move for 200 sessions or 3,000 watches, so those rows' ratios can be n/a; the
+        // gateway's cell is n/a only when its memory trim ran during the phase (the script checks its log).
         foreach (string metric in new[] { "RSS added per open session, KiB", "RSS added per watch, B" })
         {
-            Assert.Matches(@"^\| [^|]+ \| [^|]+ \| [0-9][0-9,.]* \|", output.Split('\n').Single(l => l.StartsWith("| " + metric + " |", StringComparison.Ordinal)));
+            Assert.Matches(@"^\| [^|]+ \| [^|]+ \| ([0-9][0-9,.]*|n/a) \|", output.Split('\n').Single(l => l.StartsWith("| " + metric + " |", StringComparison.Ordinal)));
         }
     }
 
