@@ -13,6 +13,7 @@ public static class OperatorCommands
     [
         new BackupCommand(),
         new RestoreCommand(),
+        new ImportCommand(),
     ];
 
     /// <summary>The command that <paramref name="args"/> names, or null when they configure a server.</summary>
