@@ -16,8 +16,9 @@ internal static class ZooKeeperDataDirectory
     /// <summary>
     /// Reads <paramref name="dataDir"/> (ZooKeeper's dataDir, or its version-2 folder) and, when given,
     /// <paramref name="dataLogDir"/> for the logs. <paramref name="progress"/> gets (bytes done, bytes in all).
+    /// The ephemerals are removed (an import) unless <paramref name="dropEphemerals"/> is false (an export).
     /// </summary>
-    public static ZooKeeperImage Load(string dataDir, string? dataLogDir, Action<long, long>? progress = null)
+    public static ZooKeeperImage Load(string dataDir, string? dataLogDir, Action<long, long>? progress = null, bool dropEphemerals = true)
     {
         string snapDir = VersionDir(dataDir);
         string logDir = VersionDir(dataLogDir ?? dataDir);
@@ -60,7 +61,7 @@ internal static class ZooKeeperDataDirectory
             done += new FileInfo(log.Path).Length;
             progress?.Invoke(done, total);
         }
-        var dropped = tree.DropEphemerals();
+        var dropped = dropEphemerals ? tree.DropEphemerals() : [];
         return new ZooKeeperImage(tree, lastZxid, complete.Path, [.. used.Select(f => f.Path)], applied, dropped);
     }
 
