@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using ZkGateway.Compat.Infrastructure;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
@@ -42,16 +41,9 @@ public sealed class DumpScenarios
             await using var gateway = new GatewayServer([new("zookeeper.extendedTypesEnabled", "true")]);
             var import = await GatewayTool.RunAsync("import", "--from-dump", fromZk, "--dataDir", gateway.DataDir);
             Assert.True(import.Exit == 0, import.Output);
-            var dropped = Regex.Matches(import.Output, @"dropped ephemeral (\S+) \(session 0x([0-9a-f]+)\)").Select(m => m.Groups[1].Value).ToList();
+            var dropped = ZnodeTree.DroppedEphemerals(import.Output).Select(d => d.Path).ToList();
             Assert.Equal(run.OpenEphemerals.Order(StringComparer.Ordinal), dropped);
-            var expected = new SortedDictionary<string, ZnodeState>(zkTree, StringComparer.Ordinal);
-            foreach (string path in dropped)
-            {
-                expected.Remove(path);
-                string parent = path[..path.LastIndexOf('/')];
-                var p = expected[parent];
-                expected[parent] = p with { Stat = p.Stat with { NumChildren = p.Stat.NumChildren - 1, Cversion = p.Stat.Cversion + 1 } };
-            }
+            var expected = ZnodeTree.WithoutEphemerals(zkTree, dropped);
             await gateway.StartAsync();
             await using (var c = await ZooKeeperImportScenarios.SuperClientAsync(gateway.Port))
             {

@@ -41,6 +41,28 @@ public static class ZnodeTree
         return tree;
     }
 
+    /// <summary>
+    /// The tree a client should see after an import that dropped <paramref name="dropped"/>: without those
+    /// nodes, and their parents with a child fewer and so (2 × creations − children) a cversion one higher.
+    /// </summary>
+    public static SortedDictionary<string, ZnodeState> WithoutEphemerals(IReadOnlyDictionary<string, ZnodeState> tree, IEnumerable<string> dropped)
+    {
+        var expected = new SortedDictionary<string, ZnodeState>(tree.ToDictionary(), StringComparer.Ordinal);
+        foreach (string path in dropped)
+        {
+            Assert.True(expected.Remove(path), $"{path} was not in the tree");
+            string parent = path[..path.LastIndexOf('/')];
+            var p = expected[parent];
+            expected[parent] = p with { Stat = p.Stat with { NumChildren = p.Stat.NumChildren - 1, Cversion = p.Stat.Cversion + 1 } };
+        }
+        return expected;
+    }
+
+    /// <summary>The ephemerals an import's report lists as dropped, with their sessions, in the report's order.</summary>
+    public static List<(string Path, long Session)> DroppedEphemerals(string importOutput) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(importOutput, @"dropped ephemeral (\S+) \(session 0x([0-9a-f]+)\)")
+            .Select(m => (m.Groups[1].Value, long.Parse(m.Groups[2].Value, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture)))];
+
     /// <summary>Every difference between two trees, one line each (empty when they are the same).</summary>
     public static List<string> Differences(IReadOnlyDictionary<string, ZnodeState> expected, IReadOnlyDictionary<string, ZnodeState> actual)
     {
