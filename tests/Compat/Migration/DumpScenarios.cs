@@ -4,6 +4,7 @@ using ZkGateway.Compat.Infrastructure;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
+using Xunit.Abstractions;
 
 namespace ZkGateway.Compat.Migration;
 
@@ -13,7 +14,7 @@ namespace ZkGateway.Compat.Migration;
 /// on purpose (docs/migration.md).
 /// </summary>
 [Collection(CompatCollection.Name)]
-public sealed class DumpScenarios
+public sealed class DumpScenarios(ITestOutputHelper output)
 {
     private static readonly string SuperAuth = "digest:super:" + CompatSettings.SuperPassword;
 
@@ -140,6 +141,61 @@ public sealed class DumpScenarios
             }
             var compare = await GatewayTool.RunAsync("compare", dump, Path.Combine(work, "damaged.dump"));
             Assert.True(compare.Exit == 2, compare.Output);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    public async Task An_export_while_a_client_writes_is_the_tree_at_one_zxid_or_is_refused(TargetKind kind)
+    {
+        string work = Path.Combine(Path.GetTempPath(), $"zkgw-dump-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        await using ProcessZkTarget target = kind == TargetKind.ZooKeeper ? ZooKeeperImportScenarios.NewZooKeeper() : new GatewayServer();
+        await target.StartAsync();
+        try
+        {
+            // One writer, one create at a time: the nodes created up to any zxid are exactly those
+            // whose create was answered with a zxid up to it.
+            var created = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+            using var stop = new CancellationTokenSource();
+            var writer = Task.Run(async () =>
+            {
+                await using var c = await ZooKeeperImportScenarios.SuperClientAsync(target.Port);
+                Assert.Equal(ErrorCode.Ok, (await c.CreateAsync("/w")).Error);
+                for (int i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var reply = await c.CreateAsync($"/w/n{i:D6}", new byte[50]);
+                    Assert.Equal(ErrorCode.Ok, reply.Error);
+                    created[$"/w/n{i:D6}"] = reply.Header.Zxid;
+                }
+            });
+            while (created.Count < 200)
+            {
+                await Task.Delay(10);
+            }
+            string dump = Path.Combine(work, "live.dump");
+            var export = await GatewayTool.RunAsync("export", "--server", target.ConnectString, "--to", dump);
+            await stop.CancelAsync();
+            await writer;
+            if (export.Exit != 0)
+            {
+                Assert.True(export.Exit == 1, export.Output);
+                Assert.Contains("the tree changed during each of 5 walks", export.Output, StringComparison.Ordinal);
+                output.WriteLine($"{kind}: the export was refused: {export.Output}");
+                return;
+            }
+            var header = System.Text.Json.JsonDocument.Parse(File.ReadLines(dump).First()).RootElement;
+            long zxid = header.GetProperty("zxid").GetInt64();
+            var inDump = File.ReadLines(dump).Skip(1).SkipLast(1)
+                .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("path").GetString()!)
+                .Where(p => p.StartsWith("/w/", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            Assert.Equal(created.Where(kv => kv.Value <= zxid).Select(kv => kv.Key).Order(StringComparer.Ordinal), inDump);
+            output.WriteLine($"{kind}: a consistent export at zxid 0x{zxid:x} with {inDump.Count()} of the writer's {created.Count} nodes");
         }
         finally
         {
