@@ -28,11 +28,7 @@ public sealed class CompareCommand : IOperatorCommand
         errors.AddRange(ignored.Where(f => !TreeComparison.Fields.Contains(f)).Select(f => $"--ignore {f}: no such field ({string.Join(", ", TreeComparison.Fields)})"));
         if (errors.Count > 0)
         {
-            foreach (string error in errors)
-            {
-                await Console.Error.WriteLineAsync("zkgateway compare: " + error).ConfigureAwait(false);
-            }
-            return GatewayHost.ConfigErrorExitCode;
+            return await CommandLineErrors.ReportAsync("compare", errors).ConfigureAwait(false);
         }
         try
         {

@@ -31,11 +31,7 @@ public sealed class ExportCommand : IOperatorCommand
         }
         if (errors.Count > 0)
         {
-            foreach (string error in errors)
-            {
-                await Console.Error.WriteLineAsync("zkgateway export: " + error).ConfigureAwait(false);
-            }
-            return GatewayHost.ConfigErrorExitCode;
+            return await CommandLineErrors.ReportAsync("export", errors).ConfigureAwait(false);
         }
         var target = parsed.GetValue(to)!;
         try

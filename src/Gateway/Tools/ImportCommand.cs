@@ -31,11 +31,7 @@ public sealed class ImportCommand : IOperatorCommand
         }
         if (errors.Count > 0)
         {
-            foreach (string error in errors)
-            {
-                await Console.Error.WriteLineAsync("zkgateway import: " + error).ConfigureAwait(false);
-            }
-            return GatewayHost.ConfigErrorExitCode;
+            return await CommandLineErrors.ReportAsync("import", errors).ConfigureAwait(false);
         }
         var target = parsed.GetValue(dataDir)!;
         try
