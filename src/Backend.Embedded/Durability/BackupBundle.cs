@@ -68,38 +68,8 @@ public static class BackupBundle
     /// laid down in a directory beside it, recovered once to prove them whole, and renamed into place,
     /// so the data directory is either the backup's or untouched. Returns the backup's last zxid.
     /// </summary>
-    public static long Restore(Stream source, string dataDir, ILogger? logger = null)
-    {
-        dataDir = Path.GetFullPath(dataDir).TrimEnd(Path.DirectorySeparatorChar);
-        if (Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir).Any())
-        {
-            throw new IOException($"{dataDir} already holds data: restore only into an empty or new data directory (move the old one aside first)");
-        }
-        string staging = dataDir + ".restoring";
-        if (Directory.Exists(staging))
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-        Directory.CreateDirectory(staging);
-        try
-        {
-            long lastZxid = Unpack(source, staging);
-            // Recovery proves the snapshot's checksum and the records' order; it also leaves an empty log file.
-            DurableStore.Open(staging, long.MaxValue, logger).Dispose();
-            if (Directory.Exists(dataDir))
-            {
-                Directory.Delete(dataDir);
-            }
-            Directory.Move(staging, dataDir);
-            DirectorySync.Flush(Path.GetDirectoryName(dataDir)!);
-            return lastZxid;
-        }
-        catch
-        {
-            Directory.Delete(staging, recursive: true);
-            throw;
-        }
-    }
+    public static long Restore(Stream source, string dataDir, ILogger? logger = null) =>
+        StagedDataDirectory.Create(dataDir, "restoring", staging => Unpack(source, staging), logger);
 
     /// <summary>Checks a bundle end to end (as <see cref="Restore"/> would) without keeping anything.</summary>
     public static long Verify(Stream source, ILogger? logger = null)

@@ -26,11 +26,7 @@ public sealed class BackupCommand : IOperatorCommand
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync("zkgateway backup: " + error.Message).ConfigureAwait(false);
-            }
-            return GatewayHost.ConfigErrorExitCode;
+            return await CommandLineErrors.ReportAsync("backup", parsed.Errors.Select(e => e.Message)).ConfigureAwait(false);
         }
         var target = parsed.GetValue(to)!;
         var uri = new Uri($"http://{parsed.GetValue(server)}{parsed.GetValue(commandUrl)}/snapshot?streaming=true");

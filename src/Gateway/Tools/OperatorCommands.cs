@@ -13,6 +13,9 @@ public static class OperatorCommands
     [
         new BackupCommand(),
         new RestoreCommand(),
+        new ImportCommand(),
+        new ExportCommand(),
+        new CompareCommand(),
     ];
 
     /// <summary>The command that <paramref name="args"/> names, or null when they configure a server.</summary>

@@ -22,11 +22,7 @@ public sealed class RestoreCommand : IOperatorCommand
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync("zkgateway restore: " + error.Message).ConfigureAwait(false);
-            }
-            return GatewayHost.ConfigErrorExitCode;
+            return await CommandLineErrors.ReportAsync("restore", parsed.Errors.Select(e => e.Message)).ConfigureAwait(false);
         }
         var source = parsed.GetValue(from)!;
         var target = parsed.GetValue(dataDir)!;

@@ -195,21 +195,7 @@ public sealed class BackupScenarios
     }
 
     /// <summary>Runs <c>zkgateway &lt;args&gt;</c> (the built gateway's dll) and returns its exit code and output.</summary>
-    private static async Task<(int Exit, string Output)> ToolAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(GatewayServer.DllPath);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Exit, string Output)> ToolAsync(params string[] args) => GatewayTool.RunAsync(args);
 
     private static async Task WaitForAsync(Func<bool> condition)
     {
