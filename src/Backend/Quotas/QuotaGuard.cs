@@ -19,9 +19,6 @@ public sealed partial class QuotaGuard(IUserStorage user, ILogger logger, TimePr
     public static QuotaGuard? For(BackendOptions options, IUserStorage user, ILoggerFactory? loggers, TimeProvider time) =>
         options.EnforceQuota ? new QuotaGuard(user, (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("org.apache.zookeeper.server.ZooKeeperServer"), time) : null;
 
-    /// <summary>Counts QuotaExceeded answers by top namespace (quota_exceeded_error_per_namespace).</summary>
-    public event Action<string>? Exceeded;
-
     public ValueTask<ErrorCode> CheckCreateAsync(string path, byte[]? data, CancellationToken ct) =>
         CheckAsync(path, data?.Length ?? 0, 1, ct);
 
@@ -73,9 +70,9 @@ public sealed partial class QuotaGuard(IUserStorage user, ILogger logger, TimePr
             return false;
         }
         _rateLogger.Log($"Quota exceeded: {quota} [current {what}={newValue}, {(hard ? "hard" : "soft")}{limitName}Limit={limit}]");
-        if (hard)
+        if (hard && TopNamespace(path) is { } ns)
         {
-            Exceeded?.Invoke(TopNamespace(path));
+            QuotaExceededCounts.Shared.Add(ns);
         }
         return hard;
     }
@@ -101,11 +98,11 @@ public sealed partial class QuotaGuard(IUserStorage user, ILogger logger, TimePr
     private async ValueTask<(bool Found, byte[]? Data)> DataAsync(string path, CancellationToken ct) =>
         await user.ReadAsync(path, (node, _) => (node is not null, node?.Data), ct).ConfigureAwait(false);
 
-    /// <summary>PathUtils.getTopNamespace: "/a/b" → "a".</summary>
-    private static string TopNamespace(string path)
+    /// <summary>PathUtils.getTopNamespace: "/a/b" → "a"; null for "/" (updateQuotaExceededMetrics then counts nothing).</summary>
+    private static string? TopNamespace(string path)
     {
         string[] parts = path.Split('/');
-        return parts.Length > 1 ? parts[1] : "";
+        return parts.Length > 1 ? parts[1] : null;
     }
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Missing limit node for quota {Path}")]

@@ -2,6 +2,7 @@ using System.Globalization;
 using Prometheus;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Metering;
+using ZkGateway.Backend.Quotas;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute.Protocol;
@@ -32,6 +33,8 @@ public sealed class PrometheusMetrics : IDisposable
     private readonly ConnectionRegistry _registry;
     private readonly Dictionary<string, Gauge> _gauges = [];
     private readonly Dictionary<string, Counter> _counters = [];
+    private readonly Dictionary<string, Gauge> _gaugeSets = [];
+    private readonly Dictionary<string, Counter> _counterSets = [];
     private readonly Counter _cloudCalls;
     private readonly Counter _cloudUnits;
     private readonly Gauge _cloudUsd;
@@ -59,7 +62,7 @@ public sealed class PrometheusMetrics : IDisposable
         }
         foreach (var name in ZooKeeperMetricNames.GaugeSets)
         {
-            factory.CreateGauge(name, name, [KeyLabel]);
+            _gaugeSets[name] = factory.CreateGauge(name, name, [KeyLabel]);
         }
         foreach (var name in ZooKeeperMetricNames.Counters)
         {
@@ -67,7 +70,7 @@ public sealed class PrometheusMetrics : IDisposable
         }
         foreach (var name in ZooKeeperMetricNames.CounterSets)
         {
-            factory.CreateCounter(name, name, [KeyLabel]);
+            _counterSets[name] = factory.CreateCounter(name, name, [KeyLabel]);
         }
         foreach (var accumulator in statistics.Metrics.Summaries.Values)
         {
@@ -120,6 +123,35 @@ public sealed class PrometheusMetrics : IDisposable
     /// <summary>Stops listening to the backend's spans (the container disposes this at shutdown).</summary>
     public void Dispose() => _cloudCallLatency.Dispose();
 
+    // The quota gauge sets are callbacks in 3.8.0: a namespace whose quota is gone disappears.
+    private async Task SampleQuotasAsync(CancellationToken cancellationToken)
+    {
+        var sums = await QuotaMetrics.CollectAsync(_backend, cancellationToken).ConfigureAwait(false);
+        SetAll(_gaugeSets["quota_count_limit_per_namespace"], sums.CountLimit);
+        SetAll(_gaugeSets["quota_bytes_limit_per_namespace"], sums.BytesLimit);
+        SetAll(_gaugeSets["quota_count_usage_per_namespace"], sums.CountUsage);
+        SetAll(_gaugeSets["quota_bytes_usage_per_namespace"], sums.BytesUsage);
+        foreach (var (ns, count) in QuotaExceededCounts.Shared.Snapshot())
+        {
+            _counterSets["quota_exceeded_error_per_namespace"].WithLabels(ns).IncTo(count);
+        }
+    }
+
+    private static void SetAll(Gauge gauge, Dictionary<string, long> values)
+    {
+        foreach (var labels in gauge.GetAllLabelValues().ToList())
+        {
+            if (!values.ContainsKey(labels[0]))
+            {
+                gauge.RemoveLabelled(labels);
+            }
+        }
+        foreach (var (ns, value) in values)
+        {
+            gauge.WithLabels(ns).Set(value);
+        }
+    }
+
     // PrometheusMetricsProvider.sampleGauges: the callback gauges are read at each scrape.
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
@@ -132,6 +164,7 @@ public sealed class PrometheusMetrics : IDisposable
         {
             counter.IncTo(_statistics.Metrics.Counter(name));
         }
+        await SampleQuotasAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (key, value) in snapshot.ExtraMonitorValues)
         {
             if (_gatewayGauges.TryGetValue(key, out var gauge) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
