@@ -34,15 +34,17 @@ public sealed partial class EmbeddedUserStorage
     /// <summary>DataTree.updateQuotaStat for the quota above <paramref name="path"/>, if any.</summary>
     private void CountInQuota(string path, long bytesDiff, int countDiff)
     {
-        if (QuotaOf(path) is not { } quota)
+        // A stats node missing or not in StatsTrack's format: ZooKeeper logs an error or fails the
+        // apply; the usage is left as it is.
+        if (QuotaOf(path) is not { } quota
+            || !_nodes.TryGetValue(QuotaPaths.StatPath(quota), out var entry)
+            || StatsTrack.Parse(entry.Data) is not { } stats)
         {
             return;
         }
-        UpdateStats(quota, stats =>
-        {
-            stats.Count += countDiff;
-            stats.Bytes += bytesDiff;
-        });
+        stats.Count += countDiff;
+        stats.Bytes += bytesDiff;
+        SetStatsData(entry, stats);
     }
 
     /// <summary>DataTree.updateQuotaForPath: the subtree's count and bytes, written to its stats node.</summary>
@@ -62,7 +64,7 @@ public sealed partial class EmbeddedUserStorage
             bytes += entry.Data?.Length ?? 0;
             foreach (string child in entry.Children)
             {
-                pending.Push(path == ZkPath.Root ? "/" + child : path + "/" + child);
+                pending.Push(ZkPath.Join(path, child));
             }
         }
         // ZooKeeper writes a fresh StatsTrack here: only count and bytes remain.
@@ -72,11 +74,22 @@ public sealed partial class EmbeddedUserStorage
     /// <summary>DataTree.setupQuota after loading: every quota's usage counted from the tree.</summary>
     private void RecountAllQuotas()
     {
-        foreach (string path in _nodes.Keys.ToList())
+        // Only the /zookeeper/quota subtree holds limits nodes: a start-up walk of it, not of the tree.
+        var pending = new Stack<string>();
+        pending.Push(ZkPath.Quota);
+        while (pending.TryPop(out string? path))
         {
-            if (QuotaPaths.QuotaPathOf(path, QuotaPaths.LimitNode) is { } quota && _nodes[path].Children.Count == 0)
+            if (!_nodes.TryGetValue(path, out var entry))
+            {
+                continue;
+            }
+            if (entry.Children.Count == 0 && QuotaPaths.QuotaPathOf(path, QuotaPaths.LimitNode) is { } quota)
             {
                 RecountQuota(quota);
+            }
+            foreach (string child in entry.Children)
+            {
+                pending.Push(ZkPath.Join(path, child));
             }
         }
     }
@@ -91,24 +104,16 @@ public sealed partial class EmbeddedUserStorage
         CountInQuota(path, bytes, 1);
     }
 
-    private void UpdateStats(string quotaPath, Action<StatsTrack> update)
-    {
-        // A stats node missing or not in StatsTrack's format: ZooKeeper logs an error or fails the
-        // apply; the usage is left as it is.
-        if (!_nodes.TryGetValue(QuotaPaths.StatPath(quotaPath), out var entry) || StatsTrack.Parse(entry.Data) is not { } stats)
-        {
-            return;
-        }
-        update(stats);
-        SetStatsData(quotaPath, stats);
-    }
-
     private void SetStatsData(string quotaPath, StatsTrack stats)
     {
-        if (!_nodes.TryGetValue(QuotaPaths.StatPath(quotaPath), out var entry))
+        if (_nodes.TryGetValue(QuotaPaths.StatPath(quotaPath), out var entry))
         {
-            return;
+            SetStatsData(entry, stats);
         }
+    }
+
+    private void SetStatsData(Entry entry, StatsTrack stats)
+    {
         byte[] data = stats.ToBytes();
         _dataSize += data.Length - (entry.Data?.Length ?? 0);
         entry.Data = data;
