@@ -123,39 +123,27 @@ public sealed class PrometheusMetrics : IDisposable
     /// <summary>Stops listening to the backend's spans (the container disposes this at shutdown).</summary>
     public void Dispose() => _cloudCallLatency.Dispose();
 
-    // The quota gauge sets are callbacks in 3.8.0: a namespace whose quota is gone disappears.
-    private async Task SampleQuotasAsync(CancellationToken cancellationToken)
+    // PrometheusLabelledGaugeWrapper.sample sets each namespace the callback returns and removes none:
+    // a namespace whose quota is gone keeps its last value until a restart, as on 3.8.0.
+    private void SampleQuotas(ServerSnapshot snapshot)
     {
-        var sums = await QuotaMetrics.CollectAsync(_backend, cancellationToken).ConfigureAwait(false);
-        SetAll(_gaugeSets["quota_count_limit_per_namespace"], sums.CountLimit);
-        SetAll(_gaugeSets["quota_bytes_limit_per_namespace"], sums.BytesLimit);
-        SetAll(_gaugeSets["quota_count_usage_per_namespace"], sums.CountUsage);
-        SetAll(_gaugeSets["quota_bytes_usage_per_namespace"], sums.BytesUsage);
-        foreach (var (ns, count) in QuotaExceededCounts.Shared.Snapshot())
+        foreach (var (name, values) in snapshot.QuotaGaugeSets)
         {
-            _counterSets["quota_exceeded_error_per_namespace"].WithLabels(ns).IncTo(count);
-        }
-    }
-
-    private static void SetAll(Gauge gauge, Dictionary<string, long> values)
-    {
-        foreach (var labels in gauge.GetAllLabelValues().ToList())
-        {
-            if (!values.ContainsKey(labels[0]))
+            foreach (var (ns, value) in values)
             {
-                gauge.RemoveLabelled(labels);
+                _gaugeSets[name].WithLabels(ns).Set(value);
             }
         }
-        foreach (var (ns, value) in values)
+        foreach (var (ns, count) in QuotaExceededCounts.Shared.Snapshot())
         {
-            gauge.WithLabels(ns).Set(value);
+            _counterSets[QuotaMetrics.Exceeded].WithLabels(ns).IncTo(count);
         }
     }
 
     // PrometheusMetricsProvider.sampleGauges: the callback gauges are read at each scrape.
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
-        var snapshot = await _statistics.SnapshotAsync(_backend, _registry).ConfigureAwait(false);
+        var snapshot = await _statistics.SnapshotAsync(_backend, _registry, withQuotas: true).ConfigureAwait(false);
         foreach (var (name, value) in MonitorValues.Gauges(snapshot))
         {
             _gauges[name].Set(Convert.ToDouble(value, CultureInfo.InvariantCulture));
@@ -164,7 +152,7 @@ public sealed class PrometheusMetrics : IDisposable
         {
             counter.IncTo(_statistics.Metrics.Counter(name));
         }
-        await SampleQuotasAsync(cancellationToken).ConfigureAwait(false);
+        SampleQuotas(snapshot);
         foreach (var (key, value) in snapshot.ExtraMonitorValues)
         {
             if (_gatewayGauges.TryGetValue(key, out var gauge) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
