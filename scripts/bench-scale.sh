@@ -7,20 +7,29 @@
 #      (SCALE_CONNECTIONS sessions x SCALE_OUTSTANDING in flight): creates/s, bytes the server
 #      process wrote to disk per create (/proc/PID/io write_bytes, snapshots and checkpoints
 #      included), RSS and the data directory's size after it
-#   2. pipelined setData/s with the tree loaded (LoadTool --mix set=1, same sessions x in flight)
-#   3. SCALE_SESSIONS sessions (one connection each, 64 connecting at a time) that connect and send
+#   2. pipelined setData/s with the tree loaded, SCALE_CONNECTIONS sessions and 1 session
+#      (SCALE_OUTSTANDING in flight each)
+#   3. getData and setData p50 on one session, one request in flight
+#   4. pipelined creates/s on 1 session (SCALE_ZNODES/10 more znodes)
+#   5. getChildren p50 of a parent with SCALE_CHILDREN children (made pipelined first)
+#   6. SCALE_WATCHES data watches on the populated znodes, one session each, spread over
+#      SCALE_CONNECTIONS sessions: the time to set them, the RSS they add, and the fan-out (other
+#      sessions setData every watched znode; time to the last NodeDataChanged)
+#   7. SCALE_SESSIONS sessions (one connection each, 64 connecting at a time) that connect and send
 #      one exists each: the time to the last reply, and the RSS they add while held open
-#   4. kill -9, restart, and the time from the restart to the first answered getData of a
+#   8. kill -9, restart, and the time from the restart to the first answered getData of a
 #      populated znode (recovery as a client sees it)
 #
 # and, once, the machine's limits: fdatasync p50 of a 4 KiB write on the data directory's file
-# system, and a loopback round trip of a 64-byte frame (a Python echo peer: an upper bound).
-# Prints a table of medians [min-max] with the gateway/ZooKeeper ratios; JSON in SCALE_OUT.
+# system, and the load tool's own getData/setData round trip to an in-process peer that answers at
+# once with replies of the same size (LoadTool --loopback). Prints a table of medians [min-max] with
+# the gateway/ZooKeeper ratios and the p50s against those limits; JSON in SCALE_OUT.
 #
-#   bash scripts/bench-scale.sh                                   # 1M znodes, about 15 minutes a run
+#   bash scripts/bench-scale.sh                                   # 1M znodes, about 20 minutes a run
 #   SCALE_ZNODES=100000 SCALE_PARENTS=100 bash scripts/bench-scale.sh   # a quick look
 # Knobs: SCALE_ZNODES (1000000), SCALE_PARENTS (1000), SCALE_CONNECTIONS (8), SCALE_OUTSTANDING (64),
-#   SCALE_SESSIONS (10000), SCALE_RUNS (1; issue 14 asks for 3 for the docs), SCALE_SET_DURATION (5s), SCALE_ZK_XMX (3g),
+#   SCALE_SESSIONS (10000), SCALE_CHILDREN (100000), SCALE_WATCHES (SCALE_ZNODES; at most that),
+#   SCALE_RUNS (1; issue 14 asks for 3 for the docs), SCALE_SET_DURATION (5s: each timed workload), SCALE_ZK_XMX (3g),
 #   SCALE_OUT (JSON dir), SCALE_GATEWAY_DLL (a built ZkGateway.dll to use instead of publishing one:
 #   the test suite's smoke run). Needs ZooKeeper 3.8 from Debian (bash scripts/install-test-deps.sh)
 #   and builds the gateway and the load tool itself.
@@ -33,6 +42,9 @@ CONNECTIONS=${SCALE_CONNECTIONS:-8}
 OUTSTANDING=${SCALE_OUTSTANDING:-64}
 RUNS=${SCALE_RUNS:-1}
 SESSIONS=${SCALE_SESSIONS:-10000}
+CHILDREN=${SCALE_CHILDREN:-100000}
+WATCHES=${SCALE_WATCHES:-$ZNODES}
+[ "$WATCHES" -le "$ZNODES" ] || WATCHES=$ZNODES
 SET_DURATION=${SCALE_SET_DURATION:-5s}
 ZK_XMX=${SCALE_ZK_XMX:-3g}
 WORK=$(mktemp -d /tmp/zkscale.XXXXXX)
@@ -87,6 +99,9 @@ CFG
 }
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# The gateway's memory trims (memoryTrimIdleMs) so far: a delta of RSS across one is no measure.
+trims() { grep -c "returned memory to the OS" "$1" || true; }
+json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"][sys.argv[2]])' "$1" "$2"; }
 
 if [ -n "${SCALE_GATEWAY_DLL:-}" ]; then
   GW_DIR=$(dirname "$SCALE_GATEWAY_DLL")
@@ -112,48 +127,83 @@ measure() { # KIND RUN
   w0=$(written "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --populate "$ZNODES" --parents "$PARENTS" --connections "$CONNECTIONS" \
     --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/populate.json" >&2
-  sleep 1
+  sleep 4 # the gateway returns a burst's committed memory after 1 s of quiet (memoryTrimIdleMs)
   w1=$(written "$PID")
   rss=$(rss_kb "$PID")
-  "${LT[@]}" --target "127.0.0.1:$port" --mix set=1 --connections "$CONNECTIONS" --outstanding "$OUTSTANDING" \
-    --value-size 100 --duration "$SET_DURATION" --warmup 1s --json "$dir/set.json" >&2
+  local prefix
+  prefix=$(json_get "$dir/populate.json" Prefix)
+  timed() { # NAME ARGS...: one timed workload on the populated tree
+    local name=$1; shift
+    "${LT[@]}" --target "127.0.0.1:$port" --value-size 100 --duration "$SET_DURATION" --warmup 1s --json "$dir/$name.json" "$@" >&2
+  }
+  timed set --mix set=1 --connections "$CONNECTIONS" --outstanding "$OUTSTANDING"
+  timed set1 --mix set=1 --connections 1 --outstanding "$OUTSTANDING"
+  timed seqget --mix get=1
+  timed seqset --mix set=1
   datadir=$(du -sk "$dir/data" | cut -f1)
+  "${LT[@]}" --target "127.0.0.1:$port" --populate $((ZNODES / 10 > 0 ? ZNODES / 10 : 1)) --parents "$PARENTS" --connections 1 \
+    --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/populate1.json" >&2
+  "${LT[@]}" --target "127.0.0.1:$port" --populate "$CHILDREN" --connections "$CONNECTIONS" \
+    --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/children-populate.json" >&2
+  timed children --mix children=1 --read-path "$(json_get "$dir/children-populate.json" Prefix)"
+  # Watches: the RSS before, and while all of them are set (the tool says when), then the fan-out.
+  local rss_unwatched rss_watched trims0
+  trims0=$(trims "$dir/server.out")
+  rss_unwatched=$(rss_kb "$PID")
+  "${LT[@]}" --target "127.0.0.1:$port" --watches "$WATCHES" --watch-prefix "$prefix" --parents "$PARENTS" \
+    --connections "$CONNECTIONS" --outstanding "$OUTSTANDING" --hold 3 --json "$dir/watches.json" > "$dir/watches.out" 2>&1 &
+  local lt=$!
+  for _ in $(seq 1 3000); do grep -q holding "$dir/watches.out" && break; sleep 0.1; done
+  sleep 1
+  rss_watched=$(rss_kb "$PID")
+  [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_watched=-1
+  wait "$lt" || { echo "$kind: the watches phase failed:" >&2; cat "$dir/watches.out" >&2; exit 1; }
   # Sessions: the RSS before, and while all of them are held open (the tool says when).
   local rss_idle rss_sessions
+  trims0=$(trims "$dir/server.out")
   rss_idle=$(rss_kb "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --sessions "$SESSIONS" --connections 64 --hold 6 --json "$dir/sessions.json" > "$dir/sessions.out" 2>&1 &
-  local lt=$!
+  lt=$!
   for _ in $(seq 1 600); do grep -q holding "$dir/sessions.out" && break; sleep 0.1; done
   sleep 2
   rss_sessions=$(rss_kb "$PID")
+  [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_sessions=-1
   wait "$lt" || { echo "$kind: the sessions phase failed:" >&2; cat "$dir/sessions.out" >&2; exit 1; }
-  local prefix
-  prefix=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["Prefix"])' "$dir/populate.json")
   kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=
   # shellcheck disable=SC2046
   python3 scripts/bench_scale_probe.py first-read "$port" "$prefix/p0/n0" "$dir/server.out" -- $(server_cmd "$kind" "$dir" "$port") > "$dir/recovery.json"
   PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$dir/recovery.json")
   stop_server
-  python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" "$rss_idle" "$rss_sessions" "$SESSIONS" > "$OUT/$kind-$run.json" <<'PY'
+  python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" "$rss_idle" "$rss_sessions" "$SESSIONS" \
+    "$rss_unwatched" "$rss_watched" "$WATCHES" > "$OUT/$kind-$run.json" <<'PY'
 import json, sys
 kind, run, d, w0, w1, rss, datadir, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 rss_idle, rss_sessions, sessions = int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
-ses = json.load(open(f"{d}/sessions.json"))["result"]
-pop = json.load(open(f"{d}/populate.json"))["result"]
-st = json.load(open(f"{d}/set.json"))["result"]["Total"]
-rec = json.load(open(f"{d}/recovery.json"))
-print(json.dumps({"kind": kind, "run": run, "creates_per_s": pop["CreatesPerSecond"], "create_errors": pop["Errors"],
+rss_unwatched, rss_watched, watches = int(sys.argv[12]), int(sys.argv[13]), int(sys.argv[14])
+def result(name):
+    return json.load(open(f"{d}/{name}.json"))["result"]
+ses, pop, pop1, rec, w = result("sessions"), result("populate"), result("populate1"), json.load(open(f"{d}/recovery.json")), result("watches")
+timed = {name: result(name)["Total"] for name in ("set", "set1", "seqget", "seqset", "children")}
+errors = (pop["Errors"] + pop1["Errors"] + result("children-populate")["Errors"] + ses["Errors"] + w["Errors"]
+          + sum(t["Errors"] for t in timed.values()))
+print(json.dumps({"kind": kind, "run": run, "errors": errors,
+                  "creates_per_s": pop["CreatesPerSecond"], "creates_per_s_1": pop1["CreatesPerSecond"],
                   "bytes_written_per_create": (w1 - w0) / n, "rss_mib": rss / 1024, "datadir_mib": datadir / 1024,
-                  "sets_per_s": st["OpsPerSecond"], "set_errors": st["Errors"], "recovery_first_read_ms": rec["first_read_ms"],
-                  "sessions_s": ses["ElapsedSeconds"], "session_errors": ses["Errors"],
-                  "kib_per_session": max(0, rss_sessions - rss_idle) / sessions}))
+                  "sets_per_s": timed["set"]["OpsPerSecond"], "sets_per_s_1": timed["set1"]["OpsPerSecond"],
+                  "get_p50_us": timed["seqget"]["P50Us"], "set_p50_us": timed["seqset"]["P50Us"],
+                  "children_p50_ms": timed["children"]["P50Us"] / 1000,
+                  "watch_set_s": w["SetSeconds"], "watch_fanout_s": w["FanoutSeconds"],
+                  # None when the gateway trimmed its memory in between (-1): that delta measures the trim.
+                  "bytes_per_watch": None if rss_watched < 0 else max(0, rss_watched - rss_unwatched) * 1024 / watches,
+                  "recovery_first_read_ms": rec["first_read_ms"],
+                  "sessions_s": ses["ElapsedSeconds"], "kib_per_session": None if rss_sessions < 0 else max(0, rss_sessions - rss_idle) / sessions}))
 PY
   rm -rf "$dir"
 }
 
 {
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC') cpu=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "znodes=$ZNODES parents=$PARENTS sessions=$CONNECTIONS x $OUTSTANDING in flight, runs=$RUNS"
+  echo "znodes=$ZNODES parents=$PARENTS pipelined: $CONNECTIONS sessions x $OUTSTANDING in flight; children=$CHILDREN watches=$WATCHES sessions=$SESSIONS, runs=$RUNS"
 } | tee "$OUT/machine.txt" >&2
 for run in $(seq 1 "$RUNS"); do
   if [ $((run % 2)) -eq 1 ]; then order="zk gw"; else order="gw zk"; fi
@@ -163,36 +213,53 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 python3 scripts/bench_scale_probe.py fdatasync "$WORK" > "$OUT/fdatasync.json"
-python3 scripts/bench_scale_probe.py loopback > "$OUT/loopback.json"
+"${LT[@]}" --loopback 20000 --value-size 100 --json "$OUT/loopback.json" >&2
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
 
 python3 - "$OUT" <<'PY'
 import glob, json, os, statistics, sys
 out = sys.argv[1]
 rows = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(out, "*-[0-9]*.json")))]
-limits = {**json.load(open(os.path.join(out, "fdatasync.json"))), **json.load(open(os.path.join(out, "loopback.json")))}
-def cell(kind, key):
+fsync = json.load(open(os.path.join(out, "fdatasync.json")))
+loop = json.load(open(os.path.join(out, "loopback.json")))["result"]
+def median(kind, key):
     vals = [r[key] for r in rows if r["kind"] == kind and r[key] is not None]
-    if not vals:
-        return None, "n/a"
-    m = statistics.median(vals)
-    fmt = (lambda v: f"{v:,.0f}") if m >= 100 else (lambda v: f"{v:.1f}")
-    return m, fmt(m) + (f" [{fmt(min(vals))}-{fmt(max(vals))}]" if len(vals) > 1 else "")
+    return (statistics.median(vals), vals) if vals else (None, [])
+def fmt(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
+def cell(m, vals):
+    return "n/a" if m is None else fmt(m) + (f" [{fmt(min(vals))}-{fmt(max(vals))}]" if len(vals) > 1 else "")
 print(open(os.path.join(out, "machine.txt")).read().strip())
 print()
 print("| metric | ZooKeeper 3.8 | ZkGateway | gateway / ZooKeeper |")
 print("|---|---:|---:|---:|")
-for key, name in [("creates_per_s", "populate, pipelined creates/s"), ("bytes_written_per_create", "bytes written to disk per create"),
+for key, name in [("creates_per_s", "populate, pipelined creates/s"), ("creates_per_s_1", "pipelined creates/s, 1 session"),
+                  ("bytes_written_per_create", "bytes written to disk per create"),
                   ("rss_mib", "RSS after populate, MiB"), ("datadir_mib", "data directory, MiB"),
-                  ("sets_per_s", "pipelined setData/s, tree loaded"), ("sessions_s", "sessions: connect + one exists each, s"),
+                  ("sets_per_s", "pipelined setData/s, tree loaded"), ("sets_per_s_1", "pipelined setData/s, 1 session"),
+                  ("get_p50_us", "getData p50, one in flight, us"), ("set_p50_us", "setData p50, one in flight, us"),
+                  ("children_p50_ms", "getChildren p50 of the big parent, ms"),
+                  ("watch_set_s", "watches: time to set them all, s"), ("bytes_per_watch", "RSS added per watch, B"),
+                  ("watch_fanout_s", "watches: fan-out to the last event, s"),
+                  ("sessions_s", "sessions: connect + one exists each, s"),
                   ("kib_per_session", "RSS added per open session, KiB"), ("recovery_first_read_ms", "kill -9 -> first answered getData, ms")]:
-    (a, ta), (b, tb) = cell("zk", key), cell("gw", key)
-    print(f"| {name} | {ta} | {tb} | {b / a:.2f}x |" if a and b else f"| {name} | {ta} | {tb} | n/a |")
+    (a, av), (b, bv) = median("zk", key), median("gw", key)
+    print(f"| {name} | {cell(a, av)} | {cell(b, bv)} | " + (f"{b / a:.2f}x |" if a and b else "n/a |"))
 print()
-print(f"machine: fdatasync 4 KiB p50 {limits['fdatasync_p50_us']} us (p99 {limits['fdatasync_p99_us']}), "
-      f"loopback 64 B round trip p50 {limits['loopback_p50_us']} us (Python echo: an upper bound)")
-print(f"sessions: {os.environ.get('SCALE_SESSIONS', '10000')}; a JVM's RSS barely moves while its heap has room, so ZooKeeper's per-session figure is a lower bound")
-errors = sum(r["create_errors"] + r["set_errors"] + r["session_errors"] for r in rows)
+get_limit = loop["Get"]["P50Us"]
+set_limit = loop["Set"]["P50Us"] + fsync["fdatasync_p50_us"]
+print(f"machine: fdatasync 4 KiB p50 {fsync['fdatasync_p50_us']} us (p99 {fsync['fdatasync_p99_us']}); the load tool's round trip to a peer that "
+      f"does no work: getData p50 {get_limit:.1f} us, setData p50 {loop['Set']['P50Us']:.1f} us")
+print()
+print("| p50 against the machine's limits | limit, us | ZooKeeper 3.8 | ZkGateway | target |")
+print("|---|---:|---:|---:|---|")
+for key, name, limit in [("get_p50_us", "getData, one in flight / loopback round trip", get_limit),
+                         ("set_p50_us", "setData, one in flight / (loopback round trip + fdatasync)", set_limit)]:
+    (a, _), (b, _) = median("zk", key), median("gw", key)
+    print(f"| {name} | {limit:.1f} | " + " | ".join(f"{v / limit:.2f}x" if v else "n/a" for v in (a, b)) + " | <= 1.5x |")
+print()
+print(f"sessions: {os.environ.get('SCALE_SESSIONS', '10000')}; a JVM's RSS barely moves while its heap has room, so ZooKeeper's per-session and per-watch figures are lower bounds")
+errors = sum(r["errors"] for r in rows)
 if errors:
     print(f"{errors} operations failed")
     sys.exit(1)

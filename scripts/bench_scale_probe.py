@@ -11,12 +11,8 @@
     bench_scale_probe.py fdatasync DIR [COUNT]
         p50/p99 of a 4 KiB write + fdatasync appended to a file in DIR (the data directory's file
         system): {"fdatasync_p50_us": .., ...}
-    bench_scale_probe.py loopback [COUNT] [SIZE]
-        p50 round trip of a SIZE-byte frame (default 64, a small getData) to a minimal echo peer on
-        127.0.0.1, both in this process's threads: {"loopback_p50_us": .., ...}. Python's own cost
-        is in it, so it is an upper bound of the machine's loopback round trip.
 """
-import json, os, socket, struct, subprocess, sys, threading, time
+import json, os, socket, struct, subprocess, sys, time
 
 
 def frame(body):
@@ -111,38 +107,6 @@ def fdatasync(argv):
     return 0
 
 
-def loopback(argv):
-    count = int(argv[0]) if argv else 5000
-    size = int(argv[1]) if len(argv) > 1 else 64
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-
-    def echo():
-        conn, _ = server.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with conn:
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                conn.sendall(data)
-
-    threading.Thread(target=echo, daemon=True).start()
-    client = socket.create_connection(server.getsockname())
-    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    payload = b"\x01" * size
-    times = []
-    for _ in range(count):
-        t = time.perf_counter_ns()
-        client.sendall(payload)
-        recv_exact(client, size)
-        times.append((time.perf_counter_ns() - t) / 1000)
-    client.close()
-    print(json.dumps({"loopback_p50_us": round(percentile(times, 0.5), 1), "loopback_p99_us": round(percentile(times, 0.99), 1), "size": size, "count": count}))
-    return 0
-
-
 if __name__ == "__main__":
     verb, rest = sys.argv[1], sys.argv[2:]
-    sys.exit({"first-read": first_read, "ready": ready, "fdatasync": fdatasync, "loopback": loopback}[verb](rest))
+    sys.exit({"first-read": first_read, "ready": ready, "fdatasync": fdatasync}[verb](rest))

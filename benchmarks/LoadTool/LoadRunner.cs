@@ -154,9 +154,9 @@ public sealed class LoadRunner(LoadOptions options, TextWriter? log = null)
     private async Task SlotLoopAsync(Slot slot, OpKind[] kinds, double[] cumulative, double total, string prefix, string dataPath, string listPath, byte[] value)
     {
         var random = new Random(_options.Seed + slot.Id);
-        var getData = new GetDataRequest(dataPath, false);
-        var exists = new ExistsRequest(dataPath, false);
-        var children = new GetChildrenRequest(listPath, false);
+        var getData = new GetDataRequest(_options.ReadPath ?? dataPath, false);
+        var exists = new ExistsRequest(_options.ReadPath ?? dataPath, false);
+        var children = new GetChildrenRequest(_options.ReadPath ?? listPath, false);
         var setData = new SetDataRequest(dataPath, value, -1);
         while (!_stop)
         {

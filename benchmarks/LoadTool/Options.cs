@@ -40,6 +40,12 @@ public sealed record LoadOptions
     /// <summary>Children created under the children-listing node.</summary>
     public int ChildCount { get; init; } = 10;
 
+    /// <summary>
+    /// An existing node that get, exists and children read instead of the run's own (e.g. a parent
+    /// of 100k children made by --populate); set and the create kinds keep to the run's prefix.
+    /// </summary>
+    public string? ReadPath { get; init; }
+
     public int Seed { get; init; } = 12345;
 
     /// <summary>TLS for every session; null: plaintext.</summary>

@@ -20,7 +20,6 @@ public sealed record PopulateResult(string Target, string Prefix, long Requested
 public sealed class Populator(LoadOptions options, long count, bool cleanup, TextWriter? log = null, int parents = 1)
 {
     private readonly TextWriter _log = log ?? TextWriter.Null;
-    private long _next = -1;
 
     public async Task<PopulateResult> RunAsync()
     {
@@ -46,8 +45,7 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
             }
         }
         var connections = new List<ZkConnection>();
-        long ok = 0, errors = 0;
-        var errorSamples = new List<string>();
+        PipelineOutcome outcome;
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -56,42 +54,8 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
                 connections.Add(await ZkConnection.ConnectAsync(host, port, tls));
             }
             start = Stopwatch.GetTimestamp();
-            var workers = new List<Task>();
-            foreach (var connection in connections)
-            {
-                for (int o = 0; o < options.Outstanding; o++)
-                {
-                    workers.Add(Task.Run(async () =>
-                    {
-                        var buffer = new FrameBuffer(512);
-                        long i;
-                        while ((i = Interlocked.Increment(ref _next)) < count)
-                        {
-                            OpResult r;
-                            try
-                            {
-                                r = await connection.SendAsync(OpCode.Create, new CreateRequest(parents > 1 ? $"{prefix}/p{i % parents}/n{i}" : $"{prefix}/n{i}", value, Acl.OpenAclUnsafe, CreateMode.Persistent), buffer);
-                            }
-                            catch (Exception e)
-                            {
-                                Interlocked.Increment(ref errors);
-                                lock (errorSamples) { if (errorSamples.Count < 10) errorSamples.Add($"{e.GetType().Name}: {e.Message}"); }
-                                return;
-                            }
-                            if (r.Err == ErrorCode.Ok)
-                            {
-                                Interlocked.Increment(ref ok);
-                            }
-                            else
-                            {
-                                Interlocked.Increment(ref errors);
-                                lock (errorSamples) { if (errorSamples.Count < 10) errorSamples.Add($"create: {r.Err}"); }
-                            }
-                        }
-                    }));
-                }
-            }
-            await Task.WhenAll(workers);
+            outcome = await Pipeline.RunAsync(connections, options.Outstanding, count, "create", (i, connection, buffer) =>
+                connection.SendAsync(OpCode.Create, new CreateRequest(PathOf(prefix, parents, i), value, Acl.OpenAclUnsafe, CreateMode.Persistent), buffer));
         }
         finally
         {
@@ -112,7 +76,10 @@ public sealed class Populator(LoadOptions options, long count, bool cleanup, Tex
                 _log.WriteLine($"cleanup of {prefix} failed: {e.Message}");
             }
         }
-        return new PopulateResult(options.Target, prefix, count, ok, errors, options.ValueSize, options.Connections, options.Outstanding,
-            elapsed, elapsed > 0 ? ok / elapsed : 0, errorSamples);
+        return new PopulateResult(options.Target, prefix, count, outcome.Ok, outcome.Errors, options.ValueSize, options.Connections, options.Outstanding,
+            elapsed, elapsed > 0 ? outcome.Ok / elapsed : 0, outcome.ErrorSamples);
     }
+
+    /// <summary>The path of populated znode <paramref name="i"/>: the layout the watch workload reads back.</summary>
+    public static string PathOf(string prefix, int parents, long i) => parents > 1 ? $"{prefix}/p{i % parents}/n{i}" : $"{prefix}/n{i}";
 }

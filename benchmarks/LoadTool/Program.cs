@@ -32,6 +32,15 @@ public static class LoadToolCli
           --sessions N              instead of a workload: open N sessions (one connection each, --connections
                                     of them connecting at a time), one exists("/") on each, hold them
                                     --hold seconds (default 5), then close them
+          --read-path PATH          get, exists and children read this existing node instead of the run's own
+          --watches N               instead of a workload: set a data watch on each of the first N znodes that
+                                    --populate made under --watch-prefix (same --parents), over --connections
+                                    sessions x --outstanding in flight; hold them --hold seconds; then setData
+                                    each from other sessions and time the fan-out to the last event
+          --watch-prefix PATH       with --watches: the prefix --populate printed
+          --loopback N              instead of a workload: N getData and N setData round trips (one in flight)
+                                    to an in-process peer that answers at once with replies of --value-size
+                                    bytes: the machine's loopback limit as this client sees it
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -48,6 +57,9 @@ public static class LoadToolCli
         int parents = 1;
         int? sessions = null;
         double holdSeconds = 5;
+        long? watches = null;
+        string? watchPrefix = null;
+        int? loopback = null;
         string? tlsCa = null, tlsCert = null, tlsPassword = null;
         try
         {
@@ -92,6 +104,10 @@ public static class LoadToolCli
                     case "--parents": parents = PositiveInt(key, Value()); break;
                     case "--sessions": sessions = PositiveInt(key, Value()); break;
                     case "--hold": holdSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--read-path": options = options with { ReadPath = Value() }; break;
+                    case "--watches": watches = PositiveInt(key, Value()); break;
+                    case "--watch-prefix": watchPrefix = Value(); break;
+                    case "--loopback": loopback = PositiveInt(key, Value()); break;
                     case "--tls-ca": tlsCa = Value(); break;
                     case "--tls-cert": tlsCert = Value(); break;
                     case "--tls-password": tlsPassword = Value(); break;
@@ -125,6 +141,40 @@ public static class LoadToolCli
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
             return 2;
+        }
+
+        if (loopback is int probeCount)
+        {
+            var probe = await LoopbackProbe.RunAsync(options.ValueSize, probeCount);
+            output.WriteLine($"loopback to a peer that does no work, {probe.ValueSize} B values: getData p50 {probe.Get.P50Us:0.0} us (p99 {probe.Get.P99Us:0.0}), " +
+                $"setData p50 {probe.Set.P50Us:0.0} us (p99 {probe.Set.P99Us:0.0}), {probeCount} round trips each");
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new { mode = "loopback", label, result = probe }, JsonOptions));
+            }
+            return 0;
+        }
+
+        if (watches is long watchCount)
+        {
+            if (watchPrefix is null)
+            {
+                error.WriteLine("--watches needs --watch-prefix (the prefix a --populate run printed).");
+                return 2;
+            }
+            var (host, port) = options.ParseTarget();
+            var w = await new WatchFanout(host, port, watchPrefix, parents, watchCount, options.Connections, options.Outstanding,
+                TimeSpan.FromSeconds(holdSeconds), output).RunAsync();
+            output.WriteLine($"{w.Target}: fan-out of {w.EventsReceived:N0} NodeDataChanged events in {(w.FanoutSeconds is double f ? $"{f:0.00} s" : "(incomplete)")}, errors {w.Errors}");
+            foreach (var e in w.ErrorSamples)
+            {
+                output.WriteLine($"    error: {e}");
+            }
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new { mode = "watches", label, result = w }, JsonOptions));
+            }
+            return w.Errors > 0 ? 1 : 0;
         }
 
         if (sessions is int sessionCount)

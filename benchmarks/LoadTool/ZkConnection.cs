@@ -15,8 +15,8 @@ public readonly record struct OpResult(ErrorCode Err, long ReplyTimestamp, IRead
 /// <summary>
 /// A minimal pipelined ZooKeeper session for load generation: any number of callers may have
 /// requests outstanding; frames are written under a lock in xid order and replies, which the server
-/// returns in request order, are matched against a FIFO of pending requests. Notifications are
-/// ignored. No reconnects, no pings (the tool keeps the session busy).
+/// returns in request order, are matched against a FIFO of pending requests. Notifications go to
+/// <see cref="Notified"/> (ignored when it is null). No reconnects, no pings (the tool keeps the session busy).
 /// </summary>
 public sealed class ZkConnection : IAsyncDisposable
 {
@@ -86,6 +86,9 @@ public sealed class ZkConnection : IAsyncDisposable
 
     /// <summary>Completes when the connection is closed (by either side).</summary>
     public Task Closed => _readLoop;
+
+    /// <summary>Called on the receive loop for every watch event, with the event's timestamp; keep it short.</summary>
+    public Action<WatcherEvent, long>? Notified { get; set; }
 
     /// <summary>
     /// Frames <paramref name="body"/> behind a request header into <paramref name="scratch"/> (the
@@ -168,7 +171,12 @@ public sealed class ZkConnection : IAsyncDisposable
     {
         var reader = new JuteReader(payload);
         var header = ReplyHeader.Read(ref reader);
-        if (header.Xid == Xids.Notification || header.Xid == Xids.Ping)
+        if (header.Xid == Xids.Notification)
+        {
+            Notified?.Invoke(WatcherEvent.Read(ref reader), now);
+            return;
+        }
+        if (header.Xid == Xids.Ping)
         {
             return;
         }

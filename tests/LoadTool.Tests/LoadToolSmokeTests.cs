@@ -89,4 +89,47 @@ public sealed class LoadToolSmokeTests : IAsyncLifetime
         Assert.Contains("| p50 us |", text);
         Assert.Contains("\"runsB\"", await File.ReadAllTextAsync(json));
     }
+
+    [Fact]
+    public async Task Every_watch_set_on_populated_znodes_fires_once_when_they_change()
+    {
+        var options = new LoadOptions { Target = $"127.0.0.1:{_port}", Connections = 2, Outstanding = 8 };
+        var populated = await new Populator(options, 300, cleanup: false, parents: 5).RunAsync();
+        Assert.Equal(300, populated.Created);
+
+        var result = await new WatchFanout("127.0.0.1", _port, populated.Prefix, 5, 300, sessions: 3, outstanding: 8, TimeSpan.Zero, TextWriter.Null).RunAsync();
+
+        Assert.True(result.Errors == 0, string.Join("; ", result.ErrorSamples));
+        Assert.Equal(300, result.EventsReceived);
+        Assert.NotNull(result.FanoutSeconds);
+    }
+
+    [Fact]
+    public async Task The_loopback_probe_times_every_round_trip_to_its_peer()
+    {
+        var result = await LoopbackProbe.RunAsync(valueSize: 100, count: 300);
+
+        Assert.Equal(300, result.Get.Ops);
+        Assert.Equal(300, result.Set.Ops);
+        Assert.True(result.Get.P50Us > 0 && result.Set.P50Us > 0);
+    }
+
+    [Fact]
+    public async Task A_read_path_makes_reads_go_to_an_existing_node()
+    {
+        var options = new LoadOptions
+        {
+            Target = $"127.0.0.1:{_port}",
+            Mix = LoadOptions.ParseMix("children=1,get=1"),
+            ReadPath = "/no-such-node",
+            Count = 20,
+            Warmup = TimeSpan.Zero,
+        };
+
+        var result = await new LoadRunner(options).RunAsync();
+
+        // Both kinds read the missing node, so every one fails with NoNode: the run's own nodes are not read.
+        Assert.Equal(20, result.Total.Errors);
+        Assert.Contains(result.ErrorSamples, e => e.Contains("NoNode", StringComparison.Ordinal));
+    }
 }

@@ -171,6 +171,8 @@ public static class GatewayHost
         builder.Logging.AddFilter(StartupCategory, LogLevel.Information);
         // The embedded store's recovery and snapshots, as ZooKeeper logs its snapshot loads at INFO.
         builder.Logging.AddFilter("ZkGateway.Backend.Embedded.DurableStore", LogLevel.Information);
+        // Each memory trim pauses the process for a moment (about a second at 1M znodes): say when.
+        builder.Logging.AddFilter(typeof(IdleMemoryTrimmer).FullName, LogLevel.Information);
         if (options.Verbose)
         {
             builder.Logging.AddFilter("Microsoft", LogLevel.Information);
@@ -279,6 +281,7 @@ public static class GatewayHost
             SnapshotLogBytes = options.SnapshotLogBytes,
         };
         services.AddSingleton(registry);
+        services.AddHostedService<IdleMemoryTrimmer>();
         services.AddSingleton<Admin.SnapshotCommand>();
         // A factory registration, so the container disposes the backend (closing the database) on
         // shutdown, and the backend logs through the host's loggers. Building the host resolves it,

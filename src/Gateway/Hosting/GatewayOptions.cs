@@ -91,6 +91,13 @@ public sealed class GatewayOptions
     /// </summary>
     public long SnapshotLogBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// <c>memoryTrimIdleMs</c> (our extension): after this long without allocation to speak of, following
+    /// a burst, the gateway returns the memory the burst left committed to the OS (<see cref="IdleMemoryTrimPolicy"/>);
+    /// 0 turns it off. Default 1000.
+    /// </summary>
+    public int MemoryTrimIdleMs { get; set; } = 1000;
+
     /// <summary><c>znode.container.checkIntervalMs</c>: how often container and TTL nodes are reaped; default 60 000 ms.</summary>
     public int ContainerCheckIntervalMs { get; set; } = 60_000;
 

@@ -30,6 +30,7 @@ public static class ZooCfg
         public const string HandshakeTimeoutMs = "handshakeTimeoutMs";
         public const string InlineScheduling = "inlineScheduling";
         public const string EpochWaitMs = "epochWaitMs";
+        public const string MemoryTrimIdleMs = "memoryTrimIdleMs";
         public const string LivenessRenewalMs = "livenessRenewalMs";
         public const string HeartbeatIntervalMs = "heartbeatIntervalMs";
         public const string Verbose = "verbose";
@@ -369,6 +370,9 @@ public static class ZooCfg
                 break;
             case Keys.InlineScheduling:
                 options.InlineScheduling = ParseBool(key, value);
+                break;
+            case Keys.MemoryTrimIdleMs:
+                options.MemoryTrimIdleMs = ParseInt(key, value, 0, int.MaxValue);
                 break;
             case Keys.EpochWaitMs:
                 options.EpochWaitMs = ParseInt(key, value, 1, int.MaxValue);

@@ -5,6 +5,25 @@ namespace ZkGateway.Compat.Infrastructure;
 
 public static class Transcripts
 {
+    /// <summary>
+    /// Compares a transcript with its pinned copy, <c>expected/&lt;fileName&gt;</c>. With
+    /// COMPAT_WRITE_EXPECTED=1 a transcript from real ZooKeeper (<paramref name="fromZooKeeper"/>) first
+    /// rewrites that file: review the diff before committing it.
+    /// </summary>
+    public static void AssertPinned(string fileName, ScenarioResult result, string what, bool fromZooKeeper = true)
+    {
+        var file = Path.Combine(RepoPaths.ExpectedDir, fileName);
+        if (fromZooKeeper && Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
+        {
+            File.WriteAllLines(file, result.Transcript);
+        }
+        if (!File.Exists(file))
+        {
+            throw new XunitException($"{what}: no expected transcript {file}; the run printed:\n{result.Describe()}");
+        }
+        AssertSame(File.ReadAllLines(file), result, $"{what}: the transcript differs from {file}");
+    }
+
     /// <summary>Fails with the first differing line and both transcripts side by side.</summary>
     public static void AssertSame(IReadOnlyList<string> expected, ScenarioResult actual, string what)
     {

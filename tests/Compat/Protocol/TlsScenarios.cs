@@ -28,13 +28,7 @@ public sealed class TlsScenarios(TlsFixture targets)
         var (zk, zkPort) = await targets.GetAsync(TargetKind.ZooKeeper);
         var zkResult = await ScenarioRunner.RunAsync(client, "tls", zk, $"127.0.0.1:{zkPort}", env);
         Assert.True(zkResult.ExitCode == 0, $"{client}/tls against real ZooKeeper failed: {zkResult.Describe()}\n--- server ---\n{Tail(zk.Log)}");
-        var file = Path.Combine(RepoPaths.ExpectedDir, $"{client.ToString().ToLowerInvariant()}-tls.txt");
-        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, zkResult.Transcript);
-        }
-        Assert.True(File.Exists(file), $"no expected transcript {file}; real ZooKeeper printed:\n{zkResult.Describe()}");
-        Transcripts.AssertSame(File.ReadAllLines(file), zkResult, $"{client}/tls: real ZooKeeper's transcript differs from {file}");
+        Transcripts.AssertPinned($"{client.ToString().ToLowerInvariant()}-tls.txt", zkResult, $"{client}/tls on real ZooKeeper");
 
         var (gw, gwPort) = await targets.GetAsync(TargetKind.Gateway);
         var gwResult = await ScenarioRunner.RunAsync(client, "tls", gw, $"127.0.0.1:{gwPort}", env);
@@ -57,12 +51,7 @@ public sealed class TlsScenarios(TlsFixture targets)
         string[] commands = ["create {P} x", "whoami", "get {P}", "delete {P}", "ls {P}"];
         var (zk, zkPort) = await targets.GetAsync(TargetKind.ZooKeeper);
         var zkResult = await ZkCli.RunAsync(zk, commands, connectString: $"127.0.0.1:{zkPort}", environment: env, launcher: ZkCli.TlsCapableLauncher);
-        var file = Path.Combine(RepoPaths.ExpectedDir, "zkcli-tls.txt");
-        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, zkResult.Transcript);
-        }
-        Transcripts.AssertSame(File.ReadAllLines(file), zkResult, $"zkCli.sh over TLS: real ZooKeeper's transcript differs from {file}");
+        Transcripts.AssertPinned("zkcli-tls.txt", zkResult, "zkCli.sh over TLS on real ZooKeeper");
 
         var (gw, gwPort) = await targets.GetAsync(TargetKind.Gateway);
         var gwResult = await ZkCli.RunAsync(gw, commands, connectString: $"127.0.0.1:{gwPort}", environment: env, launcher: ZkCli.TlsCapableLauncher);

@@ -51,6 +51,14 @@ public sealed class ZooCfgTests : IDisposable
     }
 
     [Fact]
+    public void Memory_trim_waits_a_second_of_quiet_by_default_and_zero_turns_it_off()
+    {
+        Assert.Equal(1000, ZooCfg.Parse([]).MemoryTrimIdleMs);
+        Assert.Equal(0, ZooCfg.Parse(["--memoryTrimIdleMs=0"]).MemoryTrimIdleMs);
+        Assert.Throws<GatewayConfigurationException>(() => ZooCfg.Parse(["--memoryTrimIdleMs=-1"]));
+    }
+
+    [Fact]
     public void Liveness_renewal_defaults_to_ninety_seconds_and_takes_a_positive_value()
     {
         Assert.Equal(90_000, ZooCfg.Parse([]).LivenessRenewalMs);
