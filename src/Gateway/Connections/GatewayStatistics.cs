@@ -66,6 +66,8 @@ public sealed class GatewayStatistics
     /// </summary>
     public async ValueTask<ServerSnapshot> SnapshotAsync(IZkBackend backend, ConnectionRegistry registry, bool withEphemerals = false, bool withQuotas = false)
     {
+        // Before the backend's statistics: the cost meter's lines they carry then count this walk too.
+        var quotaGaugeSets = withQuotas ? await QuotaMetrics.CollectAsync(backend, CancellationToken.None).ConfigureAwait(false) : [];
         var stats = await backend.GetStatisticsAsync().ConfigureAwait(false);
         var (watches, paths) = backend.WatchCounts();
         long count = Interlocked.Read(ref _latencyCount);
@@ -135,7 +137,7 @@ public sealed class GatewayStatistics
             EphemeralsCount = stats.EphemeralCount,
             ApproximateDataSize = stats.ApproximateDataSize,
             ExtraMonitorValues = stats.MonitorValues ?? [],
-            QuotaGaugeSets = withQuotas ? await QuotaMetrics.CollectAsync(backend, CancellationToken.None).ConfigureAwait(false) : [],
+            QuotaGaugeSets = quotaGaugeSets,
             MetricValues = [.. Metrics.Dump()],
             Uptime = DateTimeOffset.UtcNow - _started,
             SessionCount = stats.SessionCount,
