@@ -75,6 +75,9 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
 
     public long AppliedZxid => Volatile.Read(ref _appliedZxid);
 
+    /// <summary>Usage is kept where each change is applied (EmbeddedUserStorage.Quotas.cs).</summary>
+    public bool KeepsQuotaUsage => true;
+
     public int NodeCount
     {
         get

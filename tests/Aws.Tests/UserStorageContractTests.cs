@@ -58,17 +58,18 @@ public abstract class UserStorageContract : IAsyncLifetime
         long z = ++_zxid;
         var s = _stats[path];
         _stats[path] = s with { Mzxid = z, Version = s.Version + 1, DataLength = data?.Length ?? 0 };
-        return TxnOf(NodeChange.PutWithData(path, _stats[path], data));
+        return TxnOf(NodeChange.PutWithData(path, _stats[path], data) with { PreviousDataLength = s.DataLength });
     }
 
     private Txn DeleteTxn(string path)
     {
         long z = ++_zxid;
+        var removed = _stats[path];
         _stats.Remove(path);
         string parent = ParentOf(path)!;
         var p = _stats[parent];
         _stats[parent] = p with { Cversion = p.Cversion + 1, NumChildren = p.NumChildren - 1, Pzxid = z };
-        return TxnOf(new NodeChange(NodeChangeKind.Delete, path, default), new NodeChange(NodeChangeKind.Put, parent, _stats[parent]));
+        return TxnOf(new NodeChange(NodeChangeKind.Delete, path, removed), new NodeChange(NodeChangeKind.Put, parent, _stats[parent]));
     }
 
     private async Task ApplyAsync(params Txn[] txns)
@@ -208,6 +209,42 @@ public abstract class UserStorageContract : IAsyncLifetime
         await ApplyAsync(SetTxn("/e", []));
         Assert.Equal(Array.Empty<byte>(), (await ReadFreshAsync("/e"))!.Data);
     }
+
+    [Fact]
+    public async Task Quota_usage_is_kept_by_the_distributor_and_counted_once_when_a_batch_comes_again_grouped_otherwise()
+    {
+        const string Stats = "/zookeeper/quota/q/zookeeper_stats";
+        var distributor = new DistributorFunction(_storage, new DynamoSystemStorage(Deployment.Clients), new RecordingOutbox(), skipsApplied: false);
+        await distributor.HandleBatchAsync([CreateTxn("/zookeeper", ""), CreateTxn("/zookeeper/quota", ""), CreateTxn("/q", "ab"), CreateTxn("/q/a", "x")], CancellationToken.None);
+        // setquota -n 10 /q, then a mixed workload, in one batch: the stats node is counted afresh
+        // (the two nodes before the quota), then each change adds to it.
+        Txn[] batch =
+        [
+            CreateTxn("/zookeeper/quota/q", ""),
+            CreateTxn("/zookeeper/quota/q/zookeeper_limits", "count=10,bytes=-1"),
+            CreateTxn(Stats, "count=0,bytes=0"),
+            CreateTxn("/q/b", "yyy"),
+            SetTxn("/q/a", Encoding.UTF8.GetBytes("xxxxx")),
+            CreateTxn("/q/b/c", "1234"),
+            DeleteTxn("/q/b/c"),
+            CreateTxn("/other", "not counted"),
+        ];
+        await distributor.HandleBatchAsync(batch, CancellationToken.None);
+        Assert.Equal("count=3,bytes=10", await DataAsync(Stats));
+
+        // The same batch again (a crash after its writes, before the queue's acknowledgement), on a
+        // new instance, then its tail in a batch with a new create: nothing is counted twice.
+        var again = new DistributorFunction(Create(Deployment.Clients), new DynamoSystemStorage(Deployment.Clients), new RecordingOutbox(), skipsApplied: false);
+        await again.HandleBatchAsync(batch, CancellationToken.None);
+        Assert.Equal("count=3,bytes=10", await DataAsync(Stats));
+        await again.HandleBatchAsync([.. batch[4..], CreateTxn("/q/d", "zz")], CancellationToken.None);
+        Assert.Equal("count=4,bytes=12", await DataAsync(Stats));
+        // The stats node keeps the Stat the client's create gave it, but for its data length.
+        var stats = await ReadFreshAsync(Stats);
+        Assert.Equal(_stats[Stats] with { DataLength = "count=4,bytes=12".Length }, stats!.Stat);
+    }
+
+    private async Task<string> DataAsync(string path) => Encoding.UTF8.GetString((await ReadFreshAsync(path))!.Data!);
 
     protected async Task<bool> ObjectExistsAsync(string key) => (await ObjectsUnderAsync(key)).Contains(key);
 

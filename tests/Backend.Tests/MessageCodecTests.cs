@@ -105,6 +105,23 @@ public class MessageCodecTests
     }
 
     [Fact]
+    public void A_setDatas_previous_length_travels_with_the_other_fields_and_other_changes_read_none()
+    {
+        var txn = new Txn(9, 1, 2, null, new WriteResult(ErrorCode.Ok, 9),
+            [NodeChange.PutWithData("/a", SomeStat, [1, 2]) with { PreviousDataLength = 5, KindMarker = -3, DataRef = "ref" }, new NodeChange(NodeChangeKind.Put, "/", SomeStat)], []);
+        byte[] bytes = MessageCodec.EncodeTxn(txn);
+        Assert.Equal(7, new JuteReader(bytes).ReadInt());
+        foreach (var back in new[] { MessageCodec.DecodeTxn(bytes), Codecs.StorageCodec.DecodeTxn(bytes) })
+        {
+            Assert.Equal([("/a", 5, -3L, "ref"), ("/", -1, 0L, (string?)null)], back.Changes.Select(c => (c.Path, c.PreviousDataLength, c.KindMarker, c.DataRef)));
+        }
+        // A transaction without one keeps the older format, readable by functions of an earlier version.
+        var plain = txn with { Changes = [new NodeChange(NodeChangeKind.Put, "/", SomeStat)] };
+        Assert.Equal(4, new JuteReader(MessageCodec.EncodeTxn(plain)).ReadInt());
+        Assert.Equal(-1, MessageCodec.DecodeTxn(MessageCodec.EncodeTxn(plain)).Changes[0].PreviousDataLength);
+    }
+
+    [Fact]
     public void Null_data_of_creates_and_sets_round_trips_as_null()
     {
         var multi = new MultiOperation([new CreateOperation("/n", null, SomeAcl, CreateMode.Persistent), new SetDataOperation("/e", null, 1), new SetDataOperation("/f", [], 1)]);

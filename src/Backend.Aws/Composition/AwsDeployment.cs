@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Quotas;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -94,7 +95,8 @@ public static class AwsDeployment
             var heartbeat = new HeartbeatFunction(new DynamoSessionLeases(clients), writerQueue, TimeProvider.System, writerLogger);
             return FaaSBackend.StartHosted(options, sink, providers, (local, stopping) =>
             {
-                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, store, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger);
+                writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), user, store, new LocalFirstOutbox(gatewayId, local, remote), options, TimeProvider.System, writerLogger,
+                    QuotaGuard.For(options, store, loggers, TimeProvider.System));
                 return Task.WhenAll(writer.RunAsync(writerQueue, CancellationToken.None), RunUntilStoppedAsync(() => heartbeat.RunAsync(HeartbeatInterval(options), stopping)));
             }, loggers: loggers, nodeTypes: new DynamoReapIndex(clients.DynamoDb, settings.DataTable));
         }

@@ -5,6 +5,7 @@ using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Messages;
 using ZkGateway.Backend.Metering;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Quotas;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -38,7 +39,7 @@ public sealed class AwsFunctions : IAsyncDisposable
     /// <summary>The reply address of the reaper's requests: no gateway (and no inbox) has this id.</summary>
     public const string ReaperAddress = "reaper";
 
-    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, IAwsUserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options, ILogger logger)
+    private AwsFunctions(AwsClients clients, DynamoSystemStorage system, IAwsUserStorage user, SqsOrderedQueue<WriteRequest> writerQueue, SqsOrderedQueue<Txn> distributorQueue, BackendOptions options, ILogger logger, QuotaGuard? quotas)
     {
         _clients = clients;
         _logger = logger;
@@ -46,7 +47,7 @@ public sealed class AwsFunctions : IAsyncDisposable
         _user = user;
         _writerQueue = writerQueue;
         _distributorQueue = distributorQueue;
-        _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options);
+        _writer = new WriterFunction(system, distributorQueue, TimeProvider.System, options, quotas);
         var inboxes = new InboxDirectory(clients);
         var ledger = new EpochLedger(clients.DynamoDb, clients.Settings.CountersTable, TimeProvider.System, EpochLedger.DefaultWindow);
         _distributor = new DistributorFunction(user, system, new InboxOutbox(clients.DynamoDb, clients.Settings.WatchesTable, inboxes.GetAsync, ledger));
@@ -94,7 +95,8 @@ public sealed class AwsFunctions : IAsyncDisposable
             }
             var writerQueue = await SqsOrderedQueue<WriteRequest>.OpenAsync(clients, settings.WriterQueue, WriteRequestCodec.Instance, cancellationToken).ConfigureAwait(false);
             var distributorQueue = await SqsOrderedQueue<Txn>.OpenAsync(clients, settings.DistributorQueue, TxnCodec.Instance, cancellationToken).ConfigureAwait(false);
-            var functions = new AwsFunctions(clients, system, user, writerQueue, distributorQueue, options, (loggers ?? NullLoggerFactory.Instance).CreateLogger<AwsFunctions>());
+            var functions = new AwsFunctions(clients, system, user, writerQueue, distributorQueue, options, (loggers ?? NullLoggerFactory.Instance).CreateLogger<AwsFunctions>(),
+                QuotaGuard.For(options, user, loggers, TimeProvider.System));
             if (!scheduledOnly)
             {
                 await functions.RecoverAsync(cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Functions.Writer;
 using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Quotas;
 
 namespace ZkGateway.Backend.Aws;
 
@@ -64,7 +65,7 @@ public sealed class GatewayWriter
     /// <summary>For the outbox's plan (<see cref="InboxOutbox"/>): the interest generation, and whether the ledger is as this writer left it.</summary>
     public WriterPlanBasis PlanBasis() => new(Volatile.Read(ref _interestGeneration), _followsOwnBatch);
 
-    public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, DynamoUserStorage items, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger)
+    public GatewayWriter(AwsClients clients, HeadSystemStorage system, IAwsUserStorage user, DynamoUserStorage items, IGatewayOutbox outbox, BackendOptions options, TimeProvider time, ILogger logger, QuotaGuard? quotas = null)
     {
         _clients = clients;
         _system = system;
@@ -75,7 +76,8 @@ public sealed class GatewayWriter
         _logger = logger;
         _sessions = new HeadSessionWrites(clients.DynamoDb, clients.Settings.SessionsTable);
         _distributor = new DistributorFunction(user, system, outbox, skipsApplied: false);
-        _writer = new WriterFunction(system, new InlineQueue<Txn>(ApplyReservedAsync), time, options);
+        // quotas: zookeeper.enforceQuota's check, over the items themselves (not the gated reads); null when off.
+        _writer = new WriterFunction(system, new InlineQueue<Txn>(ApplyReservedAsync), time, options, quotas);
     }
 
     /// <summary>Catches up with the head (bootstrapping a fresh deployment), then serves the queue until it completes.</summary>

@@ -255,7 +255,10 @@ public sealed class DynamoUserStorage : IAwsUserStorage
                 }
                 data = spilled;
             }
-            return new UserNode(path, data, stat, acl, children, EpochStamp.Parse(GetString(item, EpochAttr)));
+            // The write stamp names the last batch that wrote the item: on a stats node, the zxid its
+            // usage counts through (the distributor's stats Put is the item's last write of its batch).
+            long usageThrough = item.TryGetValue(WriteStampAttr, out var stamp) && ulong.TryParse(stamp.N, NumberStyles.None, CultureInfo.InvariantCulture, out ulong z) ? (long)(z / 2) : 0;
+            return new UserNode(path, data, stat, acl, children, EpochStamp.Parse(GetString(item, EpochAttr))) { UsageThrough = usageThrough };
         }
     }
 

@@ -34,6 +34,9 @@ public sealed class S3UserStorage : IAwsUserStorage
 
     private const int EpochMetadataLimit = 1900;
 
+    /// <summary>A stats node's <see cref="NodeChange.UsageThrough"/>, also as user metadata (zxid in hex).</summary>
+    internal const string UsageThroughMetadata = "zkgw-usage-through";
+
     private readonly IAmazonS3 _s3;
     private readonly AppliedMarker _applied;
     private readonly string _bucket;
@@ -58,6 +61,9 @@ public sealed class S3UserStorage : IAwsUserStorage
         /// <summary>Null data (a -1 buffer in the object, as in ZooKeeper's snapshots) stays null.</summary>
         public byte[]? Data = data;
         public readonly SortedSet<string> Children = children;
+
+        /// <summary>On a zookeeper_stats node the distributor wrote: the zxid its usage counts through.</summary>
+        public long UsageThrough;
     }
 
     public S3UserStorage(IAmazonS3 s3, IAmazonDynamoDB dynamo, string bucket, string countersTable, bool disableChunkEncoding = false)
@@ -84,7 +90,7 @@ public sealed class S3UserStorage : IAwsUserStorage
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
     {
         var stored = await GetAsync(path, cancellationToken).ConfigureAwait(false);
-        UserNode? node = stored is null ? null : new UserNode(path, stored.Data, stored.Stat, stored.Acl, stored.Children, stored.Epoch);
+        UserNode? node = stored is null ? null : new UserNode(path, stored.Data, stored.Stat, stored.Acl, stored.Children, stored.Epoch) { UsageThrough = stored.UsageThrough };
         if (node is not null)
         {
             ObserveZxid(Math.Max(node.Stat.Mzxid, node.Stat.Pzxid));
@@ -184,7 +190,10 @@ public sealed class S3UserStorage : IAwsUserStorage
         var existing = await LoadAsync(change.Path, dirty, ct).ConfigureAwait(false);
         if (existing is null)
         {
-            dirty[change.Path] = new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.WritesData ? change.Data : [], new SortedSet<string>(StringComparer.Ordinal));
+            dirty[change.Path] = new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.WritesData ? change.Data : [], new SortedSet<string>(StringComparer.Ordinal))
+            {
+                UsageThrough = change.UsageThrough,
+            };
             if (parentPath is not null && await LoadAsync(parentPath, dirty, ct).ConfigureAwait(false) is { } parent)
             {
                 parent.Children.Add(ZkPath.Name(change.Path));
@@ -200,6 +209,10 @@ public sealed class S3UserStorage : IAwsUserStorage
         if (change.Acl is not null)
         {
             existing.Acl = change.Acl;
+        }
+        if (change.UsageThrough != 0)
+        {
+            existing.UsageThrough = change.UsageThrough;
         }
         dirty[change.Path] = existing;
     }
@@ -217,7 +230,8 @@ public sealed class S3UserStorage : IAwsUserStorage
         return await FetchAsync(path, ct).ConfigureAwait(false);
     }
 
-    private static StoredNode Copy(StoredNode node) => new(node.Stat, node.Acl, node.Data, new SortedSet<string>(node.Children, StringComparer.Ordinal));
+    private static StoredNode Copy(StoredNode node) =>
+        new(node.Stat, node.Acl, node.Data, new SortedSet<string>(node.Children, StringComparer.Ordinal)) { UsageThrough = node.UsageThrough };
 
     private void Remember(string path, StoredNode? node)
     {
@@ -239,6 +253,7 @@ public sealed class S3UserStorage : IAwsUserStorage
             await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
             var node = Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             node.Epoch = EpochStamp.Parse(response.Metadata[EpochMetadata]);
+            node.UsageThrough = long.TryParse(response.Metadata[UsageThroughMetadata], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out long through) ? through : 0;
             return node;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
@@ -261,6 +276,10 @@ public sealed class S3UserStorage : IAwsUserStorage
         if (epoch?.Truncate(EpochMetadataLimit) is { } stamp)
         {
             request.Metadata.Add(EpochMetadata, stamp.Encode());
+        }
+        if (node.UsageThrough != 0)
+        {
+            request.Metadata.Add(UsageThroughMetadata, node.UsageThrough.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
         }
         await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
     }

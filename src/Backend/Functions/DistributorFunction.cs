@@ -1,5 +1,6 @@
 using ZkGateway.Backend.Diagnostics;
 using ZkGateway.Backend.Primitives;
+using ZkGateway.Backend.Quotas;
 
 namespace ZkGateway.Backend.Functions;
 
@@ -98,11 +99,7 @@ public sealed class DistributorFunction
         // Per transaction, in zxid order: its triggers, then its reply, then the next transaction's. A
         // session that pipelines writes gets the reply to write N before the events of write N+1, as
         // ZooKeeper's FinalRequestProcessor sends them.
-        var late = await _user.ApplyAsync(fresh, epoch, txn =>
-        {
-            _outbox.Triggers(txn);
-            Answer(txn);
-        }, cancellationToken).ConfigureAwait(false);
+        var late = await ApplyAsync(fresh, epoch, cancellationToken).ConfigureAwait(false);
         if (late.Count > 0)
         {
             // Gateways that registered a first interest after the plan: the stamps of this batch may
@@ -118,6 +115,33 @@ public sealed class DistributorFunction
         {
             await _system.PopPendingAsync(last, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The fresh transactions applied, with the quota usage they change where user storage does not
+    /// keep it itself: in segments (a setquota's stats node starts one), each with its stats Puts.
+    /// </summary>
+    private async ValueTask<IReadOnlyCollection<string>> ApplyAsync(IReadOnlyList<Txn> fresh, EpochStamp? epoch, CancellationToken cancellationToken)
+    {
+        void OnApplied(Txn txn)
+        {
+            _outbox.Triggers(txn);
+            Answer(txn);
+        }
+
+        if (_user.KeepsQuotaUsage || fresh.Count == 0)
+        {
+            return await _user.ApplyAsync(fresh, epoch, OnApplied, cancellationToken).ConfigureAwait(false);
+        }
+        var tally = new QuotaUsageTally(_user);
+        var late = new HashSet<string>(StringComparer.Ordinal);
+        for (int start = 0; start < fresh.Count;)
+        {
+            var segment = await tally.NextSegmentAsync(fresh, start, cancellationToken).ConfigureAwait(false);
+            late.UnionWith(await _user.ApplyAsync(segment, epoch, OnApplied, cancellationToken).ConfigureAwait(false));
+            start += segment.Count;
+        }
+        return late;
     }
 
     private void Answer(Txn txn)

@@ -32,6 +32,13 @@ public static class MessageCodec
     /// and TTL nodes), for the same reason as format 5.
     /// </summary>
     private const int TxnFormatWithKindMarker = 6;
+
+    /// <summary>
+    /// Format 7 adds each change's previous data length (<see cref="NodeChange.PreviousDataLength"/>)
+    /// after its kind marker: written for a transaction with a setData, whose quota usage the
+    /// serverless distributor counts from it.
+    /// </summary>
+    private const int TxnFormatWithPreviousLength = 7;
     private const int TxnFormatWithoutDataFlag = 3;
     private const int InboxFormat = 1;
 
@@ -290,9 +297,10 @@ public static class MessageCodec
     {
         var buffer = new FrameBuffer(256);
         var writer = new JuteWriter(buffer);
-        bool withKindMarker = txn.Changes.Any(c => c.KindMarker != 0);
+        bool withPreviousLength = txn.Changes.Any(c => c.PreviousDataLength >= 0);
+        bool withKindMarker = withPreviousLength || txn.Changes.Any(c => c.KindMarker != 0);
         bool withDataRef = withKindMarker || txn.Changes.Any(c => c.DataRef is not null);
-        writer.WriteInt(withKindMarker ? TxnFormatWithKindMarker : withDataRef ? TxnFormatWithDataRef : TxnFormat);
+        writer.WriteInt(withPreviousLength ? TxnFormatWithPreviousLength : withKindMarker ? TxnFormatWithKindMarker : withDataRef ? TxnFormatWithDataRef : TxnFormat);
         writer.WriteLong(txn.Zxid);
         writer.WriteLong(txn.Time);
         writer.WriteLong(txn.SessionId);
@@ -321,6 +329,10 @@ public static class MessageCodec
             {
                 writer.WriteLong(change.KindMarker);
             }
+            if (withPreviousLength)
+            {
+                writer.WriteInt(change.PreviousDataLength);
+            }
         }
         writer.WriteInt(txn.Triggers.Count);
         foreach (var trigger in txn.Triggers)
@@ -336,7 +348,7 @@ public static class MessageCodec
     {
         var reader = new JuteReader(bytes);
         int format = reader.ReadInt();
-        if (format is not (TxnFormatWithKindMarker or TxnFormatWithDataRef or TxnFormat or TxnFormatWithoutDataFlag))
+        if (format is not (TxnFormatWithPreviousLength or TxnFormatWithKindMarker or TxnFormatWithDataRef or TxnFormat or TxnFormatWithoutDataFlag))
         {
             JuteFormatException.ThrowInvalid($"Unknown transaction format {format}.");
         }
@@ -346,7 +358,7 @@ public static class MessageCodec
         long closed = reader.ReadLong();
         ReplyAddress? replyTo = reader.ReadBool() ? new ReplyAddress(reader.ReadString() ?? "", reader.ReadLong()) : null;
         var result = ReadResult(ref reader);
-        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat, withDataRef: format >= TxnFormatWithDataRef, withKindMarker: format >= TxnFormatWithKindMarker);
+        var changes = ReadChanges(ref reader, withDataFlag: format >= TxnFormat, withDataRef: format >= TxnFormatWithDataRef, withKindMarker: format >= TxnFormatWithKindMarker, withPreviousLength: format >= TxnFormatWithPreviousLength);
         var triggers = ReadTriggers(ref reader, withAcl: true);
         return new Txn(zxid, time, session, replyTo, result, changes, triggers, closed);
     }
@@ -356,7 +368,7 @@ public static class MessageCodec
     /// data (format 4 and later); before that a null buffer meant "keep the data" and null data was
     /// not kept.
     /// </summary>
-    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag, bool withDataRef = false, bool withKindMarker = false)
+    internal static List<NodeChange> ReadChanges(ref JuteReader reader, bool withDataFlag, bool withDataRef = false, bool withKindMarker = false, bool withPreviousLength = false)
     {
         int changeCount = reader.ReadVectorCount(16);
         var changes = new List<NodeChange>(changeCount);
@@ -370,7 +382,8 @@ public static class MessageCodec
             var acl = Acl.ReadList(ref reader);
             string? dataRef = withDataRef ? reader.ReadString() : null;
             long kindMarker = withKindMarker ? reader.ReadLong() : 0;
-            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null, DataRef = dataRef, KindMarker = kindMarker });
+            int previousLength = withPreviousLength ? reader.ReadInt() : -1;
+            changes.Add(new NodeChange(kind, path, stat, data, acl) { WritesData = writesData || data is not null, DataRef = dataRef, KindMarker = kindMarker, PreviousDataLength = previousLength });
         }
         return changes;
     }

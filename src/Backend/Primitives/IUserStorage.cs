@@ -57,6 +57,12 @@ public interface IUserStorage
     {
     }
 
+    /// <summary>
+    /// Whether the store keeps zookeeper_stats current itself as it applies (the embedded one, as
+    /// ZooKeeper's DataTree does); otherwise the distributor adds the stats writes to each batch.
+    /// </summary>
+    bool KeepsQuotaUsage => false;
+
     int NodeCount { get; }
 
     long ApproximateDataSize { get; }

@@ -41,6 +41,20 @@ public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byt
     /// </summary>
     public long KindMarker { get; init; }
 
+    /// <summary>
+    /// On a setData's Put: the node's data length before it, from the writer's view of the node, so
+    /// that the distributor can count the quota usage it changes without reading storage (which a
+    /// replayed batch may have written already); -1 on every other change.
+    /// </summary>
+    public int PreviousDataLength { get; init; } = -1;
+
+    /// <summary>
+    /// On the distributor's Put of a zookeeper_stats node: the zxid up to which the usage it writes
+    /// counts every transaction (<see cref="UserNode.UsageThrough"/>), so that a batch applied again
+    /// counts nothing twice; 0 on every other change.
+    /// </summary>
+    public long UsageThrough { get; init; }
+
     /// <summary>A Put that sets the node's data, null included.</summary>
     public static NodeChange PutWithData(string path, Stat stat, byte[]? data, IReadOnlyList<Acl>? acl = null) =>
         new(NodeChangeKind.Put, path, stat, data, acl) { WritesData = true };

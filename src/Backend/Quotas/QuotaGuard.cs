@@ -19,9 +19,6 @@ public sealed partial class QuotaGuard(IUserStorage user, ILogger logger, TimePr
     public static QuotaGuard? For(BackendOptions options, IUserStorage user, ILoggerFactory? loggers, TimeProvider time) =>
         options.EnforceQuota ? new QuotaGuard(user, (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("org.apache.zookeeper.server.ZooKeeperServer"), time) : null;
 
-    /// <summary>Counts QuotaExceeded answers by top namespace (quota_exceeded_error_per_namespace).</summary>
-    public event Action<string>? Exceeded;
-
     public ValueTask<ErrorCode> CheckCreateAsync(string path, byte[]? data, CancellationToken ct) =>
         CheckAsync(path, data?.Length ?? 0, 1, ct);
 
@@ -73,40 +70,19 @@ public sealed partial class QuotaGuard(IUserStorage user, ILogger logger, TimePr
             return false;
         }
         _rateLogger.Log($"Quota exceeded: {quota} [current {what}={newValue}, {(hard ? "hard" : "soft")}{limitName}Limit={limit}]");
-        if (hard)
+        if (hard && QuotaPaths.TopNamespace(path) is { } ns)
         {
-            Exceeded?.Invoke(TopNamespace(path));
+            QuotaExceededCounts.Shared.Add(ns);
         }
         return hard;
     }
 
-    /// <summary>DataTree.getMaxPrefixWithQuota over the applied tree: the longest path above with a limits node.</summary>
-    private async ValueTask<string?> QuotaOfAsync(string path, CancellationToken ct)
-    {
-        bool anyQuota = await user.ReadAsync(ZkPath.Quota, (node, _) => node is { Children.Count: > 0 }, ct).ConfigureAwait(false);
-        if (!anyQuota)
-        {
-            return null;
-        }
-        foreach (string prefix in QuotaPaths.PrefixesLongestFirst(path))
-        {
-            if ((await DataAsync(QuotaPaths.LimitPath(prefix), ct).ConfigureAwait(false)).Found)
-            {
-                return prefix;
-            }
-        }
-        return null;
-    }
+    /// <summary>DataTree.getMaxPrefixWithQuota over the applied tree.</summary>
+    private ValueTask<string?> QuotaOfAsync(string path, CancellationToken ct) =>
+        QuotaLookup.FindAsync(path, node => user.ReadAsync(node, (n, _) => n?.Children, ct));
 
     private async ValueTask<(bool Found, byte[]? Data)> DataAsync(string path, CancellationToken ct) =>
         await user.ReadAsync(path, (node, _) => (node is not null, node?.Data), ct).ConfigureAwait(false);
-
-    /// <summary>PathUtils.getTopNamespace: "/a/b" → "a".</summary>
-    private static string TopNamespace(string path)
-    {
-        string[] parts = path.Split('/');
-        return parts.Length > 1 ? parts[1] : "";
-    }
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Missing limit node for quota {Path}")]
     private static partial void MissingLimits(ILogger logger, string path);

@@ -33,4 +33,11 @@ public static class QuotaPaths
             yield return p;
         }
     }
+
+    /// <summary>PathUtils.getTopNamespace: "/a/b" → "a"; null for "/" (nothing is counted for it).</summary>
+    public static string? TopNamespace(string path)
+    {
+        string[] parts = path.Split('/');
+        return parts.Length > 1 && parts[1].Length > 0 ? parts[1] : null;
+    }
 }

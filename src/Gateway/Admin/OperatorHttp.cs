@@ -76,7 +76,8 @@ public static class OperatorHttp
             var statistics = services.GetRequiredService<GatewayStatistics>();
             var registry = services.GetRequiredService<ConnectionRegistry>();
             var snapshot = await statistics.SnapshotAsync(services.GetRequiredService<IZkBackend>(), registry,
-                withEphemerals: AdminCommands.Find(command)?.PrimaryName == "dump").ConfigureAwait(false);
+                withEphemerals: AdminCommands.Find(command)?.PrimaryName == "dump",
+                withQuotas: AdminCommands.Find(command)?.PrimaryName == "monitor").ConfigureAwait(false);
             var arguments = context.Request.Query.ToDictionary(q => q.Key, q => q.Value[0] ?? "", StringComparer.Ordinal);
             body = AdminCommands.Run(command, new AdminRequest(snapshot, options, arguments, statistics, registry));
             context.Response.ContentType = "application/json";

@@ -61,10 +61,13 @@ public sealed class GatewayStatistics
 
     /// <summary>
     /// The statistics now. <paramref name="withEphemerals"/> also lists each session's ephemeral nodes
-    /// (dump), which costs a backend read per session, so only dump asks for it.
+    /// (dump), which costs a backend read per session, so only dump asks for it; <paramref name="withQuotas"/>
+    /// reads the quota gauge sets (a walk of /zookeeper/quota), for mntr, monitor and a scrape.
     /// </summary>
-    public async ValueTask<ServerSnapshot> SnapshotAsync(IZkBackend backend, ConnectionRegistry registry, bool withEphemerals = false)
+    public async ValueTask<ServerSnapshot> SnapshotAsync(IZkBackend backend, ConnectionRegistry registry, bool withEphemerals = false, bool withQuotas = false)
     {
+        // Before the backend's statistics: the cost meter's lines they carry then count this walk too.
+        var quotaGaugeSets = withQuotas ? await QuotaMetrics.CollectAsync(backend, CancellationToken.None).ConfigureAwait(false) : [];
         var stats = await backend.GetStatisticsAsync().ConfigureAwait(false);
         var (watches, paths) = backend.WatchCounts();
         long count = Interlocked.Read(ref _latencyCount);
@@ -134,6 +137,7 @@ public sealed class GatewayStatistics
             EphemeralsCount = stats.EphemeralCount,
             ApproximateDataSize = stats.ApproximateDataSize,
             ExtraMonitorValues = stats.MonitorValues ?? [],
+            QuotaGaugeSets = quotaGaugeSets,
             MetricValues = [.. Metrics.Dump()],
             Uptime = DateTimeOffset.UtcNow - _started,
             SessionCount = stats.SessionCount,

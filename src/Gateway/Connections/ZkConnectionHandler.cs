@@ -61,7 +61,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             var (request, fourLetterWord) = await ReadFirstFrameAsync(input).ConfigureAwait(false);
             if (fourLetterWord is not null)
             {
-                var snapshot = await _statistics.SnapshotAsync(_backend, _registry, withEphemerals: fourLetterWord == "dump").ConfigureAwait(false);
+                var snapshot = await _statistics.SnapshotAsync(_backend, _registry, withEphemerals: fourLetterWord == "dump", withQuotas: fourLetterWord == "mntr").ConfigureAwait(false);
                 string text = FourLetterWords.Respond(fourLetterWord, snapshot, _options);
                 if (fourLetterWord == "srst" && FourLetterWords.IsEnabled(fourLetterWord, _options))
                 {

@@ -111,6 +111,12 @@ public sealed record ServerSnapshot
     /// <summary>Backend-specific mntr keys (without zk_), printed after ZooKeeper's own: the AWS cost meter.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraMonitorValues { get; init; } = [];
 
+    /// <summary>
+    /// The quota gauge sets (QuotaMetricsUtils) by name, each namespace's value: read only for mntr,
+    /// monitor and a scrape, as each costs a walk of /zookeeper/quota through the backend.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, IReadOnlyDictionary<string, long>>> QuotaGaugeSets { get; init; } = [];
+
     /// <summary>The counters and summaries of ServerMetrics as its dump gives them (mntr, monitor).</summary>
     public IReadOnlyList<KeyValuePair<string, object>> MetricValues { get; init; } = [];
 

@@ -19,6 +19,14 @@ public static class MonitorValues
         {
             yield return gauge;
         }
+        // DefaultMetricsProvider dumps a gauge set after the gauges, each key as key_name.
+        foreach (var (name, values) in s.QuotaGaugeSets)
+        {
+            foreach (var (key, value) in values)
+            {
+                yield return new(key + "_" + name, value);
+            }
+        }
         foreach (var value in s.MetricValues)
         {
             yield return value;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Prometheus;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Metering;
+using ZkGateway.Backend.Quotas;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute.Protocol;
@@ -32,6 +33,8 @@ public sealed class PrometheusMetrics : IDisposable
     private readonly ConnectionRegistry _registry;
     private readonly Dictionary<string, Gauge> _gauges = [];
     private readonly Dictionary<string, Counter> _counters = [];
+    private readonly Dictionary<string, Gauge> _gaugeSets = [];
+    private readonly Dictionary<string, Counter> _counterSets = [];
     private readonly Counter _cloudCalls;
     private readonly Counter _cloudUnits;
     private readonly Gauge _cloudUsd;
@@ -59,7 +62,7 @@ public sealed class PrometheusMetrics : IDisposable
         }
         foreach (var name in ZooKeeperMetricNames.GaugeSets)
         {
-            factory.CreateGauge(name, name, [KeyLabel]);
+            _gaugeSets[name] = factory.CreateGauge(name, name, [KeyLabel]);
         }
         foreach (var name in ZooKeeperMetricNames.Counters)
         {
@@ -67,7 +70,7 @@ public sealed class PrometheusMetrics : IDisposable
         }
         foreach (var name in ZooKeeperMetricNames.CounterSets)
         {
-            factory.CreateCounter(name, name, [KeyLabel]);
+            _counterSets[name] = factory.CreateCounter(name, name, [KeyLabel]);
         }
         foreach (var accumulator in statistics.Metrics.Summaries.Values)
         {
@@ -120,10 +123,27 @@ public sealed class PrometheusMetrics : IDisposable
     /// <summary>Stops listening to the backend's spans (the container disposes this at shutdown).</summary>
     public void Dispose() => _cloudCallLatency.Dispose();
 
+    // PrometheusLabelledGaugeWrapper.sample sets each namespace the callback returns and removes none:
+    // a namespace whose quota is gone keeps its last value until a restart, as on 3.8.0.
+    private void SampleQuotas(ServerSnapshot snapshot)
+    {
+        foreach (var (name, values) in snapshot.QuotaGaugeSets)
+        {
+            foreach (var (ns, value) in values)
+            {
+                _gaugeSets[name].WithLabels(ns).Set(value);
+            }
+        }
+        foreach (var (ns, count) in QuotaExceededCounts.Shared.Snapshot())
+        {
+            _counterSets[QuotaMetrics.Exceeded].WithLabels(ns).IncTo(count);
+        }
+    }
+
     // PrometheusMetricsProvider.sampleGauges: the callback gauges are read at each scrape.
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
-        var snapshot = await _statistics.SnapshotAsync(_backend, _registry).ConfigureAwait(false);
+        var snapshot = await _statistics.SnapshotAsync(_backend, _registry, withQuotas: true).ConfigureAwait(false);
         foreach (var (name, value) in MonitorValues.Gauges(snapshot))
         {
             _gauges[name].Set(Convert.ToDouble(value, CultureInfo.InvariantCulture));
@@ -132,6 +152,7 @@ public sealed class PrometheusMetrics : IDisposable
         {
             counter.IncTo(_statistics.Metrics.Counter(name));
         }
+        SampleQuotas(snapshot);
         foreach (var (key, value) in snapshot.ExtraMonitorValues)
         {
             if (_gatewayGauges.TryGetValue(key, out var gauge) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))

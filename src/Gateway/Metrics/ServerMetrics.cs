@@ -1,3 +1,5 @@
+using ZkGateway.Backend.Quotas;
+
 namespace ZkGateway.Gateway.Metrics;
 
 /// <summary>
@@ -72,6 +74,11 @@ public sealed class ServerMetrics
         foreach (var name in ZooKeeperMetricNames.Counters)
         {
             yield return new(name, Counter(name));
+        }
+        // Then the counter sets: quota_exceeded_error_per_namespace, each namespace as key_name.
+        foreach (var (ns, count) in QuotaExceededCounts.Shared.Snapshot())
+        {
+            yield return new(ns + "_" + QuotaMetrics.Exceeded, count);
         }
         foreach (var summary in _summaries.Values)
         {

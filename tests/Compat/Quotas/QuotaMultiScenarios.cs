@@ -18,6 +18,8 @@ public sealed class QuotaMultiScenarios(QuotaEnforcementFixture fixture)
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
+    [InlineData(TargetKind.AwsGatewayWrites)]
     public async Task Multi_checks_each_create_and_setData_against_the_applied_usage(TargetKind target)
     {
         await using var c = await fixture.ConnectAsync(target);

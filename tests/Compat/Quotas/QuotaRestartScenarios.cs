@@ -33,9 +33,15 @@ public sealed class QuotaRestartScenarios
     [InlineData(TargetKind.ZooKeeper, true)]
     [InlineData(TargetKind.Gateway, false)]
     [InlineData(TargetKind.Gateway, true)]
+    [InlineData(TargetKind.AwsGateway, true)]
     public async Task Stats_after_a_restart_are_real_zookeepers(TargetKind target, bool kill)
     {
-        await using ProcessZkTarget server = target == TargetKind.ZooKeeper ? new RealZooKeeper() : new GatewayServer();
+        await using ProcessZkTarget server = target switch
+        {
+            TargetKind.ZooKeeper => new RealZooKeeper(),
+            TargetKind.AwsGateway => new AwsGatewayServer(),
+            _ => new GatewayServer(),
+        };
         await server.StartAsync();
         string prefix = ZkCli.NewPrefix();
         var before = await ZkCli.RunAsync(server, Before, prefix);

@@ -32,7 +32,7 @@ internal sealed partial class RequestPrep
             Stat = node.Stat with { Mzxid = context.Zxid, Mtime = context.Time, Version = NextVersion(node.Stat.Version), DataLength = set.Data?.Length ?? 0 },
         };
         context.Scope.Put(updated);
-        context.Changes.Add(NodeChange.PutWithData(set.Path, NodeKinds.VisibleStat(updated), set.Data));
+        context.Changes.Add(NodeChange.PutWithData(set.Path, NodeKinds.VisibleStat(updated), set.Data) with { PreviousDataLength = node.Stat.DataLength });
         context.Triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path, node.Acl));
         return new OpResult(ErrorCode.Ok, set.Path, NodeKinds.VisibleStat(updated));
     }
