@@ -8,9 +8,9 @@ public static class Transcripts
     /// <summary>
     /// Compares a transcript with its pinned copy, <c>expected/&lt;fileName&gt;</c>. With
     /// COMPAT_WRITE_EXPECTED=1 a transcript from real ZooKeeper (<paramref name="fromZooKeeper"/>) first
-    /// rewrites that file: review the diff before committing it.
+    /// rewrites that file: review the diff before committing it. Returns the pinned transcript.
     /// </summary>
-    public static void AssertPinned(string fileName, ScenarioResult result, string what, bool fromZooKeeper = true)
+    public static string[] AssertPinned(string fileName, ScenarioResult result, string what, bool fromZooKeeper = true)
     {
         var file = Path.Combine(RepoPaths.ExpectedDir, fileName);
         if (fromZooKeeper && Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
@@ -21,7 +21,9 @@ public static class Transcripts
         {
             throw new XunitException($"{what}: no expected transcript {file}; the run printed:\n{result.Describe()}");
         }
-        AssertSame(File.ReadAllLines(file), result, $"{what}: the transcript differs from {file}");
+        var expected = File.ReadAllLines(file);
+        AssertSame(expected, result, $"{what}: the transcript differs from {file}");
+        return expected;
     }
 
     /// <summary>Fails with the first differing line and both transcripts side by side.</summary>

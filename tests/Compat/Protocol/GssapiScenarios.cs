@@ -85,12 +85,7 @@ public sealed class GssapiScenarios : IAsyncLifetime
         await using var zkServer = new RealZooKeeper(properties);
         await zkServer.StartAsync();
         var zk = await ZkCli.RunAsync(zkServer, commands, jvmFlags: flags);
-        var file = Path.Combine(RepoPaths.ExpectedDir, "zkcli-gssapi.txt");
-        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, zk.Transcript);
-        }
-        Transcripts.AssertSame(File.ReadAllLines(file), zk, $"zkCli/gssapi: real ZooKeeper's transcript differs from {file}");
+        Transcripts.AssertPinned("zkcli-gssapi.txt", zk, "zkCli/gssapi on real ZooKeeper");
 
         await using var gateway = new GatewayServer(properties);
         await gateway.StartAsync();
@@ -272,16 +267,5 @@ public sealed class GssapiScenarios : IAsyncLifetime
     };
 
     /// <summary>The committed transcript real ZooKeeper gave (rewritten with COMPAT_WRITE_EXPECTED=1), checked against this run's.</summary>
-    private static string[] ExpectedTranscript(string name, ScenarioResult zk)
-    {
-        var file = Path.Combine(RepoPaths.ExpectedDir, name);
-        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, zk.Transcript);
-        }
-        Assert.True(File.Exists(file), $"no expected transcript {file}; real ZooKeeper printed:\n{zk.Describe()}");
-        var expected = File.ReadAllLines(file);
-        Transcripts.AssertSame(expected, zk, $"real ZooKeeper's transcript differs from {file}");
-        return expected;
-    }
+    private static string[] ExpectedTranscript(string name, ScenarioResult zk) => Transcripts.AssertPinned(name, zk, "real ZooKeeper");
 }

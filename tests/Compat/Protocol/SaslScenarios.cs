@@ -37,13 +37,7 @@ public sealed class SaslScenarios(SaslFixture targets)
         var zk = await targets.GetAsync(TargetKind.ZooKeeper, enforced);
         var zkResult = await ScenarioRunner.RunAsync(client, scenario, zk, environment: env);
         Assert.True(zkResult.ExitCode == 0, $"{client}/{scenario} against real ZooKeeper failed: {zkResult.Describe()}\n--- server ---\n{Tail(zk.Log)}");
-        var file = Path.Combine(RepoPaths.ExpectedDir, $"{client.ToString().ToLowerInvariant()}-{scenario}.txt");
-        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, zkResult.Transcript);
-        }
-        Assert.True(File.Exists(file), $"no expected transcript {file}; real ZooKeeper printed:\n{zkResult.Describe()}");
-        Transcripts.AssertSame(File.ReadAllLines(file), zkResult, $"{client}/{scenario}: real ZooKeeper's transcript differs from {file}");
+        Transcripts.AssertPinned($"{client.ToString().ToLowerInvariant()}-{scenario}.txt", zkResult, $"{client}/{scenario} on real ZooKeeper");
 
         var gw = await targets.GetAsync(TargetKind.Gateway, enforced);
         var gwResult = await ScenarioRunner.RunAsync(client, scenario, gw, environment: env);
@@ -85,12 +79,7 @@ public sealed class SaslScenarios(SaslFixture targets)
         ];
         string flags = "-Djava.security.auth.login.config=" + SaslFixture.JaasFile;
         var zk = await ZkCli.RunAsync(await targets.GetAsync(TargetKind.ZooKeeper, false), commands, jvmFlags: flags);
-        var file = Path.Combine(RepoPaths.ExpectedDir, "zkcli-sasl.txt");
-        if (Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, zk.Transcript);
-        }
-        Transcripts.AssertSame(File.ReadAllLines(file), zk, $"zkCli/sasl: real ZooKeeper's transcript differs from {file}");
+        Transcripts.AssertPinned("zkcli-sasl.txt", zk, "zkCli/sasl on real ZooKeeper");
         var gw = await ZkCli.RunAsync(await targets.GetAsync(TargetKind.Gateway, false), commands, jvmFlags: flags);
         Transcripts.AssertSame(zk.Transcript, gw, "zkCli/sasl: the gateway transcript differs from real ZooKeeper's");
     }

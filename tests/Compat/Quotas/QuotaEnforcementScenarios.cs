@@ -50,12 +50,7 @@ public sealed class QuotaEnforcementScenarios(QuotaEnforcementFixture fixture)
         var server = await fixture.GetAsync(target);
         string prefix = ZkCli.NewPrefix();
         var result = await ZkCli.RunAsync(server, Commands, prefix);
-        var file = Path.Combine(RepoPaths.ExpectedDir, "zkcli-quota-enforced.txt");
-        if (target == TargetKind.ZooKeeper && Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, result.Transcript);
-        }
-        Transcripts.AssertSame(File.ReadAllLines(file), result, $"zkCli.sh enforced quotas: {target}'s transcript differs from {file}");
+        Transcripts.AssertPinned("zkcli-quota-enforced.txt", result, $"zkCli.sh enforced quotas on {target}", fromZooKeeper: target == TargetKind.ZooKeeper);
 
         // ZooKeeperServer.checkQuota's warnings through its RateLogger, on both servers. The server's
         // output is read asynchronously: wait for it (bounded) before asserting.

@@ -16,11 +16,6 @@ public sealed class QuotaJavaClientScenarios(QuotaEnforcementFixture fixture)
     public async Task Java_client_quota_scenario_gives_real_zookeepers_transcript(TargetKind target)
     {
         var result = await ScenarioRunner.RunAsync(ClientKind.Java, "quota", await fixture.GetAsync(target));
-        var file = Path.Combine(RepoPaths.ExpectedDir, "java-quota.txt");
-        if (target == TargetKind.ZooKeeper && Environment.GetEnvironmentVariable("COMPAT_WRITE_EXPECTED") == "1")
-        {
-            File.WriteAllLines(file, result.Transcript);
-        }
-        Transcripts.AssertSame(File.ReadAllLines(file), result, $"Java client quota scenario: {target}'s transcript differs from {file}");
+        Transcripts.AssertPinned("java-quota.txt", result, $"Java client quota scenario on {target}", fromZooKeeper: target == TargetKind.ZooKeeper);
     }
 }
