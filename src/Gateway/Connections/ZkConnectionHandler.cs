@@ -221,6 +221,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         {
             var result = await input.ReadAsync(handshakeTimeout.Token).ConfigureAwait(false);
             var buffer = result.Buffer;
+            bool taken = false;
             try
             {
                 if (buffer.Length >= 4)
@@ -229,6 +230,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                     if (FourLetterWords.TryGetCommand(first, out string? command))
                     {
                         buffer = buffer.Slice(4);
+                        taken = true;
                         return (null, command);
                     }
                 }
@@ -236,6 +238,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                 {
                     var bytes = payload.ToArray();
                     var reader = new JuteReader(bytes);
+                    taken = true;
                     return (ConnectRequest.Read(ref reader), null);
                 }
                 if (result.IsCompleted)
@@ -245,8 +248,10 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             }
             finally
             {
-                // Consumed up to what we took; everything buffered has been examined.
-                input.AdvanceTo(buffer.Start, buffer.End);
+                // Consumed up to what we took. Requests that came in the handshake's own write (the Java
+                // client pipelines auth and SetWatches behind it) are left unexamined, so the read loop
+                // gets them at once instead of waiting for more bytes; without a frame, all was examined.
+                input.AdvanceTo(buffer.Start, taken ? buffer.Start : buffer.End);
             }
         }
     }
