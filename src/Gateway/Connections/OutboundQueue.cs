@@ -148,6 +148,29 @@ public sealed partial class OutboundQueue
     }
 
     /// <summary>
+    /// A bad frame ends the connection as 3.8.0's I/O thread ends it: at once. Every reply and event not
+    /// yet written is dropped, except the replies that thread writes itself (auth, sasl), and the
+    /// connection closes once those are out. Called only by the read loop.
+    /// </summary>
+    public void DropUnwrittenAtFramingError()
+    {
+        lock (_lock)
+        {
+            for (var s = _head; s is not null;)
+            {
+                var next = s.Next;
+                if (!(s.Ready && s.OpType is (int)OpCode.Auth or (int)OpCode.Sasl))
+                {
+                    Unlink(s);
+                    s.Abandoned = true;
+                }
+                s = next;
+            }
+            _firstPending = null;
+        }
+    }
+
+    /// <summary>
     /// Fills a slot with no reply: once every earlier reply is written, the connection closes, as
     /// ZooKeeper closes a connection whose request made it throw an IOException. Any thread.
     /// </summary>
