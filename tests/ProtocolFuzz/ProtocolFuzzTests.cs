@@ -24,7 +24,7 @@ public sealed class ProtocolFuzzTests(FuzzServers servers, ITestOutputHelper out
 {
     public const int ShortSeed = 15;
 
-    public const int ShortPerSeed = 4;
+    public const int ShortPerSeed = 3;
 
     private static int? Long => int.TryParse(Environment.GetEnvironmentVariable("ZKGW_FUZZ_LONG"), out int n) ? n : null;
 

@@ -220,11 +220,14 @@ public sealed class RequestDispatcherTests : IAsyncLifetime
     [Fact]
     public async Task A_passing_top_level_check_is_not_answered_and_the_next_reply_follows()
     {
-        Assert.Equal(RequestDispatcher.Next.Continue, Send(1, OpCode.Check, new CheckVersionRequest("/", -1)));
-        Assert.Equal(RequestDispatcher.Next.Continue, Send(2, OpCode.Exists, new ExistsRequest("/", false)));
+        Send(1, OpCode.Create, new CreateRequest("/a", [], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        var created = await _client.ReadReplyAsync();
+        Assert.Equal((1, ErrorCode.Ok), (created.Header.Xid, created.Error));
+        Assert.Equal(RequestDispatcher.Next.Continue, Send(2, OpCode.Check, new CheckVersionRequest("/a", -1)));
+        Assert.Equal(RequestDispatcher.Next.Continue, Send(3, OpCode.Exists, new ExistsRequest("/a", false)));
 
         var reply = await _client.ReadReplyAsync();
-        Assert.Equal((2, ErrorCode.Ok), (reply.Header.Xid, reply.Error));
+        Assert.Equal((3, ErrorCode.Ok), (reply.Header.Xid, reply.Error));
     }
 
     [Fact]
