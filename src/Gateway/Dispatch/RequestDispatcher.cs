@@ -106,10 +106,18 @@ public sealed partial class RequestDispatcher
         }
         catch (JuteFormatException e)
         {
-            // A body that cannot be decoded: MarshallingError for this request, with the current zxid
-            // (none is consumed, as in ZooKeeper 3.8.0); the stream itself is intact and the
-            // connection carries on.
+            // A body that cannot be decoded: MarshallingError for this request; the stream itself is
+            // intact and the connection carries on. A read's comes with the current zxid; a write's
+            // body is decoded by 3.8.0's PrepRequestProcessor after it took a zxid (pRequest2Txn, and
+            // multi's own catch), so it goes through the write path and consumes one (found by tests/ProtocolFuzz).
             ConnectionLog.MalformedBody(_logger, connection.SessionId, header.Type, header.Xid, e.Message);
+            if (header.Type is OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl or OpCode.Delete
+                or OpCode.SetData or OpCode.SetAcl or OpCode.Check or OpCode.Multi)
+            {
+                var caller = connection.Caller;
+                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                return Next.Continue;
+            }
             return Fail(connection, slot, ErrorCode.MarshallingError);
         }
     }
