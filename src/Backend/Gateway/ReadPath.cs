@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Backend.Metering;
+using ZkGateway.Backend.Paths;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
@@ -80,7 +81,7 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
     {
         using var charge = CostMeter.Begin("getAllChildrenNumber");
         // FinalRequestProcessor: NoNode, then READ on the node, then the count.
-        var allowed = await user.ReadAsync(path, (node, zxid) =>
+        var allowed = await user.ReadAsync(ZkPath.Lookup(path), (node, zxid) =>
             CanRead(node, caller, out var error) ? ReadResult<int>.Ok(0, zxid) : ReadResult<int>.Fail(error, zxid), cancellationToken).ConfigureAwait(false);
         if (!allowed.IsOk)
         {
@@ -129,10 +130,10 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         }
         if (inbox is null)
         {
-            return await user.ReadAsync(path, state, read, cancellationToken).ConfigureAwait(false);
+            return await user.ReadAsync(ZkPath.Lookup(path), state, read, cancellationToken).ConfigureAwait(false);
         }
         // Remote storage has no lock to hold the read under: the node is answered from what was read.
-        var (node, zxid) = await user.ReadAsync(path, static (n, z) => (n, z), cancellationToken).ConfigureAwait(false);
+        var (node, zxid) = await user.ReadAsync(ZkPath.Lookup(path), static (n, z) => (n, z), cancellationToken).ConfigureAwait(false);
         if (node is not null)
         {
             await inbox.AwaitEpochAsync(node.Epoch, cancellationToken).ConfigureAwait(false);

@@ -8,6 +8,13 @@ public static class ZkPath
     public const string Quota = "/zookeeper/quota";
     public const string Config = "/zookeeper/config";
 
+    /// <summary>
+    /// The node a read of <paramref name="path"/> looks up: 3.8.0's DataTree also keys the root under ""
+    /// (nodes.put("", root)), so reads of "" answer the root; a watch set on "" keeps its own path and
+    /// never fires, as no trigger names "".
+    /// </summary>
+    public static string Lookup(string path) => path.Length == 0 ? Root : path;
+
     /// <summary>The four nodes ZooKeeper creates itself; deleting them is BadArguments.</summary>
     public static bool IsReserved(string path) => path is Root or ZooKeeper or Quota or Config;
 

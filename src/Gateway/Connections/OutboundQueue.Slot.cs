@@ -21,6 +21,9 @@ public sealed partial class OutboundQueue
 
         /// <summary>Closes the connection in its turn without sending a frame (ZooKeeper closing on an IOException).</summary>
         internal bool Silent;
+
+        /// <summary>Taken out of the queue unanswered (see <see cref="CompleteAheadAndClose"/>): its late completion is ignored.</summary>
+        internal bool Abandoned;
         internal int OpType;
         internal long StartTicks;
 
@@ -43,6 +46,7 @@ public sealed partial class OutboundQueue
             Ready = false;
             CloseAfter = false;
             Silent = false;
+            Abandoned = false;
             OrderedZxid = 0;
         }
     }

@@ -94,9 +94,14 @@ public sealed partial class OutboundQueue
     {
         lock (_lock)
         {
+            if (slot.Abandoned)
+            {
+                return;
+            }
             slot.Zxid = zxid;
             slot.Error = error;
             slot.Body = body;
+            slot.Silent |= body.IsUnanswered;
             slot.CloseAfter = closeAfter;
             slot.Ready = true;
             // Events are only ever inserted before _firstPending, so everything after it is a reply.
@@ -111,6 +116,58 @@ public sealed partial class OutboundQueue
             }
         }
         _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// Fills a slot that ends the connection and goes out ahead of the replies not computed yet, which are
+    /// then never sent. 3.8.0 answers a failed auth on its I/O thread, outside the request pipeline: the
+    /// AuthFailed follows the replies already queued and the connection closes, so replies to requests
+    /// still in flight are lost (their writes still apply). Called only by the read loop.
+    /// </summary>
+    public void CompleteAheadAndClose(Slot slot, long zxid, ErrorCode error)
+    {
+        lock (_lock)
+        {
+            for (var s = _head; s is not null && s != slot;)
+            {
+                var next = s.Next;
+                if (!s.Ready)
+                {
+                    Unlink(s);
+                    s.Abandoned = true;
+                }
+                s = next;
+            }
+            _firstPending = _head;
+            while (_firstPending is { Ready: true })
+            {
+                _firstPending = _firstPending.Next;
+            }
+        }
+        Complete(slot, zxid, error, ReplyBody.None, closeAfter: true);
+    }
+
+    /// <summary>
+    /// A bad frame ends the connection as 3.8.0's I/O thread ends it: at once. Every reply and event not
+    /// yet written is dropped, except the replies that thread writes itself (auth, sasl), and the
+    /// connection closes once those are out. Called only by the read loop.
+    /// </summary>
+    public void DropUnwrittenAtFramingError()
+    {
+        lock (_lock)
+        {
+            for (var s = _head; s is not null;)
+            {
+                var next = s.Next;
+                if (!(s.Ready && s.OpType is (int)OpCode.Auth or (int)OpCode.Sasl))
+                {
+                    Unlink(s);
+                    s.Abandoned = true;
+                }
+                s = next;
+            }
+            _firstPending = null;
+        }
     }
 
     /// <summary>
@@ -222,6 +279,28 @@ public sealed partial class OutboundQueue
             before.Previous.Next = slot;
         }
         before.Previous = slot;
+    }
+
+    private void Unlink(Slot slot)
+    {
+        if (slot.Previous is null)
+        {
+            _head = slot.Next;
+        }
+        else
+        {
+            slot.Previous.Next = slot.Next;
+        }
+        if (slot.Next is null)
+        {
+            _tail = slot.Previous;
+        }
+        else
+        {
+            slot.Next.Previous = slot.Previous;
+        }
+        slot.Next = null;
+        slot.Previous = null;
     }
 
     private void RemoveFirst()

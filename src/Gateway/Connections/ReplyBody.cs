@@ -17,6 +17,7 @@ public readonly struct ReplyBody
         Record,
         Stat,
         DataAndStat,
+        Unanswered,
     }
 
     private readonly IJuteRecord? _record;
@@ -36,6 +37,11 @@ public readonly struct ReplyBody
     public static ReplyBody None => default;
 
     public bool IsNone => _shape == Shape.None;
+
+    /// <summary>No reply frame at all, the connection carrying on: 3.8.0's passing top-level check.</summary>
+    public static ReplyBody Unanswered => new(Shape.Unanswered, null, null, default);
+
+    public bool IsUnanswered => _shape == Shape.Unanswered;
 
     /// <summary>A record's bytes; null is no body.</summary>
     public static ReplyBody Of(IJuteRecord? record) => record is null ? default : new(Shape.Record, record, null, default);

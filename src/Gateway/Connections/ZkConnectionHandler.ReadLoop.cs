@@ -35,6 +35,22 @@ public sealed partial class ZkConnectionHandler
                     {
                         stop = HandleFrame(connection, payload, ref scratch) == RequestDispatcher.Next.Close;
                     }
+                    if (stop && FramingErrorAhead(buffer))
+                    {
+                        // 3.8.0's I/O thread reads on past a request that ends the connection (its reply
+                        // comes from a pipeline thread): a bad frame already received closes it first.
+                        JuteFormatException.ThrowFrameLengthOutOfRange(-1, _options.JuteMaxBuffer);
+                    }
+                }
+                catch (JuteFormatException e)
+                {
+                    // A bad frame (length out of range, or too short for a header): 3.8.0's I/O thread
+                    // closes the connection at once, so every reply not yet written is lost but those it
+                    // wrote itself (auth, sasl); the requests already read still take effect.
+                    connection.Outbound.CancelReadLoopBatch();
+                    ConnectionLog.MalformedInput(_logger, "session 0x" + connection.SessionId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), e.Message);
+                    connection.Outbound.DropUnwrittenAtFramingError();
+                    return true;
                 }
                 catch
                 {
@@ -67,6 +83,24 @@ public sealed partial class ZkConnectionHandler
                 ArrayPool<byte>.Shared.Return(scratch);
             }
         }
+    }
+
+    /// <summary>Whether the frames still buffered run into a length out of range.</summary>
+    private bool FramingErrorAhead(ReadOnlySequence<byte> buffer)
+    {
+        while (FrameReader.TryPeekLength(buffer, out int length))
+        {
+            if (length < 0 || length > _options.JuteMaxBuffer)
+            {
+                return true;
+            }
+            if (buffer.Length - FrameReader.LengthPrefixSize < length)
+            {
+                return false;
+            }
+            buffer = buffer.Slice(FrameReader.LengthPrefixSize + length);
+        }
+        return false;
     }
 
     private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch)

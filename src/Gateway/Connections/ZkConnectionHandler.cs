@@ -58,11 +58,11 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             {
                 return;
             }
-            var (request, fourLetterWord) = await ReadFirstFrameAsync(input).ConfigureAwait(false);
+            var (request, fourLetterWord, traceMask) = await ReadFirstFrameAsync(input).ConfigureAwait(false);
             if (fourLetterWord is not null)
             {
                 var snapshot = await _statistics.SnapshotAsync(_backend, _registry, withEphemerals: fourLetterWord == "dump", withQuotas: fourLetterWord == "mntr").ConfigureAwait(false);
-                string text = FourLetterWords.Respond(fourLetterWord, snapshot, _options);
+                string text = FourLetterWords.Respond(fourLetterWord, snapshot, _options, traceMask);
                 if (fourLetterWord == "srst" && FourLetterWords.IsEnabled(fourLetterWord, _options))
                 {
                     _statistics.Reset();
@@ -213,7 +213,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
     /// Reads the first frame. Before the handshake, a first 4 bytes that spell a four-letter word make
     /// the connection a command (NIOServerCnxn.checkFourLetterWord); otherwise it is a ConnectRequest.
     /// </summary>
-    private async Task<(ConnectRequest? Request, string? FourLetterWord)> ReadFirstFrameAsync(PipeReader input)
+    private async Task<(ConnectRequest? Request, string? FourLetterWord, long TraceMask)> ReadFirstFrameAsync(PipeReader input)
     {
         using var handshakeTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.HandshakeTimeoutMs));
         var first = new byte[4];
@@ -221,6 +221,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
         {
             var result = await input.ReadAsync(handshakeTimeout.Token).ConfigureAwait(false);
             var buffer = result.Buffer;
+            bool taken = false;
             try
             {
                 if (buffer.Length >= 4)
@@ -229,24 +230,41 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                     if (FourLetterWords.TryGetCommand(first, out string? command))
                     {
                         buffer = buffer.Slice(4);
-                        return (null, command);
+                        taken = true;
+                        if (command != "stmk")
+                        {
+                            return (null, command, 0);
+                        }
+                        // 3.8.0 takes stmk's 8-byte mask from the same socket read (one read of 8 bytes):
+                        // without them it fails and closes the connection unanswered.
+                        if (buffer.Length < 8)
+                        {
+                            return (null, null, 0);
+                        }
+                        var mask = new byte[8];
+                        buffer.Slice(0, 8).CopyTo(mask);
+                        buffer = buffer.Slice(8);
+                        return (null, command, System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(mask));
                     }
                 }
                 if (FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
                 {
                     var bytes = payload.ToArray();
                     var reader = new JuteReader(bytes);
-                    return (ConnectRequest.Read(ref reader), null);
+                    taken = true;
+                    return (ConnectRequest.Read(ref reader), null, 0);
                 }
                 if (result.IsCompleted)
                 {
-                    return (null, null);
+                    return (null, null, 0);
                 }
             }
             finally
             {
-                // Consumed up to what we took; everything buffered has been examined.
-                input.AdvanceTo(buffer.Start, buffer.End);
+                // Consumed up to what we took. Requests that came in the handshake's own write (the Java
+                // client pipelines auth and SetWatches behind it) are left unexamined, so the read loop
+                // gets them at once instead of waiting for more bytes; without a frame, all was examined.
+                input.AdvanceTo(buffer.Start, taken ? buffer.Start : buffer.End);
             }
         }
     }

@@ -72,7 +72,7 @@ public sealed partial class RequestDispatcher
                 case OpCode.Exists:
                 {
                     var request = ExistsRequest.Read(ref reader);
-                    connection.Scheduler.Read(slot, (Backend: _backend, Path: request.Path ?? "", Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
+                    connection.Scheduler.Read(slot, (Backend: _backend, Path: ReadPath(request.Path), Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
                     {
                         var r = await s.Backend.ExistsAsync(s.Path, s.Watcher, s.Caller).ConfigureAwait(false);
                         return new Reply(r.Zxid, r.Error, r.IsOk ? ReplyBody.StatOnly(r.Value) : ReplyBody.None);
@@ -83,7 +83,7 @@ public sealed partial class RequestDispatcher
                 case OpCode.GetData:
                 {
                     var request = GetDataRequest.Read(ref reader);
-                    connection.Scheduler.Read(slot, (Backend: _backend, Path: request.Path ?? "", Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
+                    connection.Scheduler.Read(slot, (Backend: _backend, Path: ReadPath(request.Path), Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
                     {
                         var r = await s.Backend.GetDataAsync(s.Path, s.Watcher, s.Caller).ConfigureAwait(false);
                         return new Reply(r.Zxid, r.Error, r.IsOk ? ReplyBody.DataAndStat(r.Value!.Data, r.Value.Stat) : ReplyBody.None);
@@ -106,10 +106,18 @@ public sealed partial class RequestDispatcher
         }
         catch (JuteFormatException e)
         {
-            // A body that cannot be decoded: MarshallingError for this request, with the current zxid
-            // (none is consumed, as in ZooKeeper 3.8.0); the stream itself is intact and the
-            // connection carries on.
+            // A body that cannot be decoded: MarshallingError for this request; the stream itself is
+            // intact and the connection carries on. A read's comes with the current zxid; a write's
+            // body is decoded by 3.8.0's PrepRequestProcessor after it took a zxid (pRequest2Txn, and
+            // multi's own catch), so it goes through the write path and consumes one (found by tests/ProtocolFuzz).
             ConnectionLog.MalformedBody(_logger, connection.SessionId, header.Type, header.Xid, e.Message);
+            if (header.Type is OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl or OpCode.Delete
+                or OpCode.SetData or OpCode.SetAcl or OpCode.Check or OpCode.Multi)
+            {
+                var caller = connection.Caller;
+                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                return Next.Continue;
+            }
             return Fail(connection, slot, ErrorCode.MarshallingError);
         }
     }
@@ -197,9 +205,10 @@ public sealed partial class RequestDispatcher
             {
                 // GetChildrenRequest and GetChildren2Request share one layout.
                 var request = GetChildrenRequest.Read(ref reader);
+                string path = ReadPath(request.Path);
                 connection.Scheduler.Read(slot, async () =>
                 {
-                    var r = await _backend.GetChildrenAsync(request.Path ?? "", request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
+                    var r = await _backend.GetChildrenAsync(path, request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
                     IJuteRecord? response = !r.IsOk ? null
                         : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value!.Children)
                         : new GetChildren2Response(r.Value!.Children, r.Value.Stat);
@@ -211,9 +220,10 @@ public sealed partial class RequestDispatcher
             case OpCode.GetAcl:
             {
                 var request = GetACLRequest.Read(ref reader);
+                string path = ReadPath(request.Path);
                 connection.Scheduler.Read(slot, async () =>
                 {
-                    var r = await _backend.GetAclAsync(request.Path ?? "", caller).ConfigureAwait(false);
+                    var r = await _backend.GetAclAsync(path, caller).ConfigureAwait(false);
                     return new Reply(r.Zxid, r.Error, r.IsOk ? new GetACLResponse(r.Value!.Acl, r.Value.Stat) : null);
                 });
                 return Next.Continue;
@@ -222,9 +232,10 @@ public sealed partial class RequestDispatcher
             case OpCode.GetAllChildrenNumber:
             {
                 var request = GetAllChildrenNumberRequest.Read(ref reader);
+                string path = ReadPath(request.Path);
                 connection.Scheduler.Read(slot, async () =>
                 {
-                    var r = await _backend.GetAllChildrenNumberAsync(request.Path ?? "", caller).ConfigureAwait(false);
+                    var r = await _backend.GetAllChildrenNumberAsync(path, caller).ConfigureAwait(false);
                     return new Reply(r.Zxid, r.Error, r.IsOk ? new GetAllChildrenNumberResponse(r.Value) : null);
                 });
                 return Next.Continue;
@@ -267,16 +278,25 @@ public sealed partial class RequestDispatcher
                     connection.Outbound.Complete(slot, 0, ErrorCode.Ok, null);
                     return Next.Continue;
                 }
-                connection.Outbound.Complete(slot, 0, ErrorCode.AuthFailed, null, closeAfter: true);
+                // 3.8.0 answers auth outside its pipeline: the AuthFailed overtakes replies still in flight.
+                connection.Outbound.CompleteAheadAndClose(slot, 0, ErrorCode.AuthFailed);
                 return Next.Close;
             }
 
             case OpCode.Check:
-                // check exists only inside multi. ZooKeeper 3.8.0 never answers a top-level check (the
-                // client waits until its timeout); later versions answer Unimplemented and close. We
-                // give the clear answer (docs/compatibility.md).
-                connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
-                return Next.Close;
+            {
+                // A top-level check is a transaction in 3.8.0 (a zxid consumed): a failing one is answered
+                // with its error; a passing one never is (FinalRequestProcessor cannot serialize its reply)
+                // and the connection carries on.
+                var request = CheckVersionRequest.Read(ref reader);
+                var operation = new CheckOperation(request.Path ?? "", request.Version);
+                connection.Scheduler.Write(slot, async () =>
+                {
+                    var reply = await SubmitSingle(connection, caller, operation, static _ => ReplyBody.None).ConfigureAwait(false);
+                    return reply.Error == ErrorCode.Ok ? reply with { Body = ReplyBody.Unanswered } : reply;
+                });
+                return Next.Continue;
+            }
 
             case OpCode.WhoAmI:
                 connection.Scheduler.Read(slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, DigestAuth.WhoAmI(caller, _sasl.Settings.ProviderEnabled))));
@@ -320,8 +340,9 @@ public sealed partial class RequestDispatcher
                 }
                 connection.Scheduler.Read(slot, () =>
                 {
+                    // checkWatches of "" never finds a watch in 3.8.0 (its path walk yields nothing for "").
                     bool found = op == OpCode.CheckWatches
-                        ? _backend.CheckWatches(path ?? "", type)
+                        ? !string.IsNullOrEmpty(path) && _backend.CheckWatches(path, type)
                         : _backend.RemoveWatches(path ?? "", type, connection.Id);
                     return new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, found ? ErrorCode.Ok : ErrorCode.NoWatcher, null));
                 });
@@ -360,12 +381,27 @@ public sealed partial class RequestDispatcher
                 return Next.Continue;
             }
 
+            case OpCode.CreateSession when reader.Remaining < 4:
+                // A client-sent createSession enters 3.8.0's pipeline; without the 4-byte timeout its
+                // PrepRequestProcessor fails to read it: MarshallingError as a transaction (a zxid consumed),
+                // and the connection carries on. With one, 3.8.0 sends a second ConnectResponse: not done
+                // here (docs/compatibility.md), it falls to Unimplemented below.
+                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                return Next.Continue;
+
             default:
-                // Unknown opcodes: Unimplemented with zxid -1, then close (as ZooKeeper 3.8.0 answers).
-                connection.Outbound.Complete(slot, -1, ErrorCode.Unimplemented, null, closeAfter: true);
+                // Unknown opcodes: Unimplemented with zxid -1, then close, from 3.8.0's I/O thread
+                // (submitRequestNow's UnimplementedRequestProcessor): replies still in flight are lost.
+                connection.Outbound.CompleteAheadAndClose(slot, -1, ErrorCode.Unimplemented);
                 return Next.Close;
         }
     }
+
+    /// <summary>
+    /// A read's path: 3.8.0's FinalRequestProcessor looks a null one up and fails with a
+    /// NullPointerException, answered as MarshallingError (the connection carries on).
+    /// </summary>
+    private static string ReadPath(string? path) => path ?? throw new JuteFormatException("null path in a read");
 
     private Next Fail(ZkConnection connection, OutboundQueue.Slot slot, ErrorCode error)
     {

@@ -12,8 +12,8 @@ namespace ZkGateway.Compat.Differential;
 /// client-reachable pitfall of §11, each run against ZooKeeper 3.8.0 and the gateway and compared.
 /// <para>
 /// Not here because the op model cannot express them (they are in tests/Compat/Protocol): readOnly echo and
-/// resume (handshake), TCP close vs session end, 4lw formats, frames over 1 MB. A top-level check (op 13) is
-/// a deliberate difference (ZooKeeper never answers it) and is not compared.
+/// resume (handshake), TCP close vs session end, 4lw formats, frames over 1 MB, a top-level check (op 13:
+/// a passing one is never answered, see tests/ProtocolFuzz).
 /// </para>
 /// </summary>
 public static class CuratedCases

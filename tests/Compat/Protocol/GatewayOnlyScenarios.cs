@@ -13,20 +13,6 @@ namespace ZkGateway.Compat.Protocol;
 public sealed class GatewayOnlyScenarios(CompatFixture targets)
 {
     [Fact]
-    public async Task Top_level_check_is_answered_unimplemented_where_zookeeper_3_8_0_never_answers()
-    {
-        await using (var zk = await RawZkClient.ConnectAsync((await targets.GetAsync(TargetKind.ZooKeeper)).Port))
-        {
-            var unanswered = zk.SendAsync(OpCode.Check, new CheckVersionRequest("/", -1));
-            await Assert.ThrowsAsync<TimeoutException>(() => unanswered.WaitAsync(TimeSpan.FromSeconds(2)));
-        }
-        await using var gateway = await RawZkClient.ConnectAsync((await targets.GetAsync(TargetKind.Gateway)).Port);
-        var reply = await gateway.SendAsync(OpCode.Check, new CheckVersionRequest("/", -1));
-        Assert.Equal(ErrorCode.Unimplemented, reply.Error);
-        await gateway.Closed.WaitAsync(TimeSpan.FromSeconds(10));
-    }
-
-    [Fact]
     public async Task A_write_pipelined_behind_a_setAcl_is_checked_against_the_new_acl_where_zookeeper_3_8_0_uses_the_old_one()
     {
         // 3.8.0's PrepRequestProcessor copies the node's outstanding change record for a setACL without

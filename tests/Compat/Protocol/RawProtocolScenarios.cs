@@ -309,6 +309,23 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
     [InlineData(TargetKind.AwsGateway)]
+    public async Task A_top_level_check_is_answered_only_when_it_fails(TargetKind target)
+    {
+        // 3.8.0 runs it as a transaction: a failing check gets its error, a passing one no reply at all
+        // (FinalRequestProcessor cannot serialize it), and the connection carries on either way (issue 15's item 3).
+        await using var c = await targets.ConnectAsync(target);
+        Assert.Equal(ErrorCode.NoNode, (await c.SendAsync(OpCode.Check, new CheckVersionRequest(Unique("check-missing"), 0))).Error);
+        Assert.Equal(ErrorCode.BadVersion, (await c.SendAsync(OpCode.Check, new CheckVersionRequest("/", 7))).Error);
+        // check("/", -1) sent raw, no reply expected: an answer would come before the ping's and fail it.
+        await c.SendRawAsync([0, 0, 0, 17, 0, 0, 0, 40, 0, 0, 0, (byte)OpCode.Check, 0, 0, 0, 1, (byte)'/', 255, 255, 255, 255]);
+        Assert.Equal(ErrorCode.Ok, (await c.PingAsync()).Error);
+        Assert.Equal(ErrorCode.Ok, (await c.ExistsAsync("/")).Error);
+    }
+
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper)]
+    [InlineData(TargetKind.Gateway)]
+    [InlineData(TargetKind.AwsGateway)]
     public async Task A_ping_with_an_ordinary_xid_is_answered_with_the_ping_xid(TargetKind target)
     {
         // 3.8.0's FinalRequestProcessor answers every ping with ClientCnxn.PING_XID (-2), whatever xid it

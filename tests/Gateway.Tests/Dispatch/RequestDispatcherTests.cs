@@ -209,13 +209,25 @@ public sealed class RequestDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_top_level_check_is_answered_Unimplemented_and_closes_the_connection()
+    public async Task A_failing_top_level_check_is_answered_with_its_error_and_the_connection_carries_on()
     {
-        Assert.Equal(RequestDispatcher.Next.Close, Send(1, OpCode.Check, new CheckVersionRequest("/a", 0)));
+        Assert.Equal(RequestDispatcher.Next.Continue, Send(1, OpCode.Check, new CheckVersionRequest("/a", 0)));
 
         var reply = await _client.ReadReplyAsync();
-        Assert.Equal((ErrorCode.Unimplemented, -1L), (reply.Error, reply.Header.Zxid));
-        await AssertWriterStoppedAsync();
+        Assert.Equal((1, ErrorCode.NoNode), (reply.Header.Xid, reply.Error));
+    }
+
+    [Fact]
+    public async Task A_passing_top_level_check_is_not_answered_and_the_next_reply_follows()
+    {
+        Send(1, OpCode.Create, new CreateRequest("/a", [], Acl.OpenAclUnsafe, CreateMode.Persistent));
+        var created = await _client.ReadReplyAsync();
+        Assert.Equal((1, ErrorCode.Ok), (created.Header.Xid, created.Error));
+        Assert.Equal(RequestDispatcher.Next.Continue, Send(2, OpCode.Check, new CheckVersionRequest("/a", -1)));
+        Assert.Equal(RequestDispatcher.Next.Continue, Send(3, OpCode.Exists, new ExistsRequest("/a", false)));
+
+        var reply = await _client.ReadReplyAsync();
+        Assert.Equal((3, ErrorCode.Ok), (reply.Header.Xid, reply.Error));
     }
 
     [Fact]

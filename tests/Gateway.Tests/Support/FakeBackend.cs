@@ -152,6 +152,7 @@ internal sealed class FakeBackend : IZkBackend
                 SetDataOperation s => SetData(s, zxid, events),
                 DeleteOperation d when !_nodes.ContainsKey(d.Path) => new WriteResult(ErrorCode.NoNode, zxid),
                 DeleteOperation d => Delete(d, zxid, events),
+                CheckOperation c when !_nodes.ContainsKey(c.Path) => new WriteResult(ErrorCode.NoNode, zxid),
                 InvalidOperation invalid => new WriteResult(invalid.Error, zxid),
                 _ => new WriteResult(ErrorCode.Ok, zxid, new OpResult(ErrorCode.Ok)),
             };
