@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ZkGateway.Nemesis.History;
+
+/// <summary>
+/// Collects the operations of a run from concurrent clients. Times are the test process' monotonic
+/// clock (<see cref="Stopwatch.GetTimestamp"/>), read right before a request is sent and right after
+/// its answer arrives, so each recorded interval contains the server's linearization point.
+/// </summary>
+public sealed class HistoryLog
+{
+    private readonly ConcurrentQueue<Operation> _operations = new();
+    private int _nextId;
+
+    public static long Now() => Stopwatch.GetTimestamp();
+
+    /// <summary>A new operation id, in invocation order.</summary>
+    public int NextId() => Interlocked.Increment(ref _nextId);
+
+    public void Add(Operation operation) => _operations.Enqueue(operation);
+
+    public IReadOnlyList<Operation> Operations => [.. _operations.OrderBy(o => o.Id)];
+}
