@@ -30,6 +30,9 @@ public abstract class ProcessZkTarget : IZkTarget
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The server's process id while it runs (for the nemesis suite's SIGSTOP and SIGCONT).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     public string Log
     {
         get

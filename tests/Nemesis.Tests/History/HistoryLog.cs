@@ -11,6 +11,7 @@ namespace ZkGateway.Nemesis.History;
 public sealed class HistoryLog
 {
     private readonly ConcurrentQueue<Operation> _operations = new();
+    private readonly ConcurrentDictionary<int, long> _lastAnswered = new();
     private int _nextId;
 
     public static long Now() => Stopwatch.GetTimestamp();
@@ -18,7 +19,17 @@ public sealed class HistoryLog
     /// <summary>A new operation id, in invocation order.</summary>
     public int NextId() => Interlocked.Increment(ref _nextId);
 
-    public void Add(Operation operation) => _operations.Enqueue(operation);
+    public void Add(Operation operation)
+    {
+        _operations.Enqueue(operation);
+        if (operation.Completed is { } completed)
+        {
+            _lastAnswered.AddOrUpdate(operation.Process, completed, (_, old) => Math.Max(old, completed));
+        }
+    }
+
+    /// <summary>When <paramref name="process"/> last got an answer (ok or a definite failure); 0 if never.</summary>
+    public long LastAnswered(int process) => _lastAnswered.GetValueOrDefault(process);
 
     public IReadOnlyList<Operation> Operations => [.. _operations.OrderBy(o => o.Id)];
 }
