@@ -23,15 +23,17 @@ public static class LinearizabilityChecker
         [.. history.GroupBy(o => o.Key).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => CheckKey(g.Key, [.. g], initial.TryGetValue(g.Key, out var s) ? s : default, stepBudget))];
 
-    public static KeyVerdict CheckKey(string key, IReadOnlyList<Operation> ops, RegisterState initial, long stepBudget = DefaultStepBudget)
+    public static KeyVerdict CheckKey(string key, IReadOnlyList<Operation> history, RegisterState initial, long stepBudget = DefaultStepBudget)
     {
+        var ops = UnknownOutcomePruning.Prune(history);
         var list = new EventList(ops);
-        int unknown = ops.Count(o => o.Outcome == Outcome.Unknown);
+        int unknown = history.Count(o => o.Outcome == Outcome.Unknown);
+        int unknownKept = ops.Count(o => o.Outcome == Outcome.Unknown);
         var memo = new HashSet<Snapshot>();
         var stack = new Stack<(EventList.Node Call, RegisterState Before)>();
         var linearized = new Bitset(ops.Count);
         var state = initial;
-        int remainingDeterminate = ops.Count - unknown;
+        int remainingDeterminate = ops.Count - unknownKept;
         int deepest = -1;
         string? deepestExplanation = null;
         long steps = 0;
@@ -40,7 +42,7 @@ public static class LinearizabilityChecker
         {
             if (++steps > stepBudget)
             {
-                return new KeyVerdict(key, null, ops.Count, unknown, steps, $"gave up after {stepBudget} steps at depth {stack.Count}");
+                return new KeyVerdict(key, null, history.Count, unknown, steps, $"gave up after {stepBudget} steps at depth {stack.Count}");
             }
             if (entry is { IsCall: true })
             {
@@ -73,7 +75,7 @@ public static class LinearizabilityChecker
             }
             if (stack.Count == 0)
             {
-                return new KeyVerdict(key, false, ops.Count, unknown, steps, deepestExplanation);
+                return new KeyVerdict(key, false, history.Count, unknown, steps, deepestExplanation);
             }
             var (call, before) = stack.Pop();
             state = before;
@@ -85,7 +87,7 @@ public static class LinearizabilityChecker
             EventList.Unlift(call);
             entry = call.Next;
         }
-        return new KeyVerdict(key, true, ops.Count, unknown, steps, null);
+        return new KeyVerdict(key, true, history.Count, unknown, steps, null);
     }
 
     private static string Explain(RegisterState state, EventList.Node? blocked, IReadOnlyList<Operation> ops, EventList list)

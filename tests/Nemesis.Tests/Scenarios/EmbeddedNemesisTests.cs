@@ -25,6 +25,21 @@ public sealed class EmbeddedNemesisTests(ITestOutputHelper output)
     [Fact]
     public Task Pause_zookeeper() => RunAsync(new RealZooKeeper(), new PauseNemesis());
 
+    [Fact]
+    public Task Disk_full_gateway() => RunAsync(new GatewayServer([new("snapSizeLimitInKb", "256")]), new DiskFullNemesis());
+
+    [Fact]
+    public Task Disk_full_zookeeper() =>
+        // 64 KiB log preallocation instead of 64 MiB, which would not fit the small file system.
+        RunAsync(new RealZooKeeper([new("zookeeper.preAllocSize", "64")]), new DiskFullNemesis());
+
+    [Fact]
+    public Task Fsync_failure_gateway()
+    {
+        var nemesis = new FsyncFailureNemesis();
+        return RunAsync(new GatewayServer(environment: nemesis.Environment), nemesis);
+    }
+
     private async Task RunAsync(ProcessZkTarget target, INemesis nemesis)
     {
         await using (target)

@@ -21,4 +21,7 @@ public sealed class ConnectionRecord(int process, long sessionId)
     public List<FrameRecord> Frames { get; } = [];
 
     public List<ReadRecord> Reads { get; } = [];
+
+    /// <summary>What each xid asked (for the check's explanations).</summary>
+    public Dictionary<int, string> Sent { get; } = [];
 }

@@ -28,6 +28,9 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
     private bool _ephemeralCreated;
     private int _written;
 
+    /// <summary>Consecutive connection losses: the worker waits longer before each retry, as clients back off.</summary>
+    private int _losses;
+
     public async Task RunAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
@@ -42,7 +45,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
             {
                 await ReadAsync(key).ConfigureAwait(false);
             }
-            else if (dice < 55)
+            else if (dice < 50)
             {
                 await SetDataAsync(key, -1).ConfigureAwait(false);
             }
@@ -149,6 +152,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
             {
                 return;
             }
+            _losses = 0;
             var data = reply.Decode<GetDataResponse>();
             string value = System.Text.Encoding.UTF8.GetString(data.Data ?? []);
             _lastVersion[key] = data.Stat.Version;
@@ -176,6 +180,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
         {
             var reply = await connection.SendAsync(OpCode.SetData, new SetDataRequest(key, System.Text.Encoding.UTF8.GetBytes(value), expectedVersion), OpTimeout, out _).ConfigureAwait(false);
             long completed = HistoryLog.Now();
+            _losses = 0;
             switch (reply.Error)
             {
                 case ErrorCode.Ok:
@@ -234,6 +239,10 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
             _lastZxid = Math.Max(_lastZxid, connection.LastZxid);
             _connection = null;
             await connection.DisposeAsync().ConfigureAwait(false);
+            // Each loss is an operation of unknown outcome at most; backing off keeps them few, which
+            // keeps the linearizability search small (its cost grows with the unknown ones open at once).
+            _losses++;
+            await Task.Delay(Math.Min(1000, 50 << Math.Min(_losses, 5)) + random.Next(50)).ConfigureAwait(false);
         }
     }
 

@@ -72,6 +72,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public Task<RawReply> SendAsync(OpCode op, IJuteRecord? body, TimeSpan timeout, out int xid)
     {
         xid = Interlocked.Increment(ref _xid);
+        lock (Record.Sent)
+        {
+            Record.Sent[xid] = $"{op} {body}";
+        }
         return _client.SendAsync(op, body, xid).WaitAsync(timeout);
     }
 
