@@ -11,15 +11,12 @@ public sealed class GatewayServer : ProcessZkTarget
     private static readonly SemaphoreSlim BuildLock = new(1, 1);
 
     private readonly IReadOnlyList<KeyValuePair<string, string>> _properties;
-    private readonly IReadOnlyDictionary<string, string> _environment;
 
     /// <param name="properties">Extra settings, passed as <c>--key=value</c> (the names are ZooKeeper's).</param>
-    /// <param name="environment">Extra environment variables of the process (e.g. <c>ZKGW_FAILPOINTS</c>).</param>
-    public GatewayServer(IReadOnlyList<KeyValuePair<string, string>>? properties = null, IReadOnlyDictionary<string, string>? environment = null)
+    public GatewayServer(IReadOnlyList<KeyValuePair<string, string>>? properties = null)
         : base("gw")
     {
         _properties = properties ?? [];
-        _environment = environment ?? new Dictionary<string, string>();
     }
 
     public override TargetKind Kind => TargetKind.Gateway;
@@ -106,10 +103,6 @@ public sealed class GatewayServer : ProcessZkTarget
         foreach (var (key, value) in _properties)
         {
             psi.ArgumentList.Add($"--{key}={value}");
-        }
-        foreach (var (name, value) in _environment)
-        {
-            psi.Environment[name] = value;
         }
         return psi;
     }

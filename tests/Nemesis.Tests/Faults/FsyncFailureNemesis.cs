@@ -12,7 +12,7 @@ namespace ZkGateway.Nemesis.Faults;
 /// </summary>
 public sealed class FsyncFailureNemesis : INemesis
 {
-    private readonly string _trigger = Path.Combine(Path.GetTempPath(), $"nemesis-fsync-{System.Environment.ProcessId}-{Guid.NewGuid():N}");
+    private readonly string _trigger = Path.Combine(Path.GetTempPath(), $"nemesis-fsync-{Environment.ProcessId}-{Guid.NewGuid():N}");
     private readonly List<(long From, long To)> _refusing = [];
     private readonly List<string> _violations = [];
 
@@ -20,10 +20,15 @@ public sealed class FsyncFailureNemesis : INemesis
 
     public int ShortModeFaults => 1;
 
-    /// <summary>The environment that arms the failpoint: give it to the gateway.</summary>
-    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["ZKGW_FAILPOINTS"] = $"store-fsync=fail({_trigger})" };
 
     public TimeSpan Hold(Random random) => TimeSpan.FromMilliseconds(700 + random.Next(500));
+
+    /// <summary>Arms the failpoint in the gateway's environment, read once at start.</summary>
+    public Task PrepareAsync(ProcessZkTarget target)
+    {
+        target.ExtraEnvironment["ZKGW_FAILPOINTS"] = $"store-fsync=fail({_trigger})";
+        return Task.CompletedTask;
+    }
 
     public Task InjectAsync(ProcessZkTarget target)
     {
