@@ -9,6 +9,9 @@ namespace ZkGateway.Nemesis.Faults;
 /// </summary>
 public sealed class PauseNemesis : INemesis
 {
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
     private int? _paused;
 
     public string Name => "pause";
@@ -20,7 +23,7 @@ public sealed class PauseNemesis : INemesis
     public Task InjectAsync(ProcessZkTarget target)
     {
         _paused = target.ProcessId ?? throw new InvalidOperationException($"{target.Kind} is not running");
-        Signals.Send(_paused.Value, Signals.Stop);
+        Net.Signal(_paused.Value, SigStop);
         return Task.CompletedTask;
     }
 
@@ -28,7 +31,7 @@ public sealed class PauseNemesis : INemesis
     {
         if (_paused is { } pid)
         {
-            Signals.Send(pid, Signals.Continue);
+            Net.Signal(pid, SigCont);
             _paused = null;
         }
         return Task.CompletedTask;
