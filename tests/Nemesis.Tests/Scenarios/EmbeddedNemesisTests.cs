@@ -37,9 +37,7 @@ public sealed class EmbeddedNemesisTests(ITestOutputHelper output)
     public Task Fsync_failure_gateway() => RunAsync(new GatewayServer(), new FsyncFailureNemesis());
 
     [Fact]
-    // Not sessionsMustSurvive: the gateway times session leases by the wall clock, so a step forward
-    // expires live sessions (docs/reliability.md, "clock step"); the history checks still hold.
-    public Task Clock_steps_gateway() => RunAsync(new GatewayServer(), new ClockStepNemesis());
+    public Task Clock_steps_gateway() => RunAsync(new GatewayServer(), new ClockStepNemesis(), sessionsMustSurvive: true);
 
     [Fact]
     public Task Clock_steps_zookeeper() => RunAsync(new RealZooKeeper(), new ClockStepNemesis(), sessionsMustSurvive: true);
