@@ -5,6 +5,7 @@
 #        openssl (the TLS tests make their certificates with it), python3-pure-sasl (kazoo's SASL) and
 #        python3-kerberos (its GSSAPI);
 #        krb5-kdc, krb5-admin-server, krb5-user (the GSSAPI tests make a private MIT KDC with them);
+#        libfaketime (the nemesis suite steps a server's wall clock with it);
 #   npm: node-zookeeper-client into tests/Compat/clients/node (from its package-lock.json);
 #   the AWS API emulators into .emulators/ (gitignored; see scripts/aws-emulators.sh): fauxqs 1.9.2
 #   (SQS + S3, from scripts/emulators/package-lock.json) and DynamoDB Local 1.25.1, unpacked from
@@ -20,7 +21,7 @@ say() { echo "install-test-deps: $*"; }
 # libservlet-api-java: javax.servlet, which ZooKeeper's AdminServer (Jetty) needs and its jar's manifest omits.
 packages=(zookeeper zookeeper-bin python3-kazoo libzookeeper-mt-dev gcc libc6-dev
           golang-go golang-github-samuel-go-zookeeper-dev python3-pytest python3-yaml openssl
-          python3-pure-sasl python3-kerberos libservlet-api-java krb5-kdc krb5-admin-server krb5-user)
+          python3-pure-sasl python3-kerberos libservlet-api-java krb5-kdc krb5-admin-server krb5-user libfaketime)
 # Java 17 and node 20 are normally pre-installed; only ask apt when they are absent. The Java scenario runs
 # with the source launcher (`java Scenario.java`), which needs a JDK (module jdk.compiler), not just a JRE.
 if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then packages+=(default-jdk-headless); fi

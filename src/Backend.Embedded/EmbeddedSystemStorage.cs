@@ -182,7 +182,16 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
             }
             if (durable.Count > 0)
             {
-                _store.Append(new CommitRecord(durable));
+                try
+                {
+                    _store.Append(new CommitRecord(durable));
+                }
+                catch (StorageUnavailableException)
+                {
+                    // Nothing of the batch is applied; its locks go now rather than at their lease's end.
+                    ReleaseLocks(requests);
+                    throw;
+                }
             }
             // Applied to memory under the store's lock: a snapshot that rolls the log finds every
             // record before the roll applied here (see DurableStore).
@@ -210,6 +219,23 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
             _store.WriteLock.Release();
         }
         return applied;
+    }
+
+    private void ReleaseLocks(IReadOnlyList<CommitRequest> requests)
+    {
+        lock (_lock)
+        {
+            foreach (var request in requests)
+            {
+                foreach (string path in request.LockedPaths)
+                {
+                    if (_locks.TryGetValue(path, out var held) && held.Token == request.Token)
+                    {
+                        _locks.Remove(path);
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>A committed request's effect on memory. Under <see cref="_lock"/>.</summary>

@@ -115,7 +115,15 @@ public sealed class FaaSBackend : IZkBackend
         var writer = new WriterFunction(system, distributorQueue, time, options, QuotaGuard.For(options, providers.User, loggers, time));
         backend._workers.Add(Task.Run(async () =>
         {
-            await writer.RunAsync(providers.WriterQueue, CancellationToken.None).ConfigureAwait(false);
+            // The in-process queue never redelivers: a batch the store refused fails its writes (the
+            // store has logged why), and the writer goes on; the store decides whether the next can succeed.
+            await writer.RunAsync(providers.WriterQueue, CancellationToken.None, (batch, e) =>
+            {
+                foreach (var request in batch)
+                {
+                    writes.Fail(request.ReplyTo, e);
+                }
+            }).ConfigureAwait(false);
             distributorQueue.Complete();
         }));
         backend._workers.Add(Task.Run(() => backend._heartbeat.RunAsync(backend._stopping.Token)));

@@ -51,6 +51,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
     private Func<string, SystemNode?>? _systemNode;
     private Func<string, bool>? _userHas;
     private volatile bool _disposed;
+    private int _refusingUntilRestart;
 
     private DurableStore(string dir, long minLogBytes, ILogger logger, RecordLog log, SnapshotImage recovered, IReadOnlyList<StoreRecord> tail, long epoch, long lastSnapshotBytes, long lastTxnZxid)
     {
@@ -174,7 +175,15 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
     internal void Append(StoreRecord record)
     {
         StoreRecords.Encode(_encoded, record);
-        _log.Append(_encoded.WrittenSpan);
+        try
+        {
+            _log.Append(_encoded.WrittenSpan);
+        }
+        catch (StorageUnavailableException e)
+        {
+            LogRefusal(e);
+            throw;
+        }
         _logBytesSinceRoll += _encoded.WrittenCount + 16;
         if (record is CommitRecord commit)
         {
@@ -191,6 +200,19 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         if (_logBytesSinceRoll >= Math.Max(_minLogBytes, _lastSnapshotBytes) && _snapshot.IsCompleted && _systemNodes is not null && !_disposed)
         {
             _snapshot = Task.Run(() => TakeSnapshotAsync(CancellationToken.None));
+        }
+    }
+
+    /// <summary>Says in the log why a write was refused: every time for a failed write, once for a failed fsync (every write after it is refused too).</summary>
+    private void LogRefusal(StorageUnavailableException e)
+    {
+        if (!e.UntilRestart)
+        {
+            _logger.LogError("{Message}: the batch's clients get ConnectionLoss, the next batch is tried again", e.Message);
+        }
+        else if (Interlocked.Exchange(ref _refusingUntilRestart, 1) == 0)
+        {
+            _logger.LogCritical("{Message}: acknowledged writes are safe on disk up to the previous record; restart the server to recover from the log", e.Message);
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using ZkGateway.Backend.Diagnostics;
+using ZkGateway.Backend.Primitives;
 
 namespace ZkGateway.Backend.Embedded.Durability;
 
@@ -19,6 +21,9 @@ internal sealed class RecordLog : IDisposable
     private FileStream _file;
     private byte[] _buffer = new byte[64 * 1024];
 
+    /// <summary>Why the log refuses appends (an fsync failed); null while it can be trusted.</summary>
+    private string? _untrusted;
+
     private RecordLog(string dir, FileStream file, long nextSeq, long firstSeq)
     {
         _dir = dir;
@@ -37,10 +42,18 @@ internal sealed class RecordLog : IDisposable
     public static RecordLog Create(string dir, long nextSeq) => new(dir, OpenNew(dir, nextSeq), nextSeq, nextSeq);
 
     /// <summary>
-    /// Appends one record and waits until it is durable. Returns its sequence number.
+    /// Appends one record and waits until it is durable. Returns its sequence number. A failed write
+    /// (ENOSPC) is undone (the file cut back to where the record began) and the next append may
+    /// succeed; a failed fsync makes the log refuse every later append (fsyncgate: the kernel may have
+    /// dropped the dirty pages, and a second fsync would report success). Both throw
+    /// <see cref="StorageUnavailableException"/>.
     /// </summary>
     public long Append(ReadOnlySpan<byte> payload)
     {
+        if (_untrusted is not null)
+        {
+            throw new StorageUnavailableException(_untrusted, untilRestart: true);
+        }
         int size = HeaderSize + payload.Length;
         if (_buffer.Length < size)
         {
@@ -52,17 +65,56 @@ internal sealed class RecordLog : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(record[8..], seq);
         payload.CopyTo(record[HeaderSize..]);
         BinaryPrimitives.WriteUInt32LittleEndian(record[4..], Crc32C.Of(record[8..]));
-        _file.Write(record);
-        _file.Flush(flushToDisk: true);
+        long start = _file.Position;
+        try
+        {
+            _file.Write(record);
+        }
+        catch (IOException e)
+        {
+            Undo(start, e);
+            throw new StorageUnavailableException($"{_file.Name}: writing record {seq} failed ({e.Message}); nothing of it is kept", untilRestart: false, e);
+        }
+        try
+        {
+            Failpoints.Hit(Failpoints.StoreFsync);
+            _file.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            _untrusted = $"{_file.Name}: fsync of record {seq} failed ({e.Message}); the log cannot be trusted and every write is refused until restart";
+            throw new StorageUnavailableException(_untrusted, untilRestart: true, e);
+        }
         NextSeq = seq + 1;
         return seq;
     }
 
-    /// <summary>Closes the current file and starts a new one at <see cref="NextSeq"/> (a snapshot's starting point).</summary>
+    /// <summary>
+    /// Cuts the file back to <paramref name="start"/> after a write that failed part-way, so the next
+    /// record follows the last whole one; if even that fails, the log refuses appends from now on.
+    /// </summary>
+    private void Undo(long start, IOException cause)
+    {
+        try
+        {
+            _file.SetLength(start);
+            _file.Position = start;
+        }
+        catch (IOException e)
+        {
+            _untrusted = $"{_file.Name}: a failed write ({cause.Message}) could not be cut off ({e.Message}); every write is refused until restart";
+        }
+    }
+
+    /// <summary>
+    /// Starts a new file at <see cref="NextSeq"/> (a snapshot's starting point) and closes the current
+    /// one; if the new one cannot be created (a full disk), appends go on in the current one.
+    /// </summary>
     public void Roll()
     {
+        var next = OpenNew(_dir, NextSeq);
         _file.Dispose();
-        _file = OpenNew(_dir, NextSeq);
+        _file = next;
         FileFirstSeq = NextSeq;
     }
 
@@ -152,8 +204,19 @@ internal sealed class RecordLog : IDisposable
 
     private static FileStream OpenNew(string dir, long firstSeq)
     {
-        var file = new FileStream(Path.Combine(dir, $"{Prefix}{firstSeq:x16}"), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
-        DirectorySync.Flush(dir);
+        string path = Path.Combine(dir, $"{Prefix}{firstSeq:x16}");
+        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        try
+        {
+            DirectorySync.Flush(dir);
+        }
+        catch (IOException)
+        {
+            // Not left behind: an empty file here would look like a missing log file to recovery.
+            file.Dispose();
+            File.Delete(path);
+            throw;
+        }
         return file;
     }
 

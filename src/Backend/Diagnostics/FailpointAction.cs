@@ -4,8 +4,8 @@ namespace ZkGateway.Backend.Diagnostics;
 
 /// <summary>
 /// What an armed failpoint does when hit: <c>kill</c> (the process ends at once, as a crashed Lambda or
-/// container: SIGKILL, no clean-up) or <c>pause(file)</c> (while the file exists, wait; see
-/// <see cref="Pause"/>).
+/// container: SIGKILL, no clean-up), <c>pause(file)</c> (while the file exists, wait; see
+/// <see cref="Pause"/>) or <c>fail(file)</c> (while the file exists, throw an I/O error; see <see cref="Fail"/>).
 /// </summary>
 internal abstract class FailpointAction
 {
@@ -22,7 +22,12 @@ internal abstract class FailpointAction
         {
             return new Pause(action[PausePrefix.Length..^1]);
         }
-        throw new ArgumentException($"Failpoint action '{action}': expected kill or pause(file).", nameof(action));
+        const string FailPrefix = "fail(";
+        if (action.StartsWith(FailPrefix, StringComparison.Ordinal) && action.EndsWith(')') && action.Length > FailPrefix.Length + 1)
+        {
+            return new Fail(action[FailPrefix.Length..^1]);
+        }
+        throw new ArgumentException($"Failpoint action '{action}': expected kill, pause(file) or fail(file).", nameof(action));
     }
 
     /// <summary>Ends the process with SIGKILL.</summary>
@@ -71,6 +76,29 @@ internal abstract class FailpointAction
             {
                 File.Delete(held);
             }
+        }
+    }
+
+    /// <summary>
+    /// While <see cref="TriggerFile"/> exists, every hit throws an <see cref="IOException"/>, as the
+    /// system call at the point would (an fsync's EIO). The first hit that throws creates
+    /// "&lt;file&gt;.hit", so that the test knows the failure happened.
+    /// </summary>
+    internal sealed class Fail(string file) : FailpointAction
+    {
+        public string TriggerFile { get; } = file;
+
+        public override ValueTask RunAsync(string point, CancellationToken cancellationToken)
+        {
+            if (!File.Exists(TriggerFile))
+            {
+                return ValueTask.CompletedTask;
+            }
+            if (!File.Exists(TriggerFile + ".hit"))
+            {
+                File.WriteAllText(TriggerFile + ".hit", point);
+            }
+            throw new IOException($"failpoint {point}: injected I/O error");
         }
     }
 }

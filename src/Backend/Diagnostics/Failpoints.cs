@@ -44,8 +44,14 @@ public static class Failpoints
     /// </summary>
     public const string GatewayInbox = "gateway-inbox";
 
+    /// <summary>
+    /// Embedded store: a log record is written and about to be fsync'd. Armed with <c>fail(file)</c>,
+    /// the fsync fails as a disk's EIO would (PostgreSQL's "fsyncgate").
+    /// </summary>
+    public const string StoreFsync = "store-fsync";
+
     /// <summary>Every point's name: arming an unknown one is an error (a misspelt test would test nothing).</summary>
-    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox];
+    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox, StoreFsync];
 
     private static readonly string? FromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
 
@@ -74,6 +80,18 @@ public static class Failpoints
         return Volatile.Read(ref _armed).Find(point, subject) is { } action
             ? action.RunAsync(point, cancellationToken)
             : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// <see cref="HitAsync(string, CancellationToken)"/> for synchronous code (a file write under a
+    /// lock): a <c>pause</c> blocks the calling thread.
+    /// </summary>
+    public static void Hit(string point)
+    {
+        if (Enabled && Volatile.Read(ref _armed).Find(point, null) is { } action)
+        {
+            action.RunAsync(point, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>

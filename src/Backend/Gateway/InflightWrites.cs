@@ -123,6 +123,17 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
         }
     }
 
+    /// <summary>A write the functions could not make durable: its waiter gets <paramref name="error"/> (the client, ConnectionLoss).</summary>
+    public void Fail(ReplyAddress address, Exception error)
+    {
+        if (_inflight.TryRemove(address.RequestId, out var completion))
+        {
+            completion.Span?.SetTag(CloudTrace.ErrorTag, error.Message);
+            CloudTrace.End(completion.Span);
+            completion.TrySetException(error);
+        }
+    }
+
     /// <summary>Stopping: every write still waiting is cancelled.</summary>
     public void CancelAll()
     {

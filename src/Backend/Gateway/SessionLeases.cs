@@ -22,8 +22,12 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
 
     public int Count => _leases.Count;
 
-    /// <summary>Milliseconds since the Unix epoch, as the deadlines are kept.</summary>
-    public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>
+    /// Milliseconds on the monotonic clock, as the local deadlines are kept: a step of the wall clock
+    /// (NTP, a resumed VM) must not expire live sessions (docs/reliability.md, clock step). ZooKeeper
+    /// times sessions by System.nanoTime for the same reason.
+    /// </summary>
+    public long Now => (long)time.GetElapsedTime(0, time.GetTimestamp()).TotalMilliseconds;
 
     /// <summary>A session that was live when this gateway started (embedded: recovered from disk) is served from a fresh deadline.</summary>
     public void Serve(long sessionId, int timeoutMs) => _leases[sessionId] = new LocalLease(timeoutMs, Deadline(Now, timeoutMs));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Gateway.Connections;
@@ -108,6 +109,14 @@ internal sealed class RequestScheduler
         try
         {
             reply = await pending.ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException e)
+        {
+            // Not made durable (a full disk, a failed fsync): the client cannot know whether it took
+            // effect, so no answer but ConnectionLoss, as ZooKeeper closes on an IOException.
+            ConnectionLog.NotDurable(_logger, _connection.SessionId, (OpCode)slot.OpType, slot.Xid, e.Message);
+            Outbound.CompleteWithoutReply(slot);
+            return;
         }
         catch (Exception e)
         {

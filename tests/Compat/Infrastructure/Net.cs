@@ -46,6 +46,6 @@ internal static partial class Net
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SysKill(int pid, int sig);
 
-    /// <summary>SIGTERM (15) or SIGKILL (9) to one process id.</summary>
+    /// <summary>A signal to one process id: SIGTERM (15), SIGKILL (9), SIGSTOP (19), SIGCONT (18).</summary>
     public static void Signal(int pid, int sig) => _ = SysKill(pid, sig);
 }

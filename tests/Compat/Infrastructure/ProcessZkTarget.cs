@@ -30,6 +30,12 @@ public abstract class ProcessZkTarget : IZkTarget
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>Extra environment variables of the server process, from its next start on (e.g. <c>ZKGW_FAILPOINTS</c>, <c>LD_PRELOAD</c>).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
+
+    /// <summary>The server's process id while it runs (for the nemesis suite's SIGSTOP and SIGCONT).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     public string Log
     {
         get
@@ -58,6 +64,10 @@ public abstract class ProcessZkTarget : IZkTarget
 
         await PrepareAsync();
         var psi = CreateStartInfo();
+        foreach (var (name, value) in ExtraEnvironment)
+        {
+            psi.Environment[name] = value;
+        }
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = true;

@@ -42,8 +42,12 @@ public sealed class WriterFunction
         _splitter = new CloseSessionSplitter(system);
     }
 
-    /// <summary>Consumes the writer queue until it completes.</summary>
-    public async Task RunAsync(IOrderedQueue<WriteRequest> writerQueue, CancellationToken cancellationToken)
+    /// <summary>
+    /// Consumes the writer queue until it completes. <paramref name="storageFailed"/>: where a queue
+    /// never redelivers (the embedded one), a batch whose commit the storage refused is handed to it
+    /// (to fail its requests) and the writer goes on with the next; without it the failure ends the loop.
+    /// </summary>
+    public async Task RunAsync(IOrderedQueue<WriteRequest> writerQueue, CancellationToken cancellationToken, Action<IReadOnlyList<WriteRequest>, StorageUnavailableException>? storageFailed = null)
     {
         while (true)
         {
@@ -52,7 +56,14 @@ public sealed class WriterFunction
             {
                 return;
             }
-            await HandleBatchAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await HandleBatchAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageUnavailableException e) when (storageFailed is not null)
+            {
+                storageFailed(batch.Messages, e);
+            }
             await writerQueue.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -83,7 +94,15 @@ public sealed class WriterFunction
         // A batch's commits and its push to the distributor serve all its requests: charged to the batch.
         using (CostMeter.Begin("write-commit"))
         {
-            applied = commits.Count == 0 ? [] : await _system.CommitAsync(commits, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                applied = commits.Count == 0 ? [] : await _system.CommitAsync(commits, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageUnavailableException)
+            {
+                await commit.ReleaseUnusedLocksAsync(cancellationToken).ConfigureAwait(false);
+                throw;
+            }
         }
         if (commits.Count > 0)
         {

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text;
+using ZkGateway.Compat.Infrastructure;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+using ZkGateway.Nemesis.Checking;
+using ZkGateway.Nemesis.Faults;
+using ZkGateway.Nemesis.History;
+using ZkGateway.Nemesis.Workload;
+using ZkGateway.Testing;
+
+namespace ZkGateway.Nemesis;
+
+/// <summary>
+/// One nemesis run against one server: three workers on three versioned znodes while the nemesis
+/// injects and heals its fault; once the last fault is healed and every worker has been answered
+/// again, the workers stop, a fresh client reads every key, and the history and the records are
+/// checked. The server is the caller's (started here, not disposed).
+/// </summary>
+public static class NemesisRun
+{
+    private const int Workers = 3;
+    private static readonly string[] Keys = ["/nemesis/k0", "/nemesis/k1", "/nemesis/k2"];
+    private const string EphemeralParent = "/nemesis/e";
+    private const string InitialValue = "init";
+
+    /// <summary>How long the run waits after the last heal for every worker to be answered again.</summary>
+    private static readonly TimeSpan ServedAgainCap = TimeSpan.FromSeconds(60);
+
+    public static async Task<RunReport> RunAsync(ProcessZkTarget target, INemesis nemesis, NemesisSettings settings)
+    {
+        var random = new Random(settings.Seed);
+        await nemesis.PrepareAsync(target);
+        await target.StartAsync();
+        await CreateTreeAsync(target.Port);
+
+        var history = new HistoryLog();
+        var records = new WorkloadRecords();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, Workers)
+            .Select(p => new Worker(p, target.Port, Keys, EphemeralParent, history, new Random(settings.Seed * 31 + p), records))
+            .Select(w => Task.Run(() => w.RunAsync(stop.Token)))
+            .ToList();
+
+        var started = Stopwatch.StartNew();
+        var heals = new List<long>();
+        int faults = 0;
+        try
+        {
+            while (settings.Duration is { } d ? started.Elapsed < d : faults < nemesis.ShortModeFaults)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(400 + random.Next(600)));
+                await nemesis.InjectAsync(target);
+                faults++;
+                await Task.Delay(nemesis.Hold(random));
+                heals.Add(HistoryLog.Now());
+                await nemesis.HealAsync(target);
+            }
+            long lastHeal = heals.LastOrDefault();
+            var cap = Stopwatch.StartNew();
+            while (Enumerable.Range(0, Workers).Any(p => history.LastAnswered(p) <= lastHeal) && cap.Elapsed < ServedAgainCap)
+            {
+                await Task.Delay(50);
+            }
+            // A little more work after everyone is back, so reads after the faults are in the history.
+            await Task.Delay(300);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(60));
+            // A fault still in place (the run failed half-way) is healed; a healed one is left as it is.
+            await nemesis.HealAsync(target);
+        }
+        await ReadFinalStateAsync(target.Port, history);
+        var duration = started.Elapsed;
+
+        var ops = history.Operations;
+        var violations = new List<string>();
+        var initial = Keys.ToDictionary(k => k, _ => new RegisterState(InitialValue, 0));
+        foreach (var verdict in LinearizabilityChecker.Check(ops, initial))
+        {
+            if (verdict.Linearizable != true)
+            {
+                violations.Add($"{verdict.Key}: {(verdict.Linearizable is null ? "inconclusive" : "not linearizable")} ({verdict.Operations} ops, {verdict.Unknown} unknown): {verdict.Explanation}");
+            }
+        }
+        var watches = WatchCheck.Check(records.Connections);
+        violations.AddRange(watches.Violations);
+        // The gateway's known lost-watch race (docs/reliability.md) is counted apart on the gateway
+        // only; on ZooKeeper it is a violation like any other.
+        var known = target.Kind == TargetKind.ZooKeeper ? [] : watches.Overtaken;
+        violations.AddRange(target.Kind == TargetKind.ZooKeeper ? watches.Overtaken : []);
+        violations.AddRange(EphemeralCheck.Check(records.Ephemerals));
+        violations.AddRange(nemesis.Violations(ops));
+        var report = new RunReport(nemesis.Name, target.Kind.ToString(), settings.Seed, duration, ops.Count(o => o.Process >= 0),
+            ops.Count(o => o.Outcome == Outcome.Unknown), faults, records.Expiries, LostWrites(ops), MaxRecovery(ops, heals),
+            violations, [.. nemesis.Notes, .. records.Notes], WatchEvents(records), records.Ephemerals.Count, known);
+        if (settings.ReportFile is { } file)
+        {
+            await File.AppendAllTextAsync(file, report.TableRow + "\n");
+        }
+        return report;
+    }
+
+    private static int WatchEvents(WorkloadRecords records) =>
+        records.Connections.Sum(c =>
+        {
+            lock (c.Frames)
+            {
+                return c.Frames.Count(f => f.Event is not null);
+            }
+        });
+
+    private static async Task CreateTreeAsync(int port)
+    {
+        await using var client = await RawZkClient.ConnectAsync(port);
+        foreach (string path in new[] { "/nemesis", EphemeralParent }.Concat(Keys))
+        {
+            var reply = await client.CreateAsync(path, path.StartsWith("/nemesis/k", StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(InitialValue) : []);
+            if (reply.Error != ErrorCode.Ok)
+            {
+                throw new InvalidOperationException($"create {path}: {reply.Error}");
+            }
+        }
+    }
+
+    /// <summary>Every key read once more by a fresh session after the run (retrying until the server answers).</summary>
+    private static async Task ReadFinalStateAsync(int port, HistoryLog history)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var client = await RawZkClient.ConnectAsync(port, Worker.SessionTimeoutMs).WaitAsync(TimeSpan.FromSeconds(5));
+                foreach (string key in Keys)
+                {
+                    long invoked = HistoryLog.Now();
+                    Check(await client.SendAsync(OpCode.Sync, new SyncRequest(key)));
+                    var reply = Check(await client.GetDataAsync(key));
+                    var data = reply.Decode<GetDataResponse>();
+                    history.Add(new Operation(history.NextId(), -1, key, OpKind.Read, Outcome.Ok, invoked, HistoryLog.Now(),
+                        Encoding.UTF8.GetString(data.Data ?? []), -1, data.Stat.Version));
+                }
+                return;
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or System.Net.Sockets.SocketException && deadline.Elapsed < ServedAgainCap)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        static RawReply Check(RawReply reply) =>
+            reply.Error == ErrorCode.Ok ? reply : throw new InvalidOperationException($"final read: {reply.Error}");
+    }
+
+    /// <summary>
+    /// Acknowledged writes the final state does not count: each applied setData adds one to the version,
+    /// so a key's final version is at least its acknowledged writes (and at most those plus the unknown ones).
+    /// </summary>
+    private static int LostWrites(IReadOnlyList<Operation> ops)
+    {
+        int lost = 0;
+        foreach (var key in ops.GroupBy(o => o.Key))
+        {
+            var final = key.Where(o => o.Process < 0).MaxBy(o => o.Id);
+            int acknowledged = key.Count(o => o.Kind != OpKind.Read && o.Outcome == Outcome.Ok);
+            if (final is not null)
+            {
+                lost += Math.Max(0, acknowledged - final.Version);
+            }
+        }
+        return lost;
+    }
+
+    /// <summary>The longest time, over faults, from the start of a heal until every worker had an answer again; null if one never did.</summary>
+    private static TimeSpan? MaxRecovery(IReadOnlyList<Operation> ops, IReadOnlyList<long> heals)
+    {
+        var answered = ops.Where(o => o.Process >= 0 && o.Completed is not null).GroupBy(o => o.Process)
+            .ToDictionary(g => g.Key, g => g.Select(o => o.Completed!.Value).Order().ToArray());
+        TimeSpan max = TimeSpan.Zero;
+        foreach (long heal in heals)
+        {
+            for (int p = 0; p < Workers; p++)
+            {
+                long? first = answered.TryGetValue(p, out var times) ? times.FirstOrDefault(t => t > heal) : null;
+                if (first is null or 0)
+                {
+                    return null;
+                }
+                max = TimeSpan.FromTicks(Math.Max(max.Ticks, Stopwatch.GetElapsedTime(heal, first.Value).Ticks));
+            }
+        }
+        return max;
+    }
+}
