@@ -15,20 +15,18 @@ public sealed record RunReport(
     IReadOnlyList<string> Violations,
     IReadOnlyList<string> Notes,
     int WatchEvents,
-    int EphemeralProbes,
-    IReadOnlyList<string> KnownViolations)
+    int EphemeralProbes)
 {
     public const string TableHeader =
-        "| nemesis | backend | seed | duration | operations | indeterminate | faults | sessions expired | violations | known (lost watch) | lost writes | recovery (max) |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|";
+        "| nemesis | backend | seed | duration | operations | indeterminate | faults | sessions expired | violations | lost writes | recovery (max) |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|";
 
     public string TableRow =>
-        $"| {Nemesis} | {Target} | {Seed} | {Duration.TotalSeconds:0} s | {Operations} | {Unknown} | {Faults} | {Expiries} | {Violations.Count} | {KnownViolations.Count} | {LostWrites} | " +
+        $"| {Nemesis} | {Target} | {Seed} | {Duration.TotalSeconds:0} s | {Operations} | {Unknown} | {Faults} | {Expiries} | {Violations.Count} | {LostWrites} | " +
         $"{(MaxRecovery is { } r ? $"{r.TotalSeconds:0.00} s" : "not served again")} |";
 
     public override string ToString() =>
         TableHeader + "\n" + TableRow + $"\nchecked: {WatchEvents} watch events, {EphemeralProbes} ephemeral probes" +
         (Violations.Count > 0 ? "\nviolations:\n  " + string.Join("\n  ", Violations.Take(20)) : "") +
-        (KnownViolations.Count > 0 ? "\nknown (docs/reliability.md, lost watch):\n  " + string.Join("\n  ", KnownViolations.Take(5)) : "") +
         (Notes.Count > 0 ? "\nnotes:\n  " + string.Join("\n  ", Notes.Distinct().Take(20)) : "");
 }

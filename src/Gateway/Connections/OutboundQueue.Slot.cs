@@ -33,6 +33,12 @@ public sealed partial class OutboundQueue
         /// <summary>For a submitted write: the zxid of its transaction once known, before its reply is built.</summary>
         internal long OrderedZxid;
 
+        /// <summary>A read that sets a watch (see <see cref="MarkSetsWatch"/>).</summary>
+        internal bool SetsWatch;
+
+        /// <summary>Events that reached this unfilled watching read; placed before or after it when it is filled.</summary>
+        internal List<Slot>? Parked;
+
         internal void Reset()
         {
             Generation++;
@@ -48,6 +54,8 @@ public sealed partial class OutboundQueue
             Silent = false;
             Abandoned = false;
             OrderedZxid = 0;
+            SetsWatch = false;
+            Parked = null;
         }
     }
 }

@@ -15,7 +15,11 @@ namespace ZkGateway.Gateway.Connections;
 /// its result is known; the writer never passes an unfilled slot.</item>
 /// <item>A watch event leaves before any reply that could show its change, and after the reply that
 /// set the watch: an event is placed just before the first still-unfilled slot (a reply not yet
-/// computed may reflect the change; every filled one was computed before it).</item>
+/// computed may reflect the change; every filled one was computed before it). When that slot is a
+/// read that sets a watch, the event waits on it: the read may have registered the very watch that
+/// fired, and its reply then shows the state before the change, so the event goes after it if the
+/// read's zxid is below the event's, and before it otherwise (found by tests/Nemesis.Tests: a client
+/// drops an event that arrives before the reply that set its watch).</item>
 /// </list>
 /// Whoever writes drains everything that is ready, then flushes once (OutboundQueue.Writer.cs).
 /// <para>
@@ -104,6 +108,7 @@ public sealed partial class OutboundQueue
             slot.Silent |= body.IsUnanswered;
             slot.CloseAfter = closeAfter;
             slot.Ready = true;
+            PlaceParkedEvents(slot, zxid);
             // Events are only ever inserted before _firstPending, so everything after it is a reply.
             while (_firstPending is { Ready: true })
             {
@@ -212,12 +217,50 @@ public sealed partial class OutboundQueue
             {
                 AddLast(slot);
             }
+            else if (before.SetsWatch)
+            {
+                (before.Parked ??= []).Add(slot);
+                return;
+            }
             else
             {
                 AddBefore(before, slot);
             }
         }
         _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>Records that a reserved read sets a watch; before the read runs, so that any event of that watch sees it.</summary>
+    public void MarkSetsWatch(Slot slot)
+    {
+        lock (_lock)
+        {
+            slot.SetsWatch = true;
+        }
+    }
+
+    /// <summary>Puts the events parked on a watching read around it, now that its zxid is known. Under _lock.</summary>
+    private void PlaceParkedEvents(Slot read, long readZxid)
+    {
+        if (read.Parked is not { } parked)
+        {
+            return;
+        }
+        read.Parked = null;
+        var after = read;
+        foreach (var e in parked)
+        {
+            // Events come in zxid order: those of changes the read saw go before it, the rest after it.
+            if (e.Zxid <= readZxid)
+            {
+                AddBefore(read, e);
+            }
+            else
+            {
+                AddAfter(after, e);
+                after = e;
+            }
+        }
     }
 
     /// <summary>Records that a reserved slot's request was submitted as a write (in submission order).</summary>
@@ -279,6 +322,21 @@ public sealed partial class OutboundQueue
             before.Previous.Next = slot;
         }
         before.Previous = slot;
+    }
+
+    private void AddAfter(Slot after, Slot slot)
+    {
+        slot.Previous = after;
+        slot.Next = after.Next;
+        if (after.Next is null)
+        {
+            _tail = slot;
+        }
+        else
+        {
+            after.Next.Previous = slot;
+        }
+        after.Next = slot;
     }
 
     private void Unlink(Slot slot)

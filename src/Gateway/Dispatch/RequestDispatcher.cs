@@ -72,6 +72,7 @@ public sealed partial class RequestDispatcher
                 case OpCode.Exists:
                 {
                     var request = ExistsRequest.Read(ref reader);
+                    MarkIfWatching(connection, slot, request.Watch);
                     connection.Scheduler.Read(slot, (Backend: _backend, Path: ReadPath(request.Path), Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
                     {
                         var r = await s.Backend.ExistsAsync(s.Path, s.Watcher, s.Caller).ConfigureAwait(false);
@@ -83,6 +84,7 @@ public sealed partial class RequestDispatcher
                 case OpCode.GetData:
                 {
                     var request = GetDataRequest.Read(ref reader);
+                    MarkIfWatching(connection, slot, request.Watch);
                     connection.Scheduler.Read(slot, (Backend: _backend, Path: ReadPath(request.Path), Watcher: request.Watch ? connection.Id : (long?)null, Caller: connection.Caller), static async s =>
                     {
                         var r = await s.Backend.GetDataAsync(s.Path, s.Watcher, s.Caller).ConfigureAwait(false);
@@ -206,6 +208,7 @@ public sealed partial class RequestDispatcher
                 // GetChildrenRequest and GetChildren2Request share one layout.
                 var request = GetChildrenRequest.Read(ref reader);
                 string path = ReadPath(request.Path);
+                MarkIfWatching(connection, slot, request.Watch);
                 connection.Scheduler.Read(slot, async () =>
                 {
                     var r = await _backend.GetChildrenAsync(path, request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
@@ -408,5 +411,14 @@ public sealed partial class RequestDispatcher
         // Keep FIFO order with respect to pending work: the failure is answered in its turn.
         connection.Scheduler.Read(slot, () => new ValueTask<Reply>(new Reply(_backend.LastAppliedZxid, error, null)));
         return Next.Continue;
+    }
+
+    /// <summary>A read that sets a watch holds back the events that reach it until its reply is placed (OutboundQueue).</summary>
+    private static void MarkIfWatching(ZkConnection connection, OutboundQueue.Slot slot, bool watch)
+    {
+        if (watch)
+        {
+            connection.Outbound.MarkSetsWatch(slot);
+        }
     }
 }

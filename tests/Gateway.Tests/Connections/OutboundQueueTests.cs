@@ -102,6 +102,39 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
+    public async Task An_event_of_a_change_after_a_watching_read_waits_for_that_reads_reply()
+    {
+        // The getData registered its watch and read the node at zxid 10; the change at 11 fires the
+        // watch before the read's reply is filled. The client must see the reply first, or it drops the event.
+        var frames = await RunAsync(q =>
+        {
+            var watchingRead = q.Reserve(1, 4);
+            q.MarkSetsWatch(watchingRead);
+            var laterRead = q.Reserve(2, 4);
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            q.Complete(laterRead, 11, ErrorCode.Ok, null);
+            q.Complete(watchingRead, 10, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 Ok", "event NodeDataChanged zxid -1", "reply 2 Ok"], frames);
+    }
+
+    [Fact]
+    public async Task An_event_of_a_change_a_watching_read_already_saw_goes_before_its_reply()
+    {
+        // The read ran after the change at 11 (its zxid is 12): its reply shows the change, so the event
+        // (of a watch set earlier) must come first, as for any other reply.
+        var frames = await RunAsync(q =>
+        {
+            var watchingRead = q.Reserve(1, 4);
+            q.MarkSetsWatch(watchingRead);
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            q.PostEvent(new WatchEvent(EventType.NodeDeleted, "/y", 13));
+            q.Complete(watchingRead, 12, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["event NodeDataChanged zxid -1", "reply 1 Ok", "event NodeDeleted zxid -1"], frames);
+    }
+
+    [Fact]
     public async Task A_close_after_reply_stops_the_writer_after_that_reply()
     {
         var frames = await RunAsync(q =>
