@@ -39,6 +39,9 @@ public sealed partial class OutboundQueue
         /// <summary>Events that reached this unfilled watching read; placed before or after it when it is filled.</summary>
         internal List<Slot>? Parked;
 
+        /// <summary>When the slot was filled (or the event posted), in the queue's own count: tells a reply computed before an event from one computed after it.</summary>
+        internal long FillOrder;
+
         internal void Reset()
         {
             Generation++;
@@ -56,6 +59,7 @@ public sealed partial class OutboundQueue
             OrderedZxid = 0;
             SetsWatch = false;
             Parked = null;
+            FillOrder = 0;
         }
     }
 }

@@ -47,6 +47,8 @@ public sealed partial class OutboundQueue
     // Small at first: an idle session should not hold 4 KiB it never fills (issue 14); it doubles as replies need.
     private readonly FrameBuffer _buffer = new(256);
     private Slot? _firstPending;
+    // Counts fills and posts, under _lock (Slot.FillOrder).
+    private long _fills;
     private bool _closeWhenDrained;
     private bool _closed;
 
@@ -108,12 +110,9 @@ public sealed partial class OutboundQueue
             slot.Silent |= body.IsUnanswered;
             slot.CloseAfter = closeAfter;
             slot.Ready = true;
+            slot.FillOrder = ++_fills;
             PlaceParkedEvents(slot, zxid);
-            // Events are only ever inserted before _firstPending, so everything after it is a reply.
-            while (_firstPending is { Ready: true })
-            {
-                _firstPending = _firstPending.Next;
-            }
+            AdvanceFirstPending();
             if (_readLoopThread == Environment.CurrentManagedThreadId)
             {
                 _wakeDeferred = true;
@@ -144,10 +143,7 @@ public sealed partial class OutboundQueue
                 s = next;
             }
             _firstPending = _head;
-            while (_firstPending is { Ready: true })
-            {
-                _firstPending = _firstPending.Next;
-            }
+            AdvanceFirstPending();
         }
         Complete(slot, zxid, error, ReplyBody.None, closeAfter: true);
     }
@@ -208,26 +204,42 @@ public sealed partial class OutboundQueue
             slot.IsEvent = true;
             slot.Event = watchEvent;
             slot.Ready = true;
-            var before = _firstPending;
-            while (before is not null && (before.Ready || (before.OrderedZxid != 0 && before.OrderedZxid < watchEvent.Zxid)))
+            slot.FillOrder = ++_fills;
+            if (!PlaceEvent(slot, _firstPending))
             {
-                before = before.Next;
-            }
-            if (before is null)
-            {
-                AddLast(slot);
-            }
-            else if (before.SetsWatch)
-            {
-                (before.Parked ??= []).Add(slot);
                 return;
-            }
-            else
-            {
-                AddBefore(before, slot);
             }
         }
         _wakeup.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// Places an event at or after <paramref name="from"/>: before the first slot that may show its
+    /// change, or parked on that slot when it is an unfilled watching read (<see cref="PlaceParkedEvents"/>
+    /// places it once the read's zxid is known). Returns whether the event is in the list, to be written.
+    /// Under _lock.
+    /// </summary>
+    private bool PlaceEvent(Slot eventSlot, Slot? from)
+    {
+        var before = from;
+        while (before is not null && Precedes(before, eventSlot))
+        {
+            before = before.Next;
+        }
+        if (before is null)
+        {
+            AddLast(eventSlot);
+        }
+        else if (before is { Ready: false, SetsWatch: true })
+        {
+            (before.Parked ??= []).Add(eventSlot);
+            return false;
+        }
+        else
+        {
+            AddBefore(before, eventSlot);
+        }
+        return true;
     }
 
     /// <summary>Records that a reserved read sets a watch; before the read runs, so that any event of that watch sees it.</summary>
@@ -239,7 +251,28 @@ public sealed partial class OutboundQueue
         }
     }
 
-    /// <summary>Puts the events parked on a watching read around it, now that its zxid is known. Under _lock.</summary>
+    /// <summary>
+    /// Whether <paramref name="slot"/> goes out before the event: it was filled before the event was
+    /// posted (computed before the change was applied), or it is a write ordered before the event's
+    /// transaction, or it was filled later but at a zxid below the event's (a read of the state before
+    /// the change, a write before it). An event parked on a watching read is placed only when that read
+    /// is filled, so the slots after the read may have been filled after the post: only their zxid tells.
+    /// </summary>
+    private static bool Precedes(Slot slot, Slot eventSlot)
+    {
+        if (slot.Ready)
+        {
+            return slot.FillOrder < eventSlot.FillOrder || (slot.Zxid != 0 && slot.Zxid < eventSlot.Zxid);
+        }
+        return slot.OrderedZxid != 0 && slot.OrderedZxid < eventSlot.Zxid;
+    }
+
+    /// <summary>
+    /// Puts the events parked on a watching read around it, now that its zxid is known. Under _lock.
+    /// Those of changes the read saw go just before it; the others are placed as if posted now, from the
+    /// slot after it on: a second watching read still unfilled there holds them in turn, since it too may
+    /// have set the watch that fired (two pipelined getData with watches, both before the change).
+    /// </summary>
     private void PlaceParkedEvents(Slot read, long readZxid)
     {
         if (read.Parked is not { } parked)
@@ -247,19 +280,27 @@ public sealed partial class OutboundQueue
             return;
         }
         read.Parked = null;
-        var after = read;
+        // In zxid order: each later event is searched for from the read on, so it lands after the earlier ones.
         foreach (var e in parked)
         {
-            // Events come in zxid order: those of changes the read saw go before it, the rest after it.
             if (e.Zxid <= readZxid)
             {
                 AddBefore(read, e);
             }
             else
             {
-                AddAfter(after, e);
-                after = e;
+                PlaceEvent(e, read.Next);
             }
+        }
+    }
+
+    /// <summary>Moves _firstPending past filled slots. Under _lock.</summary>
+    private void AdvanceFirstPending()
+    {
+        // Events are filled when placed, so the first unfilled slot is always a reply.
+        while (_firstPending is { Ready: true })
+        {
+            _firstPending = _firstPending.Next;
         }
     }
 

@@ -135,6 +135,60 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
+    public async Task An_event_after_two_pipelined_watching_reads_waits_for_both_replies()
+    {
+        // Both reads ran before the change at 11 and either may have set the watch that fired: ZooKeeper
+        // sends both replies, then the event. The second read completes last.
+        var frames = await RunAsync(q =>
+        {
+            var first = q.Reserve(1, 4);
+            q.MarkSetsWatch(first);
+            var second = q.Reserve(2, 4);
+            q.MarkSetsWatch(second);
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            q.Complete(first, 10, ErrorCode.Ok, null);
+            q.Complete(second, 10, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 Ok", "reply 2 Ok", "event NodeDataChanged zxid -1"], frames);
+    }
+
+    [Fact]
+    public async Task An_event_released_by_a_watching_read_goes_before_a_later_read_that_saw_the_change()
+    {
+        // The first read ran before the change at 11, the second after it (zxid 12): the event goes
+        // between the two replies.
+        var frames = await RunAsync(q =>
+        {
+            var first = q.Reserve(1, 4);
+            q.MarkSetsWatch(first);
+            var second = q.Reserve(2, 4);
+            q.MarkSetsWatch(second);
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            q.Complete(first, 10, ErrorCode.Ok, null);
+            q.Complete(second, 12, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 Ok", "event NodeDataChanged zxid -1", "reply 2 Ok"], frames);
+    }
+
+    [Fact]
+    public async Task An_event_released_by_a_watching_read_is_not_parked_on_a_filled_watching_read()
+    {
+        // The second watching read was filled first, after the change (zxid 12): the event goes before
+        // it, and is written, once the first read is filled.
+        var frames = await RunAsync(q =>
+        {
+            var first = q.Reserve(1, 4);
+            q.MarkSetsWatch(first);
+            var second = q.Reserve(2, 4);
+            q.MarkSetsWatch(second);
+            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            q.Complete(second, 12, ErrorCode.Ok, null);
+            q.Complete(first, 10, ErrorCode.Ok, null);
+        });
+        Assert.Equal(["reply 1 Ok", "event NodeDataChanged zxid -1", "reply 2 Ok"], frames);
+    }
+
+    [Fact]
     public async Task A_close_after_reply_stops_the_writer_after_that_reply()
     {
         var frames = await RunAsync(q =>
