@@ -137,6 +137,37 @@ public sealed class SqsOrderedQueueTests(QueueDeploymentFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_dead_consumers_batch_comes_back_within_the_lease_not_the_queues_visibility_timeout()
+    {
+        // The queue's own visibility timeout is five minutes: only the short receive lease lets the
+        // second consumer have the batch before the test's timeout.
+        using var queue = await NewQueueAsync(visibility: TimeSpan.FromMinutes(5));
+        await queue.SendAsync(Message(1));
+        var dead = new SqsOrderedQueue<TestMessage>(Clients, queue.QueueUrl, new TestMessageCodec());
+        var first = await dead.ReceiveBatchAsync(10);
+        Assert.Equal("m1", first.Messages[0].Id);
+        dead.Dispose();   // the consumer stops renewing without acknowledging, as a killed process does
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var again = await queue.ReceiveBatchAsync(10, timeout.Token);
+        Assert.Equal("m1", again.Messages[0].Id);
+        await queue.AcknowledgeAsync(again);
+    }
+
+    [Fact]
+    public async Task A_live_consumer_keeps_its_batch_hidden_past_the_lease_by_renewing_it()
+    {
+        using var queue = await NewQueueAsync(visibility: TimeSpan.FromMinutes(5));
+        await queue.SendAsync(Message(1));
+        using var other = new SqsOrderedQueue<TestMessage>(Clients, queue.QueueUrl, new TestMessageCodec());
+        var held = await queue.ReceiveBatchAsync(10);
+        // Three leases long, the other consumer must get nothing: without renewals the message would
+        // be visible again after one.
+        using var window = new CancellationTokenSource(TimeSpan.FromSeconds(3 * VisibilityLease.Seconds));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await other.ReceiveBatchAsync(10, window.Token));
+        await queue.AcknowledgeAsync(held);
+    }
+
+    [Fact]
     public async Task A_300_KB_message_travels_through_S3_and_its_payload_goes_with_the_acknowledgement()
     {
         using var queue = await NewQueueAsync();

@@ -51,6 +51,7 @@ internal static class SqsRequestUnits
             ReceiveMessageRequest r => r.QueueUrl,
             DeleteMessageRequest r => r.QueueUrl,
             DeleteMessageBatchRequest r => r.QueueUrl,
+            ChangeMessageVisibilityBatchRequest r => r.QueueUrl,
             _ => null,
         };
         return url is null ? null : url[(url.LastIndexOf('/') + 1)..];

@@ -9,8 +9,9 @@ namespace ZkGateway.Backend.Aws;
 /// messages have one total order. Bodies are the codec's bytes in base64 (SQS bodies are text); a body
 /// above <see cref="MaxInlineBody"/> goes to S3 under payloads/queue/&lt;guid&gt; and the message
 /// carries only a pointer (claim check), resolved transparently on receive. Delivery is at least once:
-/// a batch is deleted only by <see cref="AcknowledgeAsync"/>, otherwise it comes back after the
-/// queue's visibility timeout.
+/// a batch is deleted only by <see cref="AcknowledgeAsync"/>, otherwise it comes back within
+/// <see cref="VisibilityLease.Seconds"/> of its consumer stopping (dying, pausing, or receiving again
+/// without acknowledging): a received batch is held by a <see cref="VisibilityLease"/> the live consumer renews.
 /// </summary>
 public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
 {
@@ -190,9 +191,13 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
         }
     }
 
+    /// <summary>The lease of the last batch received: a consumer takes one batch at a time, so receiving again releases it.</summary>
+    private VisibilityLease? _held;
+
     public async ValueTask<QueueBatch<T>> ReceiveBatchAsync(int maxBatch, CancellationToken cancellationToken = default)
     {
         maxBatch = Math.Max(1, maxBatch);
+        Interlocked.Exchange(ref _held, null)?.Dispose();
         var received = new List<Message>();
         while (received.Count == 0)
         {
@@ -224,6 +229,8 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             received.AddRange(more);
             last = more.Count;
         }
+        var lease = VisibilityLease.Hold(_sqs, QueueUrl, [.. received.Select(m => m.ReceiptHandle)]);
+        Interlocked.Exchange(ref _held, lease)?.Dispose();
 
         var items = new List<T>(received.Count);
         var claims = new List<string?>(received.Count);
@@ -232,7 +239,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             items.Add(await DecodeBodyAsync(message.Body, cancellationToken).ConfigureAwait(false));
             claims.Add(ClaimKey(message.Body));
         }
-        return new QueueBatch<T>(items, new Receipts([.. received.Select(m => m.ReceiptHandle)], claims));
+        return new QueueBatch<T>(items, new Receipts([.. received.Select(m => m.ReceiptHandle)], claims, lease));
     }
 
     /// <summary>The S3 key of a claim-check body, or null for an inline one.</summary>
@@ -263,6 +270,7 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             QueueUrl = QueueUrl,
             MaxNumberOfMessages = max,
             WaitTimeSeconds = waitSeconds,
+            VisibilityTimeout = VisibilityLease.Seconds,
         }, ct).ConfigureAwait(false);
         return response.Messages ?? [];
     }
@@ -300,11 +308,16 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
                 }
             }
         }
+        receipts.Lease.Release();
     }
 
     public void Complete() => _completion.Cancel();
 
-    public void Dispose() => _completion.Dispose();
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _held, null)?.Dispose();
+        _completion.Dispose();
+    }
 
-    private sealed record Receipts(IReadOnlyList<string> Handles, IReadOnlyList<string?> Claims);
+    private sealed record Receipts(IReadOnlyList<string> Handles, IReadOnlyList<string?> Claims, VisibilityLease Lease);
 }
