@@ -166,6 +166,17 @@ public sealed class AwsGatewayServer : ProcessZkTarget
         }
     }
 
+    /// <summary>
+    /// Hands the running function host over to the caller (who must kill it), so a second one can be
+    /// started beside it: two instances of a function, one of them paused.
+    /// </summary>
+    public Process? DetachFunctions()
+    {
+        var p = _functions;
+        _functions = null;
+        return p;
+    }
+
     /// <summary>SIGKILL to the function host (a crashed function); <see cref="StartFunctionsAsync"/> brings it back.</summary>
     public async Task KillFunctionsAsync()
     {
