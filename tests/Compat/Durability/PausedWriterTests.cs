@@ -9,7 +9,7 @@ namespace ZkGateway.Compat.Durability;
 /// <summary>
 /// A function host stopped (SIGSTOP) right after its writer committed a batch, for longer than the
 /// receive lease: a second host takes the batch over, and the first, continued (SIGCONT) afterwards,
-/// pushes its stale transaction too. The write is applied once and answered once (issue 17: the
+/// finishes its stale batch. The write is applied once and answered once (issue 17: the
 /// storage-side conditions fence the late instance).
 /// </summary>
 [Collection(CompatCollection.Name)]

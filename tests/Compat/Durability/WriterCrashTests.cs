@@ -8,7 +8,7 @@ namespace ZkGateway.Compat.Durability;
 /// <summary>
 /// A writer function killed mid-batch on the serverless backend (the AWS provider set on the
 /// emulators): between taking its locks and committing, or between committing and pushing to the
-/// distributor. The batch comes back after the queue's visibility timeout and a restarted function
+/// distributor. The batch comes back when its receive lease lapses (2 s) and a restarted function
 /// host finishes it: every acknowledged write is there exactly once (no loss, no duplicate), and the
 /// client gets one reply per request, in order.
 /// </summary>
