@@ -100,7 +100,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         {
             try
             {
-                image = SnapshotFile.Read(path);
+                image = SnapshotFile.Read(path, lazy: true);
                 var file = new FileInfo(path);
                 snapshotBytes = file.Length;
                 lastSnapshot = new SnapshotInfo(image.Zxid, new DateTimeOffset(file.LastWriteTimeUtc).ToUnixTimeMilliseconds());
@@ -144,9 +144,10 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes, lastTxnZxid) { LastSnapshot = lastSnapshot };
     }
 
-    /// <summary>Drops the recovered state once the storages hold it (it can be large).</summary>
+    /// <summary>Drops the recovered state once the storages hold it (it can be large), and closes a lazily read snapshot.</summary>
     public void ForgetRecovered()
     {
+        Recovered.Indexed?.Dispose();
         Recovered = new SnapshotImage(Recovered.FromSeq, Recovered.Epoch, Recovered.Zxid, [], [], []);
         RecoveredTail = [];
     }
@@ -398,6 +399,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         {
             _disposed = true;
             _log.Dispose();
+            Recovered.Indexed?.Dispose();
         }
         finally
         {
