@@ -5,22 +5,16 @@ namespace ZkGateway.Gateway.Tests.Connections;
 /// <summary>The writer loop's wake-up: signals are kept until waited for, coalesce, and end at completion.</summary>
 public sealed class WakeupSignalTests
 {
-    [Fact]
-    public async Task A_signal_before_the_wait_is_kept_and_consumed_by_it()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Signals_before_the_wait_are_kept_and_coalesce_into_one_wake_up(int signals)
     {
         var signal = new WakeupSignal();
-        signal.Signal();
-        Assert.True(await signal.WaitAsync());
-        Assert.False(signal.WaitAsync().IsCompleted);
-    }
-
-    [Fact]
-    public async Task Signals_while_nobody_waits_coalesce_into_one_wake_up()
-    {
-        var signal = new WakeupSignal();
-        signal.Signal();
-        signal.Signal();
-        signal.Signal();
+        for (var i = 0; i < signals; i++)
+        {
+            signal.Signal();
+        }
         Assert.True(await signal.WaitAsync());
         Assert.False(signal.WaitAsync().IsCompleted);
     }
