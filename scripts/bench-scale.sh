@@ -31,7 +31,8 @@
 #   SCALE_SESSIONS (10000), SCALE_CHILDREN (100000), SCALE_WATCHES (SCALE_ZNODES; at most that),
 #   SCALE_RUNS (1; issue 14 asks for 3 for the docs), SCALE_SET_DURATION (5s: each timed workload), SCALE_ZK_XMX (3g),
 #   SCALE_OUT (JSON dir), SCALE_GATEWAY_DLL (a built ZkGateway.dll to use instead of publishing one:
-#   the test suite's smoke run). Needs ZooKeeper 3.8 from Debian (bash scripts/install-test-deps.sh)
+#   the test suite's smoke run), SCALE_SERVERS ("zk gw"; "gw" for the gateway alone), SCALE_ROWS (all;
+#   "recovery": populate, then straight to kill -9 and the restart, the other rows n/a). Needs ZooKeeper 3.8 from Debian (bash scripts/install-test-deps.sh)
 #   and builds the gateway and the load tool itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,8 @@ WATCHES=${SCALE_WATCHES:-$ZNODES}
 [ "$WATCHES" -le "$ZNODES" ] || WATCHES=$ZNODES
 SET_DURATION=${SCALE_SET_DURATION:-5s}
 ZK_XMX=${SCALE_ZK_XMX:-3g}
+SERVERS=${SCALE_SERVERS:-zk gw}
+ROWS=${SCALE_ROWS:-all}
 WORK=$(mktemp -d /tmp/zkscale.XXXXXX)
 OUT=${SCALE_OUT:-$WORK/results}
 mkdir -p "$OUT"
@@ -114,6 +117,18 @@ fi
 dotnet build benchmarks/LoadTool/LoadTool.csproj -c Release -nologo -v quiet >&2
 LT=(dotnet benchmarks/LoadTool/bin/Release/net10.0/ZkGateway.LoadTool.dll)
 
+# kill -9, restart, and the time to the first answered getData into DIR/recovery.json.
+recover() { # KIND DIR PORT PREFIX
+  kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=
+  # shellcheck disable=SC2046
+  python3 scripts/bench_scale_probe.py first-read "$3" "$4/p0/n0" "$2/server.out" -- $(server_cmd "$1" "$2" "$3") > "$2/recovery.json"
+  PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$2/recovery.json")
+  # The gateway may still be loading the tree in the background: let it finish, for its log line.
+  sleep "${SCALE_AFTER_RECOVERY:-0}"
+  cp "$2/server.out" "$OUT/$(basename "$2").server.out"
+  stop_server
+}
+
 # One server, one run: prints one JSON line to $OUT/KIND-RUN.json.
 measure() { # KIND RUN
   local kind=$1 run=$2 dir="$WORK/$1-$2" port
@@ -136,11 +151,24 @@ measure() { # KIND RUN
     local name=$1; shift
     "${LT[@]}" --target "127.0.0.1:$port" --value-size 100 --duration "$SET_DURATION" --warmup 1s --json "$dir/$name.json" "$@" >&2
   }
+  datadir=$(du -sk "$dir/data" | cut -f1)
+  if [ "$ROWS" = recovery ]; then
+    recover "$kind" "$dir" "$port" "$prefix"
+    python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" > "$OUT/$kind-$run.json" <<'PY'
+import json, sys
+kind, run, d, w0, w1, rss, datadir, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+pop = json.load(open(f"{d}/populate.json"))["result"]
+print(json.dumps({"kind": kind, "run": run, "errors": pop["Errors"], "creates_per_s": pop["CreatesPerSecond"],
+                  "bytes_written_per_create": (w1 - w0) / n, "rss_mib": rss / 1024, "datadir_mib": datadir / 1024,
+                  "recovery_first_read_ms": json.load(open(f"{d}/recovery.json"))["first_read_ms"]}))
+PY
+    rm -rf "$dir"
+    return
+  fi
   timed set --mix set=1 --connections "$CONNECTIONS" --outstanding "$OUTSTANDING"
   timed set1 --mix set=1 --connections 1 --outstanding "$OUTSTANDING"
   timed seqget --mix get=1
   timed seqset --mix set=1
-  datadir=$(du -sk "$dir/data" | cut -f1)
   "${LT[@]}" --target "127.0.0.1:$port" --populate $((ZNODES / 10 > 0 ? ZNODES / 10 : 1)) --parents "$PARENTS" --connections 1 \
     --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/populate1.json" >&2
   "${LT[@]}" --target "127.0.0.1:$port" --populate "$CHILDREN" --connections "$CONNECTIONS" \
@@ -169,11 +197,7 @@ measure() { # KIND RUN
   rss_sessions=$(rss_kb "$PID")
   [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_sessions=-1
   wait "$lt" || { echo "$kind: the sessions phase failed:" >&2; cat "$dir/sessions.out" >&2; exit 1; }
-  kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=
-  # shellcheck disable=SC2046
-  python3 scripts/bench_scale_probe.py first-read "$port" "$prefix/p0/n0" "$dir/server.out" -- $(server_cmd "$kind" "$dir" "$port") > "$dir/recovery.json"
-  PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$dir/recovery.json")
-  stop_server
+  recover "$kind" "$dir" "$port" "$prefix"
   python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" "$rss_idle" "$rss_sessions" "$SESSIONS" \
     "$rss_unwatched" "$rss_watched" "$WATCHES" > "$OUT/$kind-$run.json" <<'PY'
 import json, sys
@@ -208,6 +232,7 @@ PY
 for run in $(seq 1 "$RUNS"); do
   if [ $((run % 2)) -eq 1 ]; then order="zk gw"; else order="gw zk"; fi
   for kind in $order; do
+    case " $SERVERS " in *" $kind "*) ;; *) continue ;; esac
     echo "run $run: $kind" >&2
     measure "$kind" "$run"
   done
@@ -223,7 +248,7 @@ rows = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(out, "*-[0-9]*
 fsync = json.load(open(os.path.join(out, "fdatasync.json")))
 loop = json.load(open(os.path.join(out, "loopback.json")))["result"]
 def median(kind, key):
-    vals = [r[key] for r in rows if r["kind"] == kind and r[key] is not None]
+    vals = [r[key] for r in rows if r["kind"] == kind and r.get(key) is not None]
     return (statistics.median(vals), vals) if vals else (None, [])
 def fmt(v):
     return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"

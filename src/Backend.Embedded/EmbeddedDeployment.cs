@@ -26,7 +26,8 @@ public static partial class EmbeddedDeployment
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var store = DurableStore.Open(options.DataDir, options.SnapshotLogBytes, logger);
         double readMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var user = new EmbeddedUserStorage(store.Recovered.UserNodes);
+        var indexed = store.Recovered.Indexed;
+        var user = indexed is not null ? new EmbeddedUserStorage(indexed) : new EmbeddedUserStorage(store.Recovered.UserNodes);
         var system = new EmbeddedSystemStorage(store, time);
         double builtMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
@@ -41,11 +42,21 @@ public static partial class EmbeddedDeployment
         }
         if (logger is not null)
         {
-            Log.Recovered(logger, store.Recovered.UserNodes.Count, store.Recovered.FromSeq, store.RecoveredTail.Count, readMs, builtMs - readMs,
-                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - builtMs);
+            Log.Recovered(logger, indexed is not null ? "from its index, the tree loading in the background" : "whole", user.NodeCount, store.Recovered.FromSeq,
+                store.RecoveredTail.Count, readMs, builtMs - readMs, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - builtMs);
         }
-        store.ForgetRecovered();
-        store.AttachSources(system.CaptureNodes, system.CaptureSessions, user.CaptureForSnapshot, () => user.AppliedZxid, system.NodeNow, user.Has);
+        if (indexed is not null)
+        {
+            // Lazy recovery: reads are served from the snapshot's index and the replayed tail now,
+            // node writes once the load has swapped the trees in (docs/storage.md).
+            user.TailReplayed();
+            BackgroundTreeLoad.Start(options.DataDir, store, indexed, store.RecoveredTail, system, user, logger);
+        }
+        else
+        {
+            store.ForgetRecovered();
+            store.AttachSources(system.CaptureNodes, system.CaptureSessions, user.CaptureForSnapshot, () => user.AppliedZxid, system.NodeNow, user.Has);
+        }
 
         if (system.IsEmpty)
         {
@@ -65,7 +76,7 @@ public static partial class EmbeddedDeployment
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Recovered {Nodes} nodes from the snapshot at record {Seq} and {Records} log records after it: files read in {ReadMs:0} ms, tree built in {BuildMs:0} ms, log replayed in {ReplayMs:0} ms")]
-        public static partial void Recovered(ILogger logger, int nodes, long seq, int records, double readMs, double buildMs, double replayMs);
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Recovered {Nodes} nodes from the snapshot at record {Seq} (read {How}) and {Records} log records after it: files read in {ReadMs:0} ms, tree built in {BuildMs:0} ms, log replayed in {ReplayMs:0} ms")]
+        public static partial void Recovered(ILogger logger, string how, int nodes, long seq, int records, double readMs, double buildMs, double replayMs);
     }
 }

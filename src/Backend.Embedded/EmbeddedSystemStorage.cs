@@ -12,17 +12,16 @@ namespace ZkGateway.Backend.Embedded;
 /// only, for the distributor: the log record carries the user-storage changes as well, so nothing is
 /// left to re-apply from here after a crash (start-up replays the log into both storages).
 /// </summary>
-public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
+public sealed partial class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 {
     private readonly DurableStore _store;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, SystemNode> _nodes = new(StringComparer.Ordinal);
+    // Node state; replaced once, when a lazy recovery's background load finishes (EmbeddedSystemStorage.Loading.cs).
+    private NodeTables _tables = new();
     private readonly Dictionary<string, (LockToken Token, long ExpiresAt)> _locks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<long, SessionRecord> _sessions = [];
-    private readonly Dictionary<long, SortedSet<string>> _ephemerals = [];
-    private readonly HashSet<string> _containersAndTtls = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, Txn> _pending = [];
 
     /// <summary>Starts from the store's recovered snapshot; <see cref="Replay"/> then applies the log after it.</summary>
@@ -32,8 +31,15 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         _time = time;
         foreach (var node in store.Recovered.SystemNodes)
         {
-            _nodes[node.Path] = node;
-            TrackEphemeral(node, add: true);
+            _tables.Put(node);
+        }
+        if (store.Recovered.Indexed is { } indexed)
+        {
+            _pendingNodes = indexed.SystemNodes;
+        }
+        else
+        {
+            _loaded.SetResult();
         }
         foreach (var session in store.Recovered.Sessions)
         {
@@ -51,7 +57,8 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
                 case CommitRecord commit:
                     foreach (var request in commit.Requests)
                     {
-                        ApplyCommitted(request, addPending: false);
+                        // While the nodes load in the background, the load replays their part of the tail.
+                        ApplyCommitted(request, addPending: false, nodes: _loaded.Task.IsCompleted);
                     }
                     break;
                 case SessionTimeoutRecord timeout when _sessions.TryGetValue(timeout.SessionId, out var session):
@@ -66,7 +73,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
     {
         lock (_lock)
         {
-            return [.. _nodes.Values];
+            return [.. _tables.Nodes.Values];
         }
     }
 
@@ -79,7 +86,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
     {
         lock (_lock)
         {
-            return _nodes.GetValueOrDefault(path);
+            return _tables.Nodes.GetValueOrDefault(path);
         }
     }
 
@@ -99,7 +106,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         {
             lock (_lock)
             {
-                return _nodes.Count == 0;
+                return _loaded.Task.IsCompleted ? _tables.Nodes.Count == 0 : _pendingNodes == 0;
             }
         }
     }
@@ -121,15 +128,21 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
-    public ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default)
+    public ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default) =>
+        _loaded.Task.IsCompleted ? CountEphemerals() : AfterLoadAsync(CountEphemerals, cancellationToken);
+
+    private ValueTask<int> CountEphemerals()
     {
         lock (_lock)
         {
-            return ValueTask.FromResult(_ephemerals.Sum(e => e.Value.Count));
+            return ValueTask.FromResult(_tables.Ephemerals.Sum(e => e.Value.Count));
         }
     }
 
-    public ValueTask<LockResult> TryLockAsync(string path, LockToken token, TimeSpan lease, CancellationToken cancellationToken = default)
+    public ValueTask<LockResult> TryLockAsync(string path, LockToken token, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        _loaded.Task.IsCompleted ? TryLock(path, token, lease) : AfterLoadAsync(() => TryLock(path, token, lease), cancellationToken);
+
+    private ValueTask<LockResult> TryLock(string path, LockToken token, TimeSpan lease)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
@@ -139,7 +152,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
                 return ValueTask.FromResult(new LockResult(false, null));
             }
             _locks[path] = (token, now + (long)lease.TotalMilliseconds);
-            return ValueTask.FromResult(new LockResult(true, _nodes.GetValueOrDefault(path)));
+            return ValueTask.FromResult(new LockResult(true, _tables.Nodes.GetValueOrDefault(path)));
         }
     }
 
@@ -157,6 +170,10 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
 
     public async ValueTask<bool[]> CommitAsync(IReadOnlyList<CommitRequest> requests, CancellationToken cancellationToken = default)
     {
+        if (!_loaded.Task.IsCompleted && requests.Any(r => r.Nodes.Count > 0 || r.ClosedSession != 0))
+        {
+            await _loaded.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         var applied = new bool[requests.Count];
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
@@ -202,7 +219,7 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
                     var request = requests[i];
                     if (applied[i])
                     {
-                        ApplyCommitted(request, addPending: true);
+                        ApplyCommitted(request, addPending: true, nodes: true);
                     }
                     foreach (string path in request.LockedPaths)
                     {
@@ -239,23 +256,11 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
     }
 
     /// <summary>A committed request's effect on memory. Under <see cref="_lock"/>.</summary>
-    private void ApplyCommitted(CommitRequest request, bool addPending)
+    private void ApplyCommitted(CommitRequest request, bool addPending, bool nodes)
     {
-        foreach (var write in request.Nodes)
+        if (nodes)
         {
-            if (_nodes.TryGetValue(write.Path, out var old))
-            {
-                TrackEphemeral(old, add: false);
-            }
-            if (write.NewState is { } state)
-            {
-                _nodes[write.Path] = state;
-                TrackEphemeral(state, add: true);
-            }
-            else
-            {
-                _nodes.Remove(write.Path);
-            }
+            _tables.Apply(request);
         }
         if (request.CreatedSession is { } session)
         {
@@ -264,7 +269,6 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         if (request.ClosedSession != 0)
         {
             _sessions.Remove(request.ClosedSession);
-            _ephemerals.Remove(request.ClosedSession);
         }
         if (addPending && request.Pending.ChangesState)
         {
@@ -282,11 +286,14 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
-    public ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default)
+    public ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default) =>
+        _loaded.Task.IsCompleted ? GetNode(path) : AfterLoadAsync(() => GetNode(path), cancellationToken);
+
+    private ValueTask<SystemNode?> GetNode(string path)
     {
         lock (_lock)
         {
-            return ValueTask.FromResult(_nodes.GetValueOrDefault(path));
+            return ValueTask.FromResult(_tables.Nodes.GetValueOrDefault(path));
         }
     }
 
@@ -332,11 +339,14 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
-    public ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default) =>
+        _loaded.Task.IsCompleted ? GetEphemerals(sessionId) : AfterLoadAsync(() => GetEphemerals(sessionId), cancellationToken);
+
+    private ValueTask<IReadOnlyList<string>> GetEphemerals(long sessionId)
     {
         lock (_lock)
         {
-            return ValueTask.FromResult<IReadOnlyList<string>>(_ephemerals.TryGetValue(sessionId, out var set) ? [.. set] : []);
+            return ValueTask.FromResult<IReadOnlyList<string>>(_tables.Ephemerals.TryGetValue(sessionId, out var set) ? [.. set] : []);
         }
     }
 
@@ -367,53 +377,14 @@ public sealed class EmbeddedSystemStorage : ISystemStorage, INodeTypeIndex
         }
     }
 
-    public ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodesAsync(CancellationToken cancellationToken = default) =>
+        _loaded.Task.IsCompleted ? ListContainersAndTtlNodes() : AfterLoadAsync(ListContainersAndTtlNodes, cancellationToken);
+
+    private ValueTask<IReadOnlyList<string>> ListContainersAndTtlNodes()
     {
         lock (_lock)
         {
-            return ValueTask.FromResult<IReadOnlyList<string>>([.. _containersAndTtls]);
+            return ValueTask.FromResult<IReadOnlyList<string>>([.. _tables.ContainersAndTtls]);
         }
     }
-
-    private void TrackEphemeral(SystemNode node, bool add)
-    {
-        // Container and TTL markers (negative owners) are not sessions; the reaper's index holds them.
-        long owner = node.Stat.EphemeralOwner;
-        if (owner < 0)
-        {
-            if (NodeKinds.IsContainer(owner) || NodeKinds.TtlOf(owner) is not null)
-            {
-                if (add)
-                {
-                    _containersAndTtls.Add(node.Path);
-                }
-                else
-                {
-                    _containersAndTtls.Remove(node.Path);
-                }
-            }
-            return;
-        }
-        if (owner == 0)
-        {
-            return;
-        }
-        if (add)
-        {
-            if (!_ephemerals.TryGetValue(owner, out var set))
-            {
-                _ephemerals[owner] = set = new SortedSet<string>(StringComparer.Ordinal);
-            }
-            set.Add(node.Path);
-        }
-        else if (_ephemerals.TryGetValue(owner, out var set))
-        {
-            set.Remove(node.Path);
-            if (set.Count == 0)
-            {
-                _ephemerals.Remove(owner);
-            }
-        }
-    }
-
 }

@@ -52,7 +52,8 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
     }
 
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
-    private readonly Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
+    // Replaced once, when a lazy recovery's background load finishes (EmbeddedUserStorage.Loading.cs).
+    private Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
     private long _appliedZxid;
     private long _dataSize;
     /// <summary>Starts from a snapshot's nodes; the log after it is applied with <see cref="ApplyAsync"/>.</summary>
@@ -71,6 +72,7 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
             }
         }
         RecountAllQuotas();
+        _loaded.SetResult();
     }
 
     public long AppliedZxid => Volatile.Read(ref _appliedZxid);
@@ -85,7 +87,7 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
             _gate.EnterReadLock();
             try
             {
-                return _nodes.Count;
+                return _base is null ? _nodes.Count : (int)_loadingCount;
             }
             finally
             {
@@ -104,10 +106,14 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
 
     public ValueTask<T> ReadAsync<TState, T>(string path, TState state, Func<UserNode?, long, TState, T> read, CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _base) is not null && WaitsForLoad(path))
+        {
+            return ReadAfterLoadAsync(path, state, read, cancellationToken);
+        }
         _gate.EnterReadLock();
         try
         {
-            UserNode? node = _nodes.TryGetValue(path, out var entry) ? entry.View(path) : null;
+            UserNode? node = _base is not null ? ViewWhileLoading(path) : _nodes.TryGetValue(path, out var entry) ? entry.View(path) : null;
             return ValueTask.FromResult(read(node, _appliedZxid, state));
         }
         finally
@@ -116,7 +122,10 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
         }
     }
 
-    public ValueTask<int> CountDescendantsAsync(string path, CancellationToken cancellationToken = default)
+    public ValueTask<int> CountDescendantsAsync(string path, CancellationToken cancellationToken = default) =>
+        Volatile.Read(ref _base) is null ? CountDescendants(path) : CountDescendantsAfterLoadAsync(path, cancellationToken);
+
+    private ValueTask<int> CountDescendants(string path)
     {
         _gate.EnterReadLock();
         try
@@ -151,6 +160,10 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
 
     public ValueTask ApplyAsync(IReadOnlyList<Txn> txns, Action<Txn> onApplied, CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _base) is not null && _tailReplayed && txns.Any(t => t.Changes.Count > 0))
+        {
+            return ApplyAfterLoadAsync(txns, onApplied, cancellationToken);
+        }
         foreach (var txn in txns)
         {
             _gate.EnterWriteLock();
@@ -176,6 +189,11 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
 
     private void ApplyInMemory(NodeChange change)
     {
+        if (_base is not null)
+        {
+            ApplyWhileLoading(change);
+            return;
+        }
         string? parent = ZkPath.Parent(change.Path);
         if (change.Kind == NodeChangeKind.Delete)
         {

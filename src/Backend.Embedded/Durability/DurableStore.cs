@@ -93,14 +93,32 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         Directory.CreateDirectory(dataDir);
         LegacySqliteImport.ImportIfPresent(dataDir, logger);
 
-        SnapshotImage? image = null;
-        SnapshotInfo? lastSnapshot = null;
-        long snapshotBytes = 0;
-        foreach (var (_, path) in SnapshotFile.Files(dataDir))
+        var snapshots = SnapshotFile.Files(dataDir);
+        // The newest snapshot's CRC check runs while the log after it is read (its seq is in its
+        // name): two files, two cores. Used only if that snapshot turns out whole.
+        var newest = snapshots.Count > 0 ? Task.Run(() => SnapshotFile.Read(snapshots[0].Path, lazy: true)) : null;
+        LogTail? early = null;
+        InvalidDataException? earlyError = null;
+        if (newest is not null)
         {
             try
             {
-                image = SnapshotFile.Read(path);
+                early = ReadTail(dataDir, snapshots[0].FromSeq, logger);
+            }
+            catch (InvalidDataException e)
+            {
+                earlyError = e;
+            }
+        }
+        SnapshotImage? image = null;
+        SnapshotInfo? lastSnapshot = null;
+        long snapshotBytes = 0;
+        for (int i = 0; i < snapshots.Count; i++)
+        {
+            string path = snapshots[i].Path;
+            try
+            {
+                image = i == 0 ? newest!.GetAwaiter().GetResult() : SnapshotFile.Read(path, lazy: true);
                 var file = new FileInfo(path);
                 snapshotBytes = file.Length;
                 lastSnapshot = new SnapshotInfo(image.Zxid, new DateTimeOffset(file.LastWriteTimeUtc).ToUnixTimeMilliseconds());
@@ -110,23 +128,51 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
             {
                 // The older snapshot and the log from it are kept for exactly this.
                 logger.LogError("{Message}; trying an older snapshot", e.Message);
+                early = null;
             }
         }
-        if (image is null && SnapshotFile.Files(dataDir).Count > 0)
+        if (image is null && snapshots.Count > 0)
         {
             throw new InvalidDataException($"{dataDir}: no snapshot can be read");
         }
         image ??= SnapshotImage.Empty;
-        var logFiles = RecordLog.Files(dataDir);
-        if (logFiles.Count > 0 && logFiles[0].FirstSeq > image.FromSeq)
+        if (earlyError is not null && image.FromSeq == snapshots[0].FromSeq)
         {
-            throw new InvalidDataException($"{logFiles[0].Path}: the log starts at record {logFiles[0].FirstSeq}, after the snapshot's {image.FromSeq}: log files are missing");
+            image.Indexed?.Dispose();
+            throw earlyError;
+        }
+        LogTail read;
+        try
+        {
+            read = early is not null && image.FromSeq == snapshots[0].FromSeq ? early : ReadTail(dataDir, image.FromSeq, logger);
+        }
+        catch
+        {
+            image.Indexed?.Dispose();
+            throw;
+        }
+        var (tail, nextSeq) = (read.Records, read.NextSeq);
+        long epoch = Math.Max(image.Epoch, read.Epoch);
+        long lastTxnZxid = Math.Max(image.Zxid, read.LastTxnZxid);
+        var log = RecordLog.Create(dataDir, nextSeq);
+        return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes, lastTxnZxid) { LastSnapshot = lastSnapshot };
+    }
+
+    private sealed record LogTail(List<StoreRecord> Records, long NextSeq, long Epoch, long LastTxnZxid);
+
+    /// <summary>The log from record <paramref name="fromSeq"/> on, decoded (a torn last record cut off, other damage an error).</summary>
+    private static LogTail ReadTail(string dataDir, long fromSeq, ILogger logger)
+    {
+        var logFiles = RecordLog.Files(dataDir);
+        if (logFiles.Count > 0 && logFiles[0].FirstSeq > fromSeq)
+        {
+            throw new InvalidDataException($"{logFiles[0].Path}: the log starts at record {logFiles[0].FirstSeq}, after the snapshot's {fromSeq}: log files are missing");
         }
         var tail = new List<StoreRecord>();
-        long nextSeq = image.FromSeq;
-        long epoch = image.Epoch;
-        long lastTxnZxid = image.Zxid;
-        foreach (var (seq, payload) in RecordLog.Read(dataDir, image.FromSeq, cut => logger.LogWarning("{Cut}", cut)))
+        long nextSeq = fromSeq;
+        long epoch = 0;
+        long lastTxnZxid = 0;
+        foreach (var (seq, payload) in RecordLog.Read(dataDir, fromSeq, cut => logger.LogWarning("{Cut}", cut)))
         {
             var record = StoreRecords.Decode(payload);
             if (record is EpochRecord e)
@@ -140,13 +186,13 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
             tail.Add(record);
             nextSeq = seq + 1;
         }
-        var log = RecordLog.Create(dataDir, nextSeq);
-        return new DurableStore(dataDir, minLogBytes, logger, log, image, tail, epoch, snapshotBytes, lastTxnZxid) { LastSnapshot = lastSnapshot };
+        return new LogTail(tail, nextSeq, epoch, lastTxnZxid);
     }
 
-    /// <summary>Drops the recovered state once the storages hold it (it can be large).</summary>
+    /// <summary>Drops the recovered state once the storages hold it (it can be large), and closes a lazily read snapshot.</summary>
     public void ForgetRecovered()
     {
+        Recovered.Indexed?.Dispose();
         Recovered = new SnapshotImage(Recovered.FromSeq, Recovered.Epoch, Recovered.Zxid, [], [], []);
         RecoveredTail = [];
     }
@@ -398,6 +444,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         {
             _disposed = true;
             _log.Dispose();
+            Recovered.Indexed?.Dispose();
         }
         finally
         {

@@ -16,6 +16,9 @@ internal readonly record struct UserRow(string Path, byte[]? Data, Stat Stat, IR
 /// <remarks><paramref name="Zxid"/>: every transaction up to it is in the snapshot (later ones may be too).</remarks>
 internal sealed record SnapshotImage(long FromSeq, long Epoch, long Zxid, IReadOnlyList<SystemNode> SystemNodes, IReadOnlyList<SessionRecord> Sessions, IReadOnlyList<UserRow> UserNodes)
 {
+    /// <summary>Set for a format-2 snapshot opened lazily: the nodes are in it, not in the lists (which are empty).</summary>
+    public IndexedSnapshot? Indexed { get; init; }
+
     public static SnapshotImage Empty { get; } = new(0, 0, 0, [], [], []);
 }
 
@@ -24,21 +27,28 @@ internal readonly record struct SnapshotNode(string Path, UserRow? User, SystemN
 
 /// <summary>
 /// A snapshot file <c>snapshot.&lt;from seq, 16 hex digits&gt;</c>: a header (magic, from seq, epoch, the zxid
-/// it holds everything up to), then
-/// entries <c>[length u32][kind byte][fields]</c> in Jute primitives (sessions, then one entry per node
-/// with its user row and its system state, the latter only where it differs from the row's Stat or
-/// ACL; ACL lists once, then by index; compact Stats), an end entry, and the CRC-32C of everything
+/// it holds everything up to), then entries <c>[length u32][kind byte][fields]</c> in Jute primitives
+/// (sessions, then one entry per node with its user row and its system state, the latter only where it
+/// differs from the row's Stat or ACL; compact Stats), an end entry, and the CRC-32C of everything
 /// before it. Written to a temporary name, fsync'd and renamed, so a snapshot file is whole or absent.
+/// <para>
+/// Format 2 (<c>ZKGWSNP2</c>, written since lazy recovery) refers to ACL lists by index only and puts,
+/// between the end entry and the CRC, the ACL table, a hash index from path to entry offset and a
+/// footer: <see cref="IndexedSnapshot"/> finds a node without parsing the rest. Format 1
+/// (<c>ZKGWSNP1</c>: ACL lists inline at first use, no index) is still read, whole.
+/// </para>
 /// </summary>
 internal static class SnapshotFile
 {
     public const string Prefix = "snapshot.";
-    private const ulong Magic = 0x31504E5357474B5A; // "ZKGWSNP1"
-    private const int HeaderSize = 32;
-    private const byte SessionKind = 2, NodeKind = 4, EndKind = 0;
+    internal const ulong MagicV1 = 0x31504E5357474B5A; // "ZKGWSNP1"
+    internal const ulong MagicV2 = 0x32504E5357474B5A; // "ZKGWSNP2"
+    internal const int HeaderSize = 32;
+    internal const int FooterSize = 48;
+    internal const byte SessionKind = 2, NodeKind = 4, EndKind = 0;
     private const byte HasUser = 1, HasSystem = 2, SystemStatSame = 4, SystemAclSame = 8;
 
-    /// <summary>Writes the image durably and returns the file's path and size.</summary>
+    /// <summary>Writes the image durably (format 2) and returns the file's path and size.</summary>
     public static (string Path, long Bytes) Write(string dir, long fromSeq, long epoch, long zxid, IEnumerable<SessionRecord> sessions, IEnumerable<SnapshotNode> nodes)
     {
         string path = Path.Combine(dir, $"{Prefix}{fromSeq:x16}");
@@ -46,22 +56,27 @@ internal static class SnapshotFile
         uint crc = ~0u;
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
         {
+            void Raw(ReadOnlySpan<byte> bytes)
+            {
+                file.Write(bytes);
+                crc = Crc32C.Append(crc, bytes);
+            }
             Span<byte> header = stackalloc byte[HeaderSize];
-            BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+            BinaryPrimitives.WriteUInt64LittleEndian(header, MagicV2);
             BinaryPrimitives.WriteInt64LittleEndian(header[8..], fromSeq);
             BinaryPrimitives.WriteInt64LittleEndian(header[16..], epoch);
             BinaryPrimitives.WriteInt64LittleEndian(header[24..], zxid);
-            file.Write(header);
-            crc = Crc32C.Append(crc, header);
+            Raw(header);
             var buffer = new FrameBuffer(4096);
             var acls = new AclTable();
+            var index = new SnapshotPathIndex.Builder();
+            long userNodes = 0, systemNodes = 0, userBytes = 0;
             void Entry(FrameBuffer entry)
             {
                 Span<byte> length = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)entry.WrittenCount);
-                file.Write(length);
-                file.Write(entry.WrittenSpan);
-                crc = Crc32C.Append(Crc32C.Append(crc, length), entry.WrittenSpan);
+                Raw(length);
+                Raw(entry.WrittenSpan);
             }
             foreach (var session in sessions)
             {
@@ -88,7 +103,9 @@ internal static class SnapshotFile
                 {
                     writer.WriteBuffer(row.Data);
                     CompactStat.WriteStandalone(ref writer, row.Stat);
-                    acls.Write(ref writer, row.Acl);
+                    acls.WriteIndex(ref writer, row.Acl);
+                    userNodes++;
+                    userBytes += row.Path.Length + (row.Data?.Length ?? 0);
                 }
                 if (system is not null)
                 {
@@ -98,14 +115,35 @@ internal static class SnapshotFile
                     }
                     if (!aclSame)
                     {
-                        acls.Write(ref writer, system.Acl);
+                        acls.WriteIndex(ref writer, system.Acl);
                     }
+                    systemNodes++;
                 }
+                index.Add(node.Path, file.Position);
                 Entry(buffer);
             }
             buffer.Clear();
             new JuteWriter(buffer).WriteByte(EndKind);
             Entry(buffer);
+            long aclOffset = file.Position;
+            buffer.Clear();
+            var tableWriter = new JuteWriter(buffer);
+            tableWriter.WriteInt(acls.Lists.Count);
+            foreach (var list in acls.Lists)
+            {
+                Acl.WriteList(ref tableWriter, list);
+            }
+            Raw(buffer.WrittenSpan);
+            long indexOffset = file.Position;
+            long slots = index.WriteSlots(Raw);
+            Span<byte> footer = stackalloc byte[FooterSize];
+            BinaryPrimitives.WriteInt64LittleEndian(footer, aclOffset);
+            BinaryPrimitives.WriteInt64LittleEndian(footer[8..], indexOffset);
+            BinaryPrimitives.WriteInt64LittleEndian(footer[16..], slots);
+            BinaryPrimitives.WriteInt64LittleEndian(footer[24..], userNodes);
+            BinaryPrimitives.WriteInt64LittleEndian(footer[32..], systemNodes);
+            BinaryPrimitives.WriteInt64LittleEndian(footer[40..], userBytes);
+            Raw(footer);
             Span<byte> trailer = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(trailer, ~crc);
             file.Write(trailer);
@@ -124,13 +162,25 @@ internal static class SnapshotFile
             .OrderByDescending(f => f.Seq)];
 
     /// <summary>
-    /// Reads a whole snapshot, checking its CRC before anything of it is used. A damaged file is an
-    /// <see cref="InvalidDataException"/> naming it and the offset.
+    /// Reads a whole snapshot of either format, checking its CRC before anything of it is used. A
+    /// damaged file is an <see cref="InvalidDataException"/> naming it and the offset.
     /// </summary>
-    public static SnapshotImage Read(string path)
+    public static SnapshotImage Read(string path) => Read(path, lazy: false);
+
+    /// <summary>
+    /// <paramref name="lazy"/>: a format-2 snapshot is opened through its index (<see cref="IndexedSnapshot"/>,
+    /// CRC checked, nodes not parsed) and the image carries it instead of node lists.
+    /// </summary>
+    public static SnapshotImage Read(string path, bool lazy)
     {
+        if (lazy && IndexedSnapshot.Open(path) is { } indexed)
+        {
+            return new SnapshotImage(indexed.FromSeq, indexed.Epoch, indexed.Zxid, [], indexed.Sessions, []) { Indexed = indexed };
+        }
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < HeaderSize + 4 + 5 || BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Magic)
+        ulong magic = bytes.Length >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(bytes) : 0;
+        bool v2 = magic == MagicV2;
+        if (bytes.Length < HeaderSize + 4 + 5 + (v2 ? FooterSize : 0) || (magic != MagicV1 && !v2))
         {
             throw new InvalidDataException($"{path}: not a ZkGateway snapshot (bad header)");
         }
@@ -142,15 +192,26 @@ internal static class SnapshotFile
         long fromSeq = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8));
         long epoch = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16));
         long zxid = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24));
+        // Format 2's entries end where its ACL table begins; format 1's at the CRC.
+        long entriesEnd = bytes.Length - 4;
+        AclTable acls = new();
+        if (v2)
+        {
+            entriesEnd = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(bytes.Length - 4 - FooterSize));
+            if (entriesEnd < HeaderSize)
+            {
+                throw new InvalidDataException($"{path}: the ACL table's offset {entriesEnd} is outside the file");
+            }
+            acls = ReadAclTable(path, bytes.AsSpan(0, bytes.Length - 4 - FooterSize), entriesEnd);
+        }
         var system = new List<SystemNode>();
         var sessions = new List<SessionRecord>();
         var users = new List<UserRow>();
-        var acls = new AclTable();
         int offset = HeaderSize;
         while (true)
         {
-            int length = offset + 4 <= bytes.Length - 4 ? (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset)), int.MaxValue) : -1;
-            if (length < 1 || length > bytes.Length - 4 - offset - 4)
+            int length = offset + 4 <= entriesEnd ? (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset)), int.MaxValue) : -1;
+            if (length < 1 || length > entriesEnd - offset - 4)
             {
                 throw new InvalidDataException($"{path}: offset {offset}: an entry length of {length} bytes past the end");
             }
@@ -162,29 +223,18 @@ internal static class SnapshotFile
                     case EndKind:
                         return new SnapshotImage(fromSeq, epoch, zxid, system, sessions, users);
                     case SessionKind:
-                        {
-                            long id = reader.ReadLong();
-                            byte[] password = reader.ReadBuffer() ?? [];
-                            sessions.Add(new SessionRecord(id, password, reader.ReadInt()));
-                            break;
-                        }
+                        sessions.Add(ReadSession(ref reader));
+                        break;
                     case NodeKind:
                         {
-                            byte flags = reader.ReadByte();
-                            string nodePath = reader.ReadString() ?? "";
-                            UserRow? row = null;
-                            if ((flags & HasUser) != 0)
+                            var node = ReadNode(ref reader, acls, v2);
+                            if (node.User is { } row)
                             {
-                                byte[]? data = reader.ReadBuffer();
-                                var stat = CompactStat.ReadStandalone(ref reader);
-                                row = new UserRow(nodePath, data, stat, acls.Read(ref reader));
-                                users.Add(row.Value);
+                                users.Add(row);
                             }
-                            if ((flags & HasSystem) != 0)
+                            if (node.System is { } systemNode)
                             {
-                                var stat = (flags & SystemStatSame) != 0 && row is { } r1 ? r1.Stat : CompactStat.ReadStandalone(ref reader);
-                                var acl = (flags & SystemAclSame) != 0 && row is { } r2 ? r2.Acl : acls.Read(ref reader);
-                                system.Add(new SystemNode(nodePath, stat, acl));
+                                system.Add(systemNode);
                             }
                             break;
                         }
@@ -198,5 +248,62 @@ internal static class SnapshotFile
             }
             offset += 4 + length;
         }
+    }
+
+    /// <summary>Format 2's ACL table, from <paramref name="offset"/> to the index.</summary>
+    internal static AclTable ReadAclTable(string path, ReadOnlySpan<byte> bytes, long offset)
+    {
+        if (offset < 0 || offset >= bytes.Length)
+        {
+            throw new InvalidDataException($"{path}: the ACL table's offset {offset} is outside the file");
+        }
+        try
+        {
+            var reader = new JuteReader(bytes[(int)offset..]);
+            int count = reader.ReadInt();
+            if (count < 0)
+            {
+                JuteFormatException.ThrowInvalid($"{count} ACL lists.");
+            }
+            var lists = new List<IReadOnlyList<Acl>>(Math.Min(count, 1024));
+            for (int i = 0; i < count; i++)
+            {
+                lists.Add(Acl.ReadList(ref reader) ?? []);
+            }
+            return new AclTable(lists);
+        }
+        catch (JuteFormatException e)
+        {
+            throw new InvalidDataException($"{path}: offset {offset}: {e.Message}", e);
+        }
+    }
+
+    internal static SessionRecord ReadSession(ref JuteReader reader)
+    {
+        long id = reader.ReadLong();
+        byte[] password = reader.ReadBuffer() ?? [];
+        return new SessionRecord(id, password, reader.ReadInt());
+    }
+
+    /// <summary>A node entry after its kind byte; <paramref name="v2"/>: ACLs by index into a table known in full.</summary>
+    internal static SnapshotNode ReadNode(ref JuteReader reader, AclTable acls, bool v2)
+    {
+        byte flags = reader.ReadByte();
+        string nodePath = reader.ReadString() ?? "";
+        UserRow? row = null;
+        SystemNode? system = null;
+        if ((flags & HasUser) != 0)
+        {
+            byte[]? data = reader.ReadBuffer();
+            var stat = CompactStat.ReadStandalone(ref reader);
+            row = new UserRow(nodePath, data, stat, v2 ? acls.ReadIndex(ref reader) : acls.Read(ref reader));
+        }
+        if ((flags & HasSystem) != 0)
+        {
+            var stat = (flags & SystemStatSame) != 0 && row is { } r1 ? r1.Stat : CompactStat.ReadStandalone(ref reader);
+            var acl = (flags & SystemAclSame) != 0 && row is { } r2 ? r2.Acl : v2 ? acls.ReadIndex(ref reader) : acls.Read(ref reader);
+            system = new SystemNode(nodePath, stat, acl);
+        }
+        return new SnapshotNode(nodePath, row, system);
     }
 }

@@ -50,8 +50,15 @@ public static class Failpoints
     /// </summary>
     public const string StoreFsync = "store-fsync";
 
+    /// <summary>
+    /// Embedded store: a lazy recovery's background tree load is about to read the snapshot's nodes;
+    /// reads are served from the snapshot's index meanwhile. Paused, the load waits (tests of reads and
+    /// writes during the load); <c>kill</c>, a crash in the middle of it.
+    /// </summary>
+    public const string StoreTreeLoad = "store-tree-load";
+
     /// <summary>Every point's name: arming an unknown one is an error (a misspelt test would test nothing).</summary>
-    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox, StoreFsync];
+    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox, StoreFsync, StoreTreeLoad];
 
     private static readonly string? FromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
 
