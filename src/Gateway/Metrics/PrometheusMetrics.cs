@@ -134,7 +134,7 @@ public sealed class PrometheusMetrics : IDisposable
                 _gaugeSets[name].WithLabels(ns).Set(value);
             }
         }
-        foreach (var (ns, count) in QuotaExceededCounts.Shared.Snapshot())
+        foreach (var (ns, count) in QuotaExceededCounts.Shared.Totals())
         {
             _counterSets[QuotaMetrics.Exceeded].WithLabels(ns).IncTo(count);
         }

@@ -66,6 +66,8 @@ public sealed class ServerMetrics
         {
             summary.Reset();
         }
+        // The counter set too: resetAll resets quota_exceeded_error_per_namespace with the counters.
+        QuotaExceededCounts.Shared.Reset();
     }
 
     /// <summary>DefaultMetricsProvider.dump: counters by name, then each summary's avg/min/max/cnt/sum (and percentiles).</summary>

@@ -45,11 +45,15 @@ public sealed partial class QuotaMetricsScenarios
             new("metricsProvider.httpHost", "127.0.0.1"),
             new("metricsProvider.httpPort", metricsPort.ToString(CultureInfo.InvariantCulture)),
         ]);
-        var (_, expected) = await QuotaLinesAfterScenarioAsync(zk);
-        var (ns, actual) = await QuotaLinesAfterScenarioAsync(gw);
+        var (_, expected, expectedAfterReset) = await QuotaLinesAfterScenarioAsync(zk);
+        var (ns, actual, actualAfterReset) = await QuotaLinesAfterScenarioAsync(gw);
         Assert.Equal(5, expected.Count);
         Assert.Equal(expected, actual);
+        // srst resets the exceeded counter set (its namespace stays, at 0) but not the gauges.
+        Assert.Contains("quota_exceeded_error_per_namespace 0", expectedAfterReset);
+        Assert.Equal(expectedAfterReset, actualAfterReset);
 
+        // After the srst: Prometheus counters stay monotonic (3.8.0's provider ignores resetAll).
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         string scrape = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
         foreach (string line in actual)
@@ -60,16 +64,26 @@ public sealed partial class QuotaMetricsScenarios
         }
     }
 
-    /// <summary>The scenario on a fresh server, then mntr's quota lines for its namespace, as "name value", sorted.</summary>
-    private static async Task<(string Namespace, List<string> Lines)> QuotaLinesAfterScenarioAsync(ProcessZkTarget server)
+    /// <summary>
+    /// The scenario on a fresh server, then mntr's quota lines for its namespace, as "name value", sorted;
+    /// then the same lines after an srst.
+    /// </summary>
+    private static async Task<(string Namespace, List<string> Lines, List<string> AfterReset)> QuotaLinesAfterScenarioAsync(ProcessZkTarget server)
     {
         await server.StartAsync();
         string prefix = ZkCli.NewPrefix();
         var run = await ZkCli.RunAsync(server, Commands, prefix);
         Assert.Equal(2, run.Transcript.Count(l => l.StartsWith("Quota has exceeded", StringComparison.Ordinal)));
-        string mntr = await Net.FourLetterAsync(server.Port, "mntr", TimeSpan.FromSeconds(10)) ?? "";
         string ns = prefix[1..];
-        return (ns, [.. MntrQuotaLine().Matches(mntr).Where(m => m.Groups[1].Value == ns)
-            .Select(m => m.Groups[2].Value + " " + m.Groups[3].Value).Order(StringComparer.Ordinal)]);
+        var lines = await MntrQuotaLinesAsync(server, ns);
+        Assert.Equal("Server stats reset.\n", await Net.FourLetterAsync(server.Port, "srst", TimeSpan.FromSeconds(10)));
+        return (ns, lines, await MntrQuotaLinesAsync(server, ns));
+    }
+
+    private static async Task<List<string>> MntrQuotaLinesAsync(ProcessZkTarget server, string ns)
+    {
+        string mntr = await Net.FourLetterAsync(server.Port, "mntr", TimeSpan.FromSeconds(10)) ?? "";
+        return [.. MntrQuotaLine().Matches(mntr).Where(m => m.Groups[1].Value == ns)
+            .Select(m => m.Groups[2].Value + " " + m.Groups[3].Value).Order(StringComparer.Ordinal)];
     }
 }
