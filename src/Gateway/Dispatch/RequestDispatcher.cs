@@ -167,7 +167,7 @@ public sealed partial class RequestDispatcher
             case OpCode.Delete:
             {
                 var request = DeleteRequest.Read(ref reader);
-                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new DeleteOperation(request.Path ?? "", request.Version), static _ => ReplyBody.None));
+                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, OperationMapping.ToDelete(request), static _ => ReplyBody.None));
                 return Next.Continue;
             }
 
@@ -195,7 +195,13 @@ public sealed partial class RequestDispatcher
                 }
                 if (ops.Contains(new InvalidOperation(ErrorCode.MarshallingError)))
                 {
+                    // TTL flags under a plain create: 3.8.0 cannot even read the multi, a bare MarshallingError.
                     connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                    return Next.Continue;
+                }
+                if (request.Ops.Any(OperationMapping.TakesParentOfNullPath))
+                {
+                    connection.Scheduler.Write(slot, () => SubmitUnprocessableMulti(connection, caller));
                     return Next.Continue;
                 }
                 connection.Scheduler.Write(slot, () => SubmitMulti(connection, caller, request, ops));
