@@ -311,6 +311,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             }
         }
         connection.SessionTimeout = response.TimeOut;
+        connection.Handshake = response;
         if (accepted)
         {
             _registry.AttachSession(connection.SessionId, connection);
