@@ -69,6 +69,12 @@ public static partial class OutcomeRenderer
                 rendered.Add((Connect(payload, out sessionId), 0, false));
                 continue;
             }
+            if (payload.AsSpan().SequenceEqual(frames[0].Payload))
+            {
+                // A client-sent createSession with its timeout: 3.8.0 sends the handshake's ConnectResponse again.
+                rendered.Add(("the ConnectResponse again", 0, false));
+                continue;
+            }
             var r = new JuteReader(payload);
             if (payload.Length < 16)
             {

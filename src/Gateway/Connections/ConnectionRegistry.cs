@@ -52,12 +52,22 @@ public sealed class ConnectionRegistry : INotificationSink
     /// <summary>Attaches a session to a connection; a session's previous connection is closed (ZooKeeper does the same).</summary>
     public void AttachSession(long sessionId, ZkConnection connection)
     {
-        if (_bySession.TryGetValue(sessionId, out var previous) && previous != connection)
+        CloseSessionConnection(sessionId, connection);
+        _bySession[sessionId] = connection;
+    }
+
+    /// <summary>
+    /// Closes the connection a session is on, unless it is <paramref name="except"/>. A ConnectRequest with
+    /// the session's id does this before its password is checked (3.8.0's processConnectRequest closes
+    /// the old connection first), so even a refused takeover closes it; the session itself lives on.
+    /// </summary>
+    public void CloseSessionConnection(long sessionId, ZkConnection except)
+    {
+        if (_bySession.TryGetValue(sessionId, out var previous) && previous != except)
         {
             previous.Outbound.Abort();
             previous.Abort();
         }
-        _bySession[sessionId] = connection;
     }
 
     public void Remove(ZkConnection connection)

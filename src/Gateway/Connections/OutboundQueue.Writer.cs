@@ -208,6 +208,12 @@ public sealed partial class OutboundQueue
     {
         _buffer.BeginFrame();
         var writer = new JuteWriter(_buffer);
+        if (slot.Body.IsHeaderless)
+        {
+            slot.Body.Write(ref writer);
+            _buffer.EndFrame();
+            return;
+        }
         writer.WriteInt(slot.Xid);
         // ZooKeeper 3.8 sends every notification with zxid -1 (NIOServerCnxn.process); later versions
         // send the triggering zxid. Clients ignore it either way; we match the 3.8 bytes.

@@ -18,6 +18,7 @@ public readonly struct ReplyBody
         Stat,
         DataAndStat,
         Unanswered,
+        Headerless,
     }
 
     private readonly IJuteRecord? _record;
@@ -43,6 +44,11 @@ public readonly struct ReplyBody
 
     public bool IsUnanswered => _shape == Shape.Unanswered;
 
+    /// <summary>A record sent as the whole frame, without a reply header: 3.8.0's second ConnectResponse.</summary>
+    public static ReplyBody Headerless(IJuteRecord record) => new(Shape.Headerless, record, null, default);
+
+    public bool IsHeaderless => _shape == Shape.Headerless;
+
     /// <summary>A record's bytes; null is no body.</summary>
     public static ReplyBody Of(IJuteRecord? record) => record is null ? default : new(Shape.Record, record, null, default);
 
@@ -57,6 +63,7 @@ public readonly struct ReplyBody
         switch (_shape)
         {
             case Shape.Record:
+            case Shape.Headerless:
                 _record!.Write(ref writer);
                 break;
             case Shape.Stat:

@@ -71,6 +71,9 @@ public sealed class ZkConnection
     /// <summary>Whether the client sent the trailing readOnly byte in its ConnectRequest.</summary>
     public bool ClientSentReadOnly { get; set; }
 
+    /// <summary>The ConnectResponse the handshake sent: 3.8.0 sends it again for a client-sent createSession.</summary>
+    public ZkGateway.Jute.Proto.ConnectResponse? Handshake { get; set; }
+
     /// <summary>When each request runs, in ZooKeeper's FIFO order (the read loop's).</summary>
     internal RequestScheduler Scheduler { get; }
 

@@ -296,18 +296,22 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             connection.SessionId = grant.SessionId;
             accepted = true;
         }
-        else if (await _backend.TryResumeSessionAsync(request.SessionId, request.Passwd ?? [], timeout).ConfigureAwait(false))
-        {
-            response = new ConnectResponse(0, timeout, request.SessionId, request.Passwd, readOnly);
-            connection.SessionId = request.SessionId;
-            accepted = true;
-        }
         else
         {
-            response = new ConnectResponse(0, 0, 0, new byte[16], readOnly);
-            accepted = false;
+            // 3.8.0 closes the session's current connection before it checks the password: a refused
+            // takeover closes it too (the session lives on).
+            _registry.CloseSessionConnection(request.SessionId, connection);
+            accepted = await _backend.TryResumeSessionAsync(request.SessionId, request.Passwd ?? [], timeout).ConfigureAwait(false);
+            response = accepted
+                ? new ConnectResponse(0, timeout, request.SessionId, request.Passwd, readOnly)
+                : new ConnectResponse(0, 0, 0, new byte[16], readOnly);
+            if (accepted)
+            {
+                connection.SessionId = request.SessionId;
+            }
         }
         connection.SessionTimeout = response.TimeOut;
+        connection.Handshake = response;
         if (accepted)
         {
             _registry.AttachSession(connection.SessionId, connection);

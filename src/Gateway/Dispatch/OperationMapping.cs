@@ -27,6 +27,12 @@ internal static class OperationMapping
         {
             return new InvalidOperation(ErrorCode.BadArguments);
         }
+        if (path is null && !mode.IsTtl())
+        {
+            // 3.8.0's PrepRequestProcessor takes the parent of a null path after the flags: a
+            // NullPointerException, answered MarshallingError through the write path.
+            return new InvalidOperation(ErrorCode.MarshallingError);
+        }
         if (mode.IsTtl())
         {
             // The writer checks extended types (Unimplemented) before the ttl (BadArguments: op 1, 15 and 19 carry none).
@@ -67,6 +73,17 @@ internal static class OperationMapping
         SetDataRequest s => new SetDataOperation(s.Path ?? "", s.Data, s.Version),
         _ => null,
     };
+
+    /// <summary>
+    /// A create or delete of a null path inside a multi: 3.8.0 fails taking its parent (a
+    /// NullPointerException), which fails the whole multi, not just that op.
+    /// </summary>
+    public static bool TakesParentOfNullPath(MultiOp op) =>
+        op.Record is CreateRequest { Path: null } or CreateTTLRequest { Path: null } or DeleteRequest { Path: null };
+
+    /// <summary>A delete of a null path fails in 3.8.0 on taking its parent (a NullPointerException): MarshallingError.</summary>
+    public static WriteOperation ToDelete(DeleteRequest request) =>
+        request.Path is null ? new InvalidOperation(ErrorCode.MarshallingError) : new DeleteOperation(request.Path, request.Version);
 
     /// <summary>
     /// The result of one op of a successful multi. ZooKeeper 3.8 picks a create's result type from its

@@ -25,6 +25,17 @@ public sealed partial class RequestDispatcher
     private ValueTask<Reply> SubmitCreate(ZkConnection connection, CallerIdentity caller, OpCode op, WriteOperation create) =>
         SubmitSingle(connection, caller, create, r => ReplyBody.Of(op == OpCode.Create ? new CreateResponse(r.Path!) : new Create2Response(r.Path!, r.Stat!.Value)));
 
+    /// <summary>
+    /// A multi 3.8.0's PrepRequestProcessor fails on as a whole (a create or delete of a null path):
+    /// MarshallingError with a zxid consumed, and FinalRequestProcessor still writes the
+    /// (empty) MultiResponse, so the header carries its 9-byte end marker.
+    /// </summary>
+    private async ValueTask<Reply> SubmitUnprocessableMulti(ZkConnection connection, CallerIdentity caller)
+    {
+        var result = await _backend.SubmitAsync(connection.SessionId, new InvalidOperation(ErrorCode.MarshallingError), caller).ConfigureAwait(false);
+        return new Reply(result.Zxid, ErrorCode.MarshallingError, new MultiResponse([]));
+    }
+
     private async ValueTask<Reply> SubmitMulti(ZkConnection connection, CallerIdentity caller, MultiRequest request, List<WriteOperation> ops)
     {
         var result = await _backend.SubmitAsync(connection.SessionId, new MultiOperation(ops), caller).ConfigureAwait(false);

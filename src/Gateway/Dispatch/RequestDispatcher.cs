@@ -167,7 +167,7 @@ public sealed partial class RequestDispatcher
             case OpCode.Delete:
             {
                 var request = DeleteRequest.Read(ref reader);
-                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new DeleteOperation(request.Path ?? "", request.Version), static _ => ReplyBody.None));
+                connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, OperationMapping.ToDelete(request), static _ => ReplyBody.None));
                 return Next.Continue;
             }
 
@@ -195,7 +195,13 @@ public sealed partial class RequestDispatcher
                 }
                 if (ops.Contains(new InvalidOperation(ErrorCode.MarshallingError)))
                 {
+                    // TTL flags under a plain create: 3.8.0 cannot even read the multi, a bare MarshallingError.
                     connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                    return Next.Continue;
+                }
+                if (request.Ops.Any(OperationMapping.TakesParentOfNullPath))
+                {
+                    connection.Scheduler.Write(slot, () => SubmitUnprocessableMulti(connection, caller));
                     return Next.Continue;
                 }
                 connection.Scheduler.Write(slot, () => SubmitMulti(connection, caller, request, ops));
@@ -387,9 +393,20 @@ public sealed partial class RequestDispatcher
             case OpCode.CreateSession when reader.Remaining < 4:
                 // A client-sent createSession enters 3.8.0's pipeline; without the 4-byte timeout its
                 // PrepRequestProcessor fails to read it: MarshallingError as a transaction (a zxid consumed),
-                // and the connection carries on. With one, 3.8.0 sends a second ConnectResponse: not done
-                // here (docs/compatibility.md), it falls to Unimplemented below.
+                // and the connection carries on.
                 connection.Scheduler.Write(slot, () => SubmitSingle(connection, caller, new InvalidOperation(ErrorCode.MarshallingError), static _ => ReplyBody.None));
+                return Next.Continue;
+
+            case OpCode.CreateSession:
+                // With its timeout, 3.8.0 commits a createSession transaction for the session it already
+                // has (a zxid consumed, the timeout ignored) and its finishSessionInit sends the
+                // handshake's ConnectResponse again, as a frame without a reply header.
+                _ = reader.ReadInt();
+                connection.Scheduler.Write(slot, async () =>
+                {
+                    var result = await _backend.SubmitAsync(connection.SessionId, new InvalidOperation(ErrorCode.Ok), caller).ConfigureAwait(false);
+                    return new Reply(result.Zxid, ErrorCode.Ok, ReplyBody.Headerless(connection.Handshake!));
+                });
                 return Next.Continue;
 
             default:

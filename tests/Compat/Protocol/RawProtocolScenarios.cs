@@ -66,6 +66,39 @@ public sealed class RawProtocolScenarios(CompatFixture targets)
         }
     }
 
+    /// <summary>
+    /// Issue 15 item 5: a ConnectRequest with a live session's id but a wrong (or empty) password is
+    /// refused, and it also closes the connection the session is on (3.8.0 closes the old connection
+    /// before it checks the password); the session itself survives and resumes with its password.
+    /// </summary>
+    [Theory]
+    [InlineData(TargetKind.ZooKeeper, 16)]
+    [InlineData(TargetKind.Gateway, 16)]
+    [InlineData(TargetKind.ZooKeeper, 0)]
+    [InlineData(TargetKind.Gateway, 0)]
+    public async Task A_refused_takeover_closes_the_sessions_connection_but_not_the_session(TargetKind target, int passwordLength)
+    {
+        string path = Unique("takeover");
+        int port = (await targets.GetAsync(target)).Port;
+        var owner = await targets.ConnectAsync(target, timeoutMs: 30000);
+        Assert.Equal(ErrorCode.Ok, (await owner.CreateAsync(path, mode: CreateMode.Ephemeral)).Error);
+
+        var (tcp, response) = await RawZkClient.HandshakeAsync(port, 30000, owner.SessionId, new byte[passwordLength], 0, sendReadOnly: true);
+        using (tcp)
+        {
+            Assert.NotNull(response);
+            Assert.Equal(0, response.SessionId);
+            Assert.Null(await RawZkClient.ReadFrameAsync(tcp.GetStream()).WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        await owner.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await using var resumed = await RawZkClient.ConnectAsync(port, 30000, owner.SessionId, owner.Password);
+        Assert.Equal(owner.SessionId, resumed.SessionId);
+        Assert.Equal(owner.SessionId, (await resumed.ExistsAsync(path)).Decode<ExistsResponse>().Stat.EphemeralOwner);
+        Assert.Equal(ErrorCode.Ok, (await resumed.CloseSessionAsync()).Error);
+        await owner.DisposeAsync();
+    }
+
     [Theory]
     [InlineData(TargetKind.ZooKeeper)]
     [InlineData(TargetKind.Gateway)]
