@@ -134,11 +134,19 @@ public sealed class OutboundQueueTests
         Assert.Equal(["event NodeDataChanged zxid -1", "reply 1 Ok", "event NodeDeleted zxid -1"], frames);
     }
 
-    [Fact]
-    public async Task An_event_after_two_pipelined_watching_reads_waits_for_both_replies()
+    /// <summary>
+    /// Two pipelined watching reads, an event of a change at zxid 11 posted while both are unfilled:
+    /// either read may have set the watch that fired, so the event follows each reply that shows the
+    /// state before the change (zxid 10) and precedes one that shows it (zxid 12). The cases: both
+    /// before, so both replies then the event, as ZooKeeper sends them; the second after; and the second
+    /// filled first, after the change (the event must not be parked on a read already filled).
+    /// </summary>
+    [Theory]
+    [InlineData(10, false, "reply 1 Ok,reply 2 Ok,event NodeDataChanged zxid -1")]
+    [InlineData(12, false, "reply 1 Ok,event NodeDataChanged zxid -1,reply 2 Ok")]
+    [InlineData(12, true, "reply 1 Ok,event NodeDataChanged zxid -1,reply 2 Ok")]
+    public async Task An_event_after_two_pipelined_watching_reads_is_placed_by_each_reads_zxid(long secondZxid, bool secondFilledFirst, string expected)
     {
-        // Both reads ran before the change at 11 and either may have set the watch that fired: ZooKeeper
-        // sends both replies, then the event. The second read completes last.
         var frames = await RunAsync(q =>
         {
             var first = q.Reserve(1, 4);
@@ -146,46 +154,17 @@ public sealed class OutboundQueueTests
             var second = q.Reserve(2, 4);
             q.MarkSetsWatch(second);
             q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
+            if (secondFilledFirst)
+            {
+                q.Complete(second, secondZxid, ErrorCode.Ok, null);
+            }
             q.Complete(first, 10, ErrorCode.Ok, null);
-            q.Complete(second, 10, ErrorCode.Ok, null);
+            if (!secondFilledFirst)
+            {
+                q.Complete(second, secondZxid, ErrorCode.Ok, null);
+            }
         });
-        Assert.Equal(["reply 1 Ok", "reply 2 Ok", "event NodeDataChanged zxid -1"], frames);
-    }
-
-    [Fact]
-    public async Task An_event_released_by_a_watching_read_goes_before_a_later_read_that_saw_the_change()
-    {
-        // The first read ran before the change at 11, the second after it (zxid 12): the event goes
-        // between the two replies.
-        var frames = await RunAsync(q =>
-        {
-            var first = q.Reserve(1, 4);
-            q.MarkSetsWatch(first);
-            var second = q.Reserve(2, 4);
-            q.MarkSetsWatch(second);
-            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
-            q.Complete(first, 10, ErrorCode.Ok, null);
-            q.Complete(second, 12, ErrorCode.Ok, null);
-        });
-        Assert.Equal(["reply 1 Ok", "event NodeDataChanged zxid -1", "reply 2 Ok"], frames);
-    }
-
-    [Fact]
-    public async Task An_event_released_by_a_watching_read_is_not_parked_on_a_filled_watching_read()
-    {
-        // The second watching read was filled first, after the change (zxid 12): the event goes before
-        // it, and is written, once the first read is filled.
-        var frames = await RunAsync(q =>
-        {
-            var first = q.Reserve(1, 4);
-            q.MarkSetsWatch(first);
-            var second = q.Reserve(2, 4);
-            q.MarkSetsWatch(second);
-            q.PostEvent(new WatchEvent(EventType.NodeDataChanged, "/x", 11));
-            q.Complete(second, 12, ErrorCode.Ok, null);
-            q.Complete(first, 10, ErrorCode.Ok, null);
-        });
-        Assert.Equal(["reply 1 Ok", "event NodeDataChanged zxid -1", "reply 2 Ok"], frames);
+        Assert.Equal(expected.Split(','), frames);
     }
 
     [Fact]
