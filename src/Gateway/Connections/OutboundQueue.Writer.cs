@@ -18,7 +18,7 @@ public sealed partial class OutboundQueue
         {
             _closeWhenDrained = true;
         }
-        _wakeup.Signal();
+        _wakeup.Writer.TryWrite(true);
     }
 
     /// <summary>Stops the writer without sending what is left.</summary>
@@ -28,16 +28,19 @@ public sealed partial class OutboundQueue
         {
             _closed = true;
         }
-        _wakeup.Complete();
+        _wakeup.Writer.TryComplete();
     }
 
     /// <summary>The writer loop. Returns when the connection should close.</summary>
     public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
     {
-        // Cancellation ends the loop as Abort does; the wait itself takes no token and allocates nothing.
+        // Cancellation ends the loop as Abort does. The wait itself takes no token: a channel reuses
+        // its waiter for an uncancellable wait, where a cancellable one allocates one per wake-up
+        // (GatewayPathBenchmarks: 240 -> 136 B per reply slot).
         using var cancelled = cancellationToken.Register(static state => ((OutboundQueue)state!).Abort(), this);
-        while (await _wakeup.WaitAsync().ConfigureAwait(false))
+        while (await _wakeup.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            _wakeup.Reader.TryRead(out _);
             bool close;
             lock (_lock)
             {
@@ -99,7 +102,7 @@ public sealed partial class OutboundQueue
         }
         if (wake)
         {
-            _wakeup.Signal();
+            _wakeup.Writer.TryWrite(true);
         }
         return default;
     }
@@ -112,7 +115,7 @@ public sealed partial class OutboundQueue
             _readLoopThread = -1;
             _wakeDeferred = false;
         }
-        _wakeup.Signal();
+        _wakeup.Writer.TryWrite(true);
     }
 
     private async ValueTask WriteFromReadLoopAsync(PipeWriter output, CancellationToken cancellationToken)
@@ -198,7 +201,7 @@ public sealed partial class OutboundQueue
             }
             if (more)
             {
-                _wakeup.Signal();
+                _wakeup.Writer.TryWrite(true);
             }
         }
         return stop;
