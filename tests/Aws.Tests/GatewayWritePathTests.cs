@@ -7,6 +7,8 @@ using ZkGateway.Backend.InProcess;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Protocol;
+using Xunit.Abstractions;
+using ZkGateway.Testing;
 
 namespace ZkGateway.Aws.Tests;
 
@@ -14,7 +16,7 @@ namespace ZkGateway.Aws.Tests;
 /// The gateway write path's pieces on DynamoDB Local: the write head's conditional reservation, the
 /// batch's binary form, and two writers (two gateways' worth) writing at once through one head.
 /// </summary>
-public sealed class GatewayWritePathTests
+public sealed class GatewayWritePathTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task The_head_reserves_each_batch_number_once()
@@ -107,6 +109,119 @@ public sealed class GatewayWritePathTests
             Assert.Equal(50, parent.Stat.NumChildren);
             // One reply per request: /seq and a session on the first writer, a session on the second, 25 creates each.
             Assert.Equal((27, 26), (writers[0].Replies.Count, writers[1].Replies.Count));
+        }
+        finally
+        {
+            foreach (var w in writers)
+            {
+                await w.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same two writers with every DynamoDB and S3 call of theirs through a fault proxy: about one
+    /// call in five is throttled, fails with 500 or 503, is reset before it arrives, or is carried out
+    /// and its answer lost (the caller cannot tell which); a quarter of the head's reservations are
+    /// carried out with the answer lost, some of them with the SDK's retries throttled after that. The SDK's retries, the head's conditions
+    /// and the writer's catch-up must still give each create one answer and apply it once: the names
+    /// answered Ok are distinct and all in the tree, the tree holds no name nobody was answered for,
+    /// and the parent's count agrees with its children.
+    /// </summary>
+    [Fact]
+    public async Task Two_writers_lose_and_repeat_nothing_through_cloud_faults()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("faulthead");
+        await using var dynamo = await FaultProxy.StartAsync(d.Settings.DynamoDbEndpoint!, CloudService.DynamoDb);
+        await using var s3 = await FaultProxy.StartAsync(d.Settings.S3Endpoint!, CloudService.S3);
+        var random = new Random(17);
+        int throttleReservations = 0;
+        bool reservationDropped = false;
+        ProxyFault Pick(ProxiedCall call)
+        {
+            double x;
+            lock (random)
+            {
+                x = random.NextDouble();
+                // The head's reservation (UpdateItem) carried out and its answer lost, then its retries
+                // throttled: the writer does not know whether its batch got in, and must find out.
+                if (call.Operation == "UpdateItem")
+                {
+                    if (throttleReservations > 0)
+                    {
+                        throttleReservations--;
+                        return ProxyFault.Throttle;
+                    }
+                    // The first one always: so the case is met in every run, whatever the interleaving.
+                    if (x < 0.25 || !reservationDropped)
+                    {
+                        reservationDropped = true;
+                        throttleReservations = x < 0.1 || dynamo.Count("UpdateItem", ProxyFault.Throttle) == 0 ? 3 : 0;
+                        return ProxyFault.DropAfterForward;
+                    }
+                }
+            }
+            return x switch
+            {
+                < 0.06 => ProxyFault.Throttle,
+                < 0.09 => ProxyFault.InternalError,
+                < 0.11 => ProxyFault.Unavailable,
+                < 0.13 => ProxyFault.DropBeforeForward,
+                < 0.19 => ProxyFault.DropAfterForward,
+                _ => ProxyFault.None,
+            };
+        }
+        var settings = GatewayPath(d) with { DynamoDbEndpoint = dynamo.Endpoint, S3Endpoint = s3.Endpoint };
+        var writers = new[] { await WriterAsync(d, settings, "gw-a"), await WriterAsync(d, settings, "gw-b") };
+        try
+        {
+            var sessions = new long[] { 3001, 3002 };
+            for (int w = 0; w < 2; w++)
+            {
+                Assert.Equal(ErrorCode.Ok, (await writers[w].SubmitAsync(0, new CreateSessionOperation(sessions[w], [1], 30000))).Error);
+            }
+            Assert.Equal(ErrorCode.Ok, (await writers[0].SubmitAsync(sessions[0], new CreateOperation("/seq", [], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+            // Faults from here on: the set-up above is not what is tested.
+            dynamo.Plan = Pick;
+            s3.Plan = Pick;
+
+            var creates = new List<Task<WriteResult>>();
+            for (int i = 0; i < 25; i++)
+            {
+                for (int w = 0; w < 2; w++)
+                {
+                    // Every 5th carries 3 KiB, which the key-value store keeps in S3.
+                    byte[] data = i % 5 == 0 ? new byte[3000] : [(byte)w];
+                    creates.Add(writers[w].SubmitAsync(sessions[w], new CreateOperation("/seq/n-", data, Acl.OpenAclUnsafe, CreateMode.PersistentSequential)));
+                }
+            }
+            var results = await Task.WhenAll(creates).WaitAsync(TimeSpan.FromSeconds(180));
+            dynamo.Plan = static _ => ProxyFault.None;
+            s3.Plan = static _ => ProxyFault.None;
+
+            Assert.True(dynamo.Count("UpdateItem", ProxyFault.DropAfterForward) > 0, "no reservation was carried out with its answer lost");
+            var ok = results.Where(r => r.Error == ErrorCode.Ok).ToList();
+            output.WriteLine($"answers: {string.Join(", ", results.GroupBy(r => r.Error).Select(g => $"{g.Key} {g.Count()}"))}");
+            output.WriteLine($"DynamoDB: {string.Join(", ", dynamo.Counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))}");
+            output.WriteLine($"S3: {string.Join(", ", s3.Counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))}");
+            var okNames = ok.Select(r => r.Result!.Path!).ToList();
+            Assert.Equal(okNames.Count, okNames.Distinct().Count());
+            Assert.Equal(ok.Count, ok.Select(r => r.Zxid).Distinct().Count());
+
+            var user = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable);
+            var parent = await user.ReadAsync("/seq", (n, _) => n);
+            var children = parent!.Children.Select(c => "/seq/" + c).ToHashSet();
+            Assert.Equal(children.Count, parent.Stat.NumChildren);
+            // Every answer reaches its writer here, so an error must mean the create did not happen.
+            Assert.Equal(okNames.ToHashSet(), children);
+            for (int k = 0; k < results.Length; k++)
+            {
+                if (results[k].Error == ErrorCode.Ok)
+                {
+                    var node = await user.ReadAsync(results[k].Result!.Path!, (n, _) => n);
+                    Assert.Equal(k / 2 % 5 == 0 ? 3000 : 1, node!.Data!.Length);
+                }
+            }
         }
         finally
         {
@@ -339,8 +454,9 @@ public sealed class GatewayWritePathTests
 
     private static async Task<HostedWriter> WriterAsync(EmulatorDeployment d, AwsSettings settings, string gatewayId)
     {
-        var store = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable) { RaisesAppliedMarker = false };
+        // One set of clients for the writer and its store: through the fault proxies when the settings name them.
         var clients = new AwsClients(settings);
+        var store = new DynamoUserStorage(clients.DynamoDb, clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable) { RaisesAppliedMarker = false };
         var outbox = new CapturingOutbox(gatewayId);
         var options = new BackendOptions { GatewayId = gatewayId, ExtendedTypesEnabled = true };
         var writer = new GatewayWriter(clients, new HeadSystemStorage(clients.DynamoDb, settings, gatewayId, writer: true, blobs: store), store, store, outbox, options, TimeProvider.System, NullLogger.Instance);

@@ -232,6 +232,8 @@ public sealed class HeadSystemStorage : ISystemStorage
         {
             throw new InvalidOperationException("Only the writer's instance commits.");
         }
+        // Chosen first: the batch's large payloads are written under keys that name it.
+        string batchId = Guid.NewGuid().ToString("N");
         var entries = new List<HeadBatchEntry>(requests.Count);
         var overlay = new Dictionary<string, SystemNode?>(StringComparer.Ordinal);
         var written = new List<string>();
@@ -251,10 +253,10 @@ public sealed class HeadSystemStorage : ISystemStorage
                 edits.AddRange((ephemerals.Added(owner) ?? []).Select(p => new EphemeralEdit(owner, p, Added: true)));
             }
             var txn = WithKindMarkers(request.Pending, request.Nodes);
-            entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(txn, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
+            entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(txn, batchId, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
         }
         var batch = WithDataLeftOut(entries);
-        var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, Guid.NewGuid().ToString("N"), HeadBatchCodec.Encode(batch));
+        var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, batchId, HeadBatchCodec.Encode(batch));
         AttemptedBatchId = next.BatchId;
         if (!await ReserveAsync(next, cancellationToken).ConfigureAwait(false))
         {
@@ -358,9 +360,9 @@ public sealed class HeadSystemStorage : ISystemStorage
 
     /// <summary>
     /// The transaction with every payload above <see cref="LargePayloadBytes"/> written to S3 under its
-    /// version's key (path and mzxid) and referred to instead (<see cref="NodeChange.DataRef"/>).
+    /// version's key (path, mzxid and the batch's id) and referred to instead (<see cref="NodeChange.DataRef"/>).
     /// </summary>
-    private async ValueTask<Txn> WithLargePayloadsWrittenAsync(Txn txn, List<string> written, CancellationToken ct)
+    private async ValueTask<Txn> WithLargePayloadsWrittenAsync(Txn txn, string batchId, List<string> written, CancellationToken ct)
     {
         if (_blobs is null || !txn.Changes.Any(c => c.Data?.Length > LargePayloadBytes))
         {
@@ -371,7 +373,7 @@ public sealed class HeadSystemStorage : ISystemStorage
         {
             if (change.Data is { Length: > LargePayloadBytes } data)
             {
-                string key = await _blobs.PutDataVersionAsync(change.Path, change.Stat.Mzxid, data, ct).ConfigureAwait(false);
+                string key = await _blobs.PutDataVersionAsync(change.Path, change.Stat.Mzxid, data, batchId, ct).ConfigureAwait(false);
                 written.Add(key);
                 changes.Add(change with { Data = null, DataRef = key });
             }
@@ -390,7 +392,14 @@ public sealed class HeadSystemStorage : ISystemStorage
         {
             try
             {
-                return await _head.TryReserveAsync(_known.Seq, next, ct).ConfigureAwait(false);
+                if (await _head.TryReserveAsync(_known.Seq, next, ct).ConfigureAwait(false))
+                {
+                    return true;
+                }
+                // Refused, perhaps by this very reservation: the SDK resends a call whose answer was
+                // lost, and the resend meets the head that the first send moved. Only the head's
+                // batch id tells; taking it for another writer's would delete this batch's data.
+                return (await _head.ReadAsync(ct).ConfigureAwait(false)).BatchId == next.BatchId;
             }
             catch (AmazonServiceException) when (attempt < 5 && !ct.IsCancellationRequested)
             {

@@ -857,8 +857,12 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// Writes a version of a node's data to S3 and returns its key, for a change that then refers to it
     /// (<see cref="NodeChange.DataRef"/>): the gateway write path's writer puts a large payload at its
     /// final place once, before it commits, instead of carrying it through the commit and the apply.
+    /// Its key also names <paramref name="attempt"/> (the writer's batch id): two writers may prepare
+    /// the same path at the same zxid, and the one whose reservation loses deletes its own object,
+    /// never the winner's, and cannot overwrite it either.
     /// </summary>
-    public ValueTask<string> PutDataVersionAsync(string path, long mzxid, byte[] data, CancellationToken ct) => PutDataObjectAsync(path, mzxid, data, ct);
+    public ValueTask<string> PutDataVersionAsync(string path, long mzxid, byte[] data, string attempt, CancellationToken ct) =>
+        PutDataObjectAsync(path, mzxid, data, ct, $"{DataKey(path, mzxid)}-{attempt}");
 
     /// <summary>A data version written for a commit that did not happen (S3 DELETE is free; best effort).</summary>
     public async ValueTask DeleteDataVersionAsync(string key, CancellationToken ct)
@@ -873,9 +877,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     }
 
     /// <summary>Writes a version of a node's data to S3 and returns its key.</summary>
-    private async ValueTask<string> PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct)
+    private async ValueTask<string> PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct, string? key = null)
     {
-        string key = DataKey(path, mzxid);
+        key ??= DataKey(path, mzxid);
         var buffer = new FrameBuffer(16 + data.Length);
         var writer = new JuteWriter(buffer);
         writer.WriteInt(DataObjectFormat);
