@@ -95,4 +95,37 @@ public sealed class FaultProxyTests
         await Assert.ThrowsAsync<ConditionalCheckFailedException>(() => clients.DynamoDb.PutItemAsync(put));
         Assert.Equal((1, 1), (proxy.Count("PutItem", ProxyFault.DropAfterForward), proxy.Count("PutItem")));
     }
+
+    /// <summary>
+    /// The queue path's commit (<c>DynamoCommitter</c>) rests on this: a transaction resent with the same
+    /// ClientRequestToken after its answer was lost succeeds instead of failing its own conditions.
+    /// </summary>
+    [Fact]
+    public async Task A_transaction_resent_with_its_token_after_a_lost_answer_succeeds()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("fptoken");
+        await using var proxy = await FaultProxy.StartAsync(d.Settings.DynamoDbEndpoint!, CloudService.DynamoDb);
+        using var clients = new AwsClients(d.Settings with { DynamoDbEndpoint = proxy.Endpoint });
+        proxy.Plan = c => c.Operation == "TransactWriteItems" && proxy.Count("TransactWriteItems", ProxyFault.DropAfterForward) == 0
+            ? ProxyFault.DropAfterForward : ProxyFault.None;
+
+        await clients.DynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            ClientRequestToken = Guid.NewGuid().ToString(),
+            TransactItems =
+            [
+                new TransactWriteItem
+                {
+                    Put = new Put
+                    {
+                        TableName = d.Settings.CountersTable,
+                        Item = new() { ["name"] = new AttributeValue("fault-proxy-token") },
+                        ConditionExpression = "attribute_not_exists(#n)",
+                        ExpressionAttributeNames = new() { ["#n"] = "name" },
+                    },
+                },
+            ],
+        });
+        Assert.Equal((1, 1), (proxy.Count("TransactWriteItems", ProxyFault.DropAfterForward), proxy.Count("TransactWriteItems")));
+    }
 }
