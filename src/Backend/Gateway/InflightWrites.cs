@@ -69,15 +69,27 @@ internal sealed class InflightWrites(IOrderedQueue<WriteRequest> writerQueue, st
         }
         if (!send.IsCompletedSuccessfully)
         {
-            return AwaitSend(send, completion);
+            return AwaitSend(send, completion, requestId);
         }
         return completion.Task;
+    }
 
-        static async Task<WriteResult> AwaitSend(ValueTask send, InflightWrite completion)
+    private async Task<WriteResult> AwaitSend(ValueTask send, InflightWrite completion, long requestId)
+    {
+        try
         {
             await send.ConfigureAwait(false);
-            return await completion.Task.ConfigureAwait(false);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The queue could not be reached (a partition, the SDK's retries spent). The message may
+            // still have landed with its answer lost, so the outcome is unknown: ConnectionLoss, not
+            // an error that says the write failed. A reply that comes after all finds nobody waiting.
+            _inflight.TryRemove(requestId, out _);
+            CloudTrace.End(completion.Span);
+            throw new StorageUnavailableException($"the write could not be sent to the writer queue: {e.Message}", untilRestart: false, e);
+        }
+        return await completion.Task.ConfigureAwait(false);
     }
 
     /// <summary>A function's reply to one of this gateway's requests; one nobody waits for any more is dropped.</summary>
