@@ -105,10 +105,14 @@ public static partial class OutcomeRenderer
 
         // 3.8.0 sends AuthFailed and the Unimplemented of an unknown opcode from its I/O thread and closes
         // at once: which replies of requests still in its pipeline got out first is timing (fsync, threads).
+        // So are the events those requests fire (FinalRequestProcessor, e.g. a SetWatches on a missing node):
+        // 60 runs of one input gave both NodeDeleted events before the Unimplemented 40 times, none 11 times,
+        // and one or two after it (between its reply and its closeConn) the other 9 (docs/compatibility.md).
         if (result.Closed && (outside.Any(l => l.Contains("err=-115", StringComparison.Ordinal)) || rendered.Any(x => x.Line.Contains("err=-6 zxid=-1", StringComparison.Ordinal))))
         {
-            rendered.RemoveAll(x => x.Line.StartsWith("xid=", StringComparison.Ordinal) && !x.Line.Contains("err=-6 zxid=-1", StringComparison.Ordinal));
-            rendered.Add(("replies in flight at an I/O-thread close: not compared", 0, false));
+            rendered.RemoveAll(x => (x.Line.StartsWith("xid=", StringComparison.Ordinal) && !x.Line.Contains("err=-6 zxid=-1", StringComparison.Ordinal))
+                || x.Line.StartsWith("event ", StringComparison.Ordinal));
+            rendered.Add(("replies and events in flight at an I/O-thread close: not compared", 0, false));
         }
 
         var points = rendered.Where(x => x.Write).Select(x => x.Zxid).Distinct().Order().ToArray();

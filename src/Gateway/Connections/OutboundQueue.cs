@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ZkGateway.Backend;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Framing;
@@ -42,7 +41,7 @@ public sealed partial class OutboundQueue
 
     /// <summary>Slots of submitted writes whose place in the total order is not known yet, oldest first.</summary>
     private readonly Queue<(Slot Slot, int Generation)> _submitted = new();
-    private readonly Channel<bool> _wakeup = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly WakeupSignal _wakeup = new();
     private readonly List<Slot> _drained = [];
     // Small at first: an idle session should not hold 4 KiB it never fills (issue 14); it doubles as replies need.
     private readonly FrameBuffer _buffer = new(256);
@@ -119,7 +118,7 @@ public sealed partial class OutboundQueue
                 return;
             }
         }
-        _wakeup.Writer.TryWrite(true);
+        _wakeup.Signal();
     }
 
     /// <summary>
@@ -210,7 +209,7 @@ public sealed partial class OutboundQueue
                 return;
             }
         }
-        _wakeup.Writer.TryWrite(true);
+        _wakeup.Signal();
     }
 
     /// <summary>
