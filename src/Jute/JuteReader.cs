@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace ZkGateway.Jute;
 
@@ -71,7 +70,7 @@ public ref struct JuteReader
         return length < 0 ? default : Take(length, "buffer");
     }
 
-    /// <summary>Reads a <c>ustring</c> (UTF-8); -1 gives null.</summary>
+    /// <summary>Reads a <c>ustring</c> (UTF-8, malformed bytes replaced as Java does); -1 gives null.</summary>
     public string? ReadString()
     {
         int length = ReadLength("ustring");
@@ -79,7 +78,7 @@ public ref struct JuteReader
         {
             return null;
         }
-        return length == 0 ? string.Empty : Encoding.UTF8.GetString(Take(length, "ustring"));
+        return length == 0 ? string.Empty : JavaUtf8.Decode(Take(length, "ustring"));
     }
 
     /// <summary>

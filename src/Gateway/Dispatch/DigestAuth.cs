@@ -1,8 +1,8 @@
-using System.Text;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Functions;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Hosting;
+using ZkGateway.Jute;
 using ZkGateway.Jute.Data;
 using ZkGateway.Jute.Proto;
 
@@ -37,7 +37,8 @@ internal sealed class DigestAuth
         {
             return false;
         }
-        string digest = AclRules.Digest(Encoding.UTF8.GetString(request.Auth ?? []));
+        // 3.8.0 decodes the id as Java does (new String(authData)): the same replacement of malformed bytes.
+        string digest = AclRules.Digest(JavaUtf8.Decode(request.Auth ?? []));
         if (_superDigest is not null && _superDigest == digest)
         {
             connection.AddAuth(new Id("super", ""));
