@@ -15,7 +15,8 @@ public sealed record RunReport(
     IReadOnlyList<string> Violations,
     IReadOnlyList<string> Notes,
     int WatchEvents,
-    int EphemeralProbes)
+    int EphemeralProbes,
+    IReadOnlyList<TimeSpan> WriteGaps)
 {
     public const string TableHeader =
         "| nemesis | backend | seed | duration | operations | indeterminate | faults | sessions expired | violations | lost writes | recovery (max) |\n" +
@@ -27,6 +28,7 @@ public sealed record RunReport(
 
     public override string ToString() =>
         TableHeader + "\n" + TableRow + $"\nchecked: {WatchEvents} watch events, {EphemeralProbes} ephemeral probes" +
+        $"\nlongest write gap per fault: {string.Join(", ", WriteGaps.Select(g => $"{g.TotalSeconds:0.00} s"))}" +
         (Violations.Count > 0 ? "\nviolations:\n  " + string.Join("\n  ", Violations.Take(20)) : "") +
         (Notes.Count > 0 ? "\nnotes:\n  " + string.Join("\n  ", Notes.Distinct().Take(20)) : "");
 }

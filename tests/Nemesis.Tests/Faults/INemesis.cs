@@ -14,6 +14,12 @@ public interface INemesis
     /// <summary>How long one fault lasts.</summary>
     TimeSpan Hold(Random random);
 
+    /// <summary>
+    /// Recovery is timed from the end of <see cref="HealAsync"/> rather than its start: its heal starts
+    /// a process that serves no client itself (a function host), so its start-up is no client's wait.
+    /// </summary>
+    bool RecoveryFromHealed => false;
+
     /// <summary>Faults in the short (fixed) mode.</summary>
     int ShortModeFaults { get; }
 
