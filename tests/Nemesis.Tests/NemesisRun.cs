@@ -31,7 +31,7 @@ public static class NemesisRun
         RunAsync([target], target, nemesis, settings);
 
     /// <summary>
-    /// A run on several servers sharing one backend (two AWS gateways): workers spread over them,
+    /// A run on several servers sharing one backend (two AWS gateways): workers spread over them (one stays on the faulted one),
     /// the nemesis faults <paramref name="faulted"/>, the tree is made and the final state read through the first.
     /// </summary>
     public static async Task<RunReport> RunAsync(IReadOnlyList<ProcessZkTarget> targets, ProcessZkTarget faulted, INemesis nemesis, NemesisSettings settings)
@@ -49,7 +49,7 @@ public static class NemesisRun
         var records = new WorkloadRecords();
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, Workers)
-            .Select(p => new Worker(p, ports, Keys, EphemeralParent, history, new Random(settings.Seed * 31 + p), records))
+            .Select(p => new Worker(p, WorkerPorts(p, ports, faulted.Port), Keys, EphemeralParent, history, new Random(settings.Seed * 31 + p), records))
             .Select(w => Task.Run(() => w.RunAsync(stop.Token)))
             .ToList();
 
@@ -113,6 +113,13 @@ public static class NemesisRun
         }
         return report;
     }
+
+    /// <summary>
+    /// Every worker may use every server but the last, whose connect string names only the faulted one:
+    /// with several servers, one session cannot move away, so it expires when the fault outlasts it.
+    /// </summary>
+    private static int[] WorkerPorts(int process, int[] ports, int faultedPort) =>
+        ports.Length > 1 && process == Workers - 1 ? [faultedPort] : ports;
 
     private static async Task EveryWorkerAnsweredAfterAsync(HistoryLog history, long instant)
     {
