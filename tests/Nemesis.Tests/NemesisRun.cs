@@ -73,6 +73,10 @@ public static class NemesisRun
                 long healing = HistoryLog.Now();
                 await nemesis.HealAsync(faulted);
                 heals.Add(nemesis.RecoveryFromHealed ? HistoryLog.Now() : healing);
+                if (nemesis.NextFaultAfterRecovery)
+                {
+                    await EveryWorkerAnsweredAfterAsync(history, heals[^1]);
+                }
             }
             await EveryWorkerAnsweredAfterAsync(history, heals.LastOrDefault());
             // A little more work after everyone is back, so reads after the faults are in the history.
@@ -106,7 +110,7 @@ public static class NemesisRun
         violations.AddRange(nemesis.Violations(ops));
         var report = new RunReport(nemesis.Name, string.Join("+", targets.Select(t => t.Kind).Distinct()) + (targets.Count > 1 ? $" ×{targets.Count}" : ""), settings.Seed, duration, ops.Count(o => o.Process >= 0),
             ops.Count(o => o.Outcome == Outcome.Unknown), faults, records.Expiries, LostWrites(ops), MaxRecovery(ops, heals),
-            violations, [.. nemesis.Notes, .. records.Notes], WatchEvents(records), records.Ephemerals.Count, WriteGaps(ops, injections, heals));
+            violations, [.. nemesis.Notes, .. records.Notes], WatchEvents(records), records.Ephemerals.Count, WriteGaps(ops, injections, heals), FirstWritesAfter(ops, heals));
         if (settings.ReportFile is { } file)
         {
             await File.AppendAllTextAsync(file, report.TableRow + "\n");
@@ -228,6 +232,11 @@ public static class NemesisRun
         }
         return gaps;
     }
+
+    /// <summary>Per heal, how long until the first acknowledged write after it (none: not listed).</summary>
+    private static IReadOnlyList<TimeSpan> FirstWritesAfter(IReadOnlyList<Operation> ops, IReadOnlyList<long> heals) =>
+        [.. heals.Select(h => ops.Where(o => o.Process >= 0 && o.Kind != OpKind.Read && o.Outcome == Outcome.Ok && o.Completed > h).Select(o => o.Completed!.Value).DefaultIfEmpty(0).Min())
+            .Zip(heals).Where(p => p.First != 0).Select(p => Stopwatch.GetElapsedTime(p.Second, p.First))];
 
     /// <summary>The longest time, over faults, from the start of a heal until every worker had an answer again; null if one never did.</summary>
     private static TimeSpan? MaxRecovery(IReadOnlyList<Operation> ops, IReadOnlyList<long> heals)

@@ -20,6 +20,8 @@ public sealed class FunctionHostKillNemesis : INemesis
 
     public bool RecoveryFromHealed => true;
 
+    public bool NextFaultAfterRecovery => true;
+
     public TimeSpan Hold(Random random) => TimeSpan.FromMilliseconds(100 + random.Next(400));
 
     public async Task InjectAsync(ProcessZkTarget target)

@@ -25,6 +25,8 @@ public sealed class FunctionHostPauseNemesis : INemesis
 
     public int ShortModeFaults => 1;
 
+    public bool NextFaultAfterRecovery => true;
+
     public TimeSpan Hold(Random random) => TimeSpan.FromMilliseconds(random.Next(1000));
 
     public async Task InjectAsync(ProcessZkTarget target)

@@ -20,6 +20,12 @@ public interface INemesis
     /// </summary>
     bool RecoveryFromHealed => false;
 
+    /// <summary>
+    /// The next fault waits until every worker was answered after the last heal, so each fault's
+    /// recovery is measured whole (a function host killed again before its first batch measures nothing).
+    /// </summary>
+    bool NextFaultAfterRecovery => false;
+
     /// <summary>Faults in the short (fixed) mode.</summary>
     int ShortModeFaults { get; }
 
