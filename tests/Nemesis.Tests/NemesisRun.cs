@@ -27,41 +27,58 @@ public static class NemesisRun
     /// <summary>How long the run waits after the last heal for every worker to be answered again.</summary>
     private static readonly TimeSpan ServedAgainCap = TimeSpan.FromSeconds(60);
 
-    public static async Task<RunReport> RunAsync(ProcessZkTarget target, INemesis nemesis, NemesisSettings settings)
+    public static Task<RunReport> RunAsync(ProcessZkTarget target, INemesis nemesis, NemesisSettings settings) =>
+        RunAsync([target], target, nemesis, settings);
+
+    /// <summary>
+    /// A run on several servers sharing one backend (two AWS gateways): workers spread over them (one stays on the faulted one),
+    /// the nemesis faults <paramref name="faulted"/>, the tree is made and the final state read through the first.
+    /// </summary>
+    public static async Task<RunReport> RunAsync(IReadOnlyList<ProcessZkTarget> targets, ProcessZkTarget faulted, INemesis nemesis, NemesisSettings settings)
     {
         var random = new Random(settings.Seed);
-        await nemesis.PrepareAsync(target);
-        await target.StartAsync();
-        await CreateTreeAsync(target.Port);
+        await nemesis.PrepareAsync(faulted);
+        foreach (var target in targets)
+        {
+            await target.StartAsync();
+        }
+        int[] ports = [.. targets.Select(t => t.Port)];
+        await CreateTreeAsync(ports[0]);
 
         var history = new HistoryLog();
         var records = new WorkloadRecords();
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, Workers)
-            .Select(p => new Worker(p, target.Port, Keys, EphemeralParent, history, new Random(settings.Seed * 31 + p), records))
+            .Select(p => new Worker(p, WorkerPorts(p, ports, faulted.Port), Keys, EphemeralParent, history, new Random(settings.Seed * 31 + p), records))
             .Select(w => Task.Run(() => w.RunAsync(stop.Token)))
             .ToList();
 
         var started = Stopwatch.StartNew();
+        // The first fault waits for every worker's first answer: a slow backend (the AWS emulators on a
+        // loaded machine) would otherwise be faulted before anyone has a session.
+        long begun = HistoryLog.Now();
+        await EveryWorkerAnsweredAfterAsync(history, begun);
         var heals = new List<long>();
+        var injections = new List<long>();
         int faults = 0;
         try
         {
             while (settings.Duration is { } d ? started.Elapsed < d : faults < nemesis.ShortModeFaults)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(400 + random.Next(600)));
-                await nemesis.InjectAsync(target);
+                injections.Add(HistoryLog.Now());
+                await nemesis.InjectAsync(faulted);
                 faults++;
                 await Task.Delay(nemesis.Hold(random));
-                heals.Add(HistoryLog.Now());
-                await nemesis.HealAsync(target);
+                long healing = HistoryLog.Now();
+                await nemesis.HealAsync(faulted);
+                heals.Add(nemesis.RecoveryFromHealed ? HistoryLog.Now() : healing);
+                if (nemesis.NextFaultAfterRecovery)
+                {
+                    await EveryWorkerAnsweredAfterAsync(history, heals[^1]);
+                }
             }
-            long lastHeal = heals.LastOrDefault();
-            var cap = Stopwatch.StartNew();
-            while (Enumerable.Range(0, Workers).Any(p => history.LastAnswered(p) <= lastHeal) && cap.Elapsed < ServedAgainCap)
-            {
-                await Task.Delay(50);
-            }
+            await EveryWorkerAnsweredAfterAsync(history, heals.LastOrDefault());
             // A little more work after everyone is back, so reads after the faults are in the history.
             await Task.Delay(300);
         }
@@ -70,9 +87,9 @@ public static class NemesisRun
             await stop.CancelAsync();
             await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(60));
             // A fault still in place (the run failed half-way) is healed; a healed one is left as it is.
-            await nemesis.HealAsync(target);
+            await nemesis.HealAsync(faulted);
         }
-        await ReadFinalStateAsync(target.Port, history);
+        await ReadFinalStateAsync(ports[0], history);
         var duration = started.Elapsed;
 
         var ops = history.Operations;
@@ -91,14 +108,30 @@ public static class NemesisRun
         violations.AddRange(watches.Overtaken);
         violations.AddRange(EphemeralCheck.Check(records.Ephemerals));
         violations.AddRange(nemesis.Violations(ops));
-        var report = new RunReport(nemesis.Name, target.Kind.ToString(), settings.Seed, duration, ops.Count(o => o.Process >= 0),
+        var report = new RunReport(nemesis.Name, string.Join("+", targets.Select(t => t.Kind).Distinct()) + (targets.Count > 1 ? $" ×{targets.Count}" : ""), settings.Seed, duration, ops.Count(o => o.Process >= 0),
             ops.Count(o => o.Outcome == Outcome.Unknown), faults, records.Expiries, LostWrites(ops), MaxRecovery(ops, heals),
-            violations, [.. nemesis.Notes, .. records.Notes], WatchEvents(records), records.Ephemerals.Count);
+            violations, [.. nemesis.Notes, .. records.Notes], WatchEvents(records), records.Ephemerals.Count, WriteGaps(ops, injections, heals), FirstWritesAfter(ops, heals));
         if (settings.ReportFile is { } file)
         {
             await File.AppendAllTextAsync(file, report.TableRow + "\n");
         }
         return report;
+    }
+
+    /// <summary>
+    /// Every worker may use every server but the last, whose connect string names only the faulted one:
+    /// with several servers, one session cannot move away, so it expires when the fault outlasts it.
+    /// </summary>
+    private static int[] WorkerPorts(int process, int[] ports, int faultedPort) =>
+        ports.Length > 1 && process == Workers - 1 ? [faultedPort] : ports;
+
+    private static async Task EveryWorkerAnsweredAfterAsync(HistoryLog history, long instant)
+    {
+        var cap = Stopwatch.StartNew();
+        while (Enumerable.Range(0, Workers).Any(p => history.LastAnswered(p) <= instant) && cap.Elapsed < ServedAgainCap)
+        {
+            await Task.Delay(50);
+        }
     }
 
     private static int WatchEvents(WorkloadRecords records) =>
@@ -171,6 +204,39 @@ public static class NemesisRun
         }
         return lost;
     }
+
+    /// <summary>
+    /// Per fault, the longest time between two acknowledged writes (of any worker) from the last one
+    /// before the fault to the first one after its heal: how long the fault stopped writes.
+    /// </summary>
+    private static IReadOnlyList<TimeSpan> WriteGaps(IReadOnlyList<Operation> ops, IReadOnlyList<long> injections, IReadOnlyList<long> heals)
+    {
+        long[] acknowledged = [.. ops.Where(o => o.Process >= 0 && o.Kind != OpKind.Read && o.Outcome == Outcome.Ok).Select(o => o.Completed!.Value).Order()];
+        var gaps = new List<TimeSpan>();
+        for (int i = 0; i < heals.Count; i++)
+        {
+            long before = acknowledged.LastOrDefault(t => t < injections[i], injections[i]);
+            long after = acknowledged.FirstOrDefault(t => t > heals[i]);
+            if (after == 0)
+            {
+                continue;
+            }
+            long longest = 0;
+            long previous = before;
+            foreach (long t in acknowledged.Where(t => t > before && t <= after))
+            {
+                longest = Math.Max(longest, t - previous);
+                previous = t;
+            }
+            gaps.Add(Stopwatch.GetElapsedTime(0, longest));
+        }
+        return gaps;
+    }
+
+    /// <summary>Per heal, how long until the first acknowledged write after it (none: not listed).</summary>
+    private static IReadOnlyList<TimeSpan> FirstWritesAfter(IReadOnlyList<Operation> ops, IReadOnlyList<long> heals) =>
+        [.. heals.Select(h => ops.Where(o => o.Process >= 0 && o.Kind != OpKind.Read && o.Outcome == Outcome.Ok && o.Completed > h).Select(o => o.Completed!.Value).DefaultIfEmpty(0).Min())
+            .Zip(heals).Where(p => p.First != 0).Select(p => Stopwatch.GetElapsedTime(p.Second, p.First))];
 
     /// <summary>The longest time, over faults, from the start of a heal until every worker had an answer again; null if one never did.</summary>
     private static TimeSpan? MaxRecovery(IReadOnlyList<Operation> ops, IReadOnlyList<long> heals)

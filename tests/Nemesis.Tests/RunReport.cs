@@ -15,7 +15,9 @@ public sealed record RunReport(
     IReadOnlyList<string> Violations,
     IReadOnlyList<string> Notes,
     int WatchEvents,
-    int EphemeralProbes)
+    int EphemeralProbes,
+    IReadOnlyList<TimeSpan> WriteGaps,
+    IReadOnlyList<TimeSpan> FirstWritesAfterHeal)
 {
     public const string TableHeader =
         "| nemesis | backend | seed | duration | operations | indeterminate | faults | sessions expired | violations | lost writes | recovery (max) |\n" +
@@ -27,6 +29,9 @@ public sealed record RunReport(
 
     public override string ToString() =>
         TableHeader + "\n" + TableRow + $"\nchecked: {WatchEvents} watch events, {EphemeralProbes} ephemeral probes" +
+        $"\nlongest write gap per fault: {Seconds(WriteGaps)}; first write after each heal: {Seconds(FirstWritesAfterHeal)}" +
         (Violations.Count > 0 ? "\nviolations:\n  " + string.Join("\n  ", Violations.Take(20)) : "") +
         (Notes.Count > 0 ? "\nnotes:\n  " + string.Join("\n  ", Notes.Distinct().Take(20)) : "");
+
+    private static string Seconds(IEnumerable<TimeSpan> times) => string.Join(", ", times.Select(t => $"{t.TotalSeconds:0.00} s"));
 }

@@ -14,6 +14,18 @@ public interface INemesis
     /// <summary>How long one fault lasts.</summary>
     TimeSpan Hold(Random random);
 
+    /// <summary>
+    /// Recovery is timed from the end of <see cref="HealAsync"/> rather than its start: its heal starts
+    /// a process that serves no client itself (a function host), so its start-up is no client's wait.
+    /// </summary>
+    bool RecoveryFromHealed => false;
+
+    /// <summary>
+    /// The next fault waits until every worker was answered after the last heal, so each fault's
+    /// recovery is measured whole (a function host killed again before its first batch measures nothing).
+    /// </summary>
+    bool NextFaultAfterRecovery => false;
+
     /// <summary>Faults in the short (fixed) mode.</summary>
     int ShortModeFaults { get; }
 

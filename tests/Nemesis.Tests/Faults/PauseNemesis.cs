@@ -7,14 +7,11 @@ namespace ZkGateway.Nemesis.Faults;
 /// SIGSTOP, held past the sessions' timeout, then SIGCONT: a GC pause or a frozen container. The
 /// server wakes up to sessions whose deadline passed while it slept and clients that gave up on it.
 /// </summary>
-public sealed class PauseNemesis : INemesis
+public sealed class PauseNemesis(string name = "pause") : INemesis
 {
-    private const int SigStop = 19;
-    private const int SigCont = 18;
-
     private int? _paused;
 
-    public string Name => "pause";
+    public string Name => name;
 
     public int ShortModeFaults => 1;
 
@@ -23,7 +20,7 @@ public sealed class PauseNemesis : INemesis
     public Task InjectAsync(ProcessZkTarget target)
     {
         _paused = target.ProcessId ?? throw new InvalidOperationException($"{target.Kind} is not running");
-        Net.Signal(_paused.Value, SigStop);
+        Net.Signal(_paused.Value, Signals.Stop);
         return Task.CompletedTask;
     }
 
@@ -31,7 +28,7 @@ public sealed class PauseNemesis : INemesis
     {
         if (_paused is { } pid)
         {
-            Net.Signal(pid, SigCont);
+            Net.Signal(pid, Signals.Cont);
             _paused = null;
         }
         return Task.CompletedTask;

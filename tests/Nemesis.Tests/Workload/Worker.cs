@@ -10,9 +10,10 @@ namespace ZkGateway.Nemesis.Workload;
 /// expires, each with an ephemeral node of its own) doing sync+read (with a watch), blind writes and
 /// compare-and-sets on the version it last saw, each recorded with its invocation and completion. An
 /// operation that gets no answer is recorded as unknown and the connection dropped, as a ZooKeeper
-/// client's ConnectionLoss would.
+/// client's ConnectionLoss would. With several servers the worker starts on its own one and moves
+/// to the next after each loss, as a ZooKeeper client walks its connect string.
 /// </summary>
-internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, string ephemeralParent, HistoryLog history, Random random, WorkloadRecords records)
+internal sealed class Worker(int process, IReadOnlyList<int> ports, IReadOnlyList<string> keys, string ephemeralParent, HistoryLog history, Random random, WorkloadRecords records)
 {
     public const int SessionTimeoutMs = 4000;
 
@@ -27,6 +28,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
     private string? _ephemeral;
     private bool _ephemeralCreated;
     private int _written;
+    private int _moves;
 
     /// <summary>Consecutive connection losses: the worker waits longer before each retry, as clients back off.</summary>
     private int _losses;
@@ -81,7 +83,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
         await DropConnectionAsync().ConfigureAwait(false);
         try
         {
-            var connection = await WorkerConnection.ConnectAsync(port, process, SessionTimeoutMs, _sessionId, _password, _lastZxid, OpTimeout).ConfigureAwait(false);
+            var connection = await WorkerConnection.ConnectAsync(ports[(process + _moves) % ports.Count], process, SessionTimeoutMs, _sessionId, _password, _lastZxid, OpTimeout).ConfigureAwait(false);
             if (connection is null)
             {
                 // The server refused to resume: the session expired, and its ephemeral must be gone.
@@ -115,6 +117,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
         }
         catch (Exception e) when (IsConnectionLoss(e))
         {
+            _moves++;
             await Task.Delay(50 + random.Next(100), CancellationToken.None).ConfigureAwait(false);
             return false;
         }
@@ -238,6 +241,7 @@ internal sealed class Worker(int process, int port, IReadOnlyList<string> keys, 
         {
             _lastZxid = Math.Max(_lastZxid, connection.LastZxid);
             _connection = null;
+            _moves++;
             await connection.DisposeAsync().ConfigureAwait(false);
             // Each loss is an operation of unknown outcome at most; backing off keeps them few, which
             // keeps the linearizability search small (its cost grows with the unknown ones open at once).

@@ -1,0 +1,53 @@
+using ZkGateway.Compat.Infrastructure;
+using Xunit.Abstractions;
+using ZkGateway.Nemesis.Faults;
+using ZkGateway.Nemesis.Workload;
+
+namespace ZkGateway.Nemesis.Scenarios;
+
+/// <summary>
+/// The AWS nemeses (issue 17): two gateways on one serverless deployment on the emulators, served by
+/// a separate function-host process, with the workers spread over both gateways; the function host
+/// or one gateway is killed or paused. The same checks as the embedded nemeses, and for the
+/// function-host faults no session may expire (a dead function instance must not cost sessions).
+/// </summary>
+public sealed class AwsNemesisTests(ITestOutputHelper output)
+{
+    private static readonly NemesisSettings Settings = NemesisSettings.FromEnvironment();
+
+    [Fact]
+    public Task Kill_function_host() => RunAsync(new FunctionHostKillNemesis(), faultSecondGateway: false, sessionsMustSurvive: true);
+
+    [Fact]
+    public Task Pause_function_host() => RunAsync(new FunctionHostPauseNemesis(), faultSecondGateway: false, sessionsMustSurvive: true);
+
+    [Fact]
+    public Task Kill_gateway() =>
+        // Down past the sessions' timeout: its clients must move to the other gateway in time.
+        RunAsync(new KillNemesis(TimeSpan.FromMilliseconds(Worker.SessionTimeoutMs + 1000), shortModeFaults: 1, name: "gateway kill"), faultSecondGateway: true);
+
+    [Fact]
+    public Task Pause_gateway() => RunAsync(new PauseNemesis("gateway pause"), faultSecondGateway: true);
+
+    private async Task RunAsync(INemesis nemesis, bool faultSecondGateway, bool sessionsMustSurvive = false)
+    {
+        await using var first = new AwsGatewayServer(properties: AwsGatewayServer.FastExpiry);
+        await using var second = new AwsGatewayServer(first);
+        ProcessZkTarget faulted = faultSecondGateway ? second : first;
+        try
+        {
+            var report = await NemesisRun.RunAsync([first, second], faulted, nemesis, Settings);
+            output.WriteLine(report.ToString());
+            ReportAssertions.Held(report, sessionsMustSurvive);
+        }
+        catch
+        {
+            output.WriteLine($"first gateway:\n{first.Log}\nsecond gateway:\n{second.Log}\nfunction host:\n{first.FunctionsLog}");
+            throw;
+        }
+        finally
+        {
+            await nemesis.CleanUpAsync(faulted);
+        }
+    }
+}
