@@ -20,6 +20,7 @@ public sealed class DistributorFunction
     private readonly ISystemStorage _system;
     private readonly IGatewayOutbox _outbox;
     private readonly bool _skipsApplied;
+    private readonly NoQuotaMemo _noQuotas = new();
 
     /// <summary>
     /// <paramref name="skipsApplied"/>: whether a transaction at or below user storage's applied zxid
@@ -133,7 +134,7 @@ public sealed class DistributorFunction
         {
             return await _user.ApplyAsync(fresh, epoch, OnApplied, cancellationToken).ConfigureAwait(false);
         }
-        var tally = new QuotaUsageTally(_user);
+        var tally = new QuotaUsageTally(_user, _noQuotas.Covers(fresh));
         var late = new HashSet<string>(StringComparer.Ordinal);
         for (int start = 0; start < fresh.Count;)
         {
@@ -141,6 +142,7 @@ public sealed class DistributorFunction
             late.UnionWith(await _user.ApplyAsync(segment, epoch, OnApplied, cancellationToken).ConfigureAwait(false));
             start += segment.Count;
         }
+        _noQuotas.Record(fresh, tally.FoundNoQuota);
         return late;
     }
 

@@ -8,7 +8,8 @@ namespace ZkGateway.Backend.Quotas;
 /// DataTree.updateQuotaStat for a user storage that does not keep quota usage itself (the serverless
 /// ones): the distributor hands each batch through here before applying it, and the usage changes of
 /// its transactions are folded into one Put per affected zookeeper_stats node, added to the batch's
-/// last transaction. A batch under no quota costs one read (is /zookeeper/quota childless?); the
+/// last transaction. A batch under no quota costs one read (is /zookeeper/quota childless?), none when
+/// the distributor knows there is none (<see cref="NoQuotaMemo"/>); the
 /// quota each path counts against is found by walking /zookeeper/quota along the path, so a write
 /// outside every quota's subtree costs no more.
 /// <para>
@@ -23,7 +24,9 @@ namespace ZkGateway.Backend.Quotas;
 /// it, so that the walk sees the tree as it was just before it.
 /// </para>
 /// </summary>
-public sealed class QuotaUsageTally(IUserStorage user)
+/// <param name="user">The serverless user storage the batch is applied to.</param>
+/// <param name="knownNoQuota">The caller knows that no quota exists before this batch (<see cref="NoQuotaMemo"/>): no read of /zookeeper/quota.</param>
+public sealed class QuotaUsageTally(IUserStorage user, bool knownNoQuota = false)
 {
     private readonly Dictionary<string, IReadOnlyCollection<string>?> _quotaChildren = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Usage?> _usage = new(StringComparer.Ordinal);
@@ -35,6 +38,9 @@ public sealed class QuotaUsageTally(IUserStorage user)
         public long Through = through;
         public bool Dirty;
     }
+
+    /// <summary>The batch found no quota and changes nothing under /zookeeper/quota (for <see cref="NoQuotaMemo.Record"/>).</summary>
+    public bool FoundNoQuota { get; private set; }
 
     /// <summary>
     /// The next segment of <paramref name="txns"/> from <paramref name="start"/> to apply, with its
@@ -85,7 +91,8 @@ public sealed class QuotaUsageTally(IUserStorage user)
         {
             return true;
         }
-        return await ChildrenAsync(ZkPath.Quota, ct).ConfigureAwait(false) is { Count: > 0 };
+        FoundNoQuota = knownNoQuota || await ChildrenAsync(ZkPath.Quota, ct).ConfigureAwait(false) is not { Count: > 0 };
+        return !FoundNoQuota;
     }
 
     private static bool CreatesStatsNode(Txn txn) =>

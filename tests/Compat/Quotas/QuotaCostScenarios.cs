@@ -67,6 +67,9 @@ public sealed partial class QuotaCostScenarios(ITestOutputHelper output)
         // of a sync client into fewer batches than writes, so per write it is a fraction).
         Assert.True(under["op_distribute_calls"] > outside["op_distribute_calls"], report.ToString());
         Assert.True(under["dynamodb_UpdateItem_calls"] > outside["dynamodb_UpdateItem_calls"], report.ToString());
+        // With no quota anywhere the distributor knows it from its own batch before (NoQuotaMemo):
+        // no read of /zookeeper/quota, which a write outside existing quotas still pays.
+        Assert.True(none.GetValueOrDefault("dynamodb_GetItem_calls") < outside["dynamodb_GetItem_calls"], report.ToString());
     }
 
     /// <summary>The meter's calls and USD per write of <paramref name="path"/>, less what the mntr probes themselves cost.</summary>
