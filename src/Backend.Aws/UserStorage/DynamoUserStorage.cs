@@ -495,7 +495,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
         else if (spill)
         {
-            dataKey = await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
+            dataKey = await PutDataObjectAsync(DataKey(path, plan.Stat!.Value.Mzxid), plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
             item[DataRefAttr] = S(dataKey);
         }
         else if (data.Length > 0)
@@ -610,7 +610,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             if (spill)
             {
-                dataKey = await PutDataObjectAsync(path, plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
+                dataKey = await PutDataObjectAsync(DataKey(path, plan.Stat!.Value.Mzxid), plan.Stat!.Value.Mzxid, data, ct).ConfigureAwait(false);
                 set.Add("#dataRef = :ref");
                 values[":ref"] = S(dataKey);
                 remove.Add("#data");
@@ -819,7 +819,8 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         {
             return;
         }
-        string key = await PutDataObjectAsync(path, DecodeStat(statBytes).Mzxid, data, ct).ConfigureAwait(false);
+        long mzxid = DecodeStat(statBytes).Mzxid;
+        string key = await PutDataObjectAsync(DataKey(path, mzxid), mzxid, data, ct).ConfigureAwait(false);
         var values = new Dictionary<string, AttributeValue> { [":ref"] = S(key) };
         string condition = "attribute_exists(#data) AND attribute_not_exists(#z)";
         if (item.TryGetValue(WriteStampAttr, out var seen))
@@ -862,7 +863,7 @@ public sealed class DynamoUserStorage : IAwsUserStorage
     /// never the winner's, and cannot overwrite it either.
     /// </summary>
     public ValueTask<string> PutDataVersionAsync(string path, long mzxid, byte[] data, string attempt, CancellationToken ct) =>
-        PutDataObjectAsync(path, mzxid, data, ct, $"{DataKey(path, mzxid)}-{attempt}");
+        PutDataObjectAsync($"{DataKey(path, mzxid)}-{attempt}", mzxid, data, ct);
 
     /// <summary>A data version written for a commit that did not happen (S3 DELETE is free; best effort).</summary>
     public async ValueTask DeleteDataVersionAsync(string key, CancellationToken ct)
@@ -876,10 +877,9 @@ public sealed class DynamoUserStorage : IAwsUserStorage
         }
     }
 
-    /// <summary>Writes a version of a node's data to S3 and returns its key.</summary>
-    private async ValueTask<string> PutDataObjectAsync(string path, long mzxid, byte[] data, CancellationToken ct, string? key = null)
+    /// <summary>Writes a version of a node's data to S3 under <paramref name="key"/> and returns the key.</summary>
+    private async ValueTask<string> PutDataObjectAsync(string key, long mzxid, byte[] data, CancellationToken ct)
     {
-        key ??= DataKey(path, mzxid);
         var buffer = new FrameBuffer(16 + data.Length);
         var writer = new JuteWriter(buffer);
         writer.WriteInt(DataObjectFormat);
