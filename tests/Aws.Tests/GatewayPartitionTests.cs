@@ -22,19 +22,16 @@ public sealed class GatewayPartitionTests
     public async Task A_partitioned_gateway_answers_no_write_until_healed_and_then_catches_up()
     {
         var settings = await AwsEmulators.NewDeploymentAsync("part") with { QueueVisibilityTimeout = TimeSpan.FromSeconds(10) };
-        await AwsProvisioner.ProvisionAsync(settings);
         await using var dynamo = await FaultProxy.StartAsync(settings.DynamoDbEndpoint!, CloudService.DynamoDb);
         await using var s3 = await FaultProxy.StartAsync(settings.S3Endpoint!, CloudService.S3);
         await using var sqs = await FaultProxy.StartAsync(settings.SqsEndpoint!, CloudService.Sqs);
-        var functions = await AwsFunctions.StartAsync(settings, new BackendOptions { TickTime = 2000 });
-        using var running = new CancellationTokenSource();
-        var run = Task.Run(() => functions.RunAsync(running.Token));
+        await using var functions = await RunningFunctions.StartAsync(settings);
         FaaSBackend? a = null, b = null;
         try
         {
             a = await AwsDeployment.StartGatewayAsync(settings with { DynamoDbEndpoint = dynamo.Endpoint, S3Endpoint = s3.Endpoint, SqsEndpoint = sqs.Endpoint },
-                Options("gw-pa"), new NoEvents());
-            b = await AwsDeployment.StartGatewayAsync(settings, Options("gw-pb"), new NoEvents());
+                RunningFunctions.GatewayOptions("gw-pa"), new IgnoredEvents());
+            b = await AwsDeployment.StartGatewayAsync(settings, RunningFunctions.GatewayOptions("gw-pb"), new IgnoredEvents());
             long sa = (await a.CreateSessionAsync(30_000)).SessionId;
             long sb = (await b.CreateSessionAsync(30_000)).SessionId;
             Assert.Equal(ErrorCode.Ok, (await b.SubmitAsync(sb, new CreateOperation("/p", [0], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
@@ -78,23 +75,6 @@ public sealed class GatewayPartitionTests
                     await gateway.DisposeAsync();
                 }
             }
-            await running.CancelAsync();
-            await run.WaitAsync(TimeSpan.FromSeconds(30));
-            await functions.DisposeAsync();
-            await AwsProvisioner.DeleteAsync(settings);
-        }
-    }
-
-    private static BackendOptions Options(string id) => new() { TickTime = 2000, GatewayId = $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)] };
-
-    private sealed class NoEvents : INotificationSink
-    {
-        public void Deliver(long watcher, WatchEvent watchEvent)
-        {
-        }
-
-        public void SessionClosed(long sessionId)
-        {
         }
     }
 }

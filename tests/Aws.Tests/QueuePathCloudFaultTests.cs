@@ -25,21 +25,17 @@ public sealed class QueuePathCloudFaultTests(ITestOutputHelper output)
     public async Task Two_gateways_lose_and_repeat_nothing_through_cloud_faults(UserStorageMode mode)
     {
         var settings = await AwsEmulators.NewDeploymentAsync("qfault") with { UserStorage = mode, QueueVisibilityTimeout = TimeSpan.FromSeconds(10) };
-        await AwsProvisioner.ProvisionAsync(settings);
         await using var dynamo = await FaultProxy.StartAsync(settings.DynamoDbEndpoint!, CloudService.DynamoDb);
         await using var s3 = await FaultProxy.StartAsync(settings.S3Endpoint!, CloudService.S3);
         await using var sqs = await FaultProxy.StartAsync(settings.SqsEndpoint!, CloudService.Sqs);
         var proxied = settings with { DynamoDbEndpoint = dynamo.Endpoint, S3Endpoint = s3.Endpoint, SqsEndpoint = sqs.Endpoint };
-        var options = new BackendOptions { TickTime = 2000 };
-        var functions = await AwsFunctions.StartAsync(proxied, options);
-        using var running = new CancellationTokenSource();
-        var run = Task.Run(() => functions.RunAsync(running.Token));
+        await using var functions = await RunningFunctions.StartAsync(settings, proxied);
         var gateways = new List<FaaSBackend>();
         try
         {
             foreach (string id in new[] { "gw-qa", "gw-qb" })
             {
-                gateways.Add(await AwsDeployment.StartGatewayAsync(proxied, new BackendOptions { TickTime = 2000, GatewayId = $"{id}-{Guid.NewGuid():N}"[..(id.Length + 9)] }, new NoEvents()));
+                gateways.Add(await AwsDeployment.StartGatewayAsync(proxied, RunningFunctions.GatewayOptions(id), new IgnoredEvents()));
             }
             var sessions = new List<long>();
             foreach (var gateway in gateways)
@@ -115,21 +111,6 @@ public sealed class QueuePathCloudFaultTests(ITestOutputHelper output)
             {
                 await gateway.DisposeAsync();
             }
-            await running.CancelAsync();
-            await run.WaitAsync(TimeSpan.FromSeconds(30));
-            await functions.DisposeAsync();
-            await AwsProvisioner.DeleteAsync(settings);
-        }
-    }
-
-    private sealed class NoEvents : INotificationSink
-    {
-        public void Deliver(long watcher, WatchEvent watchEvent)
-        {
-        }
-
-        public void SessionClosed(long sessionId)
-        {
         }
     }
 }
