@@ -46,6 +46,15 @@ public sealed partial class OutboundQueue
                     // The read loop is writing; it wakes this loop again if it leaves anything.
                     continue;
                 }
+                if (_readLoopThread != -1)
+                {
+                    // The read loop is dispatching one read's frames: a bad frame later in that read must
+                    // still drop the replies of the frames before it, as 3.8.0 drops them (regression
+                    // framing-error-drops-the-reply-in-flight, lost on a loaded machine when a write
+                    // completed meanwhile). Its batch end writes or wakes this loop.
+                    _wakeDeferred = true;
+                    continue;
+                }
                 TakeReadyLocked(stopBeforeCloseAfter: false);
                 close = _closeWhenDrained && _head is null;
             }

@@ -54,8 +54,8 @@ public sealed partial class OutboundQueue
     // The writer's role: held by the writer loop or the read loop while it writes (_drained, _buffer).
     private bool _writing;
 
-    // While the read loop dispatches a read's frames: its thread, and whether a reply it completed
-    // skipped waking the writer loop (EndReadLoopBatchAsync writes it or wakes the loop).
+    // While the read loop dispatches a read's frames: its thread, and whether the writer loop was
+    // woken meanwhile and held off (EndReadLoopBatchAsync writes what is ready or wakes the loop).
     private int _readLoopThread = -1;
     private bool _wakeDeferred;
 

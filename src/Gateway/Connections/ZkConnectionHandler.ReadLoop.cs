@@ -47,9 +47,10 @@ public sealed partial class ZkConnectionHandler
                     // A bad frame (length out of range, or too short for a header): 3.8.0's I/O thread
                     // closes the connection at once, so every reply not yet written is lost but those it
                     // wrote itself (auth, sasl); the requests already read still take effect.
+                    // Dropped before the batch ends: ending it lets the writer loop write what is left.
+                    connection.Outbound.DropUnwrittenAtFramingError();
                     connection.Outbound.CancelReadLoopBatch();
                     ConnectionLog.MalformedInput(_logger, "session 0x" + connection.SessionId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), e.Message);
-                    connection.Outbound.DropUnwrittenAtFramingError();
                     return true;
                 }
                 catch

@@ -233,7 +233,7 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
-    public async Task A_reply_completed_on_another_thread_during_a_read_loop_batch_wakes_the_writer_loop()
+    public async Task A_reply_completed_on_another_thread_during_a_read_loop_batch_waits_for_the_batch_to_end()
     {
         var pipe = new Pipe();
         var queue = new OutboundQueue();
@@ -241,11 +241,28 @@ public sealed class OutboundQueueTests
         queue.BeginReadLoopBatch();
         var a = queue.Reserve(1, 4);
         await Task.Run(() => queue.Complete(a, 10, ErrorCode.Ok, null));
-        // The batch has not ended: the writer loop must send it anyway (the deferral is the read loop thread's only).
-        var read = await pipe.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        pipe.Reader.AdvanceTo(read.Buffer.Start);
+        // The writer loop was woken on that thread but holds off while the read loop may still find a bad frame.
+        await Task.Delay(200);
+        Assert.Empty(await ReadFramesAsync(pipe.Reader, untilCompleted: false));
         await queue.EndReadLoopBatchAsync(pipe.Writer, CancellationToken.None);
         Assert.Equal(["reply 1 Ok"], await DrainAsync(queue, writer, pipe));
+    }
+
+    [Fact]
+    public async Task A_bad_frame_later_in_the_read_drops_a_reply_another_thread_completed_during_the_batch()
+    {
+        // The read loop's order at a framing error (regression framing-error-drops-the-reply-in-flight):
+        // the create's reply completed on the committing thread must not reach the socket.
+        var pipe = new Pipe();
+        var queue = new OutboundQueue();
+        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
+        queue.BeginReadLoopBatch();
+        var create = queue.Reserve(1, 1);
+        await Task.Run(() => queue.Complete(create, 10, ErrorCode.Ok, null));
+        await Task.Delay(200);
+        queue.DropUnwrittenAtFramingError();
+        queue.CancelReadLoopBatch();
+        Assert.Empty(await DrainAsync(queue, writer, pipe));
     }
 
     [Fact]
