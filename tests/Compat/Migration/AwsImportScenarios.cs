@@ -26,7 +26,7 @@ public sealed class AwsImportScenarios(ITestOutputHelper output)
 
     private static readonly KeyValuePair<string, string>[] ExtendedTypes = [new("zookeeper.extendedTypesEnabled", "true")];
 
-    /// <summary>Besides the workload: a node above the item limit, and a quota whose usage the import must count.</summary>
+    /// <summary>Besides the workload: a node above the item limit, and a quota whose usage the import must count again.</summary>
     private static async Task MoreAsync(RawZkClient c)
     {
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync($"{ZooKeeperWorkload.Root}/huge", [.. Enumerable.Range(0, BigNodeBytes).Select(i => (byte)i)])).Error);
@@ -36,7 +36,14 @@ public sealed class AwsImportScenarios(ITestOutputHelper output)
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync("/zookeeper/quota/impq/zookeeper_stats", Encoding.UTF8.GetBytes("count=0,bytes=0"))).Error);
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync("/impq/a", [1, 2, 3])).Error);
         Assert.Equal(ErrorCode.Ok, (await c.CreateAsync("/impq/b", [4, 5])).Error);
+        // This client's session is still open when ZooKeeper stops: the import drops its ephemeral, and
+        // the quota's usage as ZooKeeper wrote it (count=4,bytes=10) must be counted again without it.
+        Assert.Equal(ErrorCode.Ok, (await c.CreateAsync(QuotaEphemeral, [6, 6, 6, 6], CreateMode.Ephemeral)).Error);
     }
+
+    private const string QuotaEphemeral = "/impq/e";
+
+    private const string QuotaStats = "/zookeeper/quota/impq/zookeeper_stats";
 
     /// <summary>Provisioned as the function host of AwsGatewayServer provisions it (its queues' visibility timeout), which it checks.</summary>
     private static async Task<AwsSettings> NewDeploymentAsync(string prefix)
@@ -77,9 +84,12 @@ public sealed class AwsImportScenarios(ITestOutputHelper output)
             Assert.Contains("billable requests of this run: dynamodb BatchWriteItem", import.Output);
 
             var dropped = ZnodeTree.DroppedEphemerals(import.Output);
-            Assert.Equal(run.OpenEphemerals.Order(StringComparer.Ordinal), dropped.Select(d => d.Path));
+            Assert.Equal(run.OpenEphemerals.Append(QuotaEphemeral).Order(StringComparer.Ordinal), dropped.Select(d => d.Path));
             var expected = ZnodeTree.WithoutEphemerals(zkTree, dropped.Select(d => d.Path));
             Assert.Equal(expected.Count, int.Parse(report.Groups[1].Value, CultureInfo.InvariantCulture));
+            Assert.Equal("count=4,bytes=10", Encoding.UTF8.GetString(zkTree[QuotaStats].Data!));
+            byte[] recounted = Encoding.UTF8.GetBytes("count=3,bytes=6");
+            expected[QuotaStats] = expected[QuotaStats] with { Data = recounted, Stat = expected[QuotaStats].Stat with { DataLength = recounted.Length } };
 
             await using var gateway = new AwsGatewayServer(storage, ExtendedTypes, deployment: deployment);
             await gateway.StartAsync();
@@ -88,7 +98,7 @@ public sealed class AwsImportScenarios(ITestOutputHelper output)
             var differences = ZnodeTree.Differences(expected, served);
             Assert.True(differences.Count == 0, $"{differences.Count} differences:\n" + string.Join("\n", differences.Take(40)));
             Assert.Equal(BigNodeBytes, served[$"{ZooKeeperWorkload.Root}/huge"].Data!.Length);
-            Assert.Equal("count=3,bytes=6", Encoding.UTF8.GetString(served["/zookeeper/quota/impq/zookeeper_stats"].Data!));
+            Assert.Equal("count=3,bytes=6", Encoding.UTF8.GetString(served[QuotaStats].Data!));
 
             // A write afterwards: a zxid above every imported one, a sequence number after ZooKeeper's,
             // and the quota's usage counted on from the imported one.
@@ -96,7 +106,7 @@ public sealed class AwsImportScenarios(ITestOutputHelper output)
             Assert.Equal(ErrorCode.Ok, created.Error);
             Assert.True(created.Header.Zxid > importedZxid, $"zxid 0x{created.Header.Zxid:x} after importing up to 0x{importedZxid:x}");
             Assert.True(zkTree.Values.All(n => created.Header.Zxid > Math.Max(n.Stat.Mzxid, Math.Max(n.Stat.Czxid, n.Stat.Pzxid))));
-            var stats = (await c.GetDataAsync("/zookeeper/quota/impq/zookeeper_stats")).Decode<Jute.Proto.GetDataResponse>();
+            var stats = (await c.GetDataAsync(QuotaStats)).Decode<Jute.Proto.GetDataResponse>();
             Assert.Equal("count=4,bytes=7", Encoding.UTF8.GetString(stats.Data!));
 
             var again = await GatewayTool.RunAwsAsync(env, "import", "--from-zookeeper", zk.DataDir, "--backend=aws");
