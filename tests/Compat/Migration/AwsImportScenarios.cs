@@ -120,6 +120,36 @@ public sealed class AwsImportScenarios(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_dump_imported_into_a_key_value_deployment_is_served_node_for_node_and_the_embedded_executable_says_it_cannot()
+    {
+        await using var zk = ZooKeeperImportScenarios.NewZooKeeper();
+        var (zkTree, _) = await ZooKeeperImportScenarios.FillAndStopAsync(zk, nodes: 300);
+        string dump = Path.Combine(zk.DataDir, "..", "tree.dump");
+        var export = await GatewayTool.RunAsync("export", "--from-zookeeper", zk.DataDir, "--to", dump);
+        Assert.True(export.Exit == 0, export.Output);
+        var embedded = await GatewayTool.RunAsync("import", "--from-dump", dump, "--backend=aws");
+        Assert.Equal(2, embedded.Exit);
+        Assert.Contains("cannot import into backend 'aws'", embedded.Output);
+
+        var deployment = await NewDeploymentAsync("impd");
+        try
+        {
+            var import = await GatewayTool.RunAwsAsync(Environment(deployment, UserStorageMode.KeyValue), "import", "--from-dump", dump, "--backend=aws");
+            Assert.True(import.Exit == 0, $"import failed ({import.Exit}): {import.Output}");
+            var expected = ZnodeTree.WithoutEphemerals(zkTree, ZnodeTree.DroppedEphemerals(import.Output).Select(d => d.Path));
+            await using var gateway = new AwsGatewayServer(UserStorageMode.KeyValue, ExtendedTypes, deployment: deployment);
+            await gateway.StartAsync();
+            await using var c = await ZooKeeperImportScenarios.SuperClientAsync(gateway.Port);
+            var differences = ZnodeTree.Differences(expected, await ZnodeTree.ReadAsync(c));
+            Assert.True(differences.Count == 0, $"{differences.Count} differences:\n" + string.Join("\n", differences.Take(40)));
+        }
+        finally
+        {
+            await AwsProvisioner.DeleteAsync(deployment);
+        }
+    }
+
+    [Fact]
     public async Task An_import_killed_after_three_batches_keeps_gateways_out_refuses_another_tree_and_finishes_when_run_again()
     {
         await using var zk = ZooKeeperImportScenarios.NewZooKeeper();
