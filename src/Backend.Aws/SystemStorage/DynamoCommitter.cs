@@ -21,8 +21,10 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
     {
         var applied = new bool[requests.Count];
         var batch = new CommitBatch(requests);
+        int lostAt = -1;
         for (int i = 0; i < requests.Count; i++)
         {
+            bool lostLock = false;
             if (batch.RestsOnFailure(i))
             {
                 LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
@@ -30,9 +32,17 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
             }
             else
             {
-                applied[i] = await CommitOneAsync(requests[i], batch, i, cancellationToken).ConfigureAwait(false);
+                (applied[i], lostLock) = await CommitOneAsync(requests[i], batch, i, cancellationToken).ConfigureAwait(false);
             }
             batch.Record(i, applied[i]);
+            if (lostLock && requests[i].Token.Batch is not null)
+            {
+                // A queue batch whose lock is gone may be in a later delivery's hands (a takeover):
+                // its commits come after this one's zxids, so committing our later requests would put
+                // them below zxids already committed. Stop here; the rest stays uncommitted.
+                lostAt = i;
+                break;
+            }
         }
         // A path whose releasing request failed is still locked by us (by earlier requests that kept
         // it, or because the failure was elsewhere): release it, as the embedded store releases every
@@ -48,10 +58,15 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                 locks.ForgetRead(path, requests[holder].Token);
             }
         }
+        if (lostAt >= 0)
+        {
+            throw new LockLostException($"zxid {requests[lostAt].Pending.Zxid}: a lock of batch {requests[lostAt].Token.Batch} (delivery {requests[lostAt].Token.Delivery}) was lost; {lostAt} of {requests.Count} requests committed");
+        }
         return applied;
     }
 
-    private async Task<bool> CommitOneAsync(CommitRequest request, CommitBatch batch, int index, CancellationToken ct)
+    /// <returns>Whether the request was applied, and whether it was refused because a lock was no longer ours.</returns>
+    private async Task<(bool Applied, bool LostLock)> CommitOneAsync(CommitRequest request, CommitBatch batch, int index, CancellationToken ct)
     {
         PendingPayload? payload = null;
         try
@@ -62,7 +77,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                 var tx = await builder.BuildAsync(request, batch, index, payload, ct).ConfigureAwait(false);
                 if (tx.Count == 0)
                 {
-                    return true;
+                    return (true, false);
                 }
                 if (tx.Count > MaxItems)
                 {
@@ -71,7 +86,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                     // released by the caller) rather than commit it in parts.
                     LastRefusal = $"zxid {request.Pending.Zxid}: {tx.Count} items exceed TransactWriteItems' limit of {MaxItems}";
                     await pending.DiscardAsync(payload).ConfigureAwait(false);
-                    return false;
+                    return (false, false);
                 }
                 try
                 {
@@ -84,7 +99,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                         // fails on the locks and on attribute_not_exists(zxid) instead.
                         ClientRequestToken = Guid.NewGuid().ToString(),
                     }, ct).ConfigureAwait(false);
-                    return true;
+                    return (true, false);
                 }
                 catch (TransactionCanceledException ex)
                 {
@@ -95,7 +110,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                         // pending (a redelivered commit): the request did not happen.
                         LastRefusal = $"zxid {request.Pending.Zxid}: condition failed on a {refused} item";
                         await pending.DiscardAsync(payload).ConfigureAwait(false);
-                        return false;
+                        return (false, refused == CommitItemKind.Lock);
                     }
                     if (!retry || attempt >= 8)
                     {
