@@ -59,6 +59,19 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     public static string FunctionHostDll =>
         Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.FunctionHost.dll");
 
+    /// <summary>
+    /// Runs on <paramref name="settings"/> instead of a new deployment on the emulators' own endpoints, e.g. one
+    /// whose endpoints are fault proxies (tests/Nemesis.Tests' cloud faults). Before the first start only.
+    /// </summary>
+    public void UseDeployment(AwsSettings settings)
+    {
+        if (_sharing is not null || _settings is not null)
+        {
+            throw new InvalidOperationException("a deployment is chosen once, by the server that runs the function host, before it starts");
+        }
+        _settings = settings;
+    }
+
     /// <summary>More environment for the gateway process only (not the function host), e.g. a failpoint (ZKGW_FAILPOINTS, docs/failpoints.md).</summary>
     public Dictionary<string, string> GatewayEnvironment { get; } = new(StringComparer.Ordinal);
 
