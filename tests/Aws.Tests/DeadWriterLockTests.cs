@@ -124,6 +124,31 @@ public sealed class DeadWriterLockTests : IAsyncLifetime
         Assert.True(b.Mzxid > a.Mzxid, $"/b's write (zxid {b.Mzxid:x}) must come after /a's ({a.Mzxid:x})");
     }
 
+    [Fact]
+    public async Task A_stalled_writer_whose_first_request_takes_no_lock_stops_where_a_later_delivery_committed_it()
+    {
+        // A createSession locks nothing: the stalled writer meets only its marker, written by the taker.
+        var first = Request(new CreateSessionOperation(Session + 1, new byte[16], 30000));
+        var second = SetData("/b");
+        var stalled = new CommitGate(NewInstance(), dies: false);
+        var stalledSent = new SentTxns();
+        var stalledRun = new WriterFunction(stalled, stalledSent, _time, new BackendOptions()).HandleBatchAsync([first, second], default, delivery: 1);
+        await stalled.Reached.WaitAsync(GiveUp);
+
+        var sent = new SentTxns();
+        using var giveUp = new CancellationTokenSource(GiveUp);
+        await new WriterFunction(NewInstance(), sent, _time, new BackendOptions()).HandleBatchAsync([first], giveUp.Token, delivery: 2);
+        Assert.Equal([ErrorCode.Ok], sent.Messages.Select(t => t.Result.Error));
+
+        // Woken: the marker holds a zxid above its own, so /b (still locked by it) must not be
+        // committed below the session the taker created.
+        stalled.Open();
+        var outcome = await Record.ExceptionAsync(() => stalledRun);
+        Assert.Equal([], stalledSent.Messages.Select(t => t.Result.Error));
+        Assert.IsType<LockLostException>(outcome);
+        Assert.Equal(0, (await NewInstance().GetNodeAsync("/b"))!.Stat.Version);
+    }
+
     private sealed class SentTxns : IOrderedQueue<Txn>
     {
         public List<Txn> Messages { get; } = [];

@@ -9,7 +9,7 @@ namespace ZkGateway.Backend.Aws;
 /// all-or-nothing and conditional on our locks, and the requests are committed in order. Reads the
 /// cancellation reasons to tell a refusal (the request did not happen) from a conflict (retry).
 /// </summary>
-internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks, DynamoPendingLog pending, DynamoCommitBuilder builder)
+internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks, DynamoPendingLog pending, DynamoCommitBuilder builder, RequestMarkers markers)
 {
     /// <summary>TransactWriteItems' limit on the items of one transaction.</summary>
     public const int MaxItems = 100;
@@ -24,7 +24,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
         int lostAt = -1;
         for (int i = 0; i < requests.Count; i++)
         {
-            bool lostLock = false;
+            CommitItemKind? refused = null;
             if (batch.RestsOnFailure(i))
             {
                 LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
@@ -32,10 +32,10 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
             }
             else
             {
-                (applied[i], lostLock) = await CommitOneAsync(requests[i], batch, i, cancellationToken).ConfigureAwait(false);
+                (applied[i], refused) = await CommitOneAsync(requests[i], batch, i, cancellationToken).ConfigureAwait(false);
             }
             batch.Record(i, applied[i]);
-            if (lostLock && requests[i].Token.Batch is not null)
+            if (requests[i].Token.Batch is not null && await SupersededAsync(requests[i], refused, cancellationToken).ConfigureAwait(false))
             {
                 // A queue batch whose lock is gone may be in a later delivery's hands (a takeover):
                 // its commits come after this one's zxids, so committing our later requests would put
@@ -65,8 +65,23 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
         return applied;
     }
 
-    /// <returns>Whether the request was applied, and whether it was refused because a lock was no longer ours.</returns>
-    private async Task<(bool Applied, bool LostLock)> CommitOneAsync(CommitRequest request, CommitBatch batch, int index, CancellationToken ct)
+    /// <summary>
+    /// Whether a refusal shows a later delivery of the batch at work: a lock no longer ours (taken over,
+    /// or lapsed and free for anyone), or the request's marker holding a zxid above ours, which only a
+    /// delivery that prepared after us hands out (a request without locks, such as a createSession,
+    /// meets only the marker). A marker below ours is an earlier, dead delivery's commit: go on.
+    /// </summary>
+    private async ValueTask<bool> SupersededAsync(CommitRequest request, CommitItemKind? refused, CancellationToken ct) =>
+        refused switch
+        {
+            CommitItemKind.Lock => true,
+            CommitItemKind.Request when request.Pending.ReplyTo is { } replyTo =>
+                await markers.ZxidAsync(replyTo, ct).ConfigureAwait(false) is { } committed && committed > request.Pending.Zxid,
+            _ => false,
+        };
+
+    /// <returns>Whether the request was applied, and if it was refused, the kind of item whose condition failed.</returns>
+    private async Task<(bool Applied, CommitItemKind? Refused)> CommitOneAsync(CommitRequest request, CommitBatch batch, int index, CancellationToken ct)
     {
         PendingPayload? payload = null;
         try
@@ -77,7 +92,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                 var tx = await builder.BuildAsync(request, batch, index, payload, ct).ConfigureAwait(false);
                 if (tx.Count == 0)
                 {
-                    return (true, false);
+                    return (true, null);
                 }
                 if (tx.Count > MaxItems)
                 {
@@ -86,7 +101,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                     // released by the caller) rather than commit it in parts.
                     LastRefusal = $"zxid {request.Pending.Zxid}: {tx.Count} items exceed TransactWriteItems' limit of {MaxItems}";
                     await pending.DiscardAsync(payload).ConfigureAwait(false);
-                    return (false, false);
+                    return (false, null);
                 }
                 try
                 {
@@ -99,7 +114,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                         // fails on the locks and on attribute_not_exists(zxid) instead.
                         ClientRequestToken = Guid.NewGuid().ToString(),
                     }, ct).ConfigureAwait(false);
-                    return (true, false);
+                    return (true, null);
                 }
                 catch (TransactionCanceledException ex)
                 {
@@ -110,7 +125,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                         // pending (a redelivered commit): the request did not happen.
                         LastRefusal = $"zxid {request.Pending.Zxid}: condition failed on a {refused} item";
                         await pending.DiscardAsync(payload).ConfigureAwait(false);
-                        return (false, refused == CommitItemKind.Lock);
+                        return (false, refused);
                     }
                     if (!retry || attempt >= 8)
                     {
