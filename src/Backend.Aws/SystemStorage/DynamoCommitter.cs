@@ -22,6 +22,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
         var applied = new bool[requests.Count];
         var batch = new CommitBatch(requests);
         int lostAt = -1;
+        CommitItemKind? lostOn = null;
         for (int i = 0; i < requests.Count; i++)
         {
             CommitItemKind? refused = null;
@@ -41,6 +42,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                 // its commits come after this one's zxids, so committing our later requests would put
                 // them below zxids already committed. Stop here; the rest stays uncommitted.
                 lostAt = i;
+                lostOn = refused;
                 break;
             }
         }
@@ -60,7 +62,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
         }
         if (lostAt >= 0)
         {
-            throw new LockLostException($"zxid {requests[lostAt].Pending.Zxid}: a lock of batch {requests[lostAt].Token.Batch} (delivery {requests[lostAt].Token.Delivery}) was lost; {lostAt} of {requests.Count} requests committed");
+            throw new LockLostException($"zxid {requests[lostAt].Pending.Zxid}: batch {requests[lostAt].Token.Batch} (delivery {requests[lostAt].Token.Delivery}) was refused on a {lostOn} item (a lock lapsed or taken over, or a marker a later delivery wrote); its {requests.Count - lostAt - 1} later requests were not tried");
         }
         return applied;
     }
