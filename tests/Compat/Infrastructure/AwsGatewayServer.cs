@@ -25,9 +25,11 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     /// <param name="userStorage">Where the deployment keeps node data: S3 objects or DynamoDB items.</param>
     /// <param name="properties">Extra settings (e.g. the reaper's), as --key=value to the function host and the gateway.</param>
     /// <param name="writePath">Who writes: the functions through the queues, or each gateway itself.</param>
-    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null, WritePathMode writePath = WritePathMode.Queue)
+    /// <param name="deployment">A deployment the test made (and filled, e.g. by an import) instead of a fresh one.</param>
+    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null, WritePathMode writePath = WritePathMode.Queue, AwsSettings? deployment = null)
         : base("awsgw")
     {
+        _settings = deployment;
         _userStorage = userStorage;
         _writePath = writePath;
         _properties = properties ?? [];
