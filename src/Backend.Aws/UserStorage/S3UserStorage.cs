@@ -21,7 +21,7 @@ namespace ZkGateway.Backend.Aws;
 /// multi's batch (S3 has no multi-object transaction), as in FaaSKeeper.
 /// </para>
 /// </summary>
-public sealed class S3UserStorage : IAwsUserStorage
+public sealed partial class S3UserStorage : IAwsUserStorage
 {
     private const int ObjectFormat = 1;
 
