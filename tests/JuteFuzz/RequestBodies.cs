@@ -69,9 +69,17 @@ public static class RequestBodies
             case OpCode.GetEphemerals:
                 return GetEphemeralsRequest.Read(ref reader);
             case OpCode.SetWatches:
-                return OperationMapping.ToSetWatches2(SetWatches.Read(ref reader));
+            {
+                var request = OperationMapping.ToSetWatches2(SetWatches.Read(ref reader));
+                _ = WatchListsUpToNull.Of(request, persistentListsSent: false);
+                return request;
+            }
             case OpCode.SetWatches2:
-                return SetWatches2.Read(ref reader);
+            {
+                var request = SetWatches2.Read(ref reader);
+                _ = WatchListsUpToNull.Of(request, persistentListsSent: true);
+                return request;
+            }
             case OpCode.Auth:
                 return AuthPacket.Read(ref reader);
             case OpCode.Check:
