@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Amazon.S3.Model;
 using ZkGateway.Backend;
 using ZkGateway.Backend.Aws;
@@ -66,6 +67,37 @@ public sealed class S3UserStorageFencingTests : IAsyncLifetime
         var k1 = await NewStorage().ReadAsync("/nemesis/k1", (n, _) => n);
         Assert.Equal(3, k1!.Stat.Version);
         Assert.Equal([3], k1.Data);
+        await h.AssertReadsAsync(NewStorage());
+    }
+
+    [Fact]
+    public async Task A_host_paused_between_reading_a_node_and_writing_it_does_not_write_over_what_landed_meanwhile()
+    {
+        var h = new NodeHistory();
+        await ApplyAsync(NewStorage(), NodeHistory.Root(), h.Create("/k", [0]));
+        Txn[] stalled = [h.Set("/k", [1])];
+        Txn[] newer = [h.Set("/k", [2])];
+
+        // The paused host has read /k (v0) and is about to put v1: the replacement applies that batch
+        // and the next one first.
+        using var pausedClients = new AwsClients(_deployment.Settings);
+        int puts = 0;
+        ((AmazonServiceClient)pausedClients.S3).BeforeRequestEvent += (_, e) =>
+        {
+            if (e is WebServiceRequestEventArgs { Request: PutObjectRequest } && Interlocked.Increment(ref puts) == 1)
+            {
+                Task.Run(async () =>
+                {
+                    var replacement = NewStorage();
+                    await ApplyAsync(replacement, stalled);
+                    await ApplyAsync(replacement, newer);
+                }).GetAwaiter().GetResult();
+            }
+        };
+        var paused = new S3UserStorage(pausedClients.S3, pausedClients.DynamoDb, _deployment.Settings.BucketName, _deployment.Settings.CountersTable);
+        await ApplyAsync(paused, stalled);
+
+        Assert.Equal(1, puts);
         await h.AssertReadsAsync(NewStorage());
     }
 
