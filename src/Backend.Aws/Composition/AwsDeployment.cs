@@ -31,6 +31,8 @@ public static class AwsDeployment
         AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
         try
         {
+            // A half-imported tree is not served (AwsTreeImport): the operator reruns the import first.
+            await ImportMarker.ThrowIfUnfinishedAsync(clients, cancellationToken).ConfigureAwait(false);
             var system = new DynamoSystemStorage(clients);
             var user = CreateUserStorage(clients);
             await user.RefreshAppliedZxidAsync(cancellationToken).ConfigureAwait(false);

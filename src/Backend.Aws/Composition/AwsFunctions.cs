@@ -81,6 +81,8 @@ public sealed class AwsFunctions : IAsyncDisposable
         AwsCostMetering.Attach(clients, CostMeter.Shared);
         try
         {
+            // Before the bootstrap below, which would write the initial tree over a half import's root.
+            await ImportMarker.ThrowIfUnfinishedAsync(clients, cancellationToken).ConfigureAwait(false);
             var system = new DynamoSystemStorage(clients);
             var user = AwsDeployment.CreateUserStorage(clients);
             // On the gateway write path the gateways bootstrap, write and take over dead gateways' sessions.

@@ -21,6 +21,8 @@ internal sealed class GatedUserStorage(IAwsUserStorage inner) : IAwsUserStorage
 
     public ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default) => inner.RefreshAppliedZxidAsync(cancellationToken);
 
+    public ValueTask ImportNodesAsync(IReadOnlyList<UserNode> nodes, long stampZxid, CancellationToken cancellationToken = default) => inner.ImportNodesAsync(nodes, stampZxid, cancellationToken);
+
     public async ValueTask<T> ReadAsync<T>(string path, Func<UserNode?, long, T> read, CancellationToken cancellationToken = default)
     {
         await _gate.EnterReadAsync().ConfigureAwait(false);

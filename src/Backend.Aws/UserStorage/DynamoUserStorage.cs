@@ -44,7 +44,7 @@ namespace ZkGateway.Backend.Aws;
 /// stops listing a child before the child goes). Reads are ConsistentRead GetItems.
 /// </para>
 /// </summary>
-public sealed class DynamoUserStorage : IAwsUserStorage
+public sealed partial class DynamoUserStorage : IAwsUserStorage
 {
     /// <summary>Largest item this store writes with inline data; DynamoDB's own limit is 400 KB.</summary>
     public const int DefaultItemLimit = 350 * 1024;

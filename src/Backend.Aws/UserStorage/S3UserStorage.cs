@@ -29,7 +29,7 @@ namespace ZkGateway.Backend.Aws;
 /// tombstone (an empty object with its stamp), so a late create cannot bring it back.
 /// </para>
 /// </summary>
-public sealed class S3UserStorage : IAwsUserStorage
+public sealed partial class S3UserStorage : IAwsUserStorage
 {
     private const int ObjectFormat = 1;
 
@@ -346,8 +346,9 @@ public sealed class S3UserStorage : IAwsUserStorage
     /// <summary>
     /// Writes the node (null: its tombstone, an empty object) over <paramref name="read"/>, conditional
     /// on the key still holding it. Null when it no longer does: another applier wrote in between.
+    /// With no <paramref name="read"/> the write is unconditional (an import's, which no applier meets).
     /// </summary>
-    private async ValueTask<ObjectVersion?> PutAsync(string path, StoredNode? node, ObjectVersion read, long stamp, EpochStamp? epoch, CancellationToken ct)
+    private async ValueTask<ObjectVersion?> PutAsync(string path, StoredNode? node, ObjectVersion? read, long stamp, EpochStamp? epoch, CancellationToken ct)
     {
         byte[] body = node is null ? [] : Encode(node);
         var request = new PutObjectRequest
@@ -358,13 +359,13 @@ public sealed class S3UserStorage : IAwsUserStorage
             ContentType = "application/octet-stream",
             UseChunkEncoding = !_disableChunkEncoding,
         };
-        if (read.ETag is null)
+        if (read is { ETag: null })
         {
             request.IfNoneMatch = "*";
         }
-        else
+        else if (read is { ETag: { } etag })
         {
-            request.IfMatch = read.ETag;
+            request.IfMatch = etag;
         }
         request.Metadata.Add(StampMetadata, ToHex(stamp));
         if (node is not null && epoch?.Truncate(EpochMetadataLimit) is { } epochStamp)

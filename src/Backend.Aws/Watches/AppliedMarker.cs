@@ -10,6 +10,14 @@ public interface IAwsUserStorage : IUserStorage
 {
     /// <summary>Reads the applied zxid from the counters table (distributor start-up, and gateways now and then).</summary>
     ValueTask<long> RefreshAppliedZxidAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// An import's write of <paramref name="nodes"/> (client-visible Stat, every child named), each whole
+    /// and unconditionally, as the distributor's applies would have left them at <paramref name="stampZxid"/>
+    /// (the zxid counter the import ends with): rewriting the same nodes again is harmless (a resumed
+    /// import), and every later write's zxid is above the stamp (AwsTreeImport).
+    /// </summary>
+    ValueTask ImportNodesAsync(IReadOnlyList<UserNode> nodes, long stampZxid, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

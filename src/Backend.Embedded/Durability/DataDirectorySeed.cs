@@ -5,13 +5,6 @@ using ZkGateway.Jute.Data;
 namespace ZkGateway.Backend.Embedded.Durability;
 
 /// <summary>
-/// One node of a complete tree to seed a data directory with. <paramref name="Stat"/> is the stored
-/// form (<see cref="SystemNode.Stat"/>): Cversion is the count of child creations, EphemeralOwner keeps
-/// the container and TTL markers, DataLength and NumChildren are the node's own.
-/// </summary>
-public sealed record SeedNode(string Path, byte[]? Data, Stat Stat, IReadOnlyList<Acl> Acl);
-
-/// <summary>
 /// Creates a new embedded data directory that holds a given complete tree (an import from ZooKeeper or
 /// a dump): one snapshot, no sessions, an epoch above every zxid in the tree so that the gateway's new
 /// zxids follow the imported ones. All or nothing (<see cref="StagedDataDirectory"/>).

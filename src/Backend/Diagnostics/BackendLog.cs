@@ -14,6 +14,9 @@ internal static partial class BackendLog
     [LoggerMessage(302, LogLevel.Warning, "Gateway {GatewayId}: receiving from its inbox failed; trying again (the messages wait)")]
     public static partial void InboxReceiveFailed(ILogger logger, Exception exception, string gatewayId);
 
+    [LoggerMessage(308, LogLevel.Warning, "Gateway {GatewayId}: acknowledging an inbox batch failed (given up: {GivenUp}); until it is given up it is tried again, after that its messages come again and are skipped as handled")]
+    public static partial void InboxAcknowledgeFailed(ILogger logger, Exception exception, string gatewayId, bool givenUp);
+
     [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within one and a half renewal periods")]
     public static partial void SignOffFailed(ILogger logger, Exception exception, string gatewayId);
 

@@ -57,8 +57,14 @@ public static class Failpoints
     /// </summary>
     public const string StoreTreeLoad = "store-tree-load";
 
+    /// <summary>
+    /// Import into an AWS deployment: a batch of nodes is written and recorded in the import's marker;
+    /// the subject is the batch's number (1 for the first). <c>kill</c>: an import interrupted there.
+    /// </summary>
+    public const string ImportBatch = "import-batch";
+
     /// <summary>Every point's name: arming an unknown one is an error (a misspelt test would test nothing).</summary>
-    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox, StoreFsync, StoreTreeLoad];
+    public static IReadOnlyList<string> Names { get; } = [WriterBeforeCommit, WriterAfterCommit, DistributorBeforeApply, DistributorBeforeSend, GatewayInbox, StoreFsync, StoreTreeLoad, ImportBatch];
 
     private static readonly string? FromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
 

@@ -53,7 +53,52 @@ internal sealed class InboxLoop(
             {
                 Handle(items);
             }
-            await inbox.AcknowledgeAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            if (!await AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>How long an acknowledgement is retried before the batch is left to come again.</summary>
+    internal static readonly TimeSpan AcknowledgePatience = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Deletes a handled batch, retrying while the queue service cannot be reached: an exception here
+    /// used to end the loop, and with it every reply and trigger of this gateway for good (found by the
+    /// backend-partition nemesis, docs/reliability.md). Past <see cref="AcknowledgePatience"/> the batch
+    /// is left to come again after its visibility timeout, which <see cref="Handle"/> takes as it is
+    /// (a redelivered trigger is skipped, a reply nobody waits for is dropped). False when stopping.
+    /// </summary>
+    private async Task<bool> AcknowledgeAsync(QueueBatch<IReadOnlyList<InboxItem>> batch, CancellationToken cancellationToken)
+    {
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await inbox.AcknowledgeAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                bool giveUp = patience.Elapsed >= AcknowledgePatience;
+                BackendLog.InboxAcknowledgeFailed(logger, e, options.GatewayId, giveUp);
+                if (giveUp)
+                {
+                    return true;
+                }
+            }
+            try
+            {
+                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
     }
 

@@ -71,6 +71,9 @@ public sealed partial class OutboundQueue
         }
     }
 
+    /// <summary>The slot <see cref="Reserve"/> returned last (read loop only).</summary>
+    public Slot? LastReserved { get; private set; }
+
     /// <summary>Reserves the next reply position, in request order. Called only by the read loop.</summary>
     public Slot Reserve(int xid, int opType)
     {
@@ -83,6 +86,7 @@ public sealed partial class OutboundQueue
             slot.StartTicks = start;
             AddLast(slot);
             _firstPending ??= slot;
+            LastReserved = slot;
             return slot;
         }
     }
@@ -149,17 +153,21 @@ public sealed partial class OutboundQueue
 
     /// <summary>
     /// A bad frame ends the connection as 3.8.0's I/O thread ends it: at once. Every reply and event not
-    /// yet written is dropped, except the replies that thread writes itself (auth, sasl), and the
-    /// connection closes once those are out. Called only by the read loop.
+    /// yet written is dropped, except the replies that thread answers itself (auth, sasl), and the
+    /// connection closes once those are out. <paramref name="rightBeforeTheBadFrame"/>, an auth or sasl
+    /// answered by the frame just before the bad one in the same read, is dropped too: 3.8.0 reads one
+    /// frame per pass and reads before it writes, so the bad length is read, and the connection closed,
+    /// before its queued answer is written (regression auth-answer-lost-to-the-next-bad-frame). Called
+    /// only by the read loop.
     /// </summary>
-    public void DropUnwrittenAtFramingError()
+    public void DropUnwrittenAtFramingError(Slot? rightBeforeTheBadFrame = null)
     {
         lock (_lock)
         {
             for (var s = _head; s is not null;)
             {
                 var next = s.Next;
-                if (!(s.Ready && s.OpType is (int)OpCode.Auth or (int)OpCode.Sasl))
+                if (!(s.Ready && s.OpType is (int)OpCode.Auth or (int)OpCode.Sasl) || s == rightBeforeTheBadFrame)
                 {
                     Unlink(s);
                     s.Abandoned = true;

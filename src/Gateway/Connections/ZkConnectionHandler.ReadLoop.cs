@@ -4,6 +4,7 @@ using ZkGateway.Gateway.Dispatch;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Gateway.Connections;
 
@@ -28,12 +29,15 @@ public sealed partial class ZkConnectionHandler
                 }
                 var buffer = result.Buffer;
                 bool stop = false;
+                // The auth or sasl this read's last frame was, answered at once: a bad frame right after it loses its answer.
+                OutboundQueue.Slot? answeredAtOnce = null;
                 connection.Outbound.BeginReadLoopBatch();
                 try
                 {
                     while (!stop && FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
                     {
-                        stop = HandleFrame(connection, payload, ref scratch) == RequestDispatcher.Next.Close;
+                        stop = HandleFrame(connection, payload, ref scratch, out int opType) == RequestDispatcher.Next.Close;
+                        answeredAtOnce = !stop && opType is (int)OpCode.Auth or (int)OpCode.Sasl ? connection.Outbound.LastReserved : null;
                     }
                     if (stop && FramingErrorAhead(buffer))
                     {
@@ -48,7 +52,7 @@ public sealed partial class ZkConnectionHandler
                     // closes the connection at once, so every reply not yet written is lost but those it
                     // wrote itself (auth, sasl); the requests already read still take effect.
                     // Dropped before the batch ends: ending it lets the writer loop write what is left.
-                    connection.Outbound.DropUnwrittenAtFramingError();
+                    connection.Outbound.DropUnwrittenAtFramingError(answeredAtOnce);
                     connection.Outbound.CancelReadLoopBatch();
                     ConnectionLog.MalformedInput(_logger, "session 0x" + connection.SessionId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), e.Message);
                     return true;
@@ -104,8 +108,9 @@ public sealed partial class ZkConnectionHandler
         return false;
     }
 
-    private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch)
+    private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch, out int opType)
     {
+        opType = 0;
         ReadOnlySpan<byte> span;
         if (payload.IsSingleSegment)
         {
@@ -126,6 +131,7 @@ public sealed partial class ZkConnectionHandler
         }
         var reader = new JuteReader(span);
         var header = RequestHeader.Read(ref reader);
+        opType = (int)header.Type;
         Interlocked.Increment(ref connection.PacketsReceived);
         _statistics.RecordReceived((int)payload.Length + 4);
         connection.LastCxid = header.Xid;

@@ -278,7 +278,19 @@ public sealed partial class RequestDispatcher
 
             case OpCode.Auth:
             {
-                var request = AuthPacket.Read(ref reader);
+                AuthPacket request;
+                try
+                {
+                    request = AuthPacket.Read(ref reader);
+                }
+                catch (JuteFormatException)
+                {
+                    // As for sasl: 3.8.0 deserializes an AuthPacket in processPacket, on the I/O thread, and
+                    // the IOException of an impossible length or a short body closes the connection
+                    // unanswered (issue 15 item 7; fuzzer findings, regressions auth-undecodable-*).
+                    connection.Outbound.CompleteWithoutReply(slot);
+                    return Next.Close;
+                }
                 // digest with data and ip never fail (a wrong password simply matches nothing); an
                 // unknown scheme or digest without data is AuthFailed and the connection is closed.
                 // Auth replies carry zxid 0.

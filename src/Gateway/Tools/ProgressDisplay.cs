@@ -33,4 +33,30 @@ internal static class ProgressDisplay
                 });
             });
     }
+
+    /// <summary><see cref="Run"/> for asynchronous work (an import into a cloud deployment).</summary>
+    public static async Task<T> RunAsync<T>(string description, Func<Action<long, long>, Task<T>> work)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            return await work((_, _) => { }).ConfigureAwait(false);
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return await work((_, _) => { }).ConfigureAwait(false);
+        }
+        return await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(description);
+                return await work((done, total) =>
+                {
+                    task.MaxValue = Math.Max(1, total);
+                    task.Value = Math.Min(done, total);
+                }).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
 }

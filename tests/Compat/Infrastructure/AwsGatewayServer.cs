@@ -25,9 +25,11 @@ public sealed class AwsGatewayServer : ProcessZkTarget
     /// <param name="userStorage">Where the deployment keeps node data: S3 objects or DynamoDB items.</param>
     /// <param name="properties">Extra settings (e.g. the reaper's), as --key=value to the function host and the gateway.</param>
     /// <param name="writePath">Who writes: the functions through the queues, or each gateway itself.</param>
-    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null, WritePathMode writePath = WritePathMode.Queue)
+    /// <param name="deployment">A deployment the test made (and filled, e.g. by an import) instead of a fresh one.</param>
+    public AwsGatewayServer(UserStorageMode userStorage = UserStorageMode.Persistent, IReadOnlyList<KeyValuePair<string, string>>? properties = null, WritePathMode writePath = WritePathMode.Queue, AwsSettings? deployment = null)
         : base("awsgw")
     {
+        _settings = deployment;
         _userStorage = userStorage;
         _writePath = writePath;
         _properties = properties ?? [];
@@ -58,6 +60,19 @@ public sealed class AwsGatewayServer : ProcessZkTarget
 
     public static string FunctionHostDll =>
         Path.Combine(RepoPaths.RepoRoot, "src", "FunctionHost", "bin", RepoPaths.Configuration, "net10.0", "ZkGateway.FunctionHost.dll");
+
+    /// <summary>
+    /// Runs on <paramref name="settings"/> instead of a new deployment on the emulators' own endpoints, e.g. one
+    /// whose endpoints are fault proxies (tests/Nemesis.Tests' cloud faults). Before the first start only.
+    /// </summary>
+    public void UseDeployment(AwsSettings settings)
+    {
+        if (_sharing is not null || _settings is not null)
+        {
+            throw new InvalidOperationException("a deployment is chosen once, by the server that runs the function host, before it starts");
+        }
+        _settings = settings;
+    }
 
     /// <summary>More environment for the gateway process only (not the function host), e.g. a failpoint (ZKGW_FAILPOINTS, docs/failpoints.md).</summary>
     public Dictionary<string, string> GatewayEnvironment { get; } = new(StringComparer.Ordinal);

@@ -27,12 +27,16 @@ public sealed class ZooKeeperImportScenarios
     /// Fills a fresh ZooKeeper, reads its tree, stops it, and leaves its data directory with a snapshot
     /// and at least <c>tail</c> logged transactions after it. Returns the tree and the workload's result.
     /// </summary>
-    internal static async Task<(SortedDictionary<string, ZnodeState> Tree, ZooKeeperWorkload.Result Run)> FillAndStopAsync(RealZooKeeper zk, int nodes = 2500)
+    internal static async Task<(SortedDictionary<string, ZnodeState> Tree, ZooKeeperWorkload.Result Run)> FillAndStopAsync(RealZooKeeper zk, int nodes = 2500, Func<RawZkClient, Task>? more = null)
     {
         await zk.StartAsync();
         var run = await ZooKeeperWorkload.RunAsync(zk.Port, nodes);
         await using (var c = await SuperClientAsync(zk.Port))
         {
+            if (more is not null)
+            {
+                await more(c);
+            }
             // Write until a new snapshot appears, then a tail shorter than the shortest interval between
             // snapshots (snapCount / 2): the newest snapshot is then followed by logged transactions.
             long before = NewestSnapshotZxid(zk.DataDir);

@@ -41,6 +41,14 @@ public sealed class AwsNemesisTests(ITestOutputHelper output)
     [Fact]
     public Task Pause_gateway() => RunAsync(new PauseNemesis("gateway pause"), faultSecondGateway: true);
 
+    /// <summary>Throttling, 5xx, resets before and after forwarding, added latency: for both gateways and the function host.</summary>
+    [Fact]
+    public Task Cloud_faults() => RunAsync(new CloudFaultNemesis(Settings.Seed), faultSecondGateway: false);
+
+    /// <summary>The second gateway cut off from DynamoDB, S3 and SQS while its clients stay connected to it.</summary>
+    [Fact]
+    public Task Partition_gateway_from_backend() => RunAsync(new BackendPartitionNemesis(), faultSecondGateway: true);
+
     private async Task RunAsync(INemesis nemesis, bool faultSecondGateway, bool sessionsMustSurvive = false, UserStorageMode storage = UserStorageMode.Persistent)
     {
         await using var first = new AwsGatewayServer(storage, properties: AwsGatewayServer.FastExpiry);
