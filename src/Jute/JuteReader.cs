@@ -83,11 +83,25 @@ public ref struct JuteReader
 
     /// <summary>
     /// Reads a vector count and bounds it by what is left in the frame: each element takes at least
-    /// <paramref name="minElementSize"/> bytes, so a larger count is malformed. -1 means null.
+    /// <paramref name="minElementSize"/> bytes, so a larger count is malformed. -1 means null; a count
+    /// below -1 is malformed too (the project's own formats; for the client wire see
+    /// <see cref="ReadWireVectorCount"/>).
     /// </summary>
-    public int ReadVectorCount(int minElementSize)
+    public int ReadVectorCount(int minElementSize) => BoundedVectorCount(ReadInt(), minElementSize);
+
+    /// <summary>
+    /// A vector count of a Jute record as 3.8.0's BinaryInputArchive reads it: -1 is null, and any other
+    /// negative count an empty vector (its index is done at once when the count is not positive); a
+    /// positive count is bounded as by <see cref="ReadVectorCount"/>.
+    /// </summary>
+    public int ReadWireVectorCount(int minElementSize)
     {
         int count = ReadInt();
+        return count < -1 ? 0 : BoundedVectorCount(count, minElementSize);
+    }
+
+    private int BoundedVectorCount(int count, int minElementSize)
+    {
         if (count < -1 || (count > 0 && (long)count * Math.Max(1, minElementSize) > Remaining))
         {
             JuteFormatException.ThrowLengthOutOfRange("vector", count, Remaining / Math.Max(1, minElementSize));

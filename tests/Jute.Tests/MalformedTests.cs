@@ -174,6 +174,15 @@ public class MalformedTests
     [Theory]
     [InlineData(-2)]
     [InlineData(int.MinValue)]
+    public void A_vector_count_below_minus_one_is_an_empty_vector_as_in_3_8_0(int count)
+    {
+        // 3.8.0's BinaryInputArchive: -1 is null, any other count makes an index that is done at once when
+        // not positive; a create whose ACL count is -2 is InvalidACL there, not MarshallingError (checked).
+        Assert.Equal([], JuteSerializer.ReadExact<GetChildrenResponse>(Int(count)).Children!);
+        Assert.Equal([], JuteSerializer.ReadExact<GetACLResponse>(Concat(Int(count), new byte[Stat.Size])).Acl!);
+    }
+
+    [Theory]
     [InlineData(2)] // two strings need 8 bytes; only 4 are left
     [InlineData(100_000_000)]
     [InlineData(int.MaxValue)]

@@ -268,10 +268,11 @@ public sealed partial class RequestDispatcher
                 var request = op == OpCode.SetWatches
                     ? OperationMapping.ToSetWatches2(SetWatches.Read(ref reader))
                     : SetWatches2.Read(ref reader);
+                var lists = WatchListsUpToNull.Of(request, persistentListsSent: op == OpCode.SetWatches2);
                 connection.Scheduler.Read(slot, async () =>
                 {
-                    await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, request.DataWatches ?? [], request.ExistWatches ?? [], request.ChildWatches ?? [], request.PersistentWatches, request.PersistentRecursiveWatches).ConfigureAwait(false);
-                    return new Reply(_backend.LastAppliedZxid, ErrorCode.Ok, null);
+                    await _backend.SetWatchesAsync(connection.Id, request.RelativeZxid, lists.Data, lists.Exist, lists.Child, lists.Persistent, lists.PersistentRecursive).ConfigureAwait(false);
+                    return new Reply(_backend.LastAppliedZxid, lists.StoppedAtNull ? ErrorCode.MarshallingError : ErrorCode.Ok, null);
                 });
                 return Next.Continue;
             }
@@ -381,6 +382,13 @@ public sealed partial class RequestDispatcher
                 catch (JuteFormatException)
                 {
                     // 3.8.0 deserializes the token in processPacket: an IOException there closes the connection, unanswered.
+                    connection.Outbound.CompleteWithoutReply(slot);
+                    return Next.Close;
+                }
+                if (token is null)
+                {
+                    // 3.8.0's processSasl logs clientToken.length first: a null token throws there, on the
+                    // I/O thread, and the connection closes unanswered (checked on 3.8.0; regression sasl-null-token).
                     connection.Outbound.CompleteWithoutReply(slot);
                     return Next.Close;
                 }

@@ -1,9 +1,10 @@
 namespace ZkGateway.Jute.Proto;
 
 /// <summary>
-/// <c>vector&lt;T&gt;</c> codecs shared by every record: an int32 count (-1 = null), then the elements.
+/// <c>vector&lt;T&gt;</c> codecs shared by every record: an int32 count (-1 = null, below it empty, as
+/// 3.8.0 reads it), then the elements.
 /// Counts are bounded by what is left in the frame before anything is allocated
-/// (<see cref="JuteReader.ReadVectorCount"/>).
+/// (<see cref="JuteReader.ReadWireVectorCount"/>).
 /// </summary>
 public static class JuteLists
 {
@@ -16,7 +17,7 @@ public static class JuteLists
     /// </summary>
     public static List<string>? ReadStringList(ref JuteReader reader)
     {
-        int count = reader.ReadVectorCount(MinStringSize);
+        int count = reader.ReadWireVectorCount(MinStringSize);
         if (count < 0)
         {
             return null;
@@ -46,7 +47,7 @@ public static class JuteLists
     /// <summary>Reads a <c>vector&lt;record&gt;</c> whose elements take at least <paramref name="minElementSize"/> bytes.</summary>
     public static List<T>? ReadList<T>(ref JuteReader reader, int minElementSize) where T : IJuteReadable<T>
     {
-        int count = reader.ReadVectorCount(minElementSize);
+        int count = reader.ReadWireVectorCount(minElementSize);
         if (count < 0)
         {
             return null;
