@@ -147,7 +147,9 @@ public sealed partial class EmbeddedSystemStorage : ISystemStorage, INodeTypeInd
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
-            if (_locks.TryGetValue(path, out var held) && held.Token != token && held.ExpiresAt > now)
+            // Free, lapsed, ours, or held by an earlier delivery of our batch (the DynamoDB store's rule;
+            // the in-process queue never delivers a batch twice, so here it only keeps the contract).
+            if (_locks.TryGetValue(path, out var held) && held.Token != token && held.ExpiresAt > now && !token.Supersedes(held.Token))
             {
                 return ValueTask.FromResult(new LockResult(false, null));
             }

@@ -150,6 +150,8 @@ public sealed class SqsOrderedQueueTests(QueueDeploymentFixture fixture) : IClas
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var again = await queue.ReceiveBatchAsync(10, timeout.Token);
         Assert.Equal("m1", again.Messages[0].Id);
+        // The batch is known as a later delivery (the writer's locks let it take over the dead one's).
+        Assert.Equal((1, 2), (first.Delivery, again.Delivery));
         await queue.AcknowledgeAsync(again);
     }
 

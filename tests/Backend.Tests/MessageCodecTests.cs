@@ -132,6 +132,14 @@ public class MessageCodecTests
     }
 
     [Fact]
+    public void A_createTTL_of_a_null_path_travels_to_the_writer_with_its_mode_and_ttl()
+    {
+        var operation = new NullPathTtlCreateOperation(CreateMode.PersistentSequentialWithTtl, 1234);
+        var back = MessageCodec.DecodeWriteRequest(MessageCodec.EncodeWriteRequest(new WriteRequest(1, operation, new ReplyAddress("g", 1)))).Operation;
+        Assert.Equal(operation, back);
+    }
+
+    [Fact]
     public void The_embedded_store_reads_the_new_transaction_format()
     {
         var txn = new Txn(5, 6, 7, new ReplyAddress("g", 1), new WriteResult(ErrorCode.Ok, 5), [], []);

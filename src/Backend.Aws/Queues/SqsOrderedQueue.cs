@@ -239,8 +239,20 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             items.Add(await DecodeBodyAsync(message.Body, cancellationToken).ConfigureAwait(false));
             claims.Add(ClaimKey(message.Body));
         }
-        return new QueueBatch<T>(items, new Receipts([.. received.Select(m => m.ReceiptHandle)], claims, lease));
+        return new QueueBatch<T>(items, new Receipts([.. received.Select(m => m.ReceiptHandle)], claims, lease), DeliveryOf(received[0]));
     }
+
+    /// <summary>
+    /// How many times SQS has handed out the batch's first message, this time included: a batch that
+    /// comes back after its consumer died has a higher count than the delivery that died (1 if absent).
+    /// </summary>
+    private static int DeliveryOf(Message first) =>
+        first.Attributes is { } attributes
+        && attributes.TryGetValue(ReceiveCountAttribute, out string? count)
+        && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int delivery)
+        && delivery > 0 ? delivery : 1;
+
+    private const string ReceiveCountAttribute = "ApproximateReceiveCount";
 
     /// <summary>The S3 key of a claim-check body, or null for an inline one.</summary>
     public static string? ClaimKey(string body) => body.StartsWith(ClaimPrefix, StringComparison.Ordinal) ? body[ClaimPrefix.Length..] : null;
@@ -271,6 +283,8 @@ public sealed class SqsOrderedQueue<T> : IOrderedQueue<T>, IDisposable
             MaxNumberOfMessages = max,
             WaitTimeSeconds = waitSeconds,
             VisibilityTimeout = VisibilityLease.Seconds,
+            // The writer's lock tokens carry it (LockToken.Delivery).
+            MessageSystemAttributeNames = [ReceiveCountAttribute],
         }, ct).ConfigureAwait(false);
         return response.Messages ?? [];
     }

@@ -9,7 +9,7 @@ namespace ZkGateway.Backend.Aws;
 /// all-or-nothing and conditional on our locks, and the requests are committed in order. Reads the
 /// cancellation reasons to tell a refusal (the request did not happen) from a conflict (retry).
 /// </summary>
-internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks, DynamoPendingLog pending, DynamoCommitBuilder builder)
+internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks, DynamoPendingLog pending, DynamoCommitBuilder builder, RequestMarkers markers)
 {
     /// <summary>TransactWriteItems' limit on the items of one transaction.</summary>
     public const int MaxItems = 100;
@@ -21,8 +21,11 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
     {
         var applied = new bool[requests.Count];
         var batch = new CommitBatch(requests);
+        int lostAt = -1;
+        CommitItemKind? lostOn = null;
         for (int i = 0; i < requests.Count; i++)
         {
+            CommitItemKind? refused = null;
             if (batch.RestsOnFailure(i))
             {
                 LastRefusal = $"zxid {requests[i].Pending.Zxid}: depends on an earlier request of the batch that did not commit";
@@ -30,9 +33,18 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
             }
             else
             {
-                applied[i] = await CommitOneAsync(requests[i], batch, i, cancellationToken).ConfigureAwait(false);
+                (applied[i], refused) = await CommitOneAsync(requests[i], batch, i, cancellationToken).ConfigureAwait(false);
             }
             batch.Record(i, applied[i]);
+            if (requests[i].Token.Batch is not null && await SupersededAsync(requests[i], refused, cancellationToken).ConfigureAwait(false))
+            {
+                // A queue batch whose lock is gone may be in a later delivery's hands (a takeover):
+                // its commits come after this one's zxids, so committing our later requests would put
+                // them below zxids already committed. Stop here; the rest stays uncommitted.
+                lostAt = i;
+                lostOn = refused;
+                break;
+            }
         }
         // A path whose releasing request failed is still locked by us (by earlier requests that kept
         // it, or because the failure was elsewhere): release it, as the embedded store releases every
@@ -48,10 +60,30 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                 locks.ForgetRead(path, requests[holder].Token);
             }
         }
+        if (lostAt >= 0)
+        {
+            throw new LockLostException($"zxid {requests[lostAt].Pending.Zxid}: batch {requests[lostAt].Token.Batch} (delivery {requests[lostAt].Token.Delivery}) was refused on a {lostOn} item (a lock lapsed or taken over, or a marker a later delivery wrote); its {requests.Count - lostAt - 1} later requests were not tried");
+        }
         return applied;
     }
 
-    private async Task<bool> CommitOneAsync(CommitRequest request, CommitBatch batch, int index, CancellationToken ct)
+    /// <summary>
+    /// Whether a refusal shows a later delivery of the batch at work: a lock no longer ours (taken over,
+    /// or lapsed and free for anyone), or the request's marker holding a zxid above ours, which only a
+    /// delivery that prepared after us hands out (a request without locks, such as a createSession,
+    /// meets only the marker). A marker below ours is an earlier, dead delivery's commit: go on.
+    /// </summary>
+    private async ValueTask<bool> SupersededAsync(CommitRequest request, CommitItemKind? refused, CancellationToken ct) =>
+        refused switch
+        {
+            CommitItemKind.Lock => true,
+            CommitItemKind.Request when request.Pending.ReplyTo is { } replyTo =>
+                await markers.ZxidAsync(replyTo, ct).ConfigureAwait(false) is { } committed && committed > request.Pending.Zxid,
+            _ => false,
+        };
+
+    /// <returns>Whether the request was applied, and if it was refused, the kind of item whose condition failed.</returns>
+    private async Task<(bool Applied, CommitItemKind? Refused)> CommitOneAsync(CommitRequest request, CommitBatch batch, int index, CancellationToken ct)
     {
         PendingPayload? payload = null;
         try
@@ -62,7 +94,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                 var tx = await builder.BuildAsync(request, batch, index, payload, ct).ConfigureAwait(false);
                 if (tx.Count == 0)
                 {
-                    return true;
+                    return (true, null);
                 }
                 if (tx.Count > MaxItems)
                 {
@@ -71,7 +103,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                     // released by the caller) rather than commit it in parts.
                     LastRefusal = $"zxid {request.Pending.Zxid}: {tx.Count} items exceed TransactWriteItems' limit of {MaxItems}";
                     await pending.DiscardAsync(payload).ConfigureAwait(false);
-                    return false;
+                    return (false, null);
                 }
                 try
                 {
@@ -84,7 +116,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                         // fails on the locks and on attribute_not_exists(zxid) instead.
                         ClientRequestToken = Guid.NewGuid().ToString(),
                     }, ct).ConfigureAwait(false);
-                    return true;
+                    return (true, null);
                 }
                 catch (TransactionCanceledException ex)
                 {
@@ -95,7 +127,7 @@ internal sealed class DynamoCommitter(IAmazonDynamoDB db, DynamoNodeLocks locks,
                         // pending (a redelivered commit): the request did not happen.
                         LastRefusal = $"zxid {request.Pending.Zxid}: condition failed on a {refused} item";
                         await pending.DiscardAsync(payload).ConfigureAwait(false);
-                        return false;
+                        return (false, refused);
                     }
                     if (!retry || attempt >= 8)
                     {

@@ -22,7 +22,7 @@ internal sealed class DynamoNodeLocks(IAmazonDynamoDB db, DynamoNodes nodes, Tim
     public const string HeldCondition = "#lockToken = :tok AND #lockUntil > :now";
 
     /// <summary>The update clause that releases a lock.</summary>
-    public const string ReleaseClause = "REMOVE #lockToken, #lockUntil";
+    public const string ReleaseClause = "REMOVE #lockToken, #lockUntil, #lockBatch, #lockDelivery";
 
     /// <summary>
     /// The committed state each lock call read, per path and token. The state cannot change while we
@@ -40,22 +40,39 @@ internal sealed class DynamoNodeLocks(IAmazonDynamoDB db, DynamoNodes nodes, Tim
     public async ValueTask<LockResult> TryLockAsync(string path, LockToken token, TimeSpan lease, CancellationToken cancellationToken)
     {
         long now = Now;
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":tok"] = S(TokenValue(token)),
+            [":until"] = N(now + (long)lease.TotalMilliseconds),
+            [":now"] = N(now),
+        };
+        // Free, lapsed (a crashed holder), or ours already (re-entrant: a batch locks a parent once per
+        // request).
+        string condition = "attribute_not_exists(#lockToken) OR #lockUntil <= :now OR #lockToken = :tok";
+        string update = "SET #lockToken = :tok, #lockUntil = :until";
+        if (token.Batch is { } batch)
+        {
+            // Or held by an earlier delivery of our batch (LockToken.Supersedes): that delivery is dead
+            // or stalled past its receive lease, and our token fences its commits. The batch and delivery
+            // go with the lock, so an earlier delivery can never take it back.
+            condition += " OR (#lockBatch = :batch AND #lockDelivery < :delivery)";
+            update += ", #lockBatch = :batch, #lockDelivery = :delivery";
+            values[":batch"] = S(batch);
+            values[":delivery"] = N(token.Delivery);
+        }
+        else
+        {
+            update += " REMOVE #lockBatch, #lockDelivery";
+        }
         try
         {
             var response = await db.UpdateItemAsync(Named(new UpdateItemRequest
             {
                 TableName = nodes.Table,
                 Key = DynamoNodes.Key(path),
-                UpdateExpression = "SET #lockToken = :tok, #lockUntil = :until",
-                // Free, lapsed (a crashed holder), or ours already (re-entrant: a batch locks a parent
-                // once per request).
-                ConditionExpression = "attribute_not_exists(#lockToken) OR #lockUntil <= :now OR #lockToken = :tok",
-                ExpressionAttributeValues = new()
-                {
-                    [":tok"] = S(TokenValue(token)),
-                    [":until"] = N(now + (long)lease.TotalMilliseconds),
-                    [":now"] = N(now),
-                },
+                UpdateExpression = update,
+                ConditionExpression = condition,
+                ExpressionAttributeValues = values,
                 // The node's committed state comes back in the same round trip.
                 ReturnValues = ReturnValue.ALL_NEW,
             }), cancellationToken).ConfigureAwait(false);

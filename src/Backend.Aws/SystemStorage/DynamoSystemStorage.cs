@@ -61,7 +61,7 @@ public sealed class DynamoSystemStorage : ISystemStorage, INodeTypeIndex
         _markers = new RequestMarkers(db, settings.CountersTable, _pending, time);
         _reapIndex = new DynamoReapIndex(db, settings.NodesTable);
         var builder = new DynamoCommitBuilder(_nodes, _locks, new SessionCommitItems(_sessions), _pending, _markers);
-        _committer = new DynamoCommitter(db, _locks, _pending, builder);
+        _committer = new DynamoCommitter(db, _locks, _pending, builder, _markers);
     }
 
     /// <summary>Why the last refused request was refused (diagnostics; the interface only has a bool).</summary>

@@ -24,12 +24,7 @@ internal sealed class RequestMarkers(IAmazonDynamoDB db, string countersTable, D
 
     public async ValueTask<CommittedRequest?> FindCommittedAsync(ReplyAddress request, CancellationToken cancellationToken)
     {
-        var marker = await db.GetItemAsync(Named(new GetItemRequest
-        {
-            TableName = countersTable,
-            Key = new() { ["name"] = S(Name(request)) },
-            ConsistentRead = true,
-        }), cancellationToken).ConfigureAwait(false);
+        var marker = await ReadAsync(request, cancellationToken).ConfigureAwait(false);
         if (GetLong(marker.Item, "value") is not { } zxid)
         {
             return null;
@@ -41,6 +36,22 @@ internal sealed class RequestMarkers(IAmazonDynamoDB db, string countersTable, D
         }
         return new CommittedRequest(zxid, await pending.GetAsync(zxid, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// The zxid the request's marker holds (the one it was committed, or its failure recorded, with),
+    /// null if none: a writer whose commit met the marker tells by it whether a later delivery of its
+    /// batch got there first (its zxids are all above ours).
+    /// </summary>
+    public async ValueTask<long?> ZxidAsync(ReplyAddress request, CancellationToken cancellationToken) =>
+        GetLong((await ReadAsync(request, cancellationToken).ConfigureAwait(false)).Item, "value");
+
+    private Task<GetItemResponse> ReadAsync(ReplyAddress request, CancellationToken cancellationToken) =>
+        db.GetItemAsync(Named(new GetItemRequest
+        {
+            TableName = countersTable,
+            Key = new() { ["name"] = S(Name(request)) },
+            ConsistentRead = true,
+        }), cancellationToken);
 
     public async ValueTask<CommittedRequest?> RecordFailureAsync(Txn failed, CancellationToken cancellationToken)
     {

@@ -20,6 +20,14 @@ namespace ZkGateway.Backend.Aws;
 /// new and changed nodes deepest first, then deletions. Unlike ZooKeeper, a reader may see part of a
 /// multi's batch (S3 has no multi-object transaction), as in FaaSKeeper.
 /// </para>
+/// <para>
+/// Fenced against several appliers of one batch (a host that stalled in a batch and woke after a
+/// replacement applied it and newer ones): every object carries a write stamp (the highest zxid of the
+/// batch that touched it, <c>x-amz-meta-zkgw-stamp</c>), a write is skipped when the object it read
+/// has that stamp or a newer one, and goes out conditional on the object still being what was read
+/// (<c>If-Match</c> its ETag, <c>If-None-Match: *</c> where there was none). A deleted node leaves a
+/// tombstone (an empty object with its stamp), so a late create cannot bring it back.
+/// </para>
 /// </summary>
 public sealed partial class S3UserStorage : IAwsUserStorage
 {
@@ -37,14 +45,28 @@ public sealed partial class S3UserStorage : IAwsUserStorage
     /// <summary>A stats node's <see cref="NodeChange.UsageThrough"/>, also as user metadata (zxid in hex).</summary>
     internal const string UsageThroughMetadata = "zkgw-usage-through";
 
+    /// <summary>The write stamp (zxid in hex): the newest transaction whose changes the object holds.</summary>
+    internal const string StampMetadata = "zkgw-stamp";
+
+    /// <summary>The stamp of a key that holds no object: any write, the root's at zxid 0 too, is newer.</summary>
+    private const long NoObject = -1;
+
+    /// <summary>
+    /// Another applier wrote an object between this one's read and write: the batch is applied again
+    /// from fresh reads (what the other wrote is then skipped). It can only meet the other appliers of
+    /// the same batch, so a few rounds settle it; past this the queue delivers the batch again.
+    /// </summary>
+    private const int ConflictRounds = 8;
+
     private readonly IAmazonS3 _s3;
     private readonly AppliedMarker _applied;
     private readonly string _bucket;
     private readonly bool _disableChunkEncoding;
 
     // The distributor is the only writer: it keeps what it wrote, so a parent's child list is not
-    // read back from S3 before every create. Bounded; a miss costs one GET.
-    private readonly Dictionary<string, StoredNode?> _cache = new(StringComparer.Ordinal);
+    // read back from S3 before every create. Bounded; a miss costs one GET. A stale entry costs a
+    // refused conditional write and a round from fresh reads, never a wrong write.
+    private readonly Dictionary<string, ObjectVersion> _cache = new(StringComparer.Ordinal);
     private const int CacheLimit = 50_000;
 
     // The marker this instance last raised: if the stored one differs when a batch starts, another
@@ -65,6 +87,12 @@ public sealed partial class S3UserStorage : IAwsUserStorage
         /// <summary>On a zookeeper_stats node the distributor wrote: the zxid its usage counts through.</summary>
         public long UsageThrough;
     }
+
+    /// <summary>
+    /// What a key held when this instance read or wrote it: the node (null for none or a tombstone),
+    /// the ETag a conditional write names (null: no object), and the write stamp.
+    /// </summary>
+    private sealed record ObjectVersion(StoredNode? Node, string? ETag, long Stamp);
 
     public S3UserStorage(IAmazonS3 s3, IAmazonDynamoDB dynamo, string bucket, string countersTable, bool disableChunkEncoding = false)
     {
@@ -136,29 +164,15 @@ public sealed partial class S3UserStorage : IAwsUserStorage
         {
             _cache.Clear();
         }
-        var dirty = new Dictionary<string, StoredNode?>(StringComparer.Ordinal);
-        long last = 0;
-        foreach (var txn in txns)
+        long last = txns.Count == 0 ? 0 : txns.Max(t => t.Zxid);
+        for (int round = 1; !await TryWriteAsync(txns, epoch, cancellationToken).ConfigureAwait(false); round++)
         {
-            foreach (var change in txn.Changes)
+            // Another applier wrote meanwhile: what this instance knows is stale.
+            _cache.Clear();
+            if (round == ConflictRounds)
             {
-                await ApplyChangeAsync(change, dirty, cancellationToken).ConfigureAwait(false);
+                throw new InvalidOperationException($"Batch through zxid {last:x}: other appliers wrote its objects in each of {ConflictRounds} rounds.");
             }
-            last = Math.Max(last, txn.Zxid);
-        }
-
-        // Children before parents for puts; deletions last (their parents no longer list them).
-        foreach (var (path, node) in dirty.Where(d => d.Value is not null).OrderByDescending(d => Depth(d.Key)))
-        {
-            await PutAsync(path, node!, epoch, cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var (path, _) in dirty.Where(d => d.Value is null))
-        {
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = Key(path) }, cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var (path, node) in dirty)
-        {
-            Remember(path, node);
         }
         IReadOnlyCollection<string> late = [];
         if (last > 0)
@@ -174,30 +188,84 @@ public sealed partial class S3UserStorage : IAwsUserStorage
         return late;
     }
 
-    private async ValueTask ApplyChangeAsync(NodeChange change, Dictionary<string, StoredNode?> dirty, CancellationToken ct)
+    /// <summary>
+    /// One round of a batch's writes, from what this instance knows or reads now. False when another
+    /// applier changed an object between the read and the write (nothing after it is written).
+    /// </summary>
+    private async ValueTask<bool> TryWriteAsync(IReadOnlyList<Txn> txns, EpochStamp? epoch, CancellationToken ct)
+    {
+        var batch = new BatchWrites();
+        foreach (var txn in txns)
+        {
+            foreach (var change in txn.Changes)
+            {
+                await ApplyChangeAsync(change, txn.Zxid, batch, ct).ConfigureAwait(false);
+            }
+        }
+
+        // Children before parents for puts; deletions last (their parents no longer list them).
+        var order = batch.Dirty.Where(d => d.Value is not null).OrderByDescending(d => Depth(d.Key))
+            .Concat(batch.Dirty.Where(d => d.Value is null));
+        foreach (var (path, node) in order)
+        {
+            var read = batch.Read[path];
+            long stamp = batch.Stamps[path];
+            if (read.Stamp >= stamp)
+            {
+                // This batch's write (another applier's) or a newer batch's is in place.
+                Remember(path, read);
+                continue;
+            }
+            var written = await PutAsync(path, node, read, stamp, epoch, ct).ConfigureAwait(false);
+            if (written is null)
+            {
+                return false;
+            }
+            Remember(path, written);
+        }
+        return true;
+    }
+
+    /// <summary>One round's state: the nodes it changes (null: deleted), what each key held when read, and each key's stamp.</summary>
+    private sealed class BatchWrites
+    {
+        public readonly Dictionary<string, StoredNode?> Dirty = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, ObjectVersion> Read = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, long> Stamps = new(StringComparer.Ordinal);
+
+        public void Change(string path, StoredNode? node, long zxid)
+        {
+            Dirty[path] = node;
+            Stamps[path] = Math.Max(zxid, Stamps.GetValueOrDefault(path, NoObject));
+        }
+    }
+
+    private async ValueTask ApplyChangeAsync(NodeChange change, long zxid, BatchWrites batch, CancellationToken ct)
     {
         string? parentPath = ZkPath.Parent(change.Path);
         if (change.Kind == Primitives.NodeChangeKind.Delete)
         {
-            dirty[change.Path] = null;
-            if (parentPath is not null && await LoadAsync(parentPath, dirty, ct).ConfigureAwait(false) is { } parent)
+            // Read too: the tombstone's write is conditional on what it replaces.
+            await LoadAsync(change.Path, batch, ct).ConfigureAwait(false);
+            batch.Change(change.Path, null, zxid);
+            if (parentPath is not null && await LoadAsync(parentPath, batch, ct).ConfigureAwait(false) is { } parent)
             {
                 parent.Children.Remove(ZkPath.Name(change.Path));
-                dirty[parentPath] = parent;
+                batch.Change(parentPath, parent, zxid);
             }
             return;
         }
-        var existing = await LoadAsync(change.Path, dirty, ct).ConfigureAwait(false);
+        var existing = await LoadAsync(change.Path, batch, ct).ConfigureAwait(false);
         if (existing is null)
         {
-            dirty[change.Path] = new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.WritesData ? change.Data : [], new SortedSet<string>(StringComparer.Ordinal))
+            batch.Change(change.Path, new StoredNode(change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.WritesData ? change.Data : [], new SortedSet<string>(StringComparer.Ordinal))
             {
                 UsageThrough = change.UsageThrough,
-            };
-            if (parentPath is not null && await LoadAsync(parentPath, dirty, ct).ConfigureAwait(false) is { } parent)
+            }, zxid);
+            if (parentPath is not null && await LoadAsync(parentPath, batch, ct).ConfigureAwait(false) is { } parent)
             {
                 parent.Children.Add(ZkPath.Name(change.Path));
-                dirty[parentPath] = parent;
+                batch.Change(parentPath, parent, zxid);
             }
             return;
         }
@@ -214,57 +282,75 @@ public sealed partial class S3UserStorage : IAwsUserStorage
         {
             existing.UsageThrough = change.UsageThrough;
         }
-        dirty[change.Path] = existing;
+        batch.Change(change.Path, existing, zxid);
     }
 
-    private async ValueTask<StoredNode?> LoadAsync(string path, Dictionary<string, StoredNode?> dirty, CancellationToken ct)
+    /// <summary>The node as this round has it so far: staged, else as this instance last knew or now reads it (a copy to change).</summary>
+    private async ValueTask<StoredNode?> LoadAsync(string path, BatchWrites batch, CancellationToken ct)
     {
-        if (dirty.TryGetValue(path, out var staged))
+        if (batch.Dirty.TryGetValue(path, out var staged))
         {
             return staged;
         }
-        if (_cache.TryGetValue(path, out var cached))
+        if (!batch.Read.TryGetValue(path, out var version))
         {
-            return cached is null ? null : Copy(cached);
+            version = _cache.TryGetValue(path, out var cached) ? cached : await FetchAsync(path, ct).ConfigureAwait(false);
+            batch.Read[path] = version;
         }
-        return await FetchAsync(path, ct).ConfigureAwait(false);
+        return version.Node is null ? null : Copy(version.Node);
     }
 
     private static StoredNode Copy(StoredNode node) =>
         new(node.Stat, node.Acl, node.Data, new SortedSet<string>(node.Children, StringComparer.Ordinal)) { UsageThrough = node.UsageThrough };
 
-    private void Remember(string path, StoredNode? node)
+    private void Remember(string path, ObjectVersion version)
     {
         if (_cache.Count >= CacheLimit && !_cache.ContainsKey(path))
         {
             _cache.Clear();
         }
-        _cache[path] = node;
+        _cache[path] = version;
     }
 
-    private ValueTask<StoredNode?> GetAsync(string path, CancellationToken ct) => FetchAsync(path, ct);
+    private async ValueTask<StoredNode?> GetAsync(string path, CancellationToken ct) => (await FetchAsync(path, ct).ConfigureAwait(false)).Node;
 
-    private async ValueTask<StoredNode?> FetchAsync(string path, CancellationToken ct)
+    private async ValueTask<ObjectVersion> FetchAsync(string path, CancellationToken ct)
     {
         try
         {
             using var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = Key(path) }, ct).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            long? stamp = Hex(response.Metadata[StampMetadata]);
+            if (buffer.Length == 0)
+            {
+                return new ObjectVersion(null, response.ETag, stamp ?? NoObject);
+            }
             var node = Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             node.Epoch = EpochStamp.Parse(response.Metadata[EpochMetadata]);
-            node.UsageThrough = long.TryParse(response.Metadata[UsageThroughMetadata], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out long through) ? through : 0;
-            return node;
+            node.UsageThrough = Hex(response.Metadata[UsageThroughMetadata]) ?? 0;
+            // An object written before stamps: no transaction older than its newest zxid is newer.
+            return new ObjectVersion(node, response.ETag, stamp ?? Math.Max(node.Stat.Mzxid, node.Stat.Pzxid));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            return null;
+            return new ObjectVersion(null, null, NoObject);
         }
     }
 
-    private async ValueTask PutAsync(string path, StoredNode node, EpochStamp? epoch, CancellationToken ct)
+    private static long? Hex(string? text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out long value) ? value : null;
+
+    private static string ToHex(long value) => value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Writes the node (null: its tombstone, an empty object) over <paramref name="read"/>, conditional
+    /// on the key still holding it. Null when it no longer does: another applier wrote in between.
+    /// With no <paramref name="read"/> the write is unconditional (an import's, which no applier meets).
+    /// </summary>
+    private async ValueTask<ObjectVersion?> PutAsync(string path, StoredNode? node, ObjectVersion? read, long stamp, EpochStamp? epoch, CancellationToken ct)
     {
-        byte[] body = Encode(node);
+        byte[] body = node is null ? [] : Encode(node);
         var request = new PutObjectRequest
         {
             BucketName = _bucket,
@@ -273,15 +359,33 @@ public sealed partial class S3UserStorage : IAwsUserStorage
             ContentType = "application/octet-stream",
             UseChunkEncoding = !_disableChunkEncoding,
         };
-        if (epoch?.Truncate(EpochMetadataLimit) is { } stamp)
+        if (read is { ETag: null })
         {
-            request.Metadata.Add(EpochMetadata, stamp.Encode());
+            request.IfNoneMatch = "*";
         }
-        if (node.UsageThrough != 0)
+        else if (read is { ETag: { } etag })
         {
-            request.Metadata.Add(UsageThroughMetadata, node.UsageThrough.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+            request.IfMatch = etag;
         }
-        await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
+        request.Metadata.Add(StampMetadata, ToHex(stamp));
+        if (node is not null && epoch?.Truncate(EpochMetadataLimit) is { } epochStamp)
+        {
+            request.Metadata.Add(EpochMetadata, epochStamp.Encode());
+        }
+        if (node is not null && node.UsageThrough != 0)
+        {
+            request.Metadata.Add(UsageThroughMetadata, ToHex(node.UsageThrough));
+        }
+        try
+        {
+            var response = await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
+            return new ObjectVersion(node, response.ETag, stamp);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is System.Net.HttpStatusCode.PreconditionFailed or System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
+        {
+            // 412: the object changed; 409: a concurrent conditional write to it; 404: If-Match on a key now empty.
+            return null;
+        }
     }
 
     internal static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');

@@ -10,8 +10,10 @@ public sealed partial class S3UserStorage
     private const int ImportParallelism = 8;
 
     /// <summary>
-    /// Each node's object as the distributor writes it (<see cref="PutAsync"/>), no epoch stamp; a stats
-    /// node's usage counts through <paramref name="stampZxid"/> (the import counted the whole tree).
+    /// Each node's object as the distributor writes it (<see cref="PutAsync"/>), no epoch stamp, write
+    /// stamp <paramref name="stampZxid"/> (every later batch is newer, so none is skipped) and no
+    /// condition (it replaces the initial tree); a stats node's usage counts through it too (the import
+    /// counted the whole tree).
     /// </summary>
     public async ValueTask ImportNodesAsync(IReadOnlyList<UserNode> nodes, long stampZxid, CancellationToken cancellationToken = default)
     {
@@ -24,7 +26,7 @@ public sealed partial class S3UserStorage
             {
                 UsageThrough = QuotaPaths.QuotaPathOf(node.Path, QuotaPaths.StatNode) is null ? 0 : stampZxid,
             };
-            await PutAsync(node.Path, stored, epoch: null, ct).ConfigureAwait(false);
+            await PutAsync(node.Path, stored, read: null, stampZxid, epoch: null, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 }

@@ -87,7 +87,11 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         {
             return allowed;
         }
-        int count = await user.CountDescendantsAsync(path, cancellationToken).ConfigureAwait(false);
+        // 3.8.0's DataTree.getAllChildrenNumber counts the keys that start with path + "/": for "" that is
+        // every node but its "" alias of the root, the root itself included, so one more than for "/".
+        int count = path.Length == 0
+            ? await user.CountDescendantsAsync(ZkPath.Root, cancellationToken).ConfigureAwait(false) + 1
+            : await user.CountDescendantsAsync(path, cancellationToken).ConfigureAwait(false);
         return count < 0 ? ReadResult<int>.Fail(ErrorCode.NoNode, user.AppliedZxid) : ReadResult<int>.Ok(count, user.AppliedZxid);
     }
 

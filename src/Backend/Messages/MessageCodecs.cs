@@ -141,6 +141,7 @@ public static class MessageCodec
         CreateSession = 9,
         Invalid = 10,
         DeleteContainer = 11,
+        NullPathTtlCreate = 12,
     }
 
     public static byte[] EncodeWriteRequest(WriteRequest request)
@@ -241,6 +242,11 @@ public static class MessageCodec
                 writer.WriteInt((int)OperationTag.DeleteContainer);
                 writer.WriteString(deleteContainer.Path);
                 break;
+            case NullPathTtlCreateOperation nullPath:
+                writer.WriteInt((int)OperationTag.NullPathTtlCreate);
+                writer.WriteInt((int)nullPath.Mode);
+                writer.WriteLong(nullPath.Ttl);
+                break;
             default:
                 throw new NotSupportedException($"No wire form for {operation.GetType().Name}.");
         }
@@ -281,6 +287,8 @@ public static class MessageCodec
                 return new InvalidOperation((ErrorCode)reader.ReadInt());
             case OperationTag.DeleteContainer:
                 return new DeleteContainerOperation(reader.ReadString() ?? "");
+            case OperationTag.NullPathTtlCreate:
+                return new NullPathTtlCreateOperation((CreateMode)reader.ReadInt(), reader.ReadLong());
             default:
                 JuteFormatException.ThrowInvalid($"Unknown write operation tag {(int)tag} at depth {depth}.");
                 return null!;

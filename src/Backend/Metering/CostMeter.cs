@@ -80,7 +80,7 @@ public sealed class CostMeter
     /// <summary>ZooKeeper's name of a write operation, for charging.</summary>
     public static string NameOf(WriteOperation operation) => operation switch
     {
-        CreateOperation => "create",
+        CreateOperation or NullPathTtlCreateOperation => "create",
         DeleteOperation => "delete",
         SetDataOperation => "setData",
         SetAclOperation => "setACL",

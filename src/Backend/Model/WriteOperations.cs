@@ -24,6 +24,13 @@ public sealed record CreateOperation(string Path, byte[]? Data, IReadOnlyList<Ac
 /// </summary>
 public sealed record DeleteContainerOperation(string Path) : WriteOperation;
 
+/// <summary>
+/// A top-level createTTL whose path is null (-1 on the wire). 3.8.0's PrepRequestProcessor checks the
+/// extended types and the ttl first (Unimplemented, BadArguments), then fails taking the parent of null
+/// (a NullPointerException): MarshallingError. A zxid is consumed either way.
+/// </summary>
+public sealed record NullPathTtlCreateOperation(CreateMode Mode, long Ttl) : WriteOperation;
+
 /// <summary>An op of a multi that the gateway already knows to be invalid (for example unknown create flags).</summary>
 public sealed record InvalidOperation(ErrorCode Error) : WriteOperation;
 

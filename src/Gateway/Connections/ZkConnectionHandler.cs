@@ -216,55 +216,28 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
     private async Task<(ConnectRequest? Request, string? FourLetterWord, long TraceMask)> ReadFirstFrameAsync(PipeReader input)
     {
         using var handshakeTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.HandshakeTimeoutMs));
-        var first = new byte[4];
         while (true)
         {
             var result = await input.ReadAsync(handshakeTimeout.Token).ConfigureAwait(false);
             var buffer = result.Buffer;
-            bool taken = false;
+            var decision = new FirstFrame.Decision(FirstFrame.Kind.NeedMore);
             try
             {
-                if (buffer.Length >= 4)
+                decision = FirstFrame.Take(ref buffer, result.IsCompleted, _options.JuteMaxBuffer);
+                switch (decision.Kind)
                 {
-                    buffer.Slice(0, 4).CopyTo(first);
-                    if (FourLetterWords.TryGetCommand(first, out string? command))
-                    {
-                        buffer = buffer.Slice(4);
-                        taken = true;
-                        if (command != "stmk")
-                        {
-                            return (null, command, 0);
-                        }
-                        // 3.8.0 takes stmk's 8-byte mask from the same socket read (one read of 8 bytes):
-                        // without them it fails and closes the connection unanswered.
-                        if (buffer.Length < 8)
-                        {
-                            return (null, null, 0);
-                        }
-                        var mask = new byte[8];
-                        buffer.Slice(0, 8).CopyTo(mask);
-                        buffer = buffer.Slice(8);
-                        return (null, command, System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(mask));
-                    }
-                }
-                if (FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
-                {
-                    var bytes = payload.ToArray();
-                    var reader = new JuteReader(bytes);
-                    taken = true;
-                    return (ConnectRequest.Read(ref reader), null, 0);
-                }
-                if (result.IsCompleted)
-                {
-                    return (null, null, 0);
+                    case FirstFrame.Kind.Connect:
+                        return (decision.Request, null, 0);
+                    case FirstFrame.Kind.FourLetterWord:
+                        return (null, decision.Command, decision.TraceMask);
+                    case FirstFrame.Kind.Close:
+                        return (null, null, 0);
                 }
             }
             finally
             {
-                // Consumed up to what we took. Requests that came in the handshake's own write (the Java
-                // client pipelines auth and SetWatches behind it) are left unexamined, so the read loop
-                // gets them at once instead of waiting for more bytes; without a frame, all was examined.
-                input.AdvanceTo(buffer.Start, taken ? buffer.Start : buffer.End);
+                // Consumed up to what was taken; the requests in the handshake's own write stay unexamined.
+                input.AdvanceTo(buffer.Start, decision.ExaminedEverything ? buffer.End : buffer.Start);
             }
         }
     }

@@ -33,10 +33,15 @@ internal static class OperationMapping
             // NullPointerException, answered MarshallingError through the write path.
             return new InvalidOperation(ErrorCode.MarshallingError);
         }
+        if (path is null)
+        {
+            // createTTL of null: the writer checks extended types and the ttl, then fails on the path.
+            return new NullPathTtlCreateOperation(mode, op == OpCode.CreateTtl ? ttl : -1);
+        }
         if (mode.IsTtl())
         {
             // The writer checks extended types (Unimplemented) before the ttl (BadArguments: op 1, 15 and 19 carry none).
-            return new CreateOperation(path ?? "", data, acl ?? [], mode, op == OpCode.CreateTtl ? ttl : -1);
+            return new CreateOperation(path, data, acl ?? [], mode, op == OpCode.CreateTtl ? ttl : -1);
         }
         return op == OpCode.CreateContainer
             ? new CreateOperation(path ?? "", data, acl ?? [], mode, AsContainer: true)

@@ -20,7 +20,7 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
     /// <summary>Ample for a 1 s check interval on a loaded 2-core machine.</summary>
     private static readonly TimeSpan ReapDeadline = TimeSpan.FromSeconds(15);
 
-    private static Task<RawReply> CreateTtlAsync(RawZkClient c, string path, long ttl, CreateMode mode = CreateMode.PersistentWithTtl) =>
+    private static Task<RawReply> CreateTtlAsync(RawZkClient c, string? path, long ttl, CreateMode mode = CreateMode.PersistentWithTtl) =>
         c.SendAsync(OpCode.CreateTtl, new CreateTTLRequest(path, [], Acl.OpenAclUnsafe, mode, ttl));
 
     private static MultiOp Create(OpCode op, string path, CreateMode mode) => new(op, new CreateRequest(path, [], Acl.OpenAclUnsafe, mode));
@@ -111,6 +111,9 @@ public sealed class NodeTypeScenarios(NodeTypeFixture targets)
             ("createContainer with a TTL mode", () => c.CreateAsync(p + "a", mode: CreateMode.PersistentWithTtl, op: OpCode.CreateContainer), ErrorCode.BadArguments),
             ("missing parent", () => CreateTtlAsync(c, p + "/x/y", 1000), ErrorCode.NoNode),
             ("bad ttl before missing parent", () => CreateTtlAsync(c, p + "/x/y", 0), ErrorCode.BadArguments),
+            // A null path (-1) passes the ttl checks, then 3.8.0 fails taking its parent: MarshallingError.
+            ("null path", () => CreateTtlAsync(c, null, 1000), ErrorCode.MarshallingError),
+            ("bad ttl before null path", () => CreateTtlAsync(c, null, 0), ErrorCode.BadArguments),
             ("largest ttl", () => CreateTtlAsync(c, p + "max", (1L << 40) - 1), ErrorCode.Ok),
         };
         long previous = (await c.CreateAsync(p)).Header.Zxid;
@@ -327,6 +330,7 @@ public sealed class NodeTypeDefaultScenarios(CompatFixture targets)
             // Extended types are checked before the ttl and before the parent.
             ("createTTL, ttl 0", () => c.SendAsync(OpCode.CreateTtl, new CreateTTLRequest(p + "/a", [], Acl.OpenAclUnsafe, CreateMode.PersistentWithTtl, 0)), ErrorCode.Unimplemented),
             ("createTTL, no parent", () => c.SendAsync(OpCode.CreateTtl, new CreateTTLRequest(p + "/x/y", [], Acl.OpenAclUnsafe, CreateMode.PersistentSequentialWithTtl, 1000)), ErrorCode.Unimplemented),
+            ("createTTL, null path", () => c.SendAsync(OpCode.CreateTtl, new CreateTTLRequest(null, [], Acl.OpenAclUnsafe, CreateMode.PersistentWithTtl, 1000)), ErrorCode.Unimplemented),
             ("createTTL, persistent mode", () => c.SendAsync(OpCode.CreateTtl, new CreateTTLRequest(p + "/a", [], Acl.OpenAclUnsafe, CreateMode.Persistent, 1000)), ErrorCode.BadArguments),
             ("createContainer, TTL mode", () => c.CreateAsync(p + "/a", mode: CreateMode.PersistentWithTtl, op: OpCode.CreateContainer), ErrorCode.Unimplemented),
             ("container", () => c.CreateAsync(p + "/c", mode: CreateMode.Container, op: OpCode.CreateContainer), ErrorCode.Ok),

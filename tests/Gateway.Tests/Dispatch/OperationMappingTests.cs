@@ -60,6 +60,14 @@ public sealed class OperationMappingTests
         Assert.Equal((CreateMode.PersistentWithTtl, expectedTtl), (create.Mode, create.Ttl));
     }
 
+    [Fact]
+    public void A_top_level_createTtl_of_a_null_path_keeps_its_mode_and_ttl_for_the_writers_checks()
+    {
+        // 3.8.0: extended types, then the ttl, then MarshallingError on the null path (the writer's order).
+        var create = OperationMapping.ToTopLevelCreate(OpCode.CreateTtl, null, [], Acl.OpenAclUnsafe, CreateMode.PersistentWithTtl, 1000);
+        Assert.Equal(new NullPathTtlCreateOperation(CreateMode.PersistentWithTtl, 1000), create);
+    }
+
     [Theory]
     [InlineData(OpCode.Create)]
     [InlineData(OpCode.Create2)]

@@ -25,12 +25,11 @@ public sealed class AwsNemesisTests(ITestOutputHelper output)
         RunAsync(new FunctionHostPauseNemesis(), faultSecondGateway: false, sessionsMustSurvive: true, UserStorageMode.KeyValue);
 
     /// <summary>
-    /// On the persistent (S3) user storage, whose object writes are not fenced. Open: in about one short
-    /// run in three a woken host's stale distributor batch rewrote a node with an older version, and a
-    /// sync+read returned it (docs/reliability.md, "What the AWS faults found"). Run it by hand with
-    /// `--filter "FullyQualifiedName~Pause_function_host_on_persistent"` after removing the Skip.
+    /// On the persistent (S3) user storage, whose object writes are fenced by write stamps and
+    /// conditional PutObjects since a woken host's stale batch rewrote a node with an older version
+    /// (docs/reliability.md, "What the AWS faults found"; S3UserStorageFencingTests).
     /// </summary>
-    [Fact(Skip = "open bug, docs/reliability.md: the S3 user storage is not fenced against a late distributor, so a paused function host can revert a node")]
+    [Fact]
     public Task Pause_function_host_on_persistent_storage() =>
         RunAsync(new FunctionHostPauseNemesis(), faultSecondGateway: false, sessionsMustSurvive: true, UserStorageMode.Persistent);
 

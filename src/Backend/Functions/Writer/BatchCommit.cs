@@ -9,10 +9,10 @@ namespace ZkGateway.Backend.Functions.Writer;
 /// transactions in zxid order, and the locks to release afterwards. Requests later in the batch see
 /// the effects of earlier ones through the batch overlay, as if they had been committed one by one.
 /// </summary>
-internal sealed class BatchCommit(ISystemStorage system, CloseSessionSplitter splitter)
+internal sealed class BatchCommit(ISystemStorage system, CloseSessionSplitter splitter, LockToken token)
 {
     /// <summary>Every lock of the batch is taken with this token (re-entrant across its requests).</summary>
-    private readonly LockToken _token = LockToken.New();
+    private readonly LockToken _token = token;
 
     private readonly Dictionary<string, SystemNode?> _overlay = new(StringComparer.Ordinal);
 

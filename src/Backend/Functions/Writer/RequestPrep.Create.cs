@@ -8,16 +8,19 @@ namespace ZkGateway.Backend.Functions.Writer;
 /// <summary>create, in PrepRequestProcessor's order, for every create mode (ephemeral, sequential, container, TTL).</summary>
 internal sealed partial class RequestPrep
 {
+    /// <summary>PrepRequestProcessor.validateCreateRequest's first two checks, before the path is looked at.</summary>
+    private ErrorCode? TtlRefusal(CreateMode mode, long ttl) =>
+        !mode.IsTtl() ? null
+        : !options.ExtendedTypesEnabled ? ErrorCode.Unimplemented
+        : ttl <= 0 || ttl > NodeKinds.MaxTtl ? ErrorCode.BadArguments
+        : null;
+
     private async ValueTask<OpResult> CreateAsync(CreateOperation create, WriteContext context)
     {
         string path = create.Path;
-        if (create.Mode.IsTtl() && !options.ExtendedTypesEnabled)
+        if (TtlRefusal(create.Mode, create.Ttl) is { } refusal)
         {
-            return new OpResult(ErrorCode.Unimplemented);
-        }
-        if (create.Mode.IsTtl() && (create.Ttl <= 0 || create.Ttl > NodeKinds.MaxTtl))
-        {
-            return new OpResult(ErrorCode.BadArguments);
+            return new OpResult(refusal);
         }
         int lastSlash = path.LastIndexOf('/');
         if (lastSlash < 0 || path.Contains('\0'))

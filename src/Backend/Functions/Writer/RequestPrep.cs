@@ -73,6 +73,7 @@ internal sealed partial class RequestPrep(ISystemStorage system, TimeProvider ti
     private ValueTask<OpResult> ApplyAsync(WriteOperation operation, WriteContext context) => operation switch
     {
         CreateOperation create => CreateAsync(create, context),
+        NullPathTtlCreateOperation nullPath => ValueTask.FromResult(new OpResult(TtlRefusal(nullPath.Mode, nullPath.Ttl) ?? ErrorCode.MarshallingError)),
         DeleteOperation delete => DeleteAsync(delete, context),
         SetDataOperation set => SetDataAsync(set, context),
         CheckOperation check => CheckAsync(check, context),

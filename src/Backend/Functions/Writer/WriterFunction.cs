@@ -23,6 +23,13 @@ public sealed class WriterFunction
     /// <summary>How long a lock is ours. Far above a batch's duration; a crashed holder's locks lapse.</summary>
     public static readonly TimeSpan LockLease = TimeSpan.FromSeconds(7);
 
+    /// <summary>
+    /// The token every lock of the batch is taken with: it names the batch by its first request, which
+    /// every delivery of the batch starts with (one FIFO message group, acknowledged whole), and the delivery.
+    /// </summary>
+    private static LockToken BatchLockToken(IReadOnlyList<WriteRequest> batch, int delivery) =>
+        batch.Count == 0 ? LockToken.New() : LockToken.ForBatch($"{batch[0].ReplyTo.GatewayId}#{batch[0].ReplyTo.RequestId}", delivery);
+
     /// <summary>The system-storage counter that hands out zxids.</summary>
     public const string ZxidCounter = "zxid";
 
@@ -58,21 +65,32 @@ public sealed class WriterFunction
             }
             try
             {
-                await HandleBatchAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+                await HandleBatchAsync(batch.Messages, cancellationToken, batch.Delivery).ConfigureAwait(false);
             }
             catch (StorageUnavailableException e) when (storageFailed is not null)
             {
                 storageFailed(batch.Messages, e);
             }
+            catch (LockLostException)
+            {
+                // Not acknowledged: the batch comes back (to us at the next receive, or it is with the
+                // later delivery that took our lock), and that delivery answers it.
+                continue;
+            }
             await writerQueue.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Prepares, commits and distributes one batch of requests, in their order.</summary>
-    public async Task HandleBatchAsync(IReadOnlyList<WriteRequest> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Prepares, commits and distributes one batch of requests, in their order. <paramref name="delivery"/>:
+    /// which delivery of the batch this is (<see cref="QueueBatch{T}.Delivery"/>); a later delivery takes
+    /// over the locks an earlier one left. Throws <see cref="LockLostException"/> when a lock was lost
+    /// (then nothing more of the batch is committed, and nothing is answered).
+    /// </summary>
+    public async Task HandleBatchAsync(IReadOnlyList<WriteRequest> batch, CancellationToken cancellationToken, int delivery = 1)
     {
         using var span = CloudTrace.StartBatch(CloudTrace.WriterBatchSpan, batch.Select(r => CloudTrace.RequestKey(r.ReplyTo.GatewayId, r.ReplyTo.RequestId)));
-        var commit = new BatchCommit(_system, _splitter);
+        var commit = new BatchCommit(_system, _splitter, BatchLockToken(batch, delivery));
         foreach (var request in batch)
         {
             var scope = commit.NewScope();
