@@ -42,6 +42,25 @@ public sealed class EmbeddedNemesisTests(ITestOutputHelper output)
     [Fact]
     public Task Clock_steps_zookeeper() => RunAsync(new RealZooKeeper(), new ClockStepNemesis(), sessionsMustSurvive: true);
 
+    /// <summary>
+    /// Combined: killed while the disk is full, started again on the full disk (neither server can: both
+    /// write at recovery, and exit with the error), then started once the space comes back.
+    /// </summary>
+    [Fact]
+    public Task Kill_on_a_full_disk_gateway() =>
+        RunAsync(new GatewayServer([new("snapSizeLimitInKb", "256")]), new CombinedNemesis(new DiskFullNemesis(), new KillNemesis(restartMayFail: true)));
+
+    [Fact]
+    public Task Kill_on_a_full_disk_zookeeper() =>
+        RunAsync(new RealZooKeeper([new("zookeeper.preAllocSize", "64")]), new CombinedNemesis(new DiskFullNemesis(), new KillNemesis(restartMayFail: true)));
+
+    /// <summary>Combined: the wall clock steps forward, the process is stopped past the sessions' timeout, and it wakes to the clock stepping back.</summary>
+    [Fact]
+    public Task Clock_step_across_a_pause_gateway() => RunAsync(new GatewayServer(), new CombinedNemesis(new ClockStepNemesis(), new PauseNemesis()));
+
+    [Fact]
+    public Task Clock_step_across_a_pause_zookeeper() => RunAsync(new RealZooKeeper(), new CombinedNemesis(new ClockStepNemesis(), new PauseNemesis()));
+
     /// <param name="sessionsMustSurvive">The fault gives no session a reason to expire (its client keeps pinging a server that runs).</param>
     private async Task RunAsync(ProcessZkTarget target, INemesis nemesis, bool sessionsMustSurvive = false)
     {
