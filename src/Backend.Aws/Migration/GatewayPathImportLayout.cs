@@ -8,8 +8,8 @@ namespace ZkGateway.Backend.Aws;
 /// item per node is both its user and its system state, so containers and TTL nodes carry their owner
 /// marker and the reap index's key there, as the apply step writes them; no <c>D-nodes</c> items.
 /// Last, the write head moves one batch on, to an empty batch at the import's zxid counter: a writer
-/// that catches up takes its zxids from there, and never again applies a batch from before the import
-/// (a bootstrapped initial tree would overwrite the imported root).
+/// that catches up takes its zxids from there. Without it, on a deployment a writing gateway had
+/// bootstrapped, zxids would go on from that head's (0x3 after an import up to 0x74c: the compat test).
 /// </summary>
 internal sealed class GatewayPathImportLayout(AwsClients clients) : IImportLayout
 {
