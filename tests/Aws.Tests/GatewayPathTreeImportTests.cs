@@ -55,6 +55,17 @@ public sealed class GatewayPathTreeImportTests
         Assert.Null(await ReadMarkerAsync(d, settings));
     }
 
+    [Fact]
+    public async Task Persistent_user_storage_on_the_gateway_write_path_is_refused_before_anything_is_written()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("impgp");
+        var settings = d.Settings with { WritePath = WritePathMode.Gateway, UserStorage = UserStorageMode.Persistent };
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AwsTreeImport.RunAsync(settings, 0,
+            [new SeedNode("/", [], StoredStat(0), Acl.OpenAclUnsafe)], "test", (_, _) => { }));
+        Assert.Contains("needs --aws.userStorage=key-value", refused.Message);
+        Assert.Null(await ReadMarkerAsync(d, settings));
+    }
+
     private static async Task<Dictionary<string, AttributeValue>?> ReadMarkerAsync(EmulatorDeployment d, AwsSettings settings)
     {
         var item = (await d.Clients.DynamoDb.GetItemAsync(new GetItemRequest { TableName = settings.CountersTable, Key = new() { ["name"] = new AttributeValue("import") }, ConsistentRead = true })).Item;

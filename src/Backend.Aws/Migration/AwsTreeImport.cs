@@ -51,7 +51,7 @@ public static class AwsTreeImport
     /// Imports <paramref name="seed"/> (every node, "/" included, ephemerals already dropped), the state
     /// after <paramref name="lastZxid"/>; <paramref name="progress"/> gets (nodes written, nodes).
     /// </summary>
-    /// <exception cref="InvalidOperationException">The deployment holds user nodes, or another tree's unfinished import.</exception>
+    /// <exception cref="InvalidOperationException">The deployment holds user nodes, or another tree's unfinished import, or is on the gateway write path with persistent user storage.</exception>
     public static async Task<AwsImportResult> RunAsync(AwsSettings settings, long lastZxid, IReadOnlyCollection<SeedNode> seed, string source, Action<long, long> progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -59,7 +59,8 @@ public static class AwsTreeImport
         ArgumentNullException.ThrowIfNull(progress);
         if (settings.WritePath == WritePathMode.Gateway && settings.UserStorage != UserStorageMode.KeyValue)
         {
-            throw new ArgumentException("The gateway write path keeps system and user state in one DynamoDB item per node: it needs --aws.userStorage=key-value.");
+            // Refused as the other refusals are (exit 1, nothing written); a gateway would refuse to start on it.
+            throw new InvalidOperationException("The gateway write path keeps system and user state in one DynamoDB item per node: it needs --aws.userStorage=key-value.");
         }
         var nodes = ImportedQuotaUsage.Recount(seed).OrderBy(n => n.Path, StringComparer.Ordinal).ToList();
         if (nodes.Count == 0 || nodes[0].Path != ZkPath.Root)
