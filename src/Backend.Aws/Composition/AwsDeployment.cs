@@ -69,6 +69,8 @@ public static class AwsDeployment
         AwsCostMetering.Attach(clients, Metering.CostMeter.Shared);
         try
         {
+            // A half-imported tree is not served, nor bootstrapped over (AwsTreeImport).
+            await ImportMarker.ThrowIfUnfinishedAsync(clients, cancellationToken).ConfigureAwait(false);
             loggers ??= NullLoggerFactory.Instance;
             string gatewayId = options.GatewayId;
             var store = new DynamoUserStorage(clients.DynamoDb, clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable, settings.S3DisableChunkEncoding)

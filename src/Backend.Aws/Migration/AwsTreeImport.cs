@@ -51,15 +51,16 @@ public static class AwsTreeImport
     /// Imports <paramref name="seed"/> (every node, "/" included, ephemerals already dropped), the state
     /// after <paramref name="lastZxid"/>; <paramref name="progress"/> gets (nodes written, nodes).
     /// </summary>
-    /// <exception cref="InvalidOperationException">The deployment holds user nodes, or another tree's unfinished import, or is on the gateway write path.</exception>
+    /// <exception cref="InvalidOperationException">The deployment holds user nodes, or another tree's unfinished import, or is on the gateway write path with persistent user storage.</exception>
     public static async Task<AwsImportResult> RunAsync(AwsSettings settings, long lastZxid, IReadOnlyCollection<SeedNode> seed, string source, Action<long, long> progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(seed);
         ArgumentNullException.ThrowIfNull(progress);
-        if (settings.WritePath == WritePathMode.Gateway)
+        if (settings.WritePath == WritePathMode.Gateway && settings.UserStorage != UserStorageMode.KeyValue)
         {
-            throw new InvalidOperationException("An import into a deployment on the gateway write path (aws.writePath=gateway) is not built yet: import into a queue-path deployment.");
+            // Refused as the other refusals are (exit 1, nothing written); a gateway would refuse to start on it.
+            throw new InvalidOperationException("The gateway write path keeps system and user state in one DynamoDB item per node: it needs --aws.userStorage=key-value.");
         }
         var nodes = ImportedQuotaUsage.Recount(seed).OrderBy(n => n.Path, StringComparer.Ordinal).ToList();
         if (nodes.Count == 0 || nodes[0].Path != ZkPath.Root)
@@ -72,8 +73,9 @@ public static class AwsTreeImport
         using var charge = CostMeter.Begin(Operation);
         var db = clients.DynamoDb;
         var marker = new ImportMarker(db, settings.CountersTable);
+        IImportLayout layout = settings.WritePath == WritePathMode.Gateway ? new GatewayPathImportLayout(clients) : new QueuePathImportLayout(clients);
         int batches = (nodes.Count + BatchNodes - 1) / BatchNodes;
-        string digest = Digest(lastZxid, nodes);
+        string digest = Digest(lastZxid, nodes, settings.WritePath);
 
         var import = await marker.ReadAsync(cancellationToken).ConfigureAwait(false);
         int resumedAt = 0;
@@ -89,12 +91,12 @@ public static class AwsTreeImport
         }
         else
         {
-            if (await FindUserNodeAsync(db, settings.NodesTable, cancellationToken).ConfigureAwait(false) is { } found)
+            if (await FindUserNodeAsync(db, layout.NodesTable, cancellationToken).ConfigureAwait(false) is { } found)
             {
                 throw new InvalidOperationException($"deployment {settings.DeploymentName} already holds user nodes ({found}, …): import only into a new deployment or one that holds the initial tree alone");
             }
             // The next epoch, as the embedded import's gateway starts: every new zxid is above every imported one.
-            long current = await new DynamoCounters(db, settings.CountersTable).ReadAsync(WriterFunction.ZxidCounter, cancellationToken).ConfigureAwait(false);
+            long current = await layout.ReadCurrentZxidAsync(cancellationToken).ConfigureAwait(false);
             long counter = Math.Max(current, ((Math.Max(0, lastZxid) >> 32) + 1) << 32);
             import = new ImportProgress(digest, source, nodes.Count, batches, 0, lastZxid, counter);
             if (!await marker.TryBeginAsync(import, cancellationToken).ConfigureAwait(false))
@@ -103,20 +105,19 @@ public static class AwsTreeImport
             }
         }
 
-        var user = AwsDeployment.CreateUserStorage(clients);
         var children = ChildNames(nodes);
         progress(Math.Min(nodes.Count, (long)resumedAt * BatchNodes), nodes.Count);
         for (int batch = resumedAt; batch < batches; batch++)
         {
             var slice = nodes.GetRange(batch * BatchNodes, Math.Min(BatchNodes, nodes.Count - batch * BatchNodes));
-            await BatchWriteAllAsync(db, settings.NodesTable, [.. slice.Select(SystemItem)], cancellationToken).ConfigureAwait(false);
-            await user.ImportNodesAsync([.. slice.Select(n => UserNodeOf(n, children))], import.ZxidCounter, cancellationToken).ConfigureAwait(false);
+            await layout.WriteBatchAsync(slice, children, import.ZxidCounter, cancellationToken).ConfigureAwait(false);
             await marker.RecordBatchesAsync(batch + 1, cancellationToken).ConfigureAwait(false);
             progress(batch * (long)BatchNodes + slice.Count, nodes.Count);
             await Failpoints.HitAsync(Failpoints.ImportBatch, (batch + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         }
 
         await SetCountersAsync(db, settings.CountersTable, nodes, import.ZxidCounter, cancellationToken).ConfigureAwait(false);
+        await layout.FinishAsync(import.ZxidCounter, cancellationToken).ConfigureAwait(false);
         await marker.DeleteAsync(cancellationToken).ConfigureAwait(false);
         return new AwsImportResult(nodes.Count, batches, resumedAt, import.ZxidCounter, [.. CostMeter.Shared.Snapshot().Where(l => l.Operation == Operation)]);
     }
@@ -140,23 +141,8 @@ public static class AwsTreeImport
         return items.Count > 0 ? GetString(items[0], "path") : null;
     }
 
-    /// <summary>A node's system item, as the writer's commit leaves it (DynamoCommitBuilder): stored Stat, ACL, the reap index's key on containers and TTL nodes.</summary>
-    private static WriteRequest SystemItem(SeedNode node)
-    {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            ["path"] = S(node.Path),
-            ["stat"] = B(StorageCodec.EncodeStat(node.Stat)),
-            ["acl"] = B(StorageCodec.EncodeAcl(node.Acl)),
-        };
-        if (DynamoReapIndex.Lists(node.Stat))
-        {
-            item[DynamoReapIndex.Attribute] = DynamoReapIndex.Value;
-        }
-        return new WriteRequest { PutRequest = new PutRequest { Item = item } };
-    }
-
-    private static UserNode UserNodeOf(SeedNode node, Dictionary<string, List<string>> children) =>
+    /// <summary>A node as user storage keeps it: the Stat clients see, every child named.</summary>
+    internal static UserNode UserNodeOf(SeedNode node, IReadOnlyDictionary<string, List<string>> children) =>
         new(node.Path, node.Data, NodeKinds.VisibleStat(new SystemNode(node.Path, node.Stat, node.Acl)), node.Acl,
             (IReadOnlyCollection<string>?)children.GetValueOrDefault(node.Path) ?? []);
 
@@ -212,7 +198,7 @@ public static class AwsTreeImport
     }
 
     /// <summary>SHA-256 over the tree as imported (every field written), so a rerun can tell the same input from another.</summary>
-    private static string Digest(long lastZxid, List<SeedNode> nodes)
+    private static string Digest(long lastZxid, List<SeedNode> nodes, WritePathMode writePath)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] number = new byte[8];
@@ -227,6 +213,11 @@ public static class AwsTreeImport
             hash.AppendData(value ?? []);
         }
         Long(lastZxid);
+        if (writePath == WritePathMode.Gateway)
+        {
+            // Another layout: a rerun on the other write path would mix both (queue-path digests unchanged).
+            Bytes(Encoding.UTF8.GetBytes("writePath=gateway"));
+        }
         foreach (var node in nodes)
         {
             Bytes(Encoding.UTF8.GetBytes(node.Path));

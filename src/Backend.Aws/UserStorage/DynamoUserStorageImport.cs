@@ -15,13 +15,28 @@ public sealed partial class DynamoUserStorage
     /// 16 MB), each item as <see cref="PutNodeAsync"/> makes it for a create: Stat, ACL, data inline or,
     /// above the item limit, in S3 under the version's key first, the child names, the write stamp.
     /// </summary>
-    public async ValueTask ImportNodesAsync(IReadOnlyList<UserNode> nodes, long stampZxid, CancellationToken cancellationToken = default)
+    public ValueTask ImportNodesAsync(IReadOnlyList<UserNode> nodes, long stampZxid, CancellationToken cancellationToken = default) =>
+        ImportNodesAsync(nodes, stampZxid, new Dictionary<string, long>(), cancellationToken);
+
+    /// <summary>
+    /// The same, for the gateway write path, where these items are the system state too: the nodes
+    /// named in <paramref name="kindMarkers"/> (containers and TTL nodes) carry their owner marker and
+    /// the reap index's key, as the apply step's create writes them.
+    /// </summary>
+    internal async ValueTask ImportNodesAsync(IReadOnlyList<UserNode> nodes, long stampZxid, IReadOnlyDictionary<string, long> kindMarkers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(kindMarkers);
         var writes = new List<WriteRequest>(nodes.Count);
         foreach (var node in nodes)
         {
-            writes.Add(new WriteRequest { PutRequest = new PutRequest { Item = await ImportItemAsync(node, stampZxid, cancellationToken).ConfigureAwait(false) } });
+            var item = await ImportItemAsync(node, stampZxid, cancellationToken).ConfigureAwait(false);
+            if (kindMarkers.TryGetValue(node.Path, out long marker))
+            {
+                item[KindMarkerAttr] = N(marker);
+                item[DynamoReapIndex.Attribute] = DynamoReapIndex.Value;
+            }
+            writes.Add(new WriteRequest { PutRequest = new PutRequest { Item = item } });
         }
         await BatchWriteAllAsync(_dynamo, _table, writes, cancellationToken).ConfigureAwait(false);
     }

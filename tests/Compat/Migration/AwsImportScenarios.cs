@@ -19,7 +19,7 @@ namespace ZkGateway.Compat.Migration;
 /// refusals and an import killed half way and run again.
 /// </summary>
 [Collection(CompatCollection.Name)]
-public sealed class AwsImportScenarios(ITestOutputHelper output)
+public sealed partial class AwsImportScenarios(ITestOutputHelper output)
 {
     /// <summary>Above the key-value items' inline limit (350 KB): its data goes to S3 there.</summary>
     private const int BigNodeBytes = 600 * 1024;
