@@ -94,6 +94,9 @@ public sealed class QueuePathCloudFaultTests(ITestOutputHelper output)
             Assert.Equal(okNames.Count, okNames.Distinct().Count());
             Assert.Equal(ok.Count, ok.Select(r => r.Zxid).Distinct().Count());
             var children = await gateways[1].GetChildrenAsync("/seq", null);
+            var listed = children.Value!.Children.Select(c => "/seq/" + c).ToHashSet();
+            output.WriteLine($"missing: {string.Join(", ", okNames.Where(n => !listed.Contains(n)).Select(n => n + " zxid " + ok.First(r => r.Result!.Path == n).Zxid.ToString("x")))}");
+            output.WriteLine($"extra: {string.Join(", ", listed.Where(n => !okNames.Contains(n)))}");
             // Every answer reaches its gateway here, so an error must mean the create did not happen.
             Assert.Equal(okNames.ToHashSet(), children.Value!.Children.Select(c => "/seq/" + c).ToHashSet());
             for (int k = 0; k < results.Length; k++)

@@ -201,4 +201,25 @@ public sealed class S3UserStorageFencingTests : IAsyncLifetime
 
         public ValueTask FlushAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }
+
+    [Fact]
+    public async Task A_create_whose_put_went_in_with_its_answer_lost_is_still_listed_by_its_parent()
+    {
+        // QueuePathCloudFaultTests (persistent) lost a sequential node from getChildren: the child's
+        // PUT (If-None-Match: *) took effect, its answer was lost, the SDK's retry was refused with
+        // 412, and the round from fresh reads found the child's object there and took the create for
+        // an update: the parent went out with its stamp and without the child's name.
+        var h = new NodeHistory();
+        await ApplyAsync(NewStorage(), NodeHistory.Root(), h.Create("/seq", []));
+        await using var proxy = await ZkGateway.Testing.FaultProxy.StartAsync(_deployment.Settings.S3Endpoint!, ZkGateway.Testing.CloudService.S3);
+        int puts = 0;
+        proxy.Plan = call => call.Operation == "PUT" && Interlocked.Increment(ref puts) == 1 ? ZkGateway.Testing.ProxyFault.DropAfterForward : ZkGateway.Testing.ProxyFault.None;
+        using var clients = new AwsClients(_deployment.Settings with { S3Endpoint = proxy.Endpoint });
+        var storage = new S3UserStorage(clients.S3, _deployment.Clients.DynamoDb, _deployment.Settings.BucketName, _deployment.Settings.CountersTable);
+        await ApplyAsync(storage, h.Create("/seq/n-0000000000", [1]));
+        Assert.Equal(1, proxy.Count("PUT", ZkGateway.Testing.ProxyFault.DropAfterForward));
+        await h.AssertReadsAsync(NewStorage());
+        var seq = await NewStorage().ReadAsync("/seq", (n, _) => n);
+        Assert.Equal(["n-0000000000"], seq!.Children);
+    }
 }

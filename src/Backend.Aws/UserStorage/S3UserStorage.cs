@@ -269,6 +269,14 @@ public sealed partial class S3UserStorage : IAwsUserStorage
             }
             return;
         }
+        if (change.Stat.Czxid == zxid && parentPath is not null && await LoadAsync(parentPath, batch, ct).ConfigureAwait(false) is { } createdIn
+            && createdIn.Children.Add(ZkPath.Name(change.Path)))
+        {
+            // A create whose object is already there: this batch's own write from an earlier round
+            // (a PUT that went in with its answer lost; the SDK's retry was refused) or another
+            // applier's. Its parent must still list it: the parent is written after its children.
+            batch.Change(parentPath, createdIn, zxid);
+        }
         existing.Stat = change.Stat;
         if (change.WritesData)
         {
