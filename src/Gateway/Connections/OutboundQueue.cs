@@ -154,8 +154,9 @@ public sealed partial class OutboundQueue
     /// <summary>
     /// A bad frame ends the connection as 3.8.0's I/O thread ends it: at once. Every reply and event not
     /// yet written is dropped, except the replies that thread answers itself (auth, sasl), and the
-    /// connection closes once those are out. <paramref name="rightBeforeTheBadFrame"/>, an auth or sasl
-    /// answered by the frame just before the bad one in the same read, is dropped too: 3.8.0 reads one
+    /// connection closes once those are out. <paramref name="rightBeforeTheBadFrame"/>, the slot of the
+    /// frame just before the bad one in the same read, is dropped even when it is an answered auth or
+    /// sasl: 3.8.0 reads one
     /// frame per pass and reads before it writes, so the bad length is read, and the connection closed,
     /// before its queued answer is written (regression auth-answer-lost-to-the-next-bad-frame). Called
     /// only by the read loop.

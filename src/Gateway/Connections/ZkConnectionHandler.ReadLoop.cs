@@ -4,7 +4,6 @@ using ZkGateway.Gateway.Dispatch;
 using ZkGateway.Jute;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Proto;
-using ZkGateway.Jute.Protocol;
 
 namespace ZkGateway.Gateway.Connections;
 
@@ -29,15 +28,16 @@ public sealed partial class ZkConnectionHandler
                 }
                 var buffer = result.Buffer;
                 bool stop = false;
-                // The auth or sasl this read's last frame was, answered at once: a bad frame right after it loses its answer.
-                OutboundQueue.Slot? answeredAtOnce = null;
+                // The reply slot of this read's last frame (every frame reserves one): if it was an auth or
+                // sasl, answered at once, a bad frame right after it loses that answer.
+                OutboundQueue.Slot? lastFrame = null;
                 connection.Outbound.BeginReadLoopBatch();
                 try
                 {
                     while (!stop && FrameReader.TryRead(ref buffer, _options.JuteMaxBuffer, out var payload))
                     {
-                        stop = HandleFrame(connection, payload, ref scratch, out int opType) == RequestDispatcher.Next.Close;
-                        answeredAtOnce = !stop && opType is (int)OpCode.Auth or (int)OpCode.Sasl ? connection.Outbound.LastReserved : null;
+                        stop = HandleFrame(connection, payload, ref scratch) == RequestDispatcher.Next.Close;
+                        lastFrame = stop ? null : connection.Outbound.LastReserved;
                     }
                     if (stop && FramingErrorAhead(buffer))
                     {
@@ -52,7 +52,7 @@ public sealed partial class ZkConnectionHandler
                     // closes the connection at once, so every reply not yet written is lost but those it
                     // wrote itself (auth, sasl); the requests already read still take effect.
                     // Dropped before the batch ends: ending it lets the writer loop write what is left.
-                    connection.Outbound.DropUnwrittenAtFramingError(answeredAtOnce);
+                    connection.Outbound.DropUnwrittenAtFramingError(lastFrame);
                     connection.Outbound.CancelReadLoopBatch();
                     ConnectionLog.MalformedInput(_logger, "session 0x" + connection.SessionId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), e.Message);
                     return true;
@@ -108,9 +108,8 @@ public sealed partial class ZkConnectionHandler
         return false;
     }
 
-    private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch, out int opType)
+    private RequestDispatcher.Next HandleFrame(ZkConnection connection, in ReadOnlySequence<byte> payload, ref byte[]? scratch)
     {
-        opType = 0;
         ReadOnlySpan<byte> span;
         if (payload.IsSingleSegment)
         {
@@ -131,7 +130,6 @@ public sealed partial class ZkConnectionHandler
         }
         var reader = new JuteReader(span);
         var header = RequestHeader.Read(ref reader);
-        opType = (int)header.Type;
         Interlocked.Increment(ref connection.PacketsReceived);
         _statistics.RecordReceived((int)payload.Length + 4);
         connection.LastCxid = header.Xid;
