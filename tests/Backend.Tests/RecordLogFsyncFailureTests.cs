@@ -8,8 +8,8 @@ namespace ZkGateway.Backend.Tests;
 /// fsyncgate (docs/failpoints.md, store-fsync): once an fsync of the log has failed, the log refuses
 /// every later append, even when fsync works again, because the pages that failed may be gone while
 /// a second fsync reports success. Only reopening (a restart, which recovers from what is on disk)
-/// makes it append again. The failpoint is armed with a trigger file of this test's own, so other
-/// tests' stores that hit the point meet no failure.
+/// makes it append again. The failpoint is armed for this test's log directory only (the point's
+/// subject): failpoints are process-wide and other test classes' stores run beside this one.
 /// </summary>
 public sealed class RecordLogFsyncFailureTests : IDisposable
 {
@@ -20,7 +20,7 @@ public sealed class RecordLogFsyncFailureTests : IDisposable
     public void After_a_failed_fsync_every_append_is_refused_until_the_log_is_reopened()
     {
         Directory.CreateDirectory(_dir);
-        using var armed = Failpoints.Arm($"{Failpoints.StoreFsync}=fail({_trigger})");
+        using var armed = Failpoints.Arm($"{Failpoints.StoreFsync}@{_dir}=fail({_trigger})");
         var log = RecordLog.Create(_dir, 0);
         Assert.Equal(0, log.Append([1]));
 

@@ -77,7 +77,7 @@ internal sealed class RecordLog : IDisposable
         }
         try
         {
-            Failpoints.Hit(Failpoints.StoreFsync);
+            Failpoints.Hit(Failpoints.StoreFsync, _dir);
             _file.Flush(flushToDisk: true);
         }
         catch (IOException e)

@@ -45,8 +45,8 @@ public static class Failpoints
     public const string GatewayInbox = "gateway-inbox";
 
     /// <summary>
-    /// Embedded store: a log record is written and about to be fsync'd. Armed with <c>fail(file)</c>,
-    /// the fsync fails as a disk's EIO would (PostgreSQL's "fsyncgate").
+    /// Embedded store: a log record is written and about to be fsync'd; the subject is the log's
+    /// directory. Armed with <c>fail(file)</c>, the fsync fails as a disk's EIO would (PostgreSQL's "fsyncgate").
     /// </summary>
     public const string StoreFsync = "store-fsync";
 
@@ -99,9 +99,9 @@ public static class Failpoints
     /// <see cref="HitAsync(string, CancellationToken)"/> for synchronous code (a file write under a
     /// lock): a <c>pause</c> blocks the calling thread.
     /// </summary>
-    public static void Hit(string point)
+    public static void Hit(string point, string? subject = null)
     {
-        if (Enabled && Volatile.Read(ref _armed).Find(point, null) is { } action)
+        if (Enabled && Volatile.Read(ref _armed).Find(point, subject) is { } action)
         {
             action.RunAsync(point, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
