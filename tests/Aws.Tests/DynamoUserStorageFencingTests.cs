@@ -8,50 +8,29 @@ using ZkGateway.Backend.Primitives;
 namespace ZkGateway.Aws.Tests;
 
 /// <summary>
-/// Several appliers of one batch (issue 11: every gateway may apply a batch whose writer stalled, and
-/// the stalled one may wake up and apply it again, late): the key-value user storage's writes are
-/// idempotent (twice, or two at once, is once) and fenced (an older batch applied after a newer one
-/// changes nothing the newer one wrote).
+/// Several appliers of one batch on the key-value user storage (issue 11: every gateway may apply a
+/// batch whose writer stalled, and the stalled one may wake up and apply it again, late): the shared
+/// cases of <see cref="UserStorageFencingContract"/>, plus its own: tombstones, spilled data, a batch
+/// resumed after its first step, an applier that dies at any call.
 /// </summary>
-public sealed class DynamoUserStorageFencingTests : IAsyncLifetime
+public sealed class DynamoUserStorageFencingTests : UserStorageFencingContract
 {
-    /// <summary>Data over this many bytes goes to S3: a few KB stand in for 350 KB.</summary>
-    private const int ItemLimit = 2048;
+    protected override string DeploymentPrefix => "uf";
 
-    private EmulatorDeployment _deployment = null!;
+    protected override IUserStorage NewStorage() => NewStorage(null);
 
-    public async Task InitializeAsync() => _deployment = await EmulatorDeployment.CreateAsync("uf");
-
-    public async Task DisposeAsync() => await _deployment.DisposeAsync();
-
-    private DynamoUserStorage NewStorage(AwsClients? clients = null)
+    private DynamoUserStorage NewStorage(AwsClients? clients)
     {
-        clients ??= _deployment.Clients;
-        return new DynamoUserStorage(clients.DynamoDb, clients.S3, _deployment.Settings.DataTable, _deployment.Settings.BucketName, _deployment.Settings.CountersTable, itemLimit: ItemLimit);
-    }
-
-    private static byte[] Bytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static async Task ApplyAsync(DynamoUserStorage storage, params Txn[] batch)
-    {
-        var answered = new List<long>();
-        await storage.ApplyAsync(batch, t => answered.Add(t.Zxid));
-        // Every applier answers every transaction, whether its writes went through or were skipped:
-        // the caller fires watches and replies from it.
-        Assert.Equal(batch.Select(t => t.Zxid), answered);
+        clients ??= Deployment.Clients;
+        return new DynamoUserStorage(clients.DynamoDb, clients.S3, Deployment.Settings.DataTable, Deployment.Settings.BucketName, Deployment.Settings.CountersTable, itemLimit: ItemLimit);
     }
 
     /// <summary>Every item of the table and every key in the bucket, written out attribute by attribute.</summary>
-    private async Task<List<string>> SnapshotAsync()
+    protected override async Task<List<string>> SnapshotAsync()
     {
-        var items = await _deployment.Clients.DynamoDb.ScanAsync(new ScanRequest { TableName = _deployment.Settings.DataTable, ConsistentRead = true });
+        var items = await Deployment.Clients.DynamoDb.ScanAsync(new ScanRequest { TableName = Deployment.Settings.DataTable, ConsistentRead = true });
         var lines = (items.Items ?? []).Select(item => string.Join(" ", item.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={Text(a.Value)}"))).ToList();
-        var objects = await _deployment.Clients.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _deployment.Settings.BucketName });
+        var objects = await Deployment.Clients.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Deployment.Settings.BucketName });
         lines.AddRange((objects.S3Objects ?? []).Select(o => $"s3 {o.Key} {o.Size}"));
         lines.Sort(StringComparer.Ordinal);
         return lines;
@@ -61,26 +40,7 @@ public sealed class DynamoUserStorageFencingTests : IAsyncLifetime
     }
 
     private async Task<Dictionary<string, AttributeValue>?> RawItemAsync(string path) =>
-        (await _deployment.Clients.DynamoDb.GetItemAsync(new GetItemRequest { TableName = _deployment.Settings.DataTable, Key = new() { ["path"] = new AttributeValue { S = path } }, ConsistentRead = true })).Item;
-
-    [Fact]
-    public async Task The_same_batch_applied_twice_leaves_the_state_of_one_application()
-    {
-        var storage = NewStorage();
-        var h = new NodeHistory();
-        await ApplyAsync(storage, NodeHistory.Root(), h.Create("/p", []), h.Create("/p/old", [1]), h.Create("/s", Bytes(ItemLimit * 2, 1)), h.Create("/gone", Bytes(ItemLimit * 2, 2)));
-        // Creates, sets (one spilled again, one of inline data), a delete of a spilled node, and
-        // children added and removed under one parent (two UpdateItems on it).
-        Txn[] batch = [h.Create("/p/new", [2]), h.Delete("/p/old"), h.Set("/s", Bytes(ItemLimit * 3, 3)), h.Set("/p", [4]), h.Delete("/gone"), h.Create("/n", null)];
-        await ApplyAsync(storage, batch);
-        var once = await SnapshotAsync();
-
-        await ApplyAsync(storage, batch);
-        Assert.Equal(once, await SnapshotAsync());
-        await ApplyAsync(NewStorage(), batch);
-        Assert.Equal(once, await SnapshotAsync());
-        await h.AssertReadsAsync(NewStorage());
-    }
+        (await Deployment.Clients.DynamoDb.GetItemAsync(new GetItemRequest { TableName = Deployment.Settings.DataTable, Key = new() { ["path"] = new AttributeValue { S = path } }, ConsistentRead = true })).Item;
 
     [Fact]
     public async Task A_batch_that_adds_and_removes_children_of_one_parent_applied_twice_or_resumed_after_its_first_step_keeps_both()
@@ -97,7 +57,7 @@ public sealed class DynamoUserStorageFencingTests : IAsyncLifetime
 
         // The next batch does the same again; its applier dies right after the removals of /p.
         Txn[] next = [h.Delete("/p/c"), h.Create("/p/e", [])];
-        using (var dying = new DyingClients(_deployment.Settings, callsBeforeDeath: 2))
+        using (var dying = new DyingClients(Deployment.Settings, callsBeforeDeath: 2))
         {
             // /p/e's PutItem, then /p's removal step.
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => NewStorage(dying.Clients).ApplyAsync(next, _ => { }, dying.Token).AsTask());
@@ -105,56 +65,6 @@ public sealed class DynamoUserStorageFencingTests : IAsyncLifetime
         // c has left /p's names, e is not in them yet.
         Assert.Equal(["d"], (await NewStorage().ReadAsync("/p", (n, _) => n))!.Children.Order(StringComparer.Ordinal));
         await ApplyAsync(NewStorage(), next);
-        await h.AssertReadsAsync(NewStorage());
-    }
-
-    [Fact]
-    public async Task Two_instances_applying_one_batch_at_once_leave_the_state_of_one_application()
-    {
-        var (one, other) = (NewStorage(), NewStorage());
-        var h = new NodeHistory();
-        await ApplyAsync(one, NodeHistory.Root(), h.Create("/c", []));
-        for (int round = 0; round < 6; round++)
-        {
-            Txn[] batch = round % 2 == 0
-                ? [h.Create($"/c/{round}", Bytes(ItemLimit * 2, round)), h.Create($"/c/{round}/x", [1]), h.Set("/c", [(byte)round]), h.Create($"/c/t{round}", [])]
-                : [h.Delete($"/c/{round - 1}/x"), h.Set($"/c/{round - 1}", Bytes(ItemLimit * 3, round)), h.Delete($"/c/t{round - 1}"), h.Create($"/c/u{round}", []), h.Delete($"/c/{round - 1}")];
-            // Each on a thread of its own, so that their calls interleave.
-            await Task.WhenAll(Task.Run(() => ApplyAsync(one, batch)), Task.Run(() => ApplyAsync(other, batch)));
-            await h.AssertReadsAsync(NewStorage());
-            // What they left is what one application leaves: applying it once more changes nothing.
-            var state = await SnapshotAsync();
-            await ApplyAsync(NewStorage(), batch);
-            Assert.Equal(state, await SnapshotAsync());
-        }
-        Assert.Equal(3, await one.CountDescendantsAsync("/c"));
-    }
-
-    [Fact]
-    public async Task An_older_batch_applied_after_newer_ones_changes_nothing_they_wrote()
-    {
-        var storage = NewStorage();
-        var h = new NodeHistory();
-        await ApplyAsync(storage, NodeHistory.Root());
-        Txn[] first = [h.Create("/f", [1]), h.Create("/f/c1", [1]), h.Create("/g", [1]), h.Create("/h", [1])];
-        Txn[] second = [h.Set("/f", [2]), h.Create("/f/c2", [2]), h.Delete("/f/c1"), h.Delete("/h"), h.Set("/g", [2])];
-        Txn[] third = [h.Delete("/g")];
-        Txn[] fourth = [h.Create("/g", [3])];
-        foreach (var batch in new[] { first, second, third, fourth })
-        {
-            await ApplyAsync(storage, batch);
-        }
-        var newest = await SnapshotAsync();
-
-        // A stalled applier of each older batch wakes up, in any order.
-        var late = NewStorage();
-        foreach (var batch in new[] { third, first, second, third, first })
-        {
-            await ApplyAsync(late, batch);
-            Assert.Equal(newest, await SnapshotAsync());
-        }
-        // Data, Stat and children of /f are the second batch's; /f/c1 and /h stay deleted; /g is the
-        // fourth batch's new node.
         await h.AssertReadsAsync(NewStorage());
     }
 
@@ -172,17 +82,17 @@ public sealed class DynamoUserStorageFencingTests : IAsyncLifetime
         Assert.Equal(-1, await storage.CountDescendantsAsync("/t/x"));
         Assert.Equal(0, await storage.CountDescendantsAsync("/t"));
         // Even a parent that listed it (none does: names leave before their node) counts no tombstone.
-        await _deployment.Clients.DynamoDb.UpdateItemAsync(new UpdateItemRequest
+        await Deployment.Clients.DynamoDb.UpdateItemAsync(new UpdateItemRequest
         {
-            TableName = _deployment.Settings.DataTable,
+            TableName = Deployment.Settings.DataTable,
             Key = new() { ["path"] = new AttributeValue { S = "/t" } },
             UpdateExpression = "ADD children :x",
             ExpressionAttributeValues = new() { [":x"] = new AttributeValue { SS = ["x"] } },
         });
         Assert.Equal(0, await storage.CountDescendantsAsync("/t"));
-        await _deployment.Clients.DynamoDb.UpdateItemAsync(new UpdateItemRequest
+        await Deployment.Clients.DynamoDb.UpdateItemAsync(new UpdateItemRequest
         {
-            TableName = _deployment.Settings.DataTable,
+            TableName = Deployment.Settings.DataTable,
             Key = new() { ["path"] = new AttributeValue { S = "/t" } },
             UpdateExpression = "DELETE children :x",
             ExpressionAttributeValues = new() { [":x"] = new AttributeValue { SS = ["x"] } },
@@ -230,7 +140,7 @@ public sealed class DynamoUserStorageFencingTests : IAsyncLifetime
             Txn[] batch = [h.Set($"{r}/a", [1]), h.Delete($"{r}/b"), h.Create($"{r}/c", [1]), h.Create($"{r}/c/d", [1]), h.Set($"{r}/s", Bytes(ItemLimit * 2, calls))];
             Txn[] next = [h.Set($"{r}/a", [2]), h.Create($"{r}/b", [2]), h.Delete($"{r}/c/d"), h.Set($"{r}/s", Bytes(ItemLimit * 3, calls))];
 
-            using var dying = new DyingClients(_deployment.Settings, calls);
+            using var dying = new DyingClients(Deployment.Settings, calls);
             var stalled = NewStorage(dying.Clients);
             try
             {
