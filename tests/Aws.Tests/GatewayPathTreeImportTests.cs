@@ -14,32 +14,19 @@ namespace ZkGateway.Aws.Tests;
 /// </summary>
 public sealed class GatewayPathTreeImportTests
 {
-    private static readonly long TtlOwner = unchecked((long)0xFF00000000000000UL) | 5000;
-
-    private static Stat StoredStat(long czxid, int children = 0, int creations = 0, long owner = 0) =>
-        new(czxid, czxid, 1000, 1000, 0, creations, 0, owner, 0, children, czxid);
-
     [Fact]
     public async Task Nodes_are_written_as_the_writer_reads_them_and_the_head_is_moved_last_to_the_next_epoch()
     {
         await using var d = await EmulatorDeployment.CreateAsync("impg");
         var settings = d.Settings with { WritePath = WritePathMode.Gateway, UserStorage = UserStorageMode.KeyValue };
-        long last = 0x1_0000_0007;
-        SeedNode[] tree =
-        [
-            new("/", [], StoredStat(0, children: 3, creations: 5), Acl.OpenAclUnsafe),
-            new("/box", [], StoredStat(0x1_0000_0001, creations: 1, owner: NodeKinds.ContainerMarker), Acl.OpenAclUnsafe),
-            new("/ttl", null, StoredStat(0x1_0000_0002, owner: TtlOwner), Acl.ReadAclUnsafe),
-            new("/plain", [1, 2, 3], StoredStat(last) with { DataLength = 3 }, Acl.OpenAclUnsafe),
-        ];
 
-        var result = await AwsTreeImport.RunAsync(settings, last, tree, "test", (_, _) => { });
+        var result = await AwsTreeImport.RunAsync(settings, ImportTestTree.LastZxid, ImportTestTree.Nodes(), "test", (_, _) => { });
 
         Assert.Equal((4, 1, 0, 0x2_0000_0000L), (result.Nodes, result.Batches, result.ResumedAtBatch, result.ZxidCounter));
         // The writer's own view of the items: kinds and the creation counter come back.
         var system = new HeadSystemStorage(d.Clients.DynamoDb, settings, "test", writer: false);
         Assert.Equal(NodeKinds.ContainerMarker, (await system.GetNodeAsync("/box"))!.Stat.EphemeralOwner);
-        Assert.Equal(TtlOwner, (await system.GetNodeAsync("/ttl"))!.Stat.EphemeralOwner);
+        Assert.Equal(ImportTestTree.TtlOwner, (await system.GetNodeAsync("/ttl"))!.Stat.EphemeralOwner);
         Assert.Equal(0L, (await system.GetNodeAsync("/plain"))!.Stat.EphemeralOwner);
         Assert.Equal(5, (await system.GetNodeAsync("/"))!.Stat.Cversion);
         Assert.Equal(Acl.ReadAclUnsafe, (await system.GetNodeAsync("/ttl"))!.Acl);
@@ -61,7 +48,7 @@ public sealed class GatewayPathTreeImportTests
         await using var d = await EmulatorDeployment.CreateAsync("impgp");
         var settings = d.Settings with { WritePath = WritePathMode.Gateway, UserStorage = UserStorageMode.Persistent };
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AwsTreeImport.RunAsync(settings, 0,
-            [new SeedNode("/", [], StoredStat(0), Acl.OpenAclUnsafe)], "test", (_, _) => { }));
+            [new SeedNode("/", [], ImportTestTree.StoredStat(0), Acl.OpenAclUnsafe)], "test", (_, _) => { }));
         Assert.Contains("needs --aws.userStorage=key-value", refused.Message);
         Assert.Null(await ReadMarkerAsync(d, settings));
     }

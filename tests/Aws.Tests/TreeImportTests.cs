@@ -12,31 +12,18 @@ namespace ZkGateway.Aws.Tests;
 /// </summary>
 public sealed class TreeImportTests
 {
-    private static readonly long TtlOwner = unchecked((long)0xFF00000000000000UL) | 5000;
-
-    private static Stat StoredStat(long czxid, int children = 0, int creations = 0, long owner = 0) =>
-        new(czxid, czxid, 1000, 1000, 0, creations, 0, owner, 0, children, czxid);
-
     [Fact]
     public async Task Containers_and_TTL_nodes_are_listed_for_the_reaper_and_the_counters_move_to_the_next_epoch()
     {
         await using var d = await EmulatorDeployment.CreateAsync("impr");
-        long last = 0x1_0000_0007;
-        SeedNode[] tree =
-        [
-            new("/", [], StoredStat(0, children: 3, creations: 5), Acl.OpenAclUnsafe),
-            new("/box", [], StoredStat(0x1_0000_0001, creations: 1, owner: NodeKinds.ContainerMarker), Acl.OpenAclUnsafe),
-            new("/ttl", null, StoredStat(0x1_0000_0002, owner: TtlOwner), Acl.ReadAclUnsafe),
-            new("/plain", [1, 2, 3], StoredStat(last) with { DataLength = 3 }, Acl.OpenAclUnsafe),
-        ];
 
-        var result = await AwsTreeImport.RunAsync(d.Settings, last, tree, "test", (_, _) => { });
+        var result = await AwsTreeImport.RunAsync(d.Settings, ImportTestTree.LastZxid, ImportTestTree.Nodes(), "test", (_, _) => { });
 
         Assert.Equal((4, 1, 0, 0x2_0000_0000L), (result.Nodes, result.Batches, result.ResumedAtBatch, result.ZxidCounter));
         var system = new DynamoSystemStorage(d.Clients);
         Assert.Equal(["/box", "/ttl"], (await system.ListContainersAndTtlNodesAsync()).Order(StringComparer.Ordinal));
         Assert.Equal(NodeKinds.ContainerMarker, (await system.GetNodeAsync("/box"))!.Stat.EphemeralOwner);
-        Assert.Equal(TtlOwner, (await system.GetNodeAsync("/ttl"))!.Stat.EphemeralOwner);
+        Assert.Equal(ImportTestTree.TtlOwner, (await system.GetNodeAsync("/ttl"))!.Stat.EphemeralOwner);
         Assert.Equal(5, (await system.GetNodeAsync("/"))!.Stat.Cversion);
         Assert.Equal(0x2_0000_0000L, await system.ReadCounterAsync(WriterFunction.ZxidCounter));
         Assert.Equal(new TreeStatistics(4, "/".Length + "/box".Length + "/ttl".Length + "/plain".Length + 3, 0), await system.ReadTreeStatisticsAsync());
