@@ -11,15 +11,19 @@ namespace ZkGateway.Backend.Aws;
 /// <see cref="Seconds"/> instead of after the queue's (long) visibility timeout (issue 17: a dead function
 /// instance stops writes for at most 2 s). A batch handled in under <see cref="RenewEvery"/> costs no
 /// extra request; each renewal is one ChangeMessageVisibilityBatch per 10 messages, metered like every
-/// SQS call.
+/// SQS call. Why 1 s (docs/serverless.md, "Receive lease"): a kill can cost the writer's lease and then
+/// the distributor's in a row, so each must be at most half the 2 s.
 /// </summary>
 internal sealed class VisibilityLease : IDisposable
 {
-    /// <summary>The visibility a receive asks for and each renewal restores (SQS counts whole seconds).</summary>
-    public const int Seconds = 2;
+    /// <summary>The visibility a receive asks for and each renewal restores: the shortest SQS has (it counts whole seconds).</summary>
+    public const int Seconds = 1;
 
-    /// <summary>Half the lease: one renewal may be slow or fail once and the batch still stays hidden.</summary>
-    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(Seconds / 2.0);
+    /// <summary>
+    /// Under half the lease: one renewal may fail or come late and the next one still lands before the
+    /// batch is visible again (0.8 s plus a round trip, against 1 s).
+    /// </summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromMilliseconds(400);
 
     private readonly CancellationTokenSource _released = new();
 
@@ -46,11 +50,12 @@ internal sealed class VisibilityLease : IDisposable
 
     private static async Task RenewAsync(IAmazonSQS sqs, string queueUrl, IReadOnlyList<string> handles, CancellationToken released)
     {
+        // A fixed cadence, not a delay after each call: a slow renewal must not push the next one late.
+        using var cadence = new PeriodicTimer(RenewEvery);
         try
         {
-            while (true)
+            while (await cadence.WaitForNextTickAsync(released).ConfigureAwait(false))
             {
-                await Task.Delay(RenewEvery, released).ConfigureAwait(false);
                 for (int start = 0; start < handles.Count; start += 10)
                 {
                     var entries = new List<ChangeMessageVisibilityBatchRequestEntry>();
