@@ -96,8 +96,8 @@ public static class Failpoints
     }
 
     /// <summary>
-    /// <see cref="HitAsync(string, CancellationToken)"/> for synchronous code (a file write under a
-    /// lock): a <c>pause</c> blocks the calling thread.
+    /// <see cref="HitAsync(string, string, CancellationToken)"/> for synchronous code (a file write under
+    /// a lock), with the same subject rule: a <c>pause</c> blocks the calling thread.
     /// </summary>
     public static void Hit(string point, string? subject = null)
     {
