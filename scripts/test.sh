@@ -30,6 +30,12 @@ status=${PIPESTATUS[0]}
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# The failures again, last: a CI view that keeps only the output's tail (after the servers' own noise)
+# still says which tests failed and why. At most 30 lines of each.
+if [ "$failed" -ne 0 ]; then
+  echo "failed tests:"
+  awk '/^  Failed [A-Za-z_]/ {n=30} n>0 {print; n--}' "$log"
+fi
 rm -f "$log"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
