@@ -50,7 +50,6 @@ public static partial class EmbeddedDeployment
             // Lazy recovery: reads are served from the snapshot's index and the replayed tail now,
             // node writes once the load has swapped the trees in (docs/storage.md).
             user.TailReplayed();
-            BackgroundTreeLoad.Start(options.DataDir, store, indexed, store.RecoveredTail, system, user, logger);
         }
         else
         {
@@ -71,7 +70,15 @@ public static partial class EmbeddedDeployment
         user.SetAppliedZxid(firstZxid);
 
         var providers = new InProcessProviders(system, user, system, new ChannelQueue<WriteRequest>(), [user, store]);
-        return await FaaSBackend.StartInProcessAsync(options, sink, providers, time, loggers).ConfigureAwait(false);
+        var backend = await FaaSBackend.StartInProcessAsync(options, sink, providers, time, loggers).ConfigureAwait(false);
+        if (indexed is not null)
+        {
+            // Only now: the load takes a core and allocates the whole tree (its collections pause every
+            // thread), and nothing of the start needs it. Started earlier, it slowed the epoch's append
+            // and the functions' start, and so the first answered read (issue 14).
+            BackgroundTreeLoad.Start(options.DataDir, store, indexed, store.RecoveredTail, system, user, logger);
+        }
+        return backend;
     }
 
     private static partial class Log

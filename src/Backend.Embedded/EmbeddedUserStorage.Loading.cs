@@ -130,11 +130,11 @@ public sealed partial class EmbeddedUserStorage
         if (!_nodes.TryGetValue(path, out var entry) && !(change.WritesData && change.Acl is not null)
             && !_tombstones!.Contains(path) && _base!.Find(path)?.User is { } row)
         {
-            _nodes[path] = entry = new Entry(row.Data, row.Stat, row.Acl);
+            _nodes[path] = entry = new Entry(row.Data, row.Stat, row.Acl, row.StatSource);
         }
         if (entry is null)
         {
-            _nodes[path] = new Entry(change.WritesData ? change.Data : [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe);
+            _nodes[path] = new Entry(change.WritesData ? change.Data : [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.StatSource);
             _tombstones!.Remove(path);
             return;
         }
@@ -142,7 +142,7 @@ public sealed partial class EmbeddedUserStorage
         {
             entry.Data = change.Data;
         }
-        entry.Stat = change.Stat;
+        entry.SetStat(change.Stat, change.StatSource);
         if (change.Acl is not null)
         {
             entry.Acl = change.Acl;

@@ -118,7 +118,7 @@ public sealed partial class EmbeddedUserStorage
         _dataSize += data.Length - (entry.Data?.Length ?? 0);
         entry.Data = data;
         // Only the data changes (DataNode.copyStat derives dataLength from it): no mzxid, no version.
-        entry.Stat = entry.Stat with { DataLength = data.Length };
+        entry.SetStat(entry.Stat with { DataLength = data.Length }, null);
         entry.Changed();
     }
 }

@@ -16,12 +16,33 @@ namespace ZkGateway.Backend.Embedded;
 /// </summary>
 public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
 {
-    private sealed class Entry(byte[]? data, Stat stat, IReadOnlyList<Acl> acl)
+    private sealed class Entry(byte[]? data, Stat stat, IReadOnlyList<Acl> acl, SystemNode? statSource)
     {
         /// <summary>Null when the node was created or set with null data (ZooKeeper keeps it null).</summary>
         public byte[]? Data = data;
-        public Stat Stat = stat;
         public IReadOnlyList<Acl> Acl = acl;
+
+        // The system record whose visible Stat this is, held by the system storage too: one copy of
+        // the Stat instead of two, 64 B of a znode (issue 14). A box of its own where there is no
+        // such record, or the record says something else (a Stat made elsewhere).
+        private object _stat = StatOf(stat, statSource);
+
+        public Stat Stat => _stat is SystemNode node ? NodeKinds.VisibleStat(node) : ((OwnStat)_stat).Value;
+
+        public bool HoldsOwnStat => _stat is OwnStat;
+
+        public void SetStat(in Stat stat, SystemNode? source)
+        {
+            if (source is null && _stat is OwnStat own)
+            {
+                own.Value = stat;
+                return;
+            }
+            _stat = StatOf(stat, source);
+        }
+
+        private static object StatOf(in Stat stat, SystemNode? source) =>
+            source is not null && NodeKinds.VisibleStat(source) == stat ? source : new OwnStat { Value = stat };
 
         // Made at the first child: most nodes of a large tree are leaves, and an empty set each
         // cost about 70 bytes of a znode's ~1 KB (issue 14).
@@ -51,6 +72,12 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
         public void RemoveChild(string name) => _children?.Remove(name);
     }
 
+    /// <summary>A Stat no system record holds; only its entry refers to it, so it is changed in place.</summary>
+    private sealed class OwnStat
+    {
+        public Stat Value;
+    }
+
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     // Replaced once, when a lazy recovery's background load finishes (EmbeddedUserStorage.Loading.cs).
     private Dictionary<string, Entry> _nodes = new(StringComparer.Ordinal);
@@ -61,7 +88,7 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
     {
         foreach (var row in rows)
         {
-            _nodes[row.Path] = new Entry(row.Data, row.Stat, row.Acl);
+            _nodes[row.Path] = new Entry(row.Data, row.Stat, row.Acl, row.StatSource);
             _dataSize += row.Path.Length + (row.Data?.Length ?? 0);
         }
         foreach (string path in _nodes.Keys)
@@ -220,7 +247,7 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
                 entry.Data = change.Data;
                 CountInQuota(change.Path, bytesDiff, 0);
             }
-            entry.Stat = change.Stat;
+            entry.SetStat(change.Stat, change.StatSource);
             if (change.Acl is not null)
             {
                 entry.Acl = change.Acl;
@@ -228,7 +255,7 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
             entry.Changed();
             return;
         }
-        var created = new Entry(change.WritesData ? change.Data : [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe);
+        var created = new Entry(change.WritesData ? change.Data : [], change.Stat, change.Acl ?? Acl.OpenAclUnsafe, change.StatSource);
         _nodes[change.Path] = created;
         _dataSize += change.Path.Length + (created.Data?.Length ?? 0);
         if (parent is not null && _nodes.TryGetValue(parent, out var parentEntry))
@@ -236,6 +263,20 @@ public sealed partial class EmbeddedUserStorage : IUserStorage, IDisposable
             parentEntry.AddChild(ZkPath.Name(change.Path));
         }
         TrackQuotaAfterCreate(change.Path, created.Data?.Length ?? 0);
+    }
+
+    /// <summary>How many nodes hold a Stat of their own rather than their system record's (tests: the Stat is kept once).</summary>
+    internal int OwnStatCopies()
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            return _nodes.Values.Count(e => e.HoldsOwnStat);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
     }
 
     /// <summary>Whether the node exists now (a snapshot's look-up).</summary>

@@ -62,6 +62,10 @@ public sealed class StoreRecordsTests
         Assert.Equal(zxid, back.Pending.Zxid);
         Assert.Equal(txn.Changes.Select(DescribeChange), back.Pending.Changes.Select(DescribeChange));
         Assert.True(back.Pending.Changes[2].WritesData, "null data written stays a write of null");
+        // A change read back refers to the system record read with it, so that replay keeps the Stat once.
+        Assert.Same(back.Nodes[0].NewState, back.Pending.Changes[0].StatSource);
+        Assert.Same(back.Nodes[1].NewState, back.Pending.Changes[1].StatSource);
+        Assert.Null(back.Pending.Changes[3].StatSource);
 
         static string DescribeWrite(SystemNodeWrite w) => $"{w.Path} {w.NewState?.Stat} {string.Join(",", w.NewState?.Acl ?? [])}";
         static string DescribeChange(NodeChange c) => $"{c.Kind} {c.Path} {(c.Kind == NodeChangeKind.Delete ? "" : c.Stat.ToString())} {c.WritesData} {Convert.ToHexString(c.Data ?? [])} {string.Join(",", c.Acl ?? [])}";

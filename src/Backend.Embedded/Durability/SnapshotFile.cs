@@ -7,7 +7,8 @@ using ZkGateway.Jute.Framing;
 namespace ZkGateway.Backend.Embedded.Durability;
 
 /// <summary>One user-storage node as a snapshot holds it.</summary>
-internal readonly record struct UserRow(string Path, byte[]? Data, Stat Stat, IReadOnlyList<Acl> Acl);
+/// <remarks><paramref name="StatSource"/>: the node's system record as read with it, whose Stat the user storage may share (<see cref="NodeChange.StatSource"/>).</remarks>
+internal readonly record struct UserRow(string Path, byte[]? Data, Stat Stat, IReadOnlyList<Acl> Acl, SystemNode? StatSource = null);
 
 /// <summary>
 /// What a snapshot holds: the state at or after log record <see cref="FromSeq"/> (replaying the log
@@ -303,6 +304,10 @@ internal static class SnapshotFile
             var stat = (flags & SystemStatSame) != 0 && row is { } r1 ? r1.Stat : CompactStat.ReadStandalone(ref reader);
             var acl = (flags & SystemAclSame) != 0 && row is { } r2 ? r2.Acl : v2 ? acls.ReadIndex(ref reader) : acls.Read(ref reader);
             system = new SystemNode(nodePath, stat, acl);
+            if (row is { } r3)
+            {
+                row = r3 with { StatSource = system };
+            }
         }
         return new SnapshotNode(nodePath, row, system);
     }

@@ -191,10 +191,11 @@ internal static class StoreRecords
             {
                 byte flags = reader.ReadByte();
                 NodeChange? change = null;
+                int index = -1;
                 string path;
                 if ((flags & PathOfChange) != 0)
                 {
-                    int index = reader.ReadInt();
+                    index = reader.ReadInt();
                     if ((uint)index >= (uint)changes.Count)
                     {
                         JuteFormatException.ThrowInvalid($"A system write refers to change {index} of {changes.Count}.");
@@ -213,7 +214,13 @@ internal static class StoreRecords
                 }
                 var stat = (flags & StatOfChange) != 0 && change is not null ? change.Stat : CompactStat.Read(ref reader, zxid);
                 var acl = (flags & AclOfChange) != 0 && change?.Acl is { } changeAcl ? changeAcl : acls.Read(ref reader);
-                writes.Add(new SystemNodeWrite(path, new SystemNode(path, stat, acl)));
+                var state = new SystemNode(path, stat, acl);
+                writes.Add(new SystemNodeWrite(path, state));
+                if (change is not null)
+                {
+                    // As the writer made it: the user storage can share this record's Stat.
+                    changes[index] = change with { StatSource = state };
+                }
             }
             byte session = reader.ReadByte();
             SessionRecord? createdSession = null;

@@ -39,7 +39,7 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         ReadNodeAsync(path, watcher, caller, WatchKind.Data, static node => new NodeData(node.Data, node.Stat), "getData", cancellationToken);
 
     public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller, CancellationToken cancellationToken) =>
-        ReadNodeAsync(path, watcher, caller, WatchKind.Child, static node => new ChildList([.. node.Children], node.Stat), "getChildren", cancellationToken);
+        ReadNodeAsync(path, watcher, caller, WatchKind.Child, static node => new ChildList(ChildNames.CopyOf(node.Children), node.Stat), "getChildren", cancellationToken);
 
     /// <summary>
     /// getData and getChildren: NoNode, then NoAuth, then the watch (a data watch at the node's mzxid,

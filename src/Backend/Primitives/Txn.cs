@@ -55,6 +55,14 @@ public sealed record NodeChange(NodeChangeKind Kind, string Path, Stat Stat, byt
     /// </summary>
     public long UsageThrough { get; init; }
 
+    /// <summary>
+    /// The system record this Put's <see cref="Stat"/> was made from (its <see cref="NodeKinds.VisibleStat"/>),
+    /// where the writer has one. In memory only, no codec carries it: a store that holds the system
+    /// records and the user tree in one process can then keep one copy of the Stat, not two (the
+    /// embedded user storage, issue 14). A store must check that the Stat is still the record's.
+    /// </summary>
+    public SystemNode? StatSource { get; init; }
+
     /// <summary>A Put that sets the node's data, null included.</summary>
     public static NodeChange PutWithData(string path, Stat stat, byte[]? data, IReadOnlyList<Acl>? acl = null) =>
         new(NodeChangeKind.Put, path, stat, data, acl) { WritesData = true };

@@ -35,6 +35,9 @@ public static class GatewayHost
     /// <summary>The log category of the start-up line.</summary>
     private const string StartupCategory = "ZkGateway.Startup";
 
+    /// <summary>The log category of the start-up's phase times (a category of its own: the start-up line stays one line).</summary>
+    private const string StartupTimingCategory = "ZkGateway.Startup.Timing";
+
     /// <summary>This build's version (informational: with the commit when built from git).</summary>
     private static string Version =>
         typeof(GatewayHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -60,6 +63,7 @@ public static class GatewayHost
     /// </summary>
     public static async Task<int> RunAsync(string[] args, IReadOnlyList<IBackendProvider>? providers = null)
     {
+        var timeline = new StartupTimeline();
         providers ??= EmbeddedOnly;
         if (Tools.OperatorCommands.Find(args) is { } command)
         {
@@ -86,7 +90,7 @@ public static class GatewayHost
             // Only the process entry sets it; a host embedded in tests keeps the runtime's default.
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
-        return await RunAsync(options, providers);
+        return await RunAsync(options, providers, timeline, CancellationToken.None);
     }
 
     /// <summary>Runs the server with already-parsed options until shutdown.</summary>
@@ -94,13 +98,17 @@ public static class GatewayHost
         await RunAsync(options, EmbeddedOnly, cancellationToken);
 
     /// <summary>Runs the server with already-parsed options on one of <paramref name="providers"/> until shutdown.</summary>
-    public static async Task<int> RunAsync(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, CancellationToken cancellationToken = default) =>
+        RunAsync(options, providers, null, cancellationToken);
+
+    private static async Task<int> RunAsync(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, StartupTimeline? timeline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        double configMs = timeline?.Mark() ?? 0;
         WebApplication app;
         try
         {
-            app = Build(options, providers);
+            app = Build(options, providers, null, timeline);
         }
         catch (GatewayConfigurationException e)
         {
@@ -116,7 +124,15 @@ public static class GatewayHost
         {
             try
             {
+                double hostMs = timeline?.Mark() ?? 0;
                 await app.StartAsync(cancellationToken);
+                if (timeline is not null)
+                {
+                    double listenMs = timeline.Mark();
+                    double runtimeMs = timeline.BeforeMainMs();
+                    StartupLog.Timing(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupTimingCategory),
+                        runtimeMs + timeline.SinceCreationMs, runtimeMs, configMs, hostMs, timeline.BackendMs, listenMs);
+                }
             }
             catch (IOException e)
             {
@@ -136,13 +152,16 @@ public static class GatewayHost
 
     /// <summary>
     /// Builds (does not start) the host. <paramref name="configureServices"/> runs after
-    /// <see cref="ConfigureServices"/>, letting tests replace registrations.
+    /// <see cref="ConfigureServices(IServiceCollection, GatewayOptions, IBackendProvider)"/>, letting tests replace registrations.
     /// </summary>
     public static WebApplication Build(GatewayOptions options, Action<IServiceCollection>? configureServices = null) =>
         Build(options, EmbeddedOnly, configureServices);
 
     /// <summary>Builds (does not start) the host on the provider set the <c>backend</c> key names among <paramref name="providers"/>.</summary>
-    public static WebApplication Build(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, Action<IServiceCollection>? configureServices = null)
+    public static WebApplication Build(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, Action<IServiceCollection>? configureServices = null) =>
+        Build(options, providers, configureServices, null);
+
+    private static WebApplication Build(GatewayOptions options, IReadOnlyList<IBackendProvider> providers, Action<IServiceCollection>? configureServices, StartupTimeline? timeline)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(providers);
@@ -171,6 +190,7 @@ public static class GatewayHost
         builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Debug : LogLevel.Warning);
         // The one line a started gateway prints, whatever the level.
         builder.Logging.AddFilter(StartupCategory, LogLevel.Information);
+        builder.Logging.AddFilter(StartupTimingCategory, LogLevel.Information);
         // The embedded store's recovery and snapshots, as ZooKeeper logs its snapshot loads at INFO.
         builder.Logging.AddFilter("ZkGateway.Backend.Embedded.DurableStore", LogLevel.Information);
         // Each memory trim pauses the process for a moment (about a second at 1M znodes): say when.
@@ -234,7 +254,7 @@ public static class GatewayHost
             // A factory registration, so the container disposes it (its file watchers) with the host.
             builder.Services.AddSingleton(_ => tls);
         }
-        ConfigureServices(builder.Services, options, provider);
+        ConfigureServices(builder.Services, options, provider, timeline);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -260,7 +280,10 @@ public static class GatewayHost
     /// <summary>
     /// Service registrations for the gateway. <see cref="GatewayOptions"/> is already registered.
     /// </summary>
-    public static void ConfigureServices(IServiceCollection services, GatewayOptions options, IBackendProvider provider)
+    public static void ConfigureServices(IServiceCollection services, GatewayOptions options, IBackendProvider provider) =>
+        ConfigureServices(services, options, provider, null);
+
+    private static void ConfigureServices(IServiceCollection services, GatewayOptions options, IBackendProvider provider, StartupTimeline? timeline)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
@@ -288,13 +311,14 @@ public static class GatewayHost
         // A factory registration, so the container disposes the backend (closing the database) on
         // shutdown, and the backend logs through the host's loggers. Building the host resolves it,
         // before Kestrel listens (start-up only: blocking there keeps Build synchronous for its callers).
-        services.AddSingleton(sp => StartBackend(provider, options, backendOptions, registry, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => StartBackend(provider, options, backendOptions, registry, sp.GetRequiredService<ILoggerFactory>(), timeline));
         services.AddSingleton(new GatewayStatistics { DataDir = options.Backend == "embedded" ? options.DataDir : null });
     }
 
     /// <summary>Starts the backend; a failure other than a configuration error becomes a <see cref="BackendStartException"/>.</summary>
-    private static IZkBackend StartBackend(IBackendProvider provider, GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers)
+    private static IZkBackend StartBackend(IBackendProvider provider, GatewayOptions options, BackendOptions backendOptions, INotificationSink sink, ILoggerFactory loggers, StartupTimeline? timeline)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             return provider.StartAsync(options, backendOptions, sink, loggers).GetAwaiter().GetResult();
@@ -302,6 +326,13 @@ public static class GatewayHost
         catch (Exception e) when (e is not GatewayConfigurationException)
         {
             throw new BackendStartException(options.Backend, e);
+        }
+        finally
+        {
+            if (timeline is not null)
+            {
+                timeline.BackendMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
         }
     }
 }

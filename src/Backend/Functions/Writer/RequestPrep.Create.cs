@@ -75,8 +75,8 @@ internal sealed partial class RequestPrep
         context.Scope.Put(node);
         context.Scope.Put(updatedParent);
         var clientStat = NodeKinds.VisibleStat(node);
-        context.Changes.Add(NodeChange.PutWithData(path, clientStat, create.Data, acl));
-        context.Changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, NodeKinds.VisibleStat(updatedParent)));
+        context.Changes.Add(NodeChange.PutWithData(path, clientStat, create.Data, acl) with { StatSource = node });
+        context.Changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, NodeKinds.VisibleStat(updatedParent)) { StatSource = updatedParent });
         context.Triggers.Add(new WatchTrigger(EventType.NodeCreated, path, acl));
         context.Triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath, parent.Acl));
         return new OpResult(ErrorCode.Ok, path, clientStat);

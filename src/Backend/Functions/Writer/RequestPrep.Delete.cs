@@ -79,7 +79,7 @@ internal sealed partial class RequestPrep
         {
             var updatedParent = parent with { Stat = parent.Stat with { NumChildren = parent.Stat.NumChildren - 1, Pzxid = context.Zxid } };
             context.Scope.Put(updatedParent);
-            context.Changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, NodeKinds.VisibleStat(updatedParent)));
+            context.Changes.Add(new NodeChange(NodeChangeKind.Put, parentPath, NodeKinds.VisibleStat(updatedParent)) { StatSource = updatedParent });
             context.Triggers.Add(new WatchTrigger(EventType.NodeChildrenChanged, parentPath, parent.Acl));
         }
     }

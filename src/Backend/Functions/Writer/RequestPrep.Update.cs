@@ -32,7 +32,7 @@ internal sealed partial class RequestPrep
             Stat = node.Stat with { Mzxid = context.Zxid, Mtime = context.Time, Version = NextVersion(node.Stat.Version), DataLength = set.Data?.Length ?? 0 },
         };
         context.Scope.Put(updated);
-        context.Changes.Add(NodeChange.PutWithData(set.Path, NodeKinds.VisibleStat(updated), set.Data) with { PreviousDataLength = node.Stat.DataLength });
+        context.Changes.Add(NodeChange.PutWithData(set.Path, NodeKinds.VisibleStat(updated), set.Data) with { PreviousDataLength = node.Stat.DataLength, StatSource = updated });
         context.Triggers.Add(new WatchTrigger(EventType.NodeDataChanged, set.Path, node.Acl));
         return new OpResult(ErrorCode.Ok, set.Path, NodeKinds.VisibleStat(updated));
     }
@@ -78,7 +78,7 @@ internal sealed partial class RequestPrep
         var updated = node with { Stat = node.Stat with { Aversion = NextVersion(node.Stat.Aversion) }, Acl = acl };
         context.Scope.Put(updated);
         var visible = NodeKinds.VisibleStat(updated);
-        context.Changes.Add(new NodeChange(NodeChangeKind.Put, setAcl.Path, visible, null, acl));
+        context.Changes.Add(new NodeChange(NodeChangeKind.Put, setAcl.Path, visible, null, acl) { StatSource = updated });
         return new OpResult(ErrorCode.Ok, setAcl.Path, visible);
     }
 
