@@ -25,6 +25,9 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
     private volatile bool _cancelRequested;
     private bool _completed;
 
+    /// <summary>Whether a receive buffer is held (tests: an idle connection holds none).</summary>
+    internal bool HoldsBuffer => _buffer is not null;
+
     public override bool TryRead(out ReadResult result)
     {
         if (_end > _start && !_examinedEverything)
@@ -95,8 +98,8 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
                 _examinedEverything = false;
                 return true;
             case SocketError.Success:
-                _peerDone = true;
-                return true;
+                _peerDone = false;
+                return false;
             case SocketError.WouldBlock:
                 return false;
             case SocketError.Shutdown or SocketError.OperationAborted when _cancelRequested:
@@ -157,10 +160,7 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
         }
         _start = consumedIndex;
         _examinedEverything = examinedIndex == _end;
-        if (_start == _end)
-        {
-            ReleaseBuffer();
-        }
+
     }
 
     private void ReleaseBuffer()
@@ -200,7 +200,7 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
     /// <summary>Socket errors as the exceptions Kestrel's transport gives (ZkConnectionHandler.IsExpected).</summary>
     internal static Exception Translate(SocketError error, SocketException? inner) => error switch
     {
-        SocketError.ConnectionReset => new ConnectionResetException("The client reset the connection.", inner ?? new SocketException((int)error)),
+        
         SocketError.OperationAborted or SocketError.Shutdown or SocketError.Interrupted => new ConnectionAbortedException("The connection was closed.", inner ?? new SocketException((int)error)),
         _ => new IOException("Receive failed: " + error, inner ?? new SocketException((int)error)),
     };
