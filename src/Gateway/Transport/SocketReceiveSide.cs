@@ -98,8 +98,8 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
                 _examinedEverything = false;
                 return true;
             case SocketError.Success:
-                _peerDone = false;
-                return false;
+                _peerDone = true;
+                return true;
             case SocketError.WouldBlock:
                 return false;
             case SocketError.Shutdown or SocketError.OperationAborted when _cancelRequested:
@@ -160,7 +160,10 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
         }
         _start = consumedIndex;
         _examinedEverything = examinedIndex == _end;
-
+        if (_start == _end)
+        {
+            ReleaseBuffer();
+        }
     }
 
     private void ReleaseBuffer()
@@ -200,7 +203,7 @@ internal sealed class SocketReceiveSide(Socket socket) : PipeReader
     /// <summary>Socket errors as the exceptions Kestrel's transport gives (ZkConnectionHandler.IsExpected).</summary>
     internal static Exception Translate(SocketError error, SocketException? inner) => error switch
     {
-        
+        SocketError.ConnectionReset => new ConnectionResetException("The client reset the connection.", inner ?? new SocketException((int)error)),
         SocketError.OperationAborted or SocketError.Shutdown or SocketError.Interrupted => new ConnectionAbortedException("The connection was closed.", inner ?? new SocketException((int)error)),
         _ => new IOException("Receive failed: " + error, inner ?? new SocketException((int)error)),
     };

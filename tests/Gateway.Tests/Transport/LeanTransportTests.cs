@@ -22,7 +22,12 @@ public sealed class LeanTransportTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _listener.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        // Bounded: a handler that never ends (a broken transport) fails its test, not the whole run.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _listener.StopAsync(timeout.Token);
+    }
 
     private async Task<Socket> ConnectAsync()
     {
