@@ -144,6 +144,8 @@ public sealed class ClientPortTransportTests : IAsyncLifetime
         Assert.NotNull(response);
         using (slow)
         {
+            // The gateway registers a connection just after it sends the handshake's reply.
+            await WaitForAsync(() => registry.Count == 2, "the connection was not registered");
             var stream = slow.GetStream();
             await stream.WriteAsync(requests);
             await ServedMeanwhile(other);
@@ -160,17 +162,23 @@ public sealed class ClientPortTransportTests : IAsyncLifetime
         // A client stuck the same way that goes away (reset): the gateway lets go of its send and the connection.
         var (gone, goneResponse) = await RawZkClient.HandshakeAsync(_options.ClientPort, 10000, 0, null, 0, sendReadOnly: true);
         Assert.NotNull(goneResponse);
+        await WaitForAsync(() => registry.Count == 2, "the connection was not registered");
         await gone.GetStream().WriteAsync(requests);
         await ServedMeanwhile(other);
         gone.Client.LingerState = new LingerOption(true, 0);
         gone.Close();
+        await WaitForAsync(() => registry.Count == 1, "the stuck connection was not let go");
+        Assert.Equal(ErrorCode.Ok, (await other.ExistsAsync("/large")).Error);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string failure)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (registry.Count != 1)
+        while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the stuck connection was not let go within 30 s");
+            Assert.True(DateTime.UtcNow < deadline, failure + " within 30 s");
             await Task.Delay(20);
         }
-        Assert.Equal(ErrorCode.Ok, (await other.ExistsAsync("/large")).Error);
     }
 
     /// <summary>Another client is answered while one connection is stuck.</summary>
