@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using ZkGateway.Backend;
 using ZkGateway.Gateway.Connections;
 using ZkGateway.Gateway.Tls;
+using ZkGateway.Gateway.Transport;
 
 namespace ZkGateway.Gateway.Hosting;
 
@@ -221,20 +222,10 @@ public static class GatewayHost
         {
             k.AddServerHeader = false;
             operatorEndpoints.Listen(k, options);
-            if (options.ClientPort != -1)
+            if (options.ClientPort != -1 && options.PortUnification)
             {
-                k.Listen(address, options.ClientPort, l =>
-                {
-                    if (options.PortUnification)
-                    {
-                        // client.portUnification: TLS and plaintext clients on clientPort, told apart by their first bytes.
-                        l.UseTlsOrPlaintext(tls!.HandshakeOptions(), TimeSpan.FromMilliseconds(options.HandshakeTimeoutMs));
-                    }
-                    else
-                    {
-                        l.UseConnectionHandler<ZkConnectionHandler>();
-                    }
-                });
+                // client.portUnification: TLS and plaintext clients on clientPort, told apart by their first bytes.
+                k.Listen(address, options.ClientPort, l => l.UseTlsOrPlaintext(tls!.HandshakeOptions(), TimeSpan.FromMilliseconds(options.HandshakeTimeoutMs)));
             }
             if (tls is not null && options.SecureClientPort != -1)
             {
@@ -248,6 +239,19 @@ public static class GatewayHost
             }
         });
 
+        if (options.ClientPort != -1 && !options.PortUnification)
+        {
+            // The plaintext clientPort on our own socket transport, not Kestrel's: about half the
+            // memory per idle session (docs/performance.md, "Session memory").
+            ClientPortServer.Register(
+                builder.Services,
+                sp => new ClientPortListener(
+                    new IPEndPoint(address, options.ClientPort),
+                    options.ClientPortListenBacklog,
+                    ActivatorUtilities.CreateInstance<ZkConnectionHandler>(sp),
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClientPortListener>()),
+                kestrelListens: options.Admin.Enabled || options.MetricsProvider.PrometheusEnabled || (tls is not null && options.SecureClientPort != -1));
+        }
         builder.Services.AddSingleton(options);
         if (tls is not null)
         {
