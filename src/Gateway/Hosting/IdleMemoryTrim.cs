@@ -3,6 +3,22 @@ using Microsoft.Extensions.Logging;
 
 namespace ZkGateway.Gateway.Hosting;
 
+/// <summary>What <see cref="IdleMemoryTrimPolicy.Sample"/> asks the caller to do.</summary>
+public enum TrimStep
+{
+    /// <summary>Nothing now.</summary>
+    Wait,
+
+    /// <summary>
+    /// The GC's figures predate the quiet (no collection since the burst ended), so they understate the
+    /// slack: run a background collection to refresh them, and sample again as usual.
+    /// </summary>
+    Refresh,
+
+    /// <summary>Run the aggressive collection, then report it with <see cref="IdleMemoryTrimPolicy.Trimmed"/>.</summary>
+    Trim,
+}
+
 /// <summary>
 /// When to hand memory back to the OS after a burst. The GC keeps the regions a burst made it commit,
 /// and the free space inside them: after 1M creates it held 763 MiB committed for 573 MiB of objects,
@@ -12,6 +28,9 @@ namespace ZkGateway.Gateway.Hosting;
 /// has been quiet for <see cref="IdleMs"/>, a burst's worth has been allocated since the last one, the
 /// slack is worth returning (<see cref="SlackBytes"/> and a quarter of what is in use), and not more
 /// than once per <see cref="MinIntervalMs"/>.
+/// The slack is read from the last collection's figures, which may come from the middle of the burst:
+/// where no collection has run since the quiet began, the policy first asks for a background one
+/// (<see cref="TrimStep.Refresh"/>, once per quiet spell) instead of deciding on old numbers.
 /// Pure decisions on samples, so tests drive it with their own numbers.
 /// </summary>
 public sealed class IdleMemoryTrimPolicy(int idleMs)
@@ -20,7 +39,7 @@ public sealed class IdleMemoryTrimPolicy(int idleMs)
     public const long QuietBytesPerSecond = 1L << 20;
 
     /// <summary>Allocated since the last trim before another is considered: a burst, not background noise.</summary>
-    public const long BurstBytes = 64L << 20;
+    public const long BurstBytes = 32L << 20;
 
     /// <summary>The least slack (committed beyond what objects use) that makes a trim worth its pause.</summary>
     public const long SlackBytes = 32L << 20;
@@ -31,30 +50,57 @@ public sealed class IdleMemoryTrimPolicy(int idleMs)
 
     private long _lastSampleMs = -1;
     private long _lastAllocated;
+    private long _lastCollections;
     private long _quietSinceMs = -1;
+    // The collection count when the quiet began, and whether this quiet has had its refresh.
+    private long _collectionsAtQuiet;
+    private bool _refreshed;
     private long _allocatedAtLastTrim;
     private long _lastTrimMs = long.MinValue / 2;
 
     /// <summary>
     /// Takes a sample: the time, the process's total allocated bytes, what the GC has committed and what
-    /// its objects use of it (heap size less fragmentation, at the last GC). True when a trim should run
-    /// now; the caller then reports it with <see cref="Trimmed"/>.
+    /// its objects use of it (heap size less fragmentation), both as of the last collection, and how
+    /// many collections have run. The caller does what the step says.
     /// </summary>
-    public bool Sample(long nowMs, long totalAllocated, long committed, long inUse)
+    public TrimStep Sample(long nowMs, long totalAllocated, long committed, long inUse, long collections)
     {
         if (_lastSampleMs >= 0)
         {
             long elapsed = Math.Max(1, nowMs - _lastSampleMs);
             bool quiet = (totalAllocated - _lastAllocated) * 1000 / elapsed < QuietBytesPerSecond;
-            _quietSinceMs = quiet ? (_quietSinceMs < 0 ? _lastSampleMs : _quietSinceMs) : -1;
+            if (!quiet)
+            {
+                _quietSinceMs = -1;
+            }
+            else if (_quietSinceMs < 0)
+            {
+                _quietSinceMs = _lastSampleMs;
+                _collectionsAtQuiet = _lastCollections;
+                _refreshed = false;
+            }
         }
         _lastSampleMs = nowMs;
         _lastAllocated = totalAllocated;
-        return _quietSinceMs >= 0 && nowMs - _quietSinceMs >= IdleMs
-            && totalAllocated - _allocatedAtLastTrim >= BurstBytes
-            && committed - inUse >= Math.Max(SlackBytes, inUse / 4)
-            && nowMs - _lastTrimMs >= MinIntervalMs;
+        _lastCollections = collections;
+        if (_quietSinceMs < 0 || nowMs - _quietSinceMs < IdleMs
+            || totalAllocated - _allocatedAtLastTrim < BurstBytes || nowMs - _lastTrimMs < MinIntervalMs)
+        {
+            return TrimStep.Wait;
+        }
+        if (WorthTrimming(committed, inUse))
+        {
+            return TrimStep.Trim;
+        }
+        if (!_refreshed && collections == _collectionsAtQuiet)
+        {
+            _refreshed = true;
+            return TrimStep.Refresh;
+        }
+        return TrimStep.Wait;
     }
+
+    private static bool WorthTrimming(long committed, long inUse) => committed - inUse >= Math.Max(SlackBytes, inUse / 4);
 
     /// <summary>Records a trim that ran at <paramref name="nowMs"/> with the allocation count it saw.</summary>
     public void Trimmed(long nowMs, long totalAllocated)
@@ -82,9 +128,17 @@ public sealed partial class IdleMemoryTrimmer(GatewayOptions options, ILogger<Id
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var info = GC.GetGCMemoryInfo();
-                long now = Environment.TickCount64;
-                long allocated = GC.GetTotalAllocatedBytes();
-                if (!policy.Sample(now, allocated, info.TotalCommittedBytes, info.HeapSizeBytes - info.FragmentedBytes))
+                var step = policy.Sample(Environment.TickCount64, GC.GetTotalAllocatedBytes(), info.TotalCommittedBytes,
+                    info.HeapSizeBytes - info.FragmentedBytes, GC.CollectionCount(0));
+                if (step == TrimStep.Refresh)
+                {
+                    // A background full collection: it pauses the process only briefly, and counts the
+                    // burst's dead objects (the dictionaries' old arrays among them) as free space.
+                    // The next samples decide on its figures.
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+                    continue;
+                }
+                if (step != TrimStep.Trim)
                 {
                     continue;
                 }
