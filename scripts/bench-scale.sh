@@ -16,7 +16,8 @@
 #      SCALE_CONNECTIONS sessions: the time to set them, the RSS they add, and the fan-out (other
 #      sessions setData every watched znode; time to the last NodeDataChanged)
 #   7. SCALE_SESSIONS sessions (one connection each, 64 connecting at a time) that connect and send
-#      one exists each: the time to the last reply, and the RSS they add while held open
+#      one exists each: the time to the last reply, and the RSS they add while held open, once
+#      settled (8 s into the hold, after any memory trim the connect burst allows)
 #   8. kill -9, restart, and the time from the restart to the first answered getData of a
 #      populated znode (recovery as a client sees it)
 #
@@ -142,7 +143,9 @@ measure() { # KIND RUN
   w0=$(written "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --populate "$ZNODES" --parents "$PARENTS" --connections "$CONNECTIONS" \
     --outstanding "$OUTSTANDING" --value-size 100 --json "$dir/populate.json" >&2
-  sleep 4 # the gateway returns a burst's committed memory after 1 s of quiet (memoryTrimIdleMs)
+  # The gateway returns a burst's committed memory after 1 s of quiet (memoryTrimIdleMs), after a
+  # background collection when its figures predate the quiet: about 3 s at 1M znodes.
+  sleep 6
   w1=$(written "$PID")
   rss=$(rss_kb "$PID")
   local prefix
@@ -186,24 +189,28 @@ PY
   rss_watched=$(rss_kb "$PID")
   [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_watched=-1
   wait "$lt" || { echo "$kind: the watches phase failed:" >&2; cat "$dir/watches.out" >&2; exit 1; }
-  # Sessions: the RSS before, and while all of them are held open (the tool says when).
-  local rss_idle rss_sessions
+  # Sessions: what idle sessions keep once settled, not the connect burst's garbage. The RSS 6 s
+  # after the watches (a trim their burst allows has run by then), and 8 s into the hold of all of
+  # them (the tool says when it holds; a trim the connect burst allows has run by then too). The
+  # trims in between are counted into the results.
+  local rss_idle rss_sessions session_trims
+  sleep 6
   trims0=$(trims "$dir/server.out")
   rss_idle=$(rss_kb "$PID")
-  "${LT[@]}" --target "127.0.0.1:$port" --sessions "$SESSIONS" --connections 64 --hold 6 --json "$dir/sessions.json" > "$dir/sessions.out" 2>&1 &
+  "${LT[@]}" --target "127.0.0.1:$port" --sessions "$SESSIONS" --connections 64 --hold 12 --json "$dir/sessions.json" > "$dir/sessions.out" 2>&1 &
   lt=$!
   for _ in $(seq 1 600); do grep -q holding "$dir/sessions.out" && break; sleep 0.1; done
-  sleep 2
+  sleep 8
   rss_sessions=$(rss_kb "$PID")
-  [ "$(trims "$dir/server.out")" = "$trims0" ] || rss_sessions=-1
+  session_trims=$(( $(trims "$dir/server.out") - trims0 ))
   wait "$lt" || { echo "$kind: the sessions phase failed:" >&2; cat "$dir/sessions.out" >&2; exit 1; }
   recover "$kind" "$dir" "$port" "$prefix"
   python3 - "$kind" "$run" "$dir" "$w0" "$w1" "$rss" "$datadir" "$ZNODES" "$rss_idle" "$rss_sessions" "$SESSIONS" \
-    "$rss_unwatched" "$rss_watched" "$WATCHES" > "$OUT/$kind-$run.json" <<'PY'
+    "$rss_unwatched" "$rss_watched" "$WATCHES" "$session_trims" > "$OUT/$kind-$run.json" <<'PY'
 import json, sys
 kind, run, d, w0, w1, rss, datadir, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 rss_idle, rss_sessions, sessions = int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
-rss_unwatched, rss_watched, watches = int(sys.argv[12]), int(sys.argv[13]), int(sys.argv[14])
+rss_unwatched, rss_watched, watches, session_trims = int(sys.argv[12]), int(sys.argv[13]), int(sys.argv[14]), int(sys.argv[15])
 def result(name):
     return json.load(open(f"{d}/{name}.json"))["result"]
 ses, pop, pop1, rec, w = result("sessions"), result("populate"), result("populate1"), json.load(open(f"{d}/recovery.json")), result("watches")
@@ -220,7 +227,8 @@ print(json.dumps({"kind": kind, "run": run, "errors": errors,
                   # None when the gateway trimmed its memory in between (-1): that delta measures the trim.
                   "bytes_per_watch": None if rss_watched < 0 else max(0, rss_watched - rss_unwatched) * 1024 / watches,
                   "recovery_first_read_ms": rec["first_read_ms"],
-                  "sessions_s": ses["ElapsedSeconds"], "kib_per_session": None if rss_sessions < 0 else max(0, rss_sessions - rss_idle) / sessions}))
+                  "sessions_s": ses["ElapsedSeconds"], "kib_per_session": max(0, rss_sessions - rss_idle) / sessions,
+                  "trims_during_sessions": session_trims}))
 PY
   rm -rf "$dir"
 }
