@@ -8,10 +8,17 @@
 #   fauxqs 1.9.2 (SQS + S3), started through serve-fauxqs.mjs, which binds 127.0.0.1.
 #
 # usage: scripts/aws-emulators.sh start|stop|status [--dir DIR]
+#        scripts/aws-emulators.sh kill|pause|resume dynamodb|fauxqs [--dir DIR]
+#        scripts/aws-emulators.sh revive [--dir DIR]
 #   DIR (default .emulators/run) holds endpoints.env, the PIDs this script started, the namespace
 #   name and the logs. start is idempotent: when the recorded emulators still answer it only prints
 #   their endpoints. stop kills only the PIDs recorded in DIR and deletes only the namespace it made.
 #   Ports: ZKGW_EMU_DYNAMODB_PORT / ZKGW_EMU_SQS_PORT, else free ones.
+#   ZKGW_EMU_DYNAMODB_DB=PATH (at start): DynamoDB Local keeps its tables in PATH (-dbPath) instead of
+#   in memory, so it can be killed and revived without losing them.
+#   kill / pause / resume send SIGKILL / SIGSTOP / SIGCONT to one emulator (the nemesis suite's cloud
+#   outages, tests/Nemesis.Tests); revive starts again, on the same ports, whichever recorded
+#   emulator is gone (a revived fauxqs starts empty: it keeps nothing on disk).
 # endpoints.env: ZKGW_AWS_DYNAMODB=http://127.0.0.1:P, ZKGW_AWS_S3=..., ZKGW_AWS_SQS=...
 # Needs root (ip netns); run scripts/install-test-deps.sh first.
 set -euo pipefail
@@ -20,6 +27,10 @@ emu="$repo/.emulators"
 
 cmd=${1:-}
 shift || true
+target=
+case "$cmd" in
+  kill|pause|resume) target=${1:-}; shift || true ;;
+esac
 dir="$emu/run"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -90,6 +101,52 @@ stop() {
   rm -f "$dir/endpoints.env" "$dir/ddb.sock"
 }
 
+# DynamoDB Local inside the namespace, in memory or on the recorded -dbPath.
+launch_dynamodb() {
+  local jar_dir="$emu/dynamodb-local/package/emulator" store=(-inMemory)
+  [ -f "$dir/dynamodb.db" ] && store=(-dbPath "$(cat "$dir/dynamodb.db")")
+  (cd "$jar_dir" && launch dynamodb ip netns exec "$(cat "$dir/netns")" java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib \
+      -jar DynamoDBLocal.jar "${store[@]}" -sharedDb -disableTelemetry -port 8000)
+}
+
+launch_fauxqs() {
+  (cd "$emu" && FAUXQS_PORT=$(cat "$dir/fauxqs.port") launch fauxqs node "$emu/serve-fauxqs.mjs")
+}
+
+# The recorded PID of one emulator (its process group: setsid made it the leader).
+pid_of() {
+  [ -f "$dir/pids" ] && awk -v l="$1" '$2 == l {p=$1} END {if (p) print p}' "$dir/pids"
+}
+
+# kill|pause|resume dynamodb|fauxqs: one signal to the emulator's whole group.
+signal() {
+  local sig=$1 label=$2 pid
+  case "$label" in dynamodb|fauxqs) ;; *) say "no emulator named $label (dynamodb, fauxqs)"; return 2 ;; esac
+  pid=$(pid_of "$label")
+  [ -n "$pid" ] || { say "$label is not recorded in $dir/pids"; return 1; }
+  kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid"
+  if [ "$sig" = KILL ]; then
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+}
+
+# Starts again each recorded emulator whose process is gone, and waits until it answers.
+revive() {
+  [ -f "$dir/endpoints.env" ] || { say "nothing was started in $dir"; return 1; }
+  # shellcheck disable=SC1091
+  . "$dir/endpoints.env"
+  local label pid
+  for label in dynamodb fauxqs; do
+    pid=$(pid_of "$label")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    grep -v " $label\$" "$dir/pids" > "$dir/pids.new" || true
+    mv "$dir/pids.new" "$dir/pids"
+    "launch_$label"
+  done
+  wait_for "${ZKGW_AWS_SQS##*:}" fauxqs
+  wait_for "${ZKGW_AWS_DYNAMODB##*:}" "DynamoDB Local"
+}
+
 start() {
   if running; then
     say "already running (endpoints in $dir/endpoints.env)"
@@ -122,11 +179,17 @@ start() {
   local ddb_port=${ZKGW_EMU_DYNAMODB_PORT:-$(free_port)}
   local sqs_port=${ZKGW_EMU_SQS_PORT:-$(free_port)}
 
-  (cd "$jar_dir" && launch dynamodb ip netns exec "$ns" java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib \
-      -jar DynamoDBLocal.jar -inMemory -sharedDb -disableTelemetry -port 8000)
+  if [ -n "${ZKGW_EMU_DYNAMODB_DB:-}" ]; then
+    mkdir -p "$ZKGW_EMU_DYNAMODB_DB"
+    (cd "$ZKGW_EMU_DYNAMODB_DB" && pwd) > "$dir/dynamodb.db"
+  else
+    rm -f "$dir/dynamodb.db"
+  fi
+  echo "$sqs_port" > "$dir/fauxqs.port"
+  launch_dynamodb
   launch ddb-inner ip netns exec "$ns" node "$emu/forward.mjs" "unix:$dir/ddb.sock" tcp:127.0.0.1:8000
   launch ddb-outer node "$emu/forward.mjs" "tcp:127.0.0.1:$ddb_port" "unix:$dir/ddb.sock"
-  (cd "$emu" && FAUXQS_PORT=$sqs_port launch fauxqs node "$emu/serve-fauxqs.mjs")
+  launch_fauxqs
 
   wait_for "$sqs_port" fauxqs
   wait_for "$ddb_port" "DynamoDB Local"
@@ -144,5 +207,9 @@ case "$cmd" in
   stop) stop; say "stopped" ;;
   status)
     if running; then cat "$dir/endpoints.env"; else say "not running"; exit 1; fi ;;
-  *) echo "usage: $0 start|stop|status [--dir DIR]" >&2; exit 2 ;;
+  kill) signal KILL "$target" ;;
+  pause) signal STOP "$target" ;;
+  resume) signal CONT "$target" ;;
+  revive) revive ;;
+  *) echo "usage: $0 start|stop|status|revive [--dir DIR], or $0 kill|pause|resume dynamodb|fauxqs [--dir DIR]" >&2; exit 2 ;;
 esac

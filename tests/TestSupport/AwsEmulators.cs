@@ -12,12 +12,17 @@ namespace ZkGateway.Testing;
 /// </summary>
 public static class AwsEmulators
 {
+    private static readonly string[] EndpointKeys = ["ZKGW_AWS_DYNAMODB", "ZKGW_AWS_S3", "ZKGW_AWS_SQS"];
+
     private static readonly Lazy<Task<IReadOnlyDictionary<string, string>>> Endpoints = new(StartAsync);
 
     /// <summary>Settings for a new deployment with a unique name (nothing is provisioned yet).</summary>
-    public static async Task<AwsSettings> NewDeploymentAsync(string prefix = "t")
+    public static async Task<AwsSettings> NewDeploymentAsync(string prefix = "t") =>
+        NewDeployment(await Endpoints.Value.ConfigureAwait(false), prefix);
+
+    /// <summary>Settings for a new deployment with a unique name on the emulators at <paramref name="endpoints"/>.</summary>
+    internal static AwsSettings NewDeployment(IReadOnlyDictionary<string, string> endpoints, string prefix)
     {
-        var endpoints = await Endpoints.Value.ConfigureAwait(false);
         // Lower case: the name becomes the bucket name, which S3 wants lower case.
         string name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)].ToLowerInvariant();
         return new AwsSettings
@@ -33,17 +38,46 @@ public static class AwsEmulators
 
     private static async Task<IReadOnlyDictionary<string, string>> StartAsync()
     {
-        string[] keys = ["ZKGW_AWS_DYNAMODB", "ZKGW_AWS_S3", "ZKGW_AWS_SQS"];
-        if (keys.All(k => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(k))))
+        if (EndpointKeys.All(k => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(k))))
         {
-            return keys.ToDictionary(k => k, k => Environment.GetEnvironmentVariable(k)!);
+            return EndpointKeys.ToDictionary(k => k, k => Environment.GetEnvironmentVariable(k)!);
         }
+        string output = await RunScriptAsync(["start"]).ConfigureAwait(false);
+        return ParseEndpoints(output);
+    }
+
+    /// <summary>The endpoints <c>scripts/aws-emulators.sh start</c> printed.</summary>
+    internal static IReadOnlyDictionary<string, string> ParseEndpoints(string output)
+    {
+        var endpoints = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('=', 2))
+            .Where(parts => parts.Length == 2 && EndpointKeys.Contains(parts[0]))
+            .ToDictionary(parts => parts[0], parts => parts[1]);
+        if (EndpointKeys.Any(k => !endpoints.ContainsKey(k)))
+        {
+            throw new InvalidOperationException($"scripts/aws-emulators.sh start printed no endpoints: {output}");
+        }
+        return endpoints;
+    }
+
+    /// <summary>Runs <c>scripts/aws-emulators.sh</c> with <paramref name="arguments"/>; its standard output, or an exception with both outputs.</summary>
+    internal static async Task<string> RunScriptAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
         string script = Path.Combine(FindRepositoryRoot(), "scripts", "aws-emulators.sh");
-        var start = new ProcessStartInfo("bash", [script, "start"])
+        var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        start.ArgumentList.Add(script);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not run bash.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -51,17 +85,9 @@ public static class AwsEmulators
         string output = await stdout.ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"scripts/aws-emulators.sh start failed ({process.ExitCode}): {await stderr.ConfigureAwait(false)}{output}");
+            throw new InvalidOperationException($"scripts/aws-emulators.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr.ConfigureAwait(false)}{output}");
         }
-        var endpoints = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split('=', 2))
-            .Where(parts => parts.Length == 2 && keys.Contains(parts[0]))
-            .ToDictionary(parts => parts[0], parts => parts[1]);
-        if (keys.Any(k => !endpoints.ContainsKey(k)))
-        {
-            throw new InvalidOperationException($"scripts/aws-emulators.sh start printed no endpoints: {output}");
-        }
-        return endpoints;
+        return output;
     }
 
     private static string FindRepositoryRoot()

@@ -3,6 +3,7 @@ using ZkGateway.Compat.Infrastructure;
 using Xunit.Abstractions;
 using ZkGateway.Nemesis.Faults;
 using ZkGateway.Nemesis.Workload;
+using ZkGateway.Testing;
 
 namespace ZkGateway.Nemesis.Scenarios;
 
@@ -48,6 +49,19 @@ public sealed class AwsNemesisTests(ITestOutputHelper output)
     /// <summary>The second gateway cut off from DynamoDB, S3 and SQS while its clients stay connected to it.</summary>
     [Fact]
     public Task Partition_gateway_from_backend() => RunAsync(new BackendPartitionNemesis(), faultSecondGateway: true);
+
+    /// <summary>Combined: the function host killed while the cloud throttles and fails requests, and its successor started (and provisioning) through the same faults.</summary>
+    [Fact]
+    public Task Kill_function_host_during_cloud_faults() =>
+        RunAsync(new CombinedNemesis(new CloudFaultNemesis(Settings.Seed), new FunctionHostKillNemesis()), faultSecondGateway: false);
+
+    /// <summary>DynamoDB Local killed and started again on its files: the system storage gone for a few seconds, its in-flight requests reset.</summary>
+    [Fact]
+    public Task Kill_dynamodb() => RunAsync(new EmulatorNemesis(PrivateEmulators.Emulator.DynamoDb), faultSecondGateway: false, storage: UserStorageMode.KeyValue);
+
+    /// <summary>fauxqs stopped and continued: every SQS and S3 request hangs, up to past the receive lease and the sessions' timeout.</summary>
+    [Fact]
+    public Task Stop_sqs_and_s3() => RunAsync(new EmulatorNemesis(PrivateEmulators.Emulator.Fauxqs), faultSecondGateway: false);
 
     private async Task RunAsync(INemesis nemesis, bool faultSecondGateway, bool sessionsMustSurvive = false, UserStorageMode storage = UserStorageMode.Persistent)
     {
