@@ -122,12 +122,42 @@ public sealed class HeartbeatFunctionTests
     }
 
     /// <summary>The writer queue: records what the heartbeat sends.</summary>
+    [Fact]
+    public async Task A_close_marked_but_not_sent_is_sent_at_a_later_pass_even_if_its_owner_renewed_meanwhile()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now);
+        await _leases.ClaimAsync("gw-a#1", 11, 4000);
+        var heartbeat = Heartbeat;
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        // The mark lands, the closeSession's send fails.
+        _writer.Failing = true;
+        await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
+        Assert.True((await _leases.GetAsync(11))!.Closing);
+        // The owner was only slow: it renews, and is no longer lapsed.
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 60_000);
+        _writer.Failing = false;
+
+        Assert.Equal(1, await heartbeat.RunOnceAsync());
+        Assert.Equal(11, Assert.Single(_writer.Sent).SessionId);
+        Assert.Null(await _leases.GetAsync(11));
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        Assert.Single(_writer.Sent);
+    }
+
     private sealed class RecordingQueue : IOrderedQueue<WriteRequest>
     {
         public List<WriteRequest> Sent { get; } = [];
 
+        /// <summary>Sends fail (the queue is unreachable).</summary>
+        public bool Failing { get; set; }
+
         public ValueTask SendAsync(WriteRequest message, CancellationToken cancellationToken = default)
         {
+            if (Failing)
+            {
+                throw new IOException("the queue is unreachable");
+            }
             Sent.Add(message);
             return ValueTask.CompletedTask;
         }
@@ -141,10 +171,60 @@ public sealed class HeartbeatFunctionTests
         }
     }
 
+    [Fact]
+    public async Task After_a_pass_that_could_not_read_the_store_every_lapse_counts_from_its_return()
+    {
+        long lapse = Now + 1000;
+        await _leases.RenewGatewayAsync("gw-a#1", lapse);
+        await _leases.ClaimAsync("gw-a#1", 11, 4000);
+        var heartbeat = Heartbeat;
+
+        // The store is down for 8 s: the owner cannot renew, and the heartbeat cannot read.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _leases.Unreachable = true;
+        await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
+        _time.Advance(TimeSpan.FromSeconds(7));
+        _leases.Unreachable = false;
+
+        // 8 s past the lapse, but the store has been back for less than the session's timeout.
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        _time.Advance(TimeSpan.FromMilliseconds(3999));
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        Assert.Empty(_writer.Sent);
+        // The owner did not renew within the timeout after the return: it is gone.
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, await heartbeat.RunOnceAsync());
+        Assert.Equal(11, Assert.Single(_writer.Sent).SessionId);
+    }
+
+    [Fact]
+    public async Task An_owner_that_renews_once_the_store_is_back_keeps_its_sessions()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 1000);
+        await _leases.ClaimAsync("gw-a#1", 11, 4000);
+        var heartbeat = Heartbeat;
+        _leases.Unreachable = true;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
+        _time.Advance(TimeSpan.FromSeconds(7));
+        _leases.Unreachable = false;
+
+        // The heartbeat's first pass comes before the gateway's renewal, as it did in the DynamoDB kill nemesis.
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 1500);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        Assert.Empty(_writer.Sent);
+        Assert.False((await _leases.GetAsync(11))!.Closing);
+    }
+
     /// <summary>A lease store that records which calls reach it, and can act right after a listing of leases.</summary>
     private sealed class CountingLeases(ISessionLeaseStore inner) : ISessionLeaseStore
     {
         public List<string> Calls { get; } = [];
+
+        /// <summary>The store is down: reading the liveness fails.</summary>
+        public bool Unreachable { get; set; }
 
         public Func<Task>? AfterListOwned { get; set; }
 
@@ -177,7 +257,7 @@ public sealed class HeartbeatFunctionTests
         public ValueTask<IReadOnlyDictionary<string, long>> ListGatewaysAsync(CancellationToken cancellationToken = default)
         {
             Calls.Add("ListGateways");
-            return inner.ListGatewaysAsync(cancellationToken);
+            return Unreachable ? throw new IOException("the store is unreachable") : inner.ListGatewaysAsync(cancellationToken);
         }
 
         public ValueTask<bool> ForgetGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)

@@ -16,6 +16,13 @@ namespace ZkGateway.Backend.Functions;
 /// ZooKeeper would. Expiry goes through the write path (a closeSession), so ephemerals are deleted with
 /// zxids and watchers are told.
 /// <para>
+/// After a pass that could not read the liveness (the store was unreachable), every owner's lapse counts
+/// from the first pass that could again: while the store was down no gateway could renew, so a lapse
+/// then says nothing about the gateway, as ZooKeeper's new leader gives every session its full timeout
+/// again after an election. The instance remembers this in memory only; a fresh one (a Lambda cold
+/// start) expires as if no outage had been seen, never later than without this rule.
+/// </para>
+/// <para>
 /// Cost of a pass: one read of every owner's liveness (one item); only when an owner lapsed, one Scan of
 /// the leases, and per session expired a marking transaction, a send and a delete. An owner left with no
 /// lease is forgotten, so a deployment where nothing died pays the one read.
@@ -23,19 +30,48 @@ namespace ZkGateway.Backend.Functions;
 /// </summary>
 public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<WriteRequest> writerQueue, TimeProvider time, ILogger? logger = null)
 {
+    // A pass failed to read the liveness since the last one that could; and when one could again.
+    private bool _readFailed;
+    private long _readableAgainMs = long.MinValue;
+
+    // Sessions this instance marked closing and has not yet sent a closeSession for: sent again at every
+    // pass until it goes, even if their owner renewed meanwhile and so is no longer listed as lapsed
+    // (the mark stands; without the close the lease would refuse the client while its ephemerals stay).
+    private readonly Dictionary<long, SessionLease> _unsent = [];
+
     /// <summary>One pass; returns how many sessions it sent a closeSession for.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         using var charge = CostMeter.Begin("heartbeat");
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var lapsed = (await leases.ListGatewaysAsync(cancellationToken).ConfigureAwait(false))
+        IReadOnlyDictionary<string, long> owners;
+        try
+        {
+            owners = await leases.ListGatewaysAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _readFailed = true;
+            throw;
+        }
+        if (_readFailed)
+        {
+            _readFailed = false;
+            _readableAgainMs = now;
+        }
+        int closed = 0;
+        foreach (var lease in _unsent.Values.ToList())
+        {
+            await CloseAsync(lease, cancellationToken).ConfigureAwait(false);
+            closed++;
+        }
+        var lapsed = owners
             .Where(g => g.Value <= now)
             .ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
         if (lapsed.Count == 0)
         {
-            return 0;
+            return closed;
         }
-        int closed = 0;
         var stillOwning = new HashSet<string>(StringComparer.Ordinal);
         foreach (var lease in await leases.ListOwnedAsync(lapsed.Keys, cancellationToken).ConfigureAwait(false))
         {
@@ -48,7 +84,7 @@ public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<W
                 closed++;
                 continue;
             }
-            if (now < aliveUntil + lease.TimeoutMs)
+            if (now < Math.Max(aliveUntil, _readableAgainMs) + lease.TimeoutMs)
             {
                 stillOwning.Add(lease.Owner);
                 continue;
@@ -80,9 +116,11 @@ public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<W
     /// </summary>
     private async Task CloseAsync(SessionLease lease, CancellationToken cancellationToken)
     {
+        _unsent[lease.SessionId] = lease;
         long requestId = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
         await writerQueue.SendAsync(new WriteRequest(lease.SessionId, new CloseSessionOperation(), new ReplyAddress(LeaseOwner.GatewayIdOf(lease.Owner), requestId)), cancellationToken).ConfigureAwait(false);
         await leases.RemoveAsync(lease.SessionId, cancellationToken).ConfigureAwait(false);
+        _unsent.Remove(lease.SessionId);
     }
 
     /// <summary>Runs a pass every <paramref name="interval"/> until cancelled; a failed pass is retried at the next tick.</summary>
