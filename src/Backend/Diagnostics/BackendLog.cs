@@ -20,7 +20,7 @@ internal static partial class BackendLog
     [LoggerMessage(303, LogLevel.Information, "Gateway {GatewayId}: signing off its liveness failed; it lapses by itself within one and a half renewal periods")]
     public static partial void SignOffFailed(ILogger logger, Exception exception, string gatewayId);
 
-    [LoggerMessage(304, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; the heartbeat function or the client's next connection settles it")]
+    [LoggerMessage(304, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; trying again until it is done (up to once a second)")]
     public static partial void SessionExpiryFailed(ILogger logger, Exception exception, long sessionId);
 
     [LoggerMessage(305, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness failed; trying again next tick (its sessions are safe until the last renewal lapses)")]

@@ -38,25 +38,47 @@ internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases ses
 
     private async Task ExpireAsync(long sessionId, CancellationToken cancellationToken)
     {
+        // Until it is done or the gateway stops: a lease left closing with no closeSession sent would
+        // refuse the client's resume while its ephemerals stay, for as long as this gateway lives (the
+        // heartbeat function takes over only once its liveness lapses). Each step may be repeated: a
+        // closeSession of a closed session changes nothing but a zxid.
+        bool marked = false;
+        var delay = TimeSpan.FromMilliseconds(100);
         try
         {
-            // With a shared store, only the gateway that still serves the session may expire it: one
-            // whose client moved elsewhere just forgets it.
-            if (store is not null && liveness is not null && !await store.TryMarkClosingAsync(sessionId, liveness.Owner, null, cancellationToken).ConfigureAwait(false))
+            for (int attempt = 1; ; attempt++)
             {
-                return;
-            }
-            await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, cancellationToken).ConfigureAwait(false);
-            if (store is not null)
-            {
-                await store.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // With a shared store, only the gateway that still serves the session may expire it: one
+                    // whose client moved elsewhere just forgets it.
+                    if (!marked && store is not null && liveness is not null
+                        && !await store.TryMarkClosingAsync(sessionId, liveness.Owner, null, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                    marked = true;
+                    await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, cancellationToken).ConfigureAwait(false);
+                    if (store is not null)
+                    {
+                        await store.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
+                    }
+                    return;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (attempt == 1)
+                    {
+                        BackendLog.SessionExpiryFailed(logger, e, sessionId);
+                    }
+                }
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));
             }
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The store or queue failed: the lease stays (closing, if it got that far); the heartbeat
-            // function settles it once this gateway's liveness lapses, or the client's next connection does.
-            BackendLog.SessionExpiryFailed(logger, e, sessionId);
+            // Stopping: the heartbeat function settles it once this gateway's liveness lapses.
         }
         finally
         {

@@ -66,6 +66,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
             // closed: this gateway serves (and, if its client goes quiet, expires) it from now on.
             if (await store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) is { Closing: true })
             {
+                Settle(sessionId);
                 return false;
             }
             lease = _leases.GetOrAdd(sessionId, _ => new LocalLease(timeoutMs, Deadline(Now, timeoutMs)));
@@ -91,9 +92,36 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         if (!await ClaimAsync(sessionId, timeoutMs, cancellationToken).ConfigureAwait(false))
         {
             _leases.TryRemove(sessionId, out _);
+            Settle(sessionId);
             return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// A resume refused on a lease marked closing: whoever marked it (its owner, or the heartbeat
+    /// function) may have failed before its closeSession was sent, and then nobody else would send it
+    /// while the owner lives, leaving the session's ephemerals behind (the AWS nemesis "cloud faults +
+    /// function-host kill" found one). So the refusing gateway sends it too. A closeSession of a
+    /// closed session changes nothing but a zxid; it costs one write, on this rare path only.
+    /// </summary>
+    private void Settle(long sessionId) => _ = SettleAsync(sessionId);
+
+    private async Task SettleAsync(long sessionId)
+    {
+        try
+        {
+            await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, CancellationToken.None).ConfigureAwait(false);
+            if (store is not null)
+            {
+                await store.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception)
+        {
+            // The store or queue failed again: the next refused resume, or the heartbeat function once
+            // the owner lapses, sends it.
+        }
     }
 
     public void Touch(long sessionId)
