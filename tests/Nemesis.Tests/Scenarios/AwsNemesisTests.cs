@@ -20,6 +20,11 @@ public sealed class AwsNemesisTests(ITestOutputHelper output)
     [Fact]
     public Task Kill_function_host() => RunAsync(new FunctionHostKillNemesis(), faultSecondGateway: false, sessionsMustSurvive: true);
 
+    /// <summary>The serving function instance killed while another is warm: writes stop for the kill's own cost only (issue 17's 2 s).</summary>
+    [Fact]
+    public Task Kill_function_instance_beside_a_warm_one() =>
+        RunAsync(new WarmInstanceKillNemesis(), faultSecondGateway: false, sessionsMustSurvive: true);
+
     /// <summary>On the key-value user storage, whose item writes are fenced by write stamps against a late applier.</summary>
     [Fact]
     public Task Pause_function_host() =>
