@@ -54,6 +54,55 @@ public sealed class DurableStoreTests
     }
 
     [Fact]
+    public async Task Once_writes_pause_a_log_of_an_eighth_of_the_last_snapshot_gets_a_snapshot()
+    {
+        // A 64 KiB minimum and a tree of about 600 KB: the size rule would wait for 600 KB more log.
+        await using var zk = await EmbeddedBackend.StartAsync(snapshotLogBytes: 64 << 10);
+        long session = await zk.NewSessionAsync();
+        string value = new('v', 2000);
+        for (int i = 0; i < 300; i++)
+        {
+            await zk.CreateAsync(session, $"/n{i}", value);
+        }
+        long newest = await SettledNewestSnapshotAsync(zk.DataDir);
+
+        // About 100 KB of log: under the last snapshot's size, over an eighth of it.
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal(ErrorCode.Ok, (await zk.Backend.SubmitAsync(session, new SetDataOperation($"/n{i}", System.Text.Encoding.UTF8.GetBytes(value), -1))).Result!.Error);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (SnapshotFile.Files(zk.DataDir)[0].FromSeq == newest && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(SnapshotFile.Files(zk.DataDir)[0].FromSeq > newest, "a snapshot once the writes paused");
+        var before = await TreeAsync(zk.Backend);
+        await zk.RestartAsync();
+        Assert.Equal(before, await TreeAsync(zk.Backend));
+    }
+
+    /// <summary>The newest snapshot once none has appeared for longer than an idle snapshot needs.</summary>
+    private static async Task<long> SettledNewestSnapshotAsync(string dataDir)
+    {
+        long newest = -1;
+        var quietSince = DateTime.UtcNow;
+        while (DateTime.UtcNow - quietSince < TimeSpan.FromMilliseconds(DurableStore.IdleSnapshotMs + 2000))
+        {
+            await Task.Delay(100);
+            var files = SnapshotFile.Files(dataDir);
+            long now = files.Count == 0 ? -1 : files[0].FromSeq;
+            if (now != newest)
+            {
+                newest = now;
+                quietSince = DateTime.UtcNow;
+            }
+        }
+        Assert.True(newest >= 0, "the size rule took a snapshot while the tree was made");
+        return newest;
+    }
+
+    [Fact]
     public async Task A_torn_last_record_is_cut_off_and_the_rest_kept()
     {
         await using var zk = await EmbeddedBackend.StartAsync();
