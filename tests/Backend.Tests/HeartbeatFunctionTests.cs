@@ -121,7 +121,6 @@ public sealed class HeartbeatFunctionTests
         Assert.Equal(["ListGateways"], _leases.Calls);
     }
 
-    /// <summary>The writer queue: records what the heartbeat sends.</summary>
     [Fact]
     public async Task A_close_marked_but_not_sent_is_sent_at_a_later_pass_even_if_its_owner_renewed_meanwhile()
     {
@@ -145,6 +144,56 @@ public sealed class HeartbeatFunctionTests
         Assert.Single(_writer.Sent);
     }
 
+    [Fact]
+    public async Task After_a_pass_that_could_not_read_the_store_every_lapse_counts_from_its_return()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 1000);
+        await _leases.ClaimAsync("gw-a#1", 11, 4000);
+        var heartbeat = Heartbeat;
+        await StoreDownAsync(heartbeat);
+
+        // 8 s past the lapse, but the store has been back for less than the session's timeout.
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        _time.Advance(TimeSpan.FromMilliseconds(3999));
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        Assert.Empty(_writer.Sent);
+        // The owner did not renew within the timeout after the return: it is gone.
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, await heartbeat.RunOnceAsync());
+        Assert.Equal(11, Assert.Single(_writer.Sent).SessionId);
+    }
+
+    [Fact]
+    public async Task An_owner_that_renews_once_the_store_is_back_keeps_its_sessions()
+    {
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 1000);
+        await _leases.ClaimAsync("gw-a#1", 11, 4000);
+        var heartbeat = Heartbeat;
+        await StoreDownAsync(heartbeat);
+
+        // The heartbeat's first pass comes before the gateway's renewal, as it did in the DynamoDB kill nemesis.
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        await _leases.RenewGatewayAsync("gw-a#1", Now + 1500);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await heartbeat.RunOnceAsync());
+        Assert.Empty(_writer.Sent);
+        Assert.False((await _leases.GetAsync(11))!.Closing);
+    }
+
+    /// <summary>
+    /// The store down from 2 s after now until 9 s after it: the owners cannot renew, and one pass of
+    /// <paramref name="heartbeat"/> (the instance that must remember it) fails to read.
+    /// </summary>
+    private async Task StoreDownAsync(HeartbeatFunction heartbeat)
+    {
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _leases.Unreachable = true;
+        await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
+        _time.Advance(TimeSpan.FromSeconds(7));
+        _leases.Unreachable = false;
+    }
+
+    /// <summary>The writer queue: records what the heartbeat sends.</summary>
     private sealed class RecordingQueue : IOrderedQueue<WriteRequest>
     {
         public List<WriteRequest> Sent { get; } = [];
@@ -169,53 +218,6 @@ public sealed class HeartbeatFunctionTests
         public void Complete()
         {
         }
-    }
-
-    [Fact]
-    public async Task After_a_pass_that_could_not_read_the_store_every_lapse_counts_from_its_return()
-    {
-        long lapse = Now + 1000;
-        await _leases.RenewGatewayAsync("gw-a#1", lapse);
-        await _leases.ClaimAsync("gw-a#1", 11, 4000);
-        var heartbeat = Heartbeat;
-
-        // The store is down for 8 s: the owner cannot renew, and the heartbeat cannot read.
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _leases.Unreachable = true;
-        await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
-        _time.Advance(TimeSpan.FromSeconds(7));
-        _leases.Unreachable = false;
-
-        // 8 s past the lapse, but the store has been back for less than the session's timeout.
-        Assert.Equal(0, await heartbeat.RunOnceAsync());
-        _time.Advance(TimeSpan.FromMilliseconds(3999));
-        Assert.Equal(0, await heartbeat.RunOnceAsync());
-        Assert.Empty(_writer.Sent);
-        // The owner did not renew within the timeout after the return: it is gone.
-        _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(1, await heartbeat.RunOnceAsync());
-        Assert.Equal(11, Assert.Single(_writer.Sent).SessionId);
-    }
-
-    [Fact]
-    public async Task An_owner_that_renews_once_the_store_is_back_keeps_its_sessions()
-    {
-        await _leases.RenewGatewayAsync("gw-a#1", Now + 1000);
-        await _leases.ClaimAsync("gw-a#1", 11, 4000);
-        var heartbeat = Heartbeat;
-        _leases.Unreachable = true;
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
-        _time.Advance(TimeSpan.FromSeconds(7));
-        _leases.Unreachable = false;
-
-        // The heartbeat's first pass comes before the gateway's renewal, as it did in the DynamoDB kill nemesis.
-        Assert.Equal(0, await heartbeat.RunOnceAsync());
-        await _leases.RenewGatewayAsync("gw-a#1", Now + 1500);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(0, await heartbeat.RunOnceAsync());
-        Assert.Empty(_writer.Sent);
-        Assert.False((await _leases.GetAsync(11))!.Closing);
     }
 
     /// <summary>A lease store that records which calls reach it, and can act right after a listing of leases.</summary>
