@@ -80,7 +80,7 @@ public sealed class FaaSBackend : IZkBackend
         var ids = inProcess ? SessionIds.Sequential(options.ServerId, time) : SessionIds.Random();
         var liveness = leaseStore is null ? null : new GatewayLiveness(options, leaseStore, time, logger);
         _sessions = new SessionLeases(options, system, leaseStore, liveness, _writes, ids, time, _inboxDemand);
-        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, liveness, _writes, time, logger);
+        _heartbeat = new SessionHeartbeat(options, _sessions, leaseStore, liveness, time, logger);
         _reads = new ReadPath(user, system, interest, watches, sink, inbox);
         _watches = new WatchRequests(_reads, watches, sink);
         _statistics = new StatisticsCache(system, user, _sessions, inbox, time, inProcess ? TimeSpan.Zero : StatisticsCache.CloudMaxAge);

@@ -271,8 +271,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
     private void SnapshotIfIdle()
     {
         if (_disposed || !_snapshot.IsCompleted || _systemNodes is null || Volatile.Read(ref _refusingUntilRestart) != 0
-            || Environment.TickCount64 - Volatile.Read(ref _lastAppendMs) < IdleSnapshotMs
-            || Volatile.Read(ref _logBytesSinceRoll) < Math.Max(_minLogBytes, _lastSnapshotBytes / IdleSnapshotFraction))
+            || Environment.TickCount64 - Volatile.Read(ref _lastAppendMs) < IdleSnapshotMs || !IdleTailWorthASnapshot)
         {
             return;
         }
@@ -283,7 +282,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
         }
         try
         {
-            if (!_disposed && _snapshot.IsCompleted && _logBytesSinceRoll >= Math.Max(_minLogBytes, _lastSnapshotBytes / IdleSnapshotFraction))
+            if (!_disposed && _snapshot.IsCompleted && IdleTailWorthASnapshot)
             {
                 _snapshot = Task.Run(() => TakeSnapshotAsync(CancellationToken.None));
             }
@@ -293,6 +292,9 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
             WriteLock.Release();
         }
     }
+
+    private bool IdleTailWorthASnapshot =>
+        Volatile.Read(ref _logBytesSinceRoll) >= Math.Max(_minLogBytes, _lastSnapshotBytes / IdleSnapshotFraction);
 
     /// <summary>Says in the log why a write was refused: every time for a failed write, once for a failed fsync (every write after it is refused too).</summary>
     private void LogRefusal(StorageUnavailableException e)

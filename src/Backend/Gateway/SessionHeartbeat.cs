@@ -11,7 +11,7 @@ namespace ZkGateway.Backend.Gateway;
 /// gateway that owns a session (per the store) may expire it, so a client that moved to another gateway
 /// keeps it.
 /// </summary>
-internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases sessions, ISessionLeaseStore? store, GatewayLiveness? liveness, InflightWrites writes, TimeProvider time, ILogger logger)
+internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases sessions, ISessionLeaseStore? store, GatewayLiveness? liveness, TimeProvider time, ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -58,11 +58,7 @@ internal sealed class SessionHeartbeat(BackendOptions options, SessionLeases ses
                         return;
                     }
                     marked = true;
-                    await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, cancellationToken).ConfigureAwait(false);
-                    if (store is not null)
-                    {
-                        await store.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
-                    }
+                    await sessions.SendCloseAsync(sessionId, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -111,16 +111,25 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
     {
         try
         {
-            await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, CancellationToken.None).ConfigureAwait(false);
-            if (store is not null)
-            {
-                await store.RemoveAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
-            }
+            await SendCloseAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {
             // The store or queue failed again: the next refused resume, or the heartbeat function once
             // the owner lapses, sends it.
+        }
+    }
+
+    /// <summary>
+    /// The closeSession of a session whose lease is (or may be) marked closing, not from its client,
+    /// then the lease's removal from the shared store: an expiry's last steps, and a settlement's.
+    /// </summary>
+    public async Task SendCloseAsync(long sessionId, CancellationToken cancellationToken)
+    {
+        await writes.Submit(sessionId, new CloseSessionOperation(), null, fromClient: false, cancellationToken).ConfigureAwait(false);
+        if (store is not null)
+        {
+            await store.RemoveAsync(sessionId, cancellationToken).ConfigureAwait(false);
         }
     }
 
