@@ -17,7 +17,7 @@ public sealed class HeartbeatFunctionTests
 
     private readonly ManualTime _time = new(Start);
     private readonly CountingLeases _leases = new(new InMemorySessionLeases());
-    private readonly RecordingQueue _writer = new();
+    private readonly RecordingWriterQueue _writer = new();
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -191,92 +191,5 @@ public sealed class HeartbeatFunctionTests
         await Assert.ThrowsAsync<IOException>(() => heartbeat.RunOnceAsync());
         _time.Advance(TimeSpan.FromSeconds(7));
         _leases.Unreachable = false;
-    }
-
-    /// <summary>The writer queue: records what the heartbeat sends.</summary>
-    private sealed class RecordingQueue : IOrderedQueue<WriteRequest>
-    {
-        public List<WriteRequest> Sent { get; } = [];
-
-        /// <summary>Sends fail (the queue is unreachable).</summary>
-        public bool Failing { get; set; }
-
-        public ValueTask SendAsync(WriteRequest message, CancellationToken cancellationToken = default)
-        {
-            if (Failing)
-            {
-                throw new IOException("the queue is unreachable");
-            }
-            Sent.Add(message);
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask<QueueBatch<WriteRequest>> ReceiveBatchAsync(int maxBatch, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask AcknowledgeAsync(QueueBatch<WriteRequest> batch, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public void Complete()
-        {
-        }
-    }
-
-    /// <summary>A lease store that records which calls reach it, and can act right after a listing of leases.</summary>
-    private sealed class CountingLeases(ISessionLeaseStore inner) : ISessionLeaseStore
-    {
-        public List<string> Calls { get; } = [];
-
-        /// <summary>The store is down: reading the liveness fails.</summary>
-        public bool Unreachable { get; set; }
-
-        public Func<Task>? AfterListOwned { get; set; }
-
-        public ValueTask<bool> ClaimAsync(string owner, long sessionId, int timeoutMs, CancellationToken cancellationToken = default)
-        {
-            Calls.Add("Claim");
-            return inner.ClaimAsync(owner, sessionId, timeoutMs, cancellationToken);
-        }
-
-        public ValueTask<SessionLease?> GetAsync(long sessionId, CancellationToken cancellationToken = default) => inner.GetAsync(sessionId, cancellationToken);
-
-        public ValueTask<bool> TryMarkClosingAsync(long sessionId, string? onlyIfOwner = null, long? onlyIfOwnerAliveUntilMs = null, CancellationToken cancellationToken = default)
-        {
-            Calls.Add("TryMarkClosing");
-            return inner.TryMarkClosingAsync(sessionId, onlyIfOwner, onlyIfOwnerAliveUntilMs, cancellationToken);
-        }
-
-        public ValueTask RemoveAsync(long sessionId, CancellationToken cancellationToken = default)
-        {
-            Calls.Add("Remove");
-            return inner.RemoveAsync(sessionId, cancellationToken);
-        }
-
-        public ValueTask RenewGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
-        {
-            Calls.Add("RenewGateway");
-            return inner.RenewGatewayAsync(owner, aliveUntilMs, cancellationToken);
-        }
-
-        public ValueTask<IReadOnlyDictionary<string, long>> ListGatewaysAsync(CancellationToken cancellationToken = default)
-        {
-            Calls.Add("ListGateways");
-            return Unreachable ? throw new IOException("the store is unreachable") : inner.ListGatewaysAsync(cancellationToken);
-        }
-
-        public ValueTask<bool> ForgetGatewayAsync(string owner, long aliveUntilMs, CancellationToken cancellationToken = default)
-        {
-            Calls.Add("ForgetGateway");
-            return inner.ForgetGatewayAsync(owner, aliveUntilMs, cancellationToken);
-        }
-
-        public async ValueTask<IReadOnlyList<SessionLease>> ListOwnedAsync(IReadOnlyCollection<string> owners, CancellationToken cancellationToken = default)
-        {
-            Calls.Add("ListOwned");
-            var owned = await inner.ListOwnedAsync(owners, cancellationToken);
-            if (AfterListOwned is { } after)
-            {
-                await after();
-            }
-            return owned;
-        }
     }
 }

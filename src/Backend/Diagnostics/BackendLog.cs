@@ -23,6 +23,12 @@ internal static partial class BackendLog
     [LoggerMessage(304, LogLevel.Warning, "Expiring session 0x{SessionId:x} failed; trying again until it is done (up to once a second)")]
     public static partial void SessionExpiryFailed(ILogger logger, Exception exception, long sessionId);
 
+    [LoggerMessage(309, LogLevel.Information, "Expiring session 0x{SessionId:x}, timeout exceeded (its client was silent past its deadline)")]
+    public static partial void SessionExpiring(ILogger logger, long sessionId);
+
+    [LoggerMessage(310, LogLevel.Information, "Expiring session 0x{SessionId:x}, timeout of {TimeoutMs}ms exceeded since its gateway {Owner} lapsed")]
+    public static partial void LapsedSessionExpiring(ILogger logger, long sessionId, int timeoutMs, string owner);
+
     [LoggerMessage(305, LogLevel.Warning, "Gateway {GatewayId}: renewing its liveness failed; trying again next tick (its sessions are safe until the last renewal lapses)")]
     public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, string gatewayId);
 

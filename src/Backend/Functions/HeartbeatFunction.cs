@@ -96,6 +96,7 @@ public sealed class HeartbeatFunction(ISessionLeaseStore leases, IOrderedQueue<W
                 stillOwning.Add(lease.Owner);
                 continue;
             }
+            BackendLog.LapsedSessionExpiring(logger ?? NullLogger.Instance, lease.SessionId, lease.TimeoutMs, lease.Owner);
             await CloseAsync(lease, cancellationToken).ConfigureAwait(false);
             closed++;
         }

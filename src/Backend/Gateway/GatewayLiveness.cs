@@ -22,6 +22,9 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
 
     private bool _everRenewed;
 
+    /// <summary>The last renewal failed (heartbeat ticks run one at a time).</summary>
+    private bool _renewalFailed;
+
     /// <summary>This process's name on the leases it takes (a new incarnation at every start).</summary>
     public string Owner { get; } = LeaseOwner.NewIncarnation(options.GatewayId);
 
@@ -36,12 +39,15 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
     public Task EnsureFreshAsync(CancellationToken cancellationToken) =>
         Now < Volatile.Read(ref _renewedAt) + Period ? Task.CompletedTask : RenewAsync(cancellationToken);
 
-    /// <summary>One heartbeat tick: renews when a period has passed and a session is served; a failure is logged and retried next tick.</summary>
-    public async Task RenewIfDueAsync(bool serving, CancellationToken cancellationToken)
+    /// <summary>
+    /// One heartbeat tick: renews when a period has passed and a session is served; a failure is logged
+    /// and retried next tick. True when this renewal succeeded after one or more failed: the store is back.
+    /// </summary>
+    public async Task<bool> RenewIfDueAsync(bool serving, CancellationToken cancellationToken)
     {
         if (!serving || Now < Volatile.Read(ref _renewedAt) + Period)
         {
-            return;
+            return false;
         }
         try
         {
@@ -50,7 +56,12 @@ internal sealed class GatewayLiveness(BackendOptions options, ISessionLeaseStore
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             BackendLog.LeaseRenewalFailed(logger, e, options.GatewayId);
+            _renewalFailed = true;
+            return false;
         }
+        bool returned = _renewalFailed;
+        _renewalFailed = false;
+        return returned;
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)

@@ -72,16 +72,26 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
             lease = _leases.GetOrAdd(sessionId, _ => new LocalLease(timeoutMs, Deadline(Now, timeoutMs)));
             demand?.Signal();
         }
-        if (lease is null || lease.Closing)
+        if (lease is null)
         {
             return false;
         }
         lock (lease)
         {
-            if (lease.Closing)
+            if (lease.State == LeaseState.Expiring)
+            {
+                // Its expiry's first step is under way and may yet fail on the store (then the session
+                // lives on): not an answer to give yet. The client tries again, as after any lost
+                // connection, and by then it is decided.
+                throw new StorageUnavailableException($"session 0x{sessionId:x}'s expiry is in progress", untilRestart: false);
+            }
+            // An expiry stalled on the store ends here: the store just answered (the session's record
+            // above), so the session is served again rather than expired for the store's outage.
+            if (lease.State == LeaseState.Closing)
             {
                 return false;
             }
+            lease.State = LeaseState.Live;
             lease.TimeoutMs = timeoutMs;
             lease.ExpiresAt = Deadline(Now, timeoutMs);
         }
@@ -139,7 +149,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         {
             lock (lease)
             {
-                if (!lease.Closing)
+                if (lease.State == LeaseState.Live)
                 {
                     lease.ExpiresAt = Deadline(Now, lease.TimeoutMs);
                 }
@@ -147,7 +157,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         }
     }
 
-    public bool IsLive(long sessionId) => _leases.TryGetValue(sessionId, out var lease) && !lease.Closing;
+    public bool IsLive(long sessionId) => _leases.TryGetValue(sessionId, out var lease) && lease.State == LeaseState.Live;
 
     /// <summary>
     /// closeSession from the client: marks the session closing (no more requests), then deletes its
@@ -159,7 +169,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         {
             lock (lease)
             {
-                lease.Closing = true;
+                lease.State = LeaseState.Closing;
             }
         }
         if (store is not null)
@@ -179,7 +189,7 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
     /// <summary>The session ended (its close was applied, or it expired): this gateway no longer serves it.</summary>
     public void Forget(long sessionId) => _leases.TryRemove(sessionId, out _);
 
-    /// <summary>Marks closing every session whose local deadline is at or before <paramref name="now"/> and returns them (null: none).</summary>
+    /// <summary>Marks expiring every live session whose local deadline is at or before <paramref name="now"/> and returns them (null: none).</summary>
     public List<long>? BeginExpiry(long now)
     {
         List<long>? expired = null;
@@ -187,15 +197,83 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
         {
             lock (lease)
             {
-                if (lease.Closing || lease.ExpiresAt > now)
+                if (lease.State != LeaseState.Live || lease.ExpiresAt > now)
                 {
                     continue;
                 }
-                lease.Closing = true;
+                lease.State = LeaseState.Expiring;
             }
             (expired ??= []).Add(sessionId);
         }
         return expired;
+    }
+
+    /// <summary>The session's expiry failed on the store before it was marked closing there (see <see cref="LeaseState.ExpiryStalled"/>).</summary>
+    public void StallExpiry(long sessionId)
+    {
+        if (_leases.TryGetValue(sessionId, out var lease))
+        {
+            lock (lease)
+            {
+                if (lease.State == LeaseState.Expiring)
+                {
+                    lease.State = LeaseState.ExpiryStalled;
+                }
+            }
+        }
+    }
+
+    /// <summary>The session's expiry is decided (marked closing in the store, or there is no store): a resume is refused from now on.</summary>
+    public void ConfirmExpiry(long sessionId)
+    {
+        if (_leases.TryGetValue(sessionId, out var lease))
+        {
+            lock (lease)
+            {
+                if (lease.State is LeaseState.Expiring or LeaseState.ExpiryStalled)
+                {
+                    lease.State = LeaseState.Closing;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The store answers again after the session's expiry stalled: the session is live again, with a
+    /// full timeout from now. True when it is live here (re-armed now, or already by its client's resume).
+    /// </summary>
+    public bool Rearm(long sessionId)
+    {
+        if (!_leases.TryGetValue(sessionId, out var lease))
+        {
+            return false;
+        }
+        lock (lease)
+        {
+            if (lease.State == LeaseState.ExpiryStalled)
+            {
+                lease.State = LeaseState.Live;
+                lease.ExpiresAt = Deadline(Now, lease.TimeoutMs);
+            }
+            return lease.State == LeaseState.Live;
+        }
+    }
+
+    /// <summary>After an outage of the store: every live or stalled session's deadline is at least a full timeout from now.</summary>
+    public void RearmAll()
+    {
+        long now = Now;
+        foreach (var lease in _leases.Values)
+        {
+            lock (lease)
+            {
+                if (lease.State is LeaseState.Live or LeaseState.ExpiryStalled)
+                {
+                    lease.State = LeaseState.Live;
+                    lease.ExpiresAt = Math.Max(lease.ExpiresAt, Deadline(now, lease.TimeoutMs));
+                }
+            }
+        }
     }
 
     /// <summary>

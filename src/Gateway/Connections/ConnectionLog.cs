@@ -22,7 +22,7 @@ internal static partial class ConnectionLog
     public static partial void RequestFailed(ILogger logger, long sessionId, OpCode opCode, int xid, Exception exception);
 
     // Debug: the store logs the cause once; every refused request after it would repeat it.
-    [LoggerMessage(11, LogLevel.Debug, "Session 0x{SessionId:x16}: {OpCode} (xid {Xid}) was not made durable ({Reason}); the connection is closed")]
+    [LoggerMessage(11, LogLevel.Debug, "Session 0x{SessionId:x16}: {OpCode} (xid {Xid}) failed on storage ({Reason}); the connection is closed")]
     public static partial void NotDurable(ILogger logger, long sessionId, OpCode opCode, int xid, string reason);
 
     [LoggerMessage(5, LogLevel.Debug, "Session 0x{SessionId:x16}: {OpCode} (xid {Xid}) has an undecodable body; answered MarshallingError: {Reason}")]

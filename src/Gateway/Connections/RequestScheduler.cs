@@ -110,10 +110,13 @@ internal sealed class RequestScheduler
         {
             reply = await pending.ConfigureAwait(false);
         }
-        catch (StorageUnavailableException e)
+        catch (Exception e) when (e is IOException or HttpRequestException)
         {
-            // Not made durable (a full disk, a failed fsync): the client cannot know whether it took
-            // effect, so no answer but ConnectionLoss, as ZooKeeper closes on an IOException.
+            // Storage that failed or could not be reached: not made durable (a full disk, a failed
+            // fsync: StorageUnavailableException), or a cloud store that did not answer (DynamoDB
+            // down, a dropped connection). The client cannot know whether a write took effect, and a
+            // read has nothing true to say, so no answer but ConnectionLoss, as ZooKeeper closes on an
+            // IOException; the client then tries again, which a SystemError would not make it do.
             ConnectionLog.NotDurable(_logger, _connection.SessionId, (OpCode)slot.OpType, slot.Xid, e.Message);
             Outbound.CompleteWithoutReply(slot);
             return;

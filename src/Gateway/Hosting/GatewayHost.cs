@@ -194,6 +194,8 @@ public static class GatewayHost
         builder.Logging.AddFilter(StartupTimingCategory, LogLevel.Information);
         // The embedded store's recovery and snapshots, as ZooKeeper logs its snapshot loads at INFO.
         builder.Logging.AddFilter("ZkGateway.Backend.Embedded.DurableStore", LogLevel.Information);
+        // Each session expiry, as ZooKeeper logs "Expiring session 0x…, timeout of …ms exceeded" at INFO.
+        builder.Logging.AddFilter(typeof(FaaSBackend).FullName, LogLevel.Information);
         // Each memory trim pauses the process for a moment (about a second at 1M znodes): say when.
         builder.Logging.AddFilter(typeof(IdleMemoryTrimmer).FullName, LogLevel.Information);
         if (options.Verbose)

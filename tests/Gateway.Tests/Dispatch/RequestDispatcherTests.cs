@@ -183,6 +183,19 @@ public sealed class RequestDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_whose_storage_cannot_be_reached_gets_no_answer_and_its_connection_closes()
+    {
+        // A cloud store that dropped the connection (DynamoDB killed): ConnectionLoss, which clients
+        // retry, not a SystemError, which they do not.
+        _backend.Seed("/a", [0]);
+        _backend.GetDataFault = new IOException("The response ended prematurely.");
+        Send(1, OpCode.GetData, new GetDataRequest("/a", false));
+
+        await AssertWriterStoppedAsync();
+        Assert.DoesNotContain(_logger.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task An_undecodable_body_is_answered_MarshallingError_with_the_current_zxid_and_the_connection_carries_on()
     {
         _backend.Seed("/a", [0]);

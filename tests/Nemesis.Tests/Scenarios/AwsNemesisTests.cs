@@ -78,10 +78,14 @@ public sealed class AwsNemesisTests(ITestOutputHelper output)
             var report = await NemesisRun.RunAsync([first, second], faulted, nemesis, Settings);
             output.WriteLine(report.ToString());
             ReportAssertions.Held(report, sessionsMustSurvive);
+            if (Settings.PrintLogs)
+            {
+                WriteLogs(first, second);
+            }
         }
         catch
         {
-            output.WriteLine($"first gateway:\n{first.Log}\nsecond gateway:\n{second.Log}\nfunction host:\n{first.FunctionsLog}");
+            WriteLogs(first, second);
             throw;
         }
         finally
@@ -89,4 +93,7 @@ public sealed class AwsNemesisTests(ITestOutputHelper output)
             await nemesis.CleanUpAsync(faulted);
         }
     }
+
+    private void WriteLogs(AwsGatewayServer first, AwsGatewayServer second) =>
+        output.WriteLine($"first gateway:\n{first.Log}\nsecond gateway:\n{second.Log}\nfunction host:\n{first.FunctionsLog}");
 }
