@@ -24,6 +24,9 @@ internal static partial class HostLog
     [LoggerMessage(202, LogLevel.Information, "functions ready: deployment {Deployment}")]
     public static partial void FunctionsReady(ILogger logger, string deployment);
 
+    [LoggerMessage(207, LogLevel.Warning, "starting failed on a passing cloud fault (attempt {Attempt}); starting again")]
+    public static partial void StartFailed(ILogger logger, Exception exception, int attempt);
+
     [LoggerMessage(203, LogLevel.Critical, "function host failed")]
     public static partial void HostFailed(ILogger logger, Exception exception);
 

@@ -45,12 +45,7 @@ internal static class HostMode
             var log = loggers.CreateLogger("ZkGateway.FunctionHost");
             try
             {
-                if (options.Contains("--provision"))
-                {
-                    await AwsProvisioner.ProvisionAsync(settings, stopping.Token).ConfigureAwait(false);
-                    HostLog.Provisioned(log, settings.DeploymentName);
-                }
-                await using var functions = await AwsFunctions.StartAsync(settings, configuration.Backend, loggers, stopping.Token).ConfigureAwait(false);
+                await using var functions = await StartAsync(options.Contains("--provision"), settings, configuration, loggers, log, stopping.Token).ConfigureAwait(false);
                 HostLog.FunctionsReady(log, settings.DeploymentName);
                 await functions.RunAsync(stopping.Token).ConfigureAwait(false);
             }
@@ -69,5 +64,28 @@ internal static class HostMode
             Console.WriteLine(FormattableString.Invariant($"cost {line.Operation} {line.Service}.{line.Api} calls={line.Calls} units={line.Units} usd={line.Usd} rcu={line.ReadUnits} wcu={line.WriteUnits}"));
         }
         return 0;
+    }
+
+    /// <summary>Provisions (if asked) and starts the functions, starting again after the cloud's passing faults (<see cref="StartupFaults"/>).</summary>
+    private static async Task<AwsFunctions> StartAsync(bool provision, AwsSettings settings, FunctionHostConfiguration configuration, ILoggerFactory loggers, ILogger log, CancellationToken stopping)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (provision)
+                {
+                    await AwsProvisioner.ProvisionAsync(settings, stopping).ConfigureAwait(false);
+                    HostLog.Provisioned(log, settings.DeploymentName);
+                    provision = false;
+                }
+                return await AwsFunctions.StartAsync(settings, configuration.Backend, loggers, stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StartupFaults.IsPassing(e) && attempt < StartupFaults.MaxAttempts && !stopping.IsCancellationRequested)
+            {
+                HostLog.StartFailed(log, e, attempt);
+                await Task.Delay(StartupFaults.Backoff(attempt), stopping).ConfigureAwait(false);
+            }
+        }
     }
 }
