@@ -18,6 +18,10 @@ namespace ZkGateway.Backend.Gateway;
 internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchInterest interest, IWatchStorage watches, INotificationSink sink, InboxProgress? inbox)
 {
     private readonly StaleWatches? _stale = inbox is null ? null : new StaleWatches(watches, user, sink);
+    private readonly LargeChildLists _largeChildLists = new();
+
+    // Made once: the reply needs the kept lists, and a capturing lambda made per read would allocate.
+    private Func<UserNode, ChildList>? _childList;
 
     public ValueTask<ReadResult<Stat>> ExistsAsync(string path, long? watcher, CancellationToken cancellationToken)
     {
@@ -39,7 +43,7 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         ReadNodeAsync(path, watcher, caller, WatchKind.Data, static node => new NodeData(node.Data, node.Stat), "getData", cancellationToken);
 
     public ValueTask<ReadResult<ChildList>> GetChildrenAsync(string path, long? watcher, CallerIdentity? caller, CancellationToken cancellationToken) =>
-        ReadNodeAsync(path, watcher, caller, WatchKind.Child, static node => new ChildList(ChildNames.CopyOf(node.Children), node.Stat), "getChildren", cancellationToken);
+        ReadNodeAsync(path, watcher, caller, WatchKind.Child, _childList ??= node => new ChildList(_largeChildLists.Get(node), node.Stat), "getChildren", cancellationToken);
 
     /// <summary>
     /// getData and getChildren: NoNode, then NoAuth, then the watch (a data watch at the node's mzxid,

@@ -48,6 +48,21 @@ public sealed class ChildNames : IReadOnlyList<string>
 
     public int Count { get; }
 
+    /// <summary>
+    /// Handed out again by a later call while the parent's children did not change (a large parent,
+    /// LargeChildLists): worth encoding once and keeping the bytes. A list of a parent whose children
+    /// keep changing is never reused, and is encoded as any other reply.
+    /// </summary>
+    public bool IsReused { get; internal set; }
+
+    /// <summary>
+    /// These names as a Jute <c>vector&lt;ustring&gt;</c>, once a reply of a reused list has encoded
+    /// them: the names do not change, so a repeat reply copies these bytes instead of encoding
+    /// 100,000 strings again. Two replies encoding at
+    /// once make equal arrays; either may win.
+    /// </summary>
+    public byte[]? EncodedVector { get; set; }
+
     /// <summary>The arrays the names are held in (tests: none is a large object).</summary>
     internal IReadOnlyList<string[]> Chunks => _chunks;
 

@@ -219,8 +219,9 @@ public sealed partial class RequestDispatcher
                 {
                     var r = await _backend.GetChildrenAsync(path, request.Watch ? connection.Id : null, caller).ConfigureAwait(false);
                     IJuteRecord? response = !r.IsOk ? null
-                        : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value!.Children)
-                        : new GetChildren2Response(r.Value!.Children, r.Value.Stat);
+                        : r.Value!.Children is ChildNames { IsReused: true } reused ? EncodedChildrenResponse.For(reused, op == OpCode.GetChildren ? null : r.Value.Stat)
+                        : op == OpCode.GetChildren ? new GetChildrenResponse(r.Value.Children)
+                        : new GetChildren2Response(r.Value.Children, r.Value.Stat);
                     return new Reply(r.Zxid, r.Error, response);
                 });
                 return Next.Continue;
