@@ -37,6 +37,30 @@ public sealed class GatewayWritePathTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_head_names_the_batches_before_it_so_a_lost_answer_can_be_told_after_others_reserved_past()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("history");
+        var head = new WriteHead(d.Clients.DynamoDb, d.Settings.CountersTable);
+        var ids = Enumerable.Range(1, 12).Select(i => Guid.NewGuid().ToString("N")).ToList();
+        var known = HeadState.Empty;
+        foreach (string id in ids)
+        {
+            var next = known.Next(known.LastZxid + 1, "gw-a", id, [1]);
+            Assert.True(await head.TryReserveAsync(known.Seq, next, default));
+            known = await head.ReadAsync(default);
+        }
+
+        Assert.Equal(12, known.Seq);
+        Assert.True(known.Holds(12, ids[11]));
+        Assert.True(known.Holds(4, ids[3]));                        // 8 back: remembered
+        Assert.Null(known.Holds(3, ids[2]));                        // 9 back: too far to tell
+        Assert.False(known.Holds(5, ids[3]));                       // another batch had number 5
+        Assert.False(known.Holds(13, ids[11]));                     // not reserved yet
+        Assert.False(known.Holds(12, Guid.NewGuid().ToString("N")));
+        Assert.Equal(HeadState.PreviousKept, known.Previous!.Count);
+    }
+
+    [Fact]
     public void A_batch_reads_back_as_written()
     {
         var txn = new Txn(42, 1000, 7, new ReplyAddress("gw-a", 3), new WriteResult(ErrorCode.Ok, 42),
@@ -116,6 +140,67 @@ public sealed class GatewayWritePathTests(ITestOutputHelper output)
             {
                 await w.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// Writer A's reservation is carried out with its answer lost, and before A can look at the head
+    /// again writer B applies A's batch and reserves past it: A must find its batch in the head's
+    /// history (<see cref="HeadState.Previous"/>), not prepare it again (a second node) nor delete its
+    /// payload (which the applied node refers to).
+    /// </summary>
+    [Fact]
+    public async Task A_reservation_whose_answer_was_lost_and_that_another_writer_passed_is_applied_once()
+    {
+        await using var d = await EmulatorDeployment.CreateAsync("passedhead");
+        await using var dynamo = await FaultProxy.StartAsync(d.Settings.DynamoDbEndpoint!, CloudService.DynamoDb);
+        var settings = GatewayPath(d);
+        var a = await WriterAsync(d, settings with { DynamoDbEndpoint = dynamo.Endpoint }, "gw-a");
+        var b = await WriterAsync(d, settings, "gw-b");
+        try
+        {
+            Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(0, new CreateSessionOperation(4001, [1], 30000))).Error);
+            Assert.Equal(ErrorCode.Ok, (await b.SubmitAsync(0, new CreateSessionOperation(4002, [1], 30000))).Error);
+            Assert.Equal(ErrorCode.Ok, (await a.SubmitAsync(4001, new CreateOperation("/seq", [], Acl.OpenAclUnsafe, CreateMode.Persistent))).Error);
+
+            int stage = 0;   // 0: the next reservation of A is lost; 1: A's calls wait for B
+            var passed = new TaskCompletionSource();
+            dynamo.Plan = call =>
+            {
+                if (call.Operation == "UpdateItem" && Interlocked.CompareExchange(ref stage, 1, 0) == 0)
+                {
+                    return ProxyFault.DropAfterForward;
+                }
+                if (Volatile.Read(ref stage) == 1)
+                {
+                    passed.Task.Wait(TimeSpan.FromSeconds(60));
+                }
+                return ProxyFault.None;
+            };
+            // 3 KB: the payload goes to S3 before the reservation, so B can apply A's batch without A.
+            var fromA = a.SubmitAsync(4001, new CreateOperation("/seq/n-", new byte[3000], Acl.OpenAclUnsafe, CreateMode.PersistentSequential));
+            for (int i = 0; i < 600 && Volatile.Read(ref stage) == 0; i++)
+            {
+                await Task.Delay(50);
+            }
+            Assert.Equal(1, Volatile.Read(ref stage));
+            var fromB = await b.SubmitAsync(4002, new CreateOperation("/seq/n-", [2], Acl.OpenAclUnsafe, CreateMode.PersistentSequential)).WaitAsync(TimeSpan.FromSeconds(60));
+            passed.SetResult();
+            var resultA = await fromA.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal((ErrorCode.Ok, ErrorCode.Ok), (resultA.Error, fromB.Error));
+            Assert.Equal(["/seq/n-0000000000", "/seq/n-0000000001"], new[] { resultA.Result!.Path!, fromB.Result!.Path! });
+            var user = new DynamoUserStorage(d.Clients.DynamoDb, d.Clients.S3, settings.DataTable, settings.BucketName, settings.CountersTable);
+            var parent = await user.ReadAsync("/seq", (n, _) => n);
+            Assert.Equal(["n-0000000000", "n-0000000001"], parent!.Children.Order(StringComparer.Ordinal));
+            Assert.Equal(3000, (await user.ReadAsync("/seq/n-0000000000", (n, _) => n))!.Data!.Length);
+            Assert.Equal(1, a.Replies.Count(r => r.Result?.Path == "/seq/n-0000000000"));
+        }
+        finally
+        {
+            dynamo.Plan = static _ => ProxyFault.None;
+            await a.DisposeAsync();
+            await b.DisposeAsync();
         }
     }
 

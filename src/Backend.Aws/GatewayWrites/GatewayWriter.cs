@@ -181,18 +181,27 @@ public sealed class GatewayWriter
                 await RetryAsync(() => CatchUpAsync(ct), ct).ConfigureAwait(false);
                 continue;
             }
-            catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+            catch (Exception e) when (IsTransient(e) && e is not ReservationUnknownException && !ct.IsCancellationRequested)
             {
                 AwsLog.GatewayWriteRetry(_logger, e, attempt);
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
             }
             string attempted = _system.AttemptedBatchId;
+            long attemptedSeq = _system.AttemptedSeq;
             await RetryAsync(() => CatchUpAsync(ct), ct).ConfigureAwait(false);
-            if (attempted.Length > 0 && _system.Known.BatchId == attempted)
+            switch (attempted.Length > 0 ? _system.Known.Holds(attemptedSeq, attempted) : false)
             {
-                // Reserved after all, and applied by the catch-up (its replies went out with it).
-                _appliedBatchId = attempted;
-                return;
+                case true:
+                    // Reserved after all, and applied by the catch-up (its replies went out with it), or
+                    // by the writers that reserved past it (its replies went to this gateway's inbox).
+                    if (_system.Known.BatchId == attempted)
+                    {
+                        _appliedBatchId = attempted;
+                    }
+                    return;
+                case null:
+                    // Too far back to tell: an unknown outcome, never a second apply.
+                    throw new ReservationUnknownException(attemptedSeq, _system.Known.Seq);
             }
         }
     }

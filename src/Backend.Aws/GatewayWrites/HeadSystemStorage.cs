@@ -69,6 +69,9 @@ public sealed class HeadSystemStorage : ISystemStorage
     /// <summary>The batch id of the last reservation tried: one whose call failed may have got in.</summary>
     public string AttemptedBatchId { get; private set; } = "";
 
+    /// <summary>The number that reservation was tried as.</summary>
+    public long AttemptedSeq { get; private set; }
+
     /// <summary>Whether this attempt answered a read from the cache, and whether it reserved a batch.</summary>
     private bool _servedFromCache;
     private bool _reservedThisAttempt;
@@ -256,8 +259,9 @@ public sealed class HeadSystemStorage : ISystemStorage
             entries.Add(new HeadBatchEntry(await WithLargePayloadsWrittenAsync(txn, batchId, written, cancellationToken).ConfigureAwait(false), request.CreatedSession, request.ClosedSession, edits));
         }
         var batch = WithDataLeftOut(entries);
-        var next = new HeadState(_known.Seq + 1, _lastZxid, _writerId, batchId, HeadBatchCodec.Encode(batch));
+        var next = _known.Next(_lastZxid, _writerId, batchId, HeadBatchCodec.Encode(batch));
         AttemptedBatchId = next.BatchId;
+        AttemptedSeq = next.Seq;
         if (!await ReserveAsync(next, cancellationToken).ConfigureAwait(false))
         {
             foreach (string key in written)
@@ -385,7 +389,13 @@ public sealed class HeadSystemStorage : ISystemStorage
         return txn with { Changes = changes };
     }
 
-    /// <summary>A reservation whose call failed may still have got in: the head's batch id says.</summary>
+    /// <summary>
+    /// A reservation whose call failed may still have got in: the head says, by its batch id or, when
+    /// other writers have reserved past it since, by the ids of the batches before it
+    /// (<see cref="HeadState.Previous"/>). A batch that got in is never prepared again; one that was
+    /// passed has been applied by the writers that passed it, and its own apply after that changes
+    /// nothing newer (every write of an apply is conditional) while it answers this gateway's clients.
+    /// </summary>
     private async ValueTask<bool> ReserveAsync(HeadState next, CancellationToken ct)
     {
         for (int attempt = 0; ; attempt++)
@@ -398,24 +408,24 @@ public sealed class HeadSystemStorage : ISystemStorage
                 }
                 // Refused, perhaps by this very reservation: the SDK resends a call whose answer was
                 // lost, and the resend meets the head that the first send moved. Only the head's
-                // batch id tells; taking it for another writer's would delete this batch's data.
-                return (await _head.ReadAsync(ct).ConfigureAwait(false)).BatchId == next.BatchId;
+                // batch ids tell; taking it for another writer's would delete this batch's data.
+                return GotIn(await _head.ReadAsync(ct).ConfigureAwait(false), next);
             }
             catch (AmazonServiceException) when (attempt < 5 && !ct.IsCancellationRequested)
             {
                 var head = await _head.ReadAsync(ct).ConfigureAwait(false);
-                if (head.BatchId == next.BatchId)
-                {
-                    return true;
-                }
                 if (head.Seq != _known.Seq)
                 {
-                    return false;
+                    return GotIn(head, next);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(20 << attempt), ct).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>Whether <paramref name="next"/> got in, by the head read after its reservation's answer was lost.</summary>
+    private static bool GotIn(HeadState head, HeadState next) =>
+        head.Holds(next.Seq, next.BatchId) ?? throw new ReservationUnknownException(next.Seq, head.Seq);
 
     /// <summary>Roughly what a request adds to the head item; the writer keeps a batch well under DynamoDB's 400 KB.</summary>
     public bool FitsOneCommit(CommitRequest request) =>
