@@ -85,12 +85,12 @@ internal sealed class SessionLeases(BackendOptions options, ISystemStorage syste
                 // connection, and by then it is decided.
                 throw new StorageUnavailableException($"session 0x{sessionId:x}'s expiry is in progress", untilRestart: false);
             }
-            // An expiry stalled on the store ends here: the store just answered (the session's record
-            // above), so the session is served again rather than expired for the store's outage.
             if (lease.State == LeaseState.Closing)
             {
                 return false;
             }
+            // An expiry stalled on the store ends here: the store just answered (the session's record
+            // above), so the session is served again rather than expired for the store's outage.
             lease.State = LeaseState.Live;
             lease.TimeoutMs = timeoutMs;
             lease.ExpiresAt = Deadline(Now, timeoutMs);
