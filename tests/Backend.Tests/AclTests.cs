@@ -11,24 +11,11 @@ namespace ZkGateway.Backend.Tests;
 /// ACL checks, fixupACL, setACL and getACL masking on the embedded backend, with the caller identity
 /// the gateway passes (expected values checked against Debian's ZooKeeper 3.8.0 by tests/Compat).
 /// </summary>
-public sealed class AclTests : IAsyncLifetime
+public sealed class AclTests : EmbeddedSessionTests
 {
     private static readonly CallerIdentity Ip = new([new Id("ip", "127.0.0.1")]);
     private static readonly CallerIdentity Alice = Ip.With(new Id("digest", DigestOf("alice", "secret")));
     private static readonly CallerIdentity Super = Ip.With(new Id("super", "")).With(new Id("digest", DigestOf("super", "test")));
-
-    private EmbeddedBackend _zk = null!;
-    private long _session;
-
-    public async Task InitializeAsync()
-    {
-        _zk = await EmbeddedBackend.StartAsync();
-        _session = await _zk.NewSessionAsync();
-    }
-
-    public async Task DisposeAsync() => await _zk.DisposeAsync();
-
-    private IZkBackend B => _zk.Backend;
 
     private static string DigestOf(string user, string password) =>
         user + ":" + Convert.ToBase64String(SHA1.HashData(Encoding.UTF8.GetBytes(user + ":" + password)));
@@ -36,7 +23,7 @@ public sealed class AclTests : IAsyncLifetime
     private static Acl AliceAll => new(Perms.All, new Id("digest", DigestOf("alice", "secret")));
 
     private Task<WriteResult> Create(string path, CallerIdentity caller, params Acl[] acl) =>
-        B.SubmitAsync(_session, new CreateOperation(path, [], acl, CreateMode.Persistent), caller);
+        B.SubmitAsync(Session, new CreateOperation(path, [], acl, CreateMode.Persistent), caller);
 
     private static ErrorCode Code(WriteResult r) => r.Result?.Error ?? r.Error;
 
@@ -55,16 +42,16 @@ public sealed class AclTests : IAsyncLifetime
         Assert.Equal(ErrorCode.NoAuth, (await B.GetDataAsync("/d", null, Ip)).Error);
         Assert.Equal(ErrorCode.NoAuth, (await B.GetChildrenAsync("/d", null, Ip)).Error);
         Assert.Equal(ErrorCode.Ok, (await B.ExistsAsync("/d", null, Ip)).Error); // 3.8.0: no check on exists
-        Assert.Equal(ErrorCode.NoAuth, Code(await B.SubmitAsync(_session, new SetDataOperation("/d", [1], -1), Ip)));
+        Assert.Equal(ErrorCode.NoAuth, Code(await B.SubmitAsync(Session, new SetDataOperation("/d", [1], -1), Ip)));
         Assert.Equal(ErrorCode.NoAuth, Code(await Create("/d/c", Ip, Acl.OpenAclUnsafe[0])));
-        Assert.Equal(ErrorCode.NoAuth, Code(await B.SubmitAsync(_session, new DeleteOperation("/d/missing", -1), Ip)));
-        var multi = await B.SubmitAsync(_session, new MultiOperation([new CheckOperation("/d", -1)]), Ip);
+        Assert.Equal(ErrorCode.NoAuth, Code(await B.SubmitAsync(Session, new DeleteOperation("/d/missing", -1), Ip)));
+        var multi = await B.SubmitAsync(Session, new MultiOperation([new CheckOperation("/d", -1)]), Ip);
         Assert.Equal([ErrorCode.NoAuth], multi.MultiResults!.Select(r => r.Error));
 
         Assert.Equal(ErrorCode.Ok, (await B.GetDataAsync("/d", null, Alice)).Error);
         Assert.Equal(ErrorCode.Ok, Code(await Create("/d/c", Alice, Acl.OpenAclUnsafe[0])));
         Assert.Equal(ErrorCode.Ok, (await B.GetDataAsync("/d", null, Super)).Error);
-        Assert.Equal(ErrorCode.Ok, Code(await B.SubmitAsync(_session, new DeleteOperation("/d/c", -1), Super)));
+        Assert.Equal(ErrorCode.Ok, Code(await B.SubmitAsync(Session, new DeleteOperation("/d/c", -1), Super)));
     }
 
     [Fact]
@@ -124,31 +111,31 @@ public sealed class AclTests : IAsyncLifetime
     {
         var created = await Create("/s", Ip, Acl.OpenAclUnsafe[0]);
         var before = created.Result!.Stat!.Value;
-        Assert.Equal(ErrorCode.BadArguments, Code(await B.SubmitAsync(_session, new SetAclOperation("s", [], -1), Ip)));
-        Assert.Equal(ErrorCode.InvalidAcl, Code(await B.SubmitAsync(_session, new SetAclOperation("/missing", [], -1), Ip)));
-        Assert.Equal(ErrorCode.NoNode, Code(await B.SubmitAsync(_session, new SetAclOperation("/missing", Acl.OpenAclUnsafe, -1), Ip)));
-        Assert.Equal(ErrorCode.BadVersion, Code(await B.SubmitAsync(_session, new SetAclOperation("/s", Acl.OpenAclUnsafe, 1), Ip)));
+        Assert.Equal(ErrorCode.BadArguments, Code(await B.SubmitAsync(Session, new SetAclOperation("s", [], -1), Ip)));
+        Assert.Equal(ErrorCode.InvalidAcl, Code(await B.SubmitAsync(Session, new SetAclOperation("/missing", [], -1), Ip)));
+        Assert.Equal(ErrorCode.NoNode, Code(await B.SubmitAsync(Session, new SetAclOperation("/missing", Acl.OpenAclUnsafe, -1), Ip)));
+        Assert.Equal(ErrorCode.BadVersion, Code(await B.SubmitAsync(Session, new SetAclOperation("/s", Acl.OpenAclUnsafe, 1), Ip)));
 
-        _zk.Sink.Drain();
+        Zk.Sink.Drain();
         Assert.Equal(ErrorCode.Ok, (await B.GetDataAsync("/s", 42, Ip)).Error);
-        var set = await B.SubmitAsync(_session, new SetAclOperation("/s", [Acl.ReadAclUnsafe[0], AliceAll], 0), Ip);
+        var set = await B.SubmitAsync(Session, new SetAclOperation("/s", [Acl.ReadAclUnsafe[0], AliceAll], 0), Ip);
         Assert.Equal(ErrorCode.Ok, Code(set));
         var stat = set.Result!.Stat!.Value;
         Assert.Equal(1, stat.Aversion);
         Assert.Equal(before.Mzxid, stat.Mzxid);
         Assert.Equal(before.Version, stat.Version);
-        Assert.Empty(_zk.Sink.Drain()); // setACL fires no watch
+        Assert.Empty(Zk.Sink.Drain()); // setACL fires no watch
 
         // Without ADMIN: NoAuth before BadVersion; getACL masks the digest.
-        Assert.Equal(ErrorCode.NoAuth, Code(await B.SubmitAsync(_session, new SetAclOperation("/s", Acl.OpenAclUnsafe, 7), Ip)));
+        Assert.Equal(ErrorCode.NoAuth, Code(await B.SubmitAsync(Session, new SetAclOperation("/s", Acl.OpenAclUnsafe, 7), Ip)));
         var masked = await B.GetAclAsync("/s", Ip);
         Assert.Equal([Acl.ReadAclUnsafe[0], new Acl(Perms.All, new Id("digest", "alice:x"))], masked.Value!.Acl);
         Assert.Equal([Acl.ReadAclUnsafe[0], AliceAll], (await B.GetAclAsync("/s", Alice)).Value!.Acl);
 
         // Persisted: the ACL survives a restart.
-        await _zk.RestartAsync();
-        Assert.Equal([Acl.ReadAclUnsafe[0], AliceAll], (await _zk.Backend.GetAclAsync("/s", Super)).Value!.Acl);
-        Assert.Equal(1, (await _zk.Backend.GetAclAsync("/s", Super)).Value!.Stat.Aversion);
+        await Zk.RestartAsync();
+        Assert.Equal([Acl.ReadAclUnsafe[0], AliceAll], (await Zk.Backend.GetAclAsync("/s", Super)).Value!.Acl);
+        Assert.Equal(1, (await Zk.Backend.GetAclAsync("/s", Super)).Value!.Stat.Aversion);
     }
 
     [Fact]
@@ -156,7 +143,7 @@ public sealed class AclTests : IAsyncLifetime
     {
         Assert.Equal(ErrorCode.NoNode, (await B.ExistsAsync("/w", 7, Ip)).Error);
         Assert.Equal(ErrorCode.Ok, Code(await Create("/w", Alice, AliceAll)));
-        var (watcher, e) = Assert.Single(_zk.Sink.Drain());
+        var (watcher, e) = Assert.Single(Zk.Sink.Drain());
         Assert.Equal(7, watcher);
         Assert.Equal([AliceAll], e.Acl);
         Assert.False(AclRules.Allows(e.Acl!, Perms.Read, Ip));

@@ -53,10 +53,7 @@ public sealed class GatewaySessionExpiryTests
     public async Task A_deadline_that_passes_while_the_store_is_down_is_rearmed_by_the_stores_return()
     {
         await ServeAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(TimeoutMs + 200));
-        _store.Unreachable = true;
-        var expiry = _heartbeat.ExpireDue(_sessions.Now, CancellationToken.None);
-        await Task.Delay(400);                                   // a few retries against the dead store
+        var expiry = await ExpireWithTheStoreDownAsync();
         Assert.False(expiry.IsCompleted);
         Assert.False(_sessions.IsLive(SessionId));               // no requests while its fate is open
 
@@ -102,10 +99,7 @@ public sealed class GatewaySessionExpiryTests
     public async Task A_client_that_resumes_once_the_store_is_back_keeps_its_session()
     {
         await ServeAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(TimeoutMs + 200));
-        _store.Unreachable = true;
-        var expiry = _heartbeat.ExpireDue(_sessions.Now, CancellationToken.None);
-        await Task.Delay(400);
+        var expiry = await ExpireWithTheStoreDownAsync();
         await Assert.ThrowsAsync<IOException>(() => _sessions.TryResumeAsync(SessionId, Password, TimeoutMs, CancellationToken.None).AsTask());
 
         // The client's retry comes before the expiry's own next look at the store.
@@ -138,12 +132,9 @@ public sealed class GatewaySessionExpiryTests
     public async Task A_mark_that_landed_although_its_call_failed_is_finished_with_a_close()
     {
         await ServeAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(TimeoutMs + 200));
         // The mark commits, then the store goes down before it answers.
         await _store.TryMarkClosingAsync(SessionId, _liveness.Owner);
-        _store.Unreachable = true;
-        var expiry = _heartbeat.ExpireDue(_sessions.Now, CancellationToken.None);
-        await Task.Delay(400);
+        var expiry = await ExpireWithTheStoreDownAsync();
         _store.Unreachable = false;
         await expiry.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -156,10 +147,7 @@ public sealed class GatewaySessionExpiryTests
     public async Task A_session_whose_client_moved_to_another_gateway_meanwhile_is_only_forgotten()
     {
         await ServeAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(TimeoutMs + 200));
-        _store.Unreachable = true;
-        var expiry = _heartbeat.ExpireDue(_sessions.Now, CancellationToken.None);
-        await Task.Delay(400);
+        var expiry = await ExpireWithTheStoreDownAsync();
         _store.Unreachable = false;
         await _store.ClaimAsync("gw-b#2", SessionId, TimeoutMs);
         await expiry.WaitAsync(TimeSpan.FromSeconds(10));
@@ -167,6 +155,16 @@ public sealed class GatewaySessionExpiryTests
         Assert.Equal(0, _sessions.Count);
         Assert.Empty(_writer.Sent);
         Assert.False((await _store.GetAsync(SessionId))!.Closing);
+    }
+
+    /// <summary>The session's deadline passes with the store down: its expiry starts, and fails on the store a few times (the returned task is the expiry).</summary>
+    private async Task<Task> ExpireWithTheStoreDownAsync()
+    {
+        _time.Advance(TimeSpan.FromMilliseconds(TimeoutMs + 200));
+        _store.Unreachable = true;
+        var expiry = _heartbeat.ExpireDue(_sessions.Now, CancellationToken.None);
+        await Task.Delay(400);
+        return expiry;
     }
 
     private async Task ServeAsync()
@@ -191,37 +189,15 @@ public sealed class GatewaySessionExpiryTests
     /// System storage holding the one session until its close is applied (its record is all a resume
     /// reads); it fails with the lease store, as both live in DynamoDB.
     /// </summary>
-    private sealed class OneSession(CountingLeases leases) : ISystemStorage
+    private sealed class OneSession(CountingLeases leases) : UnsupportedSystemStorage
     {
         public bool Closed { get; set; }
 
-        public ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default) =>
+        public override ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default) =>
             leases.Unreachable
                 ? throw new IOException("the store is unreachable")
                 : ValueTask.FromResult<SessionRecord?>(sessionId == SessionId && !Closed ? new SessionRecord(SessionId, Password, TimeoutMs) : null);
 
-        public ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-        public ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<LockResult> TryLockAsync(string path, LockToken token, TimeSpan lease, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask UnlockAsync(string path, LockToken token, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<bool[]> CommitAsync(IReadOnlyList<CommitRequest> requests, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<long> ReadCounterAsync(string name, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<Txn>> GetPendingAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask PopPendingAsync(long zxid, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }
 }

@@ -10,22 +10,9 @@ namespace ZkGateway.Backend.Tests;
 /// list (and so the same encoding) for a repeat call, a new one after any child is created or deleted
 /// or the parent re-created, and always the names as they are now.
 /// </summary>
-public sealed class LargeChildListsTests : IAsyncLifetime
+public sealed class LargeChildListsTests : EmbeddedSessionTests
 {
     private const int Children = LargeChildLists.MinChildren + 10;
-
-    private EmbeddedBackend _zk = null!;
-    private long _session;
-
-    public async Task InitializeAsync()
-    {
-        _zk = await EmbeddedBackend.StartAsync();
-        _session = await _zk.NewSessionAsync();
-    }
-
-    public async Task DisposeAsync() => await _zk.DisposeAsync();
-
-    private IZkBackend B => _zk.Backend;
 
     [Fact]
     public async Task A_repeat_call_on_an_unchanged_large_parent_gets_the_kept_list_and_any_change_makes_a_new_one()
@@ -37,7 +24,7 @@ public sealed class LargeChildListsTests : IAsyncLifetime
         Assert.True(first.IsReused);
 
         // A change of the parent's data moves neither cversion nor pzxid: still the same list, and getChildren2's Stat is the new one.
-        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(_session, new SetDataOperation("/big", [7], -1))).Result!.Error);
+        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(Session, new SetDataOperation("/big", [7], -1))).Result!.Error);
         var afterSet = await B.GetChildrenAsync("/big", null);
         Assert.Same(first, afterSet.Value!.Children);
         Assert.Equal(1, afterSet.Value.Stat.Version);
@@ -49,7 +36,7 @@ public sealed class LargeChildListsTests : IAsyncLifetime
         Assert.Contains("new", afterCreate);
         Assert.Equal(Children + 1, afterCreate.Count);
 
-        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(_session, new DeleteOperation("/big/a0", -1))).Result!.Error);
+        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(Session, new DeleteOperation("/big/a0", -1))).Result!.Error);
         var afterDelete = await NamesAsync("/big");
         Assert.DoesNotContain("a0", afterDelete);
         Assert.Equal(Children, afterDelete.Count);
@@ -62,7 +49,7 @@ public sealed class LargeChildListsTests : IAsyncLifetime
         var old = await NamesAsync("/big");
         Assert.Same(old, await NamesAsync("/big"));
         var delete = Enumerable.Range(0, Children).Select(i => (WriteOperation)new DeleteOperation($"/big/a{i}", -1)).Append(new DeleteOperation("/big", -1));
-        Assert.All((await B.SubmitAsync(_session, new MultiOperation([.. delete]))).MultiResults!, r => Assert.Equal(ErrorCode.Ok, r.Error));
+        Assert.All((await B.SubmitAsync(Session, new MultiOperation([.. delete]))).MultiResults!, r => Assert.Equal(ErrorCode.Ok, r.Error));
 
         await CreateParentAsync("/big", "b");
         var names = await NamesAsync("/big");
@@ -108,10 +95,10 @@ public sealed class LargeChildListsTests : IAsyncLifetime
     private async Task CreateParentAsync(string path, string prefix)
     {
         var ops = Enumerable.Range(0, Children).Select(i => (WriteOperation)new CreateOperation($"{path}/{prefix}{i}", [], Acl.OpenAclUnsafe, CreateMode.Persistent));
-        var made = await B.SubmitAsync(_session, new MultiOperation([new CreateOperation(path, [], Acl.OpenAclUnsafe, CreateMode.Persistent), .. ops]));
+        var made = await B.SubmitAsync(Session, new MultiOperation([new CreateOperation(path, [], Acl.OpenAclUnsafe, CreateMode.Persistent), .. ops]));
         Assert.All(made.MultiResults!, r => Assert.Equal(ErrorCode.Ok, r.Error));
     }
 
     private async Task CreateAsync(string path) =>
-        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(_session, new CreateOperation(path, [], Acl.OpenAclUnsafe, CreateMode.Persistent))).Result!.Error);
+        Assert.Equal(ErrorCode.Ok, (await B.SubmitAsync(Session, new CreateOperation(path, [], Acl.OpenAclUnsafe, CreateMode.Persistent))).Result!.Error);
 }

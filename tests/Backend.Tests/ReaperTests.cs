@@ -249,35 +249,11 @@ public sealed class ReaperTests : IAsyncLifetime
     }
 
     /// <summary>System storage that only answers node reads: all the reaper's scan needs.</summary>
-    private sealed class NodesOnly : ISystemStorage
+    private sealed class NodesOnly : UnsupportedSystemStorage
     {
         public Dictionary<string, SystemNode> Nodes { get; } = [];
 
-        public ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default) =>
+        public override ValueTask<SystemNode?> GetNodeAsync(string path, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(Nodes.GetValueOrDefault(path));
-
-        public ValueTask<LockResult> TryLockAsync(string path, LockToken token, TimeSpan lease, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask UnlockAsync(string path, LockToken token, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<bool[]> CommitAsync(IReadOnlyList<CommitRequest> requests, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<long> IncrementCounterAsync(string name, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<long> ReadCounterAsync(string name, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<Txn>> GetPendingAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask PopPendingAsync(long zxid, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<SessionRecord?> GetSessionAsync(long sessionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(long sessionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask<int> CountEphemeralsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public ValueTask UpdateSessionTimeoutAsync(long sessionId, int timeoutMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
