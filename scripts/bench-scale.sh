@@ -105,6 +105,26 @@ written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # The gateway's memory trims (memoryTrimIdleMs) so far: a delta of RSS across one is no measure.
 trims() { grep -c "returned memory to the OS" "$1" || true; }
+# The gateway trims at most once per 30 s (IdleMemoryTrimPolicy.MinIntervalMs): wait until 33 s have
+# passed since its last trim, so that a trim the last burst allowed has run and the next phase's burst
+# may have its own (else the phase after the watches could neither show nor get one).
+settle_trims() { # KIND SERVER_OUT
+  [ "$1" = gw ] || return 0
+  for _ in $(seq 1 40); do
+    python3 - "$2" <<'PY' && return 0
+import datetime, sys
+lines = [l for l in open(sys.argv[1], errors="replace") if "returned memory to the OS" in l]
+if not lines:
+    sys.exit(0)
+now = datetime.datetime.now()  # the gateway logs local time
+h, m, s = lines[-1][:12].split(":")
+last = now.replace(hour=int(h), minute=int(m), second=0, microsecond=0) + datetime.timedelta(seconds=float(s))
+age = (now - last).total_seconds() % 86400
+sys.exit(0 if age >= 33 else 1)
+PY
+    sleep 1
+  done
+}
 json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"][sys.argv[2]])' "$1" "$2"; }
 
 if [ -n "${SCALE_GATEWAY_DLL:-}" ]; then
@@ -205,6 +225,7 @@ PY
   # trims in between are counted into the results.
   local rss_idle rss_sessions session_trims
   sleep 6
+  settle_trims "$kind" "$dir/server.out"
   trims0=$(trims "$dir/server.out")
   rss_idle=$(rss_kb "$PID")
   "${LT[@]}" --target "127.0.0.1:$port" --sessions "$SESSIONS" --connections 64 --hold 12 --json "$dir/sessions.json" > "$dir/sessions.out" 2>&1 &

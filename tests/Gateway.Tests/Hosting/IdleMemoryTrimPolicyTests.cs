@@ -50,12 +50,13 @@ public sealed class IdleMemoryTrimPolicyTests
         // 10 MiB of slack, in figures from a collection during the quiet: not worth the pause.
         Assert.Equal(TrimStep.Wait, tight.Sample(5000, 200 * MiB, Heap + 10 * MiB, Heap, Gc + 1));
 
-        // A large heap needs slack of a quarter of what it uses: 100 MiB on 600 MiB is not enough, 200 MiB is.
+        // A large heap needs slack of 1/32 of what it uses: 20 MiB on 800 MiB (above the 16 MiB floor) is
+        // not enough, 30 MiB is.
         var large = new IdleMemoryTrimPolicy(idleMs: 1000);
-        large.Sample(0, 0, 700 * MiB, 600 * MiB, Gc);
-        large.Sample(500, 900 * MiB, 700 * MiB, 600 * MiB, Gc);
-        Assert.Equal(TrimStep.Wait, large.Sample(5000, 900 * MiB, 700 * MiB, 600 * MiB, Gc + 1));
-        Assert.Equal(TrimStep.Trim, large.Sample(5500, 900 * MiB, 800 * MiB, 600 * MiB, Gc + 1));
+        large.Sample(0, 0, 820 * MiB, 800 * MiB, Gc);
+        large.Sample(500, 900 * MiB, 820 * MiB, 800 * MiB, Gc);
+        Assert.Equal(TrimStep.Wait, large.Sample(5000, 900 * MiB, 820 * MiB, 800 * MiB, Gc + 1));
+        Assert.Equal(TrimStep.Trim, large.Sample(5500, 900 * MiB, 830 * MiB, 800 * MiB, Gc + 1));
     }
 
     [Fact]
