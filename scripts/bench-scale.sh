@@ -104,24 +104,20 @@ CFG
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # The gateway's memory trims (memoryTrimIdleMs) so far: a delta of RSS across one is no measure.
-trims() { grep -c "returned memory to the OS" "$1" || true; }
+TRIM_LINE="returned memory to the OS"
+trims() { grep -c "$TRIM_LINE" "$1" || true; }
 # The gateway trims at most once per 30 s (IdleMemoryTrimPolicy.MinIntervalMs): wait until 33 s have
 # passed since its last trim, so that a trim the last burst allowed has run and the next phase's burst
 # may have its own (else the phase after the watches could neither show nor get one).
 settle_trims() { # KIND SERVER_OUT
   [ "$1" = gw ] || return 0
+  local last age
   for _ in $(seq 1 40); do
-    python3 - "$2" <<'PY' && return 0
-import datetime, sys
-lines = [l for l in open(sys.argv[1], errors="replace") if "returned memory to the OS" in l]
-if not lines:
-    sys.exit(0)
-now = datetime.datetime.now()  # the gateway logs local time
-h, m, s = lines[-1][:12].split(":")
-last = now.replace(hour=int(h), minute=int(m), second=0, microsecond=0) + datetime.timedelta(seconds=float(s))
-age = (now - last).total_seconds() % 86400
-sys.exit(0 if age >= 33 else 1)
-PY
+    # The log line starts with the gateway's local time of day, HH:MM:SS.mmm.
+    last=$(grep "$TRIM_LINE" "$2" | tail -1 | cut -c1-12)
+    [ -n "$last" ] || return 0
+    age=$(( ($(date +%s) - $(date -d "$last" +%s) + 86400) % 86400 ))
+    [ "$age" -ge 33 ] && return 0
     sleep 1
   done
 }
@@ -220,9 +216,9 @@ PY
     cp "$dir/server.out" "$OUT/$kind-$run-server.out" 2>/dev/null || true
   fi
   # Sessions: what idle sessions keep once settled, not the connect burst's garbage. The RSS 6 s
-  # after the watches (a trim their burst allows has run by then), and 8 s into the hold of all of
-  # them (the tool says when it holds; a trim the connect burst allows has run by then too). The
-  # trims in between are counted into the results.
+  # after the watches and once the gateway may trim again (settle_trims: a trim their burst allows
+  # has run by then), and 8 s into the hold of all of them (the tool says when it holds; a trim the
+  # connect burst allows has run by then too). The trims in between are counted into the results.
   local rss_idle rss_sessions session_trims
   sleep 6
   settle_trims "$kind" "$dir/server.out"

@@ -24,10 +24,11 @@ public enum TrimStep
 /// and the free space inside them: after 1M creates it held 763 MiB committed for 573 MiB of objects,
 /// and RSS stays there while the server idles, since an idle process runs no GC. Only an aggressive
 /// (compacting, decommitting) GC returns it; an ordinary full GC does not (docs/performance.md, "RSS
-/// at 1M"). That GC blocks the process (0.3–0.9 s at 1M znodes on our machines), so it runs only when the server
-/// has been quiet for <see cref="IdleMs"/>, a burst's worth has been allocated since the last one, the
-/// slack is worth returning (<see cref="SlackBytes"/> and <see cref="SlackShareOfInUse"/> of what is in
-/// use), and not more than once per <see cref="MinIntervalMs"/>.
+/// at 1M"). That GC blocks the process (0.3–0.9 s at 1M znodes on our machines), so it runs only
+/// when the server has been quiet for <see cref="IdleMs"/>, a burst's worth has been allocated since
+/// the last one, the slack is worth returning (<see cref="SlackBytes"/> and
+/// <see cref="SlackShareOfInUse"/> of what is in use), and not more than once per
+/// <see cref="MinIntervalMs"/>.
 /// The slack is read from the last collection's figures, which may come from the middle of the burst:
 /// where no collection has run since the quiet began, the policy first asks for a background one
 /// (<see cref="TrimStep.Refresh"/>, once per quiet spell) instead of deciding on old numbers.
