@@ -96,4 +96,30 @@ public class FramingTests
         Assert.False(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out _));
         Assert.Equal(10, sequence.Length);
     }
+
+    [Fact]
+    public void A_pooled_frame_buffer_holds_no_array_until_written_and_none_after_release()
+    {
+        var buffer = FrameBuffer.Pooled();
+        Assert.Equal(0, buffer.Capacity);
+
+        // Two frames, the second past the first array, so that it grows by renting.
+        var payload = Enumerable.Range(0, 2000).Select(i => (byte)i).ToArray();
+        foreach (int length in new[] { 10, 2000 })
+        {
+            buffer.BeginFrame();
+            payload.AsSpan(0, length).CopyTo(buffer.GetSpan(length));
+            buffer.Advance(length);
+            buffer.EndFrame();
+        }
+        var sequence = new System.Buffers.ReadOnlySequence<byte>(buffer.WrittenMemory.ToArray());
+        Assert.True(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out var first));
+        Assert.Equal(payload[..10], first.ToArray());
+        Assert.True(FrameReader.TryRead(ref sequence, JuteLimits.DefaultMaxBuffer, out var second));
+        Assert.Equal(payload, second.ToArray());
+
+        buffer.Release();
+        Assert.Equal(0, buffer.Capacity);
+        Assert.Equal(0, buffer.WrittenCount);
+    }
 }

@@ -22,36 +22,38 @@ namespace ZkGateway.Gateway.Connections;
 /// </list>
 /// Whoever writes drains everything that is ready, then flushes once (OutboundQueue.Writer.cs).
 /// <para>
-/// Slots form an intrusive list and are reused once written, so a reply allocates nothing here
-/// (GatewayPathBenchmarks). The queue of submitted writes may still hold a written write's slot: its
+/// Slots form an intrusive list and are reused once written, from a pool all connections share
+/// (OutboundQueue.SlotPool.cs), so a reply allocates nothing here (GatewayPathBenchmarks) and an idle
+/// connection holds no slot. The queue of submitted writes may still hold a written write's slot: its
 /// entries carry the slot's generation, which a reuse advances, so a stale entry is recognised.
 /// </para>
 /// </summary>
 public sealed partial class OutboundQueue
 {
-    /// <summary>Written slots kept for reuse, per connection; beyond this a burst's slots go to the GC.</summary>
-    private const int PoolLimit = 64;
-
     private readonly Lock _lock = new();
+    private readonly SlotPool _slots;
 
     // The slots in writing order: replies in request order, events placed among them.
     private Slot? _head;
     private Slot? _tail;
-    private readonly Stack<Slot> _pool = new();
 
-    /// <summary>Slots of submitted writes whose place in the total order is not known yet, oldest first.</summary>
-    private readonly Queue<(Slot Slot, int Generation)> _submitted = new();
+    /// <summary>Slots of submitted writes whose place in the total order is not known yet, oldest first (made at the first write).</summary>
+    private Queue<(Slot Slot, int Generation)>? _submitted;
     private readonly WakeupSignal _wakeup = new();
-    private readonly List<Slot> _drained = [];
-    // Small at first: an idle session should not hold 4 KiB it never fills (issue 14); it doubles as replies need.
-    private readonly FrameBuffer _buffer = new(256);
+
+    // The slots the writer took to write, chained through Slot.Next (out of the list by then).
+    private Slot? _takenHead;
+    private Slot? _takenTail;
+
+    // Holds no array while idle: rented for a write, given back once it is sent (issue 14).
+    private readonly FrameBuffer _buffer = FrameBuffer.Pooled();
     private Slot? _firstPending;
     // Counts fills and posts, under _lock (Slot.FillOrder).
     private long _fills;
     private bool _closeWhenDrained;
     private bool _closed;
 
-    // The writer's role: held by the writer loop or the read loop while it writes (_drained, _buffer).
+    // The writer's role: held by the writer loop or the read loop while it writes (the taken slots, _buffer).
     private bool _writing;
 
     // While the read loop dispatches a read's frames: its thread, and whether the writer loop was
@@ -59,17 +61,20 @@ public sealed partial class OutboundQueue
     private int _readLoopThread = -1;
     private bool _wakeDeferred;
 
-    /// <summary>Written slots waiting for reuse (tests).</summary>
-    internal int PooledSlots
+    /// <summary>A queue whose written slots go to the pool every connection shares.</summary>
+    public OutboundQueue()
+        : this(SlotPool.Shared)
     {
-        get
-        {
-            lock (_lock)
-            {
-                return _pool.Count;
-            }
-        }
     }
+
+    /// <summary>A queue that reuses slots from <paramref name="slots"/> (tests: a pool of their own).</summary>
+    internal OutboundQueue(SlotPool slots) => _slots = slots;
+
+    /// <summary>Where written slots go (tests).</summary>
+    internal SlotPool Slots => _slots;
+
+    /// <summary>Whether the queue holds an output buffer (tests: an idle one holds none).</summary>
+    internal bool HoldsWriteBuffer => _buffer.Capacity > 0;
 
     /// <summary>The slot <see cref="Reserve"/> returned last (read loop only).</summary>
     public Slot? LastReserved { get; private set; }
@@ -317,7 +322,7 @@ public sealed partial class OutboundQueue
     {
         lock (_lock)
         {
-            _submitted.Enqueue((slot, slot.Generation));
+            (_submitted ??= new()).Enqueue((slot, slot.Generation));
         }
     }
 
@@ -328,7 +333,7 @@ public sealed partial class OutboundQueue
         {
             // A slot already answered was never ordered (its submission failed), and one reused since
             // (another generation) was answered too: neither is this one.
-            while (_submitted.TryDequeue(out var entry))
+            while (_submitted is not null && _submitted.TryDequeue(out var entry))
             {
                 if (entry.Slot.Generation == entry.Generation && !entry.Slot.Ready)
                 {
@@ -341,7 +346,7 @@ public sealed partial class OutboundQueue
 
     // ---- the intrusive list and the pool, under _lock -------------------------------------------
 
-    private Slot Rent() => _pool.TryPop(out var slot) ? slot : new Slot();
+    private Slot Rent() => _slots.Rent();
 
     private void AddLast(Slot slot)
     {

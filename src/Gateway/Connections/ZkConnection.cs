@@ -13,9 +13,10 @@ namespace ZkGateway.Gateway.Connections;
 /// threads touch only <see cref="Outbound"/>, which is thread-safe, and the statistics fields, which
 /// are read racily for four-letter words).
 /// </summary>
-public sealed class ZkConnection
+public sealed class ZkConnection : IReplyObserver
 {
     private readonly ConnectionContext _context;
+    private GatewayStatistics? _statistics;
 
     /// <param name="id">The connection id (<see cref="Id"/>).</param>
     /// <param name="context">The transport, closed by <see cref="Abort"/>.</param>
@@ -33,7 +34,7 @@ public sealed class ZkConnection
         {
             address = address.MapToIPv4();
         }
-        Caller = address is null ? CallerIdentity.Anonymous : new CallerIdentity([new Id("ip", address.ToString())]);
+        Caller = address is null ? CallerIdentity.Anonymous : IpCallers.Of(address);
     }
 
     /// <summary>
@@ -71,8 +72,15 @@ public sealed class ZkConnection
     /// <summary>Whether the client sent the trailing readOnly byte in its ConnectRequest.</summary>
     public bool ClientSentReadOnly { get; set; }
 
-    /// <summary>The ConnectResponse the handshake sent: 3.8.0 sends it again for a client-sent createSession.</summary>
-    public ZkGateway.Jute.Proto.ConnectResponse? Handshake { get; set; }
+    /// <summary>The session password the handshake granted or accepted (shared with the session, not a copy).</summary>
+    public byte[]? SessionPassword { get; set; }
+
+    /// <summary>
+    /// The ConnectResponse the handshake sent, made again from the session's fields: 3.8.0 sends it
+    /// again for a client-sent createSession. (Kept as fields, not as the record: issue 14.)
+    /// </summary>
+    public ZkGateway.Jute.Proto.ConnectResponse Handshake =>
+        new(0, SessionTimeout, SessionId, SessionPassword, ClientSentReadOnly ? false : null);
 
     /// <summary>When each request runs, in ZooKeeper's FIFO order (the read loop's).</summary>
     internal RequestScheduler Scheduler { get; }
@@ -101,6 +109,15 @@ public sealed class ZkConnection
         TotalLatency += latencyMs;
         LatencyCount++;
     }
+
+    /// <summary>From now on each written reply is counted in <paramref name="statistics"/> (after the handshake).</summary>
+    public void CountRepliesIn(GatewayStatistics statistics)
+    {
+        _statistics = statistics;
+        Outbound.ReplyObserver = this;
+    }
+
+    void IReplyObserver.ReplySent(int opType, long startTicks) => _statistics?.RecordReply(this, opType, startTicks);
 
     /// <summary>crst: ServerCnxn.resetStats (the counters and latencies; the session stays).</summary>
     public void ResetStatistics()

@@ -92,11 +92,13 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
                 return;
             }
             _registry.Add(connection);
-            connection.Outbound.ReplySent = (op, start) => _statistics.RecordReply(connection, op, start);
-            var writer = connection.Outbound.RunAsync(output, context.ConnectionClosed);
+            connection.CountRepliesIn(_statistics);
+            // The writer loop, ending, cancels the read loop's read: awaiting the read loop alone sees
+            // either end (no Task.WhenAny promise held per idle session, issue 14).
+            var writer = connection.Outbound.RunAsync(output, context.ConnectionClosed, input);
             var reader = ReadLoopAsync(connection, input, output, context.ConnectionClosed);
-            var first = await Task.WhenAny(writer, reader).ConfigureAwait(false);
-            if (first == reader && reader.IsCompletedSuccessfully && reader.Result)
+            await ((Task)reader).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (reader.IsCompletedSuccessfully && reader.Result && !writer.IsCompleted)
             {
                 // The server ends this connection after a final reply (closeSession, Unimplemented,
                 // AuthFailed): let the writer send everything up to it.
@@ -284,7 +286,7 @@ public sealed partial class ZkConnectionHandler : ConnectionHandler
             }
         }
         connection.SessionTimeout = response.TimeOut;
-        connection.Handshake = response;
+        connection.SessionPassword = response.Passwd;
         if (accepted)
         {
             _registry.AttachSession(connection.SessionId, connection);

@@ -426,7 +426,7 @@ public sealed partial class RequestDispatcher
                 connection.Scheduler.Write(slot, async () =>
                 {
                     var result = await _backend.SubmitAsync(connection.SessionId, new InvalidOperation(ErrorCode.Ok), caller).ConfigureAwait(false);
-                    return new Reply(result.Zxid, ErrorCode.Ok, ReplyBody.Headerless(connection.Handshake!));
+                    return new Reply(result.Zxid, ErrorCode.Ok, ReplyBody.Headerless(connection.Handshake));
                 });
                 return Next.Continue;
 

@@ -23,11 +23,14 @@ public sealed class OutboundQueueTests
     private static async Task<List<string>> RunAsync(Func<OutboundQueue, Task> script)
     {
         var pipe = new Pipe();
-        var queue = new OutboundQueue();
+        var queue = NewQueue();
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
         await script(queue);
         return await DrainAsync(queue, writer, pipe);
     }
+
+    /// <summary>A queue with a slot pool of its own (one stripe): reuse is seen, and other tests' queues do not take its slots.</summary>
+    private static OutboundQueue NewQueue() => new(new OutboundQueue.SlotPool(stripes: 1, slotsPerStripe: 64));
 
     /// <summary>Lets the writer loop send what is left and stop, then returns the frames not read yet.</summary>
     private static async Task<List<string>> DrainAsync(OutboundQueue queue, Task writer, Pipe pipe)
@@ -193,7 +196,7 @@ public sealed class OutboundQueueTests
             q.MarkSubmitted(first);
             q.Complete(first, 0, ErrorCode.SystemError, null);
             var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (q.PooledSlots == 0 && DateTime.UtcNow < deadline)
+            while (q.Slots.Count == 0 && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(5);
             }
@@ -216,7 +219,7 @@ public sealed class OutboundQueueTests
     public async Task Replies_completed_while_the_read_loop_dispatches_are_written_by_the_read_loop_without_the_writer_loop()
     {
         var pipe = new Pipe();
-        var queue = new OutboundQueue();
+        var queue = NewQueue();
         queue.BeginReadLoopBatch();
         var a = queue.Reserve(1, 4);
         var b = queue.Reserve(2, 4);
@@ -229,14 +232,14 @@ public sealed class OutboundQueueTests
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
         await Task.Run(() => queue.Complete(b, 11, ErrorCode.Ok, null));
         Assert.Equal(["reply 2 Ok"], await DrainAsync(queue, writer, pipe));
-        Assert.Equal(2, queue.PooledSlots);
+        Assert.Equal(2, queue.Slots.Count);
     }
 
     [Fact]
     public async Task A_reply_completed_on_another_thread_during_a_read_loop_batch_waits_for_the_batch_to_end()
     {
         var pipe = new Pipe();
-        var queue = new OutboundQueue();
+        var queue = NewQueue();
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
         queue.BeginReadLoopBatch();
         var a = queue.Reserve(1, 4);
@@ -254,7 +257,7 @@ public sealed class OutboundQueueTests
         // The read loop's order at a framing error (regression framing-error-drops-the-reply-in-flight):
         // the create's reply completed on the committing thread must not reach the socket.
         var pipe = new Pipe();
-        var queue = new OutboundQueue();
+        var queue = NewQueue();
         var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
         queue.BeginReadLoopBatch();
         var create = queue.Reserve(1, 1);
@@ -269,7 +272,7 @@ public sealed class OutboundQueueTests
     public async Task The_read_loop_leaves_a_closing_reply_to_the_writer_loop()
     {
         var pipe = new Pipe();
-        var queue = new OutboundQueue();
+        var queue = NewQueue();
         queue.BeginReadLoopBatch();
         var a = queue.Reserve(1, 4);
         var b = queue.Reserve(2, 0);
@@ -282,5 +285,60 @@ public sealed class OutboundQueueTests
         await queue.RunAsync(pipe.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
         await pipe.Writer.CompleteAsync();
         Assert.Equal(["reply 2 Unimplemented"], await ReadFramesAsync(pipe.Reader, untilCompleted: true));
+    }
+
+    [Fact]
+    public async Task Once_its_replies_are_written_an_idle_queue_holds_no_slot_and_no_buffer()
+    {
+        var pool = new OutboundQueue.SlotPool(stripes: 1, slotsPerStripe: 64);
+        var queue = new OutboundQueue(pool);
+        var pipe = new Pipe();
+        var writer = queue.RunAsync(pipe.Writer, CancellationToken.None);
+        var a = queue.Reserve(1, 4);
+        var b = queue.Reserve(2, 4);
+        queue.Complete(a, 10, ErrorCode.Ok, new GetDataResponse(new byte[600], default));
+        queue.Complete(b, 10, ErrorCode.Ok, null);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (pool.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        // Both slots are back in the shared pool, and the buffer the 600-byte reply needed is returned.
+        Assert.Equal(2, pool.Count);
+        Assert.False(queue.HoldsWriteBuffer);
+        Assert.Equal(["reply 1 Ok", "reply 2 Ok"], await DrainAsync(queue, writer, pipe));
+    }
+
+    [Fact]
+    public void The_slot_pool_keeps_at_most_its_limit_and_hands_out_reset_slots()
+    {
+        var pool = new OutboundQueue.SlotPool(stripes: 1, slotsPerStripe: 2);
+        var slots = Enumerable.Range(0, 3).Select(_ => pool.Rent()).ToArray();
+        slots[0].Next = slots[1];
+        slots[1].Next = slots[2];
+        pool.ReturnChain(slots[0]);
+        Assert.Equal(2, pool.Count);
+
+        var again = pool.Rent();
+        Assert.Contains(again, slots);
+        Assert.Null(again.Next);
+        Assert.Equal(1, pool.Count);
+    }
+
+    [Fact]
+    public async Task The_writer_loop_ending_cancels_the_read_it_was_given()
+    {
+        var queue = NewQueue();
+        var output = new Pipe();
+        var input = new Pipe();
+        var read = input.Reader.ReadAsync().AsTask();
+        var writer = queue.RunAsync(output.Writer, CancellationToken.None, input.Reader);
+        Assert.False(read.IsCompleted);
+
+        queue.Abort();
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        // The handler awaits only its read loop: this is how it learns that the writer ended.
+        Assert.True((await read.WaitAsync(TimeSpan.FromSeconds(5))).IsCanceled);
     }
 }
