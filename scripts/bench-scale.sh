@@ -95,8 +95,10 @@ maxClientCnxns=0
 admin.enableServer=false
 4lw.commands.whitelist=ruok
 CFG
+    # ZooKeeperServer at INFO: its "Expiring session" lines show a phase that lost sessions, and why.
     echo java "-Xmx$ZK_XMX" -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
-      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn org.apache.zookeeper.server.ZooKeeperServerMain "$2/zoo.cfg"
+      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.ZooKeeperServer=info \
+      org.apache.zookeeper.server.ZooKeeperServerMain "$2/zoo.cfg"
   else
     echo dotnet "$GW_DIR/ZkGateway.dll" --clientPort="$3" --dataDir="$2/data" --4lw.commands.whitelist=ruok --admin.enableServer=false --maxClientCnxns=0
   fi

@@ -50,6 +50,12 @@ public sealed class WatchFanout(string host, int port, string prefix, int parent
                 watchers.Add(watcher);
                 triggers.Add(await ZkConnection.ConnectAsync(host, port));
             }
+            // The watchers wait out the whole fan-out, the triggers the set: on ZooKeeper, at a million
+            // watches, longer than the session timeout (their sessions expired and took the watches).
+            foreach (var connection in watchers.Concat(triggers))
+            {
+                connection.KeepAlive();
+            }
 
             var start = Stopwatch.GetTimestamp();
             var set = await Pipeline.RunAsync(watchers, outstanding, count, "getData with watch", (i, connection, scratch) =>
@@ -62,8 +68,9 @@ public sealed class WatchFanout(string host, int port, string prefix, int parent
             var fanoutStart = Stopwatch.GetTimestamp();
             var fired = await Pipeline.RunAsync(triggers, outstanding, count, "setData", (i, connection, scratch) =>
                 connection.SendAsync(OpCode.SetData, new SetDataRequest(Populator.PathOf(prefix, parents, i), [1], -1), scratch));
-            // Every setData is answered; its event may still be on the way (ZooKeeper sends it before the reply, to another session).
-            bool complete = set.Ok == count && await Task.WhenAny(allFired.Task, Task.Delay(TimeSpan.FromSeconds(30))) == allFired.Task;
+            // Every setData is answered; its event may still be on the way (ZooKeeper sends it before the
+            // reply, to another session). Waits while events still arrive, up to 30 s after the last one.
+            bool complete = set.Ok == count && await AllFiredAsync(allFired.Task, () => Volatile.Read(ref lastEvent));
             double? fanoutSeconds = complete ? Stopwatch.GetElapsedTime(fanoutStart, Volatile.Read(ref lastEvent)).TotalSeconds : null;
             var samples = set.ErrorSamples.Concat(fired.ErrorSamples).ToList();
             long received = Interlocked.Read(ref events);
@@ -76,6 +83,13 @@ public sealed class WatchFanout(string host, int port, string prefix, int parent
             {
                 samples.Add($"{wrongEvents} events of another type");
             }
+            for (int k = 0; k < watchers.Count; k++)
+            {
+                if (watchers[k].Closed.IsCompleted)
+                {
+                    samples.Add($"watcher session {k} was closed by the server");
+                }
+            }
             return new WatchesResult($"{host}:{port}", count, sessions, setSeconds, fanoutSeconds, received, errors, samples);
         }
         finally
@@ -85,5 +99,22 @@ public sealed class WatchFanout(string host, int port, string prefix, int parent
                 await connection.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Whether every watch fired: waits until they all have, or until no event came for 30 s.</summary>
+    private static async Task<bool> AllFiredAsync(Task allFired, Func<long> lastEventTimestamp)
+    {
+        var quiet = TimeSpan.FromSeconds(30);
+        long waitingSince = Stopwatch.GetTimestamp();
+        while (!allFired.IsCompleted)
+        {
+            long last = Math.Max(waitingSince, lastEventTimestamp());
+            if (Stopwatch.GetElapsedTime(last) >= quiet)
+            {
+                return false;
+            }
+            await Task.WhenAny(allFired, Task.Delay(TimeSpan.FromSeconds(1)));
+        }
+        return true;
     }
 }

@@ -16,7 +16,8 @@ public readonly record struct OpResult(ErrorCode Err, long ReplyTimestamp, IRead
 /// A minimal pipelined ZooKeeper session for load generation: any number of callers may have
 /// requests outstanding; frames are written under a lock in xid order and replies, which the server
 /// returns in request order, are matched against a FIFO of pending requests. Notifications go to
-/// <see cref="Notified"/> (ignored when it is null). No reconnects, no pings (the tool keeps the session busy).
+/// <see cref="Notified"/> (ignored when it is null). No reconnects; no pings unless asked for
+/// (<see cref="KeepAlive"/>): most phases keep their sessions busy.
 /// </summary>
 public sealed class ZkConnection : IAsyncDisposable
 {
@@ -29,6 +30,9 @@ public sealed class ZkConnection : IAsyncDisposable
     private readonly Lock _pendingLock = new();
     private readonly Task _readLoop;
     private int _nextXid;
+    private readonly int _sessionTimeoutMs;
+    private Timer? _keepAlive;
+    private FrameBuffer? _pingScratch;
 
     private sealed class Pending(int xid, OpCode op) : TaskCompletionSource<OpResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
@@ -36,10 +40,11 @@ public sealed class ZkConnection : IAsyncDisposable
         public OpCode Op { get; } = op;
     }
 
-    private ZkConnection(TcpClient tcp, Stream stream)
+    private ZkConnection(TcpClient tcp, Stream stream, int sessionTimeoutMs)
     {
         _tcp = tcp;
         _stream = stream;
+        _sessionTimeoutMs = sessionTimeoutMs;
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
@@ -75,7 +80,7 @@ public sealed class ZkConnection : IAsyncDisposable
             {
                 throw new IOException("The server refused the session.");
             }
-            return new ZkConnection(tcp, stream);
+            return new ZkConnection(tcp, stream, response.TimeOut);
         }
         catch
         {
@@ -86,6 +91,45 @@ public sealed class ZkConnection : IAsyncDisposable
 
     /// <summary>Completes when the connection is closed (by either side).</summary>
     public Task Closed => _readLoop;
+
+    /// <summary>
+    /// Pings every third of the session timeout, as the official clients do when idle, so that a session
+    /// that only waits (a watcher during a fan-out) outlives it: ZooKeeper moves a session's deadline
+    /// only on the packets its client sends, never on the events it is sent.
+    /// </summary>
+    public void KeepAlive()
+    {
+        var interval = TimeSpan.FromMilliseconds(_sessionTimeoutMs / 3);
+        _pingScratch ??= new FrameBuffer(16);
+        _keepAlive ??= new Timer(static state => _ = ((ZkConnection)state!).PingAsync(), this, interval, interval);
+    }
+
+    /// <summary>One ping (xid -2): no pending entry, its reply is skipped by the receive loop.</summary>
+    private async Task PingAsync()
+    {
+        try
+        {
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var scratch = _pingScratch!;
+                scratch.Clear();
+                scratch.BeginFrame();
+                var writer = new JuteWriter(scratch);
+                new RequestHeader(Xids.Ping, OpCode.Ping).Write(ref writer);
+                scratch.EndFrame();
+                await _stream.WriteAsync(scratch.WrittenMemory).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        {
+            // The connection is gone: Closed says so, and the phase reports it.
+        }
+    }
 
     /// <summary>Called on the receive loop for every watch event, with the event's timestamp; keep it short.</summary>
     public Action<WatcherEvent, long>? Notified { get; set; }
@@ -234,6 +278,10 @@ public sealed class ZkConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_keepAlive is not null)
+        {
+            await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        }
         try
         {
             // closeSession, so ephemeral state (none here) and the session go at once on both servers.

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using ZkGateway.Gateway.Hosting;
+using ZkGateway.Jute.Framing;
+using ZkGateway.Jute.Proto;
+using ZkGateway.Jute.Protocol;
+
+namespace ZkGateway.LoadTool.Tests;
+
+/// <summary>
+/// The load tool's keep-alive: a session that only waits (a watcher during a fan-out) must outlive its
+/// timeout, as an official client's does. Without the pings, ZooKeeper expired the watchers of the
+/// million-watch phase and the fan-out never completed (docs/performance.md).
+/// </summary>
+public sealed class KeepAliveTests : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private int _port;
+    private string _dataDir = "";
+
+    public async Task InitializeAsync()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        _port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        _dataDir = Path.Combine(Path.GetTempPath(), "zkgw-keepalive-" + Guid.NewGuid().ToString("N"));
+        // A short tick so that a short session timeout is granted (the minimum is two ticks).
+        _app = GatewayHost.Build(ZooCfg.Parse(["--admin.enableServer=false", "--tickTime=250", $"--clientPort={_port}", $"--dataDir={_dataDir}"]));
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    [Fact]
+    public async Task A_kept_alive_idle_session_outlives_its_timeout_and_an_unkept_one_expires()
+    {
+        await using var kept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 1500);
+        await using var unkept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 1500);
+        kept.KeepAlive();
+
+        // Three timeouts without a request of its own.
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
+
+        Assert.True(unkept.Closed.IsCompleted, "the session without pings should have expired and been closed");
+        Assert.False(kept.Closed.IsCompleted);
+        var scratch = new FrameBuffer(64);
+        var reply = await kept.SendAsync(OpCode.Exists, new ExistsRequest("/", false), scratch).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(ErrorCode.Ok, reply.Err);
+    }
+}
