@@ -3,11 +3,13 @@ namespace ZkGateway.Gateway.Connections;
 public sealed partial class OutboundQueue
 {
     /// <summary>
-    /// Written slots kept for reuse, shared by every connection: an idle connection holds no slot (issue
+    /// Written slots kept for reuse, shared by the connections: an idle connection holds no slot (issue
     /// 14: a per-connection pool kept a 224-byte slot, a stack and its array for each idle session), and
-    /// a busy one still allocates none per reply. Striped by thread, so that connections served on
-    /// different cores rarely take the same lock; each stripe keeps a bounded number and lets a burst's
-    /// surplus go to the GC. Slots are chained through <see cref="Slot.Next"/>: the pool adds no nodes.
+    /// a busy one still allocates none per reply. The pool is a set of stripes, each with its own lock;
+    /// a queue is given one stripe for its life and always rents from and returns to it, so its slots
+    /// cycle there whichever threads run its loops (striping by thread could leave one stripe full and
+    /// another allocating). Each stripe keeps a bounded number and lets a burst's surplus go to the GC.
+    /// Slots are chained through <see cref="Slot.Next"/>: the pool adds no nodes.
     /// </summary>
     /// <remarks>
     /// A slot reaches the pool only after <see cref="Slot.Reset"/> advanced its generation under its
@@ -16,14 +18,14 @@ public sealed partial class OutboundQueue
     /// </remarks>
     internal sealed class SlotPool
     {
-        /// <summary>The pool the gateway's connections share.</summary>
-        public static SlotPool Shared { get; } = new(Environment.ProcessorCount, SlotsPerStripe);
+        /// <summary>The pool the gateway's connections share: a few stripes per core, so that busy connections rarely share one.</summary>
+        public static SlotPool Shared { get; } = new(4 * Environment.ProcessorCount, SlotsPerStripe);
 
-        /// <summary>Per stripe: enough for a pipelined burst on every core's connections, about 56 KiB.</summary>
-        private const int SlotsPerStripe = 256;
+        /// <summary>Per stripe: a pipelined burst of its connections (64 in flight each), about 28 KiB.</summary>
+        private const int SlotsPerStripe = 128;
 
         private readonly Stripe[] _stripes;
-        private readonly int _limit;
+        private int _assigned;
 
         /// <param name="stripes">Independent stacks, each with its own lock (tests: one, to see reuse).</param>
         /// <param name="slotsPerStripe">The most each stripe keeps.</param>
@@ -32,9 +34,8 @@ public sealed partial class OutboundQueue
             _stripes = new Stripe[Math.Max(1, stripes)];
             for (int i = 0; i < _stripes.Length; i++)
             {
-                _stripes[i] = new Stripe();
+                _stripes[i] = new Stripe(slotsPerStripe);
             }
-            _limit = slotsPerStripe;
         }
 
         /// <summary>The slots kept now, over all stripes (tests).</summary>
@@ -54,51 +55,53 @@ public sealed partial class OutboundQueue
             }
         }
 
-        /// <summary>A reset slot: a kept one, or a new one when this thread's stripe has none.</summary>
-        public Slot Rent()
-        {
-            var stripe = StripeOfThisThread();
-            lock (stripe.Lock)
-            {
-                if (stripe.Top is { } slot)
-                {
-                    stripe.Top = slot.Next;
-                    stripe.Count--;
-                    slot.Next = null;
-                    return slot;
-                }
-            }
-            return new Slot();
-        }
+        /// <summary>The stripe for a new queue, in turn.</summary>
+        public Stripe Assign() => _stripes[(uint)Interlocked.Increment(ref _assigned) % (uint)_stripes.Length];
 
-        /// <summary>Keeps a chain of reset slots (linked through <see cref="Slot.Next"/>), as many as the stripe has room for.</summary>
-        public void ReturnChain(Slot? first)
-        {
-            if (first is null)
-            {
-                return;
-            }
-            var stripe = StripeOfThisThread();
-            lock (stripe.Lock)
-            {
-                while (first is not null && stripe.Count < _limit)
-                {
-                    var next = first.Next;
-                    first.Next = stripe.Top;
-                    stripe.Top = first;
-                    stripe.Count++;
-                    first = next;
-                }
-            }
-        }
-
-        private Stripe StripeOfThisThread() => _stripes[(uint)Environment.CurrentManagedThreadId % (uint)_stripes.Length];
-
-        private sealed class Stripe
+        /// <summary>One stack of reset slots under its own lock.</summary>
+        internal sealed class Stripe(int limit)
         {
             public readonly Lock Lock = new();
-            public Slot? Top;
-            public int Count;
+            private Slot? _top;
+
+            /// <summary>Kept now (read under <see cref="Lock"/>).</summary>
+            public int Count { get; private set; }
+
+            /// <summary>A reset slot: a kept one, or a new one when the stripe has none.</summary>
+            public Slot Rent()
+            {
+                lock (Lock)
+                {
+                    if (_top is { } slot)
+                    {
+                        _top = slot.Next;
+                        Count--;
+                        slot.Next = null;
+                        return slot;
+                    }
+                }
+                return new Slot();
+            }
+
+            /// <summary>Keeps a chain of reset slots (linked through <see cref="Slot.Next"/>), as many as there is room for.</summary>
+            public void ReturnChain(Slot? first)
+            {
+                if (first is null)
+                {
+                    return;
+                }
+                lock (Lock)
+                {
+                    while (first is not null && Count < limit)
+                    {
+                        var next = first.Next;
+                        first.Next = _top;
+                        _top = first;
+                        Count++;
+                        first = next;
+                    }
+                }
+            }
         }
     }
 }

@@ -230,7 +230,7 @@ public sealed partial class OutboundQueue
                 _writing = false;
                 more = _head is { Ready: true } || _closeWhenDrained;
             }
-            _slots.ReturnChain(written);
+            _stripe.ReturnChain(written);
             if (more)
             {
                 _wakeup.Signal();

@@ -32,6 +32,7 @@ public sealed partial class OutboundQueue
 {
     private readonly Lock _lock = new();
     private readonly SlotPool _slots;
+    private readonly SlotPool.Stripe _stripe;
 
     // The slots in writing order: replies in request order, events placed among them.
     private Slot? _head;
@@ -68,7 +69,11 @@ public sealed partial class OutboundQueue
     }
 
     /// <summary>A queue that reuses slots from <paramref name="slots"/> (tests: a pool of their own).</summary>
-    internal OutboundQueue(SlotPool slots) => _slots = slots;
+    internal OutboundQueue(SlotPool slots)
+    {
+        _slots = slots;
+        _stripe = slots.Assign();
+    }
 
     /// <summary>Where written slots go (tests).</summary>
     internal SlotPool Slots => _slots;
@@ -346,7 +351,7 @@ public sealed partial class OutboundQueue
 
     // ---- the intrusive list and the pool, under _lock -------------------------------------------
 
-    private Slot Rent() => _slots.Rent();
+    private Slot Rent() => _stripe.Rent();
 
     private void AddLast(Slot slot)
     {

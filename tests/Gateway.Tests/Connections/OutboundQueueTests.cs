@@ -29,8 +29,11 @@ public sealed class OutboundQueueTests
         return await DrainAsync(queue, writer, pipe);
     }
 
-    /// <summary>A queue with a slot pool of its own (one stripe): reuse is seen, and other tests' queues do not take its slots.</summary>
-    private static OutboundQueue NewQueue() => new(new OutboundQueue.SlotPool(stripes: 1, slotsPerStripe: 64));
+    /// <summary>
+    /// A queue with a slot pool of its own, so that other tests' queues do not take its slots. Four
+    /// stripes: a queue's slots come back to its own stripe whichever thread wrote them, so reuse is seen.
+    /// </summary>
+    private static OutboundQueue NewQueue() => new(new OutboundQueue.SlotPool(stripes: 4, slotsPerStripe: 64));
 
     /// <summary>Lets the writer loop send what is left and stop, then returns the frames not read yet.</summary>
     private static async Task<List<string>> DrainAsync(OutboundQueue queue, Task writer, Pipe pipe)
@@ -311,16 +314,17 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
-    public void The_slot_pool_keeps_at_most_its_limit_and_hands_out_reset_slots()
+    public void A_slot_pool_stripe_keeps_at_most_its_limit_and_hands_out_unchained_slots()
     {
         var pool = new OutboundQueue.SlotPool(stripes: 1, slotsPerStripe: 2);
-        var slots = Enumerable.Range(0, 3).Select(_ => pool.Rent()).ToArray();
+        var stripe = pool.Assign();
+        var slots = Enumerable.Range(0, 3).Select(_ => stripe.Rent()).ToArray();
         slots[0].Next = slots[1];
         slots[1].Next = slots[2];
-        pool.ReturnChain(slots[0]);
+        stripe.ReturnChain(slots[0]);
         Assert.Equal(2, pool.Count);
 
-        var again = pool.Rent();
+        var again = stripe.Rent();
         Assert.Contains(again, slots);
         Assert.Null(again.Next);
         Assert.Equal(1, pool.Count);
