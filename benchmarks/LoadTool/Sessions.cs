@@ -16,6 +16,9 @@ public sealed record SessionsResult(string Target, int Requested, int Opened, in
 /// </summary>
 public sealed class SessionOpener(string host, int port, int count, int parallel, TimeSpan hold, TextWriter output)
 {
+    /// <summary>An exists reply is under 100 B: the client's own memory stays small beside the server's.</summary>
+    private const int ReceiveBuffer = 1024;
+
     public async Task<SessionsResult> RunAsync()
     {
         var connections = new ZkConnection?[count];
@@ -28,7 +31,7 @@ public sealed class SessionOpener(string host, int port, int count, int parallel
             await gate.WaitAsync();
             try
             {
-                var connection = await ZkConnection.ConnectAsync(host, port);
+                var connection = await ZkConnection.ConnectAsync(host, port, receiveBufferSize: ReceiveBuffer);
                 connections[i] = connection;
                 var reply = await connection.SendAsync(OpCode.Exists, new ExistsRequest("/", false), new FrameBuffer(64));
                 if (reply.Err != ErrorCode.Ok)

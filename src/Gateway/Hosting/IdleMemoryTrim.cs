@@ -39,8 +39,12 @@ public sealed class IdleMemoryTrimPolicy(int idleMs)
     /// <summary>Allocation below this rate counts as quiet (pings and timers of idle sessions).</summary>
     public const long QuietBytesPerSecond = 1L << 20;
 
-    /// <summary>Allocated since the last trim before another is considered: a burst, not background noise.</summary>
-    public const long BurstBytes = 32L << 20;
+    /// <summary>
+    /// Allocated since the last trim before another is considered: a burst, not background noise. As
+    /// much as the slack a trim needs (it was 32 MiB: once an idle session held 3 KB, the connects of
+    /// 10,000 went untrimmed in 2 of 3 runs at 1M znodes, docs/performance.md "Set D").
+    /// </summary>
+    public const long BurstBytes = 16L << 20;
 
     /// <summary>The least slack (committed beyond what objects use) that makes a trim worth its pause.</summary>
     public const long SlackBytes = 16L << 20;
