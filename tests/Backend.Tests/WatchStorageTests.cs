@@ -117,4 +117,33 @@ public sealed class WatchStorageTests
         Assert.Empty(_watches.FetchAndClear("/b", EventType.NodeCreated));
         Assert.Equal((1, 1), _watches.Counts());
     }
+
+    [Fact]
+    public void Watchers_of_one_path_come_and_go_in_any_order_one_or_many()
+    {
+        // The first watcher of a path is kept inline, the second makes the path's dictionary.
+        _watches.Register("/a", WatchKind.Data, 1);
+        _watches.Register("/a", WatchKind.Data, 1); // again: still one watch
+        Assert.Equal((1, 1), _watches.Counts());
+        _watches.Register("/a", WatchKind.Exist, 2);
+        _watches.Register("/a", WatchKind.Data, 3);
+        Assert.Equal((3, 1), _watches.Counts());
+        Assert.True(_watches.Remove("/a", WatcherType.Data, 1));
+        Assert.False(_watches.Remove("/a", WatcherType.Data, 1));
+        Assert.Equal([2L, 3L], _watches.FetchAndClear("/a", EventType.NodeDataChanged).Order());
+        Assert.True(_watches.IsEmpty);
+
+        // A lone watcher removed, then another registers on the same path.
+        _watches.Register("/b", WatchKind.Data, 4);
+        Assert.True(_watches.Remove("/b", WatcherType.Data, 4));
+        Assert.False(_watches.Contains("/b", WatcherType.Data));
+        _watches.Register("/b", WatchKind.Data, 5);
+        _watches.Register("/b", WatchKind.Persistent, 6);
+        _watches.RemoveWatcher(5);
+        Assert.Equal([6L], _watches.FetchAndClear("/b", EventType.NodeDataChanged));
+        Assert.Equal([6L], _watches.FetchAndClear("/b", EventType.NodeDataChanged)); // persistent: kept
+        var byWatcher = _watches.PathsByWatcher();
+        Assert.Equal([6L], byWatcher.Keys);
+        Assert.Equal(["/b"], byWatcher[6]);
+    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ZkGateway.Backend.Primitives;
 using ZkGateway.Jute.Protocol;
 
@@ -15,7 +17,7 @@ namespace ZkGateway.Backend.Watches;
 /// get a trigger that its read already reflected.
 /// </para>
 /// </summary>
-public sealed class InMemoryWatchStorage : IWatchStorage
+public sealed partial class InMemoryWatchStorage : IWatchStorage
 {
     private enum Mode
     {
@@ -26,16 +28,20 @@ public sealed class InMemoryWatchStorage : IWatchStorage
 
     private sealed class Table
     {
-        public readonly Dictionary<string, Dictionary<long, (Mode Mode, long Zxid)>> ByPath = [];
+        public readonly Dictionary<string, PathWatchers> ByPath = [];
         public readonly Dictionary<long, HashSet<string>> ByWatcher = [];
 
         public void Add(string path, long watcher, Mode mode, long zxid)
         {
-            if (!ByPath.TryGetValue(path, out var watchers))
+            ref var watchers = ref CollectionsMarshal.GetValueRefOrAddDefault(ByPath, path, out bool exists);
+            if (exists)
             {
-                ByPath[path] = watchers = [];
+                watchers.Set(watcher, mode, zxid);
             }
-            watchers[watcher] = (mode, zxid);
+            else
+            {
+                watchers = PathWatchers.Of(watcher, mode, zxid);
+            }
             if (!ByWatcher.TryGetValue(watcher, out var paths))
             {
                 ByWatcher[watcher] = paths = [];
@@ -45,7 +51,8 @@ public sealed class InMemoryWatchStorage : IWatchStorage
 
         public bool Remove(string path, long watcher)
         {
-            if (!ByPath.TryGetValue(path, out var watchers) || !watchers.Remove(watcher))
+            ref var watchers = ref CollectionsMarshal.GetValueRefOrNullRef(ByPath, path);
+            if (Unsafe.IsNullRef(ref watchers) || !watchers.Remove(watcher))
             {
                 return false;
             }
@@ -72,13 +79,10 @@ public sealed class InMemoryWatchStorage : IWatchStorage
             }
             foreach (string path in paths)
             {
-                if (ByPath.TryGetValue(path, out var watchers))
+                ref var watchers = ref CollectionsMarshal.GetValueRefOrNullRef(ByPath, path);
+                if (!Unsafe.IsNullRef(ref watchers) && watchers.Remove(watcher) && watchers.Count == 0)
                 {
-                    watchers.Remove(watcher);
-                    if (watchers.Count == 0)
-                    {
-                        ByPath.Remove(path);
-                    }
+                    ByPath.Remove(path);
                 }
             }
         }
