@@ -119,6 +119,5 @@ public sealed partial class EmbeddedUserStorage
         entry.Data = data;
         // Only the data changes (DataNode.copyStat derives dataLength from it): no mzxid, no version.
         entry.SetStat(entry.Stat with { DataLength = data.Length }, null);
-        entry.Changed();
     }
 }

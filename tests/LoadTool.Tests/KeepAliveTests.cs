@@ -48,15 +48,22 @@ public sealed class KeepAliveTests : IAsyncLifetime
     [Fact]
     public async Task A_kept_alive_idle_session_outlives_its_timeout_and_an_unkept_one_expires()
     {
-        await using var kept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 1500);
-        await using var unkept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 1500);
+        // 3 s sessions: a ping every second, so the kept one survives a stall of up to 2 s on a loaded machine.
+        await using var kept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 3000);
+        await using var unkept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 3000);
         kept.KeepAlive();
+        var opened = DateTime.UtcNow;
 
-        // Three timeouts without a request of its own.
-        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        // Neither sends a request of its own: the one without pings expires, and the server closes it.
+        await unkept.Closed.WaitAsync(TimeSpan.FromSeconds(30));
+        // Two timeouts at least, whenever the other expired.
+        var twoTimeouts = opened.AddSeconds(6) - DateTime.UtcNow;
+        if (twoTimeouts > TimeSpan.Zero)
+        {
+            await Task.Delay(twoTimeouts);
+        }
 
-        Assert.True(unkept.Closed.IsCompleted, "the session without pings should have expired and been closed");
-        Assert.False(kept.Closed.IsCompleted);
+        Assert.False(kept.Closed.IsCompleted, "the session that pings should still be open");
         var scratch = new FrameBuffer(64);
         var reply = await kept.SendAsync(OpCode.Exists, new ExistsRequest("/", false), scratch).WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(ErrorCode.Ok, reply.Err);

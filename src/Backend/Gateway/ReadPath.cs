@@ -33,11 +33,18 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
         {
             if (s.Watcher is { } w)
             {
-                s.Watches.Register(s.Path, node is null ? WatchKind.Exist : WatchKind.Data, w, node?.Stat.Mzxid ?? 0);
+                s.Watches.Register(WatchPath(s.Path, node), node is null ? WatchKind.Exist : WatchKind.Data, w, node?.Stat.Mzxid ?? 0);
             }
             return node is null ? ReadResult<Stat>.Fail(ErrorCode.NoNode, zxid) : ReadResult<Stat>.Ok(node.Stat, zxid);
         }, "exists", cancellationToken);
     }
+
+    /// <summary>
+    /// The path string a watch is kept under: the node's own when it is the same path (the embedded
+    /// tree hands out its key, so the watch tables hold no copy of it), else the request's.
+    /// </summary>
+    internal static string WatchPath(string requested, UserNode? node) =>
+        node is not null && string.Equals(node.Path, requested, StringComparison.Ordinal) ? node.Path : requested;
 
     public ValueTask<ReadResult<NodeData>> GetDataAsync(string path, long? watcher, CallerIdentity? caller, CancellationToken cancellationToken) =>
         ReadNodeAsync(path, watcher, caller, WatchKind.Data, static node => new NodeData(node.Data, node.Stat), "getData", cancellationToken);
@@ -59,7 +66,7 @@ internal sealed class ReadPath(IUserStorage user, ISystemStorage system, IWatchI
             }
             if (s.Watcher is { } w)
             {
-                s.Watches.Register(s.Path, s.Kind, w, s.Kind == WatchKind.Child ? node.Stat.Pzxid : node.Stat.Mzxid);
+                s.Watches.Register(WatchPath(s.Path, node), s.Kind, w, s.Kind == WatchKind.Child ? node.Stat.Pzxid : node.Stat.Mzxid);
             }
             return ReadResult<T>.Ok(s.Reply(node), zxid);
         }, operation, cancellationToken);

@@ -50,7 +50,7 @@ internal sealed class WatchRequests(ReadPath reads, IWatchStorage watches, INoti
             }
             else
             {
-                watches.Register(path, kind, watcher, kind == WatchKind.Child ? node?.Stat.Pzxid ?? 0 : node?.Stat.Mzxid ?? 0);
+                watches.Register(ReadPath.WatchPath(path, node), kind, watcher, kind == WatchKind.Child ? node?.Stat.Pzxid ?? 0 : node?.Stat.Mzxid ?? 0);
             }
             return true;
         }, "setWatches", cancellationToken);
@@ -62,7 +62,7 @@ internal sealed class WatchRequests(ReadPath reads, IWatchStorage watches, INoti
         return reads.WatchedReadAsync(path, watcher, kind, (node, zxid) =>
         {
             long observed = node is null ? 0 : Math.Max(node.Stat.Mzxid, node.Stat.Pzxid);
-            watches.Register(path, kind, watcher, observed);
+            watches.Register(ReadPath.WatchPath(path, node), kind, watcher, observed);
             return zxid;
         }, "addWatch", cancellationToken);
     }
