@@ -3,7 +3,7 @@
 # 100k, 300k and 1M znodes; SCALE_RUNS interleaved runs each, default 3), then
 # scripts/bench_scale_plot.py draws RSS, recovery and creates/s against size into SCALE_PLOT
 # (default docs/performance-scale.svg) and prints the figures as a table. The other knobs are
-# bench-scale.sh's. At the defaults this takes about three hours: run it on a quiet machine.
+# bench-scale.sh's. At the defaults this takes about 45 minutes (2026-12-08): run it on a quiet machine.
 #
 #   bash scripts/bench-scale-sizes.sh
 #   SCALE_SIZES="3000 10000" SCALE_RUNS=1 SCALE_PARENTS=10 SCALE_SESSIONS=200 SCALE_CHILDREN=1000 \
