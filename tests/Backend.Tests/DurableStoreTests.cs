@@ -82,36 +82,6 @@ public sealed class DurableStoreTests
         Assert.Equal(before, await TreeAsync(zk.Backend));
     }
 
-    [Fact]
-    public async Task Under_the_default_minimum_a_few_mebibytes_of_log_get_an_idle_snapshot()
-    {
-        // The default 64 MiB minimum: an idle snapshot needed that much log too, so a start after a
-        // burst of less replayed all of it (1.4 s at 100k znodes, issue 14's recovery row).
-        await using var zk = await EmbeddedBackend.StartAsync();
-        long session = await zk.NewSessionAsync();
-        var files = SnapshotFile.Files(zk.DataDir);
-        long before = files.Count == 0 ? -1 : files[0].FromSeq;
-
-        // About 5 MiB of log: over DurableStore.IdleSnapshotMinLogBytes, far under 64 MiB.
-        string value = new('v', 100_000);
-        for (int i = 0; i < 50; i++)
-        {
-            await zk.CreateAsync(session, $"/big{i}", value);
-        }
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (NewestSnapshot(zk.DataDir) == before && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-        Assert.True(NewestSnapshot(zk.DataDir) > before, "a snapshot once the writes paused");
-    }
-
-    private static long NewestSnapshot(string dataDir)
-    {
-        var files = SnapshotFile.Files(dataDir);
-        return files.Count == 0 ? -1 : files[0].FromSeq;
-    }
-
     /// <summary>The newest snapshot once none has appeared for longer than an idle snapshot needs.</summary>
     private static async Task<long> SettledNewestSnapshotAsync(string dataDir)
     {

@@ -62,13 +62,6 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
     /// <summary>An idle snapshot is taken once the log since the last one is this fraction of that snapshot's size.</summary>
     private const int IdleSnapshotFraction = 8;
 
-    /// <summary>
-    /// The least log an idle snapshot is taken for, when the configured minimum is larger: at 100k and
-    /// 300k znodes a burst wrote less than the 64 MiB default, no snapshot followed it, and a start
-    /// replayed the burst (1.4 and 2.3 s to the first read against issue 14's 1 s, docs/performance.md).
-    /// </summary>
-    internal const long IdleSnapshotMinLogBytes = 4L << 20;
-
     private DurableStore(string dir, long minLogBytes, ILogger logger, RecordLog log, SnapshotImage recovered, IReadOnlyList<StoreRecord> tail, long epoch, long lastSnapshotBytes, long lastTxnZxid)
     {
         _lastLoggedTxnZxid = lastTxnZxid;
@@ -269,8 +262,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
 
     /// <summary>
     /// A snapshot once the writes have paused for <see cref="IdleSnapshotMs"/>, when the log since the
-    /// last one is at least an eighth of its size (and the configured minimum, or
-    /// <see cref="IdleSnapshotMinLogBytes"/> if that is less). Recovery replays the
+    /// last one is at least an eighth of its size (and the configured minimum). Recovery replays the
     /// log after the last snapshot: after a burst (a million setData on a million znodes) that tail
     /// took 7.5 s to read and replay, while the size rule alone waits for as much log as the snapshot
     /// (issue 14's recovery row). A quiet moment costs nothing to write in; a server that never pauses
@@ -302,7 +294,7 @@ public sealed class DurableStore : IOnlineBackup, IDisposable
     }
 
     private bool IdleTailWorthASnapshot =>
-        Volatile.Read(ref _logBytesSinceRoll) >= Math.Max(Math.Min(_minLogBytes, IdleSnapshotMinLogBytes), _lastSnapshotBytes / IdleSnapshotFraction);
+        Volatile.Read(ref _logBytesSinceRoll) >= Math.Max(_minLogBytes, _lastSnapshotBytes / IdleSnapshotFraction);
 
     /// <summary>Says in the log why a write was refused: every time for a failed write, once for a failed fsync (every write after it is refused too).</summary>
     private void LogRefusal(StorageUnavailableException e)
