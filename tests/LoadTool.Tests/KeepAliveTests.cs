@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute.Framing;
 using ZkGateway.Jute.Proto;
 using ZkGateway.Jute.Protocol;
@@ -15,42 +11,19 @@ namespace ZkGateway.LoadTool.Tests;
 /// </summary>
 public sealed class KeepAliveTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
-    private int _port;
-    private string _dataDir = "";
+    private InProcessGateway _gateway = null!;
 
-    public async Task InitializeAsync()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        _port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _dataDir = Path.Combine(Path.GetTempPath(), "zkgw-keepalive-" + Guid.NewGuid().ToString("N"));
-        // A short tick so that a short session timeout is granted (the minimum is two ticks).
-        _app = GatewayHost.Build(ZooCfg.Parse(["--admin.enableServer=false", "--tickTime=250", $"--clientPort={_port}", $"--dataDir={_dataDir}"]));
-        await _app.StartAsync();
-    }
+    // A short tick so that a short session timeout is granted (the minimum is two ticks).
+    public async Task InitializeAsync() => _gateway = await InProcessGateway.StartAsync("--tickTime=250");
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
     [Fact]
     public async Task A_kept_alive_idle_session_outlives_its_timeout_and_an_unkept_one_expires()
     {
         // 3 s sessions: a ping every second, so the kept one survives a stall of up to 2 s on a loaded machine.
-        await using var kept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 3000);
-        await using var unkept = await ZkConnection.ConnectAsync("127.0.0.1", _port, sessionTimeoutMs: 3000);
+        await using var kept = await ZkConnection.ConnectAsync("127.0.0.1", _gateway.Port, sessionTimeoutMs: 3000);
+        await using var unkept = await ZkConnection.ConnectAsync("127.0.0.1", _gateway.Port, sessionTimeoutMs: 3000);
         kept.KeepAlive();
         var opened = DateTime.UtcNow;
 

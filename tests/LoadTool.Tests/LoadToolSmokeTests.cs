@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using ZkGateway.Gateway.Hosting;
 using ZkGateway.Jute.Framing;
 
 namespace ZkGateway.LoadTool.Tests;
@@ -12,44 +8,18 @@ namespace ZkGateway.LoadTool.Tests;
 /// </summary>
 public sealed class LoadToolSmokeTests : IAsyncLifetime
 {
-    // The AdminServer is on by default on port 8080: off for this in-process gateway.
-    private const string NoAdmin = "--admin.enableServer=false";
+    private InProcessGateway _gateway = null!;
 
-    private WebApplication _app = null!;
-    private int _port;
-    private string _dataDir = "";
+    public async Task InitializeAsync() => _gateway = await InProcessGateway.StartAsync();
 
-    public async Task InitializeAsync()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        _port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _dataDir = Path.Combine(Path.GetTempPath(), "zkgw-loadtool-" + Guid.NewGuid().ToString("N"));
-        _app = GatewayHost.Build(ZooCfg.Parse([NoAdmin, $"--clientPort={_port}", $"--dataDir={_dataDir}"]));
-        await _app.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
     [Fact]
     public async Task A_mixed_workload_completes_operations_of_every_kind_without_errors_and_cleans_up()
     {
         var options = new LoadOptions
         {
-            Target = $"127.0.0.1:{_port}",
+            Target = $"127.0.0.1:{_gateway.Port}",
             Mix = LoadOptions.ParseMix("get=4,set=2,create_delete=1,exists=1,children=1,multi=1"),
             Connections = 2,
             Outstanding = 4,
@@ -66,7 +36,7 @@ public sealed class LoadToolSmokeTests : IAsyncLifetime
         {
             Assert.True(result.PerOp[name].Ops > 0, name);
         }
-        await using var connection = await ZkConnection.ConnectAsync("127.0.0.1", _port);
+        await using var connection = await ZkConnection.ConnectAsync("127.0.0.1", _gateway.Port);
         var left = await connection.GetChildrenAsync("/", new FrameBuffer());
         Assert.DoesNotContain(left, c => c.StartsWith("zkbench-", StringComparison.Ordinal));
     }
@@ -74,10 +44,10 @@ public sealed class LoadToolSmokeTests : IAsyncLifetime
     [Fact]
     public async Task Compare_mode_runs_both_targets_for_each_round_and_reports_ratios()
     {
-        string target = $"127.0.0.1:{_port}";
+        string target = $"127.0.0.1:{_gateway.Port}";
         using var output = new StringWriter();
         using var error = new StringWriter();
-        string json = Path.Combine(_dataDir, "compare.json");
+        string json = Path.Combine(_gateway.DataDir, "compare.json");
 
         int exit = await LoadToolCli.MainAsync(
             ["--compare", $"{target},{target}", "--rounds", "2", "--count", "200", "--warmup", "0", "--mix", "get=1,set=1", "--json", json],
@@ -93,11 +63,11 @@ public sealed class LoadToolSmokeTests : IAsyncLifetime
     [Fact]
     public async Task Every_watch_set_on_populated_znodes_fires_once_when_they_change()
     {
-        var options = new LoadOptions { Target = $"127.0.0.1:{_port}", Connections = 2, Outstanding = 8 };
+        var options = new LoadOptions { Target = $"127.0.0.1:{_gateway.Port}", Connections = 2, Outstanding = 8 };
         var populated = await new Populator(options, 300, cleanup: false, parents: 5).RunAsync();
         Assert.Equal(300, populated.Created);
 
-        var result = await new WatchFanout("127.0.0.1", _port, populated.Prefix, 5, 300, sessions: 3, outstanding: 8, TimeSpan.Zero, TextWriter.Null).RunAsync();
+        var result = await new WatchFanout("127.0.0.1", _gateway.Port, populated.Prefix, 5, 300, sessions: 3, outstanding: 8, TimeSpan.Zero, TextWriter.Null).RunAsync();
 
         Assert.True(result.Errors == 0, string.Join("; ", result.ErrorSamples));
         Assert.Equal(300, result.EventsReceived);
@@ -119,7 +89,7 @@ public sealed class LoadToolSmokeTests : IAsyncLifetime
     {
         var options = new LoadOptions
         {
-            Target = $"127.0.0.1:{_port}",
+            Target = $"127.0.0.1:{_gateway.Port}",
             Mix = LoadOptions.ParseMix("children=1,get=1"),
             ReadPath = "/no-such-node",
             Count = 20,
