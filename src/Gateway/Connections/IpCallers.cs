@@ -17,6 +17,9 @@ internal static class IpCallers
 
     private static readonly ConcurrentDictionary<IPAddress, CallerIdentity> Known = new();
 
+    // Counted here: ConcurrentDictionary.Count takes every lock, and past the limit each connect asks.
+    private static int _known;
+
     /// <summary>The identity of a connection from <paramref name="address"/> (already mapped to IPv4 where it is IPv4-mapped).</summary>
     public static CallerIdentity Of(IPAddress address)
     {
@@ -25,6 +28,15 @@ internal static class IpCallers
             return caller;
         }
         caller = new CallerIdentity([new Id("ip", address.ToString())]);
-        return Known.Count < Limit ? Known.GetOrAdd(address, caller) : caller;
+        if (Volatile.Read(ref _known) >= Limit)
+        {
+            return caller;
+        }
+        if (Known.TryAdd(address, caller))
+        {
+            Interlocked.Increment(ref _known);
+            return caller;
+        }
+        return Known.TryGetValue(address, out var kept) ? kept : caller;
     }
 }
